@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What every subcommand sees: the global options, and the few output helpers
+ * that cmd/main.c provides. Subcommands parse their own options and print;
+ * the work happens in lib/ and runtimes/.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "rows.h"
+#include "util.h"
+
+struct gp_command;
+
+struct gp_ctx {
+	const char *root; /* --root, or NULL for the real root */
+	bool json;        /* --json */
+	bool quiet;       /* -q */
+	int verbose;      /* -v, repeatable */
+	bool color;       /* stdout is a tty, no --no-color, no NO_COLOR */
+	bool err_color;   /* the same for stderr */
+	bool tty;         /* stderr is a tty: progress may be drawn */
+	const struct gp_command *cmd;
+};
+
+typedef int (*gp_command_fn)(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err);
+
+struct gp_command {
+	const char *name;
+	gp_command_fn fn;
+	const char *summary; /* one line for `gpuprep --help` */
+	const char *usage;   /* the full text for `gpuprep help NAME` and `NAME --help` */
+};
+
+/*
+ * A subcommand returns the exit status (>= 0), or -1 with err set. Usage
+ * errors use cmd_usage_error(), which sets code 2; main.c then prints the
+ * command's usage on stderr.
+ */
+int cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...)
+	_printf_(3, 4);
+/* The usage error for the option getopt_long just refused (call it on '?' or ':'). */
+int cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err);
+/* Print the command's usage on stdout and return 0 (for -h/--help). */
+int cmd_help(struct gp_ctx *ctx);
+
+/* Data on stdout. */
+void cmd_out(struct gp_ctx *ctx, const char *s);
+/* Print a document as --json does. */
+void cmd_out_json(struct gp_ctx *ctx, const json_t *doc);
+/* A diagnostic line on stderr ("gpuprep: ..."), unless -q. */
+void cmd_note(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+/* A warning on stderr ("warning: ..."), printed even with -q. */
+void cmd_warn(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+/* A line on stderr only with -v. */
+void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+
+/* The subcommands, one file each in cmd/. */
+#define GP_COMMANDS(X)
+
+#define GP_DECLARE(name)                                                                           \
+	int cmd_##name(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err);           \
+	extern const char cmd_##name##_summary[];                                                  \
+	extern const char cmd_##name##_usage[];
+GP_COMMANDS(GP_DECLARE)
+#undef GP_DECLARE

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gpuprep: prepare a Linux node with an NVIDIA GPU for Kubernetes and KubeEdge.
+ *
+ * This file holds the global options, the command table, the output helpers
+ * and the one place where errors are printed and mapped to exit codes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+
+static const struct gp_command commands[] = {
+#define GP_ENTRY(n) {#n, cmd_##n, cmd_##n##_summary, cmd_##n##_usage},
+	GP_COMMANDS(GP_ENTRY)
+#undef GP_ENTRY
+};
+
+static const char main_usage_head[] =
+	"usage: gpuprep [--root DIR] [--json] [-q] [-v] [--no-color] <command> [<args>]\n"
+	"       gpuprep --version\n"
+	"       gpuprep help <command>\n"
+	"\n"
+	"Prepare a Linux node with an NVIDIA GPU for Kubernetes and KubeEdge.\n"
+	"\n"
+	"Global options:\n"
+	"  --root DIR     act on the system mounted at DIR (/sys, /proc, /dev, /etc, ... under it)\n"
+	"  --json         print machine-readable JSON on stdout\n"
+	"  -q, --quiet    print only data and errors\n"
+	"  -v, --verbose  say more on stderr (repeatable)\n"
+	"  --no-color     no color, also when NO_COLOR is set\n"
+	"  --version      print the version and exit\n"
+	"  -h, --help     print this help and exit\n"
+	"\n"
+	"Commands:\n";
+
+static const char main_usage_tail[] =
+	"\n"
+	"Run 'gpuprep help <command>' for a command's options. See gpuprep(1).\n"
+	"Exit status: 0 success, 1 failure, 2 usage error, 3 no NVIDIA GPU found.\n";
+
+static void
+print_main_usage(FILE *f)
+{
+	fputs(main_usage_head, f);
+	for (size_t i = 0; i < GP_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fputs(main_usage_tail, f);
+}
+
+static const struct gp_command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < GP_ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...)
+{
+	(void)ctx;
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	return gp_error_set_code(err, GP_EXIT_USAGE, "%s", m);
+}
+
+int
+cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err)
+{
+	const char *bad = argv[optind - 1];
+	if (optopt && !(bad && bad[0] == '-' && bad[1] == '-'))
+		return cmd_usage_error(ctx, err, "unknown option or missing argument '-%c'", optopt);
+	return cmd_usage_error(ctx, err, "unknown or incomplete option '%s'", bad ? bad : "?");
+}
+
+int
+cmd_help(struct gp_ctx *ctx)
+{
+	fputs(ctx->cmd->usage, stdout);
+	return 0;
+}
+
+void
+cmd_out(struct gp_ctx *ctx, const char *s)
+{
+	(void)ctx;
+	fputs(s, stdout);
+}
+
+void
+cmd_out_json(struct gp_ctx *ctx, const json_t *doc)
+{
+	_cleanup_free_ char *s = rows_format_json(doc);
+	cmd_out(ctx, s);
+}
+
+static void
+vnote(struct gp_ctx *ctx, const char *prefix, const char *color, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	if (ctx->err_color && color)
+		fprintf(stderr, "%s%s\033[0m", color, prefix);
+	else
+		fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+cmd_note(struct gp_ctx *ctx, const char *fmt, ...)
+{
+	if (ctx->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(ctx, "", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+cmd_warn(struct gp_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(ctx, "warning: ", "\033[1;33m", fmt, ap);
+	va_end(ap);
+}
+
+void
+cmd_debug(struct gp_ctx *ctx, const char *fmt, ...)
+{
+	if (!ctx->verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(ctx, "debug: ", NULL, fmt, ap);
+	va_end(ap);
+}
+
+static int
+report(struct gp_ctx *ctx, struct gp_error *err)
+{
+	fflush(stdout);
+	int code = err->code ? err->code : GP_EXIT_FAILURE;
+	if (ctx->err_color)
+		fprintf(stderr, "\033[1;31mgpuprep: error:\033[0m %s\n",
+			err->msg ? err->msg : "unknown error");
+	else
+		fprintf(stderr, "gpuprep: error: %s\n", err->msg ? err->msg : "unknown error");
+	if (err->hint)
+		fprintf(stderr, "hint: %s\n", err->hint);
+	if (code == GP_EXIT_USAGE) {
+		fputc('\n', stderr);
+		if (ctx->cmd)
+			fputs(ctx->cmd->usage, stderr);
+		else
+			print_main_usage(stderr);
+	}
+	return code;
+}
+
+static bool
+want_color(int fd, bool no_color)
+{
+	const char *nc = getenv("NO_COLOR");
+	if (no_color || (nc && *nc))
+		return false;
+	const char *term = getenv("TERM");
+	if (term && strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_ROOT = 256, OPT_JSON, OPT_NO_COLOR, OPT_VERSION };
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, OPT_ROOT},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"no-color", no_argument, NULL, OPT_NO_COLOR},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct gp_ctx ctx = {0};
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	bool no_color = false;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			ctx.root = optarg;
+			break;
+		case OPT_JSON:
+			ctx.json = true;
+			break;
+		case 'q':
+			ctx.quiet = true;
+			break;
+		case 'v':
+			ctx.verbose++;
+			break;
+		case OPT_NO_COLOR:
+			no_color = true;
+			break;
+		case OPT_VERSION:
+			printf("gpuprep %s\n", GPUPREP_VERSION);
+			return 0;
+		case 'h':
+			print_main_usage(stdout);
+			return 0;
+		default:
+			cmd_bad_option(&ctx, argv, &err);
+			return report(&ctx, &err);
+		}
+	}
+	ctx.color = want_color(STDOUT_FILENO, no_color);
+	ctx.err_color = want_color(STDERR_FILENO, no_color);
+	ctx.tty = !no_color && isatty(STDERR_FILENO);
+
+	if (optind >= argc) {
+		gp_error_set_code(&err, GP_EXIT_USAGE, "no command given");
+		return report(&ctx, &err);
+	}
+	const char *name = argv[optind];
+	if (strcmp(name, "help") == 0) {
+		if (optind + 1 >= argc) {
+			print_main_usage(stdout);
+			return 0;
+		}
+		const struct gp_command *h = find_command(argv[optind + 1]);
+		if (!h) {
+			gp_error_set_code(&err, GP_EXIT_USAGE, "unknown command '%s'",
+					  argv[optind + 1]);
+			return report(&ctx, &err);
+		}
+		fputs(h->usage, stdout);
+		return 0;
+	}
+	ctx.cmd = find_command(name);
+	if (!ctx.cmd) {
+		gp_error_set_code(&err, GP_EXIT_USAGE, "unknown command '%s'", name);
+		return report(&ctx, &err);
+	}
+
+	if (gp_root_is_set(ctx.root)) {
+		struct stat st;
+		if (stat(ctx.root, &st) < 0) {
+			gp_error_set_errno(&err, errno, "cannot use --root '%s'", ctx.root);
+			gp_error_hint(&err, "--root takes the directory where the node's system is "
+					    "mounted");
+			return report(&ctx, &err);
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			gp_error_set(&err, "cannot use --root '%s': not a directory", ctx.root);
+			gp_error_hint(&err, "--root takes the directory where the node's system is "
+					    "mounted");
+			return report(&ctx, &err);
+		}
+	}
+
+	/* The subcommand parses argv from its own name on, with getopt reset. */
+	int first = optind;
+	optind = 0;
+	opterr = 0;
+	int r = ctx.cmd->fn(&ctx, argc - first, argv + first, &err);
+	fflush(stdout);
+	if (r < 0)
+		return report(&ctx, &err);
+	return r;
+}

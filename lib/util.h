@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Small helpers every module uses: cleanup attributes, allocation that aborts on
+ * failure, and paths resolved under --root.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define GP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_strv_ _cleanup_(strv_freep)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+#define _noreturn_ __attribute__((noreturn))
+
+/* Hand ownership out of a cleanup variable: the variable becomes NULL. */
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _tp = (p);                                                           \
+		(p) = NULL;                                                                        \
+		_tp;                                                                               \
+	})
+
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _tf = (fd);                                                                    \
+		(fd) = -1;                                                                         \
+		_tf;                                                                               \
+	})
+
+static inline void
+freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void
+closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static inline void
+fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+/* Allocation failure is the one thing that aborts. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* NULL-terminated string vectors. */
+void strv_free(char **v);
+static inline void
+strv_freep(char ***v)
+{
+	strv_free(*v);
+}
+size_t strv_length(char *const *v);
+/* Append a copy of s; returns the (possibly moved) vector. */
+char **strv_push(char **v, const char *s);
+bool strv_contains(char *const *v, const char *s);
+
+bool str_startswith(const char *s, const char *prefix);
+bool str_endswith(const char *s, const char *suffix);
+/* Strip leading and trailing white space in place; returns s. */
+char *str_strip(char *s);
+
+/*
+ * Resolve an absolute path under the root (NULL or "/" means the real root).
+ * Always returns a fresh string: gp_path("/mnt/img", "/etc/os-release") is
+ * "/mnt/img/etc/os-release".
+ */
+char *gp_path(const char *root, const char *path);
+/* True when root is set to something other than "/". */
+bool gp_root_is_set(const char *root);
+
+/*
+ * Read a whole file into a NUL-terminated buffer. Returns 0, or a negative
+ * errno. ret_len may be NULL.
+ */
+int read_file(const char *path, char **ret_data, size_t *ret_len);
+/* Read the first line of a small file, without the newline. Returns 0 or -errno. */
+int read_line_file(const char *path, char **ret_line);
+bool path_exists(const char *path);
+bool path_is_dir(const char *path);
+/* mkdir -p with the given mode. Returns 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cri-dockerd: the CRI shim that lets kubelet/edgecore use Docker Engine. */
+#include "runtime.h"
+
+const struct runtime_ops runtime_cri_dockerd = {
+	.name = "cri-dockerd",
+	.binary = "cri-dockerd",
+	.config_path = NULL,
+	.socket_path = "/run/cri-dockerd.sock",
+	.cri_socket = "/run/cri-dockerd.sock",
+};

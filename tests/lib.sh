@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by the integration tests. Produces TAP. meson sets:
+#   GPUPREP        the built binary
+#   TESTS_SRC      the tests/ source directory (fixtures live there)
+#   SHARED_DIR     ../shared beside the checkout (may be absent)
+# Each test script gets one scratch directory, $T, removed on exit.
+set -u
+: "${GPUPREP:?GPUPREP must point at the built gpuprep}"
+: "${TESTS_SRC:?TESTS_SRC must point at tests/}"
+FIXTURES="$TESTS_SRC/fixtures"
+T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-test.XXXXXX")
+_tap_n=0
+_tap_failed=0
+_tap_cleanups=()
+
+at_exit() { _tap_cleanups+=("$*"); }
+_tap_finish() {
+	local i
+	for ((i = ${#_tap_cleanups[@]} - 1; i >= 0; i--)); do eval "${_tap_cleanups[$i]}" || true; done
+	rm -rf "$T"
+}
+trap _tap_finish EXIT
+
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
+not_ok() {
+	_tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $1"
+	shift
+	local l
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+# skip NAME REASON: reported as a TAP skip, never as a pass.
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
+
+# run CMD...: run with stdout in $T/out, stderr in $T/err, status in $rc.
+run() {
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e 2>/dev/null || true
+	set +e
+}
+
+# expect_rc WANT NAME: check $rc from the last run.
+expect_rc() {
+	if [ "$rc" -eq "$1" ]; then ok "$2 (exit $1)"; else
+		not_ok "$2 (exit $1)" "got exit $rc" "stdout: $(head -c 2000 "$T/out")" "stderr: $(head -c 2000 "$T/err")"
+	fi
+}
+
+# expect_file_eq GOT WANT NAME: byte comparison, with a diff on failure.
+expect_file_eq() {
+	if cmp -s "$1" "$2"; then ok "$3"; else
+		not_ok "$3" "$(diff -u "$2" "$1" | head -60)"
+	fi
+}
+
+# expect_contains FILE TEXT NAME
+expect_contains() {
+	if grep -qF -- "$2" "$1"; then ok "$3"; else
+		not_ok "$3" "'$2' not in $1:" "$(head -c 2000 "$1")"
+	fi
+}
+
+# expect_not_contains FILE TEXT NAME
+expect_not_contains() {
+	if grep -qF -- "$2" "$1"; then not_ok "$3" "'$2' unexpectedly in $1"; else ok "$3"; fi
+}
+
+# fixture_root NAME: a fresh copy of tests/fixtures/nodes/NAME; prints its path.
+fixture_root() {
+	local dst="$T/root-$1-$RANDOM"
+	mkdir -p "$dst"
+	cp -a "$FIXTURES/nodes/$1/." "$dst/"
+	printf '%s\n' "$dst"
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "osinfo.h"
+#include "tap.h"
+
+static void
+check(const char *text, const char *id, const char *version, enum os_family fam, const char *name)
+{
+	struct os_info info = {0};
+	os_release_parse(text, &info);
+	char label[200];
+	snprintf(label, sizeof(label), "%s: id", name);
+	is_str(info.id, id, label);
+	snprintf(label, sizeof(label), "%s: version_id", name);
+	is_str(info.version_id, version, label);
+	snprintf(label, sizeof(label), "%s: family %s", name, os_family_name(fam));
+	is_str(os_family_name(info.family), os_family_name(fam), label);
+	os_info_release(&info);
+}
+
+int
+main(void)
+{
+	check("PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n"
+	      "ID_LIKE=debian\n",
+	      "ubuntu", "22.04", OS_FAMILY_DEB, "ubuntu");
+	check("ID=\"rocky\"\nVERSION_ID=\"9.3\"\nID_LIKE=\"rhel centos fedora\"\n", "rocky", "9.3",
+	      OS_FAMILY_RPM, "rocky, quoted id");
+	check("ID=linuxmint\nVERSION_ID=21\nID_LIKE=\"ubuntu debian\"\n", "linuxmint", "21",
+	      OS_FAMILY_DEB, "unknown id falls back to ID_LIKE");
+	check("ID=arch\n", "arch", NULL, OS_FAMILY_UNKNOWN, "no family");
+	check("# comment\n\nID='amzn'\nVERSION_ID=\"2023\"\n", "amzn", "2023", OS_FAMILY_RPM,
+	      "single quotes and comments");
+	check("ID=\"we\\\"ird\"\n", "we\"ird", NULL, OS_FAMILY_UNKNOWN, "backslash escapes");
+
+	is_str(os_arch_deb_from_rpm("x86_64"), "amd64", "x86_64 is amd64");
+	is_str(os_arch_deb_from_rpm("aarch64"), "arm64", "aarch64 is arm64");
+	is_str(os_arch_rpm_from_deb("arm64"), "aarch64", "arm64 is aarch64");
+	ok(os_arch_deb_from_rpm("vax") == NULL, "unknown arch is NULL");
+
+	struct os_info host = {0};
+	struct gp_error err = GP_ERROR_INIT;
+	is_int(os_info_read(NULL, &host, &err), 0, "reading the host works");
+	ok(host.arch_deb != NULL, "the host's arch is known");
+	os_info_release(&host);
+
+	/* Under a root, the arch comes from the image's /bin/sh ELF header. */
+	char tmpl[] = "/tmp/gpuprep-osinfo-XXXXXX";
+	ok(mkdtemp(tmpl) != NULL, "mkdtemp");
+	_cleanup_free_ char *bin = xasprintf("%s/bin", tmpl);
+	mkdir_p(bin, 0755);
+	_cleanup_free_ char *sh = xasprintf("%s/bin/sh", tmpl);
+	FILE *f = fopen(sh, "wb");
+	unsigned char elf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	elf[18] = 183; /* EM_AARCH64 */
+	fwrite(elf, 1, sizeof(elf), f);
+	fclose(f);
+	struct os_info img = {0};
+	is_int(os_info_read(tmpl, &img, &err), 0, "reading an image without os-release");
+	is_str(img.arch_deb, "arm64", "arm64 image detected from its ELF header");
+	ok(img.id == NULL && img.family == OS_FAMILY_UNKNOWN, "missing os-release is unknown");
+	os_info_release(&img);
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpl);
+	ok(system(cmd) == 0, "cleanup");
+	return tap_done();
+}

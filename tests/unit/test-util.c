@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdlib.h>
+
+#include "tap.h"
+#include "util.h"
+
+int
+main(void)
+{
+	_cleanup_free_ char *a = gp_path(NULL, "/etc/os-release");
+	is_str(a, "/etc/os-release", "no root leaves the path alone");
+	_cleanup_free_ char *b = gp_path("/mnt/img/", "/etc/os-release");
+	is_str(b, "/mnt/img/etc/os-release", "root is joined without doubled slashes");
+	_cleanup_free_ char *c = gp_path("/", "/sys");
+	is_str(c, "/sys", "root / is the real root");
+	ok(!gp_root_is_set("/") && gp_root_is_set("/x") && !gp_root_is_set(NULL), "root_is_set");
+
+	char s[] = "  \tvalue \n";
+	is_str(str_strip(s), "value", "strip");
+	ok(str_startswith("nvidia-uvm", "nvidia") && !str_startswith("nv", "nvidia"), "startswith");
+	ok(str_endswith("config.toml", ".toml") && !str_endswith("a", ".toml"), "endswith");
+
+	_cleanup_strv_ char **v = NULL;
+	v = strv_push(v, "a");
+	v = strv_push(v, "b");
+	is_int(strv_length(v), 2, "strv_push appends");
+	ok(strv_contains(v, "b") && !strv_contains(v, "c"), "strv_contains");
+
+	char tmpl[] = "/tmp/gpuprep-test-util-XXXXXX";
+	ok(mkdtemp(tmpl) != NULL, "mkdtemp");
+	_cleanup_free_ char *deep = xasprintf("%s/a/b/c", tmpl);
+	is_int(mkdir_p(deep, 0755), 0, "mkdir_p creates parents");
+	ok(path_is_dir(deep), "the directory exists");
+	_cleanup_free_ char *f = xasprintf("%s/a/file", tmpl);
+	FILE *fp = fopen(f, "w");
+	fputs("line one\nline two\n", fp);
+	fclose(fp);
+	_cleanup_free_ char *line = NULL;
+	is_int(read_line_file(f, &line), 0, "read_line_file");
+	is_str(line, "line one", "first line without newline");
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	is_int(read_file(f, &data, &len), 0, "read_file");
+	is_int(len, 18, "read_file length");
+	char *none = NULL;
+	is_int(read_file("/nonexistent/x", &none, NULL), -ENOENT, "read_file on a missing file");
+	is_int(read_file(tmpl, &none, NULL), -EISDIR, "read_file on a directory");
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpl);
+	ok(system(cmd) == 0, "cleanup");
+	return tap_done();
+}
