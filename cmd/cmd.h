@@ -41,8 +41,7 @@ struct gp_command {
  * errors use cmd_usage_error(), which sets code 2; main.c then prints the
  * command's usage on stderr.
  */
-int cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...)
-	_printf_(3, 4);
+int cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...) _printf_(3, 4);
 /* The usage error for the option getopt_long just refused (call it on '?' or ':'). */
 int cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err);
 /* Print the command's usage on stdout and return 0 (for -h/--help). */

@@ -17,32 +17,33 @@
 
 static const struct gp_command commands[] = {
 #define GP_ENTRY(n) {#n, cmd_##n, cmd_##n##_summary, cmd_##n##_usage},
-	GP_COMMANDS(GP_ENTRY)
+        GP_COMMANDS(GP_ENTRY)
 #undef GP_ENTRY
 };
 
 static const char main_usage_head[] =
-	"usage: gpuprep [--root DIR] [--json] [-q] [-v] [--no-color] <command> [<args>]\n"
-	"       gpuprep --version\n"
-	"       gpuprep help <command>\n"
-	"\n"
-	"Prepare a Linux node with an NVIDIA GPU for Kubernetes and KubeEdge.\n"
-	"\n"
-	"Global options:\n"
-	"  --root DIR     act on the system mounted at DIR (/sys, /proc, /dev, /etc, ... under it)\n"
-	"  --json         print machine-readable JSON on stdout\n"
-	"  -q, --quiet    print only data and errors\n"
-	"  -v, --verbose  say more on stderr (repeatable)\n"
-	"  --no-color     no color, also when NO_COLOR is set\n"
-	"  --version      print the version and exit\n"
-	"  -h, --help     print this help and exit\n"
-	"\n"
-	"Commands:\n";
+        "usage: gpuprep [--root DIR] [--json] [-q] [-v] [--no-color] <command> [<args>]\n"
+        "       gpuprep --version\n"
+        "       gpuprep help <command>\n"
+        "\n"
+        "Prepare a Linux node with an NVIDIA GPU for Kubernetes and KubeEdge.\n"
+        "\n"
+        "Global options:\n"
+        "  --root DIR     act on the system mounted at DIR (/sys, /proc, /dev, /etc, ... under "
+        "it)\n"
+        "  --json         print machine-readable JSON on stdout\n"
+        "  -q, --quiet    print only data and errors\n"
+        "  -v, --verbose  say more on stderr (repeatable)\n"
+        "  --no-color     no color, also when NO_COLOR is set\n"
+        "  --version      print the version and exit\n"
+        "  -h, --help     print this help and exit\n"
+        "\n"
+        "Commands:\n";
 
 static const char main_usage_tail[] =
-	"\n"
-	"Run 'gpuprep help <command>' for a command's options. See gpuprep(1).\n"
-	"Exit status: 0 success, 1 failure, 2 usage error, 3 no NVIDIA GPU found.\n";
+        "\n"
+        "Run 'gpuprep help <command>' for a command's options. See gpuprep(1).\n"
+        "Exit status: 0 success, 1 failure, 2 usage error, 3 no NVIDIA GPU found.\n";
 
 static void
 print_main_usage(FILE *f)
@@ -78,7 +79,8 @@ cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err)
 {
 	const char *bad = argv[optind - 1];
 	if (optopt && !(bad && bad[0] == '-' && bad[1] == '-'))
-		return cmd_usage_error(ctx, err, "unknown option or missing argument '-%c'", optopt);
+		return cmd_usage_error(ctx, err, "unknown option or missing argument '-%c'",
+		                       optopt);
 	return cmd_usage_error(ctx, err, "unknown or incomplete option '%s'", bad ? bad : "?");
 }
 
@@ -153,7 +155,7 @@ report(struct gp_ctx *ctx, struct gp_error *err)
 	int code = err->code ? err->code : GP_EXIT_FAILURE;
 	if (ctx->err_color)
 		fprintf(stderr, "\033[1;31mgpuprep: error:\033[0m %s\n",
-			err->msg ? err->msg : "unknown error");
+		        err->msg ? err->msg : "unknown error");
 	else
 		fprintf(stderr, "gpuprep: error: %s\n", err->msg ? err->msg : "unknown error");
 	if (err->hint)
@@ -185,14 +187,14 @@ main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_JSON, OPT_NO_COLOR, OPT_VERSION };
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"no-color", no_argument, NULL, OPT_NO_COLOR},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	        {"root", required_argument, NULL, OPT_ROOT},
+	        {"json", no_argument, NULL, OPT_JSON},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+	        {"version", no_argument, NULL, OPT_VERSION},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
 	};
 	struct gp_ctx ctx = {0};
 	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
@@ -245,7 +247,7 @@ main(int argc, char **argv)
 		const struct gp_command *h = find_command(argv[optind + 1]);
 		if (!h) {
 			gp_error_set_code(&err, GP_EXIT_USAGE, "unknown command '%s'",
-					  argv[optind + 1]);
+			                  argv[optind + 1]);
 			return report(&ctx, &err);
 		}
 		fputs(h->usage, stdout);
@@ -262,13 +264,13 @@ main(int argc, char **argv)
 		if (stat(ctx.root, &st) < 0) {
 			gp_error_set_errno(&err, errno, "cannot use --root '%s'", ctx.root);
 			gp_error_hint(&err, "--root takes the directory where the node's system is "
-					    "mounted");
+			                    "mounted");
 			return report(&ctx, &err);
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			gp_error_set(&err, "cannot use --root '%s': not a directory", ctx.root);
 			gp_error_hint(&err, "--root takes the directory where the node's system is "
-					    "mounted");
+			                    "mounted");
 			return report(&ctx, &err);
 		}
 	}

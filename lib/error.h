@@ -27,7 +27,10 @@ struct gp_error {
 	char *hint; /* what to do about it, or NULL */
 };
 
-#define GP_ERROR_INIT {0, NULL, NULL}
+#define GP_ERROR_INIT                                                                              \
+	{                                                                                          \
+		0, NULL, NULL                                                                      \
+	}
 
 /* Set the message (replacing any) with exit code 1. */
 int gp_error_set(struct gp_error *err, const char *fmt, ...) _printf_(2, 3);

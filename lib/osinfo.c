@@ -10,9 +10,8 @@
 static const struct {
 	const char *deb, *rpm;
 } arch_map[] = {
-	{"amd64", "x86_64"}, {"arm64", "aarch64"}, {"armhf", "armv7hl"},
-	{"i386", "i686"},    {"ppc64el", "ppc64le"}, {"s390x", "s390x"},
-	{"riscv64", "riscv64"},
+        {"amd64", "x86_64"},    {"arm64", "aarch64"}, {"armhf", "armv7hl"},   {"i386", "i686"},
+        {"ppc64el", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
 };
 
 const char *
@@ -70,8 +69,8 @@ static enum os_family
 family_of(const char *id)
 {
 	static const char *const deb[] = {"debian", "ubuntu", NULL};
-	static const char *const rpm[] = {"rhel", "centos", "rocky", "almalinux", "fedora",
-					  "amzn", "ol", NULL};
+	static const char *const rpm[] = {"rhel",   "centos", "rocky", "almalinux",
+	                                  "fedora", "amzn",   "ol",    NULL};
 	for (size_t i = 0; deb[i]; i++)
 		if (strcmp(id, deb[i]) == 0)
 			return OS_FAMILY_DEB;
@@ -177,7 +176,7 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 	const char *rpm = NULL;
 	if (gp_root_is_set(root)) {
 		static const char *const probes[] = {"/bin/sh", "/usr/bin/sh", "/bin/busybox",
-						     "/usr/bin/env"};
+		                                     "/usr/bin/env"};
 		for (size_t i = 0; i < GP_ARRAY_SIZE(probes) && !rpm; i++) {
 			_cleanup_free_ char *p = gp_path(root, probes[i]);
 			rpm = elf_arch(p);

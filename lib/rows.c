@@ -24,8 +24,7 @@ rows_cell_text(const json_t *v)
 		char *out = xstrdup("");
 		size_t i;
 		json_t *e;
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach (v, i, e) {
 			_cleanup_free_ char *t = rows_cell_text(e);
 			char *n = xasprintf("%s%s%s", out, i ? "," : "", t);
 			free(out);

@@ -24,7 +24,7 @@ struct rows_column {
  * Returns a fresh string ending in a newline.
  */
 char *rows_format_table(const struct rows_column *cols, size_t ncols, const json_t *rows,
-			bool color);
+                        bool color);
 
 /* Render one cell's value as the table would; returns a fresh string. */
 char *rows_cell_text(const json_t *v);

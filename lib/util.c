@@ -136,7 +136,7 @@ str_strip(char *s)
 		start++;
 	size_t n = strlen(start);
 	while (n > 0 && (start[n - 1] == ' ' || start[n - 1] == '\t' || start[n - 1] == '\n' ||
-			 start[n - 1] == '\r'))
+	                 start[n - 1] == '\r'))
 		n--;
 	memmove(s, start, n);
 	s[n] = '\0';

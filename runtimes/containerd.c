@@ -3,9 +3,9 @@
 #include "runtime.h"
 
 const struct runtime_ops runtime_containerd = {
-	.name = "containerd",
-	.binary = "containerd",
-	.config_path = "/etc/containerd/config.toml",
-	.socket_path = "/run/containerd/containerd.sock",
-	.cri_socket = "/run/containerd/containerd.sock",
+        .name = "containerd",
+        .binary = "containerd",
+        .config_path = "/etc/containerd/config.toml",
+        .socket_path = "/run/containerd/containerd.sock",
+        .cri_socket = "/run/containerd/containerd.sock",
 };

@@ -3,9 +3,9 @@
 #include "runtime.h"
 
 const struct runtime_ops runtime_cri_dockerd = {
-	.name = "cri-dockerd",
-	.binary = "cri-dockerd",
-	.config_path = NULL,
-	.socket_path = "/run/cri-dockerd.sock",
-	.cri_socket = "/run/cri-dockerd.sock",
+        .name = "cri-dockerd",
+        .binary = "cri-dockerd",
+        .config_path = NULL,
+        .socket_path = "/run/cri-dockerd.sock",
+        .cri_socket = "/run/cri-dockerd.sock",
 };

@@ -3,9 +3,9 @@
 #include "runtime.h"
 
 const struct runtime_ops runtime_docker = {
-	.name = "docker",
-	.binary = "dockerd",
-	.config_path = "/etc/docker/daemon.json",
-	.socket_path = "/run/docker.sock",
-	.cri_socket = NULL, /* docker needs cri-dockerd for CRI */
+        .name = "docker",
+        .binary = "dockerd",
+        .config_path = "/etc/docker/daemon.json",
+        .socket_path = "/run/docker.sock",
+        .cri_socket = NULL, /* docker needs cri-dockerd for CRI */
 };

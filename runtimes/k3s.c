@@ -3,9 +3,9 @@
 #include "runtime.h"
 
 const struct runtime_ops runtime_k3s = {
-	.name = "k3s",
-	.binary = "k3s",
-	.config_path = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
-	.socket_path = "/run/k3s/containerd/containerd.sock",
-	.cri_socket = "/run/k3s/containerd/containerd.sock",
+        .name = "k3s",
+        .binary = "k3s",
+        .config_path = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
+        .socket_path = "/run/k3s/containerd/containerd.sock",
+        .cri_socket = "/run/k3s/containerd/containerd.sock",
 };

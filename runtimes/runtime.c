@@ -4,11 +4,7 @@
 #include <string.h>
 
 const struct runtime_ops *const runtime_all[] = {
-	&runtime_docker,
-	&runtime_containerd,
-	&runtime_cri_dockerd,
-	&runtime_k3s,
-	NULL,
+        &runtime_docker, &runtime_containerd, &runtime_cri_dockerd, &runtime_k3s, NULL,
 };
 
 const struct runtime_ops *

@@ -32,7 +32,7 @@ tap_result(int ok, const char *file, int line, const char *fmt, ...)
 #define is_str(got, want, name)                                                                    \
 	do {                                                                                       \
 		const char *_g = (got), *_w = (want);                                              \
-		int _ok = (_g && _w) ? strcmp(_g, _w) == 0 : _g == _w;                              \
+		int _ok = (_g && _w) ? strcmp(_g, _w) == 0 : _g == _w;                             \
 		tap_result(_ok, __FILE__, __LINE__, "%s", name);                                   \
 		if (!_ok)                                                                          \
 			printf("#   got:  '%s'\n#   want: '%s'\n", _g ? _g : "(null)",             \

@@ -21,7 +21,8 @@ main(void)
 	is_int(err.code, GP_EXIT_FAILURE, "default code is 1");
 	gp_error_prefix(&err, "parsing '%s'", "/etc/containerd/config.toml");
 	gp_error_prefix(&err, "configuring containerd");
-	is_str(err.msg, "configuring containerd: parsing '/etc/containerd/config.toml': 12:5: expected '='",
+	is_str(err.msg,
+	       "configuring containerd: parsing '/etc/containerd/config.toml': 12:5: expected '='",
 	       "context is added in front on the way up");
 	is_str(err.hint, "check the line", "the hint survives added context");
 

@@ -20,7 +20,8 @@ check(const char *text, const char *id, const char *version, enum os_family fam,
 int
 main(void)
 {
-	check("PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n"
+	check("PRETTY_NAME=\"Ubuntu 22.04.4 "
+	      "LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n"
 	      "ID_LIKE=debian\n",
 	      "ubuntu", "22.04", OS_FAMILY_DEB, "ubuntu");
 	check("ID=\"rocky\"\nVERSION_ID=\"9.3\"\nID_LIKE=\"rhel centos fedora\"\n", "rocky", "9.3",

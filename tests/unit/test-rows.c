@@ -6,13 +6,13 @@ int
 main(void)
 {
 	static const struct rows_column cols[] = {
-		{"ADDRESS", "addr"},
-		{"NAME", "name"},
-		{"VF", "vf"},
+	        {"ADDRESS", "addr"},
+	        {"NAME", "name"},
+	        {"VF", "vf"},
 	};
-	_cleanup_json_ json_t *rows = json_pack("[{s:s, s:s, s:b}, {s:s, s:n, s:b}]", "addr",
-						"0000:3b:00.0", "name", "Tesla T4", "vf", 0,
-						"addr", "0000:af:00.1", "name", "vf", 1);
+	_cleanup_json_ json_t *rows =
+	        json_pack("[{s:s, s:s, s:b}, {s:s, s:n, s:b}]", "addr", "0000:3b:00.0", "name",
+	                  "Tesla T4", "vf", 0, "addr", "0000:af:00.1", "name", "vf", 1);
 	_cleanup_free_ char *t = rows_format_table(cols, 3, rows, false);
 	is_str(t,
 	       "ADDRESS       NAME      VF\n"
