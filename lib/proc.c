@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct linebuf {
+	char *data;
+	size_t len, cap;
+	char *all;
+	size_t all_len, all_cap;
+};
+
+static void
+append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+static void
+feed(struct linebuf *lb, const struct proc_opts *o, const char *s, size_t n)
+{
+	if (o && o->keep_output)
+		append(&lb->all, &lb->all_len, &lb->all_cap, s, n);
+	if (!o || !o->on_line)
+		return;
+	append(&lb->data, &lb->len, &lb->cap, s, n);
+	char *start = lb->data, *nl;
+	while ((nl = memchr(start, '\n', lb->len - (size_t)(start - lb->data)))) {
+		*nl = '\0';
+		o->on_line(start, o->userdata);
+		start = nl + 1;
+	}
+	size_t rest = lb->len - (size_t)(start - lb->data);
+	memmove(lb->data, start, rest);
+	lb->len = rest;
+	lb->data[rest] = '\0';
+}
+
+int
+proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *ret,
+         struct gp_error *err)
+{
+	*ret = (struct proc_result){0};
+	int pipefd[2], statusfd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
+	/* The child writes errno here when exec fails; close-on-exec makes success EOF. */
+	if (pipe2(statusfd, O_CLOEXEC) < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		close(statusfd[0]);
+		close(statusfd[1]);
+		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
+	}
+	if (pid == 0) {
+		/* Its own process group, so a timeout kills everything it started. */
+		setpgid(0, 0);
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		signal(SIGPIPE, SIG_DFL);
+		if (opts && opts->cwd && chdir(opts->cwd) < 0)
+			_exit(127);
+		for (size_t i = 0; opts && opts->env && opts->env[i]; i++)
+			putenv(opts->env[i]);
+		execvp(argv[0], argv);
+		int e = errno;
+		if (write(statusfd[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	close(statusfd[1]);
+	int exec_errno = 0;
+	ssize_t sr;
+	while ((sr = read(statusfd[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
+		;
+	close(statusfd[0]);
+	if (sr != (ssize_t)sizeof(exec_errno))
+		exec_errno = 0;
+
+	struct linebuf lb = {0};
+	long long deadline = opts && opts->timeout_ms > 0 ? now_ms() + opts->timeout_ms : 0;
+	bool killed = false;
+	char buf[4096];
+	for (;;) {
+		int wait_ms = -1;
+		if (deadline) {
+			long long left = deadline - now_ms();
+			wait_ms = left > 0 ? (int)left : 0;
+		}
+		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+		int pr = poll(&p, 1, wait_ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0 && deadline) {
+			kill(-pid, SIGTERM);
+			killed = true;
+			/* Give it a moment, then make sure. */
+			struct pollfd q = {.fd = pipefd[0], .events = POLLIN};
+			if (poll(&q, 1, 2000) <= 0)
+				kill(-pid, SIGKILL);
+			deadline = 0;
+			continue;
+		}
+		ssize_t n = read(pipefd[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		feed(&lb, opts, buf, (size_t)n);
+	}
+	close(pipefd[0]);
+	if (lb.len && opts && opts->on_line)
+		opts->on_line(lb.data, opts->userdata);
+	free(lb.data);
+
+	int wstatus;
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	if (exec_errno) {
+		free(lb.all);
+		return gp_error_set_errno(err, exec_errno, "cannot run '%s'", argv[0]);
+	}
+	ret->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	ret->timed_out = killed;
+	ret->output = lb.all ? lb.all : (opts && opts->keep_output ? xstrdup("") : NULL);
+	return 0;
+}
+
+void
+proc_result_release(struct proc_result *r)
+{
+	if (!r)
+		return;
+	free(r->output);
+	*r = (struct proc_result){0};
+}
+
+char *
+proc_tail_lines(const char *text, size_t n)
+{
+	if (!text)
+		return xstrdup("");
+	size_t len = strlen(text);
+	while (len && text[len - 1] == '\n')
+		len--;
+	size_t i = len, seen = 0;
+	while (i > 0) {
+		if (text[i - 1] == '\n' && ++seen == n)
+			break;
+		i--;
+	}
+	return xstrndup(text + i, len - i);
+}
+
+char *
+proc_argv_string(char *const argv[])
+{
+	char *out = xstrdup("");
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		bool plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                             "0123456789-_=./:,+@%") == strlen(a);
+		char *n;
+		if (plain) {
+			n = xasprintf("%s%s%s", out, i ? " " : "", a);
+		} else {
+			/* Single-quote, closing and reopening around each ' */
+			char *q = xstrdup("'");
+			for (const char *p = a; *p; p++) {
+				char *t = *p == '\'' ? xasprintf("%s'\\''", q)
+				                     : xasprintf("%s%c", q, *p);
+				free(q);
+				q = t;
+			}
+			n = xasprintf("%s%s%s'", out, i ? " " : "", q);
+			free(q);
+		}
+		free(out);
+		out = n;
+	}
+	return out;
+}

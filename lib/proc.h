@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Running other programs (systemctl, init scripts, package managers): fork,
+ * exec, relay their output line by line through a callback, enforce a
+ * timeout. lib/ never prints, so the caller decides what to do with lines.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "error.h"
+
+typedef void (*proc_line_fn)(const char *line, void *userdata);
+
+struct proc_opts {
+	char *const *env;     /* extra "NAME=value" entries, NULL-terminated, or NULL */
+	const char *cwd;      /* or NULL */
+	int timeout_ms;       /* 0: no limit; on expiry the child gets SIGTERM, then SIGKILL */
+	proc_line_fn on_line; /* each line of stdout+stderr, without the newline, or NULL */
+	void *userdata;
+	bool keep_output; /* collect stdout+stderr into proc_result.output */
+};
+
+struct proc_result {
+	int status;     /* the exit code, or 128+signal when killed */
+	bool timed_out; /* the timeout expired and the child was killed */
+	char *output;   /* stdout+stderr when keep_output, else NULL */
+};
+
+/*
+ * Run argv[0] (searched in PATH when it has no slash) and wait for it. stdin
+ * is /dev/null. Returns 0 when the program ran (whatever its exit status: look
+ * at ret->status), or -1 when it could not be started.
+ */
+int proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *ret,
+             struct gp_error *err);
+void proc_result_release(struct proc_result *r);
+
+/* The last n lines of text, for error messages ("show the last lines"); a fresh string. */
+char *proc_tail_lines(const char *text, size_t n);
+
+/* "a b 'c d'": argv joined for display, quoting where a shell would need it. */
+char *proc_argv_string(char *const argv[]);

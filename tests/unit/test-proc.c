@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "proc.h"
+#include "tap.h"
+
+struct lines {
+	char *joined;
+	int n;
+};
+
+static void
+on_line(const char *line, void *userdata)
+{
+	struct lines *l = userdata;
+	char *j = xasprintf("%s[%s]", l->joined ? l->joined : "", line);
+	free(l->joined);
+	l->joined = j;
+	l->n++;
+}
+
+int
+main(void)
+{
+	struct gp_error err = GP_ERROR_INIT;
+	struct proc_result res;
+
+	char *echo[] = {"sh", "-c", "echo one; echo two >&2; printf three", NULL};
+	struct lines l = {0};
+	struct proc_opts o = {.on_line = on_line, .userdata = &l, .keep_output = true};
+	is_int(proc_run(echo, &o, &res, &err), 0, "runs a program");
+	is_int(res.status, 0, "exit status 0");
+	is_str(l.joined, "[one][two][three]",
+	       "stdout and stderr relayed line by line, last "
+	       "line without newline too");
+	is_str(res.output, "one\ntwo\nthree", "output kept");
+	proc_result_release(&res);
+	free(l.joined);
+
+	char *fail[] = {"sh", "-c", "exit 7", NULL};
+	is_int(proc_run(fail, NULL, &res, &err), 0, "a failing program still ran");
+	is_int(res.status, 7, "its exit status is reported");
+	ok(res.output == NULL, "no output kept unless asked");
+	proc_result_release(&res);
+
+	char *missing[] = {"/nonexistent/gpuprep-no-such-program", NULL};
+	is_int(proc_run(missing, NULL, &res, &err), -1, "a missing program is an error");
+	is_str(err.msg,
+	       "cannot run '/nonexistent/gpuprep-no-such-program': No such file or directory",
+	       "and the error names it");
+	gp_error_release(&err);
+
+	char *slow[] = {"sh", "-c", "trap '' TERM; sleep 30", NULL};
+	struct proc_opts t = {.timeout_ms = 200};
+	is_int(proc_run(slow, &t, &res, &err), 0, "a slow program runs");
+	ok(res.timed_out, "and is killed at the timeout");
+	is_int(res.status, 128 + 9, "with SIGKILL after ignoring SIGTERM");
+	proc_result_release(&res);
+
+	char *envp[] = {"GPUPREP_TEST_VAR=hello world", NULL};
+	char *env[] = {"sh", "-c", "printf %s \"$GPUPREP_TEST_VAR\"", NULL};
+	struct proc_opts e = {.env = envp, .keep_output = true};
+	is_int(proc_run(env, &e, &res, &err), 0, "extra environment");
+	is_str(res.output, "hello world", "reaches the child");
+	proc_result_release(&res);
+
+	_cleanup_free_ char *tail = proc_tail_lines("a\nb\nc\nd\n", 2);
+	is_str(tail, "c\nd", "tail keeps the last lines");
+	_cleanup_free_ char *all = proc_tail_lines("a\nb", 5);
+	is_str(all, "a\nb", "tail of a short text is all of it");
+
+	char *q[] = {"dpkg", "-i", "/tmp/a b.deb", "it's", NULL};
+	_cleanup_free_ char *s = proc_argv_string(q);
+	is_str(s, "dpkg -i '/tmp/a b.deb' 'it'\\''s'", "argv is quoted for display");
+	return tap_done();
+}
