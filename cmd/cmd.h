@@ -59,7 +59,9 @@ void cmd_warn(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* The subcommands, one file each in cmd/. */
-#define GP_COMMANDS(X)
+#define GP_COMMANDS(X)                                                                             \
+	X(manifest)                                                                                \
+	/* one line per command, sorted */
 
 #define GP_DECLARE(name)                                                                           \
 	int cmd_##name(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err);           \

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gpuprep manifest: print the cluster side of a GPU node as YAML for
+ * `kubectl apply -f -`: the NVIDIA device plugin, and a GPU test pod.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "manifest.h"
+#include "template.h"
+
+const char cmd_manifest_summary[] = "print the device plugin or a GPU test pod as YAML for kubectl";
+
+const char cmd_manifest_usage[] =
+        "usage: gpuprep manifest device-plugin [--edge] [--time-slicing N] [--image IMAGE]\n"
+        "                                      [--namespace NS]\n"
+        "       gpuprep manifest test-pod [--node NAME] [--image IMAGE] [--namespace NS]\n"
+        "\n"
+        "Print Kubernetes objects as YAML on stdout, for 'kubectl apply -f -'.\n"
+        "\n"
+        "  device-plugin        the NVIDIA device plugin DaemonSet (namespace kube-system)\n"
+        "    --edge             KubeEdge: run on edge nodes only, tolerate their taint\n"
+        "    --time-slicing N   advertise each GPU N times (N >= 2), with a ConfigMap\n"
+        "  test-pod             a pod that takes one GPU and runs a CUDA sample\n"
+        "    --node NAME        bind the pod to the node NAME\n"
+        "  --image IMAGE        the container image; defaults:\n"
+        "                         " MANIFEST_DEVICE_PLUGIN_IMAGE "\n"
+        "                         " MANIFEST_TEST_POD_IMAGE "\n"
+        "  --namespace NS       the namespace of the objects\n"
+        "  -h, --help           print this help\n"
+        "\n"
+        "Values are quoted, so the YAML stays valid whatever they hold. The output is YAML\n"
+        "only: --json is refused. See gpuprep-manifest(1).\n";
+
+/* A value the user typed goes into the YAML quoted; it must be non-empty UTF-8. */
+static int
+check_value(struct gp_ctx *ctx, const char *opt, const char *value, struct gp_error *err)
+{
+	if (!*value)
+		return cmd_usage_error(ctx, err, "%s needs a non-empty value", opt);
+	_cleanup_free_ char *q = yaml_quote(value);
+	if (!q)
+		return cmd_usage_error(ctx, err, "the value of %s is not valid UTF-8", opt);
+	return 0;
+}
+
+static int
+parse_replicas(struct gp_ctx *ctx, const char *s, unsigned *ret, struct gp_error *err)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno || *end || n < 2 || n > INT_MAX)
+		return cmd_usage_error(ctx, err,
+		                       "--time-slicing takes a whole number from 2 to %d, not '%s'",
+		                       INT_MAX, s);
+	*ret = (unsigned)n;
+	return 0;
+}
+
+int
+cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
+{
+	enum { OPT_EDGE = 256, OPT_TIME_SLICING, OPT_IMAGE, OPT_NAMESPACE, OPT_NODE };
+	static const struct option opts[] = {
+	        {"edge", no_argument, NULL, OPT_EDGE},
+	        {"time-slicing", required_argument, NULL, OPT_TIME_SLICING},
+	        {"image", required_argument, NULL, OPT_IMAGE},
+	        {"namespace", required_argument, NULL, OPT_NAMESPACE},
+	        {"node", required_argument, NULL, OPT_NODE},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	const char *image = NULL, *namespace = NULL, *node = NULL, *time_slicing = NULL;
+	bool edge = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_EDGE:
+			edge = true;
+			break;
+		case OPT_TIME_SLICING:
+			time_slicing = optarg;
+			break;
+		case OPT_IMAGE:
+			if (check_value(ctx, "--image", optarg, err) < 0)
+				return -1;
+			image = optarg;
+			break;
+		case OPT_NAMESPACE:
+			if (check_value(ctx, "--namespace", optarg, err) < 0)
+				return -1;
+			namespace = optarg;
+			break;
+		case OPT_NODE:
+			if (check_value(ctx, "--node", optarg, err) < 0)
+				return -1;
+			node = optarg;
+			break;
+		case 'h':
+			return cmd_help(ctx);
+		default:
+			return cmd_bad_option(ctx, argv, err);
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error(ctx, err, "no manifest named (device-plugin or test-pod)");
+	if (optind + 1 < argc)
+		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind + 1]);
+	if (ctx->json) {
+		cmd_usage_error(ctx, err, "manifest prints YAML only; --json is not supported");
+		return gp_error_hint(err, "leave out --json: 'kubectl apply -f -' reads the YAML");
+	}
+
+	const char *kind = argv[optind];
+	_cleanup_free_ char *yaml = NULL;
+	if (strcmp(kind, "device-plugin") == 0) {
+		struct manifest_device_plugin m = {
+		        .image = image, .namespace = namespace, .edge = edge};
+		if (node)
+			return cmd_usage_error(ctx, err, "--node applies to test-pod only");
+		if (time_slicing && parse_replicas(ctx, time_slicing, &m.replicas, err) < 0)
+			return -1;
+		if (manifest_device_plugin_render(&m, &yaml, err) < 0)
+			return -1;
+	} else if (strcmp(kind, "test-pod") == 0) {
+		struct manifest_test_pod m = {.image = image, .namespace = namespace, .node = node};
+		if (edge || time_slicing)
+			return cmd_usage_error(ctx, err, "%s applies to device-plugin only",
+			                       edge ? "--edge" : "--time-slicing");
+		if (manifest_test_pod_render(&m, &yaml, err) < 0)
+			return -1;
+	} else {
+		return cmd_usage_error(ctx, err,
+		                       "unknown manifest '%s' (device-plugin or test-pod)", kind);
+	}
+	cmd_out(ctx, yaml);
+	return 0;
+}
