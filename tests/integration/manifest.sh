@@ -1,0 +1,138 @@
+#!/bin/bash
+# gpuprep manifest: every variant parses as YAML (python3-yaml) and holds what the seeds rely on
+# (tests/check-manifest.py); values with YAML's special characters come back exact; golden
+# files pin the default outputs; bad values are usage errors (exit 2).
+. "$TESTS_SRC/lib.sh"
+
+GOLDEN="$TESTS_SRC/golden/manifest"
+CHECK="$TESTS_SRC/check-manifest.py"
+have_yaml=1
+python3 -c 'import yaml' 2>/dev/null || have_yaml=0
+
+# check_yaml NAME CHECKER-ARGS...: queue $T/out (from the last run) for check-manifest.py, which
+# check_all_yaml runs once on every case queued.
+mkdir -p "$T/cases"
+ncases=0
+check_yaml() {
+	ncases=$((ncases + 1))
+	printf '%s\n' "$1" >"$T/cases/$ncases.name"
+	shift
+	cp "$T/out" "$T/cases/$ncases.yaml"
+	printf '%s\0' "$@" >"$T/cases/$ncases.args"
+}
+check_all_yaml() {
+	local n result name
+	if [ "$have_yaml" -eq 0 ]; then
+		for ((n = 1; n <= ncases; n++)); do
+			skip "$(cat "$T/cases/$n.name")" "python3-yaml is not installed"
+		done
+		return
+	fi
+	python3 "$CHECK" --batch "$T/cases" >"$T/check" 2>&1
+	for ((n = 1; n <= ncases; n++)); do
+		name=$(cat "$T/cases/$n.name")
+		result=$(awk -F '\t' -v n="$n" '$1 == n { print $2 }' "$T/check")
+		if [ "$result" = ok ]; then ok "$name"; else
+			not_ok "$name" "${result:-$(cat "$T/check")}" "output:" "$(head -c 3000 "$T/cases/$n.yaml")"
+		fi
+	done
+}
+
+# variant ARGS...: gpuprep manifest ARGS must exit 0 and pass the checker given the same ARGS.
+variant() {
+	run "$GPUPREP" manifest "$@"
+	expect_rc 0 "manifest $*"
+	check_yaml "manifest $*: parses, and holds what it must" "$@"
+}
+
+# Golden outputs: the exact bytes.
+run "$GPUPREP" manifest device-plugin
+expect_rc 0 "device-plugin"
+expect_file_eq "$T/out" "$GOLDEN/device-plugin.yaml" "device-plugin: golden output"
+run "$GPUPREP" manifest device-plugin --edge --time-slicing 4
+expect_file_eq "$T/out" "$GOLDEN/device-plugin-edge-time-slicing-4.yaml" \
+	"device-plugin --edge --time-slicing 4: golden output"
+run "$GPUPREP" manifest test-pod --node gpu-node-1
+expect_file_eq "$T/out" "$GOLDEN/test-pod-node.yaml" "test-pod --node: golden output"
+if [ -s "$T/err" ]; then not_ok "nothing on stderr" "$(cat "$T/err")"; else ok "nothing on stderr"; fi
+
+# The templates are inside the binary: a copy of it alone, run elsewhere, prints the same.
+mkdir -p "$T/alone" && cp "$GPUPREP" "$T/alone/gpuprep"
+(cd "$T/alone" && env -i ./gpuprep manifest device-plugin >"$T/out" 2>"$T/err")
+expect_file_eq "$T/out" "$GOLDEN/device-plugin.yaml" "the binary alone prints the manifest"
+
+# Every variant.
+variant device-plugin
+variant device-plugin --edge
+variant device-plugin --time-slicing 2
+variant device-plugin --time-slicing 4 --edge
+variant device-plugin --time-slicing 2147483647
+variant device-plugin --image=registry.local:5000/nvidia/k8s-device-plugin:v0.20.1 \
+	--namespace=gpu-system --edge --time-slicing 8
+variant test-pod
+variant test-pod --node=edge-node-1
+variant test-pod --image=nvcr.io/nvidia/cuda:12.5.0-base-ubuntu22.04 --namespace=gpu-test \
+	--node=edge-node-1
+run "$GPUPREP" manifest --edge device-plugin
+expect_rc 0 "options may come before the manifest's name"
+
+# Values with YAML's special characters come back exact, in every field that takes one.
+values=(
+	'a: b' '#x' 'x #y' '"q"' "'s'" '\' 'a\nb' '- x' '-x' '*alias' '&anchor' '!tag' '{}' '[]'
+	'{a: 1}' 'a=b' '? x' '|' '>' '%x' '@x' '`x' ',x' ' lead' 'trail ' '  ' $'two\nlines' $'\ttab'
+	$'cr\r' $'\x01\x1f\x7f' $'nel\u0085' $'ls\u2028ps\u2029' $'\ufeffbom' 'null' '~' 'true'
+	'no' '0x1F' '1e3' '010' '.inf' '---' '...' 'caf\u00e9' $'caf\u00e9 \u65e5\u672c \U0001F600'
+)
+for v in "${values[@]}"; do
+	shown=$(printf '%q' "$v")
+	run "$GPUPREP" manifest device-plugin --edge --time-slicing 3 --namespace "$v" --image "$v"
+	expect_rc 0 "device-plugin with $shown"
+	check_yaml "device-plugin: $shown stays exact" device-plugin --edge --time-slicing 3 \
+		--namespace="$v" --image="$v"
+	run "$GPUPREP" manifest test-pod --namespace "$v" --image "$v" --node "$v"
+	expect_rc 0 "test-pod with $shown"
+	check_yaml "test-pod: $shown stays exact" test-pod --namespace="$v" --image="$v" --node="$v"
+done
+check_all_yaml
+
+# Usage errors: exit 2, a message, and the usage on stderr; nothing on stdout.
+# usage_error NAME MESSAGE ARGS...
+usage_error() {
+	local name=$1 msg=$2
+	shift 2
+	run "$GPUPREP" "$@"
+	expect_rc 2 "$name"
+	expect_contains "$T/err" "$msg" "$name: says why"
+	expect_contains "$T/err" "usage: gpuprep manifest" "$name: prints the usage"
+	if [ -s "$T/out" ]; then not_ok "$name: nothing on stdout" "$(head -c 500 "$T/out")"; else
+		ok "$name: nothing on stdout"
+	fi
+}
+for n in 0 1 -2 abc 2x 4.0 ' 4' +4 '' 2147483648 99999999999999999999; do
+	usage_error "--time-slicing '$n'" "--time-slicing takes a whole number from 2 to" \
+		manifest device-plugin --time-slicing "$n"
+done
+usage_error "--time-slicing without a value" "'--time-slicing'" \
+	manifest device-plugin --time-slicing
+usage_error "no manifest named" "no manifest named" manifest
+usage_error "an unknown manifest" "unknown manifest 'daemonset'" manifest daemonset
+usage_error "two manifests" "unexpected argument 'test-pod'" manifest device-plugin test-pod
+usage_error "--node with device-plugin" "--node applies to test-pod only" \
+	manifest device-plugin --node n1
+usage_error "--edge with test-pod" "--edge applies to device-plugin only" manifest test-pod --edge
+usage_error "--time-slicing with test-pod" "--time-slicing applies to device-plugin only" \
+	manifest test-pod --time-slicing 2
+usage_error "--json" "--json is not supported" --json manifest device-plugin
+expect_contains "$T/err" "hint: " "--json: a hint"
+usage_error "an empty --image" "--image needs a non-empty value" manifest test-pod --image ''
+usage_error "an empty --namespace" "--namespace needs a non-empty value" \
+	manifest device-plugin --namespace ''
+usage_error "an empty --node" "--node needs a non-empty value" manifest test-pod --node ''
+usage_error "--image not UTF-8" "the value of --image is not valid UTF-8" \
+	manifest test-pod --image $'\xff'
+usage_error "--node not UTF-8" "the value of --node is not valid UTF-8" \
+	manifest test-pod --node $'a\xc3'
+usage_error "--namespace not UTF-8" "the value of --namespace is not valid UTF-8" \
+	manifest device-plugin --namespace $'\xed\xa0\x80'
+
+done_testing
