@@ -153,17 +153,39 @@ def check_test_pod(docs, o):
     eq(ctr.get("resources", {}).get("limits"), {"nvidia.com/gpu": 1}, "the GPU limit")
 
 
+def parse_options(argv):
+    """gpuprep's own options, parsed as getopt does: the word after an option is its value,
+    whatever it looks like ('-x', '---'), and --opt=value works too."""
+    o = argparse.Namespace(kind=None, edge=False, time_slicing=None, image=None,
+                           namespace=None, node=None)
+    takes_value = {"--time-slicing", "--image", "--namespace", "--node"}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        name, eq_sign, value = a.partition("=")
+        if a == "--edge":
+            o.edge = True
+        elif name in takes_value:
+            if not eq_sign:
+                i += 1
+                value = argv[i]
+            setattr(o, name[2:].replace("-", "_"), value)
+        elif a.startswith("-"):
+            sys.exit(f"check-manifest.py: unknown option {a!r}")
+        else:
+            o.kind = a
+        i += 1
+    if o.kind not in ("device-plugin", "test-pod"):
+        sys.exit(f"check-manifest.py: unknown manifest {o.kind!r}")
+    if o.time_slicing is not None:
+        o.time_slicing = int(o.time_slicing)
+    return o
+
+
 def check_case(argv, raw):
     """The failures of one case: the options given, the bytes printed."""
     failures.clear()
-    ap = argparse.ArgumentParser(prog="check-manifest.py")
-    ap.add_argument("kind", choices=["device-plugin", "test-pod"])
-    ap.add_argument("--edge", action="store_true")
-    ap.add_argument("--time-slicing", type=int)
-    ap.add_argument("--image")
-    ap.add_argument("--namespace")
-    ap.add_argument("--node")
-    o = ap.parse_args(argv)
+    o = parse_options(argv)
 
     try:
         text = raw.decode("utf-8")

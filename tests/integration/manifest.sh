@@ -9,40 +9,35 @@ CHECK="$TESTS_SRC/check-manifest.py"
 have_yaml=1
 python3 -c 'import yaml' 2>/dev/null || have_yaml=0
 
-# check_yaml NAME CHECKER-ARGS...: queue $T/out (from the last run) for check-manifest.py, which
-# check_all_yaml runs once on every case queued.
+# check NAME ARGS...: run gpuprep manifest ARGS, which must exit 0, and queue its output for
+# check-manifest.py, which check_all runs once (Python starts slowly) on every case queued,
+# given the same ARGS.
 mkdir -p "$T/cases"
-ncases=0
-check_yaml() {
-	ncases=$((ncases + 1))
-	printf '%s\n' "$1" >"$T/cases/$ncases.name"
+names=()
+check() {
+	local n=$((${#names[@]} + 1)) name=$1
 	shift
-	cp "$T/out" "$T/cases/$ncases.yaml"
-	printf '%s\0' "$@" >"$T/cases/$ncases.args"
+	names+=("$name")
+	printf '%s\0' "$@" >"$T/cases/$n.args"
+	"$GPUPREP" manifest "$@" >"$T/cases/$n.yaml" 2>"$T/err"
+	rc=$?
+	expect_rc 0 "$name: gpuprep manifest"
 }
-check_all_yaml() {
-	local n result name
+check_all() {
+	local -A result=()
+	local n r
 	if [ "$have_yaml" -eq 0 ]; then
-		for ((n = 1; n <= ncases; n++)); do
-			skip "$(cat "$T/cases/$n.name")" "python3-yaml is not installed"
-		done
+		for n in "${!names[@]}"; do skip "${names[$n]}" "python3-yaml is not installed"; done
 		return
 	fi
 	python3 "$CHECK" --batch "$T/cases" >"$T/check" 2>&1
-	for ((n = 1; n <= ncases; n++)); do
-		name=$(cat "$T/cases/$n.name")
-		result=$(awk -F '\t' -v n="$n" '$1 == n { print $2 }' "$T/check")
-		if [ "$result" = ok ]; then ok "$name"; else
-			not_ok "$name" "${result:-$(cat "$T/check")}" "output:" "$(head -c 3000 "$T/cases/$n.yaml")"
+	while IFS=$'\t' read -r n r; do result[$n]=$r; done <"$T/check"
+	for ((n = 1; n <= ${#names[@]}; n++)); do
+		if [ "${result[$n]-}" = ok ]; then ok "${names[$n - 1]}"; else
+			not_ok "${names[$n - 1]}" "${result[$n]-$(cat "$T/check")}" "output:" \
+				"$(head -c 3000 "$T/cases/$n.yaml")"
 		fi
 	done
-}
-
-# variant ARGS...: gpuprep manifest ARGS must exit 0 and pass the checker given the same ARGS.
-variant() {
-	run "$GPUPREP" manifest "$@"
-	expect_rc 0 "manifest $*"
-	check_yaml "manifest $*: parses, and holds what it must" "$@"
 }
 
 # Golden outputs: the exact bytes.
@@ -61,20 +56,20 @@ mkdir -p "$T/alone" && cp "$GPUPREP" "$T/alone/gpuprep"
 (cd "$T/alone" && env -i ./gpuprep manifest device-plugin >"$T/out" 2>"$T/err")
 expect_file_eq "$T/out" "$GOLDEN/device-plugin.yaml" "the binary alone prints the manifest"
 
-# Every variant.
+# Every variant parses, and holds what it must.
+variant() { check "manifest $*: parses, and holds what it must" "$@"; }
 variant device-plugin
 variant device-plugin --edge
 variant device-plugin --time-slicing 2
 variant device-plugin --time-slicing 4 --edge
 variant device-plugin --time-slicing 2147483647
-variant device-plugin --image=registry.local:5000/nvidia/k8s-device-plugin:v0.20.1 \
-	--namespace=gpu-system --edge --time-slicing 8
+variant device-plugin --image registry.local:5000/nvidia/k8s-device-plugin:v0.20.1 \
+	--namespace gpu-system --edge --time-slicing=8
+variant --edge device-plugin
 variant test-pod
-variant test-pod --node=edge-node-1
+variant test-pod --node edge-node-1
 variant test-pod --image=nvcr.io/nvidia/cuda:12.5.0-base-ubuntu22.04 --namespace=gpu-test \
-	--node=edge-node-1
-run "$GPUPREP" manifest --edge device-plugin
-expect_rc 0 "options may come before the manifest's name"
+	--node edge-node-1
 
 # Values with YAML's special characters come back exact, in every field that takes one.
 values=(
@@ -84,16 +79,11 @@ values=(
 	'no' '0x1F' '1e3' '010' '.inf' '---' '...' 'caf\u00e9' $'caf\u00e9 \u65e5\u672c \U0001F600'
 )
 for v in "${values[@]}"; do
-	shown=$(printf '%q' "$v")
-	run "$GPUPREP" manifest device-plugin --edge --time-slicing 3 --namespace "$v" --image "$v"
-	expect_rc 0 "device-plugin with $shown"
-	check_yaml "device-plugin: $shown stays exact" device-plugin --edge --time-slicing 3 \
-		--namespace="$v" --image="$v"
-	run "$GPUPREP" manifest test-pod --namespace "$v" --image "$v" --node "$v"
-	expect_rc 0 "test-pod with $shown"
-	check_yaml "test-pod: $shown stays exact" test-pod --namespace="$v" --image="$v" --node="$v"
+	check "device-plugin: ${v@Q} stays exact" device-plugin --edge --time-slicing 3 \
+		--namespace "$v" --image "$v"
+	check "test-pod: ${v@Q} stays exact" test-pod --namespace "$v" --image "$v" --node "$v"
 done
-check_all_yaml
+check_all
 
 # Usage errors: exit 2, a message, and the usage on stderr; nothing on stdout.
 # usage_error NAME MESSAGE ARGS...
