@@ -7,7 +7,7 @@ secs=${2:-30}
 src=$(cd "$(dirname "$0")" && pwd)
 status=0
 for bin in "$build"/tests/fuzz/fuzz-*; do
-	[ -x "$bin" ] || continue
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz-}
 	work=$(mktemp -d)
 	cp -r "$src/corpus/$name/." "$work/" 2>/dev/null || true
