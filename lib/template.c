@@ -215,16 +215,16 @@ template_render(const char *name, const char *text, const struct template_var *v
 	size_t pos = 0;
 
 	for (;;) {
-		const char *open = strstr(text + pos, "{{");
-		size_t start = open ? (size_t)(open - text) : strlen(text);
+		const char *tag_open = strstr(text + pos, "{{");
+		size_t start = tag_open ? (size_t)(tag_open - text) : strlen(text);
 		size_t text_end = start;
-		const char *close = open ? strstr(open + 2, "}}") : NULL;
-		size_t end = close ? (size_t)(close - text) + 2 : 0;
-		char kind = open ? open[2] : 0;
+		const char *tag_close = tag_open ? strstr(tag_open + 2, "}}") : NULL;
+		size_t end = tag_close ? (size_t)(tag_close - text) + 2 : 0;
+		char kind = tag_open ? tag_open[2] : 0;
 		bool section = kind == '#' || kind == '/';
 
 		/* A section tag alone on its line takes the whole line with it. */
-		if (close && section) {
+		if (tag_close && section) {
 			size_t bol = start, eol = end;
 			while (bol > pos && (text[bol - 1] == ' ' || text[bol - 1] == '\t'))
 				bol--;
@@ -238,19 +238,20 @@ template_render(const char *name, const char *text, const struct template_var *v
 		}
 		if (!r.dropping)
 			buf_add(&r.out, text + pos, text_end - pos);
-		if (!open)
+		if (!tag_open)
 			break;
-		if (!close) {
+		if (!tag_close) {
 			render_error(&r, start, "'{{' is not closed");
 			goto fail;
 		}
 
-		const char *tag = open + 2;
-		size_t len = (size_t)(close - tag);
+		const char *tag = tag_open + 2;
+		size_t len = (size_t)(tag_close - tag);
 		if (kind == '#' || kind == '/' || kind == '&')
 			tag++, len--;
 		if (len == 0 || strspn(tag, "abcdefghijklmnopqrstuvwxyz0123456789_") < len) {
-			render_error(&r, start, "bad tag '%.*s'", (int)(close + 2 - open), open);
+			render_error(&r, start, "bad tag '%.*s'", (int)(tag_close + 2 - tag_open),
+			             tag_open);
 			goto fail;
 		}
 		if (render_tag(&r, start, kind, tag, len) < 0)
