@@ -36,34 +36,11 @@ rows_cell_text(const json_t *v)
 	return s ? s : xstrdup("?");
 }
 
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
 static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void
-buf_pad(struct buf *b, size_t n)
+buf_pad(struct strbuf *b, size_t n)
 {
 	while (n--)
-		buf_add(b, " ", 1);
+		strbuf_add(b, " ", 1);
 }
 
 /* Display width, counting UTF-8 code points rather than bytes. */
@@ -101,31 +78,31 @@ rows_format_table(const struct rows_column *cols, size_t ncols, const json_t *ro
 		}
 	}
 
-	struct buf b = {0};
-	buf_puts(&b, "");
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
 	if (color)
-		buf_puts(&b, "\033[1m");
+		strbuf_puts(&b, "\033[1m");
 	for (size_t c = 0; c < ncols; c++) {
-		buf_puts(&b, cols[c].header);
+		strbuf_puts(&b, cols[c].header);
 		if (c + 1 < ncols)
 			buf_pad(&b, width[c] - text_width(cols[c].header) + 2);
 	}
 	if (color)
-		buf_puts(&b, "\033[0m");
-	buf_puts(&b, "\n");
+		strbuf_puts(&b, "\033[0m");
+	strbuf_puts(&b, "\n");
 	for (size_t r = 0; r < nrows; r++) {
 		for (size_t c = 0; c < ncols; c++) {
 			const char *t = cells[r * ncols + c];
-			buf_puts(&b, t);
+			strbuf_puts(&b, t);
 			if (c + 1 < ncols)
 				buf_pad(&b, width[c] - text_width(t) + 2);
 		}
-		buf_puts(&b, "\n");
+		strbuf_puts(&b, "\n");
 	}
 	for (size_t i = 0; i < nrows * ncols; i++)
 		free(cells[i]);
 	free(cells);
-	return b.data;
+	return b.s;
 }
 
 char *

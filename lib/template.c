@@ -5,29 +5,6 @@
 #include <stdint.h>
 #include <string.h>
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /*
  * Decode one UTF-8 sequence at s (strict: no overlong forms, no surrogates,
  * nothing above U+10FFFF). Returns its length, or 0 when it is not valid.
@@ -72,10 +49,10 @@ yaml_needs_escape(uint32_t cp)
 char *
 yaml_quote(const char *s)
 {
-	struct buf b = {0};
+	struct strbuf b = {0};
 	const unsigned char *p = (const unsigned char *)s;
 
-	buf_adds(&b, "\"");
+	strbuf_puts(&b, "\"");
 	while (*p) {
 		uint32_t cp;
 		size_t n = utf8_decode(p, &cp);
@@ -84,25 +61,25 @@ yaml_quote(const char *s)
 			return NULL;
 		}
 		if (cp == '"') {
-			buf_adds(&b, "\\\"");
+			strbuf_puts(&b, "\\\"");
 		} else if (cp == '\\') {
-			buf_adds(&b, "\\\\");
+			strbuf_puts(&b, "\\\\");
 		} else if (cp == '\n') {
-			buf_adds(&b, "\\n");
+			strbuf_puts(&b, "\\n");
 		} else if (cp == '\t') {
-			buf_adds(&b, "\\t");
+			strbuf_puts(&b, "\\t");
 		} else if (cp == '\r') {
-			buf_adds(&b, "\\r");
+			strbuf_puts(&b, "\\r");
 		} else if (yaml_needs_escape(cp)) {
 			char esc[8];
 			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)cp);
-			buf_adds(&b, esc);
+			strbuf_puts(&b, esc);
 		} else {
-			buf_add(&b, (const char *)p, n);
+			strbuf_add(&b, (const char *)p, n);
 		}
 		p += n;
 	}
-	buf_adds(&b, "\"");
+	strbuf_puts(&b, "\"");
 	return b.s;
 }
 
@@ -122,7 +99,7 @@ struct render {
 	const struct template_var *vars;
 	size_t n_vars;
 	struct gp_error *err;
-	struct buf out;
+	struct strbuf out;
 	/* The open sections, innermost last, and how many of them drop their text. */
 	struct {
 		const char *name;
@@ -196,14 +173,14 @@ render_tag(struct render *r, size_t pos, char kind, const char *name, size_t len
 	if (!v->value)
 		return render_error(r, pos, "'%.*s' has no value", (int)len, name);
 	if (kind == '&') {
-		buf_adds(&r->out, v->value);
+		strbuf_puts(&r->out, v->value);
 		return 0;
 	}
 	_cleanup_free_ char *q = yaml_quote(v->value);
 	if (!q)
 		return render_error(r, pos, "the value of '%.*s' is not valid UTF-8", (int)len,
 		                    name);
-	buf_adds(&r->out, q);
+	strbuf_puts(&r->out, q);
 	return 0;
 }
 
@@ -237,7 +214,7 @@ template_render(const char *name, const char *text, const struct template_var *v
 			}
 		}
 		if (!r.dropping)
-			buf_add(&r.out, text + pos, text_end - pos);
+			strbuf_add(&r.out, text + pos, text_end - pos);
 		if (!tag_open)
 			break;
 		if (!tag_close) {

@@ -104,3 +104,11 @@ bool path_exists(const char *path);
 bool path_is_dir(const char *path);
 /* mkdir -p with the given mode. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
+
+/* A string that grows: s is NUL-terminated once anything was added (even ""), NULL before. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);

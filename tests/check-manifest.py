@@ -43,6 +43,19 @@ def eq(got, want, what):
     return check(got == want, f"{what}: got {got!r}, want {want!r}")
 
 
+def the_container(containers, image, default_prefix):
+    """The one container, with the image given or a default one; None if not one."""
+    if not eq(len(containers), 1, "the number of containers"):
+        return None
+    ctr = containers[0]
+    if image is not None:
+        eq(ctr["image"], image, "the image")
+    else:
+        check(ctr["image"].startswith(default_prefix),
+              f"the default image starts with {default_prefix!r}: {ctr['image']!r}")
+    return ctr
+
+
 def config_file_of(ctr):
     """The config file the container names, and how: ("--config-file" or "CONFIG_FILE")."""
     args = list(ctr.get("command") or []) + list(ctr.get("args") or [])
@@ -81,15 +94,9 @@ def check_device_plugin(docs, o):
         check(EDGE_TOLERATION not in tol, "no edge toleration without --edge")
         eq(pod.get("affinity"), None, "no affinity without --edge")
 
-    ctrs = pod["containers"]
-    if not eq(len(ctrs), 1, "the number of containers"):
+    ctr = the_container(pod["containers"], o.image, "nvcr.io/nvidia/k8s-device-plugin:v")
+    if ctr is None:
         return
-    ctr = ctrs[0]
-    if o.image is not None:
-        eq(ctr["image"], o.image, "the image")
-    else:
-        check(ctr["image"].startswith("nvcr.io/nvidia/k8s-device-plugin:v"),
-              f"the default image is a device plugin release: {ctr['image']!r}")
     env = {e["name"]: e.get("value") for e in ctr.get("env") or []}
     eq(env.get("FAIL_ON_INIT_ERROR"), "false", "FAIL_ON_INIT_ERROR")
 
@@ -141,15 +148,9 @@ def check_test_pod(docs, o):
           f"the pod runs to completion: restartPolicy {spec.get('restartPolicy')!r}")
     eq(spec.get("nodeName"), o.node, "nodeName")
     check(GPU_TOLERATION in (spec.get("tolerations") or []), "the GPU toleration")
-    ctrs = spec["containers"]
-    if not eq(len(ctrs), 1, "the number of containers"):
+    ctr = the_container(spec["containers"], o.image, "nvcr.io/nvidia/k8s/cuda-sample:vectoradd-")
+    if ctr is None:
         return
-    ctr = ctrs[0]
-    if o.image is not None:
-        eq(ctr["image"], o.image, "the image")
-    else:
-        check(ctr["image"].startswith("nvcr.io/nvidia/k8s/cuda-sample:vectoradd-cuda"),
-              f"the default image is the CUDA vector-add sample: {ctr['image']!r}")
     eq(ctr.get("resources", {}).get("limits"), {"nvidia.com/gpu": 1}, "the GPU limit")
 
 

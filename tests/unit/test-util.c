@@ -48,5 +48,16 @@ main(void)
 	is_int(read_file(tmpl, &none, NULL), -EISDIR, "read_file on a directory");
 	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpl);
 	ok(system(cmd) == 0, "cleanup");
+
+	struct strbuf sb = {0};
+	ok(sb.s == NULL, "an empty strbuf holds NULL");
+	strbuf_puts(&sb, "");
+	is_str(sb.s, "", "adding \"\" makes it \"\"");
+	for (int i = 0; i < 1000; i++)
+		strbuf_add(&sb, "abc", 2);
+	is_int(sb.len, 2000, "strbuf grows");
+	ok(strlen(sb.s) == 2000 && memcmp(sb.s + 1996, "abab", 5) == 0,
+	   "strbuf stays NUL-terminated");
+	free(sb.s);
 	return tap_done();
 }
