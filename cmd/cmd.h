@@ -60,6 +60,7 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* The subcommands, one file each in cmd/. */
 #define GP_COMMANDS(X)                                                                             \
+	X(detect)                                                                                  \
 	X(manifest)                                                                                \
 	/* one line per command, sorted */
 

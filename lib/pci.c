@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pci.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+bool
+pci_is_gpu(uint16_t vendor_id, uint16_t class_id)
+{
+	return vendor_id == PCI_VENDOR_NVIDIA &&
+	       (class_id == PCI_CLASS_VGA || class_id == PCI_CLASS_3D);
+}
+
+const char *
+pci_class_label(uint16_t class_id)
+{
+	static const struct {
+		uint16_t id;
+		const char *label;
+	} labels[] = {
+	        {0x0300, "VGA controller"},     {0x0302, "3D controller"},
+	        {0x0380, "display controller"}, {0x0403, "audio device"},
+	        {0x0604, "PCI bridge"},         {0x0680, "bridge (NVSwitch)"},
+	        {0x0c03, "USB controller"},     {0x0c80, "serial bus controller (UCSI)"},
+	};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(labels); i++)
+		if (labels[i].id == class_id)
+			return labels[i].label;
+	return NULL;
+}
+
+/* ---- the dump validator ------------------------------------------------------------------- */
+
+#define DUMP_MAX_LINE     253 /* libpci reads lines with fgets() into 255 bytes */
+#define DUMP_CONFIG_MAX   4096
+#define DUMP_HEADER_BYTES 64
+
+struct dump_device {
+	uint64_t key; /* domain:bus:slot.func */
+	unsigned line;
+	uint64_t header_mask; /* which of the first 64 config bytes were given */
+	char address[16];
+};
+
+static int
+dump_error(struct gp_error *err, unsigned line, size_t col, const char *what)
+{
+	return gp_error_set(err, "%u:%zu: %s", line, col, what);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t
+hex_run(const char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n && hexval(s[k]) >= 0)
+		k++;
+	return k;
+}
+
+static uint64_t
+hex_parse(const char *s, size_t k)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < k; i++)
+		v = v << 4 | (uint64_t)hexval(s[i]);
+	return v;
+}
+
+static int
+dump_key_cmp(const void *a, const void *b)
+{
+	const struct dump_device *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* A device line; p is the line without its newline, k its leading hex digits. */
+static int
+dump_device_line(const char *p, size_t n, size_t k, unsigned lineno, struct dump_device *ret,
+                 struct gp_error *err)
+{
+	uint64_t domain = 0;
+	size_t i = 0;
+	if (k == 4 || k == 5) {
+		domain = hex_parse(p, k);
+		i = k + 1;
+		if (i + 2 > n || hex_run(p + i, 2) != 2)
+			return dump_error(err, lineno, i + 1,
+			                  "expected the bus number (2 hex digits)");
+		if (i + 2 >= n || p[i + 2] != ':')
+			return dump_error(err, lineno, i + 3, "expected ':' after the bus number");
+	} else if (k != 2) {
+		return dump_error(err, lineno, 1,
+		                  "expected a device address ([DDDD:]BB:SS.F) or a config offset");
+	}
+	unsigned bus = (unsigned)hex_parse(p + i, 2);
+	i += 3;
+	if (i + 2 > n || hex_run(p + i, 2) != 2)
+		return dump_error(err, lineno, i + 1, "expected the slot number (2 hex digits)");
+	unsigned slot = (unsigned)hex_parse(p + i, 2);
+	if (slot > 0x1f)
+		return dump_error(err, lineno, i + 1, "slot number out of range (00 to 1f)");
+	i += 2;
+	if (i >= n || p[i] != '.')
+		return dump_error(err, lineno, i + 1, "expected '.' after the slot number");
+	i++;
+	if (i >= n || p[i] < '0' || p[i] > '7')
+		return dump_error(err, lineno, i + 1, "expected the function number (0 to 7)");
+	unsigned func = (unsigned)(p[i] - '0');
+	i++;
+	if (i >= n || p[i] != ' ')
+		return dump_error(err, lineno, i + 1, "expected ' ' after the device address");
+
+	*ret = (struct dump_device){
+	        .key = domain << 24 | bus << 16 | slot << 8 | func,
+	        .line = lineno,
+	};
+	snprintf(ret->address, sizeof(ret->address), "%04x:%02x:%02x.%u", (unsigned)domain, bus,
+	         slot, func);
+	return 0;
+}
+
+/* A config line "OO: XX XX ..."; k is the length of the offset. */
+static int
+dump_config_line(const char *p, size_t n, size_t k, unsigned lineno, struct dump_device *dev,
+                 struct gp_error *err)
+{
+	if (!dev)
+		return dump_error(err, lineno, 1,
+		                  "config bytes outside a device (no device line above them)");
+	if (k < 2 || k > 8)
+		return dump_error(err, lineno, 1, "expected a config offset of 2 to 8 hex digits");
+	uint64_t off = hex_parse(p, k);
+	if (off >= DUMP_CONFIG_MAX)
+		return dump_error(err, lineno, 1, "config offset beyond 4096 bytes");
+	size_t i = k + 1;
+	if (i >= n || p[i] != ' ')
+		return dump_error(err, lineno, i + 1, "expected ' ' after the config offset");
+	i++;
+	while (i < n) {
+		if (i + 2 > n || hex_run(p + i, 2) != 2)
+			return dump_error(err, lineno, i + 1, "expected a byte (2 hex digits)");
+		if (off >= DUMP_CONFIG_MAX)
+			return dump_error(err, lineno, i + 1, "config space ends at 4096 bytes");
+		if (off < DUMP_HEADER_BYTES)
+			dev->header_mask |= UINT64_C(1) << off;
+		off++;
+		i += 2;
+		if (i == n)
+			break;
+		if (p[i] != ' ')
+			return dump_error(err, lineno, i + 1, "expected ' ' between bytes");
+		i++;
+	}
+	return 0;
+}
+
+int
+pci_dump_validate(const char *text, size_t len, struct gp_error *err)
+{
+	_cleanup_free_ struct dump_device *devs = NULL;
+	size_t ndevs = 0, cap = 0;
+	struct dump_device *cur = NULL;
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *p = text + pos;
+		const char *nl = memchr(p, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - p) : len - pos;
+		lineno++;
+		const char *nul = memchr(p, '\0', n);
+		if (nul)
+			return dump_error(err, lineno, (size_t)(nul - p) + 1, "NUL byte");
+		if (n > DUMP_MAX_LINE)
+			return dump_error(err, lineno, DUMP_MAX_LINE + 1,
+			                  "line too long (at most 253 bytes)");
+		if (!nl)
+			return dump_error(err, lineno, n + 1, "no newline at the end of the file");
+		pos += n + 1;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+
+		if (n == 0) {
+			cur = NULL;
+			continue;
+		}
+		if (p[0] == '\t' || p[0] == ' ') {
+			if (!cur)
+				return dump_error(err, lineno, 1, "indented line outside a device");
+			continue;
+		}
+		size_t k = hex_run(p, n);
+		if (k == 0)
+			return dump_error(err, lineno, 1,
+			                  "expected a device line ('BB:SS.F ...'), a config line "
+			                  "('OO: XX ...') or an empty line");
+		if (k > 8)
+			return dump_error(err, lineno, 9, "too many hex digits");
+		if (k >= n || p[k] != ':')
+			return dump_error(err, lineno, k + 1, "expected ':'");
+		/* "BB:SS.F " and "DDDD:BB:SS.F " have a hex digit after the first ':'. */
+		bool device = k + 1 < n && hexval(p[k + 1]) >= 0;
+		if (device) {
+			if (ndevs == cap) {
+				cap = cap ? cap * 2 : 16;
+				devs = xrealloc(devs, cap * sizeof(*devs));
+			}
+			if (dump_device_line(p, n, k, lineno, &devs[ndevs], err) < 0)
+				return -1;
+			cur = &devs[ndevs++];
+		} else if (dump_config_line(p, n, k, lineno, cur, err) < 0) {
+			return -1;
+		}
+	}
+
+	for (size_t i = 0; i < ndevs; i++)
+		if (devs[i].header_mask != UINT64_MAX) {
+			_cleanup_free_ char *m = xasprintf(
+			        "device %s lacks part of the first 64 bytes of its config space",
+			        devs[i].address);
+			return dump_error(err, devs[i].line, 1, m);
+		}
+
+	/* The same address twice: report the later line of the earliest such pair. */
+	qsort(devs, ndevs, sizeof(*devs), dump_key_cmp);
+	const struct dump_device *dup = NULL;
+	for (size_t i = 1; i < ndevs; i++)
+		if (devs[i].key == devs[i - 1].key && (!dup || devs[i].line < dup->line))
+			dup = &devs[i];
+	if (dup) {
+		_cleanup_free_ char *m = xasprintf("device %s appears twice", dup->address);
+		return dump_error(err, dup->line, 1, m);
+	}
+	return 0;
+}
+
+/* ---- libpci callbacks --------------------------------------------------------------------- */
+
+/*
+ * libpci's callbacks take no user data, so the scan in progress is found
+ * through these. The error callback must not return: it jumps back into
+ * pci_scan_gpus(), which turns the message into a gp_error.
+ */
+static __thread jmp_buf *pci_jmp;
+static __thread char pci_errmsg[1024];
+static __thread char ***pci_warnings;
+
+static _noreturn_ _printf_(1, 2) void pci_on_error(char *msg, ...)
+{
+	va_list ap;
+	va_start(ap, msg);
+	vsnprintf(pci_errmsg, sizeof(pci_errmsg), msg, ap);
+	va_end(ap);
+	pci_errmsg[strcspn(pci_errmsg, "\n")] = '\0';
+	longjmp(*pci_jmp, 1);
+}
+
+static _printf_(1, 2) void pci_on_warning(char *msg, ...)
+{
+	if (!pci_warnings)
+		return;
+	va_list ap;
+	va_start(ap, msg);
+	_cleanup_free_ char *m = xvasprintf(msg, ap);
+	va_end(ap);
+	*pci_warnings = strv_push(*pci_warnings, m);
+}
+
+static _printf_(1, 2) void pci_on_debug(char *msg, ...)
+{
+	(void)msg;
+}
+
+/* ---- names -------------------------------------------------------------------------------- */
+
+/*
+ * Loading the whole pci.ids (1.3 MB) into libpci's hash costs more than the
+ * rest of the scan together, and only NVIDIA's block is ever asked for. So
+ * libpci reads a copy of that block, in a memfd, preceded by as many empty
+ * lines as came before it, so libpci's line numbers still match the file.
+ * A gzipped file, or a system without memfd or /proc, gets the whole file.
+ */
+struct ids_subset {
+	int fd;
+	char path[64];
+};
+
+static void
+ids_subset_release(struct ids_subset *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static bool
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Returns true and sets s->path when the subset could be made. */
+static bool
+ids_subset_make(const char *ids_path, struct ids_subset *s)
+{
+	_cleanup_fclose_ FILE *f = fopen(ids_path, "re");
+	if (!f)
+		return false;
+	int c0 = getc(f), c1 = getc(f);
+	if (c0 == 0x1f && c1 == 0x8b)
+		return false; /* gzip: libpci reads it whole */
+	rewind(f);
+
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, before = 0;
+	ssize_t n;
+	bool in_block = false;
+	_cleanup_free_ char *block = NULL;
+	size_t blen = 0, bcap = 0;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (!in_block) {
+			if (strncmp(line, "10de ", 5) == 0) {
+				in_block = true;
+			} else {
+				before++;
+				continue;
+			}
+		} else if (line[0] != '\t' && line[0] != '#' && line[0] != '\n' &&
+		           line[0] != '\r') {
+			break;
+		}
+		if (blen + (size_t)n + 1 > bcap) {
+			bcap = (blen + (size_t)n + 1) * 2;
+			block = xrealloc(block, bcap);
+		}
+		memcpy(block + blen, line, (size_t)n);
+		blen += (size_t)n;
+	}
+
+	int fd = memfd_create("pci.ids", MFD_CLOEXEC);
+	if (fd < 0)
+		return false;
+	s->fd = fd;
+	snprintf(s->path, sizeof(s->path), "/proc/self/fd/%d", fd);
+	if (access(s->path, R_OK) < 0) {
+		ids_subset_release(s);
+		return false;
+	}
+	if (in_block) {
+		_cleanup_free_ char *pad = xmalloc(before ? before : 1);
+		memset(pad, '\n', before);
+		if (!write_all(fd, pad, before) || !write_all(fd, block, blen)) {
+			ids_subset_release(s);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the scan ----------------------------------------------------------------------------- */
+
+static int
+function_cmp(const void *a, const void *b)
+{
+	const struct pci_function *x = a, *y = b;
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->func < y->func ? -1 : x->func > y->func;
+}
+
+static void
+function_release(struct pci_function *f)
+{
+	free(f->name);
+	free(f->driver);
+}
+
+void
+pci_scan_release(struct pci_scan *scan)
+{
+	if (!scan)
+		return;
+	for (size_t i = 0; i < scan->n_gpus; i++)
+		function_release(&scan->gpus[i]);
+	for (size_t i = 0; i < scan->n_nvidia_other; i++)
+		function_release(&scan->nvidia_other[i]);
+	free(scan->gpus);
+	free(scan->nvidia_other);
+	strv_free(scan->warnings);
+	*scan = (struct pci_scan){0};
+}
+
+static bool
+sysfs_entry_name_ok(const char *name)
+{
+	/* DDDD:BB:SS.F, as the kernel names them. */
+	size_t n = strlen(name);
+	if (n < 12)
+		return false;
+	size_t k = hex_run(name, n);
+	return k >= 4 && k + 8 == n && name[k] == ':' && hex_run(name + k + 1, 2) == 2 &&
+	       name[k + 3] == ':' && hex_run(name + k + 4, 2) == 2 && name[k + 6] == '.' &&
+	       isdigit((unsigned char)name[k + 7]);
+}
+
+/* What libpci would stop on, checked first so the message can name the path. */
+static int
+sysfs_check(const char *devices, struct gp_error *err)
+{
+	DIR *d = opendir(devices);
+	if (!d) {
+		gp_error_set_errno(err, errno, "cannot read PCI devices from '%s'", devices);
+		return gp_error_hint(err, "gpuprep reads the kernel's view of PCI in /sys; is /sys "
+		                          "mounted (in a container, bind-mount the host's /sys)? "
+		                          "Or pass --pci-dump with the output of 'lspci -x'");
+	}
+	struct dirent *e;
+	int r = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (!sysfs_entry_name_ok(e->d_name)) {
+			r = gp_error_set(err, "unexpected entry '%s' in '%s'", e->d_name, devices);
+			gp_error_hint(err, "entries there are PCI addresses such as 0000:3b:00.0");
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+struct scan_state {
+	struct pci_access *pacc;
+	const struct pci_scan_options *opts;
+	const char *sysfs;
+	struct pci_scan *scan;
+	size_t cap_gpus, cap_other;
+	bool names_ready;
+	struct ids_subset ids;
+};
+
+static char *
+lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
+{
+	if (!st->names_ready) {
+		st->names_ready = true;
+		const char *file = st->opts->ids_file ? st->opts->ids_file : st->pacc->id_file_name;
+		if (file && ids_subset_make(file, &st->ids))
+			pci_set_name_list_path(st->pacc, st->ids.path, 0);
+		else if (st->opts->ids_file)
+			pci_set_name_list_path(st->pacc, (char *)st->opts->ids_file, 0);
+	}
+	char buf[256];
+	int flags = PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS;
+	if (st->opts->ids_file)
+		flags |= PCI_LOOKUP_NO_HWDB;
+	const char *name = pci_lookup_name(st->pacc, buf, sizeof(buf), flags, vendor, device);
+	return xstrdup(name && *name ? name : "unknown");
+}
+
+static void
+add_function(struct pci_function **v, size_t *n, size_t *cap, const struct pci_function *f)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = *f;
+}
+
+/* Everything that may call libpci's error callback. */
+static void
+scan_run(struct scan_state *st)
+{
+	struct pci_access *a = st->pacc;
+	struct pci_scan *scan = st->scan;
+
+	pci_init(a);
+	pci_scan_bus(a);
+	for (struct pci_dev *d = a->devices; d; d = d->next) {
+		scan->n_functions++;
+		pci_fill_info(d, PCI_FILL_IDENT);
+		if (d->vendor_id != PCI_VENDOR_NVIDIA)
+			continue;
+		pci_fill_info(d, PCI_FILL_CLASS | PCI_FILL_DRIVER);
+		struct pci_function f = {
+		        .domain = (unsigned)d->domain,
+		        .bus = d->bus,
+		        .dev = d->dev,
+		        .func = d->func,
+		        .vendor_id = d->vendor_id,
+		        .device_id = d->device_id,
+		        .class_id = d->device_class,
+		};
+		snprintf(f.address, sizeof(f.address), "%04x:%02x:%02x.%u", f.domain, f.bus, f.dev,
+		         f.func);
+		const char *drv = pci_get_string_property(d, PCI_FILL_DRIVER);
+		if (drv && *drv)
+			f.driver = xstrdup(drv);
+		if (!scan->from_dump) {
+			_cleanup_free_ char *physfn =
+			        xasprintf("%s/devices/%s/physfn", st->sysfs, f.address);
+			f.virtual_function = path_exists(physfn);
+		}
+		f.name = lookup_name(st, f.vendor_id, f.device_id);
+		if (pci_is_gpu(f.vendor_id, f.class_id))
+			add_function(&scan->gpus, &scan->n_gpus, &st->cap_gpus, &f);
+		else
+			add_function(&scan->nvidia_other, &scan->n_nvidia_other, &st->cap_other,
+			             &f);
+	}
+}
+
+static void
+scan_cleanup(struct scan_state *st)
+{
+	pci_cleanup(st->pacc);
+	st->pacc = NULL;
+}
+
+/* Run fn with libpci's error callback jumping back here; -1 when it did. */
+static int
+scan_protected(struct scan_state *st, void (*fn)(struct scan_state *st))
+{
+	jmp_buf jb;
+	pci_jmp = &jb;
+	if (setjmp(jb) != 0) {
+		pci_jmp = NULL;
+		return -1;
+	}
+	fn(st);
+	pci_jmp = NULL;
+	return 0;
+}
+
+static int
+read_dump(const char *path, struct gp_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, &text, &len);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot read PCI dump '%s'", path);
+	if (pci_dump_validate(text, len, err) < 0) {
+		gp_error_prefix(err, "parsing PCI dump '%s'", path);
+		return gp_error_hint(err, "a dump is the output of 'lspci -x' (or -xxx, -xxxx), "
+		                          "copied unchanged");
+	}
+	return 0;
+}
+
+int
+pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct gp_error *err)
+{
+	struct pci_scan scan = {.from_dump = opts->dump != NULL};
+	_cleanup_free_ char *sysfs = NULL;
+	_cleanup_free_ char *devices = NULL;
+
+	if (opts->dump) {
+		if (read_dump(opts->dump, err) < 0)
+			return -1;
+	} else {
+		sysfs = gp_path(opts->root, "/sys/bus/pci");
+		devices = xasprintf("%s/devices", sysfs);
+		if (sysfs_check(devices, err) < 0)
+			return -1;
+	}
+	if (opts->ids_file && access(opts->ids_file, R_OK) < 0)
+		return gp_error_set_errno(err, errno, "cannot read PCI ID database '%s'",
+		                          opts->ids_file);
+
+	struct scan_state st = {
+	        .opts = opts,
+	        .sysfs = sysfs,
+	        .scan = &scan,
+	        .ids = {.fd = -1},
+	};
+	st.pacc = pci_alloc();
+	st.pacc->error = pci_on_error;
+	st.pacc->warning = pci_on_warning;
+	st.pacc->debug = pci_on_debug;
+	st.pacc->id_lookup_mode = 0; /* no ~/.pciids-cache, no DNS */
+	if (opts->dump) {
+		st.pacc->method = PCI_ACCESS_DUMP;
+		pci_set_param(st.pacc, "dump.name", (char *)opts->dump);
+	} else {
+		st.pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+		pci_set_param(st.pacc, "sysfs.path", sysfs);
+	}
+
+	pci_warnings = &scan.warnings;
+	int r = 0;
+	if (scan_protected(&st, scan_run) < 0) {
+		if (opts->dump)
+			r = gp_error_set(err, "reading PCI dump '%s': %s", opts->dump, pci_errmsg);
+		else
+			r = gp_error_set(err, "reading PCI devices from '%s': %s", devices,
+			                 pci_errmsg);
+	}
+	scan_protected(&st, scan_cleanup);
+	pci_warnings = NULL;
+	ids_subset_release(&st.ids);
+	if (r < 0) {
+		pci_scan_release(&scan);
+		return r;
+	}
+	qsort(scan.gpus, scan.n_gpus, sizeof(*scan.gpus), function_cmp);
+	qsort(scan.nvidia_other, scan.n_nvidia_other, sizeof(*scan.nvidia_other), function_cmp);
+	*ret = scan;
+	return 0;
+}
