@@ -55,6 +55,8 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 		        rows_format_table(gpu_columns, GP_ARRAY_SIZE(gpu_columns),
 		                          json_object_get(doc, "gpus"), ctx->color);
 		cmd_out(ctx, t);
+	} else if (info->tegra) {
+		cmd_out(ctx, "No NVIDIA GPU on PCI: the GPU is part of the Tegra SoC.\n");
 	} else {
 		cmd_out(ctx, "No NVIDIA GPU on PCI.\n");
 	}
@@ -78,8 +80,12 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 		out_line(ctx, "Driver:", "%s",
 		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
 	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
-	_cleanup_free_ char *nodes =
-	        rows_cell_text(json_object_get(json_object_get(doc, "driver"), "device_nodes"));
+	_cleanup_free_ char *nodes = xstrdup(d->device_nodes ? "" : "none");
+	for (size_t i = 0; d->device_nodes && d->device_nodes[i]; i++) {
+		char *n = xasprintf("%s%s%s", nodes, i ? ", " : "", d->device_nodes[i]);
+		free(nodes);
+		nodes = n;
+	}
 	out_line(ctx, "Devices:", "%s", nodes);
 	switch (d->nvml.status) {
 	case NODE_NVML_OK:
@@ -124,6 +130,8 @@ explain_none(struct gp_ctx *ctx, const struct node_info *info)
 		cmd_note(ctx, "hint: only VGA (0300) and 3D controller (0302) functions are GPUs; "
 		              "an HDMI audio function or an NVSwitch alone means the GPU itself "
 		              "is not visible (passed through elsewhere, or fallen off the bus)");
+	else if (s->n_functions == 0 && s->from_dump)
+		cmd_note(ctx, "hint: the dump lists no PCI devices at all");
 	else if (s->n_functions == 0)
 		cmd_note(ctx, "hint: no PCI devices at all were found; in a container, the "
 		              "host's /sys must be visible (or use --pci-dump)");
