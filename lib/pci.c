@@ -472,6 +472,8 @@ struct scan_state {
 	struct pci_scan *scan;
 	size_t cap_gpus, cap_other;
 	bool names_ready;
+	const char *ids_path; /* the pci.ids names come from */
+	bool in_lookup;       /* libpci is reading it now */
 	struct ids_subset ids;
 };
 
@@ -481,6 +483,7 @@ lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
 	if (!st->names_ready) {
 		st->names_ready = true;
 		const char *file = st->opts->ids_file ? st->opts->ids_file : st->pacc->id_file_name;
+		st->ids_path = file;
 		if (file && ids_subset_make(file, &st->ids))
 			pci_set_name_list_path(st->pacc, st->ids.path, 0);
 		else if (st->opts->ids_file)
@@ -490,7 +493,9 @@ lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
 	int flags = PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS;
 	if (st->opts->ids_file)
 		flags |= PCI_LOOKUP_NO_HWDB;
+	st->in_lookup = true;
 	const char *name = pci_lookup_name(st->pacc, buf, sizeof(buf), flags, vendor, device);
+	st->in_lookup = false;
 	return xstrdup(name && *name ? name : "unknown");
 }
 
@@ -545,6 +550,21 @@ scan_run(struct scan_state *st)
 			add_function(&scan->nvidia_other, &scan->n_nvidia_other, &st->cap_other,
 			             &f);
 	}
+}
+
+/* libpci's message about the pci.ids copy, told about the file it came from. */
+static int
+ids_error(const struct scan_state *st, struct gp_error *err)
+{
+	const char *path = st->ids_path ? st->ids_path : "pci.ids";
+	char *at = st->ids.fd >= 0 ? strstr(pci_errmsg, st->ids.path) : NULL;
+	if (at)
+		return gp_error_set(err, "reading PCI ID database: %.*s'%s'%s",
+		                    (int)(at - pci_errmsg), pci_errmsg, path,
+		                    at + strlen(st->ids.path));
+	return gp_error_set(err, "reading PCI ID database '%s': %.*s'%s'%s", path,
+	                    (int)(at - pci_errmsg), pci_errmsg, path, at + strlen(st->ids.path));
+	return gp_error_set(err, "reading PCI ID database '%s': %s", path, pci_errmsg);
 }
 
 static void
@@ -627,7 +647,9 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 	pci_warnings = &scan.warnings;
 	int r = 0;
 	if (scan_protected(&st, scan_run) < 0) {
-		if (opts->dump)
+		if (st.in_lookup)
+			r = ids_error(&st, err);
+		else if (opts->dump)
 			r = gp_error_set(err, "reading PCI dump '%s': %s", opts->dump, pci_errmsg);
 		else
 			r = gp_error_set(err, "reading PCI devices from '%s': %s", devices,
