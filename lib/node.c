@@ -278,7 +278,8 @@ device_nodes(const char *root)
 		}
 		closedir(d);
 	}
-	qsort(nums, n, sizeof(*nums), uint_cmp);
+	if (n > 1)
+		qsort(nums, n, sizeof(*nums), uint_cmp);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *p = xasprintf("/dev/nvidia%u", nums[i]);
 		v = strv_push(v, p);

@@ -244,7 +244,8 @@ pci_dump_validate(const char *text, size_t len, struct gp_error *err)
 		}
 
 	/* The same address twice: report the later line of the earliest such pair. */
-	qsort(devs, ndevs, sizeof(*devs), dump_key_cmp);
+	if (ndevs > 1)
+		qsort(devs, ndevs, sizeof(*devs), dump_key_cmp);
 	const struct dump_device *dup = NULL;
 	for (size_t i = 1; i < ndevs; i++)
 		if (devs[i].key == devs[i - 1].key && (!dup || devs[i].line < dup->line))
@@ -662,8 +663,11 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 		pci_scan_release(&scan);
 		return r;
 	}
-	qsort(scan.gpus, scan.n_gpus, sizeof(*scan.gpus), function_cmp);
-	qsort(scan.nvidia_other, scan.n_nvidia_other, sizeof(*scan.nvidia_other), function_cmp);
+	if (scan.n_gpus > 1)
+		qsort(scan.gpus, scan.n_gpus, sizeof(*scan.gpus), function_cmp);
+	if (scan.n_nvidia_other > 1)
+		qsort(scan.nvidia_other, scan.n_nvidia_other, sizeof(*scan.nvidia_other),
+		      function_cmp);
 	*ret = scan;
 	return 0;
 }
