@@ -305,7 +305,8 @@ static _printf_(1, 2) void pci_on_debug(char *msg, ...)
  */
 struct ids_subset {
 	int fd;
-	char path[64];
+	char path[64]; /* /proc/self/fd/N */
+	char *source;  /* the file it was made from */
 };
 
 static void
@@ -314,6 +315,8 @@ ids_subset_release(struct ids_subset *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	free(s->source);
+	s->source = NULL;
 }
 
 static bool
@@ -332,61 +335,109 @@ write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
+struct growbuf {
+	char *data;
+	size_t len, cap;
+};
+
+static void
+growbuf_add(struct growbuf *b, const char *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/*
+ * Copy NVIDIA's vendor block out of a pci.ids stream, with one empty line for
+ * every line before it and for every line in it that a device lookup never
+ * needs (subsystems, comments), so line numbers stay those of the file.
+ * Returns false when there is no such block.
+ */
+static bool
+ids_extract_nvidia(FILE *f, struct growbuf *out)
+{
+	char buf[1 << 16];
+	size_t len = 0, before = 0;
+	bool in_block = false, done = false;
+
+	while (!done) {
+		size_t r = fread(buf + len, 1, sizeof(buf) - len, f);
+		len += r;
+		bool eof = r == 0;
+		size_t pos = 0;
+		while (pos < len) {
+			const char *line = buf + pos;
+			const char *nl = memchr(line, '\n', len - pos);
+			if (!nl && !eof && !(pos == 0 && len == sizeof(buf)))
+				break; /* the rest of this line is in the next read */
+			size_t end = nl ? (size_t)(nl - buf) + 1 : len;
+			size_t n = end - pos;
+			pos = end;
+			if (!in_block) {
+				if (n < 5 || memcmp(line, "10de ", 5) != 0) {
+					before++;
+					continue;
+				}
+				in_block = true;
+				for (size_t k = 0; k < before; k++)
+					growbuf_add(out, "\n", 1);
+			} else if (line[0] != '\t' && line[0] != '#' && line[0] != '\n' &&
+			           line[0] != '\r') {
+				done = true; /* the next vendor, or the class list */
+				break;
+			}
+			if (line[0] == '#' || (n >= 2 && line[0] == '\t' && line[1] == '\t'))
+				growbuf_add(out, "\n", 1);
+			else
+				growbuf_add(out, line, n);
+		}
+		if (eof)
+			break;
+		memmove(buf, buf + pos, len - pos);
+		len -= pos;
+	}
+	if (in_block && out->len > 0 && out->data[out->len - 1] != '\n')
+		growbuf_add(out, "\n", 1);
+	return in_block;
+}
+
 /* Returns true and sets s->path when the subset could be made. */
 static bool
 ids_subset_make(const char *ids_path, struct ids_subset *s)
 {
+	_cleanup_free_ char *plain = NULL;
 	_cleanup_fclose_ FILE *f = fopen(ids_path, "re");
+	if (!f && errno == ENOENT && str_endswith(ids_path, ".gz")) {
+		/* Like libpci: "pci.ids.gz" falls back to "pci.ids". */
+		plain = xstrndup(ids_path, strlen(ids_path) - 3);
+		f = fopen(plain, "re");
+	}
 	if (!f)
 		return false;
-	int c0 = getc(f), c1 = getc(f);
-	if (c0 == 0x1f && c1 == 0x8b)
+	unsigned char magic[2];
+	if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
 		return false; /* gzip: libpci reads it whole */
 	rewind(f);
 
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, before = 0;
-	ssize_t n;
-	bool in_block = false;
-	_cleanup_free_ char *block = NULL;
-	size_t blen = 0, bcap = 0;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (!in_block) {
-			if (strncmp(line, "10de ", 5) == 0) {
-				in_block = true;
-			} else {
-				before++;
-				continue;
-			}
-		} else if (line[0] != '\t' && line[0] != '#' && line[0] != '\n' &&
-		           line[0] != '\r') {
-			break;
-		}
-		if (blen + (size_t)n + 1 > bcap) {
-			bcap = (blen + (size_t)n + 1) * 2;
-			block = xrealloc(block, bcap);
-		}
-		memcpy(block + blen, line, (size_t)n);
-		blen += (size_t)n;
-	}
-
+	struct growbuf block = {0};
+	bool found = ids_extract_nvidia(f, &block);
 	int fd = memfd_create("pci.ids", MFD_CLOEXEC);
-	if (fd < 0)
-		return false;
-	s->fd = fd;
-	snprintf(s->path, sizeof(s->path), "/proc/self/fd/%d", fd);
-	if (access(s->path, R_OK) < 0) {
+	bool ok = fd >= 0;
+	if (ok) {
+		s->fd = fd;
+		snprintf(s->path, sizeof(s->path), "/proc/self/fd/%d", fd);
+		ok = access(s->path, R_OK) == 0 && (!found || write_all(fd, block.data, block.len));
+	}
+	free(block.data);
+	if (!ok) {
 		ids_subset_release(s);
 		return false;
 	}
-	if (in_block) {
-		_cleanup_free_ char *pad = xmalloc(before ? before : 1);
-		memset(pad, '\n', before);
-		if (!write_all(fd, pad, before) || !write_all(fd, block, blen)) {
-			ids_subset_release(s);
-			return false;
-		}
-	}
+	s->source = plain ? TAKE_PTR(plain) : xstrdup(ids_path);
 	return true;
 }
 
@@ -557,7 +608,9 @@ scan_run(struct scan_state *st)
 static int
 ids_error(const struct scan_state *st, struct gp_error *err)
 {
-	const char *path = st->ids_path ? st->ids_path : "pci.ids";
+	const char *path = st->ids.source ? st->ids.source
+	                   : st->ids_path ? st->ids_path
+	                                  : "pci.ids";
 	char *at = st->ids.fd >= 0 ? strstr(pci_errmsg, st->ids.path) : NULL;
 	if (at)
 		return gp_error_set(err, "reading PCI ID database: %.*s'%s'%s",
