@@ -80,13 +80,14 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 		out_line(ctx, "Driver:", "%s",
 		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
 	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
-	_cleanup_free_ char *nodes = xstrdup(d->device_nodes ? "" : "none");
+	struct strbuf nodes = {0};
+	strbuf_puts(&nodes, d->device_nodes ? "" : "none");
 	for (size_t i = 0; d->device_nodes && d->device_nodes[i]; i++) {
-		char *n = xasprintf("%s%s%s", nodes, i ? ", " : "", d->device_nodes[i]);
-		free(nodes);
-		nodes = n;
+		strbuf_puts(&nodes, i ? ", " : "");
+		strbuf_puts(&nodes, d->device_nodes[i]);
 	}
-	out_line(ctx, "Devices:", "%s", nodes);
+	out_line(ctx, "Devices:", "%s", nodes.s);
+	free(nodes.s);
 	switch (d->nvml.status) {
 	case NODE_NVML_OK:
 		out_line(ctx, "NVML:", "driver %s, %u device%s", d->nvml.driver_version,

@@ -184,15 +184,22 @@ stat_under(const char *root, const char *path, struct stat *st)
 /* ---- Tegra -------------------------------------------------------------------------------- */
 
 static void
-tegra_free(struct node_tegra *t)
+tegra_release(struct node_tegra *t)
 {
-	if (!t)
-		return;
 	free(t->l4t_release);
 	free(t->board);
 	free(t->soc_family);
 	free(t->model);
 	strv_free(t->compatible);
+	*t = (struct node_tegra){0};
+}
+
+static void
+tegra_free(struct node_tegra *t)
+{
+	if (!t)
+		return;
+	tegra_release(t);
 	free(t);
 }
 
@@ -225,10 +232,7 @@ tegra_detect(const char *root)
 	}
 
 	if (!found) {
-		free(t.l4t_release);
-		free(t.board);
-		free(t.soc_family);
-		strv_free(t.compatible);
+		tegra_release(&t);
 		return NULL;
 	}
 	_cleanup_free_ char *model = read_under(root, "/proc/device-tree/model", &len);

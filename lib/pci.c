@@ -335,22 +335,6 @@ write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-struct growbuf {
-	char *data;
-	size_t len, cap;
-};
-
-static void
-growbuf_add(struct growbuf *b, const char *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
 /*
  * Copy NVIDIA's vendor block out of a pci.ids stream, with one empty line for
  * every line before it and for every line in it that a device lookup never
@@ -358,7 +342,7 @@ growbuf_add(struct growbuf *b, const char *p, size_t n)
  * Returns false when there is no such block.
  */
 static bool
-ids_extract_nvidia(FILE *f, struct growbuf *out)
+ids_extract_nvidia(FILE *f, struct strbuf *out)
 {
 	char buf[1 << 16];
 	size_t len = 0, before = 0;
@@ -384,24 +368,24 @@ ids_extract_nvidia(FILE *f, struct growbuf *out)
 				}
 				in_block = true;
 				for (size_t k = 0; k < before; k++)
-					growbuf_add(out, "\n", 1);
+					strbuf_add(out, "\n", 1);
 			} else if (line[0] != '\t' && line[0] != '#' && line[0] != '\n' &&
 			           line[0] != '\r') {
 				done = true; /* the next vendor, or the class list */
 				break;
 			}
 			if (line[0] == '#' || (n >= 2 && line[0] == '\t' && line[1] == '\t'))
-				growbuf_add(out, "\n", 1);
+				strbuf_add(out, "\n", 1);
 			else
-				growbuf_add(out, line, n);
+				strbuf_add(out, line, n);
 		}
 		if (eof)
 			break;
 		memmove(buf, buf + pos, len - pos);
 		len -= pos;
 	}
-	if (in_block && out->len > 0 && out->data[out->len - 1] != '\n')
-		growbuf_add(out, "\n", 1);
+	if (in_block && out->len > 0 && out->s[out->len - 1] != '\n')
+		strbuf_add(out, "\n", 1);
 	return in_block;
 }
 
@@ -423,16 +407,16 @@ ids_subset_make(const char *ids_path, struct ids_subset *s)
 		return false; /* gzip: libpci reads it whole */
 	rewind(f);
 
-	struct growbuf block = {0};
+	struct strbuf block = {0};
 	bool found = ids_extract_nvidia(f, &block);
 	int fd = memfd_create("pci.ids", MFD_CLOEXEC);
 	bool ok = fd >= 0;
 	if (ok) {
 		s->fd = fd;
 		snprintf(s->path, sizeof(s->path), "/proc/self/fd/%d", fd);
-		ok = access(s->path, R_OK) == 0 && (!found || write_all(fd, block.data, block.len));
+		ok = access(s->path, R_OK) == 0 && (!found || write_all(fd, block.s, block.len));
 	}
-	free(block.data);
+	free(block.s);
 	if (!ok) {
 		ids_subset_release(s);
 		return false;
