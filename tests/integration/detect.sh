@@ -56,6 +56,9 @@ expect_contains "$T/err" "hint: no NVIDIA function is on PCI" "amd-aspeed: a hin
 node jetson-xavier-nx 0
 expect_contains "$T/out" "Tegra:    L4T R35.4.1, board t186ref" "jetson: the L4T release"
 node sample 0
+# The table the README shows, byte for byte.
+if [ -n "${GPUPREP_UPDATE_GOLDEN:-}" ]; then cp "$T/out" "$GOLDEN/detect-sample.txt"; fi
+expect_file_eq "$T/out" "$GOLDEN/detect-sample.txt" "sample: the table is the golden file"
 
 # -q keeps stderr quiet; the exit status stays.
 run "$GPUPREP" -q --root "$(fixture_root amd-aspeed)" detect --pci-ids "$IDS"
