@@ -148,12 +148,18 @@ run "$GPUPREP" detect stray
 expect_rc 2 "an extra argument is a usage error"
 
 # The running machine, without --root: it works, whatever it has.
-run "$GPUPREP" --json detect
-if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then ok "detect on this machine (exit $rc)"; else
-	not_ok "detect on this machine" "exit $rc" "$(cat "$T/err")"
+if [ -d /sys/bus/pci/devices ]; then
+	run "$GPUPREP" --json detect
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then ok "detect on this machine (exit $rc)"; else
+		not_ok "detect on this machine" "exit $rc" "$(cat "$T/err")"
+	fi
+	if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "this machine: valid JSON"; else
+		not_ok "this machine: valid JSON" "$(head -c 2000 "$T/out")"
+	fi
+	expect_not_contains "$T/out" '"status": "skipped"' "this machine: NVML is probed, not skipped"
+else
+	skip "detect on this machine" "it has no /sys/bus/pci/devices (a container without /sys?)"
 fi
-if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "this machine: valid JSON"; else not_ok "this machine: valid JSON"; fi
-expect_not_contains "$T/out" '"status": "skipped"' "this machine: NVML is probed, not skipped"
 
 # NVML through a stand-in libnvidia-ml.so.1 (tests/fakes/nvml.c), loaded with dlopen.
 if [ -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ]; then
