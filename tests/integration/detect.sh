@@ -163,12 +163,13 @@ fi
 
 # NVML through a stand-in libnvidia-ml.so.1 (tests/fakes/nvml.c), loaded with dlopen.
 if [ -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ]; then
-	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --json detect
+	# The dump keeps this independent of the machine's own PCI devices.
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["driver"]["nvml"], sort_keys=True))' \
 		"$T/out" >"$T/nvml" 2>&1
 	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "status": "ok"}' >"$T/nvml.want"
 	expect_file_eq "$T/nvml" "$T/nvml.want" "NVML: driver version and device count"
-	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_INIT_ERROR=9 run "$GPUPREP" detect
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_INIT_ERROR=9 run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	expect_contains "$T/out" "NVML:     failed: nvmlInit_v2: Driver Not Loaded" "NVML: a failing init is reported"
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --root "$(fixture_root sample)" --json detect --pci-ids "$IDS"
 	expect_contains "$T/out" '"status": "skipped"' "NVML: skipped under --root even when loadable"
