@@ -115,6 +115,20 @@ strv_contains(char *const *v, const char *s)
 	return false;
 }
 
+static int
+strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+strv_sort(char **v)
+{
+	if (v)
+		qsort(v, strv_length(v), sizeof(char *), strv_cmp);
+	return v;
+}
+
 bool
 str_startswith(const char *s, const char *prefix)
 {

@@ -78,6 +78,8 @@ size_t strv_length(char *const *v);
 /* Append a copy of s; returns the (possibly moved) vector. */
 char **strv_push(char **v, const char *s);
 bool strv_contains(char *const *v, const char *s);
+/* Sort in place with strcmp; returns v. */
+char **strv_sort(char **v);
 
 bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A client for the Docker Engine API of a live dockerd, over its unix socket
+ * with libcurl: GET /_ping (is it up) and GET /info (what it loaded: the
+ * default runtime, the runtimes and their paths, the cgroup driver). This is
+ * what `docker info` asks.
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "error.h"
+#include "unixhttp.h"
+
+#define DOCKER_DEFAULT_SOCKET     "/var/run/docker.sock"
+#define DOCKER_DEFAULT_TIMEOUT_MS 5000u
+
+struct docker_client;
+struct docker_info;
+
+/* A client for one socket: a path or a "unix://" endpoint; 0 means the default timeout. */
+struct docker_client *docker_client_new(const char *endpoint, unsigned timeout_ms);
+void docker_client_free(struct docker_client *c);
+const char *docker_client_socket(const struct docker_client *c);
+/* Why the last call failed on the transport (UNIXHTTP_OK when it did not). */
+enum unixhttp_fail docker_client_last_fail(const struct docker_client *c);
+
+/*
+ * GET /_ping: 0 when dockerd answers "OK", else -1 with err set. When
+ * ret_api_version is not NULL it gets the API-Version header ("1.41"), or
+ * NULL when absent.
+ */
+int docker_client_ping(struct docker_client *c, char **ret_api_version, struct gp_error *err);
+/* GET /info: 0 with *ret set (free it), or -1 with err set. */
+int docker_client_info(struct docker_client *c, struct docker_info **ret, struct gp_error *err);
+
+/* Parse a /info document (exposed for tests and the fuzzer). */
+int docker_info_parse(const char *json, size_t len, struct docker_info **ret, struct gp_error *err);
+void docker_info_free(struct docker_info *info);
+static inline void
+docker_info_freep(struct docker_info **info)
+{
+	docker_info_free(*info);
+}
+
+/* The whole document, borrowed. */
+const json_t *docker_info_json(const struct docker_info *info);
+/* Each accessor returns NULL when the field is absent or not a string. */
+const char *docker_info_default_runtime(const struct docker_info *info); /* "runc" */
+const char *docker_info_cgroup_driver(const struct docker_info *info);   /* "systemd" */
+const char *docker_info_cgroup_version(const struct docker_info *info);  /* "2" */
+const char *docker_info_server_version(const struct docker_info *info);  /* "20.10.24+dfsg1" */
+/* Runtimes.<name>.path ("runc", "/usr/bin/nvidia-container-runtime"). */
+const char *docker_info_runtime_path(const struct docker_info *info, const char *name);
+/* The runtimes' names, sorted; a NULL-terminated vector (strv_free), never NULL. */
+char **docker_info_runtime_names(const struct docker_info *info);

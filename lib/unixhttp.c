@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "unixhttp.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+struct unixhttp {
+	CURL *curl;
+	char *socket;
+	unsigned timeout_ms;
+	enum unixhttp_fail fail;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* What the callbacks fill while a request runs. */
+struct transfer {
+	struct unixhttp_response *resp;
+	size_t cap;
+	size_t nheaders;
+	bool too_big;
+};
+
+#define MAX_HEADERS 256
+
+const char *
+unixhttp_socket_path(const char *endpoint)
+{
+	if (str_startswith(endpoint, "unix://"))
+		return endpoint + strlen("unix://");
+	return endpoint;
+}
+
+struct unixhttp *
+unixhttp_new(const char *endpoint, unsigned timeout_ms)
+{
+	struct unixhttp *h = xcalloc(1, sizeof(*h));
+	h->socket = xstrdup(unixhttp_socket_path(endpoint));
+	h->timeout_ms = timeout_ms ? timeout_ms : 1;
+	return h;
+}
+
+void
+unixhttp_free(struct unixhttp *h)
+{
+	if (!h)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	free(h->socket);
+	free(h);
+}
+
+const char *
+unixhttp_socket(const struct unixhttp *h)
+{
+	return h->socket;
+}
+
+enum unixhttp_fail
+unixhttp_last_fail(const struct unixhttp *h)
+{
+	return h->fail;
+}
+
+void
+unixhttp_response_release(struct unixhttp_response *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	strv_free(r->headers);
+	*r = (struct unixhttp_response){0};
+}
+
+const char *
+unixhttp_response_header(const struct unixhttp_response *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *found = NULL;
+	for (size_t i = 0; r->headers && r->headers[i]; i++)
+		if (strncmp(r->headers[i], name, n) == 0 && r->headers[i][n] == ':')
+			found = r->headers[i] + n + 1 + strspn(r->headers[i] + n + 1, " \t");
+	return found;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct transfer *t = userdata;
+	struct unixhttp_response *r = t->resp;
+	size_t n = size * nmemb;
+	if (n > UNIXHTTP_MAX_BODY - r->body_len) {
+		t->too_big = true;
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (r->body_len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		while (cap < r->body_len + n + 1)
+			cap *= 2;
+		r->body = xrealloc(r->body, cap);
+		t->cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, n);
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return n;
+}
+
+/* Called for every header line, the status line and, with HTTP/2, every trailer. */
+static size_t
+on_header(char *data, size_t size, size_t nitems, void *userdata)
+{
+	struct transfer *t = userdata;
+	size_t n = size * nitems;
+	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+		n--;
+	if (n == 0 || memchr(data, '\0', n) || !memchr(data, ':', n))
+		return size * nitems; /* the blank line, the status line */
+	if (t->nheaders >= MAX_HEADERS)
+		return size * nitems;
+	_cleanup_free_ char *line = xstrndup(data, n);
+	for (char *p = line; *p && *p != ':'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	t->resp->headers = strv_push(t->resp->headers, line);
+	t->nheaders++;
+	return size * nitems;
+}
+
+static char *
+format_timeout(unsigned ms)
+{
+	if (ms % 1000 == 0)
+		return xasprintf("%u s", ms / 1000);
+	return xasprintf("%u ms", ms);
+}
+
+static int fail(struct unixhttp *h, enum unixhttp_fail why, struct gp_error *err, const char *fmt,
+                ...) _printf_(4, 5);
+
+static int
+fail(struct unixhttp *h, enum unixhttp_fail why, struct gp_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	h->fail = why;
+	return gp_error_set(err, "%s", m);
+}
+
+/* Fail early and clearly when the path cannot be a socket we can reach. */
+static int
+check_socket(struct unixhttp *h, struct gp_error *err)
+{
+	struct sockaddr_un sa;
+	if (strlen(h->socket) >= sizeof(sa.sun_path))
+		return fail(h, UNIXHTTP_OTHER, err, "socket path '%s' is longer than %zu bytes",
+		            h->socket, sizeof(sa.sun_path) - 1);
+	struct stat st;
+	if (stat(h->socket, &st) < 0) {
+		int e = errno;
+		if (e == EACCES)
+			return fail(h, UNIXHTTP_DENIED, err, "cannot reach socket '%s': %s",
+			            h->socket, strerror(e));
+		return fail(h, UNIXHTTP_NO_SOCKET, err, "socket '%s' does not exist%s%s", h->socket,
+		            e == ENOENT ? "" : ": ", e == ENOENT ? "" : strerror(e));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return fail(h, UNIXHTTP_NO_SOCKET, err, "'%s' is not a socket", h->socket);
+	return 0;
+}
+
+static int
+map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *req,
+               const struct transfer *t, struct gp_error *err)
+{
+	long os_errno = 0;
+	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	const char *detail = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+	const char *proto = req->http2 ? "HTTP/2" : "HTTP/1.1";
+	_cleanup_free_ char *limit = format_timeout(h->timeout_ms);
+
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		if (os_errno == ECONNREFUSED)
+			return fail(h, UNIXHTTP_REFUSED, err,
+			            "nobody listens on socket '%s' (connection refused)",
+			            h->socket);
+		if (os_errno == EACCES || os_errno == EPERM)
+			return fail(h, UNIXHTTP_DENIED, err, "cannot connect to socket '%s': %s",
+			            h->socket, strerror((int)os_errno));
+		if (os_errno == ENOENT)
+			return fail(h, UNIXHTTP_NO_SOCKET, err, "socket '%s' does not exist",
+			            h->socket);
+		if (os_errno == EAGAIN)
+			return fail(h, UNIXHTTP_TIMEOUT, err,
+			            "socket '%s' accepts no more connections (its backlog is full)",
+			            h->socket);
+		return fail(h, UNIXHTTP_REFUSED, err, "cannot connect to socket '%s': %s",
+		            h->socket, detail);
+	case CURLE_OPERATION_TIMEDOUT:
+		return fail(h, UNIXHTTP_TIMEOUT, err,
+		            "no complete answer from socket '%s' within %s (%s %s)", h->socket,
+		            limit, req->method, req->path);
+	case CURLE_GOT_NOTHING:
+		return fail(h, UNIXHTTP_CLOSED, err,
+		            "socket '%s' closed the connection without answering (%s %s)",
+		            h->socket, req->method, req->path);
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_HTTP2_STREAM:
+		return fail(h, UNIXHTTP_CLOSED, err,
+		            "the connection to socket '%s' broke before the answer was complete "
+		            "(%s %s: %s)",
+		            h->socket, req->method, req->path, detail);
+	case CURLE_WRITE_ERROR:
+		if (t->too_big)
+			return fail(h, UNIXHTTP_PROTOCOL, err,
+			            "the answer from socket '%s' is larger than %u MiB (%s %s)",
+			            h->socket, UNIXHTTP_MAX_BODY >> 20, req->method, req->path);
+		break;
+	case CURLE_HTTP2:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return fail(h, UNIXHTTP_PROTOCOL, err,
+		            "socket '%s' does not answer in %s (%s %s: %s)", h->socket, proto,
+		            req->method, req->path, detail);
+	default:
+		break;
+	}
+	return fail(h, UNIXHTTP_OTHER, err, "%s %s on socket '%s' failed: %s", req->method,
+	            req->path, h->socket, detail);
+}
+
+int
+unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
+                 struct unixhttp_response *ret, struct gp_error *err)
+{
+	*ret = (struct unixhttp_response){0};
+	h->fail = UNIXHTTP_OK;
+	h->errbuf[0] = '\0';
+
+	if (req->http2 && !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2)) {
+		fail(h, UNIXHTTP_OTHER, err, "libcurl %s was built without HTTP/2 support",
+		     curl_version_info(CURLVERSION_NOW)->version);
+		return gp_error_hint(err, "install a libcurl built with nghttp2 (Debian's "
+		                          "libcurl4 is)");
+	}
+	if (check_socket(h, err) < 0)
+		return -1;
+
+	if (!h->curl) {
+		h->curl = curl_easy_init();
+		if (!h->curl)
+			return fail(h, UNIXHTTP_OTHER, err, "cannot initialize libcurl");
+	} else {
+		curl_easy_reset(h->curl); /* keeps the connection cache */
+	}
+	CURL *c = h->curl;
+	struct transfer t = {.resp = ret};
+	struct curl_slist *hdrs = NULL;
+	for (size_t i = 0; req->headers && req->headers[i]; i++)
+		hdrs = curl_slist_append(hdrs, req->headers[i]);
+	/* No "Expect: 100-continue" round trip on POST. */
+	hdrs = curl_slist_append(hdrs, "Expect:");
+
+	_cleanup_free_ char *url = xasprintf("http://localhost%s", req->path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+	                 req->http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+	                            : (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)UNIXHTTP_MAX_BODY);
+	if (strcmp(req->method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	} else if (strcmp(req->method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+
+	CURLcode rc = curl_easy_perform(c);
+	curl_slist_free_all(hdrs);
+	if (rc != CURLE_OK) {
+		map_curl_error(h, rc, req, &t, err);
+		unixhttp_response_release(ret);
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
+	if (!ret->body)
+		ret->body = xstrdup("");
+	return 0;
+}
+
+int
+unixhttp_peer_pid(const char *endpoint, pid_t *ret_pid, struct gp_error *err)
+{
+	const char *path = unixhttp_socket_path(endpoint);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return gp_error_set(err, "socket path '%s' is longer than %zu bytes", path,
+		                    sizeof(sa.sun_path) - 1);
+	strcpy(sa.sun_path, path);
+	/* Non-blocking: a full backlog fails at once (EAGAIN) instead of waiting. */
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "creating a unix socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return gp_error_set_errno(err, errno, "connecting to socket '%s'", path);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return gp_error_set_errno(err, errno, "reading the peer of socket '%s'", path);
+	if (cred.pid <= 0)
+		return gp_error_set(err, "the peer of socket '%s' has no process id", path);
+	*ret_pid = cred.pid;
+	return 0;
+}
