@@ -179,8 +179,9 @@ static int
 map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *req,
                const struct transfer *t, struct gp_error *err)
 {
-	long os_errno = 0;
+	long os_errno = 0, status = 0;
 	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	const char *detail = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
 	const char *proto = req->http2 ? "HTTP/2" : "HTTP/1.1";
 	_cleanup_free_ char *limit = format_timeout(h->timeout_ms);
@@ -201,6 +202,14 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 			return fail(h, UNIXHTTP_TIMEOUT, err,
 			            "socket '%s' accepts no more connections (its backlog is full)",
 			            h->socket);
+		/*
+		 * A peer that accepts and closes at once can beat libcurl's check that
+		 * the connection is up, which then fails without an errno.
+		 */
+		if (os_errno == 0 || os_errno == ECONNRESET || os_errno == EPIPE)
+			return fail(h, UNIXHTTP_CLOSED, err,
+			            "socket '%s' closed the connection as soon as it was opened",
+			            h->socket);
 		return fail(h, UNIXHTTP_REFUSED, err, "cannot connect to socket '%s': %s",
 		            h->socket, detail);
 	case CURLE_OPERATION_TIMEDOUT:
@@ -208,16 +217,27 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 		            "no complete answer from socket '%s' within %s (%s %s)", h->socket,
 		            limit, req->method, req->path);
 	case CURLE_GOT_NOTHING:
-		return fail(h, UNIXHTTP_CLOSED, err,
-		            "socket '%s' closed the connection without answering (%s %s)",
-		            h->socket, req->method, req->path);
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_HTTP2_STREAM:
+		if (status > 0)
+			return fail(h, UNIXHTTP_CLOSED, err,
+			            "the connection to socket '%s' broke before the answer was "
+			            "complete (%s %s: %s)",
+			            h->socket, req->method, req->path, detail);
+		/*
+		 * Nothing came back. libcurl 7.88 reports an HTTP/2 peer that
+		 * answers garbage the same way as one that closes (CURLE_GOT_NOTHING,
+		 * or a send error once the peer is gone), so say both.
+		 */
+		if (req->http2)
+			return fail(h, UNIXHTTP_CLOSED, err,
+			            "socket '%s' gave no HTTP/2 answer: it closed the connection "
+			            "or does not speak HTTP/2 (%s %s: %s)",
+			            h->socket, req->method, req->path, detail);
 		return fail(h, UNIXHTTP_CLOSED, err,
-		            "the connection to socket '%s' broke before the answer was complete "
-		            "(%s %s: %s)",
+		            "socket '%s' closed the connection without answering (%s %s: %s)",
 		            h->socket, req->method, req->path, detail);
 	case CURLE_WRITE_ERROR:
 		if (t->too_big)

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A misbehaving peer on a unix socket, for the bad-socket tests.
+
+usage: badsock.py MODE SOCKET
+
+Creates SOCKET, prints "ready" on stdout once it can be connected to (or, for
+no-listen, once it is bound), then serves connections until killed. Modes:
+
+  no-listen      bound, never listening: connect() is refused
+  no-accept      listening with a backlog, never accepting: the client hangs
+  silent         accepts and reads, never answers
+  close          accepts, then closes at once
+  garbage        answers random-looking bytes and closes
+  http1          answers an HTTP/1.1 400, as a plain HTTP server does to HTTP/2
+  h1-ping        an HTTP/1.1 server whose /_ping says OK (a minimal dockerd)
+  h1-ping-bad    an HTTP/1.1 server whose /_ping says something else
+  h1-500         an HTTP/1.1 server answering 500 with a Docker error body
+  h2-cut         HTTP/2: headers and half a gRPC message, then closes
+  h2-not-grpc    HTTP/2: 404 text/plain
+  h2-no-status   HTTP/2: a whole message, but trailers without grpc-status
+  h2-short-frame HTTP/2: the gRPC frame says 50 bytes, 3 come, then grpc-status 0
+  h2-error       HTTP/2: trailers-only, grpc-status 14, a percent-encoded message
+  h2-bad-proto   HTTP/2: grpc-status 0 with a truncated protobuf message
+  h2-compressed  HTTP/2: a message flagged as compressed
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def frame(ftype, flags, stream, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def lit(name, value):
+    """HPACK literal header field without indexing, new name, no Huffman."""
+    name, value = name.encode(), value.encode()
+    return b"\x00" + bytes([len(name)]) + name + bytes([len(value)]) + value
+
+
+def headers(fields, end_stream=False):
+    return frame(1, 0x4 | (0x1 if end_stream else 0), 1, b"".join(fields))
+
+
+def data(payload, end_stream=False):
+    return frame(0, 0x1 if end_stream else 0, 1, payload)
+
+
+def grpc_msg(msg, flag=0):
+    return bytes([flag]) + struct.pack(">I", len(msg)) + msg
+
+
+STATUS_200 = b"\x88"  # HPACK static table index 8
+GRPC_CT = lit("content-type", "application/grpc")
+
+
+def h2_response(mode):
+    if mode == "h2-cut":
+        return [headers([STATUS_200, GRPC_CT]),
+                data(b"\x00\x00\x00\x00\x64" + b"\x0a\x10" + b"x" * 8)]
+    if mode == "h2-not-grpc":
+        return [headers([b"\x8d", lit("content-type", "text/plain")]),  # 404
+                data(b"404 page not found\n", end_stream=True)]
+    if mode == "h2-no-status":
+        return [headers([STATUS_200, GRPC_CT]), data(grpc_msg(b"")),
+                headers([lit("x-other", "1")], end_stream=True)]
+    if mode == "h2-short-frame":
+        return [headers([STATUS_200, GRPC_CT]), data(b"\x00\x00\x00\x00\x32abc"),
+                headers([lit("grpc-status", "0")], end_stream=True)]
+    if mode == "h2-error":
+        return [headers([STATUS_200, GRPC_CT, lit("grpc-status", "14"),
+                         lit("grpc-message", "server%20is%20shutting%20down%3A%20bye")],
+                        end_stream=True)]
+    if mode == "h2-bad-proto":
+        return [headers([STATUS_200, GRPC_CT]), data(grpc_msg(b"\x12\x7f\x0a")),
+                headers([lit("grpc-status", "0")], end_stream=True)]
+    if mode == "h2-compressed":
+        return [headers([STATUS_200, GRPC_CT]), data(grpc_msg(b"\x08\x01", flag=1)),
+                headers([lit("grpc-status", "0")], end_stream=True)]
+    raise SystemExit("unknown mode " + mode)
+
+
+def read_some(conn, want, limit=1.0):
+    """Read until `want` is in the data or the limit passes."""
+    conn.settimeout(0.1)
+    buf = b""
+    end = time.time() + limit
+    while time.time() < end and want not in buf:
+        try:
+            b = conn.recv(65536)
+        except socket.timeout:
+            continue
+        if not b:
+            break
+        buf += b
+    return buf
+
+
+def serve(conn, mode):
+    if mode == "silent":
+        while conn.recv(65536):
+            pass
+        return
+    if mode == "close":
+        return
+    if mode == "garbage":
+        read_some(conn, b"\r\n\r\n", 0.3)
+        conn.sendall(bytes((i * 37 + 11) & 0xFF for i in range(300)))
+        return
+    if mode == "http1":
+        read_some(conn, b"\r\n\r\n", 0.3)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                     b"Connection: close\r\n\r\n400 Bad Request")
+        return
+    if mode.startswith("h1-"):
+        read_some(conn, b"\r\n\r\n")
+        if mode == "h1-500":
+            body = b'{"message":"the daemon is not ready"}\n'
+            head = b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+        else:
+            body = b"OK" if mode == "h1-ping" else b"<html>hello</html>"
+            head = b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\n"
+        conn.sendall(head + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+                     + body)
+        return
+    # HTTP/2: take the preface and the request, answer by hand-made frames.
+    read_some(conn, PREFACE, 1.0)
+    conn.sendall(frame(4, 0, 0, b"") + frame(4, 1, 0, b""))
+    time.sleep(0.1)
+    for f in h2_response(mode):
+        conn.sendall(f)
+    if mode != "h2-cut":
+        read_some(conn, b"\x00never", 0.5)  # let the client read before closing
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    mode, path = sys.argv[1], sys.argv[2]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    if mode == "no-listen":
+        print("ready", flush=True)
+        while True:
+            time.sleep(60)
+    s.listen(16)
+    print("ready", flush=True)
+    if mode == "no-accept":
+        while True:
+            time.sleep(60)
+    while True:
+        conn, _ = s.accept()
+        try:
+            serve(conn, mode)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+if __name__ == "__main__":
+    main()
