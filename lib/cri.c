@@ -132,6 +132,35 @@ transport_hint(struct cri_client *c, struct gp_error *err)
 	}
 }
 
+/*
+ * After UNIXHTTP_RESET: a gRPC server that fails a call early (Unimplemented,
+ * for one) sends its status before reading the request, then resets the
+ * stream, and libcurl 7.88 loses that status. Ask again without a body: the
+ * request is then complete when the server reads its headers, so no reset
+ * follows. Only a status other than OK counts; the body-less call cannot
+ * succeed. True when ret holds such an answer.
+ */
+static bool
+early_status(struct cri_client *c, const struct unixhttp_request *req,
+             struct unixhttp_response *ret)
+{
+	if (unixhttp_last_fail(c->http) != UNIXHTTP_RESET)
+		return false;
+	struct unixhttp_request probe = *req;
+	probe.body = NULL;
+	probe.body_len = 0;
+	struct gp_error e = GP_ERROR_INIT;
+	if (unixhttp_perform(c->http, &probe, ret, &e) < 0) {
+		gp_error_release(&e);
+		return false;
+	}
+	const char *st = unixhttp_response_header(ret, "grpc-status");
+	if (ret->status == 200 && st && strcmp(st, "0") != 0)
+		return true;
+	unixhttp_response_release(ret);
+	return false;
+}
+
 /* One call on one API; *ret_unimplemented tells the caller to try the next API. */
 static int
 call_api(struct cri_client *c, const char *api, const char *method, const void *req, size_t req_len,
@@ -165,10 +194,11 @@ call_api(struct cri_client *c, const char *api, const char *method, const void *
 	        .http2 = true,
 	};
 	struct unixhttp_response resp = {0};
-	if (unixhttp_perform(c->http, &hreq, &resp, err) < 0) {
+	if (unixhttp_perform(c->http, &hreq, &resp, err) < 0 && !early_status(c, &hreq, &resp)) {
 		transport_hint(c, err);
 		return gp_error_prefix(err, "%s", path + 1);
 	}
+	gp_error_release(err);
 
 	int r = -1;
 	const char *ctype = unixhttp_response_header(&resp, "content-type");

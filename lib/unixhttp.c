@@ -5,7 +5,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -216,11 +215,29 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 		return fail(h, UNIXHTTP_TIMEOUT, err,
 		            "no complete answer from socket '%s' within %s (%s %s)", h->socket,
 		            limit, req->method, req->path);
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		/*
+		 * A gRPC server that answers before it has read the whole request
+		 * (an error status) sends RST_STREAM(NO_ERROR) after it, as RFC
+		 * 9113 section 8.1 allows; libcurl 7.88 then drops the answer it
+		 * already has and fails like this. The caller may retry in a way
+		 * that avoids the race.
+		 */
+		if (req->http2 && status == 0)
+			return fail(h, UNIXHTTP_RESET, err,
+			            "socket '%s' reset the HTTP/2 stream without an answer (%s %s: "
+			            "%s)",
+			            h->socket, req->method, req->path, detail);
+		if (rc == CURLE_HTTP2)
+			return fail(h, UNIXHTTP_PROTOCOL, err,
+			            "socket '%s' does not answer in %s (%s %s: %s)", h->socket,
+			            proto, req->method, req->path, detail);
+		/* fall through */
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-	case CURLE_HTTP2_STREAM:
 		if (status > 0)
 			return fail(h, UNIXHTTP_CLOSED, err,
 			            "the connection to socket '%s' broke before the answer was "
@@ -245,7 +262,6 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 			            "the answer from socket '%s' is larger than %u MiB (%s %s)",
 			            h->socket, UNIXHTTP_MAX_BODY >> 20, req->method, req->path);
 		break;
-	case CURLE_HTTP2:
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_CONTENT_ENCODING:
@@ -322,35 +338,13 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	if (rc != CURLE_OK) {
 		map_curl_error(h, rc, req, &t, err);
 		unixhttp_response_release(ret);
+		/* Never reuse a connection that just failed: start afresh next time. */
+		curl_easy_cleanup(h->curl);
+		h->curl = NULL;
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
 	if (!ret->body)
 		ret->body = xstrdup("");
-	return 0;
-}
-
-int
-unixhttp_peer_pid(const char *endpoint, pid_t *ret_pid, struct gp_error *err)
-{
-	const char *path = unixhttp_socket_path(endpoint);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return gp_error_set(err, "socket path '%s' is longer than %zu bytes", path,
-		                    sizeof(sa.sun_path) - 1);
-	strcpy(sa.sun_path, path);
-	/* Non-blocking: a full backlog fails at once (EAGAIN) instead of waiting. */
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return gp_error_set_errno(err, errno, "creating a unix socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return gp_error_set_errno(err, errno, "connecting to socket '%s'", path);
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return gp_error_set_errno(err, errno, "reading the peer of socket '%s'", path);
-	if (cred.pid <= 0)
-		return gp_error_set(err, "the peer of socket '%s' has no process id", path);
-	*ret_pid = cred.pid;
 	return 0;
 }

@@ -10,7 +10,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "error.h"
 
@@ -23,6 +22,7 @@ enum unixhttp_fail {
 	UNIXHTTP_TIMEOUT,   /* no (complete) answer within the deadline */
 	UNIXHTTP_CLOSED,    /* the peer closed the connection before the answer was complete */
 	UNIXHTTP_PROTOCOL,  /* the peer does not speak the expected protocol */
+	UNIXHTTP_RESET,     /* HTTP/2: the peer reset the stream, and libcurl kept no answer */
 	UNIXHTTP_OTHER,
 };
 
@@ -72,9 +72,3 @@ const char *unixhttp_response_header(const struct unixhttp_response *r, const ch
 
 /* Strip "unix://" from an endpoint; returns a pointer into endpoint. */
 const char *unixhttp_socket_path(const char *endpoint);
-
-/*
- * The PID of the process that listens on a unix socket, from the peer
- * credentials of a fresh connection (SO_PEERCRED). Returns 0 or -1 with err set.
- */
-int unixhttp_peer_pid(const char *endpoint, pid_t *ret_pid, struct gp_error *err);

@@ -11,47 +11,48 @@ if ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP python3 is needed for the misbehaving peers"
 	exit 0
 fi
-sock=$T/s.sock
-server=
+modes="stale no-listen no-accept silent close garbage http1 h1-ping h1-ping-bad h1-500
+	h2-cut h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed
+	h2-early-rst"
+mkdir "$T/p"
+python3 "$BADSOCK" "$T/p" $modes >"$T/ready" 2>"$T/peer.err" &
+server=$!
+at_exit "kill $server; wait $server 2>/dev/null"
+for ((i = 0; i < 600; i++)); do
+	grep -q ready "$T/ready" 2>/dev/null && break
+	sleep 0.05
+done
+if ! grep -q ready "$T/ready"; then
+	not_ok "the misbehaving peers start" "$(cat "$T/peer.err")"
+	done_testing
+	exit
+fi
 
-# start_peer MODE: run a misbehaving peer on $sock until stop_peer.
-start_peer() {
-	rm -f "$sock" "$T/ready"
-	python3 "$BADSOCK" "$1" "$sock" >"$T/ready" 2>"$T/peer.err" &
-	server=$!
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q ready "$T/ready" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "# the peer did not start: $(cat "$T/peer.err")"
-	return 1
-}
-stop_peer() {
-	[ -n "$server" ] || return 0
-	kill "$server" 2>/dev/null
-	wait "$server" 2>/dev/null
-	server=
-}
-at_exit stop_peer
+# use_peer MODE: point $sock at that peer.
+use_peer() { sock=$T/p/$1.sock; }
 
 # call NAME REQUEST MS: run apidump under `timeout 20` against $sock.
 call() { run timeout 20 "$APIDUMP" --timeout "$2" "$1" "$sock"; }
 
+# has TEXT LABEL: TEXT is in $T/err (bash matching: this test runs many checks).
+has() {
+	if [[ $err == *"$1"* ]]; then ok "$2"; else not_ok "$2" "'$1' not in stderr:" "$err"; fi
+}
+
 # expect_failure LABEL FAIL_CLASS TEXT...: exit 1 (never 124), the class, each text on stderr.
 expect_failure() {
-	local label=$1 class=$2
+	local label=$1 class=$2 t
 	shift 2
 	expect_rc 1 "$label: fails, within the deadline"
-	expect_contains "$T/err" "fail: $class" "$label: classified as $class"
-	local t
-	for t in "$@"; do expect_contains "$T/err" "$t" "$label: says '$t'"; done
+	err=$(<"$T/err")
+	has "fail: $class" "$label: classified as $class"
+	for t in "$@"; do has "$t" "$label: says '$t'"; done
 }
 
 cri=runtime.v1.RuntimeService/Status
 
 # A missing socket.
-rm -f "$sock"
+sock=$T/missing.sock
 call cri-status 2000
 expect_failure "cri, missing socket" no-socket "error: $cri: socket '$sock' does not exist" \
 	"hint: is the runtime running?"
@@ -62,10 +63,10 @@ run timeout 20 "$APIDUMP" cri-status "unix://$sock"
 expect_failure "cri, a unix:// endpoint" no-socket "socket '$sock' does not exist"
 
 # A regular file.
+sock=$T/file.sock
 : >"$sock"
 call cri-version 2000
 expect_failure "cri, not a socket" no-socket "error: runtime.v1.RuntimeService/Version: '$sock' is not a socket"
-rm -f "$sock"
 
 # A path longer than a unix socket address can hold.
 long=$T/$(printf 'x%.0s' $(seq 120)).sock
@@ -73,122 +74,115 @@ run timeout 20 "$APIDUMP" cri-status "$long"
 expect_failure "cri, path too long" other "is longer than 107 bytes"
 
 # A stale socket: the file is left, nobody is behind it.
-python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+use_peer stale
 call cri-status 2000
 expect_failure "cri, stale socket" refused "error: $cri: nobody listens on socket '$sock' (connection refused)" \
 	"hint: the socket is stale"
 call docker-ping 2000
 expect_failure "docker, stale socket" refused "nobody listens on socket '$sock'"
-rm -f "$sock"
 
 # Bound by a live process that never listens.
-start_peer no-listen
+use_peer no-listen
 call cri-status 2000
 expect_failure "cri, bound but not listening" refused "nobody listens on socket '$sock'"
-stop_peer
 
 # Listening, never accepting: the connection waits in the backlog.
-start_peer no-accept
+use_peer no-accept
 call cri-status 1000
 expect_failure "cri, never accepted" timeout "error: $cri: no complete answer from socket '$sock' within 1 s" \
 	"hint: the runtime is hung or still starting"
-call docker-info 1000
-expect_failure "docker, never accepted" timeout "no complete answer from socket '$sock' within 1 s (GET /info)" \
+call docker-info 500
+expect_failure "docker, never accepted" timeout "no complete answer from socket '$sock' within 500 ms (GET /info)" \
 	"hint: dockerd is hung"
-stop_peer
 
 # Accepting and reading, never answering.
-start_peer silent
-call cri-version 1500
-expect_failure "cri, silent peer" timeout "within 1500 ms"
-call docker-ping 1500
-expect_failure "docker, silent peer" timeout "within 1500 ms (GET /_ping)"
-stop_peer
+use_peer silent
+call cri-version 500
+expect_failure "cri, silent peer" timeout "within 500 ms"
+call docker-ping 500
+expect_failure "docker, silent peer" timeout "within 500 ms (GET /_ping)"
 
 # Closing at once. libcurl sees this either as soon as it connects or when it reads.
-start_peer close
+use_peer close
 call cri-status 2000
 expect_failure "cri, peer closes at once" closed "socket '$sock'" "hint: is '$sock' a CRI socket?"
 call docker-info 2000
 expect_failure "docker, peer closes at once" closed "socket '$sock'"
-stop_peer
 
 # Answering garbage.
-start_peer garbage
+use_peer garbage
 call cri-status 2000
 expect_failure "cri, garbage" closed "error: $cri: socket '$sock' gave no HTTP/2 answer: it closed the connection or does not speak HTTP/2"
 call docker-ping 2000
 expect_failure "docker, garbage" protocol "error: GET /_ping: socket '$sock' does not answer in HTTP/1.1"
-stop_peer
 
 # A plain HTTP/1 server (what the Docker socket is to a CRI client).
-start_peer http1
+use_peer http1
 call cri-status 2000
 expect_failure "cri, HTTP/1 server" closed "gave no HTTP/2 answer"
 call docker-info 2000
 expect_failure "docker, HTTP/1 400" none "error: GET /info: socket '$sock' answered HTTP 400"
-stop_peer
 
 # HTTP/2, cut in the middle of the gRPC message.
-start_peer h2-cut
+use_peer h2-cut
 call cri-status 2000
 expect_failure "cri, closed mid-answer" closed \
 	"error: $cri: the connection to socket '$sock' broke before the answer was complete"
-stop_peer
 
 # HTTP/2 but not gRPC.
-start_peer h2-not-grpc
+use_peer h2-not-grpc
 call cri-status 2000
 expect_failure "cri, HTTP/2 but not gRPC" none \
 	"error: $cri: socket '$sock' is not a gRPC server (HTTP status 404, content-type text/plain)"
-stop_peer
 
 # gRPC without a status in the trailers.
-start_peer h2-no-status
+use_peer h2-no-status
 call cri-status 2000
 expect_failure "cri, no grpc-status" none "error: $cri: socket '$sock' sent no grpc-status"
-stop_peer
 
 # A gRPC frame that promises more than it holds.
-start_peer h2-short-frame
+use_peer h2-short-frame
 call cri-status 2000
 expect_failure "cri, short gRPC frame" none "sent a gRPC message of 3 bytes, but its frame says 50"
-stop_peer
 
 # A gRPC error, with a percent-encoded message.
-start_peer h2-error
+use_peer h2-error
 call cri-status 2000
 expect_failure "cri, gRPC error" none \
 	"error: $cri: the runtime on '$sock' answered Unavailable: server is shutting down: bye" \
 	"grpc-status: 14"
-stop_peer
+
+# An early status followed by RST_STREAM(NO_ERROR), as grpc-go sends for an unknown
+# service: libcurl 7.88 often loses that status; the client must still report it.
+use_peer h2-early-rst
+for i in 1 2 3 4 5; do
+	call cri-status 2000
+	expect_failure "cri, early status and stream reset ($i)" none \
+		"error: $cri: the runtime on '$sock' answered Unimplemented: unknown service runtime.v1.RuntimeService" \
+		"grpc-status: 12" "hint: the runtime does not serve the CRI"
+done
 
 # A malformed protobuf message.
-start_peer h2-bad-proto
+use_peer h2-bad-proto
 call cri-status 2000
 expect_failure "cri, malformed protobuf" none \
 	"error: the answer of socket '$sock': StatusResponse: malformed protobuf at byte 0: length-delimited field runs past the end"
-stop_peer
 
 # A compressed message, which we never ask for.
-start_peer h2-compressed
+use_peer h2-compressed
 call cri-status 2000
 expect_failure "cri, compressed message" none "sent a compressed message, which was not asked for"
-stop_peer
 
 # A minimal HTTP/1.1 server: /_ping OK with its API version; a bad /_ping; a 500.
-start_peer h1-ping
+use_peer h1-ping
 call docker-ping 2000
 expect_rc 0 "docker, /_ping OK"
 expect_contains "$T/out" '"api_version": "1.41"' "docker, /_ping: API-Version header"
-stop_peer
-start_peer h1-ping-bad
+use_peer h1-ping-bad
 call docker-ping 2000
 expect_failure "docker, /_ping not OK" none "error: GET /_ping: socket '$sock' did not answer \"OK\""
-stop_peer
-start_peer h1-500
+use_peer h1-500
 call docker-info 2000
 expect_failure "docker, HTTP 500" none "error: GET /info: socket '$sock' answered HTTP 500: the daemon is not ready"
-stop_peer
 
 done_testing

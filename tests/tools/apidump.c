@@ -21,6 +21,7 @@
 #include "cri.h"
 #include "dockerapi.h"
 #include "rows.h"
+#include "svc.h"
 
 static const char *const fail_names[] = {
         [UNIXHTTP_OK] = "none",           [UNIXHTTP_NO_SOCKET] = "no-socket",
@@ -216,7 +217,7 @@ main(int argc, char **argv)
 	if (strcmp(what, "peer-pid") == 0) {
 		struct gp_error err = GP_ERROR_INIT;
 		pid_t pid;
-		if (unixhttp_peer_pid(sock, &pid, &err) < 0)
+		if (svc_pid_from_socket(unixhttp_socket_path(sock), &pid, &err) < 0)
 			return report(&err, UNIXHTTP_OTHER, -1);
 		printf("%d\n", (int)pid);
 		return 0;

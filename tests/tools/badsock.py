@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A misbehaving peer on a unix socket, for the bad-socket tests.
+"""Misbehaving peers on unix sockets, for the bad-socket tests.
 
-usage: badsock.py MODE SOCKET
+usage: badsock.py DIR MODE...
 
-Creates SOCKET, prints "ready" on stdout once it can be connected to (or, for
-no-listen, once it is bound), then serves connections until killed. Modes:
+Creates DIR/MODE.sock for each mode, prints "ready" on stdout once all can be
+connected to (or are bound, for no-listen), then serves connections, one
+thread per socket, until killed. One process for all modes, so the test pays
+python's start-up once. Modes:
 
+  stale          a socket file nobody is behind any more: connect() is refused
   no-listen      bound, never listening: connect() is refused
   no-accept      listening with a backlog, never accepting: the client hangs
   silent         accepts and reads, never answers
@@ -23,11 +26,15 @@ no-listen, once it is bound), then serves connections until killed. Modes:
   h2-error       HTTP/2: trailers-only, grpc-status 14, a percent-encoded message
   h2-bad-proto   HTTP/2: grpc-status 0 with a truncated protobuf message
   h2-compressed  HTTP/2: a message flagged as compressed
+  h2-early-rst   HTTP/2: like grpc-go for an unknown service: the status at once, before
+                 the request body, then RST_STREAM(NO_ERROR); no reset for a body-less
+                 request
 """
 import os
 import socket
 import struct
 import sys
+import threading
 import time
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -102,7 +109,42 @@ def read_some(conn, want, limit=1.0):
     return buf
 
 
+def read_frames(conn, limit=1.0):
+    """Read the preface, then frames until a HEADERS frame; return its flags."""
+    conn.settimeout(0.1)
+    buf = b""
+    end = time.time() + limit
+    while time.time() < end:
+        try:
+            b = conn.recv(65536)
+        except socket.timeout:
+            b = None
+        if b == b"":
+            return None
+        buf += b or b""
+        i = len(PREFACE) if buf.startswith(PREFACE) else None
+        while i is not None and len(buf) >= i + 9:
+            n = int.from_bytes(buf[i:i + 3], "big")
+            if buf[i + 3] == 1:  # HEADERS
+                return buf[i + 4]
+            i += 9 + n
+    return None
+
+
 def serve(conn, mode):
+    if mode == "h2-early-rst":
+        flags = read_frames(conn)
+        if flags is None:
+            return
+        out = frame(4, 0, 0, b"") + frame(4, 1, 0, b"") + headers(
+            [STATUS_200, GRPC_CT, lit("grpc-status", "12"),
+             lit("grpc-message", "unknown service runtime.v1.RuntimeService")],
+            end_stream=True)
+        if not flags & 0x1:  # the client still has a body to send
+            out += frame(3, 0, 1, b"\x00\x00\x00\x00")  # RST_STREAM(NO_ERROR)
+        conn.sendall(out)
+        read_some(conn, b"\x00never", 0.5)
+        return
     if mode == "silent":
         while conn.recv(65536):
             pass
@@ -139,29 +181,42 @@ def serve(conn, mode):
         read_some(conn, b"\x00never", 0.5)  # let the client read before closing
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    mode, path = sys.argv[1], sys.argv[2]
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(path)
-    if mode == "no-listen":
-        print("ready", flush=True)
-        while True:
-            time.sleep(60)
-    s.listen(16)
-    print("ready", flush=True)
-    if mode == "no-accept":
-        while True:
-            time.sleep(60)
+def serve_one(conn, mode):
+    try:
+        serve(conn, mode)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def accept_loop(s, mode):
     while True:
         conn, _ = s.accept()
-        try:
-            serve(conn, mode)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        threading.Thread(target=serve_one, args=(conn, mode), daemon=True).start()
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    keep = []
+    for mode in sys.argv[2:]:
+        path = os.path.join(sys.argv[1], mode + ".sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(path)
+        if mode == "stale":
+            s.close()  # the file stays
+            continue
+        keep.append(s)
+        if mode == "no-listen":
+            continue
+        s.listen(16)
+        if mode == "no-accept":
+            continue
+        threading.Thread(target=accept_loop, args=(s, mode), daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        time.sleep(60)
 
 
 if __name__ == "__main__":
