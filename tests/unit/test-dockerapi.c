@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "dockerapi.h"
+#include "tap.h"
+
+static void
+test_captured(void)
+{
+	/* GET /info from Debian's dockerd 20.10.24 with nvidia as the default runtime. */
+	const char *src = getenv("TESTS_SRC");
+	if (!src) {
+		ok(1, "# SKIP TESTS_SRC is not set");
+		return;
+	}
+	_cleanup_free_ char *path = xasprintf("%s/fixtures/api/docker-info-20.10.24.json", src);
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	is_int(read_file(path, &data, &len), 0, "read the captured /info");
+	struct docker_info *info = NULL;
+	struct gp_error err = GP_ERROR_INIT;
+	is_int(docker_info_parse(data, len, &info, &err), 0, "captured: parses");
+	is_str(docker_info_default_runtime(info), "nvidia", "captured: DefaultRuntime");
+	is_str(docker_info_runtime_path(info, "nvidia"), "/usr/bin/nvidia-container-runtime",
+	       "captured: Runtimes.nvidia.path");
+	is_str(docker_info_runtime_path(info, "runc"), "runc", "captured: Runtimes.runc.path");
+	ok(docker_info_runtime_path(info, "kata") == NULL, "captured: no kata");
+	is_str(docker_info_cgroup_driver(info), "cgroupfs", "captured: CgroupDriver");
+	is_str(docker_info_cgroup_version(info), "1", "captured: CgroupVersion");
+	is_str(docker_info_server_version(info), "20.10.24+dfsg1", "captured: ServerVersion");
+	char **names = docker_info_runtime_names(info);
+	is_int(strv_length(names), 4, "captured: four runtimes");
+	is_str(names[0], "io.containerd.runc.v2", "captured: runtimes sorted");
+	is_str(names[2], "nvidia", "captured: nvidia among them");
+	strv_free(names);
+	ok(json_is_object(docker_info_json(info)), "captured: the document");
+	docker_info_free(info);
+}
+
+int
+main(void)
+{
+	struct docker_info *info = NULL;
+	struct gp_error err = GP_ERROR_INIT;
+
+	test_captured();
+
+	static const char small[] = "{\"DefaultRuntime\": \"runc\", \"CgroupDriver\": \"systemd\","
+	                            " \"Runtimes\": {\"runc\": {\"path\": \"runc\"}, \"nvidia\": "
+	                            "{\"path\": \"/usr/local/bin/nvidia-container-runtime\"}}}";
+	is_int(docker_info_parse(small, sizeof(small) - 1, &info, &err), 0, "a small /info");
+	is_str(docker_info_default_runtime(info), "runc", "DefaultRuntime runc");
+	is_str(docker_info_cgroup_driver(info), "systemd", "CgroupDriver systemd");
+	ok(docker_info_server_version(info) == NULL, "no ServerVersion");
+	is_str(docker_info_runtime_path(info, "nvidia"), "/usr/local/bin/nvidia-container-runtime",
+	       "nvidia's path");
+	docker_info_free(info);
+
+	static const char odd[] = "{\"DefaultRuntime\": 3, \"Runtimes\": [1]}";
+	is_int(docker_info_parse(odd, sizeof(odd) - 1, &info, &err), 0, "odd types parse");
+	ok(docker_info_default_runtime(info) == NULL, "a number is not a runtime name");
+	ok(docker_info_runtime_path(info, "runc") == NULL, "Runtimes as an array has no paths");
+	char **names = docker_info_runtime_names(info);
+	is_int(strv_length(names), 0, "no names from an array");
+	strv_free(names);
+	docker_info_free(info);
+	docker_info_free(NULL);
+	ok(docker_info_default_runtime(NULL) == NULL, "accessors accept NULL");
+
+	is_int(docker_info_parse("{\"a\": ", 6, &info, &err), -1, "truncated JSON");
+	is_str(err.msg, "parsing the answer: 1:6: unexpected token near end of file",
+	       "truncated JSON: message");
+	gp_error_release(&err);
+	is_int(docker_info_parse("[]", 2, &info, &err), -1, "an array");
+	is_str(err.msg, "the answer is not a JSON object", "an array: message");
+	gp_error_release(&err);
+
+	struct docker_client *c = docker_client_new("unix:///nonexistent/gpuprep/docker.sock", 0);
+	is_str(docker_client_socket(c), "/nonexistent/gpuprep/docker.sock", "unix:// is stripped");
+	is_int(docker_client_ping(c, NULL, &err), -1, "no socket: ping fails");
+	is_str(err.msg, "GET /_ping: socket '/nonexistent/gpuprep/docker.sock' does not exist",
+	       "no socket: message");
+	ok(err.hint && strstr(err.hint, "is dockerd running?"), "no socket: hint");
+	is_int(docker_client_last_fail(c), UNIXHTTP_NO_SOCKET, "no socket: classified");
+	gp_error_release(&err);
+	docker_client_free(c);
+	docker_client_free(NULL);
+	return tap_done();
+}
