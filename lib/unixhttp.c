@@ -233,7 +233,7 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 			return fail(h, UNIXHTTP_PROTOCOL, err,
 			            "socket '%s' does not answer in %s (%s %s: %s)", h->socket,
 			            proto, req->method, req->path, detail);
-		/* fall through */
+		__attribute__((fallthrough));
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
