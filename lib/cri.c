@@ -122,6 +122,7 @@ transport_hint(struct cri_client *c, struct gp_error *err)
 		break;
 	case UNIXHTTP_CLOSED:
 	case UNIXHTTP_PROTOCOL:
+	case UNIXHTTP_RESET:
 		gp_error_hint(err,
 		              "is '%s' a CRI socket? containerd's is %s, cri-dockerd's "
 		              "/var/run/cri-dockerd.sock; the Docker socket is not one",
@@ -180,7 +181,10 @@ call_api(struct cri_client *c, const char *api, const char *method, const void *
 	if (req_len)
 		memcpy(frame + 5, req, req_len);
 
-	_cleanup_free_ char *timeout = xasprintf("grpc-timeout: %um", c->timeout_ms);
+	/* The server's deadline too; grpc-timeout takes at most 8 digits. */
+	_cleanup_free_ char *timeout =
+	        c->timeout_ms <= 99999999u ? xasprintf("grpc-timeout: %um", c->timeout_ms)
+	                                   : xasprintf("grpc-timeout: %uS", c->timeout_ms / 1000);
 	const char *headers[] = {
 	        "content-type: application/grpc",       "te: trailers", timeout,
 	        "user-agent: gpuprep/" GPUPREP_VERSION, NULL,
@@ -194,11 +198,14 @@ call_api(struct cri_client *c, const char *api, const char *method, const void *
 	        .http2 = true,
 	};
 	struct unixhttp_response resp = {0};
-	if (unixhttp_perform(c->http, &hreq, &resp, err) < 0 && !early_status(c, &hreq, &resp)) {
+	struct gp_error terr = GP_ERROR_INIT;
+	if (unixhttp_perform(c->http, &hreq, &resp, &terr) < 0 && !early_status(c, &hreq, &resp)) {
+		if (err)
+			gp_error_move(err, &terr);
 		transport_hint(c, err);
 		return gp_error_prefix(err, "%s", path + 1);
 	}
-	gp_error_release(err);
+	gp_error_release(&terr);
 
 	int r = -1;
 	const char *ctype = unixhttp_response_header(&resp, "content-type");
