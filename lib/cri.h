@@ -73,6 +73,15 @@ enum unixhttp_fail cri_client_last_fail(const struct cri_client *c);
 /* The gRPC status of the last call that got one, or -1 when none came. */
 int cri_client_last_grpc_status(const struct cri_client *c);
 
+/*
+ * Wait until the runtime on endpoint answers RuntimeService/Version (after a
+ * restart), for at most timeout_ms; progress (may be NULL) runs between
+ * tries. It stops early when the runtime answers with a gRPC error (the CRI
+ * is disabled) or something that is not gRPC. Returns 0 or -1 with err set.
+ */
+int cri_wait_ready(const char *endpoint, unsigned timeout_ms, void (*progress)(void *data),
+                   void *data, struct gp_error *err);
+
 /* RuntimeService/Version. Returns 0 with ret filled (release it), or -1 with err set. */
 int cri_client_version(struct cri_client *c, struct cri_version *ret, struct gp_error *err);
 /* RuntimeService/Status. Returns 0 with *ret set (free it), or -1 with err set. */

@@ -31,6 +31,13 @@ enum unixhttp_fail docker_client_last_fail(const struct docker_client *c);
  * NULL when absent.
  */
 int docker_client_ping(struct docker_client *c, char **ret_api_version, struct gp_error *err);
+/*
+ * Wait until dockerd on endpoint answers GET /_ping (after a restart), for at
+ * most timeout_ms; progress (may be NULL) runs between tries. It stops early
+ * when the socket answers, but not as dockerd. Returns 0 or -1 with err set.
+ */
+int docker_wait_ready(const char *endpoint, unsigned timeout_ms, void (*progress)(void *data),
+                      void *data, struct gp_error *err);
 /* GET /info: 0 with *ret set (free it), or -1 with err set. */
 int docker_client_info(struct docker_client *c, struct docker_info **ret, struct gp_error *err);
 

@@ -4,9 +4,11 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 struct unixhttp {
 	CURL *curl;
@@ -347,4 +349,42 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	if (!ret->body)
 		ret->body = xstrdup("");
 	return 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *data,
+              void (*progress)(void *data), struct gp_error *err)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	for (;;) {
+		uint64_t now = now_ms();
+		unsigned left = now < deadline ? (unsigned)(deadline - now) : 1;
+		/* Short tries, so a daemon that appears mid-way is seen soon. */
+		struct gp_error e = GP_ERROR_INIT;
+		int r = attempt(data, left < 2000 ? left : 2000, &e);
+		if (r == 0)
+			return 0;
+		if (r < 0 || now_ms() + 100 >= deadline) {
+			if (err)
+				gp_error_move(err, &e);
+			gp_error_release(&e);
+			if (r < 0)
+				return -1;
+			_cleanup_free_ char *limit = format_timeout(timeout_ms);
+			return gp_error_prefix(err, "no answer within %s", limit);
+		}
+		gp_error_release(&e);
+		if (progress)
+			progress(data);
+		struct timespec pause = {0, 100 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
 }

@@ -72,3 +72,19 @@ const char *unixhttp_response_header(const struct unixhttp_response *r, const ch
 
 /* Strip "unix://" from an endpoint; returns a pointer into endpoint. */
 const char *unixhttp_socket_path(const char *endpoint);
+
+/*
+ * One try of a wait: returns 0 when the daemon answered, 1 to try again
+ * (it is not up yet), or -1 to give up (it answered, but wrongly). err holds
+ * the reason on 1 and -1. attempt_ms is the deadline for this try.
+ */
+typedef int (*unixhttp_attempt_fn)(void *data, unsigned attempt_ms, struct gp_error *err);
+
+/*
+ * Try until an attempt succeeds or gives up, or timeout_ms has passed, with
+ * 100 ms between tries; progress (may be NULL) is called between tries, for
+ * a spinner. On timeout the last reason is kept, prefixed with "no answer
+ * within <timeout>". Returns 0 or -1 with err set.
+ */
+int unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *data,
+                  void (*progress)(void *data), struct gp_error *err);

@@ -194,6 +194,9 @@ if containerd_start "$config2"; then
 	expect_rc 1 "Version fails the same way"
 	expect_contains "$T/err" "answered Unimplemented: unknown service runtime.v1.RuntimeService" \
 		"Version: Unimplemented"
+	run timeout 20 "$APIDUMP" --timeout 60000 cri-wait "$CONTAINERD_SOCK"
+	expect_rc 1 "waiting on a containerd without the CRI gives up at once"
+	expect_contains "$T/err" "answered Unimplemented" "the wait says why"
 	# grpc-go resets the stream after an early status; libcurl 7.88 often loses the
 	# status then. The client recovers it every time.
 	n=0
@@ -206,6 +209,18 @@ if containerd_start "$config2"; then
 else
 	not_ok "containerd starts without the CRI plugin" "$(tail -20 "$T/ctd-nocri/containerd.log")"
 fi
+
+# Waiting for containerd to come back: the wait starts while it is down.
+containerd_stop "$config"
+timeout 60 "$APIDUMP" --timeout 30000 cri-wait "$sock" >"$T/wait.out" 2>"$T/wait.err" &
+waiter=$!
+sleep 0.5
+containerd_start "$config"
+wait "$waiter"
+rc=$?
+expect_rc 0 "cri_wait_ready sees containerd come back"
+[ "$rc" -eq 0 ] || cat "$T/wait.err" | sed 's/^/# /'
+new_pid=$CONTAINERD_PID
 
 containerd_stop "$config"
 if _ctd_alive "$new_pid"; then not_ok "containerd_stop stops it by PID"; else

@@ -8,6 +8,8 @@
  *   apidump [--timeout MS] cri-version SOCKET
  *   apidump [--timeout MS] docker-ping SOCKET
  *   apidump [--timeout MS] docker-info SOCKET
+ *   apidump [--timeout MS] cri-wait SOCKET      (wait up to MS for Version)
+ *   apidump [--timeout MS] docker-wait SOCKET   (wait up to MS for /_ping)
  *   apidump peer-pid SOCKET
  *
  * cri-status with RAW_OUT also saves the raw StatusResponse message there
@@ -62,6 +64,12 @@ static json_t *
 str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+static void
+count_tick(void *data)
+{
+	(*(int *)data)++;
 }
 
 static int
@@ -203,8 +211,8 @@ main(int argc, char **argv)
 		i = 3;
 	}
 	if (argc - i < 2) {
-		fprintf(stderr, "usage: apidump [--timeout MS] cri-status|cri-version|docker-ping|"
-		                "docker-info|peer-pid SOCKET [RAW_OUT]\n");
+		fprintf(stderr, "usage: apidump [--timeout MS] cri-status|cri-version|cri-wait|"
+		                "docker-ping|docker-info|docker-wait|peer-pid SOCKET [RAW_OUT]\n");
 		return 2;
 	}
 	const char *what = argv[i], *sock = argv[i + 1];
@@ -214,6 +222,16 @@ main(int argc, char **argv)
 		return cri_version(sock, timeout);
 	if (strcmp(what, "docker-ping") == 0 || strcmp(what, "docker-info") == 0)
 		return docker(what, sock, timeout);
+	if (strcmp(what, "cri-wait") == 0 || strcmp(what, "docker-wait") == 0) {
+		struct gp_error err = GP_ERROR_INIT;
+		int ticks = 0;
+		int r = what[0] == 'c' ? cri_wait_ready(sock, timeout, count_tick, &ticks, &err)
+		                       : docker_wait_ready(sock, timeout, count_tick, &ticks, &err);
+		if (r < 0)
+			return report(&err, UNIXHTTP_OK, -1);
+		printf("ready\n");
+		return 0;
+	}
 	if (strcmp(what, "peer-pid") == 0) {
 		struct gp_error err = GP_ERROR_INIT;
 		pid_t pid;
