@@ -101,6 +101,14 @@ else
 	skip "comparison with cri-status" "/usr/bin/python3 with grpc, or $CRI_STATUS, is missing"
 fi
 
+# The harness keeps containerd on private paths: the CRI plugin's own included.
+bad=$(/usr/bin/python3 -c 'import json,sys
+c=json.load(open(sys.argv[1]))["status"]["info"]["config"]
+paths=[c["rootDir"], c["stateDir"], c["containerdRootDir"], c["containerdEndpoint"],
+       c["cni"]["binDir"], c["cni"]["confDir"]]
+print(" ".join(p for p in paths if not p.startswith(sys.argv[2] + "/")))' "$T/ours.json" "$T/ctd")
+expect_same "every path the CRI plugin reports is under the test's directory" "$bad" ""
+
 # The conditions: cri-status does not print them, so decode them here with python3-grpcio,
 # independently of lib/cri.c.
 if /usr/bin/python3 -c 'import grpc' 2>/dev/null; then
