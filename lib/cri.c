@@ -541,43 +541,17 @@ cri_client_version(struct cri_client *c, struct cri_version *ret, struct gp_erro
 	return 0;
 }
 
-struct wait_ctx {
-	const char *endpoint;
-	void (*progress)(void *data);
-	void *data;
-};
-
-static void
-wait_progress(void *data)
-{
-	struct wait_ctx *w = data;
-	if (w->progress)
-		w->progress(w->data);
-}
-
+/* One try of cri_wait_ready; data is the endpoint. */
 static int
 wait_attempt(void *data, unsigned attempt_ms, struct gp_error *err)
 {
-	struct wait_ctx *w = data;
-	struct cri_client *c = cri_client_new(w->endpoint, attempt_ms);
+	struct cri_client *c = cri_client_new(data, attempt_ms);
 	struct cri_version v;
 	int r = cri_client_version(c, &v, err);
-	if (r == 0) {
+	if (r == 0)
 		cri_version_release(&v);
-	} else {
-		switch (cri_client_last_fail(c)) {
-		case UNIXHTTP_NO_SOCKET:
-		case UNIXHTTP_REFUSED:
-		case UNIXHTTP_TIMEOUT:
-		case UNIXHTTP_CLOSED:
-		case UNIXHTTP_RESET:
-			r = 1; /* not up yet, or going down */
-			break;
-		default:
-			r = -1; /* it answered: a gRPC error, or not gRPC at all */
-			break;
-		}
-	}
+	else /* a gRPC error, or not gRPC at all, will not go away by waiting */
+		r = unixhttp_fail_is_transient(cri_client_last_fail(c)) ? 1 : -1;
 	cri_client_free(c);
 	return r;
 }
@@ -586,8 +560,7 @@ int
 cri_wait_ready(const char *endpoint, unsigned timeout_ms, void (*progress)(void *data), void *data,
                struct gp_error *err)
 {
-	struct wait_ctx w = {endpoint, progress, data};
-	return unixhttp_wait(timeout_ms, wait_attempt, &w, wait_progress, err);
+	return unixhttp_wait(timeout_ms, wait_attempt, (void *)endpoint, progress, data, err);
 }
 
 int

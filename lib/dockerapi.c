@@ -114,33 +114,14 @@ docker_client_ping(struct docker_client *c, char **ret_api_version, struct gp_er
 	return r;
 }
 
-struct wait_ctx {
-	const char *endpoint;
-	void (*progress)(void *data);
-	void *data;
-};
-
-static void
-wait_progress(void *data)
-{
-	struct wait_ctx *w = data;
-	if (w->progress)
-		w->progress(w->data);
-}
-
+/* One try of docker_wait_ready; data is the endpoint. */
 static int
 wait_attempt(void *data, unsigned attempt_ms, struct gp_error *err)
 {
-	struct wait_ctx *w = data;
-	struct docker_client *c = docker_client_new(w->endpoint, attempt_ms);
+	struct docker_client *c = docker_client_new(data, attempt_ms);
 	int r = docker_client_ping(c, NULL, err);
-	if (r < 0) {
-		enum unixhttp_fail f = docker_client_last_fail(c);
-		r = f == UNIXHTTP_NO_SOCKET || f == UNIXHTTP_REFUSED || f == UNIXHTTP_TIMEOUT ||
-		                    f == UNIXHTTP_CLOSED
-		            ? 1
-		            : -1;
-	}
+	if (r < 0)
+		r = unixhttp_fail_is_transient(docker_client_last_fail(c)) ? 1 : -1;
 	docker_client_free(c);
 	return r;
 }
@@ -149,8 +130,7 @@ int
 docker_wait_ready(const char *endpoint, unsigned timeout_ms, void (*progress)(void *data),
                   void *data, struct gp_error *err)
 {
-	struct wait_ctx w = {endpoint, progress, data};
-	return unixhttp_wait(timeout_ms, wait_attempt, &w, wait_progress, err);
+	return unixhttp_wait(timeout_ms, wait_attempt, (void *)endpoint, progress, data, err);
 }
 
 int

@@ -359,9 +359,16 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+bool
+unixhttp_fail_is_transient(enum unixhttp_fail f)
+{
+	return f == UNIXHTTP_NO_SOCKET || f == UNIXHTTP_REFUSED || f == UNIXHTTP_TIMEOUT ||
+	       f == UNIXHTTP_CLOSED || f == UNIXHTTP_RESET;
+}
+
 int
-unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *data,
-              void (*progress)(void *data), struct gp_error *err)
+unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *attempt_data,
+              void (*progress)(void *data), void *progress_data, struct gp_error *err)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
 	for (;;) {
@@ -369,7 +376,7 @@ unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *data,
 		unsigned left = now < deadline ? (unsigned)(deadline - now) : 1;
 		/* Short tries, so a daemon that appears mid-way is seen soon. */
 		struct gp_error e = GP_ERROR_INIT;
-		int r = attempt(data, left < 2000 ? left : 2000, &e);
+		int r = attempt(attempt_data, left < 2000 ? left : 2000, &e);
 		if (r == 0)
 			return 0;
 		if (r < 0 || now_ms() + 100 >= deadline) {
@@ -383,7 +390,7 @@ unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *data,
 		}
 		gp_error_release(&e);
 		if (progress)
-			progress(data);
+			progress(progress_data);
 		struct timespec pause = {0, 100 * 1000 * 1000};
 		nanosleep(&pause, NULL);
 	}

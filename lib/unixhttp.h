@@ -80,11 +80,14 @@ const char *unixhttp_socket_path(const char *endpoint);
  */
 typedef int (*unixhttp_attempt_fn)(void *data, unsigned attempt_ms, struct gp_error *err);
 
+/* True for the failures of a daemon that is not up yet, or going down: worth a retry. */
+bool unixhttp_fail_is_transient(enum unixhttp_fail f);
+
 /*
  * Try until an attempt succeeds or gives up, or timeout_ms has passed, with
  * 100 ms between tries; progress (may be NULL) is called between tries, for
  * a spinner. On timeout the last reason is kept, prefixed with "no answer
  * within <timeout>". Returns 0 or -1 with err set.
  */
-int unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *data,
-                  void (*progress)(void *data), struct gp_error *err);
+int unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *attempt_data,
+                  void (*progress)(void *data), void *progress_data, struct gp_error *err);
