@@ -105,8 +105,8 @@ cmd_out_json(struct gp_ctx *ctx, const json_t *doc)
 	cmd_out(ctx, s);
 }
 
-static void
-vnote(struct gp_ctx *ctx, const char *prefix, const char *color, const char *fmt, va_list ap)
+static void _printf_(4, 0) vnote(struct gp_ctx *ctx, const char *prefix, const char *color,
+                                 const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	if (ctx->err_color && color)

@@ -2,6 +2,7 @@
 #include "svc.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -185,11 +186,22 @@ svc_pid_from_socket(const char *path, pid_t *ret, struct gp_error *err)
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return gp_error_set(err, "socket path '%s' is too long", path);
 	strcpy(addr.sun_path, path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking, so a hung daemon with a full backlog cannot hold us forever. */
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return gp_error_set_errno(err, errno, "connecting to '%s'", path);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		if (errno != EAGAIN && errno != EINPROGRESS)
+			return gp_error_set_errno(err, errno, "connecting to '%s'", path);
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, 5000) <= 0)
+			return gp_error_set(err, "connecting to '%s': timed out", path);
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr)
+			return gp_error_set_errno(err, soerr, "connecting to '%s'", path);
+	}
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)

@@ -11,7 +11,7 @@
 
 static int tap_n, tap_failed;
 
-static inline void
+static inline void __attribute__((format(printf, 4, 5)))
 tap_result(int ok, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
