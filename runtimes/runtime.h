@@ -11,7 +11,47 @@
 
 #include <stdbool.h>
 
+#include "changeset.h"
 #include "error.h"
+
+enum cgroup_driver {
+	CGROUP_DRIVER_UNSET = 0, /* keep what the config has; a fresh config picks one */
+	CGROUP_DRIVER_SYSTEMD,
+	CGROUP_DRIVER_CGROUPFS,
+};
+
+/* "systemd", "cgroupfs", or NULL for unset. */
+const char *cgroup_driver_name(enum cgroup_driver d);
+/* Parse "systemd" or "cgroupfs"; returns false for anything else. */
+bool cgroup_driver_from_name(const char *s, enum cgroup_driver *ret);
+
+/* What `gpuprep configure` asks of a runtime. Unset members are NULL/0/false. */
+struct configure_opts {
+	const char *root;         /* --root, or NULL */
+	const char *config_path;  /* node path of the main config; NULL: the runtime's default */
+	const char *runtime_name; /* "nvidia" */
+	const char *runtime_path; /* NULL: the runtime's default */
+	bool set_default;         /* make it the default runtime (true unless --no-set-default) */
+	enum cgroup_driver cgroup_driver;
+	bool cdi;
+	const char *drop_in; /* node path; containerd only */
+	int config_version;  /* 0: from the file or the installed version; containerd only */
+};
+
+/*
+ * What a configure operation computed, without writing anything: every file
+ * it read with the bytes it should hold (the framework diffs, backs up and
+ * writes them), and warnings for the user, as data.
+ */
+struct configure_result {
+	struct changeset changes;
+	char **warnings;
+	char *backup_dir; /* set by runtime_configure() when it wrote; node path */
+};
+
+void configure_result_release(struct configure_result *r);
+/* Append a formatted warning. */
+void configure_result_warn(struct configure_result *r, const char *fmt, ...) _printf_(2, 3);
 
 struct runtime_ops {
 	const char *name;        /* "containerd": what --runtime takes */
@@ -19,6 +59,16 @@ struct runtime_ops {
 	const char *config_path; /* "/etc/containerd/config.toml", or NULL when it has none */
 	const char *socket_path; /* "/run/containerd/containerd.sock" */
 	const char *cri_socket;  /* the CRI endpoint kubelet/edgecore would use, or NULL */
+
+	/*
+	 * Compute the edits that make opts->runtime_name a runtime (and, with
+	 * set_default, the default one). Reads the files through
+	 * changeset_read() into ret->changes and sets their new bytes; writes
+	 * nothing. Options that do not apply to this runtime are a usage
+	 * error (GP_EXIT_USAGE). NULL: configure is not supported.
+	 */
+	int (*configure)(const struct configure_opts *opts, struct configure_result *ret,
+	                 struct gp_error *err);
 };
 
 extern const struct runtime_ops runtime_docker;
@@ -31,3 +81,31 @@ extern const struct runtime_ops *const runtime_all[];
 
 /* The runtime called name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
+
+/*
+ * Where the runtime's binary is under root: the first of the usual bin dirs
+ * (/usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin, /bin) that
+ * holds an executable ops->binary. Returns a fresh node path, or NULL.
+ */
+char *runtime_find_binary(const char *root, const struct runtime_ops *ops);
+
+/*
+ * The runtimes with a config file whose binary is installed under root
+ * (NULL-terminated; free the array, not the members).
+ */
+const struct runtime_ops **runtime_detect_installed(const char *root);
+
+/* Flags for runtime_configure(). */
+enum {
+	RUNTIME_CONFIGURE_DRY_RUN = 1 << 0, /* compute and diff only: no lock, no write */
+};
+
+/*
+ * The configure framework: take the lock (unless dry-run), run ops->configure,
+ * and apply the changes (backup, atomic writes) unless dry-run. A second run
+ * with the same options changes nothing and writes nothing. lock_timeout_ms
+ * is passed to safefile_lock().
+ */
+int runtime_configure(const struct runtime_ops *ops, const struct configure_opts *opts,
+                      unsigned flags, int lock_timeout_ms, struct configure_result *ret,
+                      struct gp_error *err);

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* gpuprep configure: make nvidia a runtime, and the default, in the runtime's config. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "runtime.h"
+#include "safefile.h"
+
+const char cmd_configure_summary[] = "add the nvidia runtime to docker's or containerd's config";
+
+const char cmd_configure_usage[] =
+        "usage: gpuprep configure [--runtime docker|containerd] [--config PATH]\n"
+        "                         [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
+        "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--drop-in PATH]\n"
+        "                         [--config-version N] [--dry-run]\n"
+        "\n"
+        "Edit the container runtime's config so that an nvidia runtime exists and is the\n"
+        "default, keeping every other byte of the file. Backs up the original first (see\n"
+        "'gpuprep undo'); a second run changes nothing.\n"
+        "\n"
+        "Options:\n"
+        "  --runtime R            docker or containerd (default: the one installed)\n"
+        "  --config PATH          the config file (default: /etc/docker/daemon.json or\n"
+        "                         /etc/containerd/config.toml, under --root)\n"
+        "  --runtime-name NAME    the runtime's name (default: nvidia)\n"
+        "  --runtime-path PATH    its binary (default: nvidia-container-runtime for docker,\n"
+        "                         /usr/bin/nvidia-container-runtime for containerd)\n"
+        "  --no-set-default       add the runtime but leave the default runtime alone\n"
+        "  --cgroup-driver D      systemd or cgroupfs: the cgroup driver to set\n"
+        "  --cdi                  also enable CDI\n"
+        "  --drop-in PATH         containerd: write the change to this drop-in file\n"
+        "  --config-version N     containerd: the config version for a new file (1, 2 or 3)\n"
+        "  --dry-run              write nothing; print a unified diff of each file that would\n"
+        "                         change\n"
+        "  -h, --help             print this help\n";
+
+static int
+pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_ops **ret,
+             struct gp_error *err)
+{
+	if (name) {
+		const struct runtime_ops *ops = runtime_find(name);
+		if (!ops || !ops->config_path)
+			return cmd_usage_error(ctx, err,
+			                       "unknown runtime '%s' (choose docker or containerd)",
+			                       name);
+		*ret = ops;
+		return 0;
+	}
+	_cleanup_free_ const struct runtime_ops **found = runtime_detect_installed(ctx->root);
+	size_t n = 0;
+	while (found[n])
+		n++;
+	if (n == 1) {
+		cmd_debug(ctx, "detected %s", found[0]->name);
+		*ret = found[0];
+		return 0;
+	}
+	if (n == 0) {
+		cmd_usage_error(ctx, err, "no container runtime found; choose one with --runtime");
+		return gp_error_hint(err, "install docker or containerd first");
+	}
+	_cleanup_free_ char *names = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *s = xasprintf("%s%s%s", names, i ? (i + 1 == n ? " and " : ", ") : "",
+		                    found[i]->name);
+		free(names);
+		names = s;
+	}
+	return cmd_usage_error(ctx, err, "found %s; choose one with --runtime", names);
+}
+
+static json_t *
+files_json(struct gp_ctx *ctx, const struct changeset *cs)
+{
+	json_t *files = json_array();
+	for (size_t i = 0; i < cs->n_files; i++) {
+		const struct file_change *fc = cs->files[i];
+		_cleanup_free_ char *host = gp_path(ctx->root, fc->path);
+		json_array_append_new(files, json_pack("{s:s, s:b, s:b}", "path", host, "changed",
+		                                       file_change_changes(fc), "created",
+		                                       file_change_changes(fc) && !fc->existed));
+	}
+	return files;
+}
+
+static char *
+files_list(struct gp_ctx *ctx, const struct changeset *cs, bool changed)
+{
+	char *out = xstrdup("");
+	for (size_t i = 0; i < cs->n_files; i++) {
+		if (file_change_changes(cs->files[i]) != changed)
+			continue;
+		_cleanup_free_ char *host = gp_path(ctx->root, cs->files[i]->path);
+		char *s = xasprintf("%s%s'%s'", out, *out ? ", " : "", host);
+		free(out);
+		out = s;
+	}
+	return out;
+}
+
+int
+cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
+{
+	enum {
+		OPT_RUNTIME = 256,
+		OPT_CONFIG,
+		OPT_RUNTIME_NAME,
+		OPT_RUNTIME_PATH,
+		OPT_NO_SET_DEFAULT,
+		OPT_CGROUP_DRIVER,
+		OPT_CDI,
+		OPT_DROP_IN,
+		OPT_CONFIG_VERSION,
+		OPT_DRY_RUN,
+	};
+	static const struct option options[] = {
+	        {"runtime", required_argument, NULL, OPT_RUNTIME},
+	        {"config", required_argument, NULL, OPT_CONFIG},
+	        {"runtime-name", required_argument, NULL, OPT_RUNTIME_NAME},
+	        {"runtime-path", required_argument, NULL, OPT_RUNTIME_PATH},
+	        {"no-set-default", no_argument, NULL, OPT_NO_SET_DEFAULT},
+	        {"cgroup-driver", required_argument, NULL, OPT_CGROUP_DRIVER},
+	        {"cdi", no_argument, NULL, OPT_CDI},
+	        {"drop-in", required_argument, NULL, OPT_DROP_IN},
+	        {"config-version", required_argument, NULL, OPT_CONFIG_VERSION},
+	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	struct configure_opts opts = {
+	        .root = ctx->root,
+	        .runtime_name = "nvidia",
+	        .set_default = true,
+	};
+	const char *runtime = NULL;
+	bool dry_run = false;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_RUNTIME:
+			runtime = optarg;
+			break;
+		case OPT_CONFIG:
+			if (optarg[0] != '/')
+				return cmd_usage_error(ctx, err, "--config takes an absolute path");
+			opts.config_path = optarg;
+			break;
+		case OPT_RUNTIME_NAME:
+			if (!*optarg)
+				return cmd_usage_error(ctx, err,
+				                       "--runtime-name must not be empty");
+			opts.runtime_name = optarg;
+			break;
+		case OPT_RUNTIME_PATH:
+			opts.runtime_path = optarg;
+			break;
+		case OPT_NO_SET_DEFAULT:
+			opts.set_default = false;
+			break;
+		case OPT_CGROUP_DRIVER:
+			if (!cgroup_driver_from_name(optarg, &opts.cgroup_driver))
+				return cmd_usage_error(ctx, err,
+				                       "--cgroup-driver takes systemd or cgroupfs, "
+				                       "not '%s'",
+				                       optarg);
+			break;
+		case OPT_CDI:
+			opts.cdi = true;
+			break;
+		case OPT_DROP_IN:
+			if (optarg[0] != '/')
+				return cmd_usage_error(ctx, err,
+				                       "--drop-in takes an absolute path");
+			opts.drop_in = optarg;
+			break;
+		case OPT_CONFIG_VERSION: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 3)
+				return cmd_usage_error(ctx, err,
+				                       "--config-version takes 1, 2 or 3, not '%s'",
+				                       optarg);
+			opts.config_version = (int)v;
+			break;
+		}
+		case OPT_DRY_RUN:
+			dry_run = true;
+			break;
+		case 'h':
+			return cmd_help(ctx);
+		default:
+			return cmd_bad_option(ctx, argv, err);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+
+	const struct runtime_ops *ops = NULL;
+	if (pick_runtime(ctx, runtime, &ops, err) < 0)
+		return -1;
+	if (!ops->configure) {
+		gp_error_set(err, "configuring %s is not supported yet", ops->name);
+		return gp_error_hint(err, "edit '%s' by hand for now", ops->config_path);
+	}
+
+	_cleanup_(configure_result_release) struct configure_result res = {0};
+	if (runtime_configure(ops, &opts, dry_run ? RUNTIME_CONFIGURE_DRY_RUN : 0,
+	                      safefile_lock_timeout_ms(), &res, err) < 0)
+		return -1;
+
+	for (size_t i = 0; res.warnings && res.warnings[i]; i++)
+		cmd_warn(ctx, "%s", res.warnings[i]);
+
+	bool changed = changeset_changes(&res.changes);
+	_cleanup_free_ char *diff = dry_run ? changeset_diff(&res.changes) : NULL;
+	_cleanup_free_ char *backup = res.backup_dir ? gp_path(ctx->root, res.backup_dir) : NULL;
+	if (ctx->json) {
+		_cleanup_json_ json_t *doc = json_object();
+		json_object_set_new(doc, "schema_version", json_integer(1));
+		json_object_set_new(doc, "runtime", json_string(ops->name));
+		json_object_set_new(doc, "runtime_name", json_string(opts.runtime_name));
+		json_object_set_new(doc, "dry_run", json_boolean(dry_run));
+		json_object_set_new(doc, "changed", json_boolean(changed));
+		json_object_set_new(doc, "files", files_json(ctx, &res.changes));
+		json_object_set_new(doc, "backup_dir", backup ? json_string(backup) : json_null());
+		if (dry_run)
+			json_object_set_new(doc, "diff", json_string(diff));
+		json_t *w = json_array();
+		for (size_t i = 0; res.warnings && res.warnings[i]; i++)
+			json_array_append_new(w, json_string(res.warnings[i]));
+		json_object_set_new(doc, "warnings", w);
+		cmd_out_json(ctx, doc);
+		return 0;
+	}
+
+	_cleanup_free_ char *changed_files = files_list(ctx, &res.changes, true);
+	_cleanup_free_ char *same_files = files_list(ctx, &res.changes, false);
+	if (!changed) {
+		if (!ctx->quiet) {
+			_cleanup_free_ char *s =
+			        xasprintf("%s: already configured (%s)\n", ops->name, same_files);
+			cmd_out(ctx, s);
+		}
+		return 0;
+	}
+	if (dry_run) {
+		cmd_out(ctx, diff);
+		cmd_note(ctx, "dry run: would change %s", changed_files);
+		return 0;
+	}
+	if (!ctx->quiet) {
+		_cleanup_free_ char *s =
+		        xasprintf("%s: configured %s\nbackup: '%s' (gpuprep undo restores it)\n",
+		                  ops->name, changed_files, backup);
+		cmd_out(ctx, s);
+	}
+	cmd_note(ctx, "restart %s to load the new config", ops->name);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Writing a config file so that a crash at any moment leaves either the old
+ * or the new file, never half of one: a temp file in the same directory,
+ * written and fsynced, renamed over the original, then the directory fsynced.
+ * The file keeps its mode and owner, and a symlinked config has its target
+ * written (the link stays).
+ *
+ * Paths here are "node paths" (/etc/docker/daemon.json as the node sees it),
+ * resolved under root with gp_path(); a symlink's absolute target is read
+ * under root too, so --root never escapes into the host.
+ *
+ * Test hook: with GPUPREP_TEST_KILL_AT=<step> in the environment the process
+ * SIGKILLs itself at that step of the write path (see safefile_test_point).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* The steps of the write path, in order, as GPUPREP_TEST_KILL_AT names them. */
+#define SAFEFILE_STEPS                                                                             \
+	"lock", "backup-copy", "backup-journal", "tmp-create", "tmp-write-half", "tmp-write",      \
+	        "tmp-fsync", "rename", "dir-fsync", "journal-undone"
+
+/*
+ * Kill the process with SIGKILL when GPUPREP_TEST_KILL_AT names this step.
+ * For the crash-safety tests only; costs one getenv otherwise.
+ */
+void safefile_test_point(const char *step);
+
+/*
+ * Follow symlinks from the node path `path` (the last component, through
+ * chains of links) and return the node path of the file to write. A dangling
+ * link resolves to its target (which the write then creates).
+ */
+int safefile_resolve(const char *root, const char *path, char **ret_path, struct gp_error *err);
+
+/*
+ * Atomically replace (or create) the node path with data. An existing file
+ * keeps its mode and owner; a new one gets `mode` (and the caller's owner).
+ * The directory must exist. On any error the original is untouched and the
+ * temp file is removed.
+ */
+int safefile_write(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                   struct gp_error *err);
+
+/* Remove the node path and fsync its directory; a missing file is not an error. */
+int safefile_remove(const char *root, const char *path, struct gp_error *err);
+
+/*
+ * Check, before anything changes, that safefile_write() can replace the node
+ * path: its directory exists (or can be created) and is writable, and the file
+ * is not a directory and not immutable. Errors say which and how to act.
+ */
+int safefile_check_writable(const char *root, const char *path, struct gp_error *err);
+
+/*
+ * Remove temp files that a killed run left beside the node path
+ * (".<name>.gpuprep-tmp-XXXXXX"). Only safe while holding the lock.
+ */
+void safefile_clean_stale(const char *root, const char *path);
+
+/*
+ * Take the exclusive lock <root>/run/gpuprep.lock (creating /run if needed),
+ * waiting up to timeout_ms (0: do not wait, <0: forever). Returns the fd to
+ * keep open (closing it releases the lock), or -1 with err set.
+ */
+int safefile_lock(const char *root, int timeout_ms, struct gp_error *err);
+
+/* How long a run waits for the lock: GPUPREP_LOCK_TIMEOUT seconds, or 30 s. */
+int safefile_lock_timeout_ms(void);
+
+/* The lock path under root; a fresh string. */
+char *safefile_lock_path(const char *root);
