@@ -82,7 +82,7 @@ emit_line(struct buf *out, char kind, const struct line *l)
 	buf_add(out, &kind, 1);
 	buf_add(out, l->s, l->len);
 	if (l->len == 0 || l->s[l->len - 1] != '\n')
-		buf_add(out, "\n\\ No newline at end of file\n", 30);
+		buf_addf(out, "\n\\ No newline at end of file\n");
 }
 
 static void
@@ -136,12 +136,12 @@ textdiff_unified(const char *label_a, const char *label_b, const char *a, size_t
 			if (i < ma && j < mb && line_eq(&la[pre + i], &lb[pre + j])) {
 				ops[nops++] = (struct op){' ', pre + i, pre + j};
 				i++, j++;
-			} else if (j < mb && (i == ma || L[i * w + j + 1] >= L[(i + 1) * w + j])) {
-				ops[nops++] = (struct op){'+', pre + i, pre + j};
-				j++;
-			} else {
+			} else if (i < ma && (j == mb || L[(i + 1) * w + j] >= L[i * w + j + 1])) {
 				ops[nops++] = (struct op){'-', pre + i, pre + j};
 				i++;
+			} else {
+				ops[nops++] = (struct op){'+', pre + i, pre + j};
+				j++;
 			}
 		}
 	} else {
