@@ -1,0 +1,77 @@
+#!/bin/bash
+# SIGKILL (through the GPUPREP_TEST_KILL_AT hook) at every step of the write path of configure
+# and of undo: the file is always exactly the old or the new one, never half, and the next run
+# finishes the job and clears the dead run's temp file.
+. "$TESTS_SRC/lib.sh"
+
+G="$FIXTURES/configure/docker"
+CFG=etc/docker/daemon.json
+STEPS="lock backup-copy backup-journal tmp-create tmp-write-half tmp-write tmp-fsync rename dir-fsync"
+
+new_root() {
+	local r="$T/root-$1"
+	rm -rf "$r"
+	mkdir -p "$r/etc/docker"
+	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
+	printf '%s\n' "$r"
+}
+
+no_temps() { ! ls -A "$1" | grep -q 'gpuprep-tmp'; }
+
+# is_state FILE CASE old|new: the file is exactly the case's original or its expected output.
+is_state() {
+	case $3 in
+	old) if [ -f "$G/$2.json" ]; then cmp -s "$1" "$G/$2.json"; else [ ! -e "$1" ]; fi ;;
+	new) cmp -s "$1" "$G/$2.expected" ;;
+	esac
+}
+
+# ---- SIGKILL at every step of configure's write path ----
+for case in two-space missing; do
+	after_rename=no
+	for step in $STEPS; do
+		# A file that did not exist has no backup copy to make.
+		[ "$case" = missing ] && [ "$step" = backup-copy ] && continue
+		[ "$step" = rename ] && after_rename=yes
+		want=old
+		[ $after_rename = yes ] && want=new
+		root=$(new_root "$case")
+		run env GPUPREP_TEST_KILL_AT=$step "$GPUPREP" --root "$root" configure --runtime docker
+		expect_rc 137 "$case: killed at $step"
+		if is_state "$root/$CFG" "$case" $want; then
+			ok "$case: killed at $step leaves the $want file"
+		else
+			not_ok "$case: killed at $step leaves the $want file" "$(cat "$root/$CFG" 2>&1)"
+		fi
+		# The next run finishes the job and removes the dead run's temp file.
+		run "$GPUPREP" --root "$root" configure --runtime docker
+		expect_rc 0 "$case: a run after the kill at $step"
+		is_state "$root/$CFG" "$case" new && ok "$case: after the kill at $step, the next run writes the new file" ||
+			not_ok "$case: after the kill at $step, the next run writes the new file"
+		no_temps "$root/etc/docker" && ok "$case: no temp file left after the kill at $step" ||
+			not_ok "$case: no temp file left after the kill at $step" "$(ls -A "$root/etc/docker")"
+		run "$GPUPREP" --root "$root" undo
+		expect_rc 0 "$case: undo after the kill at $step"
+		is_state "$root/$CFG" "$case" old && ok "$case: undo after the kill at $step gives the original" ||
+			not_ok "$case: undo after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
+	done
+done
+
+# ---- SIGKILL at every step of undo's write path ----
+for step in $STEPS journal-undone; do
+	root=$(new_root two-space)
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	run env GPUPREP_TEST_KILL_AT=$step "$GPUPREP" --root "$root" undo
+	expect_rc 137 "undo killed at $step"
+	if is_state "$root/$CFG" two-space old || is_state "$root/$CFG" two-space new; then
+		ok "undo killed at $step leaves the old or the new file"
+	else
+		not_ok "undo killed at $step leaves the old or the new file" "$(cat "$root/$CFG")"
+	fi
+	run "$GPUPREP" --root "$root" undo
+	expect_rc 0 "undo again after the kill at $step"
+	is_state "$root/$CFG" two-space old && ok "undo again after the kill at $step gives the original" ||
+		not_ok "undo again after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
+done
+
+done_testing

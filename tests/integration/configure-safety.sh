@@ -1,0 +1,174 @@
+#!/bin/bash
+# The write path of configure and undo: symlinks, mode and owner are kept; the lock; and files
+# that cannot be written (a directory, a read-only mount, an immutable file, no permission) are
+# left exactly as they were. (SIGKILL at every step: configure-kill.sh.)
+. "$TESTS_SRC/lib.sh"
+
+G="$FIXTURES/configure/docker"
+CFG=etc/docker/daemon.json
+
+new_root() {
+	local r="$T/root-$1"
+	rm -rf "$r"
+	mkdir -p "$r/etc/docker"
+	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
+	printf '%s\n' "$r"
+}
+
+# ---- symlinks: the target is written, the link stays, --root is not escaped ----
+root=$(new_root empty)
+rm "$root/$CFG"
+mkdir -p "$root/data"
+cp "$G/tab.json" "$root/data/daemon.json"
+ln -s /data/daemon.json "$root/$CFG"
+run "$GPUPREP" --root "$root" configure --runtime docker --cgroup-driver systemd
+expect_rc 0 "absolute symlink: configure"
+[ -L "$root/$CFG" ] && [ "$(readlink "$root/$CFG")" = /data/daemon.json ] && ok "absolute symlink: the link stays" ||
+	not_ok "absolute symlink: the link stays"
+expect_file_eq "$root/data/daemon.json" "$G/tab.expected" "absolute symlink: its target under --root is written"
+[ ! -e /data/daemon.json ] && ok "absolute symlink: nothing outside --root" || not_ok "absolute symlink: nothing outside --root"
+run "$GPUPREP" --root "$root" undo
+expect_file_eq "$root/data/daemon.json" "$G/tab.json" "absolute symlink: undo restores the target"
+[ -L "$root/$CFG" ] && ok "absolute symlink: undo keeps the link" || not_ok "absolute symlink: undo keeps the link"
+
+root=$(new_root empty)
+rm "$root/$CFG"
+cp "$G/two-space.json" "$root/etc/docker/real.json"
+ln -s real.json "$root/etc/docker/link2.json"
+ln -s link2.json "$root/$CFG"
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 0 "chain of relative symlinks: configure"
+expect_file_eq "$root/etc/docker/real.json" "$G/two-space.expected" "chain of relative symlinks: the final target is written"
+[ -L "$root/$CFG" ] && [ -L "$root/etc/docker/link2.json" ] && ok "chain of relative symlinks: both links stay" ||
+	not_ok "chain of relative symlinks: both links stay"
+
+root=$(new_root empty)
+rm "$root/$CFG"
+ln -s nowhere.json "$root/$CFG"
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 0 "dangling symlink: configure"
+expect_file_eq "$root/etc/docker/nowhere.json" "$G/missing.expected" "dangling symlink: its target is created"
+
+# ---- mode and owner ----
+root=$(new_root two-space)
+chmod 0640 "$root/$CFG"
+if [ "$(id -u)" = 0 ]; then chown 1234:5678 "$root/$CFG"; fi
+before=$(stat -c '%a %u:%g' "$root/$CFG")
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 0 "mode/owner: configure"
+[ "$(stat -c '%a %u:%g' "$root/$CFG")" = "$before" ] && ok "mode/owner: kept ($before)" ||
+	not_ok "mode/owner: kept ($before)" "now $(stat -c '%a %u:%g' "$root/$CFG")"
+run "$GPUPREP" --root "$root" undo
+[ "$(stat -c '%a %u:%g' "$root/$CFG")" = "$before" ] && ok "mode/owner: kept by undo" ||
+	not_ok "mode/owner: kept by undo" "now $(stat -c '%a %u:%g' "$root/$CFG")"
+root=$(new_root missing)
+run "$GPUPREP" --root "$root" configure --runtime docker
+[ "$(stat -c '%a' "$root/$CFG")" = 644 ] && ok "a new file is created 0644" || not_ok "a new file is created 0644"
+
+# ---- the lock ----
+root=$(new_root two-space)
+mkdir -p "$root/run"
+(
+	exec 9>"$root/run/gpuprep.lock"
+	flock 9
+	touch "$T/locked"
+	exec sleep 60
+) &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
+for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
+run env GPUPREP_LOCK_TIMEOUT=0 "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 1 "lock held: configure refuses"
+expect_contains "$T/err" "another gpuprep run holds the lock '$root/run/gpuprep.lock'" "lock held: message names the lock"
+expect_file_eq "$root/$CFG" "$G/two-space.json" "lock held: the file is untouched"
+run env GPUPREP_LOCK_TIMEOUT=0 "$GPUPREP" --root "$root" undo
+expect_rc 1 "lock held: undo refuses"
+run env GPUPREP_LOCK_TIMEOUT=0 "$GPUPREP" --root "$root" configure --runtime docker --dry-run
+expect_rc 0 "lock held: --dry-run needs no lock"
+kill "$holder"
+wait "$holder" 2>/dev/null
+run env GPUPREP_LOCK_TIMEOUT=0 "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 0 "lock released: configure runs"
+
+# Two runs at once: both finish, and the result is the one expected file.
+root=$(new_root two-space)
+"$GPUPREP" --root "$root" configure --runtime docker >"$T/a.out" 2>&1 &
+a=$!
+"$GPUPREP" --root "$root" configure --runtime docker >"$T/b.out" 2>&1 &
+b=$!
+wait $a && wait $b && ok "two runs at once both succeed" || not_ok "two runs at once both succeed" "$(cat "$T/a.out" "$T/b.out")"
+expect_file_eq "$root/$CFG" "$G/two-space.expected" "two runs at once: the expected file"
+[ "$(ls "$root/var/lib/gpuprep/backup" | wc -l)" = 1 ] && ok "two runs at once: one backup (the second found it done)" ||
+	not_ok "two runs at once: one backup (the second found it done)" "$(ls "$root/var/lib/gpuprep/backup")"
+
+# ---- files that cannot be written ----
+root=$(new_root empty)
+rm "$root/$CFG"
+mkdir "$root/$CFG"
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 1 "config is a directory"
+expect_contains "$T/err" "cannot edit '$root/$CFG': it is a directory" "config is a directory: message"
+expect_contains "$T/err" "hint: give the config file itself with --config" "config is a directory: hint"
+[ -d "$root/$CFG" ] && [ -z "$(ls -A "$root/$CFG")" ] && ok "config is a directory: left as it was" ||
+	not_ok "config is a directory: left as it was"
+
+# A read-only bind mount, made real inside a private mount namespace.
+root=$(new_root two-space)
+if unshare --mount --propagation private true 2>/dev/null; then
+	unshare --mount --propagation private bash -c '
+		mount --bind "$1/etc/docker" "$1/etc/docker" && mount -o remount,bind,ro "$1/etc/docker" || exit 99
+		"$2" --root "$1" configure --runtime docker >"$3/out" 2>"$3/err"' _ "$root" "$GPUPREP" "$T"
+	rc=$?
+	if [ $rc = 99 ]; then
+		skip "read-only directory" "cannot make a read-only bind mount here"
+	else
+		expect_rc 1 "read-only directory: refused"
+		expect_contains "$T/err" "cannot write '$root/$CFG': Read-only file system" "read-only directory: message"
+		expect_contains "$T/err" "hint: the file system is mounted read-only" "read-only directory: hint"
+		expect_file_eq "$root/$CFG" "$G/two-space.json" "read-only directory: the file is left as it was"
+		[ ! -e "$root/var/lib/gpuprep/backup" ] || [ -z "$(ls -A "$root/var/lib/gpuprep/backup")" ] &&
+			ok "read-only directory: no backup made" || not_ok "read-only directory: no backup made"
+	fi
+else
+	skip "read-only directory" "unshare --mount is not permitted here"
+fi
+
+# An immutable file, and an immutable directory.
+root=$(new_root two-space)
+if chattr +i "$root/$CFG" 2>/dev/null; then
+	at_exit "chattr -i '$root/$CFG' 2>/dev/null"
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	expect_rc 1 "immutable file: refused"
+	expect_contains "$T/err" "cannot write '$root/$CFG': Operation not permitted" "immutable file: message"
+	expect_contains "$T/err" "chattr -i" "immutable file: hint"
+	chattr -i "$root/$CFG"
+	expect_file_eq "$root/$CFG" "$G/two-space.json" "immutable file: left as it was"
+	chattr +i "$root/etc/docker"
+	at_exit "chattr -i '$root/etc/docker' 2>/dev/null"
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	expect_rc 1 "immutable directory: refused"
+	expect_contains "$T/err" "cannot create files in '$root/etc/docker'" "immutable directory: message"
+	chattr -i "$root/etc/docker"
+	expect_file_eq "$root/$CFG" "$G/two-space.json" "immutable directory: the file is left as it was"
+else
+	skip "immutable file" "chattr +i does not work on $T's file system"
+fi
+
+# No permission: run as nobody against a root-owned directory.
+root=$(new_root two-space)
+chmod 0755 "$T" "$root" "$root/etc" "$root/etc/docker"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$GPUPREP"; then
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$GPUPREP" --root "$root" configure --runtime docker --dry-run
+	expect_rc 0 "no permission: --dry-run still works"
+	mkdir -p "$root/run" && chmod 1777 "$root/run"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$GPUPREP" --root "$root" configure --runtime docker
+	expect_rc 1 "no permission: refused"
+	expect_contains "$T/err" "Permission denied" "no permission: message"
+	expect_contains "$T/err" "hint: run gpuprep as root" "no permission: hint"
+	expect_file_eq "$root/$CFG" "$G/two-space.json" "no permission: the file is left as it was"
+else
+	skip "no permission" "not root, no setpriv, or the build is not reachable as nobody"
+fi
+
+done_testing
