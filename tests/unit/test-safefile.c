@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "safefile.h"
+#include "tap.h"
+
+static char root[] = "/tmp/gpuprep-test-safefile-XXXXXX";
+
+static void
+put(const char *node, const char *text)
+{
+	_cleanup_free_ char *p = gp_path(root, node);
+	FILE *f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+get(const char *node)
+{
+	_cleanup_free_ char *p = gp_path(root, node);
+	char *s = NULL;
+	return read_file(p, &s, NULL) == 0 ? s : NULL;
+}
+
+static bool
+exists(const char *node)
+{
+	_cleanup_free_ char *p = gp_path(root, node);
+	return path_exists(p);
+}
+
+static void
+link_node(const char *target, const char *node)
+{
+	_cleanup_free_ char *p = gp_path(root, node);
+	if (symlink(target, p) < 0)
+		perror("symlink");
+}
+
+static void
+resolves(const char *node, const char *want, const char *name)
+{
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	_cleanup_free_ char *got = NULL;
+	if (safefile_resolve(root, node, &got, &err) < 0)
+		printf("# %s\n", err.msg);
+	is_str(got, want, name);
+}
+
+static int
+count_temps(const char *node_dir)
+{
+	_cleanup_free_ char *p = gp_path(root, node_dir);
+	DIR *d = opendir(p);
+	int n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += strstr(de->d_name, ".gpuprep-tmp-") != NULL;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int
+main(void)
+{
+	ok(mkdtemp(root) != NULL, "mkdtemp");
+	_cleanup_free_ char *etc = gp_path(root, "/etc/docker");
+	is_int(mkdir_p(etc, 0755), 0, "mkdir etc/docker");
+	_cleanup_free_ char *data = gp_path(root, "/data");
+	is_int(mkdir_p(data, 0755), 0, "mkdir data");
+
+	/* Resolving symlinks under root. */
+	put("/etc/docker/daemon.json", "{}\n");
+	resolves("/etc/docker/daemon.json", "/etc/docker/daemon.json", "a plain file is itself");
+	resolves("/etc/docker/missing.json", "/etc/docker/missing.json",
+	         "a missing file is itself");
+	resolves("/etc/../etc/docker/./daemon.json", "/etc/docker/daemon.json",
+	         "the path is normalized");
+	resolves("/../../etc/docker/daemon.json", "/etc/docker/daemon.json",
+	         "'..' never climbs above the root");
+	link_node("/data/real.json", "/etc/docker/abs.json");
+	resolves("/etc/docker/abs.json", "/data/real.json",
+	         "an absolute link is read under root (dangling is fine)");
+	link_node("../../data/real.json", "/etc/docker/rel.json");
+	resolves("/etc/docker/rel.json", "/data/real.json", "a relative link");
+	link_node("rel.json", "/etc/docker/chain.json");
+	resolves("/etc/docker/chain.json", "/data/real.json", "a chain of links");
+	link_node("../../../../../../data/real.json", "/etc/docker/up.json");
+	resolves("/etc/docker/up.json", "/data/real.json", "a link climbing out stays under root");
+	link_node("loop2", "/etc/docker/loop1");
+	link_node("loop1", "/etc/docker/loop2");
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		_cleanup_free_ char *got = NULL;
+		ok(safefile_resolve(root, "/etc/docker/loop1", &got, &err) < 0, "a loop fails");
+		ok(err.msg && strstr(err.msg, "Too many levels of symbolic links"),
+		   "loop: message");
+	}
+
+	/* Atomic writes keep the mode; a new file gets the mode given. */
+	_cleanup_free_ char *cfg = gp_path(root, "/etc/docker/daemon.json");
+	chmod(cfg, 0640);
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		is_int(safefile_write(root, "/etc/docker/daemon.json", "{\"a\": 1}\n", 9, 0600,
+		                      &err),
+		       0, "write over an existing file");
+	}
+	_cleanup_free_ char *c1 = get("/etc/docker/daemon.json");
+	is_str(c1, "{\"a\": 1}\n", "the new content");
+	struct stat st;
+	stat(cfg, &st);
+	is_int(st.st_mode & 07777, 0640, "the mode is kept");
+	is_int(count_temps("/etc/docker"), 0, "no temp file is left");
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		is_int(safefile_write(root, "/etc/docker/new.json", "x", 1, 0600, &err), 0,
+		       "write a new file");
+		_cleanup_free_ char *p = gp_path(root, "/etc/docker/new.json");
+		stat(p, &st);
+		is_int(st.st_mode & 07777, 0600, "a new file gets the mode given");
+	}
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		ok(safefile_write(root, "/nodir/x.json", "x", 1, 0644, &err) < 0,
+		   "a missing directory fails");
+		ok(err.msg && strstr(err.msg, "cannot create a file in"),
+		   "missing directory: message");
+	}
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		ok(safefile_write(root, "/etc/docker", "x", 1, 0644, &err) < 0,
+		   "writing over a directory fails");
+		ok(err.msg && strstr(err.msg, "it is a directory"), "directory: message");
+		_cleanup_error_ struct gp_error err2 = GP_ERROR_INIT;
+		ok(safefile_check_writable(root, "/etc/docker", &err2) < 0,
+		   "check_writable refuses a directory");
+		_cleanup_error_ struct gp_error err3 = GP_ERROR_INIT;
+		is_int(safefile_check_writable(root, "/etc/new/deeper/x.json", &err3), 0,
+		       "check_writable accepts a file in directories still to create");
+	}
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		is_int(safefile_remove(root, "/etc/docker/new.json", &err), 0, "remove");
+		ok(!exists("/etc/docker/new.json"), "removed");
+		is_int(safefile_remove(root, "/etc/docker/new.json", &err), 0,
+		       "removing a missing file is fine");
+	}
+
+	/* Stale temp files of that name only are cleaned. */
+	put("/etc/docker/.daemon.json.gpuprep-tmp-AbC123", "half");
+	put("/etc/docker/.other.json.gpuprep-tmp-AbC123", "other");
+	put("/etc/docker/.daemon.json.gpuprep-tmp-toolong1", "keep");
+	safefile_clean_stale(root, "/etc/docker/daemon.json");
+	ok(!exists("/etc/docker/.daemon.json.gpuprep-tmp-AbC123"), "a stale temp file is removed");
+	ok(exists("/etc/docker/.other.json.gpuprep-tmp-AbC123"), "another file's temp is kept");
+	ok(exists("/etc/docker/.daemon.json.gpuprep-tmp-toolong1"),
+	   "a name that is not ours is kept");
+
+	/* The lock: a second holder (another open file description) is refused. */
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		_cleanup_close_ int fd = safefile_lock(root, 0, &err);
+		ok(fd >= 0, "take the lock (creates run/)");
+		_cleanup_error_ struct gp_error err2 = GP_ERROR_INIT;
+		_cleanup_close_ int fd2 = safefile_lock(root, 100, &err2);
+		ok(fd2 < 0, "a second lock waits, then fails");
+		ok(err2.msg && strstr(err2.msg, "another gpuprep run holds the lock"),
+		   "lock: message");
+	}
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		_cleanup_close_ int fd = safefile_lock(root, 0, &err);
+		ok(fd >= 0, "the lock is free again once closed");
+	}
+
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", root);
+	ok(system(cmd) == 0, "clean up");
+	return tap_done();
+}
