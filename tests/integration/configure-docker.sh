@@ -2,6 +2,7 @@
 # gpuprep configure --runtime docker on golden daemon.json files: the exact bytes after,
 # idempotence (a second run writes nothing), --dry-run diffs, undo, refusals, --json.
 . "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/tap-parallel.sh"
 
 G="$FIXTURES/configure/docker"
 CFG=etc/docker/daemon.json
@@ -17,9 +18,10 @@ new_root() {
 
 mtime() { stat -c '%y %i' "$1"; }
 
-for exp in "$G"/*.expected; do
+# check_case EXPECTED: every check of one golden case (run in parallel with the others).
+check_case() {
+	local exp=$1 name root before args=()
 	name=$(basename "$exp" .expected)
-	args=()
 	[ -f "$G/$name.args" ] && read -r -a args <"$G/$name.args"
 	root=$(new_root "$name")
 
@@ -68,7 +70,11 @@ for exp in "$G"/*.expected; do
 		[ ! -e "$root/$CFG" ] && ok "$name: undo removes the file it created" ||
 			not_ok "$name: undo removes the file it created"
 	fi
+}
+for exp in "$G"/*.expected; do
+	par_run "$(basename "$exp" .expected)" check_case "$exp"
 done
+par_wait
 
 # Refused files: exact stderr, exit 1, the file untouched, no backup made.
 for errf in "$G"/*.stderr; do

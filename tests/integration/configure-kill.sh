@@ -3,6 +3,7 @@
 # and of undo: the file is always exactly the old or the new one, never half, and the next run
 # finishes the job and clears the dead run's temp file.
 . "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/tap-parallel.sh"
 
 G="$FIXTURES/configure/docker"
 CFG=etc/docker/daemon.json
@@ -26,39 +27,33 @@ is_state() {
 	esac
 }
 
-# ---- SIGKILL at every step of configure's write path ----
-for case in two-space missing; do
-	after_rename=no
-	for step in $STEPS; do
-		# A file that did not exist has no backup copy to make.
-		[ "$case" = missing ] && [ "$step" = backup-copy ] && continue
-		[ "$step" = rename ] && after_rename=yes
-		want=old
-		[ $after_rename = yes ] && want=new
-		root=$(new_root "$case")
-		run env GPUPREP_TEST_KILL_AT=$step "$GPUPREP" --root "$root" configure --runtime docker
-		expect_rc 137 "$case: killed at $step"
-		if is_state "$root/$CFG" "$case" $want; then
-			ok "$case: killed at $step leaves the $want file"
-		else
-			not_ok "$case: killed at $step leaves the $want file" "$(cat "$root/$CFG" 2>&1)"
-		fi
-		# The next run finishes the job and removes the dead run's temp file.
-		run "$GPUPREP" --root "$root" configure --runtime docker
-		expect_rc 0 "$case: a run after the kill at $step"
-		is_state "$root/$CFG" "$case" new && ok "$case: after the kill at $step, the next run writes the new file" ||
-			not_ok "$case: after the kill at $step, the next run writes the new file"
-		no_temps "$root/etc/docker" && ok "$case: no temp file left after the kill at $step" ||
-			not_ok "$case: no temp file left after the kill at $step" "$(ls -A "$root/etc/docker")"
-		run "$GPUPREP" --root "$root" undo
-		expect_rc 0 "$case: undo after the kill at $step"
-		is_state "$root/$CFG" "$case" old && ok "$case: undo after the kill at $step gives the original" ||
-			not_ok "$case: undo after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
-	done
-done
+# kill_configure CASE STEP WANT: configure killed at STEP leaves the WANT (old/new) file.
+kill_configure() {
+	local case=$1 step=$2 want=$3 root
+	root=$(new_root "$case")
+	run env GPUPREP_TEST_KILL_AT=$step "$GPUPREP" --root "$root" configure --runtime docker
+	expect_rc 137 "$case: killed at $step"
+	if is_state "$root/$CFG" "$case" $want; then
+		ok "$case: killed at $step leaves the $want file"
+	else
+		not_ok "$case: killed at $step leaves the $want file" "$(cat "$root/$CFG" 2>&1)"
+	fi
+	# The next run finishes the job and removes the dead run's temp file.
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	expect_rc 0 "$case: a run after the kill at $step"
+	is_state "$root/$CFG" "$case" new && ok "$case: after the kill at $step, the next run writes the new file" ||
+		not_ok "$case: after the kill at $step, the next run writes the new file"
+	no_temps "$root/etc/docker" && ok "$case: no temp file left after the kill at $step" ||
+		not_ok "$case: no temp file left after the kill at $step" "$(ls -A "$root/etc/docker")"
+	run "$GPUPREP" --root "$root" undo
+	expect_rc 0 "$case: undo after the kill at $step"
+	is_state "$root/$CFG" "$case" old && ok "$case: undo after the kill at $step gives the original" ||
+		not_ok "$case: undo after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
+}
 
-# ---- SIGKILL at every step of undo's write path ----
-for step in $STEPS journal-undone; do
+# kill_undo STEP: undo killed at STEP leaves the old or the new file; undo again finishes.
+kill_undo() {
+	local step=$1 root
 	root=$(new_root two-space)
 	run "$GPUPREP" --root "$root" configure --runtime docker
 	run env GPUPREP_TEST_KILL_AT=$step "$GPUPREP" --root "$root" undo
@@ -72,6 +67,20 @@ for step in $STEPS journal-undone; do
 	expect_rc 0 "undo again after the kill at $step"
 	is_state "$root/$CFG" two-space old && ok "undo again after the kill at $step gives the original" ||
 		not_ok "undo again after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
+}
+
+for case in two-space missing; do
+	want=old
+	for step in $STEPS; do
+		# A file that did not exist has no backup copy to make.
+		[ "$case" = missing ] && [ "$step" = backup-copy ] && continue
+		[ "$step" = rename ] && want=new
+		par_run "$case-$step" kill_configure "$case" "$step" "$want"
+	done
 done
+for step in $STEPS journal-undone; do
+	par_run "undo-$step" kill_undo "$step"
+done
+par_wait
 
 done_testing
