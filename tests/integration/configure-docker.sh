@@ -150,4 +150,28 @@ expect_rc 0 "--config"
 expect_file_eq "$root/etc/docker/other.json" "$G/tab.expected" "--config edits that file"
 expect_file_eq "$root/$CFG" "$G/empty.json" "--config leaves daemon.json alone"
 
+# Without --runtime: the one runtime installed under --root (an executable dockerd/containerd
+# in the usual bin dirs; empty files made here, no binaries in fixtures).
+root=$(new_root two-space)
+run "$GPUPREP" --root "$root" configure --dry-run
+expect_rc 2 "no runtime installed: --runtime is required"
+expect_contains "$T/err" "no container runtime found; choose one with --runtime" "no runtime installed: message"
+mkdir -p "$root/usr/sbin" "$root/usr/bin"
+touch "$root/usr/sbin/dockerd"
+chmod +x "$root/usr/sbin/dockerd"
+run "$GPUPREP" --root "$root" configure
+expect_rc 0 "only dockerd installed: configures docker"
+expect_file_eq "$root/$CFG" "$G/two-space.expected" "only dockerd installed: the docker file"
+touch "$root/usr/bin/containerd"
+chmod +x "$root/usr/bin/containerd"
+run "$GPUPREP" --root "$root" configure
+expect_rc 2 "docker and containerd installed: --runtime is required"
+expect_contains "$T/err" "found docker and containerd; choose one with --runtime" "both installed: names both"
+rm "$root/usr/sbin/dockerd"
+run "$GPUPREP" --root "$root" configure
+expect_rc 1 "only containerd installed: not supported yet"
+expect_contains "$T/err" "configuring containerd is not supported yet" "containerd: says not supported yet"
+run "$GPUPREP" --root "$root" configure --runtime containerd
+expect_rc 1 "--runtime containerd: not supported yet"
+
 done_testing
