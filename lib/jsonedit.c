@@ -164,34 +164,11 @@ lead_indent(const char *t, struct span lead)
 
 /* ---- serializing new values in the file's style ---- */
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
 static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void
-sb_scalar(struct sbuf *b, const json_t *v)
+put_scalar(struct strbuf *b, const json_t *v)
 {
 	_cleanup_free_ char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	sb_str(b, s ? s : "null");
+	strbuf_puts(b, s ? s : "null");
 }
 
 static bool
@@ -210,62 +187,62 @@ is_scalar_array(const json_t *v)
  * per line, the members at base + unit and the closing bracket at base.
  */
 static void
-serialize(struct sbuf *b, const struct jsonedit_doc *doc, const json_t *v, bool multiline,
+serialize(struct strbuf *b, const struct jsonedit_doc *doc, const json_t *v, bool multiline,
           const char *base)
 {
 	if (json_is_object(v) && json_object_size(v) > 0) {
 		_cleanup_free_ char *inner = xasprintf("%s%s", base, doc->indent);
-		sb_str(b, "{");
+		strbuf_puts(b, "{");
 		const char *key;
 		json_t *m;
 		bool first = true;
 		json_object_foreach ((json_t *)v, key, m) {
-			sb_str(b, first ? "" : ",");
+			strbuf_puts(b, first ? "" : ",");
 			if (multiline) {
-				sb_str(b, doc->nl);
-				sb_str(b, inner);
+				strbuf_puts(b, doc->nl);
+				strbuf_puts(b, inner);
 			} else if (!first) {
-				sb_str(b, " ");
+				strbuf_puts(b, " ");
 			}
 			json_t *k = json_string(key);
-			sb_scalar(b, k);
+			put_scalar(b, k);
 			json_decref(k);
-			sb_str(b, doc->colon);
+			strbuf_puts(b, doc->colon);
 			serialize(b, doc, m, multiline, inner);
 			first = false;
 		}
 		if (multiline) {
-			sb_str(b, doc->nl);
-			sb_str(b, base);
+			strbuf_puts(b, doc->nl);
+			strbuf_puts(b, base);
 		}
-		sb_str(b, "}");
+		strbuf_puts(b, "}");
 	} else if (json_is_array(v) && json_array_size(v) > 0) {
 		bool ml = multiline && !is_scalar_array(v);
 		_cleanup_free_ char *inner = xasprintf("%s%s", base, doc->indent);
-		sb_str(b, "[");
+		strbuf_puts(b, "[");
 		size_t i;
 		json_t *e;
 		json_array_foreach (v, i, e) {
-			sb_str(b, i ? "," : "");
+			strbuf_puts(b, i ? "," : "");
 			if (ml) {
-				sb_str(b, doc->nl);
-				sb_str(b, inner);
+				strbuf_puts(b, doc->nl);
+				strbuf_puts(b, inner);
 			} else if (i) {
-				sb_str(b, " ");
+				strbuf_puts(b, " ");
 			}
 			serialize(b, doc, e, ml, inner);
 		}
 		if (ml) {
-			sb_str(b, doc->nl);
-			sb_str(b, base);
+			strbuf_puts(b, doc->nl);
+			strbuf_puts(b, base);
 		}
-		sb_str(b, "]");
+		strbuf_puts(b, "]");
 	} else if (json_is_object(v)) {
-		sb_str(b, "{}");
+		strbuf_puts(b, "{}");
 	} else if (json_is_array(v)) {
-		sb_str(b, "[]");
+		strbuf_puts(b, "[]");
 	} else {
-		sb_scalar(b, v);
+		put_scalar(b, v);
 	}
 }
 
@@ -575,11 +552,11 @@ static char *
 member_text(const struct jsonedit_doc *doc, const char *key, const json_t *value, bool multiline,
             const char *base)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	json_t *k = json_string(key);
-	sb_scalar(&b, k);
+	put_scalar(&b, k);
 	json_decref(k);
-	sb_str(&b, doc->colon);
+	strbuf_puts(&b, doc->colon);
 	serialize(&b, doc, value, multiline, base);
 	return b.s;
 }
@@ -659,7 +636,7 @@ jsonedit_set(struct jsonedit_doc *doc, const char *const *path, const json_t *va
 		const char *t = doc->text;
 		struct span lead = lead_before(t, m.key.start);
 		_cleanup_free_ char *ind = lead_indent(t, lead);
-		struct sbuf b = {0};
+		struct strbuf b = {0};
 		serialize(&b, doc, value, span_has_newline(t, lead), ind);
 		_cleanup_free_ char *s = b.s;
 		return splice(doc, m.value, s, expected, err);
@@ -734,7 +711,7 @@ expected_array(const struct jsonedit_doc *doc, const char *const *path, json_t *
 static char *
 inline_value(const struct jsonedit_doc *doc, const json_t *value)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	serialize(&b, doc, value, false, "");
 	return b.s;
 }

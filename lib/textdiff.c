@@ -21,32 +21,16 @@ struct op {
 	size_t b;
 };
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
 static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_addf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
+buf_addf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
 static void
-buf_addf(struct buf *b, const char *fmt, ...)
+buf_addf(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	_cleanup_free_ char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	buf_add(b, s, strlen(s));
+	strbuf_puts(b, s);
 }
 
 static struct line *
@@ -77,16 +61,16 @@ line_eq(const struct line *x, const struct line *y)
 }
 
 static void
-emit_line(struct buf *out, char kind, const struct line *l)
+emit_line(struct strbuf *out, char kind, const struct line *l)
 {
-	buf_add(out, &kind, 1);
-	buf_add(out, l->s, l->len);
+	strbuf_add(out, &kind, 1);
+	strbuf_add(out, l->s, l->len);
 	if (l->len == 0 || l->s[l->len - 1] != '\n')
 		buf_addf(out, "\n\\ No newline at end of file\n");
 }
 
 static void
-range_header(struct buf *out, char sign, size_t start, size_t count)
+range_header(struct strbuf *out, char sign, size_t start, size_t count)
 {
 	/* diff -u: an empty range names the line before it; a range of 1 has no count. */
 	if (count == 1)
@@ -153,7 +137,7 @@ textdiff_unified(const char *label_a, const char *label_b, const char *a, size_t
 	for (size_t k = 0; k < suf; k++)
 		ops[nops++] = (struct op){' ', pre + ma + k, pre + mb + k};
 
-	struct buf out = {0};
+	struct strbuf out = {0};
 	buf_addf(&out, "--- %s\n+++ %s\n", label_a, label_b);
 	size_t ctx = context < 0 ? 0 : (size_t)context;
 	size_t i = 0;
@@ -177,11 +161,11 @@ textdiff_unified(const char *label_a, const char *label_b, const char *a, size_t
 			ca += ops[k].kind != '+';
 			cb += ops[k].kind != '-';
 		}
-		buf_add(&out, "@@ ", 3);
+		strbuf_add(&out, "@@ ", 3);
 		range_header(&out, '-', ops[start].a, ca);
-		buf_add(&out, " ", 1);
+		strbuf_add(&out, " ", 1);
 		range_header(&out, '+', ops[start].b, cb);
-		buf_add(&out, " @@\n", 4);
+		strbuf_add(&out, " @@\n", 4);
 		for (size_t k = start; k < end; k++) {
 			if (ops[k].kind == '+')
 				emit_line(&out, '+', &lb[ops[k].b]);
