@@ -651,6 +651,22 @@ jsonedit_set(struct jsonedit_doc *doc, const char *const *path, const json_t *va
 	return insert_member(doc, open, path[depth], nested, expected, err);
 }
 
+/*
+ * What to cut to remove entry k of the n in the container whose brackets are
+ * at open and close: the entry and the comma before it (after it, for the
+ * first), or everything inside the brackets for the only one. An array
+ * element's key span starts where its value does.
+ */
+static struct span
+cut_span(const struct member *m, size_t n, size_t k, size_t open, size_t close)
+{
+	if (n == 1)
+		return (struct span){open + 1, close};
+	if (k > 0)
+		return (struct span){m[k - 1].value.end, m[k].value.end};
+	return (struct span){m[0].key.start, m[1].key.start};
+}
+
 int
 jsonedit_delete(struct jsonedit_doc *doc, const char *const *path, struct gp_error *err)
 {
@@ -672,14 +688,7 @@ jsonedit_delete(struct jsonedit_doc *doc, const char *const *path, struct gp_err
 	for (size_t d = 0; d + 1 < npath; d++)
 		o = json_object_get(o, path[d]);
 	json_object_del(o, path[npath - 1]);
-	struct span sp;
-	if (n == 1)
-		sp = (struct span){open + 1, close};
-	else if (k > 0)
-		sp = (struct span){m[k - 1].value.end, m[k].value.end};
-	else
-		sp = (struct span){m[0].key.start, m[1].key.start};
-	return splice(doc, sp, "", expected, err);
+	return splice(doc, cut_span(m, n, k, open, close), "", expected, err);
 }
 
 /* The array at path, its elements, and the expected document's copy of it. */
@@ -743,9 +752,10 @@ jsonedit_array_append(struct jsonedit_doc *doc, const char *const *path, const j
 	              err);
 }
 
-int
-jsonedit_array_set(struct jsonedit_doc *doc, const char *const *path, size_t index,
-                   const json_t *value, struct gp_error *err)
+/* Replace element index of the array at path with value, or remove it when value is NULL. */
+static int
+array_replace(struct jsonedit_doc *doc, const char *const *path, size_t index, const json_t *value,
+              struct gp_error *err)
 {
 	size_t open;
 	if (array_at(doc, path, &open, err) < 0)
@@ -754,35 +764,29 @@ jsonedit_array_set(struct jsonedit_doc *doc, const char *const *path, size_t ind
 	json_t *arr = expected_array(doc, path, &expected);
 	if (index >= json_array_size(arr))
 		return gp_error_set(err, "%s: internal error: index out of range", doc->name);
-	json_array_set_new(arr, index, json_deep_copy(value));
+	if (value)
+		json_array_set_new(arr, index, json_deep_copy(value));
+	else
+		json_array_remove(arr, index);
 	_cleanup_free_ struct member *m = NULL;
 	size_t close;
-	scan_container(doc->text, open, &m, &close);
+	size_t n = scan_container(doc->text, open, &m, &close);
+	if (!value)
+		return splice(doc, cut_span(m, n, index, open, close), "", expected, err);
 	_cleanup_free_ char *v = inline_value(doc, value);
 	return splice(doc, m[index].value, v, expected, err);
+}
+
+int
+jsonedit_array_set(struct jsonedit_doc *doc, const char *const *path, size_t index,
+                   const json_t *value, struct gp_error *err)
+{
+	return array_replace(doc, path, index, value, err);
 }
 
 int
 jsonedit_array_delete(struct jsonedit_doc *doc, const char *const *path, size_t index,
                       struct gp_error *err)
 {
-	size_t open;
-	if (array_at(doc, path, &open, err) < 0)
-		return -1;
-	_cleanup_json_ json_t *expected = NULL;
-	json_t *arr = expected_array(doc, path, &expected);
-	if (index >= json_array_size(arr))
-		return gp_error_set(err, "%s: internal error: index out of range", doc->name);
-	json_array_remove(arr, index);
-	_cleanup_free_ struct member *m = NULL;
-	size_t close;
-	size_t n = scan_container(doc->text, open, &m, &close);
-	struct span sp;
-	if (n == 1)
-		sp = (struct span){open + 1, close};
-	else if (index > 0)
-		sp = (struct span){m[index - 1].value.end, m[index].value.end};
-	else
-		sp = (struct span){m[0].value.start, m[1].value.start};
-	return splice(doc, sp, "", expected, err);
+	return array_replace(doc, path, index, NULL, err);
 }

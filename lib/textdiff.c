@@ -21,8 +21,7 @@ struct op {
 	size_t b;
 };
 
-static void
-buf_addf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
+static void buf_addf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
 static void
 buf_addf(struct strbuf *b, const char *fmt, ...)
 {

@@ -4,10 +4,8 @@
 # dir): `docker info` shows the default runtime, each runtime's path and the cgroup driver the
 # file asks for. The unknown-key case proves the warning: dockerd refuses that file.
 . "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/configure-lib.sh"
 . "$TESTS_SRC/daemons/dockerd-lib.sh"
-
-G="$FIXTURES/configure/docker"
-CFG=etc/docker/daemon.json
 
 if ! dockerd_usable; then
 	skip "dockerd loads gpuprep's daemon.json" "$DOCKERD_WHY"
@@ -19,9 +17,7 @@ for exp in "$G"/*.expected; do
 	name=$(basename "$exp" .expected)
 	args=()
 	[ -f "$G/$name.args" ] && read -r -a args <"$G/$name.args"
-	root="$T/root-$name"
-	mkdir -p "$root/etc/docker"
-	[ -f "$G/$name.json" ] && cp "$G/$name.json" "$root/$CFG"
+	root=$(new_root "$name")
 	run "$GPUPREP" --root "$root" configure --runtime docker "${args[@]}"
 	expect_rc 0 "$name: configure"
 	expect_file_eq "$root/$CFG" "$exp" "$name: the golden output"

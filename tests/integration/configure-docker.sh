@@ -3,19 +3,8 @@
 # idempotence (a second run writes nothing), --dry-run diffs, undo. (Refusals, warnings,
 # --json and options: configure-options.sh.)
 . "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/configure-lib.sh"
 . "$TESTS_SRC/tap-parallel.sh"
-
-G="$FIXTURES/configure/docker"
-CFG=etc/docker/daemon.json
-
-# new_root NAME: a fresh root holding the case's daemon.json (none for "missing").
-new_root() {
-	local r="$T/root-$1"
-	rm -rf "$r"
-	mkdir -p "$r/etc/docker"
-	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
-	printf '%s\n' "$r"
-}
 
 mtime() { stat -c '%y %i' "$1"; }
 

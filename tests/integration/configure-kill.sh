@@ -3,19 +3,10 @@
 # and of undo: the file is always exactly the old or the new one, never half, and the next run
 # finishes the job and clears the dead run's temp file.
 . "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/configure-lib.sh"
 . "$TESTS_SRC/tap-parallel.sh"
 
-G="$FIXTURES/configure/docker"
-CFG=etc/docker/daemon.json
 STEPS="lock backup-copy backup-journal tmp-create tmp-write-half tmp-write tmp-fsync rename dir-fsync"
-
-new_root() {
-	local r="$T/root-$1"
-	rm -rf "$r"
-	mkdir -p "$r/etc/docker"
-	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
-	printf '%s\n' "$r"
-}
 
 no_temps() { ! ls -A "$1" | grep -q 'gpuprep-tmp'; }
 

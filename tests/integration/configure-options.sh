@@ -2,18 +2,7 @@
 # gpuprep configure --runtime docker: refused files (exact errors, nothing changed), warnings,
 # --json, the backup journal, usage errors, --config, and picking the runtime without --runtime.
 . "$TESTS_SRC/lib.sh"
-
-G="$FIXTURES/configure/docker"
-CFG=etc/docker/daemon.json
-
-# new_root NAME: a fresh root holding the case's daemon.json (none for "missing").
-new_root() {
-	local r="$T/root-$1"
-	rm -rf "$r"
-	mkdir -p "$r/etc/docker"
-	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
-	printf '%s\n' "$r"
-}
+. "$TESTS_SRC/configure-lib.sh"
 
 # Refused files: exact stderr, exit 1, the file untouched, no backup made.
 for errf in "$G"/*.stderr; do

@@ -3,17 +3,7 @@
 # that cannot be written (a directory, a read-only mount, an immutable file, no permission) are
 # left exactly as they were. (SIGKILL at every step: configure-kill.sh.)
 . "$TESTS_SRC/lib.sh"
-
-G="$FIXTURES/configure/docker"
-CFG=etc/docker/daemon.json
-
-new_root() {
-	local r="$T/root-$1"
-	rm -rf "$r"
-	mkdir -p "$r/etc/docker"
-	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
-	printf '%s\n' "$r"
-}
+. "$TESTS_SRC/configure-lib.sh"
 
 # ---- symlinks: the target is written, the link stays, --root is not escaped ----
 root=$(new_root empty)

@@ -2,17 +2,7 @@
 # gpuprep undo: newest change first, per runtime, back to the original bytes, removing files
 # that did not exist; nothing to undo is exit 0.
 . "$TESTS_SRC/lib.sh"
-
-G="$FIXTURES/configure/docker"
-CFG=etc/docker/daemon.json
-
-new_root() {
-	local r="$T/root-$1"
-	rm -rf "$r"
-	mkdir -p "$r/etc/docker"
-	[ -f "$G/$1.json" ] && cp "$G/$1.json" "$r/$CFG"
-	printf '%s\n' "$r"
-}
+. "$TESTS_SRC/configure-lib.sh"
 
 root=$(new_root two-space)
 run "$GPUPREP" --root "$root" undo
