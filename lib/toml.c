@@ -1,0 +1,2676 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TOML 1.0: a validating parser that indexes spans of one buffer, and an
+ * editor that splices that buffer. See toml.h.
+ *
+ * The index: every table, array and value is a node in one array. A node
+ * names its bytes ([off, end) in the text), its parent, its children (a
+ * linked list, in document order) and its decoded key: bytes in the text
+ * when the key has no escapes, else bytes in a side pool. One open-addressing
+ * hash table maps (parent, key) to the child for the whole document. A
+ * section is the run of lines under one [header] (section 0 is the root's):
+ * it remembers its header's span and its last key-value line, which is where
+ * new keys go.
+ */
+#include "toml.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <string.h>
+
+#define NIL UINT32_MAX
+/* Deeper nesting than this (tables, arrays and inline tables together) is refused. */
+#define MAX_DEPTH 1000
+/* Offsets are 32-bit; leave room for edits. */
+#define MAX_TEXT (UINT32_MAX - 4096)
+
+enum {
+	F_IMPLICIT = 1 << 0,    /* table implied by a deeper [a.b.c] header */
+	F_HEADER = 1 << 1,      /* table defined by its own [header] (or a [[header]] element) */
+	F_DOTTED = 1 << 2,      /* table defined by dotted keys */
+	F_INLINE = 1 << 3,      /* table inside an inline table: closed to additions */
+	F_INLINE_ROOT = 1 << 4, /* the { ... } value itself */
+	F_AOT = 1 << 5,         /* array made by [[header]] */
+	F_KEY_POOL = 1 << 6,    /* the decoded key lives in the pool */
+};
+
+struct toml_node {
+	uint32_t parent;
+	uint32_t next;  /* next sibling; 0 at the end (the root is nobody's child) */
+	uint32_t first; /* children, in document order */
+	uint32_t last;
+	uint32_t count;
+	uint32_t key_off; /* decoded key, in the text or (F_KEY_POOL) in the pool */
+	uint32_t key_len;
+	uint32_t hash;
+	uint32_t off; /* value: its text [off, end); header table: the header's text */
+	uint32_t end;
+	uint32_t stmt; /* key-value: offset of its first key; header or dotted table: section */
+	uint16_t depth;
+	uint8_t type;
+	uint8_t flags;
+};
+
+struct toml_section {
+	uint32_t table;   /* 0 for the root section */
+	uint32_t start;   /* offset of '[' (the root: after any BOM) */
+	uint32_t hdr_end; /* just past the closing bracket(s) */
+	uint32_t kv_stmt; /* the last key-value line: offset of its first key, or NIL */
+	uint32_t kv_end;  /* and the end of its value */
+};
+
+struct toml_doc {
+	char *buf; /* the text, NUL-terminated (the NUL is a sentinel, not part of it) */
+	size_t len, cap;
+	size_t bom; /* 3 when the text starts with a UTF-8 byte order mark */
+
+	struct toml_node *nodes;
+	uint32_t n_nodes, cap_nodes;
+	uint32_t *slots; /* hash table of keyed nodes; 0 is empty */
+	uint32_t n_slots, n_keyed;
+	char *pool;
+	size_t pool_len, pool_cap;
+	struct toml_section *secs;
+	uint32_t n_secs, cap_secs;
+};
+
+/* A growable byte string. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_grow(struct sbuf *b, size_t n)
+{
+	if (b->len + n + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+sb_adds(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void
+sb_addc(struct sbuf *b, char c)
+{
+	sb_add(b, &c, 1);
+}
+
+static void _printf_(2, 3) sb_addf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_adds(b, s);
+}
+
+static void
+sb_add_utf8(struct sbuf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	sb_add(b, u, n);
+}
+
+static void
+sb_release(struct sbuf *b)
+{
+	free(b->p);
+	*b = (struct sbuf){0};
+}
+
+static locale_t
+c_locale(void)
+{
+	static locale_t loc;
+	if (!loc)
+		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	return loc;
+}
+
+/* ---- characters ---- */
+
+static inline bool
+is_ws(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+is_bare(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+	       c == '-';
+}
+
+/* Characters a bare value (number, bool, date-time) may hold. */
+static inline bool
+is_tok(int c)
+{
+	return is_bare(c) || c == '+' || c == '.' || c == ':';
+}
+
+static int
+hexval(int c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static inline size_t
+skip_ws(const char *s, size_t p)
+{
+	while (is_ws(s[p]))
+		p++;
+	return p;
+}
+
+/* Offset of the first byte that is not valid UTF-8 (overlongs and surrogates included), or len. */
+static size_t
+utf8_check(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		uint32_t cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (i + n >= len)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+			return i;
+		if (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* ---- the index ---- */
+
+static inline const char *
+node_key(const struct toml_doc *doc, const struct toml_node *n)
+{
+	return (n->flags & F_KEY_POOL ? doc->pool : doc->buf) + n->key_off;
+}
+
+static uint32_t
+hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static inline uint32_t
+hash_mix(uint32_t h, uint32_t parent)
+{
+	h ^= parent * 0x9E3779B1u;
+	h ^= h >> 16;
+	h *= 0x85EBCA6Bu;
+	h ^= h >> 13;
+	return h;
+}
+
+static void
+slots_put(struct toml_doc *doc, uint32_t id)
+{
+	uint32_t mask = doc->n_slots - 1;
+	uint32_t i = doc->nodes[id].hash & mask;
+	while (doc->slots[i])
+		i = (i + 1) & mask;
+	doc->slots[i] = id;
+}
+
+static void
+slots_insert(struct toml_doc *doc, uint32_t id)
+{
+	if ((doc->n_keyed + 1) * 2 > doc->n_slots) {
+		uint32_t n = doc->n_slots ? doc->n_slots * 2 : 1024;
+		free(doc->slots);
+		doc->slots = xcalloc(n, sizeof(*doc->slots));
+		doc->n_slots = n;
+		for (uint32_t i = 1; i < doc->n_nodes; i++) {
+			const struct toml_node *x = &doc->nodes[i];
+			if (i != id && doc->nodes[x->parent].type == TOML_TABLE)
+				slots_put(doc, i);
+		}
+	}
+	slots_put(doc, id);
+	doc->n_keyed++;
+}
+
+static uint32_t
+child_find(const struct toml_doc *doc, uint32_t parent, const char *key, size_t klen,
+           uint32_t khash)
+{
+	if (!doc->n_slots)
+		return 0;
+	uint32_t h = hash_mix(khash, parent);
+	uint32_t mask = doc->n_slots - 1;
+	for (uint32_t i = h & mask, id; (id = doc->slots[i]); i = (i + 1) & mask) {
+		const struct toml_node *n = &doc->nodes[id];
+		if (n->hash == h && n->parent == parent && n->key_len == klen &&
+		    memcmp(node_key(doc, n), key, klen) == 0)
+			return id;
+	}
+	return 0;
+}
+
+static uint32_t
+child_find_str(const struct toml_doc *doc, uint32_t parent, const char *key)
+{
+	size_t n = strlen(key);
+	return child_find(doc, parent, key, n, hash_bytes(key, n));
+}
+
+/* ---- the parser ---- */
+
+struct kpart {
+	uint32_t off, len; /* decoded bytes, in the text or (pool) in the pool */
+	uint32_t src;      /* where the key is written */
+	uint32_t hash;
+	bool pool;
+};
+
+struct parser {
+	struct toml_doc *doc;
+	const char *s;
+	size_t len;
+	struct gp_error *err;
+	struct kpart *parts;
+	size_t n_parts, cap_parts;
+	uint32_t table; /* the current section's table */
+	uint32_t sec;
+};
+
+static void
+pos_line_col(const char *s, size_t bom, size_t pos, unsigned *ret_line, unsigned *ret_col)
+{
+	unsigned line = 1, col = 1;
+	size_t ls = 0;
+	for (size_t i = 0; i < pos; i++)
+		if (s[i] == '\n') {
+			line++;
+			ls = i + 1;
+		}
+	if (ls == 0)
+		ls = bom < pos ? bom : pos;
+	for (size_t i = ls; i < pos; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			col++;
+	*ret_line = line;
+	*ret_col = col;
+}
+
+static int _printf_(3, 4) fail(struct parser *ps, size_t pos, const char *fmt, ...)
+{
+	if (gp_error_is_set(ps->err))
+		return -1;
+	unsigned line, col;
+	pos_line_col(ps->s, ps->doc->bom, pos > ps->len ? ps->len : pos, &line, &col);
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	return gp_error_set(ps->err, "%u:%u: %s", line, col, m);
+}
+
+/* Names the character at pos for a message: 'x', newline, U+0007, end of file. */
+static const char *
+what(struct parser *ps, size_t pos, char out[16])
+{
+	if (pos >= ps->len)
+		return "end of file";
+	unsigned char c = (unsigned char)ps->s[pos];
+	if (c == '\n')
+		return "newline";
+	if (c == '\r')
+		return "carriage return";
+	if (c < 0x20 || c == 0x7F) {
+		snprintf(out, 16, "U+%04X", c);
+		return out;
+	}
+	size_t n = 1;
+	if (c >= 0x80)
+		while (n < 4 && pos + n < ps->len && ((unsigned char)ps->s[pos + n] & 0xC0) == 0x80)
+			n++;
+	snprintf(out, 16, "'%.*s'", (int)n, ps->s + pos);
+	return out;
+}
+
+/* A table's path for messages, as a TOML key. */
+static char *node_path(const struct toml_doc *doc, uint32_t id);
+
+static uint32_t
+node_new(struct parser *ps, uint32_t parent, const struct kpart *kp, uint8_t type, uint8_t flags)
+{
+	struct toml_doc *doc = ps->doc;
+	if (doc->nodes[parent].depth >= MAX_DEPTH) {
+		fail(ps, kp ? kp->src : doc->nodes[parent].off, "nesting deeper than %d levels",
+		     MAX_DEPTH);
+		return 0;
+	}
+	if (doc->n_nodes == doc->cap_nodes) {
+		doc->cap_nodes = doc->cap_nodes ? doc->cap_nodes * 2 : 256;
+		doc->nodes = xrealloc(doc->nodes, doc->cap_nodes * sizeof(*doc->nodes));
+	}
+	uint32_t id = doc->n_nodes++;
+	struct toml_node *n = &doc->nodes[id];
+	*n = (struct toml_node){
+	        .parent = parent,
+	        .depth = (uint16_t)(doc->nodes[parent].depth + 1),
+	        .type = type,
+	        .flags = flags,
+	        .stmt = NIL,
+	};
+	if (kp) {
+		n->key_off = kp->off;
+		n->key_len = kp->len;
+		if (kp->pool)
+			n->flags |= F_KEY_POOL;
+		n->off = kp->src;
+		n->hash = hash_mix(kp->hash, parent);
+		slots_insert(doc, id);
+	}
+	struct toml_node *p = &doc->nodes[parent];
+	if (p->last)
+		doc->nodes[p->last].next = id;
+	else
+		p->first = id;
+	p->last = id;
+	p->count++;
+	return id;
+}
+
+static int
+scan_comment(struct parser *ps, size_t *pos)
+{
+	const char *s = ps->s;
+	size_t p = *pos + 1;
+	for (;;) {
+		unsigned char c = (unsigned char)s[p];
+		if ((c >= 0x20 && c != 0x7F) || c == '\t') {
+			p++;
+			continue;
+		}
+		if (c == '\n' || p >= ps->len || (c == '\r' && s[p + 1] == '\n'))
+			break;
+		char w[16];
+		return fail(ps, p, "control character %s in a comment", what(ps, p, w));
+	}
+	*pos = p;
+	return 0;
+}
+
+/* After a statement: white space, maybe a comment, then a newline or the end. */
+static int
+end_of_line(struct parser *ps, size_t *pos, const char *after)
+{
+	const char *s = ps->s;
+	size_t p = skip_ws(s, *pos);
+	if (s[p] == '#' && scan_comment(ps, &p) < 0)
+		return -1;
+	if (p >= ps->len) {
+		*pos = p;
+		return 0;
+	}
+	if (s[p] == '\n')
+		p++;
+	else if (s[p] == '\r' && s[p + 1] == '\n')
+		p += 2;
+	else {
+		char w[16];
+		return fail(ps, p, "expected a newline after %s, found %s", after, what(ps, p, w));
+	}
+	*pos = p;
+	return 0;
+}
+
+/* White space, comments and newlines, as arrays allow between values. */
+static int
+skip_wcn(struct parser *ps, size_t *pos)
+{
+	const char *s = ps->s;
+	size_t p = *pos;
+	for (;;) {
+		p = skip_ws(s, p);
+		if (s[p] == '#') {
+			if (scan_comment(ps, &p) < 0)
+				return -1;
+		} else if (s[p] == '\n') {
+			p++;
+		} else if (s[p] == '\r' && s[p + 1] == '\n') {
+			p += 2;
+		} else {
+			break;
+		}
+	}
+	*pos = p;
+	return 0;
+}
+
+/* One escape sequence at s[p] == '\\' in a basic string. */
+static int
+scan_escape(struct parser *ps, size_t p, size_t *ret_next)
+{
+	const char *s = ps->s;
+	char c = s[p + 1];
+	int nhex = 0;
+	switch (c) {
+	case 'b':
+	case 't':
+	case 'n':
+	case 'f':
+	case 'r':
+	case '"':
+	case '\\':
+		*ret_next = p + 2;
+		return 0;
+	case 'u':
+		nhex = 4;
+		break;
+	case 'U':
+		nhex = 8;
+		break;
+	default: {
+		char w[16];
+		return fail(ps, p, "invalid escape sequence: backslash followed by %s",
+		            what(ps, p + 1, w));
+	}
+	}
+	uint32_t cp = 0;
+	for (int i = 0; i < nhex; i++) {
+		int v = hexval(s[p + 2 + i]);
+		if (v < 0)
+			return fail(ps, p, "\\%c needs %d hexadecimal digits", c, nhex);
+		cp = (cp << 4) | (uint32_t)v;
+	}
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return fail(ps, p, "\\%c%.*s is not a Unicode scalar value", c, nhex, s + p + 2);
+	*ret_next = p + 2 + (size_t)nhex;
+	return 0;
+}
+
+static inline bool
+plain_char(unsigned char c)
+{
+	return (c >= 0x20 && c != 0x7F) || c == '\t';
+}
+
+static int
+string_char_error(struct parser *ps, size_t q, const char *close)
+{
+	char w[16];
+	if (q >= ps->len || ps->s[q] == '\n' || (ps->s[q] == '\r' && ps->s[q + 1] == '\n'))
+		return fail(ps, q, "expected %s to close the string, found %s", close,
+		            what(ps, q, w));
+	return fail(ps, q, "control character %s in a string", what(ps, q, w));
+}
+
+/* A string at s[p] (its opening quote); *ret_end is past the closing quote(s). */
+static int
+scan_string(struct parser *ps, size_t p, size_t *ret_end, bool *ret_escapes)
+{
+	const char *s = ps->s;
+	char quote = s[p];
+	bool ml = s[p + 1] == quote && s[p + 2] == quote;
+	bool esc = false;
+	size_t q = p + (ml ? 3 : 1);
+	for (;;) {
+		unsigned char c = (unsigned char)s[q];
+		if (c == (unsigned char)quote) {
+			if (!ml) {
+				q++;
+				break;
+			}
+			size_t n = 1;
+			while (s[q + n] == quote)
+				n++;
+			if (n >= 3) {
+				if (n > 5)
+					return fail(ps, q,
+					            "too many quotes at the end of a string");
+				q += n;
+				break;
+			}
+			q += n;
+			continue;
+		}
+		if (c == '\\' && quote == '"') {
+			esc = true;
+			char nc = s[q + 1];
+			if (ml && (is_ws(nc) || nc == '\n' || nc == '\r')) {
+				size_t r = skip_ws(s, q + 1);
+				if (s[r] == '\n')
+					r++;
+				else if (s[r] == '\r' && s[r + 1] == '\n')
+					r += 2;
+				else
+					return fail(ps, q,
+					            "a backslash followed by white space must end "
+					            "the line");
+				for (;;) {
+					if (is_ws(s[r]) || s[r] == '\n')
+						r++;
+					else if (s[r] == '\r' && s[r + 1] == '\n')
+						r += 2;
+					else
+						break;
+				}
+				q = r;
+				continue;
+			}
+			if (scan_escape(ps, q, &q) < 0)
+				return -1;
+			continue;
+		}
+		if (plain_char(c)) {
+			q++;
+			continue;
+		}
+		if (ml && q < ps->len) {
+			if (c == '\n') {
+				q++;
+				continue;
+			}
+			if (c == '\r' && s[q + 1] == '\n') {
+				q += 2;
+				continue;
+			}
+		}
+		return string_char_error(ps, q,
+		                         quote == '"' ? (ml ? "'\"\"\"'" : "'\"'")
+		                                      : (ml ? "\"'''\"" : "\"'\""));
+	}
+	*ret_end = q;
+	if (ret_escapes)
+		*ret_escapes = esc;
+	return 0;
+}
+
+/* Decode a valid string literal s[off, end) (quotes included) onto out. */
+static void
+decode_string(const char *s, size_t off, size_t end, struct sbuf *out)
+{
+	char quote = s[off];
+	bool ml = end - off >= 6 && s[off + 1] == quote && s[off + 2] == quote;
+	size_t p = off + (ml ? 3 : 1), e = end - (ml ? 3 : 1);
+	if (ml) {
+		if (s[p] == '\n')
+			p++;
+		else if (s[p] == '\r' && s[p + 1] == '\n')
+			p += 2;
+	}
+	if (quote == '\'') {
+		sb_add(out, s + p, e - p);
+		return;
+	}
+	sb_grow(out, e - p);
+	while (p < e) {
+		const char *bs = memchr(s + p, '\\', e - p);
+		size_t run = bs ? (size_t)(bs - (s + p)) : e - p;
+		sb_add(out, s + p, run);
+		p += run;
+		if (p >= e)
+			break;
+		char c = s[p + 1];
+		switch (c) {
+		case 'b':
+			sb_addc(out, '\b');
+			p += 2;
+			break;
+		case 't':
+			sb_addc(out, '\t');
+			p += 2;
+			break;
+		case 'n':
+			sb_addc(out, '\n');
+			p += 2;
+			break;
+		case 'f':
+			sb_addc(out, '\f');
+			p += 2;
+			break;
+		case 'r':
+			sb_addc(out, '\r');
+			p += 2;
+			break;
+		case '"':
+		case '\\':
+			sb_addc(out, c);
+			p += 2;
+			break;
+		case 'u':
+		case 'U': {
+			int n = c == 'u' ? 4 : 8;
+			uint32_t cp = 0;
+			for (int i = 0; i < n; i++)
+				cp = (cp << 4) | (uint32_t)hexval(s[p + 2 + i]);
+			sb_add_utf8(out, cp);
+			p += 2 + (size_t)n;
+			break;
+		}
+		default: /* a line-ending backslash: drop it and all white space after it */
+			p++;
+			while (p < e && (is_ws(s[p]) || s[p] == '\n' || s[p] == '\r'))
+				p++;
+			break;
+		}
+	}
+}
+
+static int
+parse_simple_key(struct parser *ps, size_t *pos, struct kpart *kp)
+{
+	const char *s = ps->s;
+	struct toml_doc *doc = ps->doc;
+	size_t p = *pos;
+	char c = s[p];
+	kp->src = (uint32_t)p;
+	kp->pool = false;
+	if (is_bare(c)) {
+		size_t q = p + 1;
+		while (is_bare(s[q]))
+			q++;
+		kp->off = (uint32_t)p;
+		kp->len = (uint32_t)(q - p);
+		*pos = q;
+	} else if (c == '"' || c == '\'') {
+		if (s[p + 1] == c && s[p + 2] == c)
+			return fail(ps, p, "a key cannot be a multi-line string");
+		size_t end;
+		bool esc;
+		if (scan_string(ps, p, &end, &esc) < 0)
+			return -1;
+		if (esc) {
+			struct sbuf b = {doc->pool, doc->pool_len, doc->pool_cap};
+			size_t start = b.len;
+			decode_string(s, p, end, &b);
+			doc->pool = b.p;
+			doc->pool_len = b.len;
+			doc->pool_cap = b.cap;
+			kp->pool = true;
+			kp->off = (uint32_t)start;
+			kp->len = (uint32_t)(b.len - start);
+		} else {
+			kp->off = (uint32_t)(p + 1);
+			kp->len = (uint32_t)(end - p - 2);
+		}
+		*pos = end;
+	} else {
+		char w[16];
+		return fail(ps, p, "expected a key, found %s", what(ps, p, w));
+	}
+	kp->hash = hash_bytes((kp->pool ? doc->pool : doc->buf) + kp->off, kp->len);
+	return 0;
+}
+
+/* A key, dotted or not, into ps->parts; *pos ends past the white space after it. */
+static int
+parse_key(struct parser *ps, size_t *pos)
+{
+	const char *s = ps->s;
+	size_t p = *pos;
+	ps->n_parts = 0;
+	for (;;) {
+		if (ps->n_parts == ps->cap_parts) {
+			ps->cap_parts = ps->cap_parts ? ps->cap_parts * 2 : 16;
+			ps->parts = xrealloc(ps->parts, ps->cap_parts * sizeof(*ps->parts));
+		}
+		if (parse_simple_key(ps, &p, &ps->parts[ps->n_parts]) < 0)
+			return -1;
+		ps->n_parts++;
+		p = skip_ws(s, p);
+		if (s[p] != '.')
+			break;
+		p = skip_ws(s, p + 1);
+	}
+	*pos = p;
+	return 0;
+}
+
+/* Digits of a base, single underscores between them; SIZE_MAX when none at p. */
+static size_t
+scan_digits(const char *s, size_t p, size_t q, int base)
+{
+#define DIGIT_OK(c)                                                                                \
+	(base == 16 ? hexval(c) >= 0 : (c) >= '0' && (c) < '0' + (base < 10 ? base : 10))
+	if (p >= q || !DIGIT_OK(s[p]))
+		return SIZE_MAX;
+	p++;
+	while (p < q) {
+		if (DIGIT_OK(s[p]))
+			p++;
+		else if (s[p] == '_' && p + 1 < q && DIGIT_OK(s[p + 1]))
+			p += 2;
+		else
+			break;
+	}
+	return p;
+#undef DIGIT_OK
+}
+
+/* The value of valid integer text s[p, q) (sign, base prefix, underscores); false on overflow. */
+static bool
+int_value(const char *s, size_t p, size_t q, int64_t *ret)
+{
+	bool neg = false;
+	if (s[p] == '+' || s[p] == '-')
+		neg = s[p++] == '-';
+	int base = 10;
+	if (s[p] == '0' && p + 1 < q && (s[p + 1] == 'x' || s[p + 1] == 'o' || s[p + 1] == 'b')) {
+		base = s[p + 1] == 'x' ? 16 : s[p + 1] == 'o' ? 8 : 2;
+		p += 2;
+	}
+	uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; p < q; p++) {
+		if (s[p] == '_')
+			continue;
+		uint64_t d = (uint64_t)hexval(s[p]);
+		if (v > (limit - d) / (uint64_t)base)
+			return false;
+		v = v * (uint64_t)base + d;
+	}
+	*ret = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
+}
+
+static int
+scan_number(struct parser *ps, size_t p0, size_t q, uint8_t *ret_type)
+{
+	const char *s = ps->s;
+	char w[16];
+	size_t p = p0;
+	bool sign = s[p] == '+' || s[p] == '-';
+	if (sign)
+		p++;
+	if (q - p == 3 && (memcmp(s + p, "inf", 3) == 0 || memcmp(s + p, "nan", 3) == 0)) {
+		*ret_type = TOML_FLOAT;
+		return 0;
+	}
+	if (s[p] == '0' && p + 1 < q && (s[p + 1] == 'x' || s[p + 1] == 'o' || s[p + 1] == 'b')) {
+		int base = s[p + 1] == 'x' ? 16 : s[p + 1] == 'o' ? 8 : 2;
+		const char *name = base == 16 ? "hexadecimal" : base == 8 ? "octal" : "binary";
+		if (sign)
+			return fail(ps, p0, "%s %s integer cannot have a sign",
+			            base == 8 ? "an" : "a", name);
+		size_t r = scan_digits(s, p + 2, q, base);
+		if (r == SIZE_MAX)
+			return fail(ps, p + 2, "expected %s digits, found %s", name,
+			            what(ps, p + 2, w));
+		if (r != q)
+			return fail(ps, r, "invalid character %s in %s %s integer", what(ps, r, w),
+			            base == 8 ? "an" : "a", name);
+		int64_t v;
+		if (!int_value(s, p0, q, &v))
+			return fail(ps, p0, "integer out of range");
+		*ret_type = TOML_INTEGER;
+		return 0;
+	}
+	size_t r = scan_digits(s, p, q, 10);
+	if (r == SIZE_MAX) {
+		if (q - p0 > 1 || is_bare(s[p0]))
+			return fail(ps, p0, "invalid value '%.*s'%s",
+			            (int)(q - p0 > 24 ? 24 : q - p0), s + p0,
+			            is_bare(s[p]) ? " (a string needs quotes)" : "");
+		return fail(ps, p0, "expected a value, found %s", what(ps, p0, w));
+	}
+	if (s[p] == '0' && r > p + 1)
+		return fail(ps, p, "leading zeros are not allowed");
+	bool is_float = false;
+	if (r < q && s[r] == '.') {
+		size_t r2 = scan_digits(s, r + 1, q, 10);
+		if (r2 == SIZE_MAX)
+			return fail(ps, r + 1, "expected digits after the decimal point, found %s",
+			            what(ps, r + 1, w));
+		r = r2;
+		is_float = true;
+	}
+	if (r < q && (s[r] == 'e' || s[r] == 'E')) {
+		r++;
+		if (r < q && (s[r] == '+' || s[r] == '-'))
+			r++;
+		size_t r2 = scan_digits(s, r, q, 10);
+		if (r2 == SIZE_MAX)
+			return fail(ps, r, "expected digits in the exponent, found %s",
+			            what(ps, r, w));
+		r = r2;
+		is_float = true;
+	}
+	if (r != q)
+		return fail(ps, r, "invalid character %s in a number", what(ps, r, w));
+	if (!is_float) {
+		int64_t v;
+		if (!int_value(s, p0, q, &v))
+			return fail(ps, p0, "integer out of range");
+	}
+	*ret_type = is_float ? TOML_FLOAT : TOML_INTEGER;
+	return 0;
+}
+
+static bool
+two_digits(const char *s, size_t p, int *ret)
+{
+	if (!is_digit(s[p]) || !is_digit(s[p + 1]))
+		return false;
+	*ret = (s[p] - '0') * 10 + (s[p + 1] - '0');
+	return true;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/*
+ * A date-time at s[p, q) into ret (may be NULL); the text is known to start
+ * like a date (DDDD-) or a time (DD:). Fails with a message when invalid.
+ */
+static int
+scan_datetime(struct parser *ps, const char *s, size_t p, size_t q, struct toml_datetime *ret)
+{
+	struct toml_datetime dt = {0};
+	size_t r = p;
+	bool date = false;
+	int hi, lo;
+	if (is_digit(s[p + 2]) && s[p + 4] == '-') {
+		if (q - p < 10 || !two_digits(s, p, &hi) || !two_digits(s, p + 2, &lo) ||
+		    s[p + 4] != '-' || !two_digits(s, p + 5, &dt.month) || s[p + 7] != '-' ||
+		    !two_digits(s, p + 8, &dt.day))
+			return fail(ps, p, "invalid date, expected YYYY-MM-DD");
+		dt.year = hi * 100 + lo;
+		if (dt.month < 1 || dt.month > 12)
+			return fail(ps, p + 5, "invalid month %02d", dt.month);
+		if (dt.day < 1 || dt.day > days_in_month(dt.year, dt.month))
+			return fail(ps, p + 8, "invalid day %02d for %04d-%02d", dt.day, dt.year,
+			            dt.month);
+		date = true;
+		r = p + 10;
+		if (r == q) {
+			dt.type = TOML_DATE_LOCAL;
+			goto done;
+		}
+		if (s[r] != 'T' && s[r] != 't' && s[r] != ' ')
+			return fail(ps, r, "expected 'T' between the date and the time");
+		r++;
+	}
+	if (q - r < 8 || !two_digits(s, r, &dt.hour) || s[r + 2] != ':' ||
+	    !two_digits(s, r + 3, &dt.minute) || s[r + 5] != ':' ||
+	    !two_digits(s, r + 6, &dt.second))
+		return fail(ps, r, "invalid time, expected HH:MM:SS");
+	if (dt.hour > 23 || dt.minute > 59 || dt.second > 60)
+		return fail(ps, r, "invalid time %.8s", s + r);
+	r += 8;
+	if (r < q && s[r] == '.') {
+		r++;
+		if (r >= q || !is_digit(s[r]))
+			return fail(ps, r, "expected digits after the decimal point in a time");
+		int scale = 100000000;
+		while (r < q && is_digit(s[r])) {
+			dt.nanosecond += (s[r] - '0') * scale;
+			scale /= 10;
+			r++;
+		}
+	}
+	if (!date) {
+		dt.type = TOML_TIME_LOCAL;
+	} else if (r < q && (s[r] == 'Z' || s[r] == 'z')) {
+		dt.type = TOML_DATETIME;
+		r++;
+	} else if (r < q && (s[r] == '+' || s[r] == '-')) {
+		int oh, om;
+		if (q - r < 6 || !two_digits(s, r + 1, &oh) || s[r + 3] != ':' ||
+		    !two_digits(s, r + 4, &om) || oh > 23 || om > 59)
+			return fail(ps, r, "invalid time offset, expected +HH:MM or -HH:MM");
+		dt.offset_minutes = (s[r] == '-' ? -1 : 1) * (oh * 60 + om);
+		dt.type = TOML_DATETIME;
+		r += 6;
+	} else {
+		dt.type = TOML_DATETIME_LOCAL;
+	}
+done:
+	if (r != q) {
+		char w[16];
+		return fail(ps, r, "invalid character %s in a date-time", what(ps, r, w));
+	}
+	if (ret)
+		*ret = dt;
+	return 0;
+}
+
+static inline bool
+looks_like_date(const char *s, size_t p, size_t q)
+{
+	return q - p >= 5 && is_digit(s[p]) && is_digit(s[p + 1]) && is_digit(s[p + 2]) &&
+	       is_digit(s[p + 3]) && s[p + 4] == '-';
+}
+
+static inline bool
+looks_like_time(const char *s, size_t p, size_t q)
+{
+	return q - p >= 3 && is_digit(s[p]) && is_digit(s[p + 1]) && s[p + 2] == ':';
+}
+
+static int parse_value(struct parser *ps, size_t *pos, uint32_t id);
+
+static void
+freeze(struct toml_doc *doc, uint32_t root)
+{
+	/* Mark every table under an inline table closed, each node once. */
+#define OPEN(x)                                                                                    \
+	({                                                                                         \
+		uint32_t _x = (x);                                                                 \
+		while (_x &&                                                                       \
+		       (doc->nodes[_x].type != TOML_TABLE || (doc->nodes[_x].flags & F_INLINE)))   \
+			_x = doc->nodes[_x].next;                                                  \
+		_x;                                                                                \
+	})
+	uint32_t n = root;
+	doc->nodes[root].flags |= F_INLINE;
+	for (;;) {
+		uint32_t c = OPEN(doc->nodes[n].first);
+		if (c) {
+			n = c;
+			doc->nodes[n].flags |= F_INLINE;
+			continue;
+		}
+		while (n != root) {
+			uint32_t sib = OPEN(doc->nodes[n].next);
+			if (sib) {
+				n = sib;
+				break;
+			}
+			n = doc->nodes[n].parent;
+		}
+		if (n == root)
+			break;
+		doc->nodes[n].flags |= F_INLINE;
+	}
+#undef OPEN
+}
+
+/* The table named by one more part of a dotted key, creating it. */
+static int
+dotted_step(struct parser *ps, uint32_t t, const struct kpart *kp, uint32_t *ret)
+{
+	struct toml_doc *doc = ps->doc;
+	const char *key = (kp->pool ? doc->pool : doc->buf) + kp->off;
+	uint32_t c = child_find(doc, t, key, kp->len, kp->hash);
+	if (!c) {
+		c = node_new(ps, t, kp, TOML_TABLE, F_DOTTED);
+		if (!c)
+			return -1;
+		doc->nodes[c].stmt = ps->sec;
+		*ret = c;
+		return 0;
+	}
+	struct toml_node *n = &doc->nodes[c];
+	if (n->type == TOML_TABLE && !(n->flags & (F_INLINE | F_HEADER))) {
+		if (n->flags & F_IMPLICIT) {
+			n->flags = (uint8_t)((n->flags & ~F_IMPLICIT) | F_DOTTED);
+			n->stmt = ps->sec;
+		}
+		*ret = c;
+		return 0;
+	}
+	_cleanup_free_ char *path = node_path(doc, c);
+	if (n->type == TOML_TABLE && (n->flags & F_INLINE))
+		return fail(ps, kp->src, "cannot add keys to the inline table '%s'", path);
+	if (n->type == TOML_TABLE)
+		return fail(ps, kp->src,
+		            "table '%s' is defined by a [header]: dotted keys cannot add to it",
+		            path);
+	if (n->type == TOML_ARRAY)
+		return fail(ps, kp->src, "cannot add keys to the array '%s' with a dotted key",
+		            path);
+	return fail(ps, kp->src, "key '%s' is already defined as a value, not a table", path);
+}
+
+static int
+parse_keyval(struct parser *ps, size_t *pos, uint32_t table)
+{
+	const char *s = ps->s;
+	size_t stmt = *pos, p = *pos;
+	if (parse_key(ps, &p) < 0)
+		return -1;
+	if (s[p] != '=') {
+		char w[16];
+		return fail(ps, p, "expected '=' after the key, found %s", what(ps, p, w));
+	}
+	p = skip_ws(s, p + 1);
+	uint32_t t = table;
+	for (size_t i = 0; i + 1 < ps->n_parts; i++)
+		if (dotted_step(ps, t, &ps->parts[i], &t) < 0)
+			return -1;
+	const struct kpart *kp = &ps->parts[ps->n_parts - 1];
+	struct toml_doc *doc = ps->doc;
+	uint32_t dup =
+	        child_find(doc, t, (kp->pool ? doc->pool : doc->buf) + kp->off, kp->len, kp->hash);
+	if (dup) {
+		_cleanup_free_ char *path = node_path(doc, dup);
+		return fail(ps, kp->src, "duplicate key '%s'", path);
+	}
+	uint32_t id = node_new(ps, t, kp, TOML_NONE, 0);
+	if (!id)
+		return -1;
+	doc->nodes[id].stmt = (uint32_t)stmt;
+	if (parse_value(ps, &p, id) < 0)
+		return -1;
+	*pos = p;
+	return 0;
+}
+
+static int
+parse_array(struct parser *ps, size_t *pos, uint32_t id)
+{
+	const char *s = ps->s;
+	size_t p = *pos + 1;
+	for (;;) {
+		if (skip_wcn(ps, &p) < 0)
+			return -1;
+		if (s[p] == ']') {
+			p++;
+			break;
+		}
+		uint32_t e = node_new(ps, id, NULL, TOML_NONE, 0);
+		if (!e || parse_value(ps, &p, e) < 0)
+			return -1;
+		if (skip_wcn(ps, &p) < 0)
+			return -1;
+		if (s[p] == ',') {
+			p++;
+			continue;
+		}
+		if (s[p] == ']') {
+			p++;
+			break;
+		}
+		char w[16];
+		return fail(ps, p, "expected ',' or ']' in the array, found %s", what(ps, p, w));
+	}
+	*pos = p;
+	return 0;
+}
+
+static int
+parse_inline_table(struct parser *ps, size_t *pos, uint32_t id)
+{
+	const char *s = ps->s;
+	size_t p = skip_ws(s, *pos + 1);
+	if (s[p] == '}') {
+		p++;
+	} else {
+		for (;;) {
+			if (parse_keyval(ps, &p, id) < 0)
+				return -1;
+			p = skip_ws(s, p);
+			if (s[p] == ',') {
+				p = skip_ws(s, p + 1);
+				if (s[p] == '}')
+					return fail(ps, p,
+					            "a trailing comma is not allowed in an inline "
+					            "table");
+				continue;
+			}
+			if (s[p] == '}') {
+				p++;
+				break;
+			}
+			char w[16];
+			return fail(ps, p, "expected ',' or '}' in the inline table, found %s",
+			            what(ps, p, w));
+		}
+	}
+	freeze(ps->doc, id);
+	*pos = p;
+	return 0;
+}
+
+static int
+parse_value(struct parser *ps, size_t *pos, uint32_t id)
+{
+	struct toml_doc *doc = ps->doc;
+	const char *s = ps->s;
+	size_t p = *pos, end;
+	uint8_t type;
+	char w[16];
+	doc->nodes[id].off = (uint32_t)p;
+	switch (s[p]) {
+	case '"':
+	case '\'':
+		if (scan_string(ps, p, &end, NULL) < 0)
+			return -1;
+		type = TOML_STRING;
+		break;
+	case '[':
+		doc->nodes[id].type = TOML_ARRAY;
+		end = p;
+		if (parse_array(ps, &end, id) < 0)
+			return -1;
+		type = TOML_ARRAY;
+		break;
+	case '{':
+		doc->nodes[id].type = TOML_TABLE;
+		doc->nodes[id].flags |= F_INLINE_ROOT;
+		end = p;
+		if (parse_inline_table(ps, &end, id) < 0)
+			return -1;
+		type = TOML_TABLE;
+		break;
+	default:
+		end = p;
+		while (is_tok(s[end]))
+			end++;
+		if (end == p)
+			return fail(ps, p, "expected a value, found %s", what(ps, p, w));
+		if (looks_like_date(s, p, end)) {
+			/* "1979-05-27 07:32:00": a space may separate the date and the time */
+			if (end - p == 10 && s[end] == ' ' && is_digit(s[end + 1]) &&
+			    is_digit(s[end + 2]) && s[end + 3] == ':') {
+				end++;
+				while (is_tok(s[end]))
+					end++;
+			}
+			struct toml_datetime dt;
+			if (scan_datetime(ps, s, p, end, &dt) < 0)
+				return -1;
+			type = (uint8_t)dt.type;
+		} else if (looks_like_time(s, p, end)) {
+			if (scan_datetime(ps, s, p, end, NULL) < 0)
+				return -1;
+			type = TOML_TIME_LOCAL;
+		} else if ((end - p == 4 && memcmp(s + p, "true", 4) == 0) ||
+		           (end - p == 5 && memcmp(s + p, "false", 5) == 0)) {
+			type = TOML_BOOL;
+		} else {
+			if (scan_number(ps, p, end, &type) < 0)
+				return -1;
+		}
+	}
+	struct toml_node *n = &doc->nodes[id];
+	n->type = type;
+	n->end = (uint32_t)end;
+	*pos = end;
+	return 0;
+}
+
+static int
+parse_header(struct parser *ps, size_t *pos)
+{
+	struct toml_doc *doc = ps->doc;
+	const char *s = ps->s;
+	char w[16];
+	size_t start = *pos;
+	bool aot = s[start + 1] == '[';
+	size_t p = skip_ws(s, start + (aot ? 2 : 1));
+	if (parse_key(ps, &p) < 0)
+		return -1;
+	if (s[p] != ']')
+		return fail(ps, p, "expected '%s' to close the table header, found %s",
+		            aot ? "]]" : "]", what(ps, p, w));
+	p++;
+	if (aot) {
+		if (s[p] != ']')
+			return fail(ps, p, "expected ']]' to close the array-of-tables header");
+		p++;
+	}
+	uint32_t t = 0;
+	for (size_t i = 0; i + 1 < ps->n_parts; i++) {
+		const struct kpart *kp = &ps->parts[i];
+		uint32_t c = child_find(doc, t, (kp->pool ? doc->pool : doc->buf) + kp->off,
+		                        kp->len, kp->hash);
+		if (!c) {
+			c = node_new(ps, t, kp, TOML_TABLE, F_IMPLICIT);
+			if (!c)
+				return -1;
+			t = c;
+			continue;
+		}
+		const struct toml_node *n = &doc->nodes[c];
+		if (n->type == TOML_TABLE && !(n->flags & F_INLINE)) {
+			t = c;
+			continue;
+		}
+		if (n->type == TOML_ARRAY && (n->flags & F_AOT)) {
+			t = n->last;
+			continue;
+		}
+		_cleanup_free_ char *path = node_path(doc, c);
+		if (n->type == TOML_TABLE)
+			return fail(ps, kp->src, "cannot add a table to the inline table '%s'",
+			            path);
+		if (n->type == TOML_ARRAY)
+			return fail(ps, kp->src, "cannot add a table to the static array '%s'",
+			            path);
+		return fail(ps, kp->src, "key '%s' is already defined as a value, not a table",
+		            path);
+	}
+	const struct kpart *kp = &ps->parts[ps->n_parts - 1];
+	uint32_t c =
+	        child_find(doc, t, (kp->pool ? doc->pool : doc->buf) + kp->off, kp->len, kp->hash);
+	uint32_t tbl;
+	if (c) {
+		struct toml_node *n = &doc->nodes[c];
+		bool ok = aot ? n->type == TOML_ARRAY && (n->flags & F_AOT)
+		              : n->type == TOML_TABLE && (n->flags & F_IMPLICIT);
+		if (!ok) {
+			_cleanup_free_ char *path = node_path(doc, c);
+			if (aot)
+				return fail(ps, kp->src,
+				            "'%s' is already defined, and not as an array of "
+				            "tables",
+				            path);
+			if (n->type == TOML_ARRAY && (n->flags & F_AOT))
+				return fail(ps, kp->src,
+				            "'%s' is an array of tables; its elements are "
+				            "[[%s]]",
+				            path, path);
+			if (n->type != TOML_TABLE)
+				return fail(ps, kp->src, "duplicate key '%s'", path);
+			if (n->flags & F_HEADER)
+				return fail(ps, kp->src, "table [%s] is defined twice", path);
+			if (n->flags & F_DOTTED)
+				return fail(ps, kp->src,
+				            "table '%s' is already defined by dotted keys", path);
+			return fail(ps, kp->src, "table '%s' is already defined as an inline table",
+			            path);
+		}
+	}
+	if (aot) {
+		if (!c) {
+			c = node_new(ps, t, kp, TOML_ARRAY, F_AOT);
+			if (!c)
+				return -1;
+		}
+		tbl = node_new(ps, c, NULL, TOML_TABLE, F_HEADER);
+		if (!tbl)
+			return -1;
+	} else if (c) {
+		tbl = c;
+		doc->nodes[c].flags = (uint8_t)((doc->nodes[c].flags & ~F_IMPLICIT) | F_HEADER);
+	} else {
+		tbl = node_new(ps, t, kp, TOML_TABLE, F_HEADER);
+		if (!tbl)
+			return -1;
+	}
+	if (doc->n_secs == doc->cap_secs) {
+		doc->cap_secs = doc->cap_secs ? doc->cap_secs * 2 : 64;
+		doc->secs = xrealloc(doc->secs, doc->cap_secs * sizeof(*doc->secs));
+	}
+	uint32_t sec = doc->n_secs++;
+	doc->secs[sec] = (struct toml_section){tbl, (uint32_t)start, (uint32_t)p, NIL, NIL};
+	struct toml_node *n = &doc->nodes[tbl];
+	n->stmt = sec;
+	n->off = (uint32_t)start;
+	n->end = (uint32_t)p;
+	ps->table = tbl;
+	ps->sec = sec;
+	*pos = p;
+	return 0;
+}
+
+/* Index doc->buf from scratch. */
+static int
+doc_index(struct toml_doc *doc, struct gp_error *err)
+{
+	struct parser ps = {.doc = doc, .s = doc->buf, .len = doc->len, .err = err};
+	const char *s = doc->buf;
+	int r = -1;
+
+	doc->bom = doc->len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	if (!doc->cap_nodes) {
+		doc->cap_nodes = 256;
+		doc->nodes = xmalloc(doc->cap_nodes * sizeof(*doc->nodes));
+	}
+	doc->nodes[0] = (struct toml_node){.type = TOML_TABLE, .flags = F_HEADER, .stmt = 0};
+	doc->n_nodes = 1;
+	if (doc->n_slots)
+		memset(doc->slots, 0, doc->n_slots * sizeof(*doc->slots));
+	doc->n_keyed = 0;
+	doc->pool_len = 0;
+	if (!doc->cap_secs) {
+		doc->cap_secs = 64;
+		doc->secs = xmalloc(doc->cap_secs * sizeof(*doc->secs));
+	}
+	doc->secs[0] = (struct toml_section){0, (uint32_t)doc->bom, (uint32_t)doc->bom, NIL, NIL};
+	doc->n_secs = 1;
+
+	size_t bad = utf8_check((const unsigned char *)s, doc->len);
+	if (bad < doc->len) {
+		fail(&ps, bad, "invalid UTF-8");
+		goto out;
+	}
+	size_t p = doc->bom;
+	while (p < doc->len) {
+		p = skip_ws(s, p);
+		const char *after = "a comment";
+		if (s[p] == '[') {
+			if (parse_header(&ps, &p) < 0)
+				goto out;
+			after = "the table header";
+		} else if (s[p] != '#' && s[p] != '\n' && s[p] != '\r' && p < doc->len) {
+			size_t stmt = p;
+			if (parse_keyval(&ps, &p, ps.table) < 0)
+				goto out;
+			doc->secs[ps.sec].kv_stmt = (uint32_t)stmt;
+			doc->secs[ps.sec].kv_end = (uint32_t)p;
+			after = "the value";
+		}
+		if (end_of_line(&ps, &p, after) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(ps.parts);
+	return r;
+}
+
+/* ---- documents ---- */
+
+static struct toml_doc *
+doc_new(const char *text, size_t len)
+{
+	struct toml_doc *doc = xcalloc(1, sizeof(*doc));
+	doc->cap = len + len / 8 + 256;
+	doc->buf = xmalloc(doc->cap);
+	if (len)
+		memcpy(doc->buf, text, len);
+	doc->buf[len] = '\0';
+	doc->len = len;
+	return doc;
+}
+
+int
+toml_doc_parse(const char *text, size_t len, struct toml_doc **ret_doc, struct gp_error *err)
+{
+	if (len > MAX_TEXT)
+		return gp_error_set(err, "the document is too large (%zu bytes)", len);
+	struct toml_doc *doc = doc_new(text, len);
+	if (doc_index(doc, err) < 0) {
+		toml_doc_free(doc);
+		return -1;
+	}
+	*ret_doc = doc;
+	return 0;
+}
+
+int
+toml_doc_load(const char *path, struct toml_doc **ret_doc, struct gp_error *err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r = read_file(path, &data, &len);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "reading '%s'", path);
+	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	if (toml_doc_parse(data, len, ret_doc, &e) < 0) {
+		gp_error_set(err, "%s:%s", path, e.msg);
+		return gp_error_hint(err, "fix the TOML syntax at that line and column");
+	}
+	return 0;
+}
+
+void
+toml_doc_free(struct toml_doc *doc)
+{
+	if (!doc)
+		return;
+	free(doc->buf);
+	free(doc->nodes);
+	free(doc->slots);
+	free(doc->pool);
+	free(doc->secs);
+	free(doc);
+}
+
+const char *
+toml_doc_text(const struct toml_doc *doc, size_t *ret_len)
+{
+	if (ret_len)
+		*ret_len = doc->len;
+	return doc->buf;
+}
+
+/* ---- keys and paths as text ---- */
+
+static bool
+key_is_bare(const char *k, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_bare(k[i]))
+			return false;
+	return true;
+}
+
+/* A string as a TOML basic string. */
+static void
+fmt_string(struct sbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n + 2);
+	sb_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"':
+			sb_adds(b, "\\\"");
+			break;
+		case '\\':
+			sb_adds(b, "\\\\");
+			break;
+		case '\b':
+			sb_adds(b, "\\b");
+			break;
+		case '\t':
+			sb_adds(b, "\\t");
+			break;
+		case '\n':
+			sb_adds(b, "\\n");
+			break;
+		case '\f':
+			sb_adds(b, "\\f");
+			break;
+		case '\r':
+			sb_adds(b, "\\r");
+			break;
+		default:
+			if (c < 0x20 || c == 0x7F)
+				sb_addf(b, "\\u%04X", c);
+			else
+				sb_addc(b, (char)c);
+		}
+	}
+	sb_addc(b, '"');
+}
+
+static void
+fmt_key(struct sbuf *b, const char *k, size_t n)
+{
+	if (key_is_bare(k, n))
+		sb_add(b, k, n);
+	else
+		fmt_string(b, k, n);
+}
+
+char *
+toml_path_format(const char *const *path)
+{
+	struct sbuf b = {0};
+	sb_grow(&b, 0);
+	b.p[0] = '\0';
+	for (size_t i = 0; path[i]; i++) {
+		if (i)
+			sb_addc(&b, '.');
+		fmt_key(&b, path[i], strlen(path[i]));
+	}
+	return b.p;
+}
+
+static char *
+path_prefix_format(const char *const *path, size_t n)
+{
+	struct sbuf b = {0};
+	sb_grow(&b, 0);
+	b.p[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_addc(&b, '.');
+		fmt_key(&b, path[i], strlen(path[i]));
+	}
+	return b.p;
+}
+
+/* The keys from the root down to id (array elements are skipped), as a TOML key. */
+static char *
+node_path(const struct toml_doc *doc, uint32_t id)
+{
+	uint32_t chain[64];
+	size_t n = 0;
+	bool more = false;
+	for (uint32_t x = id; x; x = doc->nodes[x].parent) {
+		if (doc->nodes[doc->nodes[x].parent].type != TOML_TABLE)
+			continue;
+		if (n == GP_ARRAY_SIZE(chain)) {
+			more = true;
+			break;
+		}
+		chain[n++] = x;
+	}
+	struct sbuf b = {0};
+	sb_grow(&b, 0);
+	b.p[0] = '\0';
+	if (more)
+		sb_adds(&b, "...");
+	while (n--) {
+		const struct toml_node *x = &doc->nodes[chain[n]];
+		if (b.len)
+			sb_addc(&b, '.');
+		fmt_key(&b, node_key(doc, x), x->key_len);
+	}
+	return b.p;
+}
+
+static const char *
+type_name(enum toml_type t)
+{
+	switch (t) {
+	case TOML_STRING:
+		return "a string";
+	case TOML_INTEGER:
+		return "an integer";
+	case TOML_FLOAT:
+		return "a float";
+	case TOML_BOOL:
+		return "a boolean";
+	case TOML_DATETIME:
+		return "a date-time";
+	case TOML_DATETIME_LOCAL:
+		return "a local date-time";
+	case TOML_DATE_LOCAL:
+		return "a local date";
+	case TOML_TIME_LOCAL:
+		return "a local time";
+	case TOML_ARRAY:
+		return "an array";
+	case TOML_TABLE:
+		return "a table";
+	case TOML_NONE:
+		break;
+	}
+	return "nothing";
+}
+
+/* ---- reading ---- */
+
+/*
+ * Follow a path as far as it exists. Returns the node of the whole path
+ * (*ret_n is its length), or where it stopped: the table in which path[*ret_n]
+ * is missing, or a value that is not a table. Arrays of tables step into
+ * their last element.
+ */
+static uint32_t
+walk(const struct toml_doc *doc, const char *const *path, size_t *ret_n)
+{
+	uint32_t cur = 0;
+	size_t i;
+	for (i = 0; path[i]; i++) {
+		uint32_t t = cur;
+		const struct toml_node *n = &doc->nodes[t];
+		if (n->type == TOML_ARRAY && (n->flags & F_AOT) && n->last)
+			t = n->last;
+		if (doc->nodes[t].type != TOML_TABLE)
+			break;
+		uint32_t c = child_find_str(doc, t, path[i]);
+		if (!c) {
+			cur = t;
+			break;
+		}
+		cur = c;
+	}
+	*ret_n = i;
+	return cur;
+}
+
+const struct toml_node *
+toml_root(const struct toml_doc *doc)
+{
+	return &doc->nodes[0];
+}
+
+const struct toml_node *
+toml_lookup(const struct toml_doc *doc, const char *const *path)
+{
+	size_t n;
+	uint32_t id = walk(doc, path, &n);
+	return path[n] ? NULL : &doc->nodes[id];
+}
+
+enum toml_type
+toml_node_type(const struct toml_node *node)
+{
+	return node ? (enum toml_type)node->type : TOML_NONE;
+}
+
+const struct toml_node *
+toml_node_get(const struct toml_doc *doc, const struct toml_node *table, const char *key)
+{
+	if (!table || table->type != TOML_TABLE)
+		return NULL;
+	uint32_t c = child_find_str(doc, (uint32_t)(table - doc->nodes), key);
+	return c ? &doc->nodes[c] : NULL;
+}
+
+const struct toml_node *
+toml_node_first(const struct toml_doc *doc, const struct toml_node *node)
+{
+	return node && node->first ? &doc->nodes[node->first] : NULL;
+}
+
+const struct toml_node *
+toml_node_next(const struct toml_doc *doc, const struct toml_node *node)
+{
+	return node && node->next ? &doc->nodes[node->next] : NULL;
+}
+
+size_t
+toml_node_count(const struct toml_node *node)
+{
+	return node ? node->count : 0;
+}
+
+const char *
+toml_node_key(const struct toml_doc *doc, const struct toml_node *node, size_t *ret_len)
+{
+	if (ret_len)
+		*ret_len = node->key_len;
+	return node_key(doc, node);
+}
+
+const char *
+toml_node_raw(const struct toml_doc *doc, const struct toml_node *node, size_t *ret_len)
+{
+	if (ret_len)
+		*ret_len = node->end - node->off;
+	return doc->buf + node->off;
+}
+
+bool
+toml_node_is_implicit(const struct toml_node *node)
+{
+	return node && node->type == TOML_TABLE && (node->flags & F_IMPLICIT);
+}
+
+static int
+want_type(const struct toml_doc *doc, const struct toml_node *node, enum toml_type t,
+          struct gp_error *err)
+{
+	if (node->type == t)
+		return 0;
+	uint32_t id = (uint32_t)(node - doc->nodes);
+	_cleanup_free_ char *path = node_path(doc, id);
+	return gp_error_set(err, "'%s' is %s, not %s", id ? path : "the root",
+	                    type_name((enum toml_type)node->type), type_name(t));
+}
+
+int
+toml_node_string(const struct toml_doc *doc, const struct toml_node *node, char **ret,
+                 size_t *ret_len, struct gp_error *err)
+{
+	if (want_type(doc, node, TOML_STRING, err) < 0)
+		return -1;
+	struct sbuf b = {0};
+	sb_grow(&b, node->end - node->off);
+	decode_string(doc->buf, node->off, node->end, &b);
+	if (ret_len)
+		*ret_len = b.len;
+	*ret = b.p;
+	return 0;
+}
+
+int
+toml_node_bool(const struct toml_doc *doc, const struct toml_node *node, bool *ret,
+               struct gp_error *err)
+{
+	if (want_type(doc, node, TOML_BOOL, err) < 0)
+		return -1;
+	*ret = doc->buf[node->off] == 't';
+	return 0;
+}
+
+int
+toml_node_int(const struct toml_doc *doc, const struct toml_node *node, int64_t *ret,
+              struct gp_error *err)
+{
+	if (want_type(doc, node, TOML_INTEGER, err) < 0)
+		return -1;
+	int_value(doc->buf, node->off, node->end, ret);
+	return 0;
+}
+
+static double
+float_value(const char *s, size_t p, size_t q)
+{
+	bool neg = s[p] == '-';
+	size_t b = p + (s[p] == '+' || s[p] == '-');
+	if (q - b == 3 && memcmp(s + b, "inf", 3) == 0)
+		return neg ? -INFINITY : INFINITY;
+	if (q - b == 3 && memcmp(s + b, "nan", 3) == 0)
+		return neg ? -NAN : NAN;
+	char small[64];
+	_cleanup_free_ char *big = NULL;
+	char *t = q - p < sizeof(small) ? small : (big = xmalloc(q - p + 1));
+	size_t n = 0;
+	for (size_t i = p; i < q; i++)
+		if (s[i] != '_')
+			t[n++] = s[i];
+	t[n] = '\0';
+	return strtod_l(t, NULL, c_locale());
+}
+
+int
+toml_node_float(const struct toml_doc *doc, const struct toml_node *node, double *ret,
+                struct gp_error *err)
+{
+	if (want_type(doc, node, TOML_FLOAT, err) < 0)
+		return -1;
+	*ret = float_value(doc->buf, node->off, node->end);
+	return 0;
+}
+
+int
+toml_node_datetime(const struct toml_doc *doc, const struct toml_node *node,
+                   struct toml_datetime *ret, struct gp_error *err)
+{
+	if (node->type < TOML_DATETIME || node->type > TOML_TIME_LOCAL)
+		return want_type(doc, node, TOML_DATETIME, err);
+	struct parser ps = {.doc = (struct toml_doc *)doc, .s = doc->buf, .len = doc->len};
+	struct gp_error e = GP_ERROR_INIT;
+	ps.err = &e;
+	scan_datetime(&ps, doc->buf, node->off, node->end, ret);
+	gp_error_release(&e);
+	return 0;
+}
+
+enum toml_type
+toml_get_type(const struct toml_doc *doc, const char *const *path)
+{
+	return toml_node_type(toml_lookup(doc, path));
+}
+
+bool
+toml_table_exists(const struct toml_doc *doc, const char *const *path)
+{
+	return toml_get_type(doc, path) == TOML_TABLE;
+}
+
+bool
+toml_table_is_explicit(const struct toml_doc *doc, const char *const *path)
+{
+	const struct toml_node *n = toml_lookup(doc, path);
+	return n && n->type == TOML_TABLE && !(n->flags & F_IMPLICIT);
+}
+
+/* The node at path: 1, 0 when absent, -1 when a step of the path is not a table. */
+static int
+get_node(const struct toml_doc *doc, const char *const *path, const struct toml_node **ret,
+         struct gp_error *err)
+{
+	size_t n;
+	uint32_t id = walk(doc, path, &n);
+	if (!path[n]) {
+		*ret = &doc->nodes[id];
+		return 1;
+	}
+	if (doc->nodes[id].type == TOML_TABLE)
+		return 0;
+	_cleanup_free_ char *p = path_prefix_format(path, n);
+	return gp_error_set(err, "'%s' is %s, not a table", p,
+	                    type_name((enum toml_type)doc->nodes[id].type));
+}
+
+#define GETTER(name, ctype, call)                                                                  \
+	int toml_get_##name(const struct toml_doc *doc, const char *const *path, ctype *ret,       \
+	                    struct gp_error *err)                                                  \
+	{                                                                                          \
+		const struct toml_node *node;                                                      \
+		int r = get_node(doc, path, &node, err);                                           \
+		if (r <= 0)                                                                        \
+			return r;                                                                  \
+		return call < 0 ? -1 : 1;                                                          \
+	}
+
+GETTER(string, char *, toml_node_string(doc, node, ret, NULL, err))
+GETTER(bool, bool, toml_node_bool(doc, node, ret, err))
+GETTER(int, int64_t, toml_node_int(doc, node, ret, err))
+GETTER(float, double, toml_node_float(doc, node, ret, err))
+GETTER(datetime, struct toml_datetime, toml_node_datetime(doc, node, ret, err))
+#undef GETTER
+
+int
+toml_get_strv(const struct toml_doc *doc, const char *const *path, char ***ret,
+              struct gp_error *err)
+{
+	const struct toml_node *node;
+	int r = get_node(doc, path, &node, err);
+	if (r <= 0)
+		return r;
+	if (node->type != TOML_ARRAY || (node->flags & F_AOT)) {
+		_cleanup_free_ char *p = toml_path_format(path);
+		return gp_error_set(err, "'%s' is %s, not an array of strings", p,
+		                    node->flags & F_AOT ? "an array of tables"
+		                                        : type_name((enum toml_type)node->type));
+	}
+	char **v = xcalloc(node->count + 1, sizeof(char *));
+	size_t i = 0;
+	for (const struct toml_node *e = toml_node_first(doc, node); e;
+	     e = toml_node_next(doc, e)) {
+		if (e->type != TOML_STRING) {
+			strv_free(v);
+			_cleanup_free_ char *p = toml_path_format(path);
+			return gp_error_set(err, "'%s' is not an array of strings: it holds %s", p,
+			                    type_name((enum toml_type)e->type));
+		}
+		toml_node_string(doc, e, &v[i++], NULL, NULL);
+	}
+	*ret = v;
+	return 1;
+}
+
+int
+toml_table_keys(const struct toml_doc *doc, const char *const *path, char ***ret,
+                struct gp_error *err)
+{
+	const struct toml_node *node;
+	int r = get_node(doc, path, &node, err);
+	if (r <= 0)
+		return r;
+	if (node->type == TOML_ARRAY && (node->flags & F_AOT) && node->last)
+		node = &doc->nodes[node->last];
+	if (want_type(doc, node, TOML_TABLE, err) < 0)
+		return -1;
+	char **v = xcalloc(node->count + 1, sizeof(char *));
+	size_t i = 0;
+	for (const struct toml_node *c = toml_node_first(doc, node); c; c = toml_node_next(doc, c))
+		v[i++] = xstrndup(node_key(doc, c), c->key_len);
+	*ret = v;
+	return 1;
+}
+
+/* ---- toml-test JSON ---- */
+
+/* The shortest text that reads back as the same double. */
+static void
+fmt_float(double d, char out[40])
+{
+	if (isnan(d)) {
+		strcpy(out, "nan");
+		return;
+	}
+	if (isinf(d)) {
+		strcpy(out, d < 0 ? "-inf" : "inf");
+		return;
+	}
+	locale_t old = uselocale(c_locale());
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, 40, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	uselocale(old);
+}
+
+static void
+fmt_datetime(const char *s, size_t p, size_t q, struct sbuf *b)
+{
+	/* As toml-test writes them: 'T' and 'Z' upper case, at least milliseconds. */
+	for (size_t i = p; i < q; i++) {
+		char c = s[i];
+		if (c == 't' || c == ' ')
+			c = 'T';
+		else if (c == 'z')
+			c = 'Z';
+		sb_addc(b, c);
+		if (c == '.') {
+			size_t n = 0;
+			while (i + 1 < q && is_digit(s[i + 1])) {
+				sb_addc(b, s[++i]);
+				n++;
+			}
+			for (; n < 3; n++)
+				sb_addc(b, '0');
+		}
+	}
+}
+
+static json_t *
+tagged(const char *type, json_t *value)
+{
+	return json_pack("{s:s, s:o}", "type", type, "value", value);
+}
+
+static json_t *
+node_json(const struct toml_doc *doc, uint32_t id)
+{
+	const struct toml_node *n = &doc->nodes[id];
+	const char *s = doc->buf;
+	switch ((enum toml_type)n->type) {
+	case TOML_TABLE: {
+		json_t *o = json_object();
+		for (uint32_t c = n->first; c; c = doc->nodes[c].next) {
+			const struct toml_node *x = &doc->nodes[c];
+			json_object_setn_new_nocheck(o, node_key(doc, x), x->key_len,
+			                             node_json(doc, c));
+		}
+		return o;
+	}
+	case TOML_ARRAY: {
+		json_t *a = json_array();
+		for (uint32_t c = n->first; c; c = doc->nodes[c].next)
+			json_array_append_new(a, node_json(doc, c));
+		return a;
+	}
+	case TOML_STRING: {
+		struct sbuf b = {0};
+		sb_grow(&b, 0);
+		decode_string(s, n->off, n->end, &b);
+		json_t *v = json_stringn_nocheck(b.p, b.len);
+		sb_release(&b);
+		return tagged("string", v);
+	}
+	case TOML_INTEGER: {
+		int64_t v = 0;
+		int_value(s, n->off, n->end, &v);
+		char t[32];
+		snprintf(t, sizeof(t), "%" PRId64, v);
+		return tagged("integer", json_string(t));
+	}
+	case TOML_FLOAT: {
+		char t[40];
+		fmt_float(float_value(s, n->off, n->end), t);
+		return tagged("float", json_string(t));
+	}
+	case TOML_BOOL:
+		return tagged("bool", json_string(s[n->off] == 't' ? "true" : "false"));
+	case TOML_DATETIME:
+	case TOML_DATETIME_LOCAL:
+	case TOML_DATE_LOCAL:
+	case TOML_TIME_LOCAL: {
+		static const char *const names[] = {"datetime", "datetime-local", "date-local",
+		                                    "time-local"};
+		struct sbuf b = {0};
+		fmt_datetime(s, n->off, n->end, &b);
+		json_t *v = tagged(names[n->type - TOML_DATETIME], json_string(b.p));
+		sb_release(&b);
+		return v;
+	}
+	case TOML_NONE:
+		break;
+	}
+	return json_null();
+}
+
+json_t *
+toml_doc_to_json(const struct toml_doc *doc)
+{
+	return node_json(doc, 0);
+}
+
+/* ---- editing ---- */
+
+/* Replace text[off, off + del) with ins, index again; on failure put the text back. */
+static int
+splice(struct toml_doc *doc, size_t off, size_t del, const char *ins, size_t ins_len,
+       struct gp_error *err)
+{
+	if (doc->len - del + ins_len > MAX_TEXT)
+		return gp_error_set(err, "the document would grow too large");
+	_cleanup_free_ char *old = xmalloc(del + 1);
+	memcpy(old, doc->buf + off, del);
+	size_t need = doc->len - del + ins_len + 1;
+	if (need > doc->cap) {
+		doc->cap = need + need / 8 + 256;
+		doc->buf = xrealloc(doc->buf, doc->cap);
+	}
+	memmove(doc->buf + off + ins_len, doc->buf + off + del, doc->len - off - del);
+	memcpy(doc->buf + off, ins, ins_len);
+	doc->len = doc->len - del + ins_len;
+	doc->buf[doc->len] = '\0';
+	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	if (doc_index(doc, &e) == 0)
+		return 0;
+	memmove(doc->buf + off + del, doc->buf + off + ins_len, doc->len - off - ins_len);
+	memcpy(doc->buf + off, old, del);
+	doc->len = doc->len - ins_len + del;
+	doc->buf[doc->len] = '\0';
+	_cleanup_error_ struct gp_error e2 = GP_ERROR_INIT;
+	doc_index(doc, &e2);
+	return gp_error_set(err, "the edit would make the document invalid: %s", e.msg);
+}
+
+static const char *
+doc_eol(const struct toml_doc *doc)
+{
+	const char *nl = memchr(doc->buf, '\n', doc->len);
+	return nl && nl > doc->buf && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+static size_t
+line_start(const struct toml_doc *doc, size_t off)
+{
+	while (off > doc->bom && doc->buf[off - 1] != '\n')
+		off--;
+	return off;
+}
+
+/* From the end of a value or header: past the rest of its line and its newline. */
+static size_t
+line_end_after(const struct toml_doc *doc, size_t off)
+{
+	const char *s = doc->buf;
+	while (off < doc->len && s[off] != '\n')
+		off++;
+	return off < doc->len ? off + 1 : off;
+}
+
+static bool
+line_is_blank(const struct toml_doc *doc, size_t ls)
+{
+	size_t p = skip_ws(doc->buf, ls);
+	return doc->buf[p] == '\n' || (doc->buf[p] == '\r' && doc->buf[p + 1] == '\n');
+}
+
+/* The start of the comment lines directly above the line at ls, or ls. */
+static size_t
+block_start(const struct toml_doc *doc, size_t ls)
+{
+	while (ls > doc->bom) {
+		size_t prev = line_start(doc, ls - 1);
+		if (doc->buf[skip_ws(doc->buf, prev)] != '#')
+			break;
+		ls = prev;
+	}
+	return ls;
+}
+
+/* The line before the one at ls is blank (or there is none). */
+static bool
+blank_before(const struct toml_doc *doc, size_t ls)
+{
+	return ls <= doc->bom || line_is_blank(doc, line_start(doc, ls - 1));
+}
+
+static void
+add_indent(struct sbuf *b, const struct toml_doc *doc, size_t off)
+{
+	size_t ls = line_start(doc, off);
+	sb_add(b, doc->buf + ls, off - ls);
+}
+
+/* What sub-tables add to their parent header's indentation, and whether a blank line leads. */
+static void
+child_style(const struct toml_doc *doc, struct sbuf *delta, bool *ret_blank)
+{
+	*ret_blank = true;
+	for (uint32_t i = 1; i < doc->n_secs; i++) {
+		uint32_t t = doc->secs[i].table;
+		uint32_t keyed = doc->nodes[doc->nodes[t].parent].type == TOML_ARRAY
+		                         ? doc->nodes[t].parent
+		                         : t;
+		const struct toml_node *pp = &doc->nodes[doc->nodes[keyed].parent];
+		if (doc->nodes[keyed].parent == 0 || !(pp->flags & F_HEADER) || pp->stmt == NIL ||
+		    pp->stmt == 0)
+			continue;
+		size_t ps = doc->secs[pp->stmt].start, cs = doc->secs[i].start;
+		size_t pl = ps - line_start(doc, ps), cl = cs - line_start(doc, cs);
+		if (cl >= pl &&
+		    memcmp(doc->buf + line_start(doc, ps), doc->buf + line_start(doc, cs), pl) == 0)
+			sb_add(delta, doc->buf + line_start(doc, cs) + pl, cl - pl);
+		*ret_blank = blank_before(doc, block_start(doc, line_start(doc, cs)));
+		return;
+	}
+}
+
+/* What key-value lines add to their header's indentation. */
+static void
+kv_delta(const struct toml_doc *doc, struct sbuf *delta)
+{
+	for (uint32_t i = 1; i < doc->n_secs; i++) {
+		const struct toml_section *sec = &doc->secs[i];
+		if (sec->kv_stmt == NIL)
+			continue;
+		size_t hl = line_start(doc, sec->start), kl = line_start(doc, sec->kv_stmt);
+		size_t hn = sec->start - hl, kn = sec->kv_stmt - kl;
+		if (kn >= hn && memcmp(doc->buf + hl, doc->buf + kl, hn) == 0)
+			sb_add(delta, doc->buf + kl + hn, kn - hn);
+		return;
+	}
+}
+
+/* Add a line "key = value" to a section, after its last key-value line. */
+static int
+section_insert(struct toml_doc *doc, uint32_t sec, const char *key, const char *val,
+               struct gp_error *err)
+{
+	const struct toml_section *S = &doc->secs[sec];
+	const char *eol = doc_eol(doc);
+	struct sbuf b = {0};
+	size_t pos;
+	bool blank_after = false;
+	sb_grow(&b, 0);
+	if (S->kv_stmt != NIL) {
+		add_indent(&b, doc, S->kv_stmt);
+		pos = line_end_after(doc, S->kv_end);
+	} else if (sec == 0) {
+		if (doc->n_secs > 1) {
+			pos = block_start(doc, line_start(doc, doc->secs[1].start));
+			blank_after = true;
+		} else {
+			pos = doc->len;
+		}
+	} else {
+		add_indent(&b, doc, S->start);
+		kv_delta(doc, &b);
+		pos = line_end_after(doc, S->hdr_end);
+	}
+	bool open_line = pos == doc->len && doc->len > doc->bom && doc->buf[doc->len - 1] != '\n';
+	struct sbuf t = {0};
+	if (open_line)
+		sb_adds(&t, eol);
+	sb_add(&t, b.p, b.len);
+	sb_addf(&t, "%s = %s", key, val);
+	if (!open_line)
+		sb_adds(&t, eol);
+	if (blank_after && !blank_before(doc, pos))
+		sb_adds(&t, eol);
+	sb_release(&b);
+	int r = splice(doc, pos, 0, t.p, t.len, err);
+	sb_release(&t);
+	return r < 0 ? -1 : 1;
+}
+
+/* The keys from an inline table's braces (or a section's table) down to id, as dotted text. */
+static void
+rel_key(const struct toml_doc *doc, uint32_t from, uint32_t id, struct sbuf *b)
+{
+	uint32_t chain[MAX_DEPTH + 1];
+	size_t n = 0;
+	for (uint32_t x = id; x != from && x; x = doc->nodes[x].parent)
+		chain[n++] = x;
+	while (n--) {
+		const struct toml_node *x = &doc->nodes[chain[n]];
+		fmt_key(b, node_key(doc, x), x->key_len);
+		sb_addc(b, '.');
+	}
+}
+
+static void
+rest_key(const char *const *rest, struct sbuf *b)
+{
+	for (size_t i = 0; rest[i]; i++) {
+		if (i)
+			sb_addc(b, '.');
+		fmt_key(b, rest[i], strlen(rest[i]));
+	}
+}
+
+/* Add "key = value" inside the braces of the inline table that holds table t. */
+static int
+inline_insert(struct toml_doc *doc, uint32_t t, const char *const *rest, const char *val,
+              struct gp_error *err)
+{
+	uint32_t r = t;
+	while (!(doc->nodes[r].flags & F_INLINE_ROOT))
+		r = doc->nodes[r].parent;
+	struct sbuf k = {0};
+	sb_grow(&k, 0);
+	rel_key(doc, r, t, &k);
+	rest_key(rest, &k);
+	const struct toml_node *R = &doc->nodes[r];
+	struct sbuf text = {0};
+	int ret;
+	if (!R->count) {
+		sb_addf(&text, " %s = %s ", k.p, val);
+		ret = splice(doc, R->off + 1, R->end - R->off - 2, text.p, text.len, err);
+	} else {
+		size_t q = R->end - 1;
+		while (q > R->off && is_ws(doc->buf[q - 1]))
+			q--;
+		sb_addf(&text, ", %s = %s", k.p, val);
+		ret = splice(doc, q, 0, text.p, text.len, err);
+	}
+	sb_release(&k);
+	sb_release(&text);
+	return ret < 0 ? -1 : 1;
+}
+
+static bool
+is_descendant(const struct toml_doc *doc, uint32_t t, uint32_t ancestor)
+{
+	if (ancestor == 0)
+		return true;
+	for (uint32_t x = t; x; x = doc->nodes[x].parent)
+		if (x == ancestor)
+			return true;
+	return false;
+}
+
+/* Indentation and the leading blank line for a new header, like its siblings'. */
+static void
+header_style(const struct toml_doc *doc, uint32_t parent, bool direct, struct sbuf *indent,
+             bool *ret_blank)
+{
+	if (direct) {
+		uint32_t last = 0;
+		for (uint32_t i = 1; i < doc->n_secs; i++) {
+			uint32_t t = doc->secs[i].table;
+			if (doc->nodes[doc->nodes[t].parent].type == TOML_ARRAY)
+				t = doc->nodes[t].parent;
+			if (doc->nodes[t].parent == parent)
+				last = i;
+		}
+		if (last) {
+			size_t st = doc->secs[last].start;
+			add_indent(indent, doc, st);
+			*ret_blank = blank_before(doc, block_start(doc, line_start(doc, st)));
+			return;
+		}
+	}
+	uint32_t h = parent;
+	while (h && !(doc->nodes[h].type == TOML_TABLE && (doc->nodes[h].flags & F_HEADER)))
+		h = doc->nodes[h].parent;
+	if (!h) {
+		*ret_blank = true;
+		return;
+	}
+	add_indent(indent, doc, doc->secs[doc->nodes[h].stmt].start);
+	child_style(doc, indent, ret_blank);
+}
+
+static size_t
+section_end(const struct toml_doc *doc, uint32_t sec)
+{
+	const struct toml_section *S = &doc->secs[sec];
+	return line_end_after(doc, S->kv_stmt != NIL ? S->kv_end : S->hdr_end);
+}
+
+/* A new [path] header for a table below table e, which exists. */
+static int
+header_insert(struct toml_doc *doc, uint32_t e, const char *const *path, size_t n,
+              struct gp_error *err)
+{
+	const char *eol = doc_eol(doc);
+	size_t depth = 0;
+	while (path[depth])
+		depth++;
+	uint32_t last = 0;
+	for (uint32_t i = 1; i < doc->n_secs; i++)
+		if (is_descendant(doc, doc->secs[i].table, e))
+			last = i;
+	size_t pos;
+	if (last)
+		pos = section_end(doc, last);
+	else if (e && doc->nodes[e].stmt != NIL)
+		pos = section_end(doc, doc->nodes[e].stmt);
+	else
+		pos = doc->len;
+	struct sbuf indent = {0};
+	sb_grow(&indent, 0);
+	bool blank;
+	header_style(doc, e, n + 1 == depth, &indent, &blank);
+	bool open_line = pos == doc->len && doc->len > doc->bom && doc->buf[doc->len - 1] != '\n';
+	struct sbuf t = {0};
+	if (open_line)
+		sb_adds(&t, eol);
+	if (blank && pos > doc->bom && (open_line || !blank_before(doc, pos)))
+		sb_adds(&t, eol);
+	_cleanup_free_ char *key = toml_path_format(path);
+	sb_addf(&t, "%s[%s]", indent.p, key);
+	if (!open_line)
+		sb_adds(&t, eol);
+	int r = splice(doc, pos, 0, t.p, t.len, err);
+	sb_release(&indent);
+	sb_release(&t);
+	return r < 0 ? -1 : 1;
+}
+
+/* A header for a table that deeper headers only imply: just before the first of them. */
+static int
+header_for_implicit(struct toml_doc *doc, uint32_t id, const char *const *path,
+                    struct gp_error *err)
+{
+	uint32_t first = 0;
+	for (uint32_t i = 1; i < doc->n_secs && !first; i++)
+		if (is_descendant(doc, doc->secs[i].table, id))
+			first = i;
+	if (!first)
+		return gp_error_set(err, "internal error: implicit table without sub-tables");
+	struct sbuf t = {0};
+	sb_grow(&t, 0);
+	bool blank;
+	header_style(doc, doc->nodes[id].parent, true, &t, &blank);
+	_cleanup_free_ char *key = toml_path_format(path);
+	sb_addf(&t, "[%s]%s", key, doc_eol(doc));
+	size_t pos = block_start(doc, line_start(doc, doc->secs[first].start));
+	int r = splice(doc, pos, 0, t.p, t.len, err);
+	sb_release(&t);
+	return r < 0 ? -1 : 1;
+}
+
+int
+toml_table_create(struct toml_doc *doc, const char *const *path, struct gp_error *err)
+{
+	if (!path[0])
+		return 0;
+	size_t n;
+	uint32_t id = walk(doc, path, &n);
+	const struct toml_node *node = &doc->nodes[id];
+	_cleanup_free_ char *p = toml_path_format(path);
+	if (!path[n]) {
+		if (node->type == TOML_TABLE)
+			return node->flags & F_IMPLICIT ? header_for_implicit(doc, id, path, err)
+			                                : 0;
+		if (node->type == TOML_ARRAY && (node->flags & F_AOT))
+			return gp_error_set(
+			        err, "cannot create table '%s': it is an array of tables", p);
+		return gp_error_set(err, "cannot create table '%s': it is %s", p,
+		                    type_name((enum toml_type)node->type));
+	}
+	if (node->type != TOML_TABLE) {
+		_cleanup_free_ char *pre = path_prefix_format(path, n);
+		return gp_error_set(err, "cannot create table '%s': '%s' is %s, not a table", p,
+		                    pre, type_name((enum toml_type)node->type));
+	}
+	if (node->flags & F_INLINE)
+		return inline_insert(doc, id, path + n, "{}", err);
+	return header_insert(doc, id, path, n, err);
+}
+
+/* What a set writes, and how to tell whether the key already holds it. */
+struct newval {
+	enum toml_type type; /* TOML_NONE: raw text, compared byte for byte */
+	const char *str;
+	bool b;
+	int64_t i;
+	const char *const *strv;
+};
+
+static bool
+string_equals(const struct toml_doc *doc, const struct toml_node *n, const char *s)
+{
+	if (n->type != TOML_STRING)
+		return false;
+	struct sbuf b = {0};
+	sb_grow(&b, n->end - n->off);
+	decode_string(doc->buf, n->off, n->end, &b);
+	bool eq = b.len == strlen(s) && memcmp(b.p, s, b.len) == 0;
+	sb_release(&b);
+	return eq;
+}
+
+static bool
+value_equals(const struct toml_doc *doc, const struct toml_node *n, const struct newval *v,
+             const char *text)
+{
+	switch (v->type) {
+	case TOML_STRING:
+		return string_equals(doc, n, v->str);
+	case TOML_BOOL:
+		return n->type == TOML_BOOL && (doc->buf[n->off] == 't') == v->b;
+	case TOML_INTEGER: {
+		int64_t x;
+		return n->type == TOML_INTEGER && int_value(doc->buf, n->off, n->end, &x) &&
+		       x == v->i;
+	}
+	case TOML_ARRAY: {
+		if (n->type != TOML_ARRAY || (n->flags & F_AOT))
+			return false;
+		size_t i = 0;
+		for (uint32_t c = n->first; c; c = doc->nodes[c].next, i++)
+			if (!v->strv[i] || !string_equals(doc, &doc->nodes[c], v->strv[i]))
+				return false;
+		return !v->strv[i];
+	}
+	default:
+		return n->end - n->off == strlen(text) &&
+		       memcmp(doc->buf + n->off, text, n->end - n->off) == 0;
+	}
+}
+
+static int
+set_value(struct toml_doc *doc, const char *const *path, const struct newval *v, const char *text,
+          struct gp_error *err)
+{
+	if (!path[0])
+		return gp_error_set(err, "cannot set a value without a key");
+	for (int attempt = 0; attempt < 3; attempt++) {
+		size_t n;
+		uint32_t id = walk(doc, path, &n);
+		const struct toml_node *node = &doc->nodes[id];
+		_cleanup_free_ char *p = toml_path_format(path);
+		if (!path[n]) {
+			if ((node->type == TOML_TABLE && !(node->flags & F_INLINE_ROOT)) ||
+			    (node->type == TOML_ARRAY && (node->flags & F_AOT)))
+				return gp_error_set(err, "cannot set '%s': it is %s", p,
+				                    node->type == TOML_TABLE
+				                            ? "a table"
+				                            : "an array of tables");
+			if (value_equals(doc, node, v, text))
+				return 0;
+			if (splice(doc, node->off, node->end - node->off, text, strlen(text), err) <
+			    0)
+				return -1;
+			return 1;
+		}
+		if (node->type != TOML_TABLE) {
+			_cleanup_free_ char *pre = path_prefix_format(path, n);
+			return gp_error_set(err, "cannot set '%s': '%s' is %s, not a table", p, pre,
+			                    type_name((enum toml_type)node->type));
+		}
+		if (node->flags & F_INLINE)
+			return inline_insert(doc, id, path + n, text, err);
+		if (node->flags & F_DOTTED) {
+			struct sbuf k = {0};
+			sb_grow(&k, 0);
+			uint32_t sec = node->stmt;
+			rel_key(doc, doc->secs[sec].table, id, &k);
+			rest_key(path + n, &k);
+			int r = section_insert(doc, sec, k.p, text, err);
+			sb_release(&k);
+			return r;
+		}
+		if (path[n + 1]) {
+			/* more than one key missing: create the table that holds the last */
+			size_t len = n;
+			while (path[len])
+				len++;
+			_cleanup_free_ const char **pre = xcalloc(len, sizeof(char *));
+			memcpy(pre, path, (len - 1) * sizeof(char *));
+			if (toml_table_create(doc, pre, err) < 0)
+				return -1;
+			continue;
+		}
+		if (node->flags & F_IMPLICIT) {
+			_cleanup_free_ const char **pre = xcalloc(n + 1, sizeof(char *));
+			memcpy(pre, path, n * sizeof(char *));
+			if (header_for_implicit(doc, id, pre, err) < 0)
+				return -1;
+			continue;
+		}
+		/* a table with a header, or the root */
+		struct sbuf k = {0};
+		fmt_key(&k, path[n], strlen(path[n]));
+		int r = section_insert(doc, id ? node->stmt : 0, k.p, text, err);
+		sb_release(&k);
+		return r;
+	}
+	return gp_error_set(err, "internal error: cannot place '%s'", path[0]);
+}
+
+int
+toml_set_string(struct toml_doc *doc, const char *const *path, const char *value,
+                struct gp_error *err)
+{
+	struct sbuf t = {0};
+	fmt_string(&t, value, strlen(value));
+	struct newval v = {.type = TOML_STRING, .str = value};
+	int r = set_value(doc, path, &v, t.p, err);
+	sb_release(&t);
+	return r;
+}
+
+int
+toml_set_bool(struct toml_doc *doc, const char *const *path, bool value, struct gp_error *err)
+{
+	struct newval v = {.type = TOML_BOOL, .b = value};
+	return set_value(doc, path, &v, value ? "true" : "false", err);
+}
+
+int
+toml_set_int(struct toml_doc *doc, const char *const *path, int64_t value, struct gp_error *err)
+{
+	char t[32];
+	snprintf(t, sizeof(t), "%" PRId64, value);
+	struct newval v = {.type = TOML_INTEGER, .i = value};
+	return set_value(doc, path, &v, t, err);
+}
+
+int
+toml_set_strv(struct toml_doc *doc, const char *const *path, const char *const *values,
+              struct gp_error *err)
+{
+	struct sbuf t = {0};
+	sb_addc(&t, '[');
+	for (size_t i = 0; values[i]; i++) {
+		if (i)
+			sb_adds(&t, ", ");
+		fmt_string(&t, values[i], strlen(values[i]));
+	}
+	sb_addc(&t, ']');
+	struct newval v = {.type = TOML_ARRAY, .strv = values};
+	int r = set_value(doc, path, &v, t.p, err);
+	sb_release(&t);
+	return r;
+}
+
+int
+toml_set_raw(struct toml_doc *doc, const char *const *path, const char *value, struct gp_error *err)
+{
+	/* Check the value alone first, for a message about it rather than the document. */
+	_cleanup_free_ char *probe = xasprintf("x = %s", value);
+	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	struct toml_doc *tmp = NULL;
+	if (toml_doc_parse(probe, strlen(probe), &tmp, &e) < 0)
+		return gp_error_set(err, "invalid TOML value '%s': %s", value, e.msg);
+	bool single =
+	        tmp->nodes[0].count == 1 && tmp->nodes[tmp->nodes[0].first].end == strlen(probe);
+	toml_doc_free(tmp);
+	if (!single)
+		return gp_error_set(err, "invalid TOML value '%s': not a single value", value);
+	struct newval v = {.type = TOML_NONE};
+	return set_value(doc, path, &v, value, err);
+}
+
+int
+toml_delete(struct toml_doc *doc, const char *const *path, struct gp_error *err)
+{
+	if (!path[0])
+		return 0;
+	size_t n;
+	uint32_t id = walk(doc, path, &n);
+	if (path[n])
+		return 0;
+	const struct toml_node *node = &doc->nodes[id];
+	if ((node->type == TOML_TABLE && !(node->flags & F_INLINE_ROOT)) ||
+	    (node->type == TOML_ARRAY && (node->flags & F_AOT))) {
+		_cleanup_free_ char *p = toml_path_format(path);
+		return gp_error_set(err, "cannot delete '%s': it is %s; only keys can be deleted",
+		                    p, node->type == TOML_TABLE ? "a table" : "an array of tables");
+	}
+	const char *s = doc->buf;
+	size_t from, to;
+	if (doc->nodes[node->parent].flags & F_INLINE) {
+		size_t q = skip_ws(s, node->end);
+		from = node->stmt;
+		to = node->end;
+		if (s[q] == ',') {
+			to = skip_ws(s, q + 1);
+		} else {
+			size_t r = from;
+			while (r > 0 && is_ws(s[r - 1]))
+				r--;
+			if (s[r - 1] == ',')
+				from = r - 1;
+		}
+	} else {
+		from = line_start(doc, node->stmt);
+		to = line_end_after(doc, node->end);
+	}
+	if (splice(doc, from, to - from, "", 0, err) < 0)
+		return -1;
+	return 1;
+}
