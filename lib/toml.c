@@ -92,6 +92,7 @@ sb_grow(struct sbuf *b, size_t n)
 		cap *= 2;
 	b->p = xrealloc(b->p, cap);
 	b->cap = cap;
+	b->p[b->len] = '\0';
 }
 
 static void
@@ -2245,7 +2246,7 @@ section_insert(struct toml_doc *doc, uint32_t sec, const char *key, const char *
 	sb_addf(&t, "%s = %s", key, val);
 	if (!open_line)
 		sb_adds(&t, eol);
-	if (blank_after && !blank_before(doc, pos))
+	if (blank_after) /* keep the first header's block apart from the root's keys */
 		sb_adds(&t, eol);
 	sb_release(&b);
 	int r = splice(doc, pos, 0, t.p, t.len, err);
@@ -2321,8 +2322,8 @@ is_descendant(const struct toml_doc *doc, uint32_t t, uint32_t ancestor)
 
 /* Indentation and the leading blank line for a new header, like its siblings'. */
 static void
-header_style(const struct toml_doc *doc, uint32_t parent, bool direct, struct sbuf *indent,
-             bool *ret_blank)
+header_style(const struct toml_doc *doc, uint32_t parent, bool direct, size_t fallback,
+             struct sbuf *indent, bool *ret_blank)
 {
 	if (direct) {
 		uint32_t last = 0;
@@ -2339,6 +2340,11 @@ header_style(const struct toml_doc *doc, uint32_t parent, bool direct, struct sb
 			*ret_blank = blank_before(doc, block_start(doc, line_start(doc, st)));
 			return;
 		}
+	}
+	if (fallback != NIL) {
+		add_indent(indent, doc, fallback);
+		*ret_blank = false;
+		return;
 	}
 	uint32_t h = parent;
 	while (h && !(doc->nodes[h].type == TOML_TABLE && (doc->nodes[h].flags & F_HEADER)))
@@ -2381,7 +2387,7 @@ header_insert(struct toml_doc *doc, uint32_t e, const char *const *path, size_t 
 	struct sbuf indent = {0};
 	sb_grow(&indent, 0);
 	bool blank;
-	header_style(doc, e, n + 1 == depth, &indent, &blank);
+	header_style(doc, e, n + 1 == depth, NIL, &indent, &blank);
 	bool open_line = pos == doc->len && doc->len > doc->bom && doc->buf[doc->len - 1] != '\n';
 	struct sbuf t = {0};
 	if (open_line)
@@ -2412,7 +2418,7 @@ header_for_implicit(struct toml_doc *doc, uint32_t id, const char *const *path,
 	struct sbuf t = {0};
 	sb_grow(&t, 0);
 	bool blank;
-	header_style(doc, doc->nodes[id].parent, true, &t, &blank);
+	header_style(doc, doc->nodes[id].parent, true, doc->secs[first].start, &t, &blank);
 	_cleanup_free_ char *key = toml_path_format(path);
 	sb_addf(&t, "[%s]%s", key, doc_eol(doc));
 	size_t pos = block_start(doc, line_start(doc, doc->secs[first].start));

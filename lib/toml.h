@@ -59,6 +59,8 @@ struct toml_datetime {
 };
 
 #define TOML_PATH(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* The empty path: the root table. */
+#define TOML_ROOT ((const char *const[]){NULL})
 
 /* Parse a copy of text[0..len). Errors are "LINE:COL: message". */
 int toml_doc_parse(const char *text, size_t len, struct toml_doc **ret_doc, struct gp_error *err);
