@@ -15,12 +15,21 @@
 #include "toml.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 #define NIL UINT32_MAX
+/* Tables with fewer keys are searched along their list of children, not hashed. */
+#define HASH_MIN 8
 /* Deeper nesting than this (tables, arrays and inline tables together) is refused. */
 #define MAX_DEPTH 1000
 /* Offsets are 32-bit; leave room for edits. */
@@ -61,14 +70,28 @@ struct toml_section {
 	uint32_t kv_end;  /* and the end of its value */
 };
 
+/*
+ * The text, the nodes and the hash slots each live in a mapping of their own
+ * whose used part is populated ahead of use, a range per call. On some
+ * virtual machines the first touch of a page costs tens of microseconds (a
+ * trap to the hypervisor), more than parsing the bytes on it.
+ */
+struct region {
+	char *p;
+	size_t cap; /* bytes mapped */
+	size_t pop; /* bytes populated */
+	bool exact; /* populate what is asked for; else an eighth more, for growing arrays */
+};
+
 struct toml_doc {
-	char *buf; /* the text, NUL-terminated (the NUL is a sentinel, not part of it) */
-	size_t len, cap;
+	struct region text, node_mem, slot_mem;
+	char *buf; /* text.p: the text, NUL-terminated (the NUL is a sentinel, not part of it) */
+	size_t len;
 	size_t bom; /* 3 when the text starts with a UTF-8 byte order mark */
 
 	struct toml_node *nodes;
 	uint32_t n_nodes, cap_nodes;
-	uint32_t *slots; /* hash table of keyed nodes; 0 is empty */
+	uint64_t *slots; /* hash table of keyed nodes: hash << 32 | node; 0 is empty */
 	uint32_t n_slots, n_keyed;
 	char *pool;
 	size_t pool_len, pool_cap;
@@ -265,6 +288,48 @@ utf8_check(const unsigned char *s, size_t len)
 	return len;
 }
 
+static size_t
+round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+/* Make bytes [0, n) of a region usable, keeping their contents; returns its (moved?) base. */
+static void *
+region_need(struct region *r, size_t n)
+{
+	if (n > r->cap) {
+		size_t cap = r->cap ? r->cap : 65536;
+		while (cap < n)
+			cap *= 2;
+		void *p = r->p ? mremap(r->p, r->cap, cap, MREMAP_MAYMOVE)
+		               : mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			xmalloc(SIZE_MAX); /* the one way lib/ fails on memory: abort */
+		r->p = p;
+		r->cap = cap;
+	}
+	if (n > r->pop) {
+		/* an eighth more than asked, for growing arrays; the text asks for its size */
+		size_t pop = round_up(r->exact ? n : n + n / 8, 16384);
+		if (pop > r->cap)
+			pop = r->cap;
+		/* Best effort: without it (before Linux 5.14) pages fault in on first use. */
+		madvise(r->p + r->pop, pop - r->pop, MADV_POPULATE_WRITE);
+		r->pop = pop;
+	}
+	return r->p;
+}
+
+static void
+region_free(struct region *r)
+{
+	if (r->p)
+		munmap(r->p, r->cap);
+	*r = (struct region){.exact = r->exact};
+}
+
 /* ---- the index ---- */
 
 static inline const char *
@@ -293,46 +358,87 @@ hash_mix(uint32_t h, uint32_t parent)
 }
 
 static void
-slots_put(struct toml_doc *doc, uint32_t id)
+slots_put(struct toml_doc *doc, uint64_t v)
 {
 	uint32_t mask = doc->n_slots - 1;
-	uint32_t i = doc->nodes[id].hash & mask;
+	uint32_t i = (uint32_t)(v >> 32) & mask;
 	while (doc->slots[i])
 		i = (i + 1) & mask;
-	doc->slots[i] = id;
+	doc->slots[i] = v;
 }
 
 static void
 slots_insert(struct toml_doc *doc, uint32_t id)
 {
 	if ((doc->n_keyed + 1) * 2 > doc->n_slots) {
-		uint32_t n = doc->n_slots ? doc->n_slots * 2 : 1024;
-		free(doc->slots);
-		doc->slots = xcalloc(n, sizeof(*doc->slots));
+		struct region old = doc->slot_mem;
+		uint32_t n_old = doc->n_slots, n = n_old ? n_old * 2 : 1024;
+		doc->slot_mem = (struct region){0};
+		doc->slots = region_need(&doc->slot_mem, n * sizeof(*doc->slots));
 		doc->n_slots = n;
-		for (uint32_t i = 1; i < doc->n_nodes; i++) {
-			const struct toml_node *x = &doc->nodes[i];
-			if (i != id && doc->nodes[x->parent].type == TOML_TABLE)
-				slots_put(doc, i);
+		for (uint32_t i = 0; i < n_old; i++)
+			if (((uint64_t *)old.p)[i])
+				slots_put(doc, ((uint64_t *)old.p)[i]);
+		region_free(&old);
+	}
+	slots_put(doc, (uint64_t)doc->nodes[id].hash << 32 | id);
+	doc->n_keyed++;
+}
+
+/* Take a node out of the hash table, if it is there (backward-shift deletion). */
+static void _unused_
+slots_remove(struct toml_doc *doc, uint32_t id)
+{
+	if (!doc->n_slots)
+		return;
+	uint32_t mask = doc->n_slots - 1;
+	uint32_t i = doc->nodes[id].hash & mask;
+	while (doc->slots[i] && (uint32_t)doc->slots[i] != id)
+		i = (i + 1) & mask;
+	if (!doc->slots[i])
+		return;
+	for (uint32_t j = i;;) {
+		j = (j + 1) & mask;
+		uint64_t v = doc->slots[j];
+		if (!v)
+			break;
+		uint32_t home = (uint32_t)(v >> 32) & mask;
+		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+		if (!stays) {
+			doc->slots[i] = v;
+			i = j;
 		}
 	}
-	slots_put(doc, id);
-	doc->n_keyed++;
+	doc->slots[i] = 0;
+	doc->n_keyed--;
 }
 
 static uint32_t
 child_find(const struct toml_doc *doc, uint32_t parent, const char *key, size_t klen,
            uint32_t khash)
 {
-	if (!doc->n_slots)
-		return 0;
 	uint32_t h = hash_mix(khash, parent);
+	const struct toml_node *t = &doc->nodes[parent];
+	if (t->count < HASH_MIN) {
+		/* a small table: its children sit close together, a scan beats a hash probe */
+		for (uint32_t c = t->first; c; c = doc->nodes[c].next) {
+			const struct toml_node *n = &doc->nodes[c];
+			if (n->hash == h && n->key_len == klen &&
+			    memcmp(node_key(doc, n), key, klen) == 0)
+				return c;
+		}
+		return 0;
+	}
 	uint32_t mask = doc->n_slots - 1;
-	for (uint32_t i = h & mask, id; (id = doc->slots[i]); i = (i + 1) & mask) {
-		const struct toml_node *n = &doc->nodes[id];
-		if (n->hash == h && n->parent == parent && n->key_len == klen &&
+	uint64_t v;
+	/* The hash is in the slot: a different key costs no visit to its node. */
+	for (uint32_t i = h & mask; (v = doc->slots[i]); i = (i + 1) & mask) {
+		if ((uint32_t)(v >> 32) != h)
+			continue;
+		const struct toml_node *n = &doc->nodes[(uint32_t)v];
+		if (n->parent == parent && n->key_len == klen &&
 		    memcmp(node_key(doc, n), key, klen) == 0)
-			return id;
+			return (uint32_t)v;
 	}
 	return 0;
 }
@@ -362,6 +468,13 @@ struct parser {
 	size_t n_parts, cap_parts;
 	uint32_t table; /* the current section's table */
 	uint32_t sec;
+	/*
+	 * The keys of the last header, each with the table it was looked up in
+	 * and the node found: consecutive headers mostly share a long prefix.
+	 */
+	struct kpart *hc_parts;
+	uint32_t *hc_parent, *hc_node;
+	size_t hc_n, hc_cap;
 };
 
 static void
@@ -432,8 +545,8 @@ node_new(struct parser *ps, uint32_t parent, const struct kpart *kp, uint8_t typ
 		return 0;
 	}
 	if (doc->n_nodes == doc->cap_nodes) {
-		doc->cap_nodes = doc->cap_nodes ? doc->cap_nodes * 2 : 256;
-		doc->nodes = xrealloc(doc->nodes, doc->cap_nodes * sizeof(*doc->nodes));
+		doc->nodes = region_need(&doc->node_mem, (doc->n_nodes + 1) * sizeof(*doc->nodes));
+		doc->cap_nodes = (uint32_t)(doc->node_mem.pop / sizeof(*doc->nodes));
 	}
 	uint32_t id = doc->n_nodes++;
 	struct toml_node *n = &doc->nodes[id];
@@ -444,15 +557,6 @@ node_new(struct parser *ps, uint32_t parent, const struct kpart *kp, uint8_t typ
 	        .flags = flags,
 	        .stmt = NIL,
 	};
-	if (kp) {
-		n->key_off = kp->off;
-		n->key_len = kp->len;
-		if (kp->pool)
-			n->flags |= F_KEY_POOL;
-		n->off = kp->src;
-		n->hash = hash_mix(kp->hash, parent);
-		slots_insert(doc, id);
-	}
 	struct toml_node *p = &doc->nodes[parent];
 	if (p->last)
 		doc->nodes[p->last].next = id;
@@ -460,6 +564,20 @@ node_new(struct parser *ps, uint32_t parent, const struct kpart *kp, uint8_t typ
 		p->first = id;
 	p->last = id;
 	p->count++;
+	if (kp) {
+		n->key_off = kp->off;
+		n->key_len = kp->len;
+		if (kp->pool)
+			n->flags |= F_KEY_POOL;
+		n->off = kp->src;
+		n->hash = hash_mix(kp->hash, parent);
+		/* a table's children go into the hash table once it has HASH_MIN of them */
+		if (p->count == HASH_MIN)
+			for (uint32_t c = p->first; c; c = doc->nodes[c].next)
+				slots_insert(doc, c);
+		else if (p->count > HASH_MIN)
+			slots_insert(doc, id);
+	}
 	return id;
 }
 
@@ -1279,6 +1397,44 @@ parse_value(struct parser *ps, size_t *pos, uint32_t id)
 	return 0;
 }
 
+static bool
+kpart_eq(const struct toml_doc *doc, const struct kpart *a, const struct kpart *b)
+{
+	return a->len == b->len && a->hash == b->hash &&
+	       memcmp((a->pool ? doc->pool : doc->buf) + a->off,
+	              (b->pool ? doc->pool : doc->buf) + b->off, a->len) == 0;
+}
+
+/* The child of t named by part i of a header, through the cache of the last header. */
+static uint32_t
+header_find(struct parser *ps, size_t i, uint32_t t)
+{
+	const struct kpart *kp = &ps->parts[i];
+	if (i < ps->hc_n && ps->hc_parent[i] == t && kpart_eq(ps->doc, &ps->hc_parts[i], kp))
+		return ps->hc_node[i];
+	if (i < ps->hc_n)
+		ps->hc_n = i;
+	return child_find(ps->doc, t, (kp->pool ? ps->doc->pool : ps->doc->buf) + kp->off, kp->len,
+	                  kp->hash);
+}
+
+static void
+header_remember(struct parser *ps, size_t i, uint32_t t, uint32_t c)
+{
+	if (i >= ps->hc_cap) {
+		ps->hc_cap = ps->hc_cap ? ps->hc_cap * 2 : 16;
+		ps->hc_parts = xrealloc(ps->hc_parts, ps->hc_cap * sizeof(*ps->hc_parts));
+		ps->hc_parent = xrealloc(ps->hc_parent, ps->hc_cap * sizeof(*ps->hc_parent));
+		ps->hc_node = xrealloc(ps->hc_node, ps->hc_cap * sizeof(*ps->hc_node));
+	}
+	if (i > ps->hc_n)
+		return;
+	ps->hc_parts[i] = ps->parts[i];
+	ps->hc_parent[i] = t;
+	ps->hc_node[i] = c;
+	ps->hc_n = i + 1;
+}
+
 static int
 parse_header(struct parser *ps, size_t *pos)
 {
@@ -1302,15 +1458,13 @@ parse_header(struct parser *ps, size_t *pos)
 	uint32_t t = 0;
 	for (size_t i = 0; i + 1 < ps->n_parts; i++) {
 		const struct kpart *kp = &ps->parts[i];
-		uint32_t c = child_find(doc, t, (kp->pool ? doc->pool : doc->buf) + kp->off,
-		                        kp->len, kp->hash);
+		uint32_t c = header_find(ps, i, t);
 		if (!c) {
 			c = node_new(ps, t, kp, TOML_TABLE, F_IMPLICIT);
 			if (!c)
 				return -1;
-			t = c;
-			continue;
 		}
+		header_remember(ps, i, t, c);
 		const struct toml_node *n = &doc->nodes[c];
 		if (n->type == TOML_TABLE && !(n->flags & F_INLINE)) {
 			t = c;
@@ -1331,8 +1485,7 @@ parse_header(struct parser *ps, size_t *pos)
 		            path);
 	}
 	const struct kpart *kp = &ps->parts[ps->n_parts - 1];
-	uint32_t c =
-	        child_find(doc, t, (kp->pool ? doc->pool : doc->buf) + kp->off, kp->len, kp->hash);
+	uint32_t c = header_find(ps, ps->n_parts - 1, t);
 	uint32_t tbl;
 	if (c) {
 		struct toml_node *n = &doc->nodes[c];
@@ -1378,6 +1531,7 @@ parse_header(struct parser *ps, size_t *pos)
 		if (!tbl)
 			return -1;
 	}
+	header_remember(ps, ps->n_parts - 1, t, aot ? c : tbl);
 	if (doc->n_secs == doc->cap_secs) {
 		doc->cap_secs = doc->cap_secs ? doc->cap_secs * 2 : 64;
 		doc->secs = xrealloc(doc->secs, doc->cap_secs * sizeof(*doc->secs));
@@ -1404,8 +1558,10 @@ doc_index(struct toml_doc *doc, struct gp_error *err)
 
 	doc->bom = doc->len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 	if (!doc->cap_nodes) {
-		doc->cap_nodes = 256;
-		doc->nodes = xmalloc(doc->cap_nodes * sizeof(*doc->nodes));
+		/* a guess from the size, so that most documents need no growing */
+		doc->nodes =
+		        region_need(&doc->node_mem, (doc->len / 64 + 64) * sizeof(*doc->nodes));
+		doc->cap_nodes = (uint32_t)(doc->node_mem.pop / sizeof(*doc->nodes));
 	}
 	doc->nodes[0] = (struct toml_node){.type = TOML_TABLE, .flags = F_HEADER, .stmt = 0};
 	doc->n_nodes = 1;
@@ -1447,6 +1603,9 @@ doc_index(struct toml_doc *doc, struct gp_error *err)
 	r = 0;
 out:
 	free(ps.parts);
+	free(ps.hc_parts);
+	free(ps.hc_parent);
+	free(ps.hc_node);
 	return r;
 }
 
@@ -1456,8 +1615,8 @@ static struct toml_doc *
 doc_new(const char *text, size_t len)
 {
 	struct toml_doc *doc = xcalloc(1, sizeof(*doc));
-	doc->cap = len + len / 8 + 256;
-	doc->buf = xmalloc(doc->cap);
+	doc->text.exact = true;
+	doc->buf = region_need(&doc->text, len + 1);
 	if (len)
 		memcpy(doc->buf, text, len);
 	doc->buf[len] = '\0';
@@ -1479,19 +1638,58 @@ toml_doc_parse(const char *text, size_t len, struct toml_doc **ret_doc, struct g
 	return 0;
 }
 
+/* Read a file straight into a document's text region. Returns 0 or -errno. */
+static int
+doc_read(struct toml_doc *doc, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	size_t want = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	doc->buf = region_need(&doc->text, want);
+	for (;;) {
+		if (doc->len + 1 >= doc->text.pop)
+			doc->buf = region_need(&doc->text, doc->text.pop * 2);
+		if (doc->len > MAX_TEXT)
+			return -EFBIG;
+		ssize_t r = read(fd, doc->buf + doc->len, doc->text.pop - doc->len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		doc->len += (size_t)r;
+	}
+	doc->buf[doc->len] = '\0';
+	return 0;
+}
+
 int
 toml_doc_load(const char *path, struct toml_doc **ret_doc, struct gp_error *err)
 {
-	_cleanup_free_ char *data = NULL;
-	size_t len;
-	int r = read_file(path, &data, &len);
-	if (r < 0)
+	struct toml_doc *doc = xcalloc(1, sizeof(*doc));
+	doc->text.exact = true;
+	int r = doc_read(doc, path);
+	if (r < 0) {
+		toml_doc_free(doc);
+		if (r == -EFBIG)
+			return gp_error_set(err, "'%s' is too large for a TOML document", path);
 		return gp_error_set_errno(err, r, "reading '%s'", path);
+	}
 	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
-	if (toml_doc_parse(data, len, ret_doc, &e) < 0) {
+	if (doc_index(doc, &e) < 0) {
+		toml_doc_free(doc);
 		gp_error_set(err, "%s:%s", path, e.msg);
 		return gp_error_hint(err, "fix the TOML syntax at that line and column");
 	}
+	*ret_doc = doc;
 	return 0;
 }
 
@@ -1500,9 +1698,9 @@ toml_doc_free(struct toml_doc *doc)
 {
 	if (!doc)
 		return;
-	free(doc->buf);
-	free(doc->nodes);
-	free(doc->slots);
+	region_free(&doc->text);
+	region_free(&doc->node_mem);
+	region_free(&doc->slot_mem);
 	free(doc->pool);
 	free(doc->secs);
 	free(doc);
@@ -2085,18 +2283,14 @@ toml_doc_to_json(const struct toml_doc *doc)
 
 /* Replace text[off, off + del) with ins, index again; on failure put the text back. */
 static int
-splice(struct toml_doc *doc, size_t off, size_t del, const char *ins, size_t ins_len,
-       struct gp_error *err)
+doc_splice(struct toml_doc *doc, size_t off, size_t del, const char *ins, size_t ins_len,
+           struct gp_error *err)
 {
 	if (doc->len - del + ins_len > MAX_TEXT)
 		return gp_error_set(err, "the document would grow too large");
 	_cleanup_free_ char *old = xmalloc(del + 1);
 	memcpy(old, doc->buf + off, del);
-	size_t need = doc->len - del + ins_len + 1;
-	if (need > doc->cap) {
-		doc->cap = need + need / 8 + 256;
-		doc->buf = xrealloc(doc->buf, doc->cap);
-	}
+	doc->buf = region_need(&doc->text, doc->len - del + ins_len + 1);
 	memmove(doc->buf + off + ins_len, doc->buf + off + del, doc->len - off - del);
 	memcpy(doc->buf + off, ins, ins_len);
 	doc->len = doc->len - del + ins_len;
@@ -2249,7 +2443,7 @@ section_insert(struct toml_doc *doc, uint32_t sec, const char *key, const char *
 	if (blank_after) /* keep the first header's block apart from the root's keys */
 		sb_adds(&t, eol);
 	sb_release(&b);
-	int r = splice(doc, pos, 0, t.p, t.len, err);
+	int r = doc_splice(doc, pos, 0, t.p, t.len, err);
 	sb_release(&t);
 	return r < 0 ? -1 : 1;
 }
@@ -2296,13 +2490,13 @@ inline_insert(struct toml_doc *doc, uint32_t t, const char *const *rest, const c
 	int ret;
 	if (!R->count) {
 		sb_addf(&text, " %s = %s ", k.p, val);
-		ret = splice(doc, R->off + 1, R->end - R->off - 2, text.p, text.len, err);
+		ret = doc_splice(doc, R->off + 1, R->end - R->off - 2, text.p, text.len, err);
 	} else {
 		size_t q = R->end - 1;
 		while (q > R->off && is_ws(doc->buf[q - 1]))
 			q--;
 		sb_addf(&text, ", %s = %s", k.p, val);
-		ret = splice(doc, q, 0, text.p, text.len, err);
+		ret = doc_splice(doc, q, 0, text.p, text.len, err);
 	}
 	sb_release(&k);
 	sb_release(&text);
@@ -2398,7 +2592,7 @@ header_insert(struct toml_doc *doc, uint32_t e, const char *const *path, size_t 
 	sb_addf(&t, "%s[%s]", indent.p, key);
 	if (!open_line)
 		sb_adds(&t, eol);
-	int r = splice(doc, pos, 0, t.p, t.len, err);
+	int r = doc_splice(doc, pos, 0, t.p, t.len, err);
 	sb_release(&indent);
 	sb_release(&t);
 	return r < 0 ? -1 : 1;
@@ -2422,7 +2616,7 @@ header_for_implicit(struct toml_doc *doc, uint32_t id, const char *const *path,
 	_cleanup_free_ char *key = toml_path_format(path);
 	sb_addf(&t, "[%s]%s", key, doc_eol(doc));
 	size_t pos = block_start(doc, line_start(doc, doc->secs[first].start));
-	int r = splice(doc, pos, 0, t.p, t.len, err);
+	int r = doc_splice(doc, pos, 0, t.p, t.len, err);
 	sb_release(&t);
 	return r < 0 ? -1 : 1;
 }
@@ -2527,8 +2721,8 @@ set_value(struct toml_doc *doc, const char *const *path, const struct newval *v,
 				                            : "an array of tables");
 			if (value_equals(doc, node, v, text))
 				return 0;
-			if (splice(doc, node->off, node->end - node->off, text, strlen(text), err) <
-			    0)
+			if (doc_splice(doc, node->off, node->end - node->off, text, strlen(text),
+			               err) < 0)
 				return -1;
 			return 1;
 		}
@@ -2676,7 +2870,7 @@ toml_delete(struct toml_doc *doc, const char *const *path, struct gp_error *err)
 		from = line_start(doc, node->stmt);
 		to = line_end_after(doc, node->end);
 	}
-	if (splice(doc, from, to - from, "", 0, err) < 0)
+	if (doc_splice(doc, from, to - from, "", 0, err) < 0)
 		return -1;
 	return 1;
 }
