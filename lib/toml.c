@@ -43,6 +43,7 @@ enum {
 	F_INLINE_ROOT = 1 << 4, /* the { ... } value itself */
 	F_AOT = 1 << 5,         /* array made by [[header]] */
 	F_KEY_POOL = 1 << 6,    /* the decoded key lives in the pool */
+	F_DEAD = 1 << 7,        /* removed by an edit: a hole in the node array */
 };
 
 struct toml_node {
@@ -386,7 +387,7 @@ slots_insert(struct toml_doc *doc, uint32_t id)
 }
 
 /* Take a node out of the hash table, if it is there (backward-shift deletion). */
-static void _unused_
+static void
 slots_remove(struct toml_doc *doc, uint32_t id)
 {
 	if (!doc->n_slots)
@@ -1209,6 +1210,8 @@ dotted_step(struct parser *ps, uint32_t t, const struct kpart *kp, uint32_t *ret
 	}
 	struct toml_node *n = &doc->nodes[c];
 	if (n->type == TOML_TABLE && !(n->flags & (F_INLINE | F_HEADER))) {
+		if (kp->src < n->off) /* as in parse_header() */
+			n->off = kp->src;
 		if (n->flags & F_IMPLICIT) {
 			n->flags = (uint8_t)((n->flags & ~F_IMPLICIT) | F_DOTTED);
 			n->stmt = ps->sec;
@@ -1465,7 +1468,11 @@ parse_header(struct parser *ps, size_t *pos)
 				return -1;
 		}
 		header_remember(ps, i, t, c);
-		const struct toml_node *n = &doc->nodes[c];
+		struct toml_node *n = &doc->nodes[c];
+		/* a table that is only implied, or made by dotted keys, is where it first appears
+		 * (an edit may add a header above the one that implied it) */
+		if ((n->flags & (F_IMPLICIT | F_DOTTED)) && kp->src < n->off)
+			n->off = kp->src;
 		if (n->type == TOML_TABLE && !(n->flags & F_INLINE)) {
 			t = c;
 			continue;
@@ -2281,10 +2288,296 @@ toml_doc_to_json(const struct toml_doc *doc)
 
 /* ---- editing ---- */
 
-/* Replace text[off, off + del) with ins, index again; on failure put the text back. */
+/*
+ * How an edit changes the index. Instead of indexing the whole text again, an
+ * edit shifts the offsets after the splice (one pass over the nodes) and has
+ * the parser read just the new bytes, in their place:
+ */
+enum change_kind {
+	CH_REINDEX, /* index the whole text again */
+	CH_VALUE,   /* node id's value was rewritten: parse it again */
+	CH_KEYVAL,  /* a key-value line was added to section sec; its key starts at at */
+	CH_HEADER,  /* a [header] line was added; its '[' is at at */
+	CH_REMOVE,  /* node id's key-value line (in a header's table) went away */
+};
+
+struct change {
+	enum change_kind kind;
+	uint32_t id;
+	uint32_t sec;
+	size_t at;
+};
+
+/* Is the node's stmt an offset (key-values), rather than a section (tables)? */
+static inline bool
+stmt_is_offset(const struct toml_node *n)
+{
+	return !(n->type == TOML_TABLE && !(n->flags & F_INLINE_ROOT));
+}
+
+/* Move every offset after text[at, at + del) by ins - del. */
+static void
+shift(struct toml_doc *doc, size_t at, size_t del, size_t ins)
+{
+	uint32_t lim = (uint32_t)(at + del), a = (uint32_t)at;
+	uint32_t delta = (uint32_t)ins - (uint32_t)del; /* modulo 2^32 */
+#define START(x) ((x) != NIL && (x) >= lim ? (x) + delta : (x))
+#define END(x)   ((x) != NIL && (x) > a && (x) >= lim ? (x) + delta : (x))
+	for (uint32_t i = 1; i < doc->n_nodes; i++) {
+		struct toml_node *n = &doc->nodes[i];
+		if (n->flags & F_DEAD)
+			continue;
+		n->off = START(n->off);
+		n->end = END(n->end);
+		if (stmt_is_offset(n))
+			n->stmt = START(n->stmt);
+		if (!(n->flags & F_KEY_POOL) && doc->nodes[n->parent].type == TOML_TABLE)
+			n->key_off = START(n->key_off);
+	}
+	for (uint32_t i = 0; i < doc->n_secs; i++) {
+		struct toml_section *S = &doc->secs[i];
+		if (i) { /* the root section starts where the text does */
+			S->start = START(S->start);
+			S->hdr_end = END(S->hdr_end);
+		}
+		S->kv_stmt = START(S->kv_stmt);
+		S->kv_end = END(S->kv_end);
+	}
+#undef START
+#undef END
+}
+
+/* Mark a node's descendants (and the node itself, with self) dead, out of the hash table. */
+static void
+kill_subtree(struct toml_doc *doc, uint32_t root, bool self)
+{
+	uint32_t n = root;
+	for (;;) {
+		uint32_t c = doc->nodes[n].first;
+		if (c && !(doc->nodes[c].flags & F_DEAD)) {
+			n = c;
+			continue;
+		}
+		/* n has no live children left: kill it, then go on with its sibling or parent */
+		if (n == root)
+			break;
+		struct toml_node *x = &doc->nodes[n];
+		uint32_t parent = x->parent, next = x->next;
+		if (doc->nodes[parent].type == TOML_TABLE && doc->nodes[parent].count >= HASH_MIN)
+			slots_remove(doc, n);
+		x->flags |= F_DEAD;
+		doc->nodes[parent].first = next; /* the parent dies too: its list only shrinks */
+		n = next ? next : parent;
+	}
+	struct toml_node *r = &doc->nodes[root];
+	r->first = r->last = 0;
+	r->count = 0;
+	if (self)
+		r->flags |= F_DEAD;
+}
+
+/* Take a node out of its parent's list of children (and the hash table). */
+static void
+unlink_child(struct toml_doc *doc, uint32_t id)
+{
+	struct toml_node *x = &doc->nodes[id];
+	struct toml_node *p = &doc->nodes[x->parent];
+	bool keyed = p->type == TOML_TABLE;
+	if (keyed && p->count >= HASH_MIN)
+		slots_remove(doc, id);
+	uint32_t prev = 0;
+	for (uint32_t c = p->first; c != id; c = doc->nodes[c].next)
+		prev = c;
+	if (prev)
+		doc->nodes[prev].next = x->next;
+	else
+		p->first = x->next;
+	if (p->last == id)
+		p->last = prev;
+	x->next = 0;
+	p->count--;
+	/* below HASH_MIN keys a table is searched by scanning: its keys leave the hash */
+	if (keyed && p->count == HASH_MIN - 1)
+		for (uint32_t c = p->first; c; c = doc->nodes[c].next)
+			slots_remove(doc, c);
+}
+
+/* Where a node first appears: the order of a table's children. */
+static uint32_t
+node_pos(const struct toml_doc *doc, uint32_t id)
+{
+	uint32_t pos = NIL;
+	for (uint32_t x = id; x; x = doc->nodes[x].first) {
+		const struct toml_node *n = &doc->nodes[x];
+		uint32_t p = stmt_is_offset(n) && n->stmt != NIL ? n->stmt : n->off;
+		if (p < pos)
+			pos = p;
+		if (stmt_is_offset(n) || n->type != TOML_TABLE)
+			break;
+	}
+	return pos;
+}
+
+/* Put the new nodes that hang from old tables in document order among their siblings. */
+static void
+relink_new(struct toml_doc *doc, uint32_t n_before)
+{
+	for (uint32_t id = n_before; id < doc->n_nodes; id++) {
+		uint32_t parent = doc->nodes[id].parent;
+		if (parent >= n_before || doc->nodes[parent].type != TOML_TABLE)
+			continue;
+		struct toml_node *p = &doc->nodes[parent];
+		uint32_t pos = node_pos(doc, id), prev = 0;
+		for (uint32_t c = p->first; c != id; c = doc->nodes[c].next)
+			prev = c;
+		if (p->last == id && (!prev || node_pos(doc, prev) < pos))
+			continue; /* appended, and rightly so: the common case */
+		if (prev)
+			doc->nodes[prev].next = doc->nodes[id].next;
+		else
+			p->first = doc->nodes[id].next;
+		if (p->last == id)
+			p->last = prev;
+		uint32_t before = 0, c = p->first;
+		while (c && node_pos(doc, c) < pos) {
+			before = c;
+			c = doc->nodes[c].next;
+		}
+		doc->nodes[id].next = c;
+		if (before)
+			doc->nodes[before].next = id;
+		else
+			p->first = id;
+		if (!c)
+			p->last = id;
+	}
+}
+
+/* The last key-value line of a section, found again among the nodes. */
+static void
+section_find_last(struct toml_doc *doc, uint32_t sec)
+{
+	struct toml_section *S = &doc->secs[sec];
+	uint32_t lo = S->start, hi = sec + 1 < doc->n_secs ? doc->secs[sec + 1].start : NIL;
+	uint32_t best = 0;
+	S->kv_stmt = S->kv_end = NIL;
+	for (uint32_t i = 1; i < doc->n_nodes; i++) {
+		const struct toml_node *n = &doc->nodes[i];
+		const struct toml_node *p = &doc->nodes[n->parent];
+		if ((n->flags & F_DEAD) || !stmt_is_offset(n) || n->stmt == NIL ||
+		    p->type != TOML_TABLE || (p->flags & F_INLINE) || n->stmt < lo || n->stmt >= hi)
+			continue;
+		if (!best || n->stmt > doc->nodes[best].stmt)
+			best = i;
+	}
+	if (best) {
+		S->kv_stmt = doc->nodes[best].stmt;
+		S->kv_end = doc->nodes[best].end;
+	}
+}
+
+/* Index the spliced text [at, at + ins) as the change says. */
+static int
+apply_change(struct toml_doc *doc, const struct change *ch, size_t at, size_t del, size_t ins,
+             struct gp_error *err)
+{
+	struct parser ps = {.doc = doc, .s = doc->buf, .len = doc->len, .err = err};
+	uint32_t n_before = doc->n_nodes;
+	int r = -1;
+	/* the whole text was checked when indexed; the new bytes are checked here */
+	size_t bad = utf8_check((const unsigned char *)doc->buf + at, ins);
+	if (bad < ins) {
+		fail(&ps, at + bad, "invalid UTF-8");
+		goto out;
+	}
+	switch (ch->kind) {
+	case CH_VALUE: {
+		kill_subtree(doc, ch->id, false);
+		shift(doc, at, del, ins);
+		struct toml_node *n = &doc->nodes[ch->id];
+		uint32_t want_end = n->end;
+		size_t p = n->off;
+		n->type = TOML_NONE;
+		n->flags &= F_KEY_POOL;
+		if (parse_value(&ps, &p, ch->id) < 0)
+			goto out;
+		if (p != want_end) {
+			fail(&ps, p, "the new value does not end where the old one did");
+			goto out;
+		}
+		break;
+	}
+	case CH_KEYVAL: {
+		shift(doc, at, del, ins);
+		size_t p = ch->at;
+		ps.sec = ch->sec;
+		ps.table = doc->secs[ch->sec].table;
+		if (parse_keyval(&ps, &p, ps.table) < 0)
+			goto out;
+		struct toml_section *S = &doc->secs[ch->sec];
+		if (S->kv_stmt == NIL || S->kv_stmt < ch->at) {
+			S->kv_stmt = (uint32_t)ch->at;
+			S->kv_end = (uint32_t)p;
+		}
+		if (end_of_line(&ps, &p, "the value") < 0)
+			goto out;
+		relink_new(doc, n_before);
+		break;
+	}
+	case CH_HEADER: {
+		shift(doc, at, del, ins);
+		size_t p = ch->at;
+		if (parse_header(&ps, &p) < 0 || end_of_line(&ps, &p, "the table header") < 0)
+			goto out;
+		/* parse_header() added the section last: move it into document order */
+		uint32_t last = doc->n_secs - 1, idx = 1;
+		struct toml_section S = doc->secs[last];
+		while (idx < last && doc->secs[idx].start < S.start)
+			idx++;
+		memmove(&doc->secs[idx + 1], &doc->secs[idx], (last - idx) * sizeof(S));
+		doc->secs[idx] = S;
+		for (uint32_t i = 1; i < doc->n_nodes; i++) {
+			struct toml_node *n = &doc->nodes[i];
+			if (!(n->flags & F_DEAD) && !stmt_is_offset(n) && n->stmt != NIL &&
+			    n->stmt >= idx && i != S.table)
+				n->stmt++;
+		}
+		doc->nodes[S.table].stmt = idx;
+		relink_new(doc, n_before);
+		break;
+	}
+	case CH_REMOVE: {
+		uint32_t sec = 0;
+		for (uint32_t i = 1; i < doc->n_secs && doc->secs[i].start <= at; i++)
+			sec = i;
+		bool was_last = doc->secs[sec].kv_stmt == doc->nodes[ch->id].stmt;
+		unlink_child(doc, ch->id);
+		kill_subtree(doc, ch->id, true);
+		shift(doc, at, del, ins);
+		if (was_last)
+			section_find_last(doc, sec);
+		break;
+	}
+	case CH_REINDEX:
+		break;
+	}
+	r = 0;
+out:
+	free(ps.parts);
+	free(ps.hc_parts);
+	free(ps.hc_parent);
+	free(ps.hc_node);
+	return r;
+}
+
+/*
+ * Replace text[off, off + del) with ins and bring the index up to date, by
+ * the change or, failing that, from scratch. When the new text is not valid
+ * TOML, put the old one back and fail.
+ */
 static int
 doc_splice(struct toml_doc *doc, size_t off, size_t del, const char *ins, size_t ins_len,
-           struct gp_error *err)
+           const struct change *ch, struct gp_error *err)
 {
 	if (doc->len - del + ins_len > MAX_TEXT)
 		return gp_error_set(err, "the document would grow too large");
@@ -2296,6 +2589,9 @@ doc_splice(struct toml_doc *doc, size_t off, size_t del, const char *ins, size_t
 	doc->len = doc->len - del + ins_len;
 	doc->buf[doc->len] = '\0';
 	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	if (ch->kind != CH_REINDEX && apply_change(doc, ch, off, del, ins_len, &e) == 0)
+		return 0;
+	gp_error_release(&e);
 	if (doc_index(doc, &e) == 0)
 		return 0;
 	memmove(doc->buf + off + del, doc->buf + off + ins_len, doc->len - off - ins_len);
@@ -2437,13 +2733,14 @@ section_insert(struct toml_doc *doc, uint32_t sec, const char *key, const char *
 	if (open_line)
 		sb_adds(&t, eol);
 	sb_add(&t, b.p, b.len);
+	struct change ch = {.kind = CH_KEYVAL, .sec = sec, .at = pos + t.len};
 	sb_addf(&t, "%s = %s", key, val);
 	if (!open_line)
 		sb_adds(&t, eol);
 	if (blank_after) /* keep the first header's block apart from the root's keys */
 		sb_adds(&t, eol);
 	sb_release(&b);
-	int r = doc_splice(doc, pos, 0, t.p, t.len, err);
+	int r = doc_splice(doc, pos, 0, t.p, t.len, &ch, err);
 	sb_release(&t);
 	return r < 0 ? -1 : 1;
 }
@@ -2487,16 +2784,17 @@ inline_insert(struct toml_doc *doc, uint32_t t, const char *const *rest, const c
 	rest_key(rest, &k);
 	const struct toml_node *R = &doc->nodes[r];
 	struct sbuf text = {0};
+	struct change ch = {.kind = CH_VALUE, .id = r};
 	int ret;
 	if (!R->count) {
 		sb_addf(&text, " %s = %s ", k.p, val);
-		ret = doc_splice(doc, R->off + 1, R->end - R->off - 2, text.p, text.len, err);
+		ret = doc_splice(doc, R->off + 1, R->end - R->off - 2, text.p, text.len, &ch, err);
 	} else {
 		size_t q = R->end - 1;
 		while (q > R->off && is_ws(doc->buf[q - 1]))
 			q--;
 		sb_addf(&text, ", %s = %s", k.p, val);
-		ret = doc_splice(doc, q, 0, text.p, text.len, err);
+		ret = doc_splice(doc, q, 0, text.p, text.len, &ch, err);
 	}
 	sb_release(&k);
 	sb_release(&text);
@@ -2589,10 +2887,11 @@ header_insert(struct toml_doc *doc, uint32_t e, const char *const *path, size_t 
 	if (blank && pos > doc->bom && (open_line || !blank_before(doc, pos)))
 		sb_adds(&t, eol);
 	_cleanup_free_ char *key = toml_path_format(path);
+	struct change ch = {.kind = CH_HEADER, .at = pos + t.len + indent.len};
 	sb_addf(&t, "%s[%s]", indent.p, key);
 	if (!open_line)
 		sb_adds(&t, eol);
-	int r = doc_splice(doc, pos, 0, t.p, t.len, err);
+	int r = doc_splice(doc, pos, 0, t.p, t.len, &ch, err);
 	sb_release(&indent);
 	sb_release(&t);
 	return r < 0 ? -1 : 1;
@@ -2614,9 +2913,10 @@ header_for_implicit(struct toml_doc *doc, uint32_t id, const char *const *path,
 	bool blank;
 	header_style(doc, doc->nodes[id].parent, true, doc->secs[first].start, &t, &blank);
 	_cleanup_free_ char *key = toml_path_format(path);
-	sb_addf(&t, "[%s]%s", key, doc_eol(doc));
 	size_t pos = block_start(doc, line_start(doc, doc->secs[first].start));
-	int r = doc_splice(doc, pos, 0, t.p, t.len, err);
+	struct change ch = {.kind = CH_HEADER, .at = pos + t.len};
+	sb_addf(&t, "[%s]%s", key, doc_eol(doc));
+	int r = doc_splice(doc, pos, 0, t.p, t.len, &ch, err);
 	sb_release(&t);
 	return r < 0 ? -1 : 1;
 }
@@ -2721,8 +3021,9 @@ set_value(struct toml_doc *doc, const char *const *path, const struct newval *v,
 				                            : "an array of tables");
 			if (value_equals(doc, node, v, text))
 				return 0;
+			struct change ch = {.kind = CH_VALUE, .id = id};
 			if (doc_splice(doc, node->off, node->end - node->off, text, strlen(text),
-			               err) < 0)
+			               &ch, err) < 0)
 				return -1;
 			return 1;
 		}
@@ -2853,7 +3154,13 @@ toml_delete(struct toml_doc *doc, const char *const *path, struct gp_error *err)
 	}
 	const char *s = doc->buf;
 	size_t from, to;
+	struct change ch = {.kind = CH_REMOVE, .id = id};
 	if (doc->nodes[node->parent].flags & F_INLINE) {
+		/* inside braces: parse the inline table again */
+		ch.kind = CH_VALUE;
+		ch.id = node->parent;
+		while (!(doc->nodes[ch.id].flags & F_INLINE_ROOT))
+			ch.id = doc->nodes[ch.id].parent;
 		size_t q = skip_ws(s, node->end);
 		from = node->stmt;
 		to = node->end;
@@ -2869,8 +3176,59 @@ toml_delete(struct toml_doc *doc, const char *const *path, struct gp_error *err)
 	} else {
 		from = line_start(doc, node->stmt);
 		to = line_end_after(doc, node->end);
+		/* a table made by dotted keys may go with the line, or change its kind */
+		if (!(doc->nodes[node->parent].flags & F_HEADER))
+			ch.kind = CH_REINDEX;
 	}
-	if (doc_splice(doc, from, to - from, "", 0, err) < 0)
+	if (doc_splice(doc, from, to - from, "", 0, &ch, err) < 0)
 		return -1;
 	return 1;
+}
+
+/* ---- self-check ---- */
+
+static bool
+node_same(const struct toml_doc *a, uint32_t ia, const struct toml_doc *b, uint32_t ib)
+{
+	const struct toml_node *x = &a->nodes[ia], *y = &b->nodes[ib];
+	if (x->type != y->type || (x->flags & ~F_KEY_POOL) != (y->flags & ~F_KEY_POOL) ||
+	    x->key_len != y->key_len || memcmp(node_key(a, x), node_key(b, y), x->key_len) != 0 ||
+	    x->off != y->off || x->end != y->end || x->count != y->count || x->depth != y->depth)
+		return false;
+	if (stmt_is_offset(x)
+	            ? x->stmt != y->stmt
+	            : (x->stmt == NIL) != (y->stmt == NIL) ||
+	                      (x->stmt != NIL && a->secs[x->stmt].start != b->secs[y->stmt].start))
+		return false;
+	uint32_t cx = x->first, cy = y->first;
+	for (; cx && cy; cx = a->nodes[cx].next, cy = b->nodes[cy].next) {
+		if (a->nodes[cx].parent != ia || !node_same(a, cx, b, cy))
+			return false;
+		/* every key is found through the lookup (the hash table, or the scan) */
+		const struct toml_node *c = &a->nodes[cx];
+		if (x->type == TOML_TABLE &&
+		    child_find(a, ia, node_key(a, c), c->key_len,
+		               hash_bytes(node_key(a, c), c->key_len)) != cx)
+			return false;
+	}
+	return !cx && !cy && (!x->last || a->nodes[x->last].next == 0);
+}
+
+bool
+toml_doc_check(const struct toml_doc *doc)
+{
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	struct toml_doc *fresh = NULL;
+	if (toml_doc_parse(doc->buf, doc->len, &fresh, &err) < 0)
+		return false;
+	bool same = doc->n_secs == fresh->n_secs;
+	for (uint32_t i = 0; same && i < doc->n_secs; i++) {
+		const struct toml_section *x = &doc->secs[i], *y = &fresh->secs[i];
+		same = x->start == y->start && x->hdr_end == y->hdr_end &&
+		       x->kv_stmt == y->kv_stmt && x->kv_end == y->kv_end &&
+		       doc->nodes[x->table].off == fresh->nodes[y->table].off;
+	}
+	same = same && node_same(doc, 0, fresh, 0);
+	toml_doc_free(fresh);
+	return same;
 }

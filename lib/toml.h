@@ -177,3 +177,10 @@ int toml_delete(struct toml_doc *doc, const char *const *path, struct gp_error *
  * {"type": "integer", "value": "42"}, tables are objects, arrays are arrays.
  */
 json_t *toml_doc_to_json(const struct toml_doc *doc);
+
+/*
+ * For tests and fuzzing: true when the index that edits kept up to date is the
+ * one that indexing the text from scratch gives (tree, order, spans, sections,
+ * lookups).
+ */
+bool toml_doc_check(const struct toml_doc *doc);

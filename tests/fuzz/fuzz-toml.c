@@ -4,7 +4,8 @@
  *   - writing it back gives the same bytes;
  *   - each edit (set a string, an integer and an array, create a table,
  *     delete a key) either fails and leaves the text as it was, or leaves a
- *     text that parses again, to the same values as the edited document holds;
+ *     text that parses again, to the same values as the edited document holds,
+ *     and the index the edit kept up to date is the one a fresh parse builds;
  *   - a set value reads back.
  * Any broken promise aborts.
  */
@@ -43,7 +44,7 @@ check_edit(struct toml_doc *doc, int r, const char *before, size_t before_len)
 	struct toml_doc *again = NULL;
 	if (toml_doc_parse(text, len, &again, &err) < 0)
 		abort();
-	if (!same_json(doc, again))
+	if (!same_json(doc, again) || !toml_doc_check(doc))
 		abort();
 	toml_doc_free(again);
 }

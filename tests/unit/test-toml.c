@@ -103,9 +103,10 @@ is_text(const struct toml_doc *doc, const char *want, const char *name)
 	size_t len;
 	const char *got = toml_doc_text(doc, &len);
 	bool same = len == strlen(want) && memcmp(got, want, len) == 0;
-	ok(same, "%s", name);
+		ok(same, "%s", name);
 	if (!same)
 		printf("#   got:\n%.*s\n#   want:\n%s\n", (int)len, got, want);
+	ok(toml_doc_check(doc), "%s: the index matches a fresh parse", name);
 }
 
 /* The error message of a failed call, or "(no error)". */
