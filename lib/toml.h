@@ -4,12 +4,13 @@
  * change: comments, blank lines, key order, quoting, whitespace and
  * indentation.
  *
- * A document is its text (one buffer) plus an index of spans into it: one
+  * A document is its text (one buffer) plus an index of spans into it: one
  * node per table, array and value, each naming the bytes it came from. An edit
- * splices new bytes into the text, touching only the lines it must, then
- * indexes the text again, so the index always describes exactly the text
- * that toml_doc_text() returns and an edit can never leave invalid TOML
- * behind (if it would, the text is put back and the edit fails).
+ * splices new bytes into the text, touching only the lines it must, moves the
+ * offsets after the splice and has the parser read just the new bytes in
+ * their place. The index always describes exactly the text that
+ * toml_doc_text() returns, and an edit can never leave invalid TOML behind
+ * (if it would, the text is put back and the edit fails).
  *
  * Key paths are NULL-terminated arrays of decoded key names:
  *

@@ -103,7 +103,7 @@ is_text(const struct toml_doc *doc, const char *want, const char *name)
 	size_t len;
 	const char *got = toml_doc_text(doc, &len);
 	bool same = len == strlen(want) && memcmp(got, want, len) == 0;
-		ok(same, "%s", name);
+	ok(same, "%s", name);
 	if (!same)
 		printf("#   got:\n%.*s\n#   want:\n%s\n", (int)len, got, want);
 	ok(toml_doc_check(doc), "%s: the index matches a fresh parse", name);
@@ -416,6 +416,12 @@ test_edit_inline_dotted_implicit(void)
 	        "[fruit]\napple.color = \"red\"\nsize = 3\napple.sweet = true\n\n"
 	        "[fruit.apple.texture]\n\n[veg]\n",
 	        "after the section that defines it");
+	toml_doc_free(doc);
+
+	doc = parse("[t]\na.b = 1\nc = 2\n");
+	is_int(toml_delete(doc, P("t", "a", "b"), &err), 1, "delete a dotted key's line");
+	is_text(doc, "[t]\nc = 2\n", "the line went");
+	ok(!toml_table_exists(doc, P("t", "a")), "and the table only it made");
 	toml_doc_free(doc);
 
 	doc = parse("[a.b]\nx = 1\n");
