@@ -232,6 +232,29 @@ hexval(int c)
 	return -1;
 }
 
+/* The one-letter escapes of basic strings: pairs of the letter and what it stands for. */
+static const char escapes[] = "b\bt\tn\nf\fr\r\"\"\\\\";
+
+/* What \letter stands for, or 0 when it is not a one-letter escape. */
+static char
+escape_char(char letter)
+{
+	for (size_t i = 0; escapes[i]; i += 2)
+		if (escapes[i] == letter)
+			return escapes[i + 1];
+	return 0;
+}
+
+/* The letter that escapes c, or 0. */
+static char
+escape_letter(char c)
+{
+	for (size_t i = 0; escapes[i]; i += 2)
+		if (escapes[i + 1] == c)
+			return escapes[i];
+	return 0;
+}
+
 static inline size_t
 skip_ws(const char *s, size_t p)
 {
@@ -655,29 +678,16 @@ scan_escape(struct parser *ps, size_t p, size_t *ret_next)
 {
 	const char *s = ps->s;
 	char c = s[p + 1];
-	int nhex = 0;
-	switch (c) {
-	case 'b':
-	case 't':
-	case 'n':
-	case 'f':
-	case 'r':
-	case '"':
-	case '\\':
+	if (c && escape_char(c)) {
 		*ret_next = p + 2;
 		return 0;
-	case 'u':
-		nhex = 4;
-		break;
-	case 'U':
-		nhex = 8;
-		break;
-	default: {
+	}
+	if (c != 'u' && c != 'U') {
 		char w[16];
 		return fail(ps, p, "invalid escape sequence: backslash followed by %s",
 		            what(ps, p + 1, w));
 	}
-	}
+	int nhex = c == 'u' ? 4 : 8;
 	uint32_t cp = 0;
 	for (int i = 0; i < nhex; i++) {
 		int v = hexval(s[p + 2 + i]);
@@ -813,48 +823,21 @@ decode_string(const char *s, size_t off, size_t end, struct sbuf *out)
 		p += run;
 		if (p >= e)
 			break;
-		char c = s[p + 1];
-		switch (c) {
-		case 'b':
-			sb_addc(out, '\b');
+		char c = s[p + 1], x = escape_char(c);
+		if (x) {
+			sb_addc(out, x);
 			p += 2;
-			break;
-		case 't':
-			sb_addc(out, '\t');
-			p += 2;
-			break;
-		case 'n':
-			sb_addc(out, '\n');
-			p += 2;
-			break;
-		case 'f':
-			sb_addc(out, '\f');
-			p += 2;
-			break;
-		case 'r':
-			sb_addc(out, '\r');
-			p += 2;
-			break;
-		case '"':
-		case '\\':
-			sb_addc(out, c);
-			p += 2;
-			break;
-		case 'u':
-		case 'U': {
+		} else if (c == 'u' || c == 'U') {
 			int n = c == 'u' ? 4 : 8;
 			uint32_t cp = 0;
 			for (int i = 0; i < n; i++)
 				cp = (cp << 4) | (uint32_t)hexval(s[p + 2 + i]);
 			sb_add_utf8(out, cp);
 			p += 2 + (size_t)n;
-			break;
-		}
-		default: /* a line-ending backslash: drop it and all white space after it */
+		} else { /* a line-ending backslash: drop it and all white space after it */
 			p++;
 			while (p < e && (is_ws(s[p]) || s[p] == '\n' || s[p] == '\r'))
 				p++;
-			break;
 		}
 	}
 }
@@ -1741,34 +1724,14 @@ fmt_string(struct sbuf *b, const char *s, size_t n)
 	sb_grow(b, n + 2);
 	sb_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"':
-			sb_adds(b, "\\\"");
-			break;
-		case '\\':
-			sb_adds(b, "\\\\");
-			break;
-		case '\b':
-			sb_adds(b, "\\b");
-			break;
-		case '\t':
-			sb_adds(b, "\\t");
-			break;
-		case '\n':
-			sb_adds(b, "\\n");
-			break;
-		case '\f':
-			sb_adds(b, "\\f");
-			break;
-		case '\r':
-			sb_adds(b, "\\r");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7F)
-				sb_addf(b, "\\u%04X", c);
-			else
-				sb_addc(b, (char)c);
+		char c = s[i], letter = escape_letter(c);
+		if (letter) {
+			sb_addc(b, '\\');
+			sb_addc(b, letter);
+		} else if ((unsigned char)c < 0x20 || c == 0x7F) {
+			sb_addf(b, "\\u%04X", (unsigned char)c);
+		} else {
+			sb_addc(b, c);
 		}
 	}
 	sb_addc(b, '"');
