@@ -97,9 +97,8 @@ expect_rc 2 "docker and containerd installed: --runtime is required"
 expect_contains "$T/err" "found docker and containerd; choose one with --runtime" "both installed: names both"
 rm "$root/usr/sbin/dockerd"
 run "$GPUPREP" --root "$root" configure
-expect_rc 1 "only containerd installed: not supported yet"
-expect_contains "$T/err" "configuring containerd is not supported yet" "containerd: says not supported yet"
-run "$GPUPREP" --root "$root" configure --runtime containerd
-expect_rc 1 "--runtime containerd: not supported yet"
+expect_rc 0 "only containerd installed: configures containerd"
+expect_file_eq "$root/etc/containerd/config.toml" "$FIXTURES/configure/containerd/missing.expected" \
+	"only containerd installed: the containerd file"
 
 done_testing
