@@ -191,9 +191,7 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 				        err,
 				        "kubelet or edgecore would fail with \"unknown service "
 				        "runtime.v1.RuntimeService\"; remove \"%s\" from "
-				        "disabled_plugins (as 'containerd config default' writes "
-				        "it), "
-				        "then run again",
+				        "disabled_plugins, then run again",
 				        disabled[i]);
 			}
 	return 0;
