@@ -110,3 +110,32 @@ configure_check_case() {
 			not_ok "$name: undo removes the drop-in"
 	fi
 }
+
+# configure_golden EXPECTED: configure a fresh root for the case and check the golden output;
+# sets name and root for the caller.
+configure_golden() {
+	local args=()
+	name=$(basename "$1" .expected)
+	[ -f "$G/$name.args" ] && read -r -a args <"$G/$name.args"
+	root=$(new_root "$name")
+	run "$GPUPREP" --root "$root" configure --runtime "$RT" "${args[@]}"
+	expect_rc 0 "$name: configure"
+	expect_file_eq "$root/$CFG" "$1" "$name: the golden output"
+}
+
+# configure_check_refusals: every NAME.stderr case is refused with exactly that stderr (the
+# root as ROOT), exit 1, the file untouched, no backup made.
+configure_check_refusals() {
+	local errf name root
+	for errf in "$G"/*.stderr; do
+		name=$(basename "$errf" .stderr)
+		root=$(new_root "$name")
+		run "$GPUPREP" --root "$root" configure --runtime "$RT"
+		expect_rc 1 "$name: refused"
+		sed "s|$root|ROOT|g" "$T/err" >"$T/err.norm"
+		expect_file_eq "$T/err.norm" "$errf" "$name: the exact error"
+		expect_file_eq "$root/$CFG" "$G/$name.$EXT" "$name: the file is left as it was"
+		[ -z "$(ls -A "$root/var/lib/gpuprep/backup" 2>/dev/null)" ] && ok "$name: no backup made" ||
+			not_ok "$name: no backup made"
+	done
+}

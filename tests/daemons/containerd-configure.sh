@@ -70,14 +70,6 @@ PY
 	fi
 }
 
-# jget FILE PATH: a value of a JSON file, as JSON.
-jget() {
-	/usr/bin/python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-for k in filter(None, sys.argv[2].split("/")):
-    d = d.get(k) if isinstance(d, dict) else None
-print(json.dumps(d, sort_keys=True))' "$1" "$2"
-}
 same() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi; }
 
 # run_config NAME ROOT: the output as a config containerd can run on private paths: the
@@ -147,13 +139,7 @@ print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtime
 }
 
 for exp in "$G"/*.expected; do
-	name=$(basename "$exp" .expected)
-	args=()
-	[ -f "$G/$name.args" ] && read -r -a args <"$G/$name.args"
-	root=$(new_root "$name")
-	run "$GPUPREP" --root "$root" configure --runtime containerd "${args[@]}"
-	expect_rc 0 "$name: configure"
-	expect_file_eq "$root/$CFG" "$exp" "$name: the golden output"
+	configure_golden "$exp"
 	version=$(sed -n 's/^version = \([0-9]\)$/\1/p' "$root/$CFG" | head -1)
 	if [ "${version:-1}" = 3 ] && [ "$major" -lt 2 ]; then
 		skip "$name: containerd config dump and CRI Status" \

@@ -13,17 +13,7 @@ done
 par_wait
 
 # Refused files: exact stderr, exit 1, the file untouched, no backup made.
-for errf in "$G"/*.stderr; do
-	name=$(basename "$errf" .stderr)
-	root=$(new_root "$name")
-	run "$GPUPREP" --root "$root" configure --runtime containerd
-	expect_rc 1 "$name: refused"
-	sed "s|$root|ROOT|g" "$T/err" >"$T/err.norm"
-	expect_file_eq "$T/err.norm" "$errf" "$name: the exact error"
-	expect_file_eq "$root/$CFG" "$G/$name.toml" "$name: the file is left as it was"
-	[ -z "$(ls -A "$root/var/lib/gpuprep/backup" 2>/dev/null)" ] && ok "$name: no backup made" ||
-		not_ok "$name: no backup made"
-done
+configure_check_refusals
 
 # Plain "cri" in disabled_plugins is refused too, and so is a disabled CRI in the drop-in.
 root=$(new_root v2-no-runc)
