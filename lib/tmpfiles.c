@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "tmpfiles.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int
+tmpfiles_mkdtemp(const char *what, char **ret_path, struct gp_error *err)
+{
+	const char *base = getenv("TMPDIR");
+	if (!base || !*base)
+		base = "/tmp";
+	char *p = xasprintf("%s/gpuprep-%s-XXXXXX", base, what);
+	if (!mkdtemp(p)) {
+		int e = errno;
+		gp_error_set_errno(err, e, "creating a temporary directory in '%s'", base);
+		gp_error_hint(err, "set TMPDIR to a writable directory with free space");
+		free(p);
+		return -1;
+	}
+	*ret_path = p;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+int
+tmpfiles_rm_rf(const char *path)
+{
+	if (!path)
+		return 0;
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return -errno;
+	return 0;
+}
+
+void
+tmpfiles_rm_rf_freep(char **path)
+{
+	if (!*path)
+		return;
+	tmpfiles_rm_rf(*path);
+	free(*path);
+	*path = NULL;
+}
+
+int
+tmpfiles_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                      struct gp_error *err)
+{
+	_cleanup_free_ char *dircopy = xstrdup(path);
+	const char *dir = dirname(dircopy);
+	int r = mkdir_p(dir, 0755);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "creating '%s'", dir);
+	_cleanup_free_ char *tmp = xasprintf("%s.gpuprep-XXXXXX", path);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "writing '%s'", path);
+	const char *p = data;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return 0;
+fail:
+	r = errno;
+	unlink(tmp);
+	return gp_error_set_errno(err, r, "writing '%s'", path);
+}
