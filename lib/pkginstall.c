@@ -480,7 +480,7 @@ write_root_apt_conf(struct pkg_plan *p, const char *source_line, char **ret_conf
 	_cleanup_free_ char *conf = xasprintf("%s/apt/apt.conf", p->tmpdir);
 	_cleanup_free_ char *list = xasprintf("%s/apt/sources.list", p->tmpdir);
 	static const char *const dirs[] = {"apt/lists/partial", "apt/cache/archives/partial",
-	                                   "apt/log", "apt/etc/preferences.d"};
+	                                   "apt/log"};
 	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *d = xasprintf("%s/%s", p->tmpdir, dirs[i]);
 		if (mkdir_p(d, 0700) < 0)
@@ -497,11 +497,11 @@ write_root_apt_conf(struct pkg_plan *p, const char *source_line, char **ret_conf
 	                  "Dir::Etc::parts \"/dev/null\";\n"
 	                  "Dir::Etc::sourcelist \"%2$s/apt/sources.list\";\n"
 	                  "Dir::Etc::sourceparts \"-\";\n"
-	                  "Dir::Etc::preferencesparts \"%2$s/apt/etc/preferences.d\";\n"
 	                  "APT::Architecture \"%3$s\";\n"
 	                  "APT::Architectures { \"%3$s\"; };\n"
 	                  "APT::Update::Error-Mode \"any\";\n"
 	                  "Acquire::Languages \"none\";\n"
+	                  "APT::Sandbox::User \"root\";\n"
 	                  "DPkg::Use-Pty \"0\";\n"
 	                  "DPkg::Options { \"--root=%1$s\"; \"--log=%2$s/apt/log/dpkg.log\"; };\n",
 	                  p->root, p->tmpdir, p->arch);
