@@ -425,6 +425,8 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 		abort();
 	int r = -1;
 	archive_write_add_filter_gzip(w);
+	/* No timestamp in the gzip header: the same input gives the same bytes. */
+	archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
 	archive_write_set_format_pax_restricted(w);
 	if (archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
