@@ -75,7 +75,8 @@ apt_repo_load_key(struct apt_repo *r, struct fetch *f, const char *keyring_file,
 		return gp_error_prefix(err, "fetching the repository key");
 	if (gpg_key_load(r->key_data, r->key_len, r->key_source, keydir, &r->key, err) < 0)
 		return -1;
-	return gpg_key_require(&r->key, GPG_NVIDIA_FINGERPRINT, r->key_source, err);
+	/* This key may be written to the system as apt's keyring: it must be NVIDIA's alone. */
+	return gpg_key_require(&r->key, GPG_NVIDIA_FINGERPRINT, err);
 }
 
 int

@@ -2,6 +2,7 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "digest.h"
 
 struct fetch {
 	CURL *curl;
@@ -26,21 +28,84 @@ struct xfer {
 	bool too_big;
 	/* to file */
 	int fd;
+	struct digest *digest; /* fed with every byte written, or NULL */
 	bool write_failed;
 	int write_errno;
 	/* progress */
 	struct fetch_progress p;
 };
 
-static bool curl_ready;
+/*
+ * libcurl is loaded with dlopen the first time something is fetched: commands
+ * that never download (install --offline among them) neither load it nor pay
+ * for its dozens of dependent libraries at startup.
+ */
+static struct {
+	bool loaded;
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	void (*easy_reset)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+} lc;
+
+static int
+curl_load(struct gp_error *err)
+{
+	if (lc.loaded)
+		return 0;
+	static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
+	void *h = NULL;
+	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		gp_error_set(err, "cannot load libcurl: %s", dlerror());
+		return gp_error_hint(err, "install libcurl (the Debian package 'libcurl4', or "
+		                          "'libcurl' on rpm systems), or use --offline");
+	}
+#define SYM(field, name)                                                                           \
+	do {                                                                                       \
+		*(void **)&lc.field = dlsym(h, name);                                              \
+		if (!lc.field) {                                                                   \
+			gp_error_set(err, "cannot load libcurl: no symbol '%s'", name);            \
+			return gp_error_hint(err, "install a libcurl of version 7.61 or later");   \
+		}                                                                                  \
+	} while (0)
+	SYM(global_init, "curl_global_init");
+	SYM(easy_init, "curl_easy_init");
+	SYM(easy_setopt, "curl_easy_setopt");
+	SYM(easy_perform, "curl_easy_perform");
+	SYM(easy_getinfo, "curl_easy_getinfo");
+	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_reset, "curl_easy_reset");
+	SYM(easy_strerror, "curl_easy_strerror");
+#undef SYM
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return gp_error_set(err, "cannot initialize libcurl");
+	lc.loaded = true;
+	return 0;
+}
+
+/* The handle is made on the first transfer. */
+static int
+handle(struct fetch *f, struct gp_error *err)
+{
+	if (f->curl)
+		return 0;
+	if (curl_load(err) < 0)
+		return -1;
+	f->curl = lc.easy_init();
+	if (!f->curl)
+		return gp_error_set(err, "cannot initialize libcurl");
+	return 0;
+}
 
 struct fetch *
 fetch_new(const struct fetch_opts *opts)
 {
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = true;
-	}
 	struct fetch *f = xcalloc(1, sizeof(*f));
 	if (opts)
 		f->opts = *opts;
@@ -50,9 +115,6 @@ fetch_new(const struct fetch_opts *opts)
 		f->opts.backoff_ms = 500;
 	if (f->opts.no_retry)
 		f->opts.retries = 0;
-	f->curl = curl_easy_init();
-	if (!f->curl)
-		abort();
 	return f;
 }
 
@@ -61,7 +123,8 @@ fetch_free(struct fetch *f)
 {
 	if (!f)
 		return NULL;
-	curl_easy_cleanup(f->curl);
+	if (f->curl)
+		lc.easy_cleanup(f->curl);
 	free(f);
 	return NULL;
 }
@@ -105,6 +168,8 @@ on_data_file(char *ptr, size_t size, size_t nmemb, void *ud)
 		}
 		done += (size_t)w;
 	}
+	if (x->digest)
+		digest_update(x->digest, ptr, n);
 	x->p.now += n;
 	return n;
 }
@@ -126,28 +191,29 @@ static void
 setup(struct fetch *f, const char *url, struct xfer *x, bool to_file)
 {
 	CURL *c = f->curl;
-	curl_easy_reset(c);
+	lc.easy_reset(c);
 	f->errbuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "gpuprep/" GPUPREP_VERSION);
+	lc.easy_setopt(c, CURLOPT_URL, url);
+	lc.easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
+	lc.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	lc.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	lc.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	lc.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	lc.easy_setopt(c, CURLOPT_USERAGENT, "gpuprep/" GPUPREP_VERSION);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #endif
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file ? on_data_file : on_data_memory);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	lc.easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024L);
+	lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file ? on_data_file : on_data_memory);
+	lc.easy_setopt(c, CURLOPT_WRITEDATA, x);
 	if (to_file && f->opts.progress) {
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		lc.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		lc.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		lc.easy_setopt(c, CURLOPT_XFERINFODATA, x);
 	}
 }
 
@@ -172,7 +238,7 @@ transient(CURLcode rc, long http)
 static int
 set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, struct gp_error *err)
 {
-	const char *detail = f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc);
+	const char *detail = f->errbuf[0] ? f->errbuf : lc.easy_strerror(rc);
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -229,12 +295,14 @@ int
 fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data, size_t *ret_len,
                 struct gp_error *err)
 {
+	if (handle(f, err) < 0)
+		return -1;
 	for (unsigned attempt = 1;; attempt++) {
 		struct xfer x = {.f = f, .max = max, .fd = -1};
 		setup(f, url, &x, false);
-		CURLcode rc = curl_easy_perform(f->curl);
+		CURLcode rc = lc.easy_perform(f->curl);
 		long http = 0;
-		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
+		lc.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
 		if (rc == CURLE_OK) {
 			if (!x.data)
 				x.data = xstrdup("");
@@ -252,13 +320,34 @@ fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data,
 	}
 }
 
+/* Feed the first n bytes of fd to d. */
+static int
+digest_prefix(int fd, uint64_t n, struct digest *d)
+{
+	_cleanup_free_ char *buf = xmalloc(1 << 16);
+	uint64_t off = 0;
+	while (off < n) {
+		size_t want = n - off < (1 << 16) ? (size_t)(n - off) : (1 << 16);
+		ssize_t r = pread(fd, buf, want, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		digest_update(d, buf, (size_t)r);
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
 int
 fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expected_size,
-              const char *label, struct gp_error *err)
+              const char *label, char *ret_sha256, struct gp_error *err)
 {
 	_cleanup_free_ char *part = xasprintf("%s.part", path);
+	if (handle(f, err) < 0)
+		return -1;
 	for (unsigned attempt = 1;; attempt++) {
-		_cleanup_close_ int fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		_cleanup_close_ int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return gp_error_set_errno(err, errno, "writing '%s'", part);
 		struct stat st;
@@ -274,7 +363,12 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 		if (lseek(fd, (off_t)have, SEEK_SET) < 0)
 			return gp_error_set_errno(err, errno, "writing '%s'", part);
 
-		struct xfer x = {.f = f, .fd = fd, .max = expected_size};
+		struct digest d;
+		digest_init(&d, DIGEST_SHA256);
+		int dr = digest_prefix(fd, have, &d);
+		if (dr < 0)
+			return gp_error_set_errno(err, dr, "reading '%s'", part);
+		struct xfer x = {.f = f, .fd = fd, .max = expected_size, .digest = &d};
 		x.p = (struct fetch_progress){.label = label,
 		                              .url = url,
 		                              .now = have,
@@ -283,10 +377,10 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 		                              .attempt = attempt};
 		setup(f, url, &x, true);
 		if (have)
-			curl_easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
-		CURLcode rc = curl_easy_perform(f->curl);
+			lc.easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
+		CURLcode rc = lc.easy_perform(f->curl);
 		long http = 0;
-		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
+		lc.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
 		if (x.write_failed)
 			return gp_error_set_errno(err, x.write_errno, "writing '%s'", part);
 		if (x.too_big) {
@@ -300,8 +394,12 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 			                     "mirror");
 		}
 		if (rc == CURLE_OK) {
-			if (fsync(fd) < 0)
-				return gp_error_set_errno(err, errno, "writing '%s'", part);
+			if (ret_sha256) {
+				unsigned char raw[DIGEST_MAX_LEN];
+				size_t n = digest_final(&d, raw);
+				for (size_t i = 0; i < n; i++)
+					snprintf(ret_sha256 + 2 * i, 3, "%02x", raw[i]);
+			}
 			if (rename(part, path) < 0)
 				return gp_error_set_errno(err, errno, "writing '%s'", path);
 			x.p.done = true;

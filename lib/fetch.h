@@ -52,7 +52,9 @@ int fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_d
  * Fetch url into path. The data goes to "<path>.part" first, which a later
  * attempt (or a later run) resumes with a Range request; on success it is
  * renamed to path. expected_size (0 when unknown) is what the progress shows
- * and an upper bound: a longer body is an error. label is the name progress shows.
+ * and an upper bound: a longer body is an error. label is the name progress
+ * shows. The file's SHA-256 is computed as it arrives (resumed bytes included)
+ * and written as hex to ret_sha256 (DIGEST_HEX_MAX bytes), which may be NULL.
  */
 int fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expected_size,
-                  const char *label, struct gp_error *err);
+                  const char *label, char *ret_sha256, struct gp_error *err);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -20,7 +21,9 @@ gpg_key_release(struct gpg_key *k)
 		return;
 	free(k->workdir);
 	free(k->keyring);
+	free(k->source);
 	strv_free(k->fingerprints);
+	free(k->required);
 	*k = (struct gpg_key){0};
 }
 
@@ -66,53 +69,200 @@ first_line(const char *s)
 	return buf;
 }
 
+static int
+b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static uint32_t
+crc24(const unsigned char *p, size_t n)
+{
+	uint32_t crc = 0xB704CEu;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= (uint32_t)p[i] << 16;
+		for (int b = 0; b < 8; b++) {
+			crc <<= 1;
+			if (crc & 0x1000000u)
+				crc ^= 0x1864CFBu;
+		}
+	}
+	return crc & 0xFFFFFFu;
+}
+
+/* Decode base64 text (whitespace ignored) and append to out. */
+static int
+b64_decode(const char *s, size_t n, unsigned char **out, size_t *out_len, size_t *cap)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=')
+			break;
+		int v = b64_value((unsigned char)c);
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (*out_len == *cap) {
+				*cap = *cap ? *cap * 2 : 1024;
+				*out = xrealloc(*out, *cap);
+			}
+			(*out)[(*out_len)++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return 0;
+}
+
+int
+gpg_dearmor(const char *text, size_t len, unsigned char **ret, size_t *ret_len)
+{
+	unsigned char *out = NULL;
+	size_t out_len = 0, cap = 0, blocks = 0;
+	const char *p = text, *end = text + len;
+	for (;;) {
+		const char *begin =
+		        memmem(p, (size_t)(end - p), "-----BEGIN PGP PUBLIC KEY BLOCK-----", 36);
+		if (!begin)
+			break;
+		const char *stop = memmem(begin, (size_t)(end - begin),
+		                          "-----END PGP PUBLIC KEY BLOCK-----", 34);
+		if (!stop)
+			goto fail;
+		/* Headers end at the first empty line. */
+		const char *body = memchr(begin, '\n', (size_t)(stop - begin));
+		while (body && body < stop) {
+			body++;
+			const char *nl = memchr(body, '\n', (size_t)(stop - body));
+			if (!nl)
+				goto fail;
+			bool empty = true;
+			for (const char *c = body; c < nl; c++)
+				if (*c != ' ' && *c != '\t' && *c != '\r')
+					empty = false;
+			if (empty) {
+				body = nl + 1;
+				break;
+			}
+			if (!memchr(body, ':', (size_t)(nl - body))) {
+				/* No headers and no empty line: the data starts here. */
+				break;
+			}
+			body = nl;
+		}
+		if (!body || body > stop)
+			goto fail;
+		/* The checksum line "=XXXX" comes last, if at all. */
+		const char *crcline = NULL;
+		for (const char *c = body; c < stop; c++)
+			if (*c == '=' && (c == body || c[-1] == '\n') && c + 1 < stop &&
+			    c[1] != '=' && c[1] != '\n' && c[1] != '\r')
+				crcline = c;
+		size_t before = out_len;
+		if (b64_decode(body, (size_t)((crcline ? crcline : stop) - body), &out, &out_len,
+		               &cap) < 0)
+			goto fail;
+		if (crcline) {
+			unsigned char *c = NULL;
+			size_t cl = 0, ccap = 0;
+			int r = b64_decode(crcline + 1, (size_t)(stop - crcline - 1), &c, &cl,
+			                   &ccap);
+			uint32_t want =
+			        cl == 3 ? (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2] : 0;
+			free(c);
+			if (r < 0 || cl != 3 || crc24(out + before, out_len - before) != want)
+				goto fail;
+		}
+		blocks++;
+		p = stop + 34;
+	}
+	if (!blocks || !out_len)
+		goto fail;
+	*ret = out;
+	*ret_len = out_len;
+	return 0;
+fail:
+	free(out);
+	return -1;
+}
+
+/* The first packet must be a public key (tag 6), in old or new packet format. */
+static bool
+looks_like_public_key(const unsigned char *p, size_t len)
+{
+	if (len < 2 || !(p[0] & 0x80))
+		return false;
+	unsigned tag = (p[0] & 0x40) ? (p[0] & 0x3Fu) : ((p[0] >> 2) & 0x0Fu);
+	return tag == 6;
+}
+
 int
 gpg_key_load(const void *data, size_t len, const char *source, const char *workdir,
              struct gpg_key *ret, struct gp_error *err)
 {
 	struct gpg_key k = {0};
 	_cleanup_free_ char *home = xasprintf("%s/gnupg", workdir);
-	_cleanup_free_ char *in = xasprintf("%s/key.in", workdir);
-	_cleanup_strv_ char **env = gnupg_env(home);
-	struct spawn_result res = {0};
-	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ unsigned char *bin = NULL;
+	size_t bin_len = len;
 
 	if (mkdir(home, 0700) < 0 && errno != EEXIST)
 		return gp_error_set_errno(err, errno, "creating '%s'", home);
 	if (len == 0)
 		return gp_error_set(err, "%s: the key file is empty", source);
-	if (tmpfiles_write_atomic(in, data, len, 0600, err) < 0)
-		return -1;
+	bool armored = memmem(data, len > 4096 ? 4096 : len, "-----BEGIN PGP", 14) != NULL;
+	if (armored && gpg_dearmor(data, len, &bin, &bin_len) < 0) {
+		gp_error_set(err, "%s: not an OpenPGP public key: the ASCII armor is damaged",
+		             source);
+		return gp_error_hint(
+		        err, "the key must be an OpenPGP public key, ASCII-armored or binary");
+	}
+	const unsigned char *keydata = armored ? bin : data;
+	if (!looks_like_public_key(keydata, bin_len)) {
+		gp_error_set(err, "%s: no OpenPGP public key found", source);
+		return gp_error_hint(
+		        err, "the key must be an OpenPGP public key, ASCII-armored or binary");
+	}
 	k.workdir = xstrdup(workdir);
 	k.keyring = xasprintf("%s/keyring.gpg", workdir);
-
-	bool armored = len > 10 && memmem(data, len > 4096 ? 4096 : len, "-----BEGIN PGP", 14);
-	if (armored) {
-		char *argv[] = {"gpg",     "--batch",   "--no-autostart",
-		                "--yes",   "--dearmor", "--output",
-		                k.keyring, in,          NULL};
-		if (spawn_capture(argv, env, GNUPG_HINT, &res, err) < 0)
-			goto fail;
-		if (res.status != 0) {
-			gp_error_set(err, "%s: not an OpenPGP public key: %s", source,
-			             first_line(res.err_text));
-			goto fail;
-		}
-		spawn_result_release(&res);
-	} else if (rename(in, k.keyring) < 0) {
-		gp_error_set_errno(err, errno, "writing '%s'", k.keyring);
-		goto fail;
+	k.source = xstrdup(source);
+	if (tmpfiles_write_atomic(k.keyring, keydata, bin_len, 0600, err) < 0) {
+		gpg_key_release(&k);
+		return -1;
 	}
+	*ret = k;
+	return 0;
+}
 
-	char *argv[] = {"gpg",     "--batch", "--no-autostart", "--with-colons", "--show-keys",
-	                k.keyring, NULL};
+int
+gpg_key_list(struct gpg_key *k, struct gp_error *err)
+{
+	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
+	_cleanup_strv_ char **env = gnupg_env(home);
+	char *argv[] = {"gpg",      "--batch", "--no-autostart", "--with-colons", "--show-keys",
+	                k->keyring, NULL};
+	struct spawn_result res = {0};
+	char **fprs = NULL;
 	if (spawn_capture(argv, env, GNUPG_HINT, &res, err) < 0)
-		goto fail;
+		return -1;
 	/* "pub:..." then "fpr:::::::::<FPR>:" for the primary key; "sub"/"fpr" for subkeys. */
 	bool want_fpr = false;
-	out = xstrdup(res.out);
 	char *save = NULL;
-	for (char *ln = strtok_r(out, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+	for (char *ln = strtok_r(res.out, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
 		if (str_startswith(ln, "pub:")) {
 			want_fpr = true;
 		} else if (str_startswith(ln, "fpr:") && want_fpr) {
@@ -127,42 +277,53 @@ gpg_key_load(const void *data, size_t len, const char *source, const char *workd
 				f[strcspn(f, ":")] = '\0';
 				_cleanup_free_ char *norm = normalize_fpr(f);
 				if (*norm)
-					k.fingerprints = strv_push(k.fingerprints, norm);
+					fprs = strv_push(fprs, norm);
 			}
 		} else if (str_startswith(ln, "sub:") || str_startswith(ln, "sec:")) {
 			want_fpr = false;
 		}
 	}
-	if (res.status != 0 || !k.fingerprints) {
-		gp_error_set(err, "%s: no OpenPGP public key found%s%s", source,
+	if (res.status != 0 || !fprs) {
+		gp_error_set(err, "%s: no OpenPGP public key found%s%s", k->source,
 		             *res.err_text ? ": " : "", first_line(res.err_text));
 		gp_error_hint(err,
 		              "the key must be an OpenPGP public key, ASCII-armored or binary");
-		goto fail;
+		spawn_result_release(&res);
+		strv_free(fprs);
+		return -1;
 	}
 	spawn_result_release(&res);
-	*ret = k;
+	strv_free(k->fingerprints);
+	k->fingerprints = fprs;
 	return 0;
-fail:
-	spawn_result_release(&res);
-	gpg_key_release(&k);
-	return -1;
+}
+
+void
+gpg_key_pin(struct gpg_key *k, const char *fingerprint)
+{
+	free(k->required);
+	k->required = normalize_fpr(fingerprint);
 }
 
 int
-gpg_key_require(const struct gpg_key *k, const char *fingerprint, const char *source,
-                struct gp_error *err)
+gpg_key_require(struct gpg_key *k, const char *fingerprint, struct gp_error *err)
 {
-	if (gpg_key_has(k, fingerprint))
-		return 0;
+	if (!k->fingerprints && gpg_key_list(k, err) < 0)
+		return -1;
 	_cleanup_free_ char *want = normalize_fpr(fingerprint);
+	bool only = strv_length(k->fingerprints) == 1 && strcmp(k->fingerprints[0], want) == 0;
+	if (only) {
+		gpg_key_pin(k, want);
+		return 0;
+	}
 	_cleanup_free_ char *have = xstrdup("");
 	for (size_t i = 0; k->fingerprints && k->fingerprints[i]; i++) {
 		char *n = xasprintf("%s%s%s", have, i ? ", " : "", k->fingerprints[i]);
 		free(have);
 		have = n;
 	}
-	gp_error_set(err, "wrong key fingerprint: %s has %s, expected %s", source, have, want);
+	gp_error_set(err, "wrong key fingerprint: %s has %s, expected %s%s", k->source, have, want,
+	             gpg_key_has(k, want) ? " alone" : "");
 	gp_error_hint(err, "the download may have been tampered with or redirected; a private "
 	                   "mirror with its own key needs --keyring FILE");
 	return -1;
@@ -175,6 +336,7 @@ gpg_status_check(const char *status, const struct gpg_key *k, const char *source
 	_cleanup_free_ char *copy = xstrdup(status);
 	_cleanup_free_ char *valid = NULL;
 	_cleanup_free_ char *problem = NULL;
+	_cleanup_free_ char *other = NULL;
 	bool good = false;
 	char *save = NULL;
 	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
@@ -195,8 +357,18 @@ gpg_status_check(const char *status, const struct gpg_key *k, const char *source
 			/* VALIDSIG <fpr> <date> <ts> <expire> <ver> <res> <algo> <hash> <class>
 			 * <primary-fpr> */
 			const char *primary = n >= 11 ? words[10] : words[1];
-			if (!valid && (gpg_key_has(k, primary) || gpg_key_has(k, words[1])))
-				valid = normalize_fpr(primary);
+			_cleanup_free_ char *pn = normalize_fpr(primary);
+			bool trusted;
+			if (k->required)
+				trusted = strcmp(pn, k->required) == 0;
+			else if (k->fingerprints)
+				trusted = gpg_key_has(k, primary) || gpg_key_has(k, words[1]);
+			else
+				trusted = true; /* gpgv only validates with keys in the keyring */
+			if (!valid && trusted)
+				valid = TAKE_PTR(pn);
+			else if (!valid && !other)
+				other = TAKE_PTR(pn);
 		} else if (strcmp(words[0], "BADSIG") == 0) {
 			free(problem);
 			problem = xstrdup("bad signature");
@@ -215,6 +387,12 @@ gpg_status_check(const char *status, const struct gpg_key *k, const char *source
 			free(problem);
 			problem = xstrdup("the signature has expired");
 		}
+	}
+	if (!problem && good && !valid && other && k->required) {
+		gp_error_set(err, "wrong key fingerprint: %s has %s, expected %s",
+		             k->source ? k->source : source, other, k->required);
+		return gp_error_hint(err, "the download may have been tampered with or redirected; "
+		                          "a private mirror with its own key needs --keyring FILE");
 	}
 	if (problem || !good || !valid) {
 		gp_error_set(err, "%s: %s", source,

@@ -22,6 +22,8 @@ pkgarchive_listing_release(struct pkgarchive_listing *l)
 	*l = (struct pkgarchive_listing){0};
 }
 
+static void entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *pe);
+
 static struct archive *
 reader_new(void)
 {
@@ -51,27 +53,7 @@ list_from(struct archive *a, const char *source, struct pkgarchive_listing *ret,
 			cap = cap ? cap * 2 : 32;
 			l.entries = xrealloc(l.entries, cap * sizeof(*l.entries));
 		}
-		struct pkgarchive_entry *pe = &l.entries[l.n++];
-		*pe = (struct pkgarchive_entry){.path = xstrdup(name)};
-		const char *hl = archive_entry_hardlink(e);
-		mode_t t = archive_entry_filetype(e);
-		if (hl) {
-			pe->type = PKGARCHIVE_HARDLINK;
-			pe->link = xstrdup(hl);
-		} else if (t == AE_IFREG) {
-			pe->type = PKGARCHIVE_FILE;
-			pe->size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0
-			                   ? (uint64_t)archive_entry_size(e)
-			                   : 0;
-		} else if (t == AE_IFDIR) {
-			pe->type = PKGARCHIVE_DIR;
-		} else if (t == AE_IFLNK) {
-			pe->type = PKGARCHIVE_SYMLINK;
-			const char *s = archive_entry_symlink(e);
-			pe->link = xstrdup(s ? s : "");
-		} else {
-			pe->type = PKGARCHIVE_OTHER;
-		}
+		entry_from(a, e, &l.entries[l.n++]);
 		archive_read_data_skip(a);
 	}
 	if (r != ARCHIVE_EOF) {
@@ -199,89 +181,125 @@ link_escapes(const char *path, const char *target)
 	return false;
 }
 
-int
-pkgarchive_check_safe(const struct pkgarchive_listing *l, const char *source, struct gp_error *err)
+static int
+check_entry(const struct pkgarchive_entry *e, const char *source, struct gp_error *err)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const struct pkgarchive_entry *e = &l->entries[i];
-		_cleanup_free_ char *norm = pkgarchive_normalize(e->path);
-		const char *hint = "the archive may be damaged or crafted; get it again from "
-		                   "its source";
-		if (norm[0] == '/') {
-			gp_error_set(err, "%s: refusing the archive: '%s' is an absolute path",
-			             source, e->path);
-			return gp_error_hint(err, "%s", hint);
-		}
-		if (has_dotdot(norm)) {
+	_cleanup_free_ char *norm = pkgarchive_normalize(e->path);
+	const char *hint = "the archive may be damaged or crafted; get it again from its source";
+	if (norm[0] == '/') {
+		gp_error_set(err, "%s: refusing the archive: '%s' is an absolute path", source,
+		             e->path);
+		return gp_error_hint(err, "%s", hint);
+	}
+	if (has_dotdot(norm)) {
+		gp_error_set(err, "%s: refusing the archive: '%s' leaves the archive with '..'",
+		             source, e->path);
+		return gp_error_hint(err, "%s", hint);
+	}
+	if (e->type == PKGARCHIVE_SYMLINK && link_escapes(norm, e->link)) {
+		gp_error_set(err,
+		             "%s: refusing the archive: the link '%s' -> '%s' points outside it",
+		             source, e->path, e->link);
+		return gp_error_hint(err, "%s", hint);
+	}
+	if (e->type == PKGARCHIVE_HARDLINK) {
+		_cleanup_free_ char *t = pkgarchive_normalize(e->link);
+		if (t[0] == '/' || has_dotdot(t) || !t[0]) {
 			gp_error_set(err,
-			             "%s: refusing the archive: '%s' leaves the archive with '..'",
-			             source, e->path);
-			return gp_error_hint(err, "%s", hint);
-		}
-		if (e->type == PKGARCHIVE_SYMLINK && link_escapes(norm, e->link)) {
-			gp_error_set(err,
-			             "%s: refusing the archive: the link '%s' -> '%s' points "
+			             "%s: refusing the archive: the hard link '%s' -> '%s' points "
 			             "outside it",
 			             source, e->path, e->link);
 			return gp_error_hint(err, "%s", hint);
 		}
-		if (e->type == PKGARCHIVE_HARDLINK) {
-			_cleanup_free_ char *t = pkgarchive_normalize(e->link);
-			if (t[0] == '/' || has_dotdot(t) || !t[0]) {
-				gp_error_set(err,
-				             "%s: refusing the archive: the hard link '%s' -> '%s' "
-				             "points outside it",
-				             source, e->path, e->link);
-				return gp_error_hint(err, "%s", hint);
-			}
-		}
-		if (e->type == PKGARCHIVE_OTHER) {
-			gp_error_set(err,
-			             "%s: refusing the archive: '%s' is a device or special file",
-			             source, e->path);
-			return gp_error_hint(err, "%s", hint);
-		}
+	}
+	if (e->type == PKGARCHIVE_OTHER) {
+		gp_error_set(err, "%s: refusing the archive: '%s' is a device or special file",
+		             source, e->path);
+		return gp_error_hint(err, "%s", hint);
 	}
 	return 0;
 }
 
 int
-pkgarchive_extract(const char *path, const char *dest, char *const *only, struct gp_error *err)
+pkgarchive_check_safe(const struct pkgarchive_listing *l, const char *source, struct gp_error *err)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (check_entry(&l->entries[i], source, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Fill a listing entry from libarchive's header. */
+static void
+entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *pe)
+{
+	(void)a;
+	const char *name = archive_entry_pathname(e);
+	*pe = (struct pkgarchive_entry){.path = xstrdup(name ? name : "")};
+	const char *hl = archive_entry_hardlink(e);
+	mode_t t = archive_entry_filetype(e);
+	if (hl) {
+		pe->type = PKGARCHIVE_HARDLINK;
+		pe->link = xstrdup(hl);
+	} else if (t == AE_IFREG) {
+		pe->type = PKGARCHIVE_FILE;
+		pe->size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0
+		                   ? (uint64_t)archive_entry_size(e)
+		                   : 0;
+	} else if (t == AE_IFDIR) {
+		pe->type = PKGARCHIVE_DIR;
+	} else if (t == AE_IFLNK) {
+		pe->type = PKGARCHIVE_SYMLINK;
+		const char *sl = archive_entry_symlink(e);
+		pe->link = xstrdup(sl ? sl : "");
+	} else {
+		pe->type = PKGARCHIVE_OTHER;
+	}
+}
+
+int
+pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
+                   struct pkgarchive_listing *ret_listing, struct gp_error *err)
 {
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
 	struct pkgarchive_listing l = {0};
-	if (pkgarchive_list(path, &l, err) < 0)
-		return -1;
-	int r = pkgarchive_check_safe(&l, src, err);
-	pkgarchive_listing_release(&l);
-	if (r < 0)
-		return -1;
-
+	size_t cap = 0;
 	struct archive *a = reader_new();
 	struct archive *w = archive_write_disk_new();
 	if (!w)
 		abort();
-	/* Entries were checked above; the target path is ours (absolute, resolved). */
+	/* Every entry is checked before anything is written; the target path is ours. */
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 	                                          ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-	r = -1;
+	int r = -1;
 	_cleanup_free_ char *real_dest = realpath(dest, NULL);
 	if (!real_dest) {
 		gp_error_set_errno(err, errno, "extracting into '%s'", dest);
 		goto out;
 	}
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		gp_error_set(err, "reading '%s': %s", path,
-		             archive_error_string(a) ? archive_error_string(a) : "?");
+		int e = archive_errno(a);
+		if (e > 0)
+			gp_error_set_errno(err, e, "reading '%s'", path);
+		else
+			gp_error_set(err, "reading '%s': %s", path,
+			             archive_error_string(a) ? archive_error_string(a)
+			                                     : "not an archive");
 		goto out;
 	}
 	struct archive_entry *e;
 	int rr;
 	while ((rr = archive_read_next_header(a, &e)) == ARCHIVE_OK || rr == ARCHIVE_WARN) {
-		_cleanup_free_ char *norm = pkgarchive_normalize(archive_entry_pathname(e));
-		bool want = archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) &&
-		            *norm && (!only || strv_contains(only, norm));
-		if (!want) {
+		if (l.n == cap) {
+			cap = cap ? cap * 2 : 32;
+			l.entries = xrealloc(l.entries, cap * sizeof(*l.entries));
+		}
+		struct pkgarchive_entry *pe = &l.entries[l.n++];
+		entry_from(a, e, pe);
+		if (check_entry(pe, src, err) < 0)
+			goto out;
+		_cleanup_free_ char *norm = pkgarchive_normalize(pe->path);
+		if (pe->type != PKGARCHIVE_FILE || !*norm || (want && !want(norm, userdata))) {
 			archive_read_data_skip(a);
 			continue;
 		}
@@ -317,14 +335,19 @@ pkgarchive_extract(const char *path, const char *dest, char *const *only, struct
 		}
 	}
 	if (rr != ARCHIVE_EOF) {
-		gp_error_set(err, "reading '%s': %s", path, archive_error_string(a));
-		gp_error_hint(err, "the archive is truncated or damaged; get it again");
+		gp_error_set(err, "%s: not a readable archive: %s", src,
+		             archive_error_string(a) ? archive_error_string(a) : "read error");
+		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
 		goto out;
 	}
 	r = 0;
 out:
 	archive_read_free(a);
 	archive_write_free(w);
+	if (r == 0 && ret_listing)
+		*ret_listing = l;
+	else
+		pkgarchive_listing_release(&l);
 	return r;
 }
 
@@ -396,9 +419,9 @@ copy_file_data(struct archive *w, const char *disk_path, const char *name, struc
 	_cleanup_close_ int fd = open(disk_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "reading '%s'", disk_path);
-	_cleanup_free_ char *buf = xmalloc(1 << 16);
+	_cleanup_free_ char *buf = xmalloc(1 << 20);
 	for (;;) {
-		ssize_t n = read(fd, buf, 1 << 16);
+		ssize_t n = read(fd, buf, 1 << 20);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -427,7 +450,12 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 	archive_write_add_filter_gzip(w);
 	/* No timestamp in the gzip header: the same input gives the same bytes. */
 	archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
+	/* Packages are compressed already: storing them costs almost nothing in size. */
+	archive_write_set_filter_option(w, "gzip", "compression-level", "0");
 	archive_write_set_format_pax_restricted(w);
+	/* Large writes, and no padding of the last block beyond what gzip needs. */
+	archive_write_set_bytes_per_block(w, 1 << 20);
+	archive_write_set_bytes_in_last_block(w, 1);
 	if (archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
 		goto out;

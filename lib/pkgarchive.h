@@ -51,13 +51,19 @@ int pkgarchive_check_safe(const struct pkgarchive_listing *l, const char *source
 /* The path with leading "./" and duplicate slashes removed; a fresh string. */
 char *pkgarchive_normalize(const char *path);
 
+/* Which regular files to extract: norm is the normalized path in the archive. */
+typedef bool (*pkgarchive_want_fn)(const char *norm, void *userdata);
+
 /*
- * Extract into dest (an existing private directory) the regular files whose
- * normalized path is in only (NULL-terminated; NULL means every entry). The
- * archive is checked with pkgarchive_check_safe() first; ownership is not
- * restored.
+ * Extract the regular files of an archive that want accepts (all of them when
+ * want is NULL) into dest (an existing private directory), in one pass,
+ * checking every entry as pkgarchive_check_safe() does before anything of it is
+ * written; the first unsafe entry refuses the whole archive (the caller removes
+ * dest). Ownership is not restored. Returns the listing of every entry
+ * (ret_listing may be NULL).
  */
-int pkgarchive_extract(const char *path, const char *dest, char *const *only, struct gp_error *err);
+int pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
+                       struct pkgarchive_listing *ret_listing, struct gp_error *err);
 
 /* A package file recognised by its name. */
 struct pkg_file {

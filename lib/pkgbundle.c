@@ -137,15 +137,23 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		_cleanup_free_ char *url = xasprintf("%s/%s", r.dist_url, rel);
 		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 		paths[k] = xasprintf("%s/%s", dl, base);
-		if (fetch_to_file(f, url, paths[k], p->size, base, err) < 0) {
+		char got[DIGEST_HEX_MAX];
+		if (fetch_to_file(f, url, paths[k], p->size, base, got, err) < 0) {
 			json_decref(pkgs);
 			goto out;
 		}
-		_cleanup_free_ char *label = xasprintf("'%s'", url);
-		if (check_file(paths[k], label, p->size, p->sha256,
-		               "the download does not match the signed repository index; it was "
-		               "corrupted or tampered with; run gpuprep bundle again",
-		               err) < 0) {
+		struct stat st;
+		if (stat(paths[k], &st) < 0 || (uint64_t)st.st_size != p->size ||
+		    !digest_hex_equal(got, p->sha256)) {
+			gp_error_set(
+			        err,
+			        "checksum mismatch for '%s': expected %llu bytes with SHA256 %s, "
+			        "got %llu bytes with SHA256 %s",
+			        url, (unsigned long long)p->size, p->sha256,
+			        (unsigned long long)st.st_size, got);
+			gp_error_hint(
+			        err, "the download does not match the signed repository index; "
+			             "it was corrupted or tampered with; run gpuprep bundle again");
 			unlink(paths[k]);
 			json_decref(pkgs);
 			goto out;
@@ -282,28 +290,19 @@ check_member(const char *archive, const char *dir, json_t *o, const char *pathke
 }
 
 int
-pkg_bundle_open(const char *archive, const char *dir, const char *keyring, struct pkg_bundle *ret,
-                struct gp_error *err)
+pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
+                 const char *keyring, struct pkg_bundle *ret, struct gp_error *err)
 {
 	struct pkg_bundle b = {0};
-	struct pkgarchive_listing l = {0};
 	struct apt_repo r = {0};
 	_cleanup_strv_ char **listed = NULL;
 	_cleanup_free_ char *src = xasprintf("bundle '%s'", archive);
-	_cleanup_free_ char *where = xasprintf("'%s'", archive);
 	_cleanup_free_ char *mpath = xasprintf("%s/manifest.json", dir);
 	_cleanup_free_ char *work = xasprintf("%s/.verify", dir);
 	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
 	_cleanup_free_ char *inp = xasprintf("%s/repo/InRelease", dir);
 	_cleanup_free_ char *pkp = xasprintf("%s/repo/Packages", dir);
 	int ret_code = -1;
-
-	if (pkgarchive_list(archive, &l, err) < 0)
-		goto out;
-	if (pkgarchive_check_safe(&l, where, err) < 0)
-		goto out;
-	if (pkgarchive_extract(archive, dir, NULL, err) < 0)
-		goto out;
 
 	json_error_t jerr;
 	b.manifest = json_load_file(mpath, JSON_REJECT_DUPLICATES, &jerr);
@@ -351,10 +350,10 @@ pkg_bundle_open(const char *archive, const char *dir, const char *keyring, struc
 			goto out;
 	}
 	/* Nothing may be in the bundle that the manifest does not vouch for. */
-	for (size_t e = 0; e < l.n; e++) {
-		_cleanup_free_ char *n = pkgarchive_normalize(l.entries[e].path);
-		if (l.entries[e].type == PKGARCHIVE_DIR || !*n || strcmp(n, "manifest.json") == 0 ||
-		    strv_contains(listed, n))
+	for (size_t e = 0; e < l->n; e++) {
+		_cleanup_free_ char *n = pkgarchive_normalize(l->entries[e].path);
+		if (l->entries[e].type == PKGARCHIVE_DIR || !*n ||
+		    strcmp(n, "manifest.json") == 0 || strv_contains(listed, n))
 			continue;
 		gp_error_set(err, "%s: '%s' is not listed in manifest.json", src, n);
 		gp_error_hint(err, "the bundle was changed after it was made; make it again with "
@@ -387,12 +386,8 @@ pkg_bundle_open(const char *archive, const char *dir, const char *keyring, struc
 		}
 		if (gpg_key_load(r.key_data, r.key_len, r.key_source, kd, &r.key, err) < 0)
 			goto out;
-		if (gpg_key_require(&r.key, GPG_NVIDIA_FINGERPRINT, r.key_source, err) < 0) {
-			gp_error_hint(err,
-			              "a bundle made from a private mirror needs that mirror's "
-			              "key: give it with --keyring FILE");
-			goto out;
-		}
+		/* Nothing from the bundle is written anywhere: gpgv's VALIDSIG must be NVIDIA's. */
+		gpg_key_pin(&r.key, GPG_NVIDIA_FINGERPRINT);
 	}
 	int e1 = read_file(inp, &r.inrelease, &r.inrelease_len);
 	int e2 = e1 < 0 ? 0 : read_file(pkp, &r.packages, &r.packages_len);
@@ -401,10 +396,15 @@ pkg_bundle_open(const char *archive, const char *dir, const char *keyring, struc
 		                   e1 < 0 ? "InRelease" : "Packages");
 		goto out;
 	}
-	if (apt_repo_check_index(&r, src, err) < 0)
+	if (apt_repo_check_index(&r, src, err) < 0) {
+		if (!keyring && str_startswith(err->msg, "wrong key fingerprint"))
+			gp_error_hint(err,
+			              "a bundle made from a private mirror needs that mirror's "
+			              "key: give it with --keyring FILE");
 		goto out;
+	}
 	const char *want_fpr = jstr(b.manifest, "key_fingerprint");
-	if (!gpg_key_has(&r.key, want_fpr)) {
+	if (!digest_hex_equal(want_fpr, r.fingerprint)) {
 		gp_error_set(err, "%s: manifest.json names key %s, but InRelease is signed by %s",
 		             src, want_fpr, r.fingerprint);
 		gp_error_hint(err, "the bundle was changed after it was made; make it again with "
@@ -445,7 +445,6 @@ pkg_bundle_open(const char *archive, const char *dir, const char *keyring, struc
 	b = (struct pkg_bundle){0};
 	ret_code = 0;
 out:
-	pkgarchive_listing_release(&l);
 	apt_repo_release(&r);
 	pkg_bundle_release(&b);
 	return ret_code;

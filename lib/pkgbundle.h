@@ -47,11 +47,11 @@ struct pkgarchive_listing;
 bool pkg_bundle_detect(const struct pkgarchive_listing *l);
 
 /*
- * Extract a bundle into dir (a private directory) and check everything: every
- * file against the manifest (and no file it does not list), InRelease's
- * signature (by the pinned key, or by keyring when given), Packages against
- * InRelease, and each package against Packages.
+ * Check a bundle extracted into dir (l is its listing): every file against the
+ * manifest (and no file it does not list), InRelease's signature (by the pinned
+ * key, or by keyring when given), Packages against InRelease, and each package
+ * against Packages.
  */
-int pkg_bundle_open(const char *archive, const char *dir, const char *keyring,
-                    struct pkg_bundle *ret, struct gp_error *err);
+int pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
+                     const char *keyring, struct pkg_bundle *ret, struct gp_error *err);
 void pkg_bundle_release(struct pkg_bundle *b);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "aptindex.h"
 #include "debver.h"
@@ -64,6 +65,7 @@ pkg_plan_release(struct pkg_plan *p)
 	free(p->location);
 	free(p->fingerprint);
 	free(p->reused);
+	free(p->missing_deps);
 	free(p->version);
 	for (size_t k = 0; k < N_PKGS; k++) {
 		free(p->installed[k]);
@@ -183,28 +185,50 @@ pkg_query_installed(const char *root, enum os_family family, char *ret[N_PKGS],
 	return query_deb(root, apt_repo_toolkit, ret, err);
 }
 
+/*
+ * One query for the four packages and the OS packages they need: the
+ * installed versions, and the needed packages that are missing (NULL when none).
+ */
 static int
-check_os_deps(const char *root, enum os_family family, struct gp_error *err)
+query_all(const char *root, enum os_family family, char *ret[N_PKGS], char **ret_missing,
+          struct gp_error *err)
 {
 	const char *const *deps = family == OS_FAMILY_RPM ? os_deps_rpm : os_deps_deb;
-	char *have[4] = {0};
-	int r = family == OS_FAMILY_RPM ? query_rpm(root, deps, have, err)
-	                                : query_deb(root, deps, have, err);
+	const char *names[N_PKGS + 4] = {0};
+	char *have[N_PKGS + 4] = {0};
+	size_t n = 0;
+	for (size_t k = 0; k < N_PKGS; k++)
+		names[n++] = apt_repo_toolkit[k];
+	for (size_t i = 0; deps[i]; i++)
+		names[n++] = deps[i];
+	int r = family == OS_FAMILY_RPM ? query_rpm(root, names, have, err)
+	                                : query_deb(root, names, have, err);
 	if (r < 0)
 		return -1;
-	_cleanup_free_ char *missing = xstrdup("");
-	for (size_t i = 0; deps[i]; i++) {
-		if (have[i]) {
-			free(have[i]);
+	char *missing = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (i < N_PKGS) {
+			ret[i] = have[i];
 			continue;
 		}
-		char *m = xasprintf("%s%s%s", missing, *missing ? ", " : "", deps[i]);
-		free(missing);
-		missing = m;
+		if (!have[i]) {
+			char *m = xasprintf("%s%s%s", missing ? missing : "", missing ? ", " : "",
+			                    names[i]);
+			free(missing);
+			missing = m;
+		}
+		free(have[i]);
 	}
-	if (!*missing)
+	*ret_missing = missing;
+	return 0;
+}
+
+static int
+check_os_deps(const struct pkg_plan *p, struct gp_error *err)
+{
+	if (!p->missing_deps)
 		return 0;
-	gp_error_set(err, "the toolkit needs packages that are not installed: %s", missing);
+	gp_error_set(err, "the toolkit needs packages that are not installed: %s", p->missing_deps);
 	return gp_error_hint(err, "install them from the distribution's own media first "
 	                          "(they are part of every standard installation)");
 }
@@ -432,16 +456,13 @@ check_dpkg_arch(const struct pkg_plan *p, struct gp_error *err)
 {
 	if (!gp_root_is_set(p->root))
 		return 0;
-	char *argv[] = {"dpkg", "--print-architecture", NULL};
-	struct spawn_result res = {0};
-	if (spawn_capture(argv, NULL, DPKG_HINT, &res, err) < 0)
-		return -1;
-	res.out[strcspn(res.out, "\n")] = '\0';
-	bool ok = strcmp(res.out, p->arch) == 0;
-	_cleanup_free_ char *host = xstrdup(res.out);
-	spawn_result_release(&res);
-	if (ok)
+	/* This host's dpkg is built for the machine it runs on. */
+	struct utsname u;
+	const char *host = uname(&u) == 0 ? os_arch_deb_from_rpm(u.machine) : NULL;
+	if (host && strcmp(host, p->arch) == 0)
 		return 0;
+	bool ok = false;
+	struct spawn_result res = {0};
 	_cleanup_free_ char *rootopt = xasprintf("--root=%s", p->root);
 	char *argv2[] = {"dpkg", rootopt, "--print-foreign-architectures", NULL};
 	if (spawn_capture(argv2, NULL, DPKG_HINT, &res, err) < 0)
@@ -453,7 +474,7 @@ check_dpkg_arch(const struct pkg_plan *p, struct gp_error *err)
 	if (ok)
 		return 0;
 	gp_error_set(err, "the system at '%s' is %s, but this host's dpkg is %s", p->root, p->arch,
-	             host);
+	             host ? host : u.machine);
 	return gp_error_hint(err, "run gpuprep on the node itself, or inside the image (a chroot "
 	                          "with qemu-user-static)");
 }
@@ -665,6 +686,8 @@ plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_
 	}
 	f = fetch_new(&o->fetch);
 	if (apt_repo_load_key(&r, f, o->keyring, err) < 0)
+		goto out;
+	if (!r.key.fingerprints && gpg_key_list(&r.key, err) < 0)
 		goto out;
 	p->fingerprint = xstrdup(r.key.fingerprints[0]);
 	p->version = target ? xstrdup(target) : NULL;
@@ -924,6 +947,25 @@ verify_sum(const char *file, const char *want, const char *sums, struct gp_error
 	return gp_error_hint(err, "the archive is damaged or was changed; download it again");
 }
 
+/*
+ * What to extract from an archive: a bundle's own files, and the toolkit's
+ * packages (not -dev, -dbg and the rest of a release tarball).
+ */
+static bool
+want_member(const char *norm, void *userdata)
+{
+	(void)userdata;
+	if (strcmp(norm, "manifest.json") == 0 || str_startswith(norm, "repo/") ||
+	    str_startswith(norm, "keys/"))
+		return true;
+	struct pkg_file f;
+	if (pkg_file_parse(norm, &f) <= 0)
+		return false;
+	bool want = is_toolkit(f.name);
+	pkg_file_release(&f);
+	return want;
+}
+
 static int
 plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err)
 {
@@ -938,7 +980,6 @@ plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_err
 	_cleanup_free_ char *sums_text = NULL;
 	_cleanup_free_ char *tar_sum = NULL;
 	_cleanup_free_ char *dir = NULL;
-	char *only[N_PKGS + 1] = {0};
 
 	p->location = xstrdup(path);
 	if (stat(path, &st) < 0) {
@@ -958,20 +999,38 @@ plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_err
 		goto out;
 	}
 
-	if (pkgarchive_list(path, &l, err) < 0)
+	/* A tarball's own checksum is checked before it is read at all. */
+	sums = checksums_path(path);
+	if (sums) {
+		int e = read_file(sums, &sums_text, NULL);
+		if (e < 0 && e != -ENOENT) {
+			gp_error_set_errno(err, e, "reading '%s'", sums);
+			goto out;
+		}
+		if (e == -ENOENT) {
+			free(sums);
+			sums = NULL;
+		}
+	}
+	if (sums_text) {
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		tar_sum = checksum_for(sums_text, base);
+		if (tar_sum && verify_sum(path, tar_sum, sums, err) < 0)
+			goto out;
+	}
+	/* One pass: every entry checked, every regular file extracted. */
+	dir = xasprintf("%s/archive", p->tmpdir);
+	if (mkdir_p(dir, 0700) < 0) {
+		gp_error_set_errno(err, errno, "creating '%s'", dir);
 		goto out;
-	if (pkgarchive_check_safe(&l, where, err) < 0)
+	}
+	if (pkgarchive_extract(path, dir, want_member, NULL, &l, err) < 0)
 		goto out;
 
 	if (pkg_bundle_detect(&l)) {
 		p->source = PKG_SOURCE_BUNDLE;
-		dir = xasprintf("%s/bundle", p->tmpdir);
-		if (mkdir_p(dir, 0700) < 0) {
-			gp_error_set_errno(err, errno, "creating '%s'", dir);
-			goto out;
-		}
 		struct pkg_bundle b = {0};
-		if (pkg_bundle_open(path, dir, o->keyring, &b, err) < 0)
+		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
 			goto out;
 		if (p->family != OS_FAMILY_DEB || strcmp(b.arch, p->arch) != 0) {
 			gp_error_set(err, "bundle '%s' is for deb %s; this system is %s %s", path,
@@ -1004,39 +1063,12 @@ plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_err
 	}
 
 	p->source = PKG_SOURCE_RELEASE_TARBALL;
-	sums = checksums_path(path);
-	if (sums) {
-		int e = read_file(sums, &sums_text, NULL);
-		if (e < 0 && e != -ENOENT) {
-			gp_error_set_errno(err, e, "reading '%s'", sums);
-			goto out;
-		}
-		if (e == -ENOENT) {
-			free(sums);
-			sums = NULL;
-		}
-	}
-	if (sums_text) {
-		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		tar_sum = checksum_for(sums_text, base);
-		if (tar_sum && verify_sum(path, tar_sum, sums, err) < 0)
-			goto out;
-	}
 	for (size_t i = 0; i < l.n; i++)
 		if (l.entries[i].type == PKGARCHIVE_FILE) {
 			_cleanup_free_ char *n = pkgarchive_normalize(l.entries[i].path);
 			cands_add(&c, n);
 		}
 	if (select_offline(p, &c, o->version, where, idx, err) < 0)
-		goto out;
-	dir = xasprintf("%s/extract", p->tmpdir);
-	if (mkdir_p(dir, 0700) < 0) {
-		gp_error_set_errno(err, errno, "creating '%s'", dir);
-		goto out;
-	}
-	for (size_t k = 0; k < N_PKGS; k++)
-		only[k] = c.v[idx[k]].path;
-	if (pkgarchive_extract(path, dir, only, err) < 0)
 		goto out;
 	for (size_t k = 0; k < N_PKGS; k++) {
 		p->files[k] = xasprintf("%s/%s", dir, c.v[idx[k]].path);
@@ -1074,7 +1106,7 @@ out:
 static int
 plan_offline_commands(struct pkg_plan *p, struct gp_error *err)
 {
-	if (check_os_deps(p->root, p->family, err) < 0)
+	if (check_os_deps(p, err) < 0)
 		return -1;
 	struct pkg_command *c = plan_cmd(p);
 	if (p->family == OS_FAMILY_RPM) {
@@ -1129,7 +1161,7 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 	p.arch = xstrdup(arch);
 	if (tmpfiles_mkdtemp("install", &p.tmpdir, err) < 0)
 		goto fail;
-	if (pkg_query_installed(p.root, p.family, p.installed, err) < 0)
+	if (query_all(p.root, p.family, p.installed, &p.missing_deps, err) < 0)
 		goto fail;
 	if (p.family == OS_FAMILY_DEB && check_dpkg_arch(&p, err) < 0)
 		goto fail;

@@ -56,10 +56,11 @@ struct pkg_plan {
 	enum os_family family;
 	char *arch; /* in the family's spelling */
 	enum pkg_source source;
-	char *location;    /* URL or path */
-	char *fingerprint; /* the key that vouched for the packages, or NULL */
-	char *reused;      /* an existing source entry that is used instead of writing one */
-	char *version;     /* the version all four get: "1.17.8-1"; NULL when dnf picks */
+	char *location;     /* URL or path */
+	char *fingerprint;  /* the key that vouched for the packages, or NULL */
+	char *reused;       /* an existing source entry that is used instead of writing one */
+	char *missing_deps; /* OS packages the toolkit needs that are not installed, or NULL */
+	char *version;      /* the version all four get: "1.17.8-1"; NULL when dnf picks */
 	char *installed[APT_REPO_TOOLKIT_COUNT]; /* NULL when not installed */
 	char *files[APT_REPO_TOOLKIT_COUNT];     /* offline: the package files */
 	struct pkg_write *writes;

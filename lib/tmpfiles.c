@@ -11,9 +11,15 @@
 int
 tmpfiles_mkdtemp(const char *what, char **ret_path, struct gp_error *err)
 {
+	/*
+	 * $TMPDIR when set; otherwise memory (/dev/shm) when it is there: what goes
+	 * here (extracted packages, apt's lists) is short-lived, and writing it to the
+	 * disk that dpkg then fsyncs would slow dpkg down.
+	 */
 	const char *base = getenv("TMPDIR");
 	if (!base || !*base)
-		base = "/tmp";
+		base = access("/dev/shm", W_OK | X_OK) == 0 && path_is_dir("/dev/shm") ? "/dev/shm"
+		                                                                       : "/tmp";
 	char *p = xasprintf("%s/gpuprep-%s-XXXXXX", base, what);
 	if (!mkdtemp(p)) {
 		int e = errno;

@@ -10,7 +10,10 @@
 
 #include "error.h"
 
-/* Make a fresh private (0700) directory $TMPDIR/gpuprep-<what>-XXXXXX. */
+/*
+ * Make a fresh private (0700) directory gpuprep-<what>-XXXXXX in $TMPDIR, or
+ * when that is unset in /dev/shm (memory) if it is there, else in /tmp.
+ */
 int tmpfiles_mkdtemp(const char *what, char **ret_path, struct gp_error *err);
 /* Remove a tree without following symlinks. NULL is ignored. Returns 0 or -errno. */
 int tmpfiles_rm_rf(const char *path);

@@ -106,17 +106,18 @@ sign_repo() {
 start_httpd() {
 	local dir=$1 pid
 	shift
-	HTTPD_LOG="$T/httpd-$RANDOM.log"
+	local n=$RANDOM
+	HTTPD_LOG="$T/httpd-$n.log"
 	: >"$HTTPD_LOG"
-	python3 "$INSTALL_SRC/httpd.py" --root "$dir" --log "$HTTPD_LOG" "$@" >"$T/httpd.port" &
+	python3 "$INSTALL_SRC/httpd.py" --root "$dir" --log "$HTTPD_LOG" "$@" >"$T/httpd-$n.port" &
 	pid=$!
 	at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
 	HTTPD_PID=$pid
-	for _ in $(seq 100); do
-		[ -s "$T/httpd.port" ] && break
+	for _ in $(seq 200); do
+		[ -s "$T/httpd-$n.port" ] && break
 		sleep 0.05
 	done
-	PORT=$(head -1 "$T/httpd.port")
+	PORT=$(head -1 "$T/httpd-$n.port")
 	URL="http://127.0.0.1:$PORT"
 }
 

@@ -155,12 +155,17 @@ fi
 if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
 	root=$T/sandbox-strace
 	mk_sandbox "$root" amd64
-	run strace -f -e trace=socket,connect -o "$T/strace.log" "$GPUPREP" --root "$root" install --offline "$tarball"
+	run strace -f -e trace=socket,connect,openat -o "$T/strace.log" "$GPUPREP" --root "$root" install --offline "$tarball"
 	expect_rc 0 "offline install under strace"
 	if grep -E 'AF_INET|AF_INET6' "$T/strace.log" >"$T/inet"; then
 		not_ok "offline mode opens no inet socket (gpuprep and every child)" "$(head -5 "$T/inet")"
 	else
 		ok "offline mode opens no inet socket (gpuprep and every child)"
+	fi
+	if grep -E 'openat\(.*libcurl[^"]*\.so' "$T/strace.log" | grep -v ENOENT >"$T/curl"; then
+		not_ok "offline mode does not even load libcurl" "$(head -3 "$T/curl")"
+	else
+		ok "offline mode does not even load libcurl"
 	fi
 else
 	skip "offline mode opens no inet socket (strace)" "strace is missing or not permitted"

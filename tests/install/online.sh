@@ -15,7 +15,7 @@ repo_fpr=$KEY_FPR
 mk_repo "$T/repo" repo amd64
 start_httpd "$T/repo"
 want_all() { printf '%s %s\n' libnvidia-container-tools "$1" libnvidia-container1 "$1" nvidia-container-toolkit "$1" nvidia-container-toolkit-base "$1"; }
-norm() { sed -e "s#$T#@T@#g" -e "s#$URL#@URL@#g" -e "s#${TMPDIR:-/tmp}/gpuprep-install-[A-Za-z0-9]*#@TMP@#g" -e "s#$repo_fpr#@FPR@#g" "$1"; }
+norm() { sed -e "s#$T#@T@#g" -e "s#$URL#@URL@#g" -e "s#[^ =]*/gpuprep-install-[A-Za-z0-9]*#@TMP@#g" -e "s#$repo_fpr#@FPR@#g" "$1"; }
 
 # --- unpinned: the newest --------------------------------------------------------------------
 root=$T/sb-online

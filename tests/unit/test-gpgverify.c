@@ -63,6 +63,7 @@ main(void)
 	        "gpg --batch --quiet --passphrase '' --quick-gen-key 'test <t@example.invalid>' "
 	        "ed25519 sign never 2>/dev/null;"
 	        "gpg --batch --armor --export > '%1$s/key.asc' 2>/dev/null;"
+	        "gpg --batch --export > '%1$s/key.gpg' 2>/dev/null;"
 	        "gpg --batch --with-colons --list-keys | awk -F: '$1==\"fpr\"{print $10; exit}' > "
 	        "'%1$s/fpr';"
 	        "printf 'Origin: x\\n' > '%1$s/Release';"
@@ -80,10 +81,12 @@ main(void)
 	mkdir_p(work, 0700);
 	struct gpg_key k = {0};
 	is_int(gpg_key_load(key, keylen, "'key.asc'", work, &k, &err), 0, "load an armored key");
+	ok(k.fingerprints == NULL, "loading runs no gpg: no fingerprints yet");
+	is_int(gpg_key_list(&k, &err), 0, "list the fingerprints with gpg --show-keys");
 	ok(k.fingerprints && k.fingerprints[0] && fpr && strcmp(k.fingerprints[0], fpr) == 0,
 	   "its fingerprint");
-	is_int(gpg_key_require(&k, fpr, "'key.asc'", &err), 0, "require its own fingerprint");
-	is_int(gpg_key_require(&k, GPG_NVIDIA_FINGERPRINT, "'key.asc'", &err), -1,
+	is_int(gpg_key_require(&k, fpr, &err), 0, "require its own fingerprint");
+	is_int(gpg_key_require(&k, GPG_NVIDIA_FINGERPRINT, &err), -1,
 	       "require NVIDIA's fingerprint");
 	char *want = xasprintf("wrong key fingerprint: 'key.asc' has %s, expected %s", fpr,
 	                       GPG_NVIDIA_FINGERPRINT);
@@ -111,6 +114,28 @@ main(void)
 	free(work2);
 	ok(err.msg && strstr(err.msg, "'junk': no OpenPGP public key found"), "  the message");
 	gp_error_release(&err);
+	/* The in-process dearmor gives what gpg --export gives. */
+	char *binp = xasprintf("%s/key.gpg", dir);
+	char *want_bin = NULL;
+	size_t want_len = 0;
+	read_file(binp, &want_bin, &want_len);
+	unsigned char *got_bin = NULL;
+	size_t got_len = 0;
+	is_int(gpg_dearmor(key, keylen, &got_bin, &got_len), 0, "dearmor the armored key");
+	ok(want_bin && got_len == want_len && memcmp(got_bin, want_bin, got_len) == 0,
+	   "  the same bytes as gpg --export");
+	free(got_bin);
+	got_bin = NULL;
+	char *broken = xstrdup(key);
+	char *mid = strstr(broken, "\n\n");
+	if (mid && mid[2])
+		mid[2] = mid[2] == 'A' ? 'B' : 'A';
+	is_int(gpg_dearmor(broken, strlen(broken), &got_bin, &got_len), -1,
+	       "a changed armor fails its CRC-24");
+	free(broken);
+	is_int(gpg_dearmor("no armor", 8, &got_bin, &got_len), -1, "text without armor");
+	free(want_bin);
+	free(binp);
 	char *armored = NULL;
 	is_int(gpg_key_armor(&k, &armored, &err), 0, "export the key armored");
 	ok(armored && strstr(armored, "BEGIN PGP PUBLIC KEY BLOCK"), "  armored");
