@@ -10,7 +10,6 @@
 #include "cmd.h"
 #include "pkginstall.h"
 #include "progress.h"
-#include "spawn.h"
 
 const char cmd_install_summary[] = "install the NVIDIA container toolkit (online or offline)";
 const char cmd_install_usage[] =

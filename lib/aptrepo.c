@@ -102,7 +102,7 @@ int
 apt_repo_check_index(struct apt_repo *r, const char *where, struct gp_error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/InRelease", r->workdir);
-	if (tmpfiles_write_atomic(path, r->inrelease, r->inrelease_len, 0600, err) < 0)
+	if (tmpfiles_write(path, r->inrelease, r->inrelease_len, 0600, err) < 0)
 		return -1;
 	_cleanup_free_ char *src = xasprintf("%s: InRelease", where);
 	_cleanup_free_ char *text = NULL;

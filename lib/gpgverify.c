@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "spawn.h"
+#include "proc.h"
 #include "tmpfiles.h"
 
 #define GNUPG_HINT "install GnuPG (the Debian packages 'gpg' and 'gpgv')"
@@ -57,16 +57,36 @@ gnupg_env(const char *home)
 	return env;
 }
 
+/* What GnuPG said: its first "gpg:"/"gpgv:" line, or the first line; a static buffer. */
 static const char *
-first_line(const char *s)
+complaint(const char *out)
 {
 	static char buf[512];
+	const char *s = out;
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (str_startswith(l, "gpg:") || str_startswith(l, "gpgv:")) {
+			s = l;
+			break;
+		}
 	size_t n = strcspn(s, "\n");
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+/* Run gpg or gpgv in the key's private GNUPGHOME, keeping the output. */
+static int
+gnupg_run(const struct gpg_key *k, char *const argv[], struct proc_result *ret,
+          struct gp_error *err)
+{
+	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
+	_cleanup_strv_ char **env = gnupg_env(home);
+	struct proc_opts o = {.env = env, .keep_output = true};
+	if (proc_run(argv, &o, ret, err) < 0)
+		return gp_error_hint(err, GNUPG_HINT);
+	return 0;
 }
 
 static int
@@ -240,7 +260,7 @@ gpg_key_load(const void *data, size_t len, const char *source, const char *workd
 	k.workdir = xstrdup(workdir);
 	k.keyring = xasprintf("%s/keyring.gpg", workdir);
 	k.source = xstrdup(source);
-	if (tmpfiles_write_atomic(k.keyring, keydata, bin_len, 0600, err) < 0) {
+	if (tmpfiles_write(k.keyring, keydata, bin_len, 0600, err) < 0) {
 		gpg_key_release(&k);
 		return -1;
 	}
@@ -251,18 +271,17 @@ gpg_key_load(const void *data, size_t len, const char *source, const char *workd
 int
 gpg_key_list(struct gpg_key *k, struct gp_error *err)
 {
-	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
-	_cleanup_strv_ char **env = gnupg_env(home);
 	char *argv[] = {"gpg",      "--batch", "--no-autostart", "--with-colons", "--show-keys",
 	                k->keyring, NULL};
-	struct spawn_result res = {0};
+	struct proc_result res = {0};
 	char **fprs = NULL;
-	if (spawn_capture(argv, env, GNUPG_HINT, &res, err) < 0)
+	if (gnupg_run(k, argv, &res, err) < 0)
 		return -1;
 	/* "pub:..." then "fpr:::::::::<FPR>:" for the primary key; "sub"/"fpr" for subkeys. */
 	bool want_fpr = false;
 	char *save = NULL;
-	for (char *ln = strtok_r(res.out, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+	_cleanup_free_ char *said = xstrdup(complaint(res.output));
+	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
 		if (str_startswith(ln, "pub:")) {
 			want_fpr = true;
 		} else if (str_startswith(ln, "fpr:") && want_fpr) {
@@ -285,14 +304,14 @@ gpg_key_list(struct gpg_key *k, struct gp_error *err)
 	}
 	if (res.status != 0 || !fprs) {
 		gp_error_set(err, "%s: no OpenPGP public key found%s%s", k->source,
-		             *res.err_text ? ": " : "", first_line(res.err_text));
+		             *said ? ": " : "", said);
 		gp_error_hint(err,
 		              "the key must be an OpenPGP public key, ASCII-armored or binary");
-		spawn_result_release(&res);
+		proc_result_release(&res);
 		strv_free(fprs);
 		return -1;
 	}
-	spawn_result_release(&res);
+	proc_result_release(&res);
 	strv_free(k->fingerprints);
 	k->fingerprints = fprs;
 	return 0;
@@ -411,24 +430,22 @@ int
 gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *source,
                        char **ret_text, size_t *ret_len, char **ret_fpr, struct gp_error *err)
 {
-	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
 	_cleanup_free_ char *outp = xasprintf("%s/verified", k->workdir);
 	_cleanup_free_ char *input = xstrdup(path);
 	if (unlink(outp) < 0 && errno != ENOENT)
 		return gp_error_set_errno(err, errno, "removing '%s'", outp);
-	_cleanup_strv_ char **env = gnupg_env(home);
+	/* Status lines ("[GNUPG:] ...") are told from gpgv's messages by their prefix. */
 	char *argv[] = {"gpgv",     "--status-fd", "1",   "--keyring", k->keyring,
 	                "--output", outp,          input, NULL};
-	struct spawn_result res = {0};
-	if (spawn_capture(argv, env, GNUPG_HINT, &res, err) < 0) {
+	struct proc_result res = {0};
+	if (gnupg_run(k, argv, &res, err) < 0) {
 		unlink(outp);
 		return -1;
 	}
-	int r = gpg_status_check(res.out, k, source, ret_fpr, err);
-	if (r == 0 && res.status != 0) {
-		r = gp_error_set(err, "%s: gpgv failed: %s", source, first_line(res.err_text));
-	}
-	spawn_result_release(&res);
+	int r = gpg_status_check(res.output, k, source, ret_fpr, err);
+	if (r == 0 && res.status != 0)
+		r = gp_error_set(err, "%s: gpgv failed: %s", source, complaint(res.output));
+	proc_result_release(&res);
 	if (r < 0) {
 		unlink(outp);
 		return -1;
@@ -452,21 +469,32 @@ gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *so
 int
 gpg_key_armor(const struct gpg_key *k, char **ret_text, struct gp_error *err)
 {
-	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
-	_cleanup_strv_ char **env = gnupg_env(home);
-	char *argv[] = {"gpg",       "--batch",  "--no-autostart", "--no-default-keyring",
-	                "--keyring", k->keyring, "--armor",        "--export",
+	_cleanup_free_ char *outp = xasprintf("%s/armored.asc", k->workdir);
+	unlink(outp);
+	char *argv[] = {"gpg",
+	                "--batch",
+	                "--no-autostart",
+	                "--no-default-keyring",
+	                "--keyring",
+	                k->keyring,
+	                "--armor",
+	                "--output",
+	                outp,
+	                "--export",
 	                NULL};
-	struct spawn_result res = {0};
-	if (spawn_capture(argv, env, GNUPG_HINT, &res, err) < 0)
+	struct proc_result res = {0};
+	if (gnupg_run(k, argv, &res, err) < 0)
 		return -1;
-	if (res.status != 0 || !strstr(res.out, "BEGIN PGP PUBLIC KEY BLOCK")) {
+	char *text = NULL;
+	if (res.status != 0 || read_file(outp, &text, NULL) < 0 ||
+	    !strstr(text, "BEGIN PGP PUBLIC KEY BLOCK")) {
 		gp_error_set(err, "exporting the key from '%s': %s", k->keyring,
-		             first_line(res.err_text));
-		spawn_result_release(&res);
+		             complaint(res.output));
+		free(text);
+		proc_result_release(&res);
 		return -1;
 	}
-	*ret_text = TAKE_PTR(res.out);
-	spawn_result_release(&res);
+	proc_result_release(&res);
+	*ret_text = text;
 	return 0;
 }

@@ -165,7 +165,7 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		                                (json_int_t)p->size, "sha256", p->sha256));
 	}
 
-	if (tmpfiles_write_atomic(pk_path, r.packages, r.packages_len, 0644, err) < 0) {
+	if (tmpfiles_write(pk_path, r.packages, r.packages_len, 0644, err) < 0) {
 		json_decref(pkgs);
 		goto out;
 	}

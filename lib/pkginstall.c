@@ -15,10 +15,22 @@
 #include "digest.h"
 #include "pkgarchive.h"
 #include "pkgbundle.h"
-#include "spawn.h"
+#include "proc.h"
+#include "safefile.h"
 #include "tmpfiles.h"
 
 #define N_PKGS APT_REPO_TOOLKIT_COUNT
+
+/* Run a program, keeping its output (stdout and stderr together). */
+static int
+run_keep(char *const argv[], const char *missing_hint, struct proc_result *ret,
+         struct gp_error *err)
+{
+	struct proc_opts o = {.keep_output = true};
+	if (proc_run(argv, &o, ret, err) < 0)
+		return gp_error_hint(err, "%s", missing_hint);
+	return 0;
+}
 
 static const char *const os_deps_deb[] = {"libc6", "libcap2", "libseccomp2", NULL};
 static const char *const os_deps_rpm[] = {"glibc", "libcap", "libseccomp", NULL};
@@ -111,20 +123,21 @@ query_deb(const char *root, const char *const *names, char **ret, struct gp_erro
 	argv = strv_push(argv, "-f=${Package}\t${Version}\t${db:Status-Abbrev}\n");
 	for (size_t i = 0; names[i]; i++)
 		argv = strv_push(argv, names[i]);
-	struct spawn_result res = {0};
-	int r = spawn_capture(argv, NULL, DPKG_HINT, &res, err);
+	struct proc_result res = {0};
+	int r = run_keep(argv, DPKG_HINT, &res, err);
 	strv_free(argv);
 	if (r < 0)
 		return -1;
 	/* Exit 1 only means some names are unknown; anything else is a failure. */
 	if (res.status > 1) {
 		gp_error_set(err, "dpkg-query failed on '%s': %.*s", admin,
-		             (int)strcspn(res.err_text, "\n"), res.err_text);
-		spawn_result_release(&res);
+		             (int)strcspn(res.output, "\n"), res.output);
+		proc_result_release(&res);
 		return -1;
 	}
+	/* Lines with two tabs are dpkg-query's answers; its complaints have none. */
 	char *save = NULL;
-	for (char *ln = strtok_r(res.out, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
 		char *t1 = strchr(ln, '\t');
 		char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 		if (!t2)
@@ -137,7 +150,7 @@ query_deb(const char *root, const char *const *names, char **ret, struct gp_erro
 			if (strcmp(names[i], ln) == 0 && !ret[i])
 				ret[i] = xstrdup(t1 + 1);
 	}
-	spawn_result_release(&res);
+	proc_result_release(&res);
 	return 0;
 }
 
@@ -155,13 +168,13 @@ query_rpm(const char *root, const char *const *names, char **ret, struct gp_erro
 	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\n");
 	for (size_t i = 0; names[i]; i++)
 		argv = strv_push(argv, names[i]);
-	struct spawn_result res = {0};
-	int r = spawn_capture(argv, NULL, RPM_HINT, &res, err);
+	struct proc_result res = {0};
+	int r = run_keep(argv, RPM_HINT, &res, err);
 	strv_free(argv);
 	if (r < 0)
 		return -1;
 	char *save = NULL;
-	for (char *ln = strtok_r(res.out, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
 		char *t = strchr(ln, '\t');
 		if (!t)
 			continue;
@@ -170,7 +183,7 @@ query_rpm(const char *root, const char *const *names, char **ret, struct gp_erro
 			if (strcmp(names[i], ln) == 0 && !ret[i])
 				ret[i] = xstrdup(t + 1);
 	}
-	spawn_result_release(&res);
+	proc_result_release(&res);
 	return 0;
 }
 
@@ -462,15 +475,15 @@ check_dpkg_arch(const struct pkg_plan *p, struct gp_error *err)
 	if (host && strcmp(host, p->arch) == 0)
 		return 0;
 	bool ok = false;
-	struct spawn_result res = {0};
+	struct proc_result res = {0};
 	_cleanup_free_ char *rootopt = xasprintf("--root=%s", p->root);
 	char *argv2[] = {"dpkg", rootopt, "--print-foreign-architectures", NULL};
-	if (spawn_capture(argv2, NULL, DPKG_HINT, &res, err) < 0)
+	if (run_keep(argv2, DPKG_HINT, &res, err) < 0)
 		return -1;
 	char *save = NULL;
-	for (char *w = strtok_r(res.out, "\n", &save); w && !ok; w = strtok_r(NULL, "\n", &save))
+	for (char *w = strtok_r(res.output, "\n", &save); w && !ok; w = strtok_r(NULL, "\n", &save))
 		ok = strcmp(w, p->arch) == 0;
-	spawn_result_release(&res);
+	proc_result_release(&res);
 	if (ok)
 		return 0;
 	gp_error_set(err, "the system at '%s' is %s, but this host's dpkg is %s", p->root, p->arch,
@@ -526,8 +539,8 @@ write_root_apt_conf(struct pkg_plan *p, const char *source_line, char **ret_conf
 	                  "DPkg::Use-Pty \"0\";\n"
 	                  "DPkg::Options { \"--root=%1$s\"; \"--log=%2$s/apt/log/dpkg.log\"; };\n",
 	                  p->root, p->tmpdir, p->arch);
-	if (tmpfiles_write_atomic(conf, text, strlen(text), 0600, err) < 0 ||
-	    tmpfiles_write_atomic(list, source_line, strlen(source_line), 0600, err) < 0)
+	if (tmpfiles_write(conf, text, strlen(text), 0600, err) < 0 ||
+	    tmpfiles_write(list, source_line, strlen(source_line), 0600, err) < 0)
 		return -1;
 	*ret_conf = TAKE_PTR(conf);
 	return 0;
@@ -718,7 +731,11 @@ plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_
 		_cleanup_free_ char *trepo = xasprintf(repo_fmt, r.base_url, kr);
 		_cleanup_free_ char *tdir = xasprintf("%s/yum.repos.d", p->tmpdir);
 		_cleanup_free_ char *tfile = xasprintf("%s/nvidia-container-toolkit.repo", tdir);
-		if (tmpfiles_write_atomic(tfile, trepo, strlen(trepo), 0600, err) < 0)
+		if (mkdir_p(tdir, 0700) < 0) {
+			gp_error_set_errno(err, errno, "creating '%s'", tdir);
+			goto out;
+		}
+		if (tmpfiles_write(tfile, trepo, strlen(trepo), 0600, err) < 0)
 			goto out;
 		cmd_add2(c, "--installroot=", p->root);
 		cmd_add2(c, "--setopt=reposdir=", tdir);
@@ -1209,7 +1226,7 @@ pkg_plan_to_json(const struct pkg_plan *p)
 		                                       "full_path", p->writes[i].full));
 	json_t *cmds = json_array();
 	for (size_t i = 0; i < p->n_cmds; i++) {
-		_cleanup_free_ char *line = spawn_argv_format(p->cmds[i].argv);
+		_cleanup_free_ char *line = proc_argv_string(p->cmds[i].argv);
 		_cleanup_free_ char *env = apt_repo_join(p->cmds[i].env, " ");
 		_cleanup_free_ char *full =
 		        p->cmds[i].env ? xasprintf("%s %s", env, line) : xstrdup(line);
@@ -1236,6 +1253,7 @@ struct saved {
 	bool written;
 };
 
+/* Put back every file this run wrote, as it was. */
 static void
 rollback(struct pkg_plan *p, struct saved *s)
 {
@@ -1244,10 +1262,10 @@ rollback(struct pkg_plan *p, struct saved *s)
 			continue;
 		struct gp_error ignored = GP_ERROR_INIT;
 		if (s[i].data)
-			tmpfiles_write_atomic(p->writes[i].full, s[i].data, s[i].len, s[i].mode,
-			                      &ignored);
+			safefile_write(p->root, p->writes[i].path, s[i].data, s[i].len, s[i].mode,
+			               &ignored);
 		else
-			unlink(p->writes[i].full);
+			safefile_remove(p->root, p->writes[i].path, &ignored);
 		gp_error_release(&ignored);
 	}
 }
@@ -1258,36 +1276,39 @@ struct relay {
 	const char *tool;
 };
 
+/* Progress redrawn with carriage returns shows as its last state. */
 static void
 relay_line(const char *line, void *ud)
 {
 	struct relay *r = ud;
-	if (r->fn)
-		r->fn(r->tool, line, r->ud);
+	const char *shown = line;
+	for (const char *c = line; *c; c++)
+		if (*c == '\r' && c[1] && c[1] != '\r')
+			shown = c + 1;
+	_cleanup_free_ char *copy = xstrndup(shown, strcspn(shown, "\r"));
+	if (r->fn && *copy)
+		r->fn(r->tool, copy, r->ud);
 }
 
 static const char *
-failure_hint(const char *tool, char **tail)
+failure_hint(const char *tool, const char *output)
 {
-	for (size_t i = 0; tail && tail[i]; i++) {
-		if (strstr(tail[i], "NO_PUBKEY") || strstr(tail[i], "is not signed") ||
-		    strstr(tail[i], "GPG error"))
-			return "the repository's signature does not verify with its keyring; check "
-			       "--keyring and --repo-url";
-		if (strstr(tail[i], "Hash Sum mismatch") ||
-		    strstr(tail[i], "File has unexpected size"))
-			return "a downloaded package does not match the repository index; the "
-			       "mirror "
-			       "may be mid-update or tampered with: try again later";
-		if (strstr(tail[i], "Conflicting values set for option Signed-By"))
-			return "two apt sources name NVIDIA's repository with different keyrings; "
-			       "remove one of them";
-		if (strstr(tail[i], "Could not resolve") || strstr(tail[i], "Failed to fetch") ||
-		    strstr(tail[i], "Could not connect"))
-			return "check the network and the proxy variables, or use --offline";
-		if (strstr(tail[i], "dependency problems") || strstr(tail[i], "Unmet dependencies"))
-			return "install the missing dependencies from the distribution first";
-	}
+	if (strstr(output, "NO_PUBKEY") || strstr(output, "is not signed") ||
+	    strstr(output, "GPG error"))
+		return "the repository's signature does not verify with its keyring; check "
+		       "--keyring and --repo-url";
+	if (strstr(output, "Hash Sum mismatch") || strstr(output, "File has unexpected size"))
+		return "a downloaded package does not match the repository index; the mirror may "
+		       "be "
+		       "mid-update or tampered with: try again later";
+	if (strstr(output, "Conflicting values set for option Signed-By"))
+		return "two apt sources name NVIDIA's repository with different keyrings; remove "
+		       "one of them";
+	if (strstr(output, "Could not resolve") || strstr(output, "Failed to fetch") ||
+	    strstr(output, "Could not connect"))
+		return "check the network and the proxy variables, or use --offline";
+	if (strstr(output, "dependency problems") || strstr(output, "Unmet dependencies"))
+		return "install the missing dependencies from the distribution first";
 	if (strcmp(tool, "dpkg") == 0)
 		return "fix what dpkg reports, then run gpuprep install again";
 	return "fix what the package manager reports, then run gpuprep install again";
@@ -1295,15 +1316,56 @@ failure_hint(const char *tool, char **tail)
 
 /* apt-get update may exit 0 on fetch failures with old apt; look at what it said. */
 static bool
-update_failed(char **tail)
+update_failed(const char *output)
 {
-	for (size_t i = 0; tail && tail[i]; i++)
-		if (str_startswith(tail[i], "E: ") || str_startswith(tail[i], "Err:") ||
-		    (str_startswith(tail[i], "W: ") &&
-		     (strstr(tail[i], "Failed to fetch") || strstr(tail[i], "GPG error") ||
-		      strstr(tail[i], "failed to download"))))
+	_cleanup_free_ char *copy = xstrdup(output);
+	char *save = NULL;
+	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save))
+		if (str_startswith(ln, "E: ") || str_startswith(ln, "Err:") ||
+		    (str_startswith(ln, "W: ") &&
+		     (strstr(ln, "Failed to fetch") || strstr(ln, "GPG error") ||
+		      strstr(ln, "failed to download"))))
 			return true;
 	return false;
+}
+
+static int
+run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output, void *userdata,
+            struct gp_error *err)
+{
+	_cleanup_free_ char *line = proc_argv_string(c->argv);
+	if (on_step) {
+		_cleanup_free_ char *what = xasprintf("running %s", line);
+		on_step(what, userdata);
+	}
+	const char *tool = strrchr(c->argv[0], '/') ? strrchr(c->argv[0], '/') + 1 : c->argv[0];
+	struct relay rl = {on_output, userdata, tool};
+	struct proc_opts o = {
+	        .env = c->env, .on_line = relay_line, .userdata = &rl, .keep_output = true};
+	struct proc_result res = {0};
+	if (proc_run(c->argv, &o, &res, err) < 0)
+		return gp_error_hint(err, "%s",
+		                     strcmp(tool, "apt-get") == 0 ? APT_HINT
+		                     : strcmp(tool, "rpm") == 0   ? RPM_HINT
+		                                                  : DPKG_HINT);
+	bool is_update = strcmp(tool, "apt-get") == 0 && strv_contains(c->argv, "update");
+	if (res.status == 0 && !(is_update && update_failed(res.output))) {
+		proc_result_release(&res);
+		return 0;
+	}
+	_cleanup_free_ char *tail = proc_tail_lines(res.output, 12);
+	_cleanup_free_ char *indented = xstrdup("");
+	char *save = NULL;
+	for (char *ln = strtok_r(tail, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *m = xasprintf("%s\n    %s", indented, ln);
+		free(indented);
+		indented = m;
+	}
+	gp_error_set(err, "'%s' failed (exit status %d); its last lines:%s", line, res.status,
+	             indented);
+	gp_error_hint(err, "%s", failure_hint(tool, res.output));
+	proc_result_release(&res);
+	return -1;
 }
 
 int
@@ -1312,6 +1374,10 @@ pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_outpu
 {
 	if (p->up_to_date)
 		return 0;
+	/* One gpuprep at a time changes a system. */
+	_cleanup_close_ int lock = safefile_lock(p->root, safefile_lock_timeout_ms(), err);
+	if (lock < 0)
+		return -1;
 	struct saved *s = xcalloc(p->n_writes + 1, sizeof(*s));
 	int ret = -1;
 	for (size_t i = 0; i < p->n_writes; i++) {
@@ -1324,48 +1390,29 @@ pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_outpu
 			}
 			s[i].mode = st.st_mode & 07777;
 		}
+		if (safefile_check_writable(p->root, p->writes[i].path, err) < 0)
+			goto out;
 	}
 	for (size_t i = 0; i < p->n_writes; i++) {
 		if (on_step) {
 			_cleanup_free_ char *what = xasprintf("writing %s", p->writes[i].full);
 			on_step(what, userdata);
 		}
-		if (tmpfiles_write_atomic(p->writes[i].full, p->writes[i].data, p->writes[i].len,
-		                          p->writes[i].mode, err) < 0)
+		_cleanup_free_ char *dir = xstrdup(p->writes[i].full);
+		*strrchr(dir, '/') = '\0';
+		int e = mkdir_p(dir, 0755);
+		if (e < 0) {
+			gp_error_set_errno(err, e, "creating '%s'", dir);
+			goto fail;
+		}
+		if (safefile_write(p->root, p->writes[i].path, p->writes[i].data, p->writes[i].len,
+		                   p->writes[i].mode, err) < 0)
 			goto fail;
 		s[i].written = true;
 	}
-	for (size_t i = 0; i < p->n_cmds; i++) {
-		struct pkg_command *c = &p->cmds[i];
-		_cleanup_free_ char *line = spawn_argv_format(c->argv);
-		if (on_step) {
-			_cleanup_free_ char *what = xasprintf("running %s", line);
-			on_step(what, userdata);
-		}
-		const char *tool =
-		        strrchr(c->argv[0], '/') ? strrchr(c->argv[0], '/') + 1 : c->argv[0];
-		struct relay rl = {on_output, userdata, tool};
-		int status = 0;
-		_cleanup_strv_ char **tail = NULL;
-		const char *hint = strcmp(tool, "dpkg") == 0 || strcmp(tool, "rpm") == 0 ? DPKG_HINT
-		                                                                         : APT_HINT;
-		if (spawn_relay(c->argv, c->env, hint, relay_line, &rl, 12, &status, &tail, err) <
-		    0)
+	for (size_t i = 0; i < p->n_cmds; i++)
+		if (run_command(&p->cmds[i], on_step, on_output, userdata, err) < 0)
 			goto fail;
-		bool is_update = strv_contains(c->argv, "update") && strcmp(tool, "apt-get") == 0;
-		if (status != 0 || (is_update && update_failed(tail))) {
-			_cleanup_free_ char *last = xstrdup("");
-			for (size_t t = 0; tail && tail[t]; t++) {
-				char *m = xasprintf("%s\n    %s", last, tail[t]);
-				free(last);
-				last = m;
-			}
-			gp_error_set(err, "'%s' failed (exit status %d); its last lines:%s", line,
-			             status, last);
-			gp_error_hint(err, "%s", failure_hint(tool, tail));
-			goto fail;
-		}
-	}
 	ret = 0;
 	goto out;
 fail:

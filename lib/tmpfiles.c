@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -65,36 +64,20 @@ tmpfiles_rm_rf_freep(char **path)
 }
 
 int
-tmpfiles_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                      struct gp_error *err)
+tmpfiles_write(const char *path, const void *data, size_t len, unsigned mode, struct gp_error *err)
 {
-	_cleanup_free_ char *dircopy = xstrdup(path);
-	const char *dir = dirname(dircopy);
-	int r = mkdir_p(dir, 0755);
-	if (r < 0)
-		return gp_error_set_errno(err, r, "creating '%s'", dir);
-	_cleanup_free_ char *tmp = xasprintf("%s.gpuprep-XXXXXX", path);
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "writing '%s'", path);
 	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			goto fail;
+			return gp_error_set_errno(err, errno, "writing '%s'", path);
 		p += n;
-		left -= (size_t)n;
+		len -= (size_t)n;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (rename(tmp, path) < 0)
-		goto fail;
 	return 0;
-fail:
-	r = errno;
-	unlink(tmp);
-	return gp_error_set_errno(err, r, "writing '%s'", path);
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Private temporary directories (removed on every exit path) and atomic file
- * writes (a temp file beside the target, fsync, rename), so that a failure
- * never leaves a half-written file behind.
+ * Private temporary directories, removed on every exit path, and the files
+ * written into them.
  */
 #pragma once
 
@@ -22,8 +21,9 @@ void tmpfiles_rm_rf_freep(char **path);
 #define _cleanup_tmpdir_ _cleanup_(tmpfiles_rm_rf_freep)
 
 /*
- * Write data to path atomically with the given mode, creating missing parent
- * directories (0755). The old file, if any, stays whole until the rename.
+ * Write a file in a private temporary directory (created, or truncated): no
+ * one else sees it, so there is nothing to make atomic. Files on the node's
+ * system are written with safefile_write() instead.
  */
-int tmpfiles_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                          struct gp_error *err);
+int tmpfiles_write(const char *path, const void *data, size_t len, unsigned mode,
+                   struct gp_error *err);

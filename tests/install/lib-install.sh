@@ -127,9 +127,10 @@ stop_httpd() {
 }
 
 # tree_state ROOT: a listing of every file (with its checksum) under ROOT, to compare
-# before and after a failed run.
+# before and after a failed run. Lock files (dpkg's, and gpuprep's own empty
+# /run/gpuprep.lock) are not state.
 tree_state() {
-	(cd "$1" && find . -xdev \( -type f -o -type l \) ! -path './var/lib/dpkg/lock*' ! -path './var/lib/dpkg/triggers/Lock' -print0 |
+	(cd "$1" && find . -xdev \( -type f -o -type l \) ! -path './var/lib/dpkg/lock*' ! -path './var/lib/dpkg/triggers/Lock' ! -path './run/gpuprep.lock' -print0 |
 		sort -z | xargs -0 -r sha256sum)
 }
 
