@@ -189,17 +189,14 @@ apt_repo_common_versions(const char *const *names, const char *const *cand_names
 char *
 apt_repo_join(char *const *v, const char *sep)
 {
-	size_t len = 1;
-	for (size_t i = 0; v && v[i]; i++)
-		len += strlen(v[i]) + strlen(sep);
-	char *r = xmalloc(len);
-	r[0] = '\0';
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
-			strcat(r, sep);
-		strcat(r, v[i]);
+			strbuf_puts(&b, sep);
+		strbuf_puts(&b, v[i]);
 	}
-	return r;
+	return b.s;
 }
 
 int

@@ -22,8 +22,7 @@ struct fetch {
 struct xfer {
 	struct fetch *f;
 	/* to memory */
-	char *data;
-	size_t len, cap;
+	struct strbuf mem;
 	uint64_t max;
 	bool too_big;
 	/* to file */
@@ -134,17 +133,11 @@ on_data_memory(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = size * nmemb;
-	if (x->max && x->len + n > x->max) {
+	if (x->max && x->mem.len + n > x->max) {
 		x->too_big = true;
 		return 0;
 	}
-	if (x->len + n + 1 > x->cap) {
-		x->cap = (x->len + n + 1) * 2;
-		x->data = xrealloc(x->data, x->cap);
-	}
-	memcpy(x->data + x->len, ptr, n);
-	x->len += n;
-	x->data[x->len] = '\0';
+	strbuf_add(&x->mem, ptr, n);
 	return n;
 }
 
@@ -304,13 +297,13 @@ fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data,
 		long http = 0;
 		lc.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
 		if (rc == CURLE_OK) {
-			if (!x.data)
-				x.data = xstrdup("");
-			*ret_data = x.data;
-			*ret_len = x.len;
+			if (!x.mem.s)
+				strbuf_puts(&x.mem, "");
+			*ret_data = x.mem.s;
+			*ret_len = x.mem.len;
 			return 0;
 		}
-		free(x.data);
+		free(x.mem.s);
 		if (x.too_big)
 			return gp_error_set(err, "downloading '%s': larger than %llu bytes", url,
 			                    (unsigned long long)max);

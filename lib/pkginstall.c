@@ -101,6 +101,49 @@ pkg_plan_release(struct pkg_plan *p)
 
 /* --- what is installed ----------------------------------------------------------------- */
 
+/*
+ * Run a package query (argv, which this frees, gets the names appended) whose
+ * answers are "name<TAB>version<TAB>status" lines; a status starting with "ii"
+ * is installed. Other lines (complaints about unknown names) are skipped. An
+ * exit status up to max_unknown only says how many names are unknown
+ * (dpkg-query exits 1, rpm -q with their count).
+ */
+static int
+query_run(char **argv, const char *hint, int max_unknown, const char *const *names, char **ret,
+          struct gp_error *err)
+{
+	for (size_t i = 0; names[i]; i++)
+		argv = strv_push(argv, names[i]);
+	struct proc_result res = {0};
+	int r = run_keep(argv, hint, &res, err);
+	_cleanup_free_ char *shown = proc_argv_string(argv);
+	strv_free(argv);
+	if (r < 0)
+		return -1;
+	if (res.status > max_unknown) {
+		gp_error_set(err, "'%s' failed: %.*s", shown, (int)strcspn(res.output, "\n"),
+		             res.output);
+		proc_result_release(&res);
+		return -1;
+	}
+	char *save = NULL;
+	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *t1 = strchr(ln, '\t');
+		char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t2)
+			continue;
+		*t1 = *t2 = '\0';
+		/* "ii " is installed; anything else (rc, un, iU) is not usable. */
+		if (!str_startswith(t2 + 1, "ii"))
+			continue;
+		for (size_t i = 0; names[i]; i++)
+			if (strcmp(names[i], ln) == 0 && !ret[i])
+				ret[i] = xstrdup(t1 + 1);
+	}
+	proc_result_release(&res);
+	return 0;
+}
+
 static int
 query_deb(const char *root, const char *const *names, char **ret, struct gp_error *err)
 {
@@ -121,37 +164,7 @@ query_deb(const char *root, const char *const *names, char **ret, struct gp_erro
 	argv = strv_push(argv, admin_opt);
 	argv = strv_push(argv, "-W");
 	argv = strv_push(argv, "-f=${Package}\t${Version}\t${db:Status-Abbrev}\n");
-	for (size_t i = 0; names[i]; i++)
-		argv = strv_push(argv, names[i]);
-	struct proc_result res = {0};
-	int r = run_keep(argv, DPKG_HINT, &res, err);
-	strv_free(argv);
-	if (r < 0)
-		return -1;
-	/* Exit 1 only means some names are unknown; anything else is a failure. */
-	if (res.status > 1) {
-		gp_error_set(err, "dpkg-query failed on '%s': %.*s", admin,
-		             (int)strcspn(res.output, "\n"), res.output);
-		proc_result_release(&res);
-		return -1;
-	}
-	/* Lines with two tabs are dpkg-query's answers; its complaints have none. */
-	char *save = NULL;
-	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-		char *t1 = strchr(ln, '\t');
-		char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t2)
-			continue;
-		*t1 = *t2 = '\0';
-		/* "ii " is installed; anything else (rc, un, iU) is not usable. */
-		if (!str_startswith(t2 + 1, "ii"))
-			continue;
-		for (size_t i = 0; names[i]; i++)
-			if (strcmp(names[i], ln) == 0 && !ret[i])
-				ret[i] = xstrdup(t1 + 1);
-	}
-	proc_result_release(&res);
-	return 0;
+	return query_run(argv, DPKG_HINT, 1, names, ret, err);
 }
 
 static int
@@ -164,27 +177,10 @@ query_rpm(const char *root, const char *const *names, char **ret, struct gp_erro
 		argv = strv_push(argv, "--root");
 		argv = strv_push(argv, root);
 	}
+	/* The same shape as dpkg-query's answer: whatever rpm knows is installed. */
 	argv = strv_push(argv, "--qf");
-	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\n");
-	for (size_t i = 0; names[i]; i++)
-		argv = strv_push(argv, names[i]);
-	struct proc_result res = {0};
-	int r = run_keep(argv, RPM_HINT, &res, err);
-	strv_free(argv);
-	if (r < 0)
-		return -1;
-	char *save = NULL;
-	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-		char *t = strchr(ln, '\t');
-		if (!t)
-			continue;
-		*t = '\0';
-		for (size_t i = 0; names[i]; i++)
-			if (strcmp(names[i], ln) == 0 && !ret[i])
-				ret[i] = xstrdup(t + 1);
-	}
-	proc_result_release(&res);
-	return 0;
+	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\tii\n");
+	return query_run(argv, RPM_HINT, 255, names, ret, err);
 }
 
 int
