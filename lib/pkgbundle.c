@@ -78,6 +78,14 @@ file_entry(const char *name, const char *path, struct gp_error *err)
 	return json_pack("{s:s, s:I, s:s}", "path", name, "size", (json_int_t)size, "sha256", hex);
 }
 
+/* For _cleanup_ on an array of one string per toolkit package. */
+static void
+free_pkg_strings(char *(*v)[APT_REPO_TOOLKIT_COUNT])
+{
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		free((*v)[k]);
+}
+
 int
 pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
                   struct gp_error *err)
@@ -93,8 +101,8 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	_cleanup_free_ char *dl = NULL;
 	_cleanup_json_ json_t *manifest = NULL;
 	struct pkgarchive_source src[4 + APT_REPO_TOOLKIT_COUNT];
-	_cleanup_free_ char *paths[APT_REPO_TOOLKIT_COUNT] = {0};
-	_cleanup_free_ char *names[APT_REPO_TOOLKIT_COUNT] = {0};
+	_cleanup_(free_pkg_strings) char *paths[APT_REPO_TOOLKIT_COUNT] = {0};
+	_cleanup_(free_pkg_strings) char *names[APT_REPO_TOOLKIT_COUNT] = {0};
 	_cleanup_free_ char *upstream = NULL;
 	_cleanup_free_ char *in_path = xasprintf("%s/InRelease", tmp);
 	_cleanup_free_ char *pk_path = xasprintf("%s/Packages", tmp);
