@@ -60,8 +60,10 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* The subcommands, one file each in cmd/. */
 #define GP_COMMANDS(X)                                                                             \
+	X(bundle)                                                                                  \
 	X(configure)                                                                               \
 	X(detect)                                                                                  \
+	X(install)                                                                                 \
 	X(manifest)                                                                                \
 	X(undo)                                                                                    \
 	/* one line per command, sorted */
