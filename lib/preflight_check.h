@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Inside preflight: what a check sees and how it reports. Only lib/preflight*.c
+ * include this; the interface for everyone else is preflight.h.
+ */
+#pragma once
+
+#include "preflight.h"
+#include "runtime.h"
+
+struct preflight_ctx {
+	const char *root;                  /* NULL for the real root */
+	const struct runtime_ops *runtime; /* the runtime keadm will talk to */
+	bool runtime_given;                /* --runtime was passed */
+	const char *cri_endpoint;          /* as keadm will get it */
+	char *cri_socket;                  /* its path, "/run/containerd/containerd.sock" */
+	bool cri_socket_given;             /* --cri-socket was passed */
+	const char *cgroup_driver;         /* "systemd" or "cgroupfs" */
+};
+
+typedef void (*preflight_check_fn)(struct preflight_ctx *ctx, struct preflight_result *r);
+
+/* Set the status and message (replacing any). */
+void preflight_set(struct preflight_result *r, enum preflight_status status, const char *fmt, ...)
+        _printf_(3, 4);
+/* Set or replace the hint. */
+void preflight_hint(struct preflight_result *r, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * A path under the root. "/var/run/..." is read as "/run/..." when the root's
+ * /var/run is a symlink (it points at /run on every current distribution, and
+ * an absolute link would leave the root).
+ */
+char *preflight_path(const struct preflight_ctx *ctx, const char *path);
+
+/*
+ * True when the root has no such pseudo file system at all ("/proc", "/sys"):
+ * a mounted image that is not a running system. Checks of kernel state skip
+ * then, saying so.
+ */
+bool preflight_no_kernel_fs(const struct preflight_ctx *ctx, const char *mount);
+
+/* The checks, by file. */
+void preflight_check_root(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_cri_socket(struct preflight_ctx *ctx, struct preflight_result *r);

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The checks around the GPU's files: dev-char-links, cdi.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "preflight_check.h"
+#include "rows.h"
+
+/* The NVIDIA character devices' major number; nvidiactl is minor 255, nvidiaN minor N. */
+#define NVIDIA_MAJOR    195
+#define NVIDIACTL_MINOR 255
+
+static void list_add(char **list, const char *fmt, ...) _printf_(2, 3);
+
+static void
+list_add(char **list, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *item = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", item);
+	free(*list);
+	*list = n;
+}
+
+/*
+ * The device number of /dev/<name>: from the node itself when it is a
+ * character device, else from the name (nvidiaN is 195:N, nvidiactl 195:255),
+ * which is what a fixture tree or a copied /dev holds. False when unknown.
+ */
+static bool
+nvidia_devnum(const char *path, const char *name, unsigned *ret_major, unsigned *ret_minor)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode)) {
+		*ret_major = major(st.st_rdev);
+		*ret_minor = minor(st.st_rdev);
+		return true;
+	}
+	if (strcmp(name, "nvidiactl") == 0) {
+		*ret_major = NVIDIA_MAJOR;
+		*ret_minor = NVIDIACTL_MINOR;
+		return true;
+	}
+	const char *n = name + strlen("nvidia");
+	if (!*n || strspn(n, "0123456789") != strlen(n))
+		return false;
+	*ret_major = NVIDIA_MAJOR;
+	*ret_minor = (unsigned)strtoul(n, NULL, 10);
+	return true;
+}
+
+static bool
+is_gpu_node_name(const char *name)
+{
+	if (strcmp(name, "nvidiactl") == 0)
+		return true;
+	if (!str_startswith(name, "nvidia"))
+		return false;
+	const char *n = name + strlen("nvidia");
+	return *n && strspn(n, "0123456789") == strlen(n);
+}
+
+void
+preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	if (strcmp(ctx->cgroup_driver, "systemd") != 0) {
+		preflight_set(
+		        r, PREFLIGHT_SKIP,
+		        "not needed with the %s cgroup driver (only systemd re-applies device "
+		        "rules from /dev/char)",
+		        ctx->cgroup_driver);
+		return;
+	}
+	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
+	DIR *d = opendir(dev);
+	if (!d) {
+		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA device nodes: cannot read '%s'", dev);
+		return;
+	}
+	_cleanup_free_ char *missing = NULL;
+	size_t nodes = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!is_gpu_node_name(de->d_name))
+			continue;
+		_cleanup_free_ char *node = xasprintf("%s/%s", dev, de->d_name);
+		unsigned maj, min;
+		if (!nvidia_devnum(node, de->d_name, &maj, &min))
+			continue;
+		nodes++;
+		_cleanup_free_ char *link = xasprintf("%s/char/%u:%u", dev, maj, min);
+		if (!path_exists(link))
+			list_add(&missing, "%s (%u:%u)", de->d_name, maj, min);
+	}
+	closedir(d);
+	if (!nodes) {
+		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA device nodes in '%s'", dev);
+		return;
+	}
+	if (missing) {
+		preflight_set(r, PREFLIGHT_WARN, "no '%s/char' links for %s", dev, missing);
+		preflight_hint(r,
+		               "nvidia-ctk system create-dev-char-symlinks --create-all: without "
+		               "them, containers lose GPU access after systemctl daemon-reload");
+		return;
+	}
+	preflight_set(r, PREFLIGHT_PASS, "'%s/char' links for all %zu NVIDIA device nodes", dev,
+	              nodes);
+}
+
+#define CDI_GPU_KIND "nvidia.com/gpu"
+
+/* The kind of a YAML CDI spec: the top-level "kind:" line. Returns a fresh string or NULL. */
+static char *
+yaml_kind(const char *path)
+{
+	_cleanup_free_ char *data = NULL;
+	if (read_file(path, &data, NULL) < 0)
+		return NULL;
+	for (char *line = data; line && *line;) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (str_startswith(line, "kind:")) {
+			char *v = line + strlen("kind:");
+			char *hash = strstr(v, " #");
+			if (hash)
+				*hash = '\0';
+			str_strip(v);
+			size_t n = strlen(v);
+			if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+				v[n - 1] = '\0';
+				v++;
+			}
+			return xstrdup(v);
+		}
+		line = next;
+	}
+	return NULL;
+}
+
+/* The kind of a JSON CDI spec. Returns a fresh string or NULL. */
+static char *
+json_kind(const char *path)
+{
+	json_error_t jerr;
+	_cleanup_json_ json_t *doc = json_load_file(path, 0, &jerr);
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	return kind ? xstrdup(kind) : NULL;
+}
+
+/* The first spec file in dir whose kind is nvidia.com/gpu; a fresh path or NULL. */
+static char *
+find_gpu_spec(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char *found = NULL;
+	struct dirent *de;
+	while (!found && (de = readdir(d))) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+		_cleanup_free_ char *kind = NULL;
+		if (str_endswith(de->d_name, ".json"))
+			kind = json_kind(path);
+		else if (str_endswith(de->d_name, ".yaml") || str_endswith(de->d_name, ".yml"))
+			kind = yaml_kind(path);
+		if (kind && strcmp(kind, CDI_GPU_KIND) == 0)
+			found = TAKE_PTR(path);
+	}
+	closedir(d);
+	return found;
+}
+
+void
+preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	_cleanup_free_ char *etc = preflight_path(ctx, "/etc/cdi");
+	_cleanup_free_ char *run = preflight_path(ctx, "/var/run/cdi");
+	_cleanup_free_ char *spec = find_gpu_spec(etc);
+	if (!spec)
+		spec = find_gpu_spec(run);
+	if (spec) {
+		preflight_set(r, PREFLIGHT_PASS, "CDI spec for %s: '%s'", CDI_GPU_KIND, spec);
+		return;
+	}
+	/*
+	 * Needed on Jetson, where the toolkit's csv mode works through CDI. Whether
+	 * the runtime's own config enables CDI is not read yet.
+	 */
+	_cleanup_free_ char *tegra = gp_path(ctx->root, "/etc/nv_tegra_release");
+	if (!path_exists(tegra)) {
+		preflight_set(r, PREFLIGHT_SKIP,
+		              "no CDI spec, and not a Jetson board (whether the runtime config "
+		              "enables CDI is not checked yet)");
+		return;
+	}
+	preflight_set(r, PREFLIGHT_FAIL,
+	              "no CDI spec for %s in '%s' or '%s' (a Jetson board needs one)", CDI_GPU_KIND,
+	              etc, run);
+	preflight_hint(r, "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml");
+}
