@@ -301,6 +301,20 @@ preflight_report_ok(const struct preflight_report *report)
 	return report->count[PREFLIGHT_FAIL] == 0;
 }
 
+/* A JSON string; bytes that are not UTF-8 (a path, say) become '?'. */
+static json_t *
+text_json(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	_cleanup_free_ char *copy = xstrdup(s);
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return json_string(copy);
+}
+
 json_t *
 preflight_report_json(const struct preflight_report *report)
 {
@@ -312,8 +326,8 @@ preflight_report_json(const struct preflight_report *report)
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_string(r->id));
 		json_object_set_new(o, "status", json_string(preflight_status_name(r->status)));
-		json_object_set_new(o, "message", json_string(r->message));
-		json_object_set_new(o, "hint", r->hint ? json_string(r->hint) : json_null());
+		json_object_set_new(o, "message", text_json(r->message));
+		json_object_set_new(o, "hint", r->hint ? text_json(r->hint) : json_null());
 		json_object_set_new(o, "ignored", json_boolean(r->ignored));
 		json_array_append_new(arr, o);
 	}

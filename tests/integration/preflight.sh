@@ -1,0 +1,340 @@
+#!/bin/bash
+# gpuprep preflight on fixture roots: every check passing and failing, the healthy node,
+# ignoring errors, usage errors and the --json schema.
+. "$TESTS_SRC/lib.sh"
+
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+# mksock PATH: a unix socket file, as a daemon leaves it (nobody needs to listen for these checks).
+mksock() {
+	mkdir -p "$(dirname "$1")"
+	"$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1"
+}
+
+# healthy: a fresh copy of the healthy node, with containerd's socket.
+healthy() {
+	local r
+	r=$(fixture_root preflight-healthy)
+	mksock "$r/run/containerd/containerd.sock"
+	printf '%s\n' "$r"
+}
+
+# statuses FILE: "id=status ..." from a --json document.
+statuses() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(c["id"] + "=" + c["status"] for c in d["checks"]))' "$1"
+}
+
+# check ROOT ID STATUS RC NAME [ARGS...]: run one check on ROOT and assert its id, status and
+# the exit code, in --json and in the human output (the [TAG id] of the first line).
+check() {
+	local root=$1 id=$2 want=$3 want_rc=$4 name=$5
+	shift 5
+	run "$GPUPREP" --root "$root" --json preflight --checks "$id" "$@"
+	local got
+	got=$(statuses "$T/out" 2>/dev/null)
+	if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$id=$want" ]; then
+		ok "$id: $name: $want (exit $want_rc)"
+	else
+		not_ok "$id: $name: $want (exit $want_rc)" "got exit $rc, '$got'" \
+			"stdout: $(head -c 1500 "$T/out")" "stderr: $(head -c 500 "$T/err")"
+	fi
+	run "$GPUPREP" --root "$root" preflight --checks "$id" "$@"
+	local tag
+	case $want in
+	pass) tag="[PASS] " ;;
+	warn) tag="[WARNING $id] " ;;
+	fail) tag="[ERROR $id] " ;;
+	skip) tag="[SKIP $id] " ;;
+	esac
+	if [ "$rc" -eq "$want_rc" ] && head -1 "$T/out" | grep -qF -- "$tag"; then
+		ok "$id: $name: human output starts with '$tag'"
+	else
+		not_ok "$id: $name: human output starts with '$tag'" "got exit $rc" \
+			"stdout: $(head -c 1500 "$T/out")"
+	fi
+}
+
+# first_line_is TEXT NAME: the first line of the last human run, exactly.
+first_line_is() {
+	local got
+	got=$(head -1 "$T/out")
+	if [ "$got" = "$1" ]; then ok "$2"; else not_ok "$2" "got:  $got" "want: $1"; fi
+}
+
+# hint_is TEXT NAME: the second line of the last human run is the hint, exactly.
+hint_is() {
+	local got
+	got=$(sed -n 2p "$T/out")
+	if [ "$got" = "    hint: $1" ]; then ok "$2"; else not_ok "$2" "got:  $got" "want:     hint: $1"; fi
+}
+
+# --- root ---------------------------------------------------------------------------------
+R=$(healthy)
+check "$R" root skip 0 "under --root"
+if [ "$(id -u)" -eq 0 ]; then
+	run "$GPUPREP" preflight --checks root
+	expect_rc 0 "root: as root"
+	first_line_is "[PASS] running as root" "root: as root: pass"
+elif unshare -r true 2>/dev/null; then
+	run unshare -r "$GPUPREP" preflight --checks root
+	expect_rc 0 "root: as root in a user namespace"
+	first_line_is "[PASS] running as root" "root: as root: pass"
+else
+	skip "root: as root" "neither root nor allowed to map root in a user namespace"
+	skip "root: as root: pass" "neither root nor allowed to map root in a user namespace"
+fi
+if unshare -U true 2>/dev/null; then
+	run unshare -U "$GPUPREP" preflight --checks root
+	expect_rc 1 "root: as nobody"
+	first_line_is "[ERROR root] not running as root (euid $(unshare -U id -u))" "root: as nobody: fail"
+elif [ "$(id -u)" -ne 0 ]; then
+	run "$GPUPREP" preflight --checks root
+	expect_rc 1 "root: as a user"
+	first_line_is "[ERROR root] not running as root (euid $(id -u))" "root: as a user: fail"
+else
+	skip "root: as nobody" "user namespaces are not allowed here"
+	skip "root: as nobody: fail" "user namespaces are not allowed here"
+fi
+
+# --- cri-socket ---------------------------------------------------------------------------
+R=$(healthy)
+check "$R" cri-socket pass 0 "containerd's socket"
+first_line_is "[PASS] CRI socket '$R/run/containerd/containerd.sock' is there" "cri-socket: message"
+check "$R" cri-socket pass 0 "a plain path" --cri-socket /run/containerd/containerd.sock
+check "$R" cri-socket pass 0 "/var/run spelling" --cri-socket unix:///var/run/containerd/containerd.sock
+rm "$R/run/containerd/containerd.sock"
+check "$R" cri-socket fail 1 "no socket"
+first_line_is "[ERROR cri-socket] no CRI socket '$R/run/containerd/containerd.sock' (No such file or directory)" \
+	"cri-socket: no socket: message"
+hint_is "start containerd, or pass the socket it listens on with --cri-socket (keadm join --remote-runtime-endpoint)" \
+	"cri-socket: no socket: hint"
+: >"$R/run/containerd/containerd.sock"
+check "$R" cri-socket fail 1 "a regular file"
+first_line_is "[ERROR cri-socket] '$R/run/containerd/containerd.sock' is not a socket" \
+	"cri-socket: a regular file: message"
+
+R=$(healthy)
+mksock "$R/run/docker.sock"
+check "$R" cri-socket fail 1 "docker without cri-dockerd" --runtime docker
+first_line_is "[ERROR cri-socket] no cri-dockerd socket '$R/run/cri-dockerd.sock' (No such file or directory): docker needs cri-dockerd since KubeEdge 1.14" \
+	"cri-socket: docker without cri-dockerd: message"
+hint_is "install and start cri-dockerd, then pass --remote-runtime-endpoint=unix:///var/run/cri-dockerd.sock to keadm join" \
+	"cri-socket: docker without cri-dockerd: hint"
+check "$R" cri-socket fail 1 "docker.sock as the endpoint" --cri-socket unix:///var/run/docker.sock --runtime docker
+first_line_is "[ERROR cri-socket] 'unix:///var/run/docker.sock' is Docker Engine's API, not a CRI endpoint: KubeEdge >= 1.14 removed dockershim" \
+	"cri-socket: docker.sock: message"
+mksock "$R/run/cri-dockerd.sock"
+check "$R" cri-socket warn 0 "docker with cri-dockerd, and containerd's socket too" --runtime docker
+first_line_is "[WARNING cri-socket] several CRI sockets: unix:///run/containerd/containerd.sock, unix:///run/cri-dockerd.sock; keadm join uses unix:///run/containerd/containerd.sock unless told" \
+	"cri-socket: several sockets: message"
+hint_is "pass --remote-runtime-endpoint=unix:///run/cri-dockerd.sock to keadm join (and --cri-socket to gpuprep preflight)" \
+	"cri-socket: several sockets: hint"
+check "$R" cri-socket pass 0 "several sockets, one chosen" --cri-socket unix:///var/run/cri-dockerd.sock
+rm "$R/run/containerd/containerd.sock"
+check "$R" cri-socket pass 0 "docker with cri-dockerd" --runtime docker
+first_line_is "[PASS] cri-dockerd socket '$R/run/cri-dockerd.sock' is there: pass --remote-runtime-endpoint=unix:///run/cri-dockerd.sock to keadm join" \
+	"cri-socket: docker with cri-dockerd: message"
+
+# --- cgroups ------------------------------------------------------------------------------
+R=$(healthy)
+check "$R" cgroups pass 0 "v2 with every controller"
+first_line_is "[PASS] cgroup v2 with the cpu, cpuset, memory and pids controllers" "cgroups: v2: message"
+echo "cpu io hugetlb" >"$R/sys/fs/cgroup/cgroup.controllers"
+check "$R" cgroups fail 1 "v2 without cpuset, memory, pids"
+first_line_is "[ERROR cgroups] cgroup v2 controllers missing: cpuset, memory, pids (not in '$R/sys/fs/cgroup/cgroup.controllers')" \
+	"cgroups: v2 missing: message"
+rm "$R/sys/fs/cgroup/cgroup.controllers"
+cat >"$R/proc/cgroups" <<'EOF'
+#subsys_name	hierarchy	num_cgroups	enabled
+cpuset	2	1	1
+cpu	3	60	1
+cpuacct	3	60	1
+blkio	4	60	1
+memory	5	97	1
+devices	6	60	1
+freezer	7	1	1
+net_cls	8	1	1
+pids	9	66	1
+EOF
+check "$R" cgroups warn 0 "v1 with every controller"
+hint_is "boot with systemd.unified_cgroup_hierarchy=1 on the kernel command line to move to cgroup v2" \
+	"cgroups: v1: hint"
+sed -i 's/^memory\t5\t97\t1/memory\t0\t1\t0/; /^devices/d' "$R/proc/cgroups"
+check "$R" cgroups fail 1 "v1 with memory disabled and no devices"
+first_line_is "[ERROR cgroups] cgroup v1 controllers missing or disabled: memory, devices (in '$R/proc/cgroups')" \
+	"cgroups: v1 missing: message"
+rm "$R/proc/cgroups"
+check "$R" cgroups fail 1 "neither v1 nor v2"
+rm -rf "$R/proc" "$R/sys"
+check "$R" cgroups skip 0 "an image with no /proc or /sys"
+
+# --- dev-char-links -----------------------------------------------------------------------
+R=$(healthy)
+check "$R" dev-char-links pass 0 "links for nvidia0 and nvidiactl" --cgroup-driver systemd
+first_line_is "[PASS] '$R/dev/char' links for all 2 NVIDIA device nodes" "dev-char-links: message"
+check "$R" dev-char-links skip 0 "cgroupfs does not need them"
+rm "$R/dev/char/195:0"
+check "$R" dev-char-links warn 0 "nvidia0's link missing" --cgroup-driver systemd
+first_line_is "[WARNING dev-char-links] no '$R/dev/char' links for nvidia0 (195:0)" \
+	"dev-char-links: missing: message"
+hint_is "nvidia-ctk system create-dev-char-symlinks --create-all: without them, containers lose GPU access after systemctl daemon-reload" \
+	"dev-char-links: missing: hint"
+rm "$R"/dev/nvidia*
+check "$R" dev-char-links skip 0 "no device nodes" --cgroup-driver systemd
+
+# --- cdi ----------------------------------------------------------------------------------
+R=$(healthy)
+check "$R" cdi pass 0 "a YAML spec in /etc/cdi"
+first_line_is "[PASS] CDI spec for nvidia.com/gpu: '$R/etc/cdi/nvidia.yaml'" "cdi: yaml: message"
+rm "$R/etc/cdi/nvidia.yaml"
+check "$R" cdi skip 0 "no spec, not needed"
+mkdir -p "$R/run/cdi"
+printf '{"cdiVersion": "0.5.0", "kind": "nvidia.com/gpu", "devices": []}\n' >"$R/run/cdi/nvidia.json"
+check "$R" cdi pass 0 "a JSON spec in /var/run/cdi"
+first_line_is "[PASS] CDI spec for nvidia.com/gpu: '$R/run/cdi/nvidia.json'" "cdi: json in /var/run/cdi: message"
+printf '{"cdiVersion": "0.5.0", "kind": "example.com/fpga"}\n' >"$R/run/cdi/nvidia.json"
+printf 'cdiVersion: "0.5.0"\nkind: "example.com/fpga"\n' >"$R/etc/cdi/other.yaml"
+echo "R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64" >"$R/etc/nv_tegra_release"
+check "$R" cdi fail 1 "Jetson with only other kinds of spec"
+hint_is "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml" "cdi: Jetson: hint"
+printf 'cdiVersion: "0.5.0"\nkind: '"'"'nvidia.com/gpu'"'"'  # quoted\n' >"$R/etc/cdi/other.yaml"
+check "$R" cdi pass 0 "Jetson with a quoted kind"
+
+# --- swap ---------------------------------------------------------------------------------
+R=$(healthy)
+check "$R" swap pass 0 "no swap"
+first_line_is "[PASS] swap is off" "swap: message"
+printf '/swapfile                               file\t\t2097148\t\t0\t\t-2\n' >>"$R/proc/swaps"
+check "$R" swap warn 0 "a swap file"
+first_line_is "[WARNING swap] swap is on: /swapfile" "swap: on: message"
+hint_is "run swapoff -a and remove the swap entries from /etc/fstab: kubelet refuses to start with swap on unless told otherwise" \
+	"swap: on: hint"
+
+# --- ip-forward ---------------------------------------------------------------------------
+R=$(healthy)
+check "$R" ip-forward pass 0 "forwarding on"
+echo 0 >"$R/proc/sys/net/ipv4/ip_forward"
+check "$R" ip-forward fail 1 "forwarding off"
+first_line_is "[ERROR ip-forward] IPv4 forwarding is off (net.ipv4.ip_forward = 0)" "ip-forward: off: message"
+hint_is "sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/" "ip-forward: off: hint"
+rm "$R/proc/sys/net/ipv4/ip_forward"
+check "$R" ip-forward fail 1 "no sysctl file"
+
+# --- edgecore-clean -----------------------------------------------------------------------
+R=$(healthy)
+check "$R" edgecore-clean pass 0 "a fresh node"
+mkdir -p "$R/etc/kubeedge"
+check "$R" edgecore-clean pass 0 "an empty /etc/kubeedge"
+mkdir -p "$R/proc/4242"
+echo edgecore >"$R/proc/4242/comm"
+check "$R" edgecore-clean fail 1 "edgecore running"
+first_line_is "[ERROR edgecore-clean] edgecore is running (pid 4242)" "edgecore-clean: running: message"
+hint_is "run keadm reset first (it stops edgecore and empties /etc/kubeedge)" "edgecore-clean: hint"
+mkdir -p "$R/etc/kubeedge/config"
+echo "apiVersion: edgecore.config.kubeedge.io/v1alpha2" >"$R/etc/kubeedge/config/edgecore.yaml"
+check "$R" edgecore-clean fail 1 "edgecore running and its config left"
+rm -r "$R/proc/4242"
+check "$R" edgecore-clean fail 1 "a joined node's /etc/kubeedge"
+first_line_is "[ERROR edgecore-clean] '$R/etc/kubeedge' is not empty: this node has joined a cluster before" \
+	"edgecore-clean: leftover: message"
+
+# --- ignoring errors ----------------------------------------------------------------------
+R=$(healthy)
+echo 0 >"$R/proc/sys/net/ipv4/ip_forward"
+run "$GPUPREP" --root "$R" preflight --checks ip-forward,swap --ignore-preflight-errors ip-forward
+expect_rc 0 "an ignored error"
+cat >"$T/want" <<'EOF'
+[PASS] swap is off
+[WARNING ip-forward] IPv4 forwarding is off (net.ipv4.ip_forward = 0)
+    hint: sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/
+preflight: 1 passed, 1 warning (1 ignored error), 0 errors, 0 skipped
+EOF
+expect_file_eq "$T/out" "$T/want" "an ignored error: the whole output"
+run "$GPUPREP" --root "$R" preflight --checks ip-forward --ignore-preflight-errors ALL
+expect_rc 0 "ignoring all (case-insensitive)"
+run "$GPUPREP" --root "$R" preflight --checks ip-forward --ignore-preflight-errors swap
+expect_rc 1 "ignoring another check's errors does not help"
+expect_contains "$T/err" "fix the errors above" "an error ends with advice on stderr"
+run "$GPUPREP" --root "$R" --json preflight --checks ip-forward --ignore-preflight-errors ip-forward
+expect_rc 0 "an ignored error in --json"
+"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["checks"][0]
+assert c["status"] == "warn" and c["ignored"] is True, c
+assert d["summary"] == {"pass": 0, "warn": 1, "fail": 0, "skip": 0, "ignored": 1, "ok": True}, d["summary"]' "$T/out" \
+	&& ok "--json: an ignored error is a warning marked ignored" || not_ok "--json: an ignored error is a warning marked ignored"
+run "$GPUPREP" -q --root "$R" preflight --checks ip-forward,swap
+expect_rc 1 "-q"
+cat >"$T/want" <<'EOF'
+[ERROR ip-forward] IPv4 forwarding is off (net.ipv4.ip_forward = 0)
+    hint: sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/
+preflight: 1 passed, 0 warnings, 1 error, 0 skipped
+EOF
+expect_file_eq "$T/out" "$T/want" "-q prints only warnings, errors and the summary"
+
+# --- usage errors -------------------------------------------------------------------------
+run "$GPUPREP" preflight --checks swap,no-such-check
+expect_rc 2 "--checks with an unknown id"
+expect_contains "$T/err" "gpuprep: error: --checks: unknown check id 'no-such-check'" "unknown id: message"
+expect_contains "$T/err" "hint: the check ids are: root," "unknown id: the hint lists the ids"
+expect_contains "$T/err" "usage: gpuprep preflight" "unknown id: usage on stderr"
+run "$GPUPREP" preflight --ignore-preflight-errors bogus
+expect_rc 2 "--ignore-preflight-errors with an unknown id"
+run "$GPUPREP" preflight --ignore-preflight-errors all,swap
+expect_rc 2 "all combined with an id"
+expect_contains "$T/err" "gpuprep: error: --ignore-preflight-errors: 'all' cannot be combined with check ids" \
+	"all combined: message"
+run "$GPUPREP" preflight --ignore-preflight-errors all --ignore-preflight-errors swap
+expect_rc 2 "all and an id in two options"
+run "$GPUPREP" preflight --checks all
+expect_rc 2 "--checks takes no 'all'"
+run "$GPUPREP" preflight --checks ,
+expect_rc 2 "--checks with an empty list"
+run "$GPUPREP" preflight --cgroup-driver upstart
+expect_rc 2 "an unknown cgroup driver"
+expect_contains "$T/err" "--cgroup-driver: unknown driver 'upstart'" "unknown cgroup driver: message"
+run "$GPUPREP" preflight --runtime podman
+expect_rc 2 "an unknown runtime"
+run "$GPUPREP" preflight --runtime cri-dockerd
+expect_rc 2 "cri-dockerd is not a runtime to configure"
+run "$GPUPREP" preflight --cri-socket tcp://127.0.0.1:2375
+expect_rc 2 "a tcp endpoint"
+run "$GPUPREP" preflight --cri-socket run/containerd.sock
+expect_rc 2 "a relative socket path"
+run "$GPUPREP" preflight extra
+expect_rc 2 "an extra argument"
+
+# --- --json against the schema ------------------------------------------------------------
+R=$(healthy)
+echo 0 >"$R/proc/sys/net/ipv4/ip_forward"
+run "$GPUPREP" --root "$R" --json preflight --cgroup-driver systemd --ignore-preflight-errors ip-forward
+if "$PY" "$TESTS_SRC/json-schema.py" "$TESTS_SRC/schemas/preflight.json" "$T/out" >"$T/schema.log"; then
+	ok "--json matches tests/schemas/preflight.json"
+else
+	not_ok "--json matches tests/schemas/preflight.json" "$(cat "$T/schema.log")"
+fi
+rm -rf "$R/proc"
+run "$GPUPREP" --root "$R" --json preflight
+if "$PY" "$TESTS_SRC/json-schema.py" "$TESTS_SRC/schemas/preflight.json" "$T/out" >"$T/schema.log"; then
+	ok "--json with errors matches the schema"
+else
+	not_ok "--json with errors matches the schema" "$(cat "$T/schema.log")"
+fi
+printf '{"schema_version": 1, "checks": [{"id": "x", "status": "ok"}], "summary": {}}\n' >"$T/bad.json"
+if "$PY" "$TESTS_SRC/json-schema.py" "$TESTS_SRC/schemas/preflight.json" "$T/bad.json" >/dev/null; then
+	not_ok "the schema check rejects a wrong document"
+else
+	ok "the schema check rejects a wrong document"
+fi
+
+# --- the healthy node ---------------------------------------------------------------------
+R=$(healthy)
+run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd
+expect_rc 0 "the healthy node passes with --cgroup-driver systemd"
+expect_not_contains "$T/out" "[ERROR" "the healthy node: no errors"
+expect_not_contains "$T/out" "[WARNING" "the healthy node: no warnings"
+
+done_testing
