@@ -20,6 +20,12 @@ static const struct preflight_check {
 	preflight_check_fn fn;
 } checks[] = {
         {"root", preflight_check_root},
+        {"gpu-present", preflight_check_gpu_present},
+        {"nouveau", preflight_check_nouveau},
+        {"driver-loaded", preflight_check_driver_loaded},
+        {"device-nodes", preflight_check_device_nodes},
+        {"nvml", preflight_check_nvml},
+        {"driver-version-match", preflight_check_driver_version_match},
         {"cri-socket", preflight_check_cri_socket},
         {"cgroups", preflight_check_cgroups},
         {"dev-char-links", preflight_check_dev_char_links},
@@ -30,8 +36,21 @@ static const struct preflight_check {
 };
 
 static const char *const check_ids[] = {
-        "root",       "cri-socket",     "cgroups", "dev-char-links", "cdi", "swap",
-        "ip-forward", "edgecore-clean", NULL,
+        "root",
+        "gpu-present",
+        "nouveau",
+        "driver-loaded",
+        "device-nodes",
+        "nvml",
+        "driver-version-match",
+        "cri-socket",
+        "cgroups",
+        "dev-char-links",
+        "cdi",
+        "swap",
+        "ip-forward",
+        "edgecore-clean",
+        NULL,
 };
 
 _Static_assert(GP_ARRAY_SIZE(check_ids) == GP_ARRAY_SIZE(checks) + 1,
@@ -177,6 +196,18 @@ preflight_set(struct preflight_result *r, enum preflight_status status, const ch
 }
 
 void
+preflight_list_add(char **list, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *item = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", item);
+	free(*list);
+	*list = n;
+}
+
+void
 preflight_hint(struct preflight_result *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -280,6 +311,7 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 		rep.count[r->status]++;
 	}
 	free(ctx.cri_socket);
+	preflight_node_release(&ctx);
 	*ret = rep;
 	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "node.h"
 #include "preflight.h"
 #include "runtime.h"
 
@@ -16,9 +17,25 @@ struct preflight_ctx {
 	char *cri_socket;                  /* its path, "/run/containerd/containerd.sock" */
 	bool cri_socket_given;             /* --cri-socket was passed */
 	const char *cgroup_driver;         /* "systemd" or "cgroupfs" */
+
+	/* The node scan, made once on first use by preflight_node(). */
+	struct node_info node;
+	bool node_done, node_ok;
+	struct gp_error node_err;
 };
 
 typedef void (*preflight_check_fn)(struct preflight_ctx *ctx, struct preflight_result *r);
+
+/*
+ * The node as `gpuprep detect` sees it (GPUs, Tegra, driver state, device
+ * nodes), scanned once and shared by every check. NULL when the scan failed,
+ * with *ret_error saying why.
+ */
+const struct node_info *preflight_node(struct preflight_ctx *ctx, const char **ret_error);
+void preflight_node_release(struct preflight_ctx *ctx);
+
+/* Append a formatted item to a ", "-separated list (*list may be NULL). */
+void preflight_list_add(char **list, const char *fmt, ...) _printf_(2, 3);
 
 /* Set the status and message (replacing any). */
 void preflight_set(struct preflight_result *r, enum preflight_status status, const char *fmt, ...)
@@ -42,6 +59,12 @@ bool preflight_no_kernel_fs(const struct preflight_ctx *ctx, const char *mount);
 
 /* The checks, by file. */
 void preflight_check_root(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_gpu_present(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_nouveau(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_driver_loaded(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_device_nodes(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_driver_version_match(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r);

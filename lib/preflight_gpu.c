@@ -16,24 +16,10 @@
 #define NVIDIA_MAJOR    195
 #define NVIDIACTL_MINOR 255
 
-static void list_add(char **list, const char *fmt, ...) _printf_(2, 3);
-
-static void
-list_add(char **list, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *item = xvasprintf(fmt, ap);
-	va_end(ap);
-	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", item);
-	free(*list);
-	*list = n;
-}
-
 /*
- * The device number of /dev/<name>: from the node itself when it is a
- * character device, else from the name (nvidiaN is 195:N, nvidiactl 195:255),
- * which is what a fixture tree or a copied /dev holds. False when unknown.
+ * The device number of a node: from the node itself when it is a character
+ * device, else from its name (nvidiaN is 195:N, nvidiactl 195:255), which is
+ * what a copied /dev or a test tree holds. False when it cannot be known.
  */
 static bool
 nvidia_devnum(const char *path, const char *name, unsigned *ret_major, unsigned *ret_minor)
@@ -50,22 +36,11 @@ nvidia_devnum(const char *path, const char *name, unsigned *ret_major, unsigned 
 		return true;
 	}
 	const char *n = name + strlen("nvidia");
-	if (!*n || strspn(n, "0123456789") != strlen(n))
+	if (!str_startswith(name, "nvidia") || !*n || strspn(n, "0123456789") != strlen(n))
 		return false;
 	*ret_major = NVIDIA_MAJOR;
 	*ret_minor = (unsigned)strtoul(n, NULL, 10);
 	return true;
-}
-
-static bool
-is_gpu_node_name(const char *name)
-{
-	if (strcmp(name, "nvidiactl") == 0)
-		return true;
-	if (!str_startswith(name, "nvidia"))
-		return false;
-	const char *n = name + strlen("nvidia");
-	return *n && strspn(n, "0123456789") == strlen(n);
 }
 
 void
@@ -79,28 +54,26 @@ preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_resul
 		        ctx->cgroup_driver);
 		return;
 	}
-	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
-	DIR *d = opendir(dev);
-	if (!d) {
-		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA device nodes: cannot read '%s'", dev);
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n) {
+		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
 		return;
 	}
+	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
 	_cleanup_free_ char *missing = NULL;
 	size_t nodes = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!is_gpu_node_name(de->d_name))
-			continue;
-		_cleanup_free_ char *node = xasprintf("%s/%s", dev, de->d_name);
+	for (char *const *p = n->driver.device_nodes; p && *p; p++) {
+		const char *name = strrchr(*p, '/') + 1;
+		_cleanup_free_ char *node = gp_path(ctx->root, *p);
 		unsigned maj, min;
-		if (!nvidia_devnum(node, de->d_name, &maj, &min))
+		if (!nvidia_devnum(node, name, &maj, &min))
 			continue;
 		nodes++;
 		_cleanup_free_ char *link = xasprintf("%s/char/%u:%u", dev, maj, min);
 		if (!path_exists(link))
-			list_add(&missing, "%s (%u:%u)", de->d_name, maj, min);
+			preflight_list_add(&missing, "%s (%u:%u)", name, maj, min);
 	}
-	closedir(d);
 	if (!nodes) {
 		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA device nodes in '%s'", dev);
 		return;
@@ -196,8 +169,14 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 	 * Needed on Jetson, where the toolkit's csv mode works through CDI. Whether
 	 * the runtime's own config enables CDI is not read yet.
 	 */
-	_cleanup_free_ char *tegra = gp_path(ctx->root, "/etc/nv_tegra_release");
-	if (!path_exists(tegra)) {
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n) {
+		preflight_set(r, PREFLIGHT_FAIL, "no CDI spec, and cannot scan the node: %s",
+		              error);
+		return;
+	}
+	if (!n->tegra) {
 		preflight_set(r, PREFLIGHT_SKIP,
 		              "no CDI spec, and not a Jetson board (whether the runtime config "
 		              "enables CDI is not checked yet)");

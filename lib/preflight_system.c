@@ -30,15 +30,6 @@ preflight_check_root(struct preflight_ctx *ctx, struct preflight_result *r)
 	preflight_hint(r, "run it with sudo: keadm join and gpuprep's fixes need root");
 }
 
-/* Append name to a ", "-separated list. */
-static void
-list_add(char **list, const char *name)
-{
-	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", name);
-	free(*list);
-	*list = n;
-}
-
 /* Is word one of the white-space separated words of s? */
 static bool
 has_word(const char *s, const char *word)
@@ -84,7 +75,7 @@ preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r)
 	if (read_file(v2, &data, NULL) == 0) {
 		for (size_t i = 0; i < GP_ARRAY_SIZE(required_v2); i++)
 			if (!has_word(data, required_v2[i]))
-				list_add(&missing, required_v2[i]);
+				preflight_list_add(&missing, "%s", required_v2[i]);
 		if (missing) {
 			preflight_set(r, PREFLIGHT_FAIL,
 			              "cgroup v2 controllers missing: %s (not in '%s')", missing,
@@ -117,7 +108,7 @@ preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r)
 	}
 	for (size_t i = 0; i < GP_ARRAY_SIZE(required_v1); i++)
 		if (!v1_controller_enabled(data, required_v1[i]))
-			list_add(&missing, required_v1[i]);
+			preflight_list_add(&missing, "%s", required_v1[i]);
 	if (missing) {
 		preflight_set(r, PREFLIGHT_FAIL,
 		              "cgroup v1 controllers missing or disabled: %s (in '%s')", missing,
@@ -164,7 +155,7 @@ preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r)
 		}
 		char name[4096];
 		if (sscanf(line, "%4095s", name) == 1)
-			list_add(&on, name);
+			preflight_list_add(&on, "%s", name);
 	}
 	if (on) {
 		preflight_set(r, PREFLIGHT_WARN, "swap is on: %s", on);
