@@ -288,6 +288,8 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 		return -1;
 	ctx.cri_socket = normalize_socket_path(given);
 	ctx.runtime_given = opts->runtime != NULL;
+	ctx.want_nvml = !opts->only || strv_contains(opts->only, "nvml") ||
+	                strv_contains(opts->only, "driver-version-match");
 	ctx.runtime =
 	        opts->runtime ? checkable_runtime(opts->runtime) : infer_runtime(ctx.cri_socket);
 

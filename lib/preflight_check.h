@@ -21,6 +21,7 @@ struct preflight_ctx {
 	/* The node scan, made once on first use by preflight_node(). */
 	struct node_info node;
 	bool node_done, node_ok;
+	bool want_nvml; /* a selected check reads NVML; else the scan does not load it */
 	struct gp_error node_err;
 };
 

@@ -14,7 +14,7 @@ preflight_node(struct preflight_ctx *ctx, const char **ret_error)
 {
 	if (!ctx->node_done) {
 		ctx->node_done = true;
-		struct node_detect_options o = {.root = ctx->root};
+		struct node_detect_options o = {.root = ctx->root, .skip_nvml = !ctx->want_nvml};
 		ctx->node_ok = node_detect(&o, &ctx->node, &ctx->node_err) == 0;
 	}
 	if (!ctx->node_ok) {

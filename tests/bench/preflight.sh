@@ -19,10 +19,13 @@ timebin=/usr/bin/time
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The healthy node, as the integration test builds it.
+# The healthy node, as the integration test builds it: detect's sample node (a T4 on the
+# nvidia driver) with the preflight-healthy overlay, and a real socket for containerd.
 root="$tmp/node"
 mkdir -p "$root"
+cp -a tests/fixtures/nodes/sample/. "$root/"
 cp -a tests/fixtures/nodes/preflight-healthy/. "$root/"
+rm -f "$root/run/containerd/containerd.sock"
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
 	"$root/run/containerd/containerd.sock"
 
