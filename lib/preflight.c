@@ -26,7 +26,11 @@ static const struct preflight_check {
         {"device-nodes", preflight_check_device_nodes},
         {"nvml", preflight_check_nvml},
         {"driver-version-match", preflight_check_driver_version_match},
+        {"runtime-config", preflight_check_runtime_config},
+        {"runtime-live", preflight_check_runtime_live},
         {"cri-socket", preflight_check_cri_socket},
+        {"cri-plugin", preflight_check_cri_plugin},
+        {"cgroup-driver", preflight_check_cgroup_driver},
         {"cgroups", preflight_check_cgroups},
         {"dev-char-links", preflight_check_dev_char_links},
         {"cdi", preflight_check_cdi},
@@ -43,7 +47,11 @@ static const char *const check_ids[] = {
         "device-nodes",
         "nvml",
         "driver-version-match",
+        "runtime-config",
+        "runtime-live",
         "cri-socket",
+        "cri-plugin",
+        "cgroup-driver",
         "cgroups",
         "dev-char-links",
         "cdi",
@@ -314,6 +322,7 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 	}
 	free(ctx.cri_socket);
 	preflight_node_release(&ctx);
+	preflight_runtime_release(&ctx);
 	*ret = rep;
 	return 0;
 }

@@ -22,6 +22,11 @@ struct preflight_ctx {
 	struct node_info node;
 	bool node_done, node_ok;
 	bool want_nvml; /* a selected check reads NVML; else the scan does not load it */
+
+	/* The runtime's config file, read once by preflight_runtime_view(). */
+	struct runtime_config_view view;
+	bool view_done, view_ok;
+	struct gp_error view_err;
 	struct gp_error node_err;
 };
 
@@ -34,6 +39,17 @@ typedef void (*preflight_check_fn)(struct preflight_ctx *ctx, struct preflight_r
  */
 const struct node_info *preflight_node(struct preflight_ctx *ctx, const char **ret_error);
 void preflight_node_release(struct preflight_ctx *ctx);
+
+/*
+ * What the runtime's config file says, read once through the runtime's
+ * inspect operation. NULL with r set when it cannot be had: skip when the
+ * runtime has no reader yet, fail when the file cannot be read.
+ */
+const struct runtime_config_view *preflight_runtime_view(struct preflight_ctx *ctx,
+                                                         struct preflight_result *r);
+/* The same, without a result: NULL when there is no reader or the file cannot be read. */
+const struct runtime_config_view *preflight_runtime_view_quiet(struct preflight_ctx *ctx);
+void preflight_runtime_release(struct preflight_ctx *ctx);
 
 /* Append a formatted item to a ", "-separated list (*list may be NULL). */
 void preflight_list_add(char **list, const char *fmt, ...) _printf_(2, 3);
@@ -72,4 +88,8 @@ void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_resu
 void preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cri_socket(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_cri_plugin(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_cgroup_driver(struct preflight_ctx *ctx, struct preflight_result *r);

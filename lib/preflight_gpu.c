@@ -165,10 +165,7 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 		preflight_set(r, PREFLIGHT_PASS, "CDI spec for %s: '%s'", CDI_GPU_KIND, spec);
 		return;
 	}
-	/*
-	 * Needed on Jetson, where the toolkit's csv mode works through CDI. Whether
-	 * the runtime's own config enables CDI is not read yet.
-	 */
+	/* Needed where the runtime enables CDI, and on Jetson, whose toolkit works through CDI. */
 	const char *error = NULL;
 	const struct node_info *n = preflight_node(ctx, &error);
 	if (!n) {
@@ -176,14 +173,25 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 		              error);
 		return;
 	}
-	if (!n->tegra) {
-		preflight_set(r, PREFLIGHT_SKIP,
-		              "no CDI spec, and not a Jetson board (whether the runtime config "
-		              "enables CDI is not checked yet)");
+	const struct runtime_config_view *v = preflight_runtime_view_quiet(ctx);
+	if (!n->tegra && !(v && v->cdi == 1)) {
+		if (ctx->runtime->inspect)
+			preflight_set(
+			        r, PREFLIGHT_SKIP,
+			        "no CDI spec, and none needed: %s's config does not enable CDI and "
+			        "this is not a Jetson board",
+			        ctx->runtime->name);
+		else
+			preflight_set(
+			        r, PREFLIGHT_SKIP,
+			        "no CDI spec, and not a Jetson board (whether %s's config enables "
+			        "CDI is not read yet)",
+			        ctx->runtime->name);
 		return;
 	}
-	preflight_set(r, PREFLIGHT_FAIL,
-	              "no CDI spec for %s in '%s' or '%s' (a Jetson board needs one)", CDI_GPU_KIND,
-	              etc, run);
-	preflight_hint(r, "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml");
+	preflight_set(r, PREFLIGHT_FAIL, "no CDI spec for %s in '%s' or '%s' (%s)", CDI_GPU_KIND,
+	              etc, run,
+	              n->tegra ? "a Jetson board needs one" : "the runtime's config enables CDI");
+	preflight_hint(r, "nvidia-ctk cdi generate%s --output=/etc/cdi/nvidia.yaml",
+	               n->tegra ? " --mode=csv" : "");
 }
