@@ -279,6 +279,106 @@ else
 	done
 fi
 
+# --- runtime-config -----------------------------------------------------------------------
+CT=etc/containerd/config.toml
+R=$(healthy)
+check "$R" runtime-config pass 0 "containerd with nvidia as the default"
+first_line_is "[PASS] '$R/$CT' makes 'nvidia' (/usr/bin/nvidia-container-runtime) the default runtime" \
+	"runtime-config: message"
+sed -i 's/default_runtime_name = "nvidia"/default_runtime_name = "runc"/' "${R:?}/$CT"
+check "$R" runtime-config fail 1 "runc as the default"
+first_line_is "[ERROR runtime-config] the default runtime in '$R/$CT' is 'runc' (runc), not NVIDIA's" \
+	"runtime-config: runc: message"
+hint_is "gpuprep configure --runtime containerd" "runtime-config: runc: hint"
+sed -i 's/default_runtime_name = "runc"/default_runtime_name = "nvidia-cdi"/' "${R:?}/$CT"
+check "$R" runtime-config fail 1 "a default runtime with no table"
+first_line_is "[ERROR runtime-config] '$R/$CT' makes 'nvidia-cdi' the default runtime, but defines no such runtime" \
+	"runtime-config: undefined default: message"
+R=$(healthy)
+sed -i 's|BinaryName = "/usr/bin/nvidia-container-runtime"|BinaryName = "/usr/local/nvidia/toolkit/nvidia-container-runtime"|' "${R:?}/$CT"
+check "$R" runtime-config fail 1 "a BinaryName that is not installed"
+first_line_is "[ERROR runtime-config] the default runtime 'nvidia' in '$R/$CT' runs '/usr/local/nvidia/toolkit/nvidia-container-runtime', which is not installed" \
+	"runtime-config: missing binary: message"
+printf 'version = 2\n[plugins\n' >"${R:?}/$CT"
+check "$R" runtime-config fail 1 "malformed TOML"
+expect_contains "$T/out" "[ERROR runtime-config] cannot read containerd's config: $R/$CT: 2:" \
+	"runtime-config: malformed: names the file and line"
+rm "${R:?}/$CT"
+check "$R" runtime-config fail 1 "no config.toml"
+first_line_is "[ERROR runtime-config] no '$R/$CT': containerd has no NVIDIA runtime" \
+	"runtime-config: no file: message"
+# The nvidia runtime in a drop-in that the main file imports, as configure --drop-in writes it.
+mkdir -p "${R:?}/etc/containerd/conf.d"
+printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "runc"\n' >"${R:?}/$CT"
+sed -n '/^version/,$p' "$FIXTURES/nodes/preflight-healthy/$CT" >"${R:?}/etc/containerd/conf.d/99-nvidia.toml"
+check "$R" runtime-config pass 0 "nvidia in an imported drop-in"
+# docker: daemon.json through the same reader configure uses.
+R=$(healthy)
+check "$R" runtime-config fail 1 "docker without daemon.json" --runtime docker
+first_line_is "[ERROR runtime-config] no '$R/etc/docker/daemon.json': docker has no NVIDIA runtime" \
+	"runtime-config: docker: no file: message"
+mkdir -p "${R:?}/etc/docker"
+printf '{\n    "default-runtime": "nvidia",\n    "runtimes": {\n        "nvidia": {\n            "path": "nvidia-container-runtime",\n            "runtimeArgs": []\n        }\n    }\n}\n' >"${R:?}/etc/docker/daemon.json"
+check "$R" runtime-config pass 0 "docker with nvidia as the default" --runtime docker
+first_line_is "[PASS] '$R/etc/docker/daemon.json' makes 'nvidia' (nvidia-container-runtime) the default runtime" \
+	"runtime-config: docker: message"
+sed -i 's/"default-runtime": "nvidia"/"default-runtime": "runc"/' "${R:?}/etc/docker/daemon.json"
+check "$R" runtime-config fail 1 "docker with runc as the default" --runtime docker
+rm "${R:?}/usr/bin/nvidia-container-runtime"
+sed -i 's/"default-runtime": "runc"/"default-runtime": "nvidia"/' "${R:?}/etc/docker/daemon.json"
+check "$R" runtime-config fail 1 "docker: nvidia-container-runtime not in the bin dirs" --runtime docker
+
+# --- runtime-live (the live daemon itself: tests/daemons/preflight-live.sh) ---------------
+R=$(healthy)
+rm "${R:?}/run/containerd/containerd.sock"
+check "$R" runtime-live skip 0 "no socket"
+first_line_is "[SKIP runtime-live] no containerd socket '$R/run/containerd/containerd.sock': the daemon is not running here" \
+	"runtime-live: no socket: message"
+mksock "${R:?}/run/containerd/containerd.sock"
+check "$R" runtime-live fail 1 "a socket nobody listens on"
+expect_contains "$T/out" "[ERROR runtime-live] cannot ask the running containerd: " "runtime-live: dead socket: message"
+check "$R" runtime-live skip 0 "docker, no socket" --runtime docker
+
+# --- cri-plugin ---------------------------------------------------------------------------
+R=$(healthy)
+check "$R" cri-plugin pass 0 "CRI enabled"
+first_line_is "[PASS] the CRI plugin is enabled in '$R/$CT'" "cri-plugin: message"
+sed -i '1a disabled_plugins = ["cri"]' "${R:?}/$CT"
+check "$R" cri-plugin fail 1 "disabled_plugins = [\"cri\"], as docker.io's containerd ships it"
+first_line_is "[ERROR cri-plugin] '$R/$CT' disables the CRI plugin: disabled_plugins holds \"cri\"" \
+	"cri-plugin: message"
+hint_is 'remove "cri" from disabled_plugins and restart containerd: without it, edgecore fails with "unknown service runtime.v1.RuntimeService"' \
+	"cri-plugin: hint"
+sed -i 's/disabled_plugins = \["cri"\]/disabled_plugins = ["io.containerd.grpc.v1.cri"]/' "${R:?}/$CT"
+check "$R" cri-plugin fail 1 "the CRI plugin disabled by its full id"
+check "$R" cri-plugin skip 0 "docker" --runtime docker
+
+# --- cgroup-driver ------------------------------------------------------------------------
+R=$(healthy)
+check "$R" cgroup-driver pass 0 "systemd on both sides" --cgroup-driver systemd
+first_line_is "[PASS] keadm and containerd both use the systemd cgroup driver" "cgroup-driver: message"
+check "$R" cgroup-driver fail 1 "keadm's default cgroupfs against SystemdCgroup = true"
+first_line_is "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$R/$CT')" \
+	"cgroup-driver: mismatch: shows both values"
+hint_is "keadm join --cgroupdriver=systemd (and gpuprep preflight --cgroup-driver systemd), or change the runtime: gpuprep configure --runtime containerd --cgroup-driver cgroupfs" \
+	"cgroup-driver: mismatch: the exact flag"
+check "$R" cgroup-driver warn 0 "the mismatch ignored" --ignore-preflight-errors cgroup-driver
+sed -i '/SystemdCgroup/d' "${R:?}/$CT"
+check "$R" cgroup-driver fail 1 "no SystemdCgroup against keadm's systemd" --cgroup-driver systemd
+first_line_is "[ERROR cgroup-driver] keadm join will use --cgroupdriver=systemd, but containerd uses cgroupfs (runtime 'nvidia' has no SystemdCgroup: containerd's default is false)" \
+	"cgroup-driver: containerd default: message"
+check "$R" cgroup-driver pass 0 "no SystemdCgroup and keadm's cgroupfs"
+mkdir -p "${R:?}/etc/docker"
+printf '{"exec-opts": ["native.cgroupdriver=systemd"]}\n' >"${R:?}/etc/docker/daemon.json"
+check "$R" cgroup-driver fail 1 "docker: exec-opts systemd against keadm's cgroupfs" --runtime docker
+first_line_is "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but docker uses systemd (exec-opts native.cgroupdriver=systemd in '$R/etc/docker/daemon.json')" \
+	"cgroup-driver: docker: message"
+printf '{"log-driver": "json-file"}\n' >"${R:?}/etc/docker/daemon.json"
+check "$R" cgroup-driver pass 0 "docker's default without systemd: cgroupfs" --runtime docker
+mkdir -p "${R:?}/run/systemd/system"
+check "$R" cgroup-driver pass 0 "docker's default on cgroup v2 with systemd: systemd" --runtime docker --cgroup-driver systemd
+first_line_is "[PASS] keadm and docker both use the systemd cgroup driver" "cgroup-driver: docker default: message"
+
 # --- cri-socket ---------------------------------------------------------------------------
 R=$(healthy)
 check "$R" cri-socket pass 0 "containerd's socket"
@@ -382,6 +482,18 @@ check "$R" cdi fail 1 "Jetson with only other kinds of spec"
 hint_is "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml" "cdi: Jetson: hint"
 printf 'cdiVersion: "0.5.0"\nkind: '"'"'nvidia.com/gpu'"'"'  # quoted\n' >"${R:?}/etc/cdi/other.yaml"
 check "$R" cdi pass 0 "Jetson with a quoted kind"
+R=$(healthy)
+rm "${R:?}/etc/cdi/nvidia.yaml"
+sed -i '/^  \[plugins."io.containerd.grpc.v1.cri"\]$/a \    enable_cdi = true' "${R:?}/etc/containerd/config.toml"
+check "$R" cdi fail 1 "containerd enables CDI, no spec"
+first_line_is "[ERROR cdi] no CDI spec for nvidia.com/gpu in '$R/etc/cdi' or '$R/run/cdi' (the runtime's config enables CDI)" \
+	"cdi: enabled: message"
+hint_is "nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml" "cdi: enabled: hint"
+mkdir -p "${R:?}/etc/docker"
+printf '{"features": {"cdi": true}}\n' >"${R:?}/etc/docker/daemon.json"
+check "$R" cdi fail 1 "docker enables CDI, no spec" --runtime docker
+printf '{"features": {"cdi": false}}\n' >"${R:?}/etc/docker/daemon.json"
+check "$R" cdi skip 0 "docker does not enable CDI" --runtime docker
 
 # --- swap ---------------------------------------------------------------------------------
 R=$(healthy)
@@ -511,10 +623,34 @@ else
 fi
 
 # --- the healthy node ---------------------------------------------------------------------
+# Every check on the whole node, against a golden file (the root's path and the GPU's name,
+# which comes from the machine's pci.ids, are put back as @ROOT@ and @NAME@). No daemon
+# listens here, so runtime-live cannot pass: its error is ignored, and it must be the only one.
+# tests/daemons/preflight-live.sh runs the same node with a real containerd, to exit 0 with
+# nothing ignored.
+golden() {
+	sed -e "s|$R|@ROOT@|g" -e 's/^\[PASS\] 1 NVIDIA GPU: .* at /[PASS] 1 NVIDIA GPU: @NAME@ at /' \
+		"$T/out" >"$T/out.golden"
+	expect_file_eq "$T/out.golden" "$FIXTURES/golden/$1" "$2: the whole output (golden $1)"
+}
 R=$(healthy)
-run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd
+run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --ignore-preflight-errors runtime-live
 expect_rc 0 "the healthy node passes with --cgroup-driver systemd"
-expect_not_contains "$T/out" "[ERROR" "the healthy node: no errors"
-expect_not_contains "$T/out" "[WARNING" "the healthy node: no warnings"
+golden preflight-healthy.txt "the healthy node"
+run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live
+expect_rc 1 "the healthy node with keadm's default cgroupfs"
+golden preflight-healthy-cgroupfs.txt "keadm's default cgroupfs"
+run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgroup-driver
+expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
+expect_contains "$T/out" "[WARNING cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
+	"cgroupfs ignored: a warning"
+expect_contains "$T/out" "preflight: 12 passed, 2 warnings (2 ignored errors), 0 errors, 4 skipped" \
+	"cgroupfs ignored: the summary"
+
+# --- the Jetson node ----------------------------------------------------------------------
+R=$(jetson)
+run "$GPUPREP" --root "$R" preflight --checks gpu-present,driver-loaded,device-nodes,nvml,driver-version-match,cdi
+expect_rc 0 "Jetson: the GPU checks"
+golden preflight-jetson-gpu.txt "Jetson: the GPU checks"
 
 done_testing
