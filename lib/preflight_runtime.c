@@ -218,15 +218,17 @@ preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result 
 		              "restart needed: the running %s uses '%s' (%s), '%s' says '%s' (%s)",
 		              name, live_def, live.default_path ? live.default_path : STOCK_RUNTIME,
 		              file, file_def, v->default_path ? v->default_path : STOCK_RUNTIME);
-		preflight_hint(r, "gpuprep restart --runtime %s (or systemctl restart %s)", name,
-		               ctx->runtime->binary);
+		preflight_hint(
+		        r,
+		        "gpuprep restart --runtime %s: the daemon still runs on the config it "
+		        "started with",
+		        name);
 		return;
 	}
 	if (live.not_ready) {
 		preflight_set(r, PREFLIGHT_FAIL, "the running %s is not ready: %s", name,
 		              live.not_ready);
-		preflight_hint(r, "look at %s's log (journalctl -u %s)", name,
-		               ctx->runtime->binary);
+		preflight_hint(r, "look at %s's log for why", name);
 		return;
 	}
 	preflight_set(r, PREFLIGHT_PASS, "the running %s uses '%s' (%s), as '%s' says", name,

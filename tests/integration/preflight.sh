@@ -3,40 +3,7 @@
 # ignoring errors, usage errors and the --json schema.
 . "${TESTS_SRC:?TESTS_SRC must point at tests/}/lib.sh" || exit 1
 
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-# mksock PATH: a unix socket file, as a daemon leaves it (nobody needs to listen for these checks).
-mksock() {
-	mkdir -p "$(dirname "$1")"
-	"$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1"
-}
-
-# node BASE OVERLAY: a fresh copy of detect's fixture node BASE with tests/fixtures/nodes/OVERLAY
-# copied over it; a regular file standing in for containerd's socket becomes a socket.
-node() {
-	local r
-	r=$(fixture_root "$1")
-	cp -a "$FIXTURES/nodes/$2/." "${r:?}/"
-	if [ -f "${r:?}/run/containerd/containerd.sock" ]; then
-		rm "${r:?}/run/containerd/containerd.sock"
-		mksock "${r:?}/run/containerd/containerd.sock"
-	fi
-	printf '%s\n' "$r"
-}
-
-# healthy: the healthy node. detect's `sample` (a Tesla T4 on the nvidia driver, its device
-# nodes, containerd) with preflight-healthy over it (containerd configured with nvidia as the
-# default and systemd cgroups, the toolkit, CDI, /dev/char links, kernel state).
-healthy() {
-	local r
-	r=$(node sample preflight-healthy)
-	[ -S "${r:?}/run/containerd/containerd.sock" ] || mksock "${r:?}/run/containerd/containerd.sock"
-	printf '%s\n' "$r"
-}
-
-# jetson: detect's Jetson Xavier NX (L4T R35.4.1) with preflight-jetson over it (toolkit 1.10).
-jetson() { node jetson-xavier-nx preflight-jetson; }
+. "$TESTS_SRC/preflight-lib.sh" || exit 1
 
 # statuses FILE: "id=status ..." from a --json document, as gpuprep prints it (one key a line;
 # the document itself is checked against the schema below). Bash only: it runs for every case.
