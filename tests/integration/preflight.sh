@@ -279,6 +279,20 @@ mkdir -p "${R:?}/etc/containerd/conf.d"
 printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "runc"\n' >"${R:?}/$CT"
 sed -n '/^version/,$p' "$FIXTURES/nodes/preflight-healthy/$CT" >"${R:?}/etc/containerd/conf.d/99-nvidia.toml"
 check "$R" runtime-config pass 0 "nvidia in an imported drop-in"
+# Config versions 1 (no version key: plugins.cri) and 3 (io.containerd.cri.v1.runtime).
+R=$(healthy)
+printf '[plugins.cri.containerd]\n  default_runtime_name = "nvidia"\n[plugins.cri.containerd.runtimes.nvidia]\n  runtime_type = "io.containerd.runc.v1"\n[plugins.cri.containerd.runtimes.nvidia.options]\n  Runtime = "/usr/bin/nvidia-container-runtime"\n  SystemdCgroup = true\n' >"${R:?}/$CT"
+check "$R" runtime-config pass 0 "a version 1 config (plugins.cri, options.Runtime)"
+check "$R" cgroup-driver pass 0 "a version 1 config's SystemdCgroup" --cgroup-driver systemd
+sed -n '/^version/,$p' "$FIXTURES/nodes/preflight-healthy/$CT" |
+	sed -e 's/^version = 2/version = 3/' -e 's/io\.containerd\.grpc\.v1\.cri/io.containerd.cri.v1.runtime/' >"${R:?}/$CT"
+check "$R" runtime-config pass 0 "a version 3 config (io.containerd.cri.v1.runtime)"
+sed -i 's/^version = 3/version = 2/' "${R:?}/$CT"
+check "$R" runtime-config fail 1 "version 2 with version 3's table: no nvidia default"
+sed -i 's/^version = 2/version = 4/' "${R:?}/$CT"
+check "$R" runtime-config fail 1 "an unknown config version"
+first_line_is "[ERROR runtime-config] cannot read containerd's config: $R/$CT: unknown config version 4" \
+	"runtime-config: version 4: message"
 # docker: daemon.json through the same reader configure uses.
 R=$(healthy)
 check "$R" runtime-config fail 1 "docker without daemon.json" --runtime docker
