@@ -14,55 +14,42 @@
 #include "preflight_check.h"
 #include "rows.h"
 
-/* Every check, in the order they run and print. */
+/* Every check: its id and function, in the order they run and print. */
+#define PREFLIGHT_CHECKS(X)                                                                        \
+	X("root", root)                                                                            \
+	X("gpu-present", gpu_present)                                                              \
+	X("nouveau", nouveau)                                                                      \
+	X("driver-loaded", driver_loaded)                                                          \
+	X("device-nodes", device_nodes)                                                            \
+	X("nvml", nvml)                                                                            \
+	X("driver-version-match", driver_version_match)                                            \
+	X("runtime-config", runtime_config)                                                        \
+	X("runtime-live", runtime_live)                                                            \
+	X("cri-socket", cri_socket)                                                                \
+	X("cri-plugin", cri_plugin)                                                                \
+	X("cgroup-driver", cgroup_driver)                                                          \
+	X("cgroups", cgroups)                                                                      \
+	X("dev-char-links", dev_char_links)                                                        \
+	X("cdi", cdi)                                                                              \
+	X("swap", swap)                                                                            \
+	X("ip-forward", ip_forward)                                                                \
+	X("edgecore-clean", edgecore_clean)
+
 static const struct preflight_check {
 	const char *id;
 	preflight_check_fn fn;
 } checks[] = {
-        {"root", preflight_check_root},
-        {"gpu-present", preflight_check_gpu_present},
-        {"nouveau", preflight_check_nouveau},
-        {"driver-loaded", preflight_check_driver_loaded},
-        {"device-nodes", preflight_check_device_nodes},
-        {"nvml", preflight_check_nvml},
-        {"driver-version-match", preflight_check_driver_version_match},
-        {"runtime-config", preflight_check_runtime_config},
-        {"runtime-live", preflight_check_runtime_live},
-        {"cri-socket", preflight_check_cri_socket},
-        {"cri-plugin", preflight_check_cri_plugin},
-        {"cgroup-driver", preflight_check_cgroup_driver},
-        {"cgroups", preflight_check_cgroups},
-        {"dev-char-links", preflight_check_dev_char_links},
-        {"cdi", preflight_check_cdi},
-        {"swap", preflight_check_swap},
-        {"ip-forward", preflight_check_ip_forward},
-        {"edgecore-clean", preflight_check_edgecore_clean},
+#define CHECK_ENTRY(id, name) {id, preflight_check_##name},
+        PREFLIGHT_CHECKS(CHECK_ENTRY)
+#undef CHECK_ENTRY
 };
 
 static const char *const check_ids[] = {
-        "root",
-        "gpu-present",
-        "nouveau",
-        "driver-loaded",
-        "device-nodes",
-        "nvml",
-        "driver-version-match",
-        "runtime-config",
-        "runtime-live",
-        "cri-socket",
-        "cri-plugin",
-        "cgroup-driver",
-        "cgroups",
-        "dev-char-links",
-        "cdi",
-        "swap",
-        "ip-forward",
-        "edgecore-clean",
-        NULL,
+#define CHECK_ID(id, name) id,
+        PREFLIGHT_CHECKS(CHECK_ID)
+#undef CHECK_ID
+                NULL,
 };
-
-_Static_assert(GP_ARRAY_SIZE(check_ids) == GP_ARRAY_SIZE(checks) + 1,
-               "check_ids lists every check");
 
 const char *
 preflight_status_name(enum preflight_status s)
