@@ -65,6 +65,7 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 	X(detect)                                                                                  \
 	X(install)                                                                                 \
 	X(manifest)                                                                                \
+	X(preflight)                                                                               \
 	X(undo)                                                                                    \
 	/* one line per command, sorted */
 

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "fetch.h"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,6 +8,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "curlso.h"
 #include "digest.h"
 
 struct fetch {
@@ -34,59 +33,7 @@ struct xfer {
 	struct fetch_progress p;
 };
 
-/*
- * libcurl is loaded with dlopen the first time something is fetched: commands
- * that never download (install --offline among them) neither load it nor pay
- * for its dozens of dependent libraries at startup.
- */
-static struct {
-	bool loaded;
-	CURLcode (*global_init)(long flags);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *c);
-	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *c);
-	void (*easy_reset)(CURL *c);
-	const char *(*easy_strerror)(CURLcode rc);
-} lc;
-
-static int
-curl_load(struct gp_error *err)
-{
-	if (lc.loaded)
-		return 0;
-	static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
-	void *h = NULL;
-	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		gp_error_set(err, "cannot load libcurl: %s", dlerror());
-		return gp_error_hint(err, "install libcurl (the Debian package 'libcurl4', or "
-		                          "'libcurl' on rpm systems), or use --offline");
-	}
-#define SYM(field, name)                                                                           \
-	do {                                                                                       \
-		*(void **)&lc.field = dlsym(h, name);                                              \
-		if (!lc.field) {                                                                   \
-			gp_error_set(err, "cannot load libcurl: no symbol '%s'", name);            \
-			return gp_error_hint(err, "install a libcurl of version 7.61 or later");   \
-		}                                                                                  \
-	} while (0)
-	SYM(global_init, "curl_global_init");
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_getinfo, "curl_easy_getinfo");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_reset, "curl_easy_reset");
-	SYM(easy_strerror, "curl_easy_strerror");
-#undef SYM
-	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return gp_error_set(err, "cannot initialize libcurl");
-	lc.loaded = true;
-	return 0;
-}
+static const struct curlso *lc;
 
 /* The handle is made on the first transfer. */
 static int
@@ -94,9 +41,10 @@ handle(struct fetch *f, struct gp_error *err)
 {
 	if (f->curl)
 		return 0;
-	if (curl_load(err) < 0)
-		return -1;
-	f->curl = lc.easy_init();
+	if (!lc && !(lc = curlso_load(err)))
+		return gp_error_hint(err, "install libcurl (the Debian package 'libcurl4', or "
+		                          "'libcurl' on rpm systems), or use --offline");
+	f->curl = lc->easy_init();
 	if (!f->curl)
 		return gp_error_set(err, "cannot initialize libcurl");
 	return 0;
@@ -123,7 +71,7 @@ fetch_free(struct fetch *f)
 	if (!f)
 		return NULL;
 	if (f->curl)
-		lc.easy_cleanup(f->curl);
+		lc->easy_cleanup(f->curl);
 	free(f);
 	return NULL;
 }
@@ -184,29 +132,29 @@ static void
 setup(struct fetch *f, const char *url, struct xfer *x, bool to_file)
 {
 	CURL *c = f->curl;
-	lc.easy_reset(c);
+	lc->easy_reset(c);
 	f->errbuf[0] = '\0';
-	lc.easy_setopt(c, CURLOPT_URL, url);
-	lc.easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
-	lc.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	lc.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	lc.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	lc.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	lc.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	lc.easy_setopt(c, CURLOPT_USERAGENT, "gpuprep/" GPUPREP_VERSION);
+	lc->easy_setopt(c, CURLOPT_URL, url);
+	lc->easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
+	lc->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	lc->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	lc->easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	lc->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	lc->easy_setopt(c, CURLOPT_USERAGENT, "gpuprep/" GPUPREP_VERSION);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	lc.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	lc->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #endif
-	lc.easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024L);
-	lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file ? on_data_file : on_data_memory);
-	lc.easy_setopt(c, CURLOPT_WRITEDATA, x);
+	lc->easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024L);
+	lc->easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file ? on_data_file : on_data_memory);
+	lc->easy_setopt(c, CURLOPT_WRITEDATA, x);
 	if (to_file && f->opts.progress) {
-		lc.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-		lc.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		lc.easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		lc->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		lc->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		lc->easy_setopt(c, CURLOPT_XFERINFODATA, x);
 	}
 }
 
@@ -231,7 +179,7 @@ transient(CURLcode rc, long http)
 static int
 set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, struct gp_error *err)
 {
-	const char *detail = f->errbuf[0] ? f->errbuf : lc.easy_strerror(rc);
+	const char *detail = f->errbuf[0] ? f->errbuf : lc->easy_strerror(rc);
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -293,9 +241,9 @@ fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data,
 	for (unsigned attempt = 1;; attempt++) {
 		struct xfer x = {.f = f, .max = max, .fd = -1};
 		setup(f, url, &x, false);
-		CURLcode rc = lc.easy_perform(f->curl);
+		CURLcode rc = lc->easy_perform(f->curl);
 		long http = 0;
-		lc.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
+		lc->easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
 		if (rc == CURLE_OK) {
 			if (!x.mem.s)
 				strbuf_puts(&x.mem, "");
@@ -370,10 +318,10 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 		                              .attempt = attempt};
 		setup(f, url, &x, true);
 		if (have)
-			lc.easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
-		CURLcode rc = lc.easy_perform(f->curl);
+			lc->easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
+		CURLcode rc = lc->easy_perform(f->curl);
 		long http = 0;
-		lc.easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
+		lc->easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &http);
 		if (x.write_failed)
 			return gp_error_set_errno(err, x.write_errno, "writing '%s'", part);
 		if (x.too_big) {

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <string.h>
 
 #include "proc.h"
@@ -33,6 +34,7 @@ static const char *const cri_plugin_ids[] = {
         "cri",
         "io.containerd.grpc.v1.cri",
         "io.containerd.cri.v1.runtime",
+        "io.containerd.cri.v1.images",
 };
 
 /* A key path built from a prefix and more keys; at most 16 keys. */
@@ -585,6 +587,230 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 	return 0;
 }
 
+/* The runtime containerd's CRI plugin uses when the config names none. */
+#define CONTAINERD_STOCK_RUNTIME "runc"
+
+/*
+ * The main config and the files its `imports` name, in the order containerd
+ * merges them: a later file's value wins over an earlier one's.
+ */
+struct ctd_files {
+	struct toml_doc **docs;
+	char **names; /* the host path of each, for messages */
+	size_t n;
+};
+
+static void
+ctd_files_release(struct ctd_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		toml_doc_free(f->docs[i]);
+		free(f->names[i]);
+	}
+	free(f->docs);
+	free(f->names);
+}
+
+static int
+ctd_files_add(struct ctd_files *f, const char *name, const char *text, size_t len,
+              struct gp_error *err)
+{
+	struct toml_doc *doc;
+	if (toml_doc_parse(text, len, &doc, err) < 0)
+		return gp_error_prefix(err, "%s", name);
+	f->docs = xrealloc(f->docs, (f->n + 1) * sizeof(*f->docs));
+	f->names = xrealloc(f->names, (f->n + 1) * sizeof(*f->names));
+	f->docs[f->n] = doc;
+	f->names[f->n] = xstrdup(name);
+	f->n++;
+	return 0;
+}
+
+/* The last file that sets path, or -1. */
+static ssize_t
+ctd_find(const struct ctd_files *f, const char *const *path)
+{
+	for (size_t i = f->n; i-- > 0;)
+		if (toml_get_type(f->docs[i], path) != TOML_NONE)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Read a string (1), absent (0), or fail on another type (-1). */
+static int
+ctd_string(const struct ctd_files *f, const char *const *path, char **ret, struct gp_error *err)
+{
+	ssize_t i = ctd_find(f, path);
+	if (i < 0)
+		return 0;
+	if (toml_get_string(f->docs[i], path, ret, err) < 0)
+		return gp_error_prefix(err, "%s", f->names[i]);
+	return 1;
+}
+
+static int
+ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *ret_file,
+         struct gp_error *err)
+{
+	ssize_t i = ctd_find(f, path);
+	if (i < 0)
+		return 0;
+	if (toml_get_bool(f->docs[i], path, ret, err) < 0)
+		return gp_error_prefix(err, "%s", f->names[i]);
+	if (ret_file)
+		*ret_file = (size_t)i;
+	return 1;
+}
+
+/* Load the files `imports` names (globs, relative to the main file's directory) under root. */
+static int
+ctd_load_imports(const char *root, const char *main_path, struct ctd_files *f, struct gp_error *err)
+{
+	_cleanup_strv_ char **imports = NULL;
+	static const char *const imports_p[] = {"imports", NULL};
+	if (toml_get_type(f->docs[0], imports_p) == TOML_NONE)
+		return 0;
+	if (toml_get_strv(f->docs[0], imports_p, &imports, err) < 0)
+		return gp_error_prefix(err, "%s", f->names[0]);
+	_cleanup_free_ char *dir = xstrdup(main_path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (size_t i = 0; imports && imports[i]; i++) {
+		_cleanup_free_ char *node = imports[i][0] == '/'
+		                                    ? xstrdup(imports[i])
+		                                    : xasprintf("%s/%s", dir, imports[i]);
+		_cleanup_free_ char *pattern = gp_path(root, node);
+		glob_t g = {0};
+		int gr = glob(pattern, 0, NULL, &g);
+		for (size_t k = 0; gr == 0 && k < g.gl_pathc; k++) {
+			_cleanup_free_ char *text = NULL;
+			size_t len = 0;
+			int e = read_file(g.gl_pathv[k], &text, &len);
+			if (e < 0) {
+				gp_error_set_errno(err, e, "cannot read '%s', imported by '%s'",
+				                   g.gl_pathv[k], f->names[0]);
+				globfree(&g);
+				return -1;
+			}
+			if (ctd_files_add(f, g.gl_pathv[k], text, len, err) < 0) {
+				globfree(&g);
+				return -1;
+			}
+		}
+		globfree(&g);
+	}
+	return 0;
+}
+
+static int
+ctd_inspect_files(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
+                  struct gp_error *err)
+{
+	const char *cri = layouts[version].cri[1];
+
+	_cleanup_strv_ char **disabled = NULL;
+	static const char *const disabled_p[] = {"disabled_plugins", NULL};
+	ssize_t di = ctd_find(f, disabled_p);
+	if (di >= 0 && toml_get_strv(f->docs[di], disabled_p, &disabled, err) < 0)
+		return gp_error_prefix(err, "%s", f->names[di]);
+	for (size_t i = 0; disabled && disabled[i] && !v->cri_disabled_by; i++)
+		for (size_t k = 0; k < GP_ARRAY_SIZE(cri_plugin_ids); k++)
+			if (strcmp(disabled[i], cri_plugin_ids[k]) == 0)
+				v->cri_disabled_by = xstrdup(disabled[i]);
+
+	const char *const def_p[] = {"plugins", cri, "containerd", "default_runtime_name", NULL};
+	if (ctd_string(f, def_p, &v->default_runtime, err) < 0)
+		return -1;
+	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
+
+	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
+	const char *const entry_p[] = {"plugins", cri, "containerd", "runtimes", def, NULL};
+	/* containerd keeps its built-in runc only while no runtime table is configured. */
+	v->default_defined =
+	        ctd_find(f, entry_p) >= 0 ||
+	        (strcmp(def, CONTAINERD_STOCK_RUNTIME) == 0 && ctd_find(f, runtimes_p) < 0);
+
+	const char *const bin_p[] = {"plugins", cri,       "containerd", "runtimes",
+	                             def,       "options", "BinaryName", NULL};
+	const char *const v1_bin_p[] = {"plugins", cri,       "containerd", "runtimes",
+	                                def,       "options", "Runtime",    NULL};
+	if (ctd_string(f, bin_p, &v->default_path, err) < 0)
+		return -1;
+	if (!v->default_path && version == 1 && ctd_string(f, v1_bin_p, &v->default_path, err) < 0)
+		return -1;
+	if (v->default_path && !*v->default_path) {
+		free(v->default_path);
+		v->default_path = NULL;
+	}
+
+	const char *const sc_p[] = {"plugins", cri,       "containerd",    "runtimes",
+	                            def,       "options", "SystemdCgroup", NULL};
+	bool systemd = false;
+	size_t file = 0;
+	int r = ctd_bool(f, sc_p, &systemd, &file, err);
+	if (r < 0)
+		return -1;
+	v->cgroup_driver = systemd ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
+	if (r > 0)
+		v->cgroup_driver_source =
+		        xasprintf("SystemdCgroup = %s for runtime '%s' in '%s'",
+		                  systemd ? "true" : "false", def, f->names[file]);
+	else
+		v->cgroup_driver_source = xasprintf(
+		        "runtime '%s' has no SystemdCgroup: containerd's default is false", def);
+
+	const char *const cdi_p[] = {"plugins", cri, "enable_cdi", NULL};
+	bool cdi = false;
+	r = ctd_bool(f, cdi_p, &cdi, NULL, err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		v->cdi = cdi;
+	return 0;
+}
+
+static int
+containerd_inspect(const char *root, struct runtime_config_view *ret, struct gp_error *err)
+{
+	_cleanup_(changeset_release) struct changeset cs = CHANGESET_INIT;
+	_cleanup_(ctd_files_release) struct ctd_files f = {0};
+	struct runtime_config_view v = {.cdi = -1};
+	struct file_change *fc;
+	if (changeset_read(&cs, root, runtime_containerd.config_path, &fc, err) < 0)
+		return -1;
+	v.path = xstrdup(fc->path);
+	v.exists = fc->existed;
+	_cleanup_free_ char *name = gp_path(root, fc->path);
+	if (ctd_files_add(&f, name, fc->old_data, fc->old_len, err) < 0 ||
+	    ctd_load_imports(root, fc->path, &f, err) < 0)
+		goto fail;
+
+	/* As containerd reads it: no version key in a non-empty file means version 1. */
+	int64_t version = 2;
+	static const char *const version_p[] = {"version", NULL};
+	int r = toml_get_int(f.docs[0], version_p, &version, err);
+	if (r < 0) {
+		gp_error_prefix(err, "%s", name);
+		goto fail;
+	}
+	if (r == 0 && fc->old_len && strspn(fc->old_data, " \t\r\n") != fc->old_len)
+		version = 1;
+	if (version < 1 || version > 3) {
+		gp_error_set(err, "%s: unknown config version %lld", name, (long long)version);
+		gp_error_hint(err,
+		              "containerd 1.x reads versions 1 and 2, containerd 2.x version 3");
+		goto fail;
+	}
+	if (ctd_inspect_files(&f, version, &v, err) < 0)
+		goto fail;
+	*ret = v;
+	return 0;
+fail:
+	runtime_config_view_release(&v);
+	return -1;
+}
+
 const struct runtime_ops runtime_containerd = {
         .name = "containerd",
         .binary = "containerd",
@@ -592,4 +818,5 @@ const struct runtime_ops runtime_containerd = {
         .socket_path = "/run/containerd/containerd.sock",
         .cri_socket = "/run/containerd/containerd.sock",
         .configure = containerd_configure,
+        .inspect = containerd_inspect,
 };
