@@ -67,6 +67,7 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 	X(manifest)                                                                                \
 	X(preflight)                                                                               \
 	X(undo)                                                                                    \
+	X(up)                                                                                      \
 	/* one line per command, sorted */
 
 #define GP_DECLARE(name)                                                                           \

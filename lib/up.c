@@ -1,0 +1,811 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* up: preflight, install, configure, restart, verify, preflight again, as one idempotent run. */
+#include "up.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "osinfo.h"
+#include "preflight.h"
+
+static const char *const step_names[UP_N_STEPS] = {
+        [UP_STEP_PREFLIGHT] = "preflight", [UP_STEP_INSTALL] = "install",
+        [UP_STEP_CONFIGURE] = "configure", [UP_STEP_RESTART] = "restart",
+        [UP_STEP_VERIFY] = "verify",       [UP_STEP_PREFLIGHT_FULL] = "preflight-full",
+};
+
+const char *
+up_step_name(enum up_step_id id)
+{
+	return (size_t)id < UP_N_STEPS ? step_names[id] : "?";
+}
+
+static const struct {
+	const char *text, *json;
+} status_names[] = {
+        [UP_NOT_RUN] = {"not run", "not_run"},
+        [UP_DONE] = {"done", "done"},
+        [UP_ALREADY_DONE] = {"already done", "already_done"},
+        [UP_WOULD] = {"would do", "would_do"},
+        [UP_SKIPPED] = {"skipped", "skipped"},
+        [UP_FAILED] = {"failed", "failed"},
+};
+
+const char *
+up_status_name(enum up_status s)
+{
+	return (size_t)s < GP_ARRAY_SIZE(status_names) ? status_names[s].text : "?";
+}
+
+const char *
+up_status_json(enum up_status s)
+{
+	return (size_t)s < GP_ARRAY_SIZE(status_names) ? status_names[s].json : "?";
+}
+
+/*
+ * What install, configure and restart cannot change: the GPU and its driver,
+ * and the kernel's state. The runtime's checks (runtime-config, runtime-live,
+ * cri-socket, cri-plugin, cgroup-driver, dev-char-links, cdi) wait for the
+ * last step.
+ */
+const char *const up_preinstall_checks[] = {
+        "root",   "gpu-present", "nouveau",    "driver-loaded",  "device-nodes",
+        "nvml",   "driver-version-match",      "cgroups",        "swap",
+        "ip-forward",            "edgecore-clean", NULL,
+};
+
+void
+up_report_release(struct up_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < UP_N_STEPS; i++) {
+		free(r->steps[i].message);
+		json_decref(r->steps[i].detail);
+	}
+	free(r->installed_version);
+	strv_free(r->files_changed);
+	free(r->backup_dir);
+	free(r->manual);
+	free(r->cri_endpoint);
+	free(r->cgroup_driver);
+	*r = (struct up_report){0};
+}
+
+/* The state of one run, shared by the steps. */
+struct up_run {
+	const struct up_opts *o;
+	struct up_report *rep;
+	const struct runtime_ops *ops;
+	bool has_gpu;
+	bool changed;        /* an earlier step changed something */
+	bool config_changed; /* configure wrote (or, dry run, would write) */
+	bool verified;       /* the restart step verified the daemon already */
+	struct verify_result verify;
+	char *live_socket; /* node path: --cri-socket when the runtime serves CRI itself */
+	uint64_t start_us;
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static struct up_step *
+step_begin(struct up_run *u, enum up_step_id id)
+{
+	struct up_step *s = &u->rep->steps[id];
+	if (u->o->step_begin)
+		u->o->step_begin(id, u->o->data);
+	u->start_us = now_us();
+	return s;
+}
+
+/* Finish a step: its status and message; returns 0, or -1 for a failure. */
+static int
+step_end(struct up_run *u, struct up_step *s, enum up_status status, const char *fmt, ...)
+        _printf_(4, 5);
+
+static int
+step_end(struct up_run *u, struct up_step *s, enum up_status status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(s->message);
+	s->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	s->status = status;
+	s->duration_us = now_us() - u->start_us;
+	if (status == UP_DONE)
+		u->changed = true;
+	if (u->o->step_end)
+		u->o->step_end(s, u->o->data);
+	if (status != UP_FAILED)
+		return 0;
+	if (!u->rep->failed) {
+		u->rep->failed = true;
+		u->rep->failed_step = s->id;
+	}
+	return -1;
+}
+
+/* A check step that passed: "done" after a change in this run, else "already done". */
+static enum up_status
+passed(const struct up_run *u)
+{
+	if (u->o->dry_run)
+		return u->changed ? UP_WOULD : UP_ALREADY_DONE;
+	return u->changed ? UP_DONE : UP_ALREADY_DONE;
+}
+
+/* --- preflight ------------------------------------------------------------------------- */
+
+static char *
+failed_ids(const struct preflight_report *rep)
+{
+	char *list = NULL;
+	for (size_t i = 0; i < rep->n; i++) {
+		if (rep->results[i].status != PREFLIGHT_FAIL)
+			continue;
+		char *l = xasprintf("%s%s%s", list ? list : "", list ? "," : "", rep->results[i].id);
+		free(list);
+		list = l;
+	}
+	return list;
+}
+
+static char *
+preflight_counts(const struct preflight_report *rep)
+{
+	size_t warn = rep->count[PREFLIGHT_WARN];
+	return xasprintf("%zu passed, %zu %s, %zu skipped", rep->count[PREFLIGHT_PASS], warn,
+	                 warn == 1 ? "warning" : "warnings", rep->count[PREFLIGHT_SKIP]);
+}
+
+/* Run preflight; on failure err says which checks failed. */
+static int
+run_preflight(struct up_run *u, struct up_step *s, const struct preflight_opts *po,
+              struct gp_error *err)
+{
+	struct preflight_report rep;
+	if (preflight_run(po, &rep, err) < 0)
+		return step_end(u, s, UP_FAILED, "%s", err->msg);
+	s->detail = preflight_report_json(&rep);
+	_cleanup_free_ char *counts = preflight_counts(&rep);
+	if (preflight_report_ok(&rep)) {
+		if (s->id == UP_STEP_PREFLIGHT)
+			for (size_t i = 0; i < rep.n; i++)
+				if (strcmp(rep.results[i].id, "gpu-present") == 0)
+					u->has_gpu = rep.results[i].status == PREFLIGHT_PASS;
+		preflight_report_release(&rep);
+		return step_end(u, s, s->id == UP_STEP_PREFLIGHT ? UP_ALREADY_DONE : passed(u),
+		                "%s", counts);
+	}
+
+	/* No GPU at all: nothing else matters, and nothing was changed. */
+	for (size_t i = 0; i < rep.n && s->id == UP_STEP_PREFLIGHT; i++) {
+		const struct preflight_result *r = &rep.results[i];
+		if (strcmp(r->id, "gpu-present") != 0 || r->status != PREFLIGHT_FAIL)
+			continue;
+		u->rep->no_gpu = true;
+		gp_error_set_code(err, GP_EXIT_NO_GPU, "%s", r->message);
+		if (r->hint)
+			gp_error_hint(err, "%s", r->hint);
+		preflight_report_release(&rep);
+		return step_end(u, s, UP_FAILED, "no NVIDIA GPU: %s", err->msg);
+	}
+	_cleanup_free_ char *ids = failed_ids(&rep);
+	const struct preflight_result *first = NULL;
+	for (size_t i = 0; i < rep.n && !first; i++)
+		if (rep.results[i].status == PREFLIGHT_FAIL)
+			first = &rep.results[i];
+	gp_error_set(err, "%s: %s", first->id, first->message);
+	if (first->hint)
+		gp_error_hint(err, "%s (or pass --ignore-preflight-errors %s)", first->hint, ids);
+	else
+		gp_error_hint(err, "fix it, or pass --ignore-preflight-errors %s", ids);
+	preflight_report_release(&rep);
+	return step_end(u, s, UP_FAILED, "%s; errors: %s", counts, ids);
+}
+
+static int
+step_preflight(struct up_run *u, struct gp_error *err)
+{
+	struct up_step *s = step_begin(u, UP_STEP_PREFLIGHT);
+	_cleanup_strv_ char **only = NULL;
+	for (size_t i = 0; up_preinstall_checks[i]; i++)
+		only = strv_push(only, up_preinstall_checks[i]);
+	struct preflight_opts po = {
+	        .root = u->o->root,
+	        .ignore = u->o->ignore,
+	        .ignore_all = u->o->ignore_all,
+	        .only = only,
+	};
+	return run_preflight(u, s, &po, err);
+}
+
+/* The endpoint keadm will get, and the cgroup driver the runtime uses now. */
+static void
+keadm_values(struct up_run *u)
+{
+	struct up_report *rep = u->rep;
+	free(rep->cri_endpoint);
+	if (u->o->cri_socket)
+		rep->cri_endpoint = xstrdup(u->o->cri_socket);
+	else
+		rep->cri_endpoint =
+		        xasprintf("unix://%s", u->ops->cri_socket ? u->ops->cri_socket
+		                                                  : runtime_cri_dockerd.cri_socket);
+	free(rep->cgroup_driver);
+	rep->cgroup_driver = NULL;
+	if (u->o->cgroup_driver) {
+		rep->cgroup_driver = xstrdup(cgroup_driver_name(u->o->cgroup_driver));
+		return;
+	}
+	struct runtime_config_view v = {0};
+	struct gp_error e = GP_ERROR_INIT;
+	if (u->ops->inspect && u->ops->inspect(u->o->root, &v, &e) == 0 && v.cgroup_driver)
+		rep->cgroup_driver = xstrdup(cgroup_driver_name(v.cgroup_driver));
+	else
+		rep->cgroup_driver = xstrdup(PREFLIGHT_DEFAULT_CGROUP_DRIVER);
+	runtime_config_view_release(&v);
+	gp_error_release(&e);
+}
+
+static int
+step_preflight_full(struct up_run *u, struct gp_error *err)
+{
+	struct up_step *s = step_begin(u, UP_STEP_PREFLIGHT_FULL);
+	keadm_values(u);
+	if (u->o->dry_run) {
+		json_t *ids = json_array();
+		for (const char *const *id = preflight_check_ids(); *id; id++)
+			json_array_append_new(ids, json_string(*id));
+		s->detail = json_pack("{s:o, s:s, s:s}", "checks", ids, "cri_socket",
+		                      u->rep->cri_endpoint, "cgroup_driver", u->rep->cgroup_driver);
+		return step_end(u, s, UP_WOULD,
+		                "would run every check (%zu) with --cri-socket %s "
+		                "--cgroup-driver %s",
+		                json_array_size(ids), u->rep->cri_endpoint, u->rep->cgroup_driver);
+	}
+	struct preflight_opts po = {
+	        .root = u->o->root,
+	        .runtime = u->ops->name,
+	        .cri_socket = u->rep->cri_endpoint,
+	        .cgroup_driver = u->rep->cgroup_driver,
+	        .ignore = u->o->ignore,
+	        .ignore_all = u->o->ignore_all,
+	};
+	return run_preflight(u, s, &po, err);
+}
+
+/* --- install --------------------------------------------------------------------------- */
+
+/*
+ * Without --version or --offline, an installed toolkit (all four packages at
+ * one version) is enough: `up` makes a node ready, it does not upgrade it,
+ * and it asks no repository for that. Returns the version, or NULL.
+ */
+static char *
+installed_toolkit(const char *root)
+{
+	struct os_info os = {0};
+	struct gp_error e = GP_ERROR_INIT;
+	char *now[APT_REPO_TOOLKIT_COUNT] = {0};
+	char *version = NULL;
+	if (os_info_read(root, &os, &e) < 0 || os.family == OS_FAMILY_UNKNOWN ||
+	    pkg_query_installed(root, os.family, now, &e) < 0)
+		goto out;
+	version = now[0] ? xstrdup(now[0]) : NULL;
+	for (size_t k = 1; k < APT_REPO_TOOLKIT_COUNT && version; k++)
+		if (!now[k] || strcmp(now[k], version) != 0) {
+			free(version);
+			version = NULL;
+		}
+out:
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		free(now[k]);
+	os_info_release(&os);
+	gp_error_release(&e);
+	return version;
+}
+
+static int
+step_install(struct up_run *u, struct gp_error *err)
+{
+	const struct up_opts *o = u->o;
+	struct up_step *s = step_begin(u, UP_STEP_INSTALL);
+	if (!o->version && !o->offline) {
+		_cleanup_free_ char *v = installed_toolkit(o->root);
+		if (v)
+			return step_end(u, s, UP_ALREADY_DONE,
+			                "the NVIDIA container toolkit %s is installed", v);
+	}
+	struct pkg_install_opts po = {
+	        .root = o->root,
+	        .version = o->version,
+	        .repo_url = o->repo_url,
+	        .keyring = o->keyring,
+	        .offline = o->offline,
+	        .fetch = {.progress = o->fetch_progress, .userdata = o->data},
+	};
+	struct pkg_plan plan = {0};
+	if (pkg_plan_make(&po, &plan, err) < 0) {
+		gp_error_prefix(err, "install");
+		return step_end(u, s, UP_FAILED, "%s", err->msg);
+	}
+	s->detail = pkg_plan_to_json(&plan);
+	const char *from = pkg_source_name(plan.source);
+	const char *version = plan.version ? plan.version : "(the newest)";
+	int r;
+	if (plan.up_to_date) {
+		r = step_end(u, s, UP_ALREADY_DONE, "the NVIDIA container toolkit %s is installed",
+		             version);
+	} else if (o->dry_run) {
+		r = step_end(u, s, UP_WOULD, "would install the NVIDIA container toolkit %s from %s '%s'",
+		             version, from, plan.location);
+	} else if (pkg_plan_execute(&plan, o->install_step, o->install_output, o->data, err) < 0) {
+		gp_error_prefix(err, "install");
+		r = step_end(u, s, UP_FAILED, "%s", err->msg);
+	} else {
+		_cleanup_free_ char *now = installed_toolkit(o->root);
+		u->rep->installed_version = xstrdup(now ? now : version);
+		r = step_end(u, s, UP_DONE, "installed the NVIDIA container toolkit %s from %s '%s'",
+		             u->rep->installed_version, from, plan.location);
+	}
+	pkg_plan_release(&plan);
+	return r;
+}
+
+/* --- configure ------------------------------------------------------------------------- */
+
+static json_t *
+changes_json(const char *root, const struct changeset *cs)
+{
+	json_t *files = json_array();
+	for (size_t i = 0; i < cs->n_files; i++) {
+		const struct file_change *fc = cs->files[i];
+		_cleanup_free_ char *host = gp_path(root, fc->path);
+		json_array_append_new(files,
+		                      json_pack("{s:s, s:b, s:b}", "path", host, "changed",
+		                                file_change_changes(fc), "created",
+		                                file_change_changes(fc) && !fc->existed));
+	}
+	return files;
+}
+
+static char *
+changed_list(const char *root, const struct changeset *cs)
+{
+	char *list = NULL;
+	for (size_t i = 0; i < cs->n_files; i++) {
+		if (!file_change_changes(cs->files[i]))
+			continue;
+		_cleanup_free_ char *host = gp_path(root, cs->files[i]->path);
+		char *l = xasprintf("%s%s'%s'", list ? list : "", list ? ", " : "", host);
+		free(list);
+		list = l;
+	}
+	return list;
+}
+
+static int
+step_configure(struct up_run *u, struct gp_error *err)
+{
+	const struct up_opts *o = u->o;
+	struct up_step *s = step_begin(u, UP_STEP_CONFIGURE);
+	struct configure_opts co = {
+	        .root = o->root,
+	        .runtime_name = LIVE_DEFAULT_RUNTIME_NAME,
+	        .set_default = o->set_default,
+	        .cgroup_driver = o->cgroup_driver,
+	        .cdi = o->cdi,
+	};
+	_cleanup_(configure_result_release) struct configure_result res = {0};
+	if (runtime_configure(u->ops, &co, o->dry_run ? RUNTIME_CONFIGURE_DRY_RUN : 0,
+	                      o->lock_timeout_ms, &res, err) < 0) {
+		gp_error_prefix(err, "configuring %s", u->ops->name);
+		return step_end(u, s, UP_FAILED, "%s", err->msg);
+	}
+	u->config_changed = changeset_changes(&res.changes);
+	json_t *warnings = json_array();
+	for (size_t i = 0; res.warnings && res.warnings[i]; i++)
+		json_array_append_new(warnings, json_string(res.warnings[i]));
+	s->detail = json_pack("{s:o, s:o}", "files", changes_json(o->root, &res.changes),
+	                      "warnings", warnings);
+	if (o->dry_run && u->config_changed) {
+		_cleanup_free_ char *diff = changeset_diff(&res.changes);
+		json_object_set_new(s->detail, "diff", json_string(diff));
+	}
+	_cleanup_free_ char *list = changed_list(o->root, &res.changes);
+	if (!u->config_changed) {
+		_cleanup_free_ char *first =
+		        res.changes.n_files ? gp_path(o->root, res.changes.files[0]->path) : NULL;
+		return step_end(u, s, UP_ALREADY_DONE, "%s already has nvidia as %s runtime%s%s%s",
+		                u->ops->name, o->set_default ? "its default" : "a",
+		                first ? " ('" : "", first ? first : "", first ? "')" : "");
+	}
+	if (o->dry_run)
+		return step_end(u, s, UP_WOULD, "would change %s", list);
+	for (size_t i = 0; i < res.changes.n_files; i++)
+		if (file_change_changes(res.changes.files[i]))
+			u->rep->files_changed =
+			        strv_push(u->rep->files_changed, res.changes.files[i]->path);
+	u->rep->backup_dir = res.backup_dir ? xstrdup(res.backup_dir) : NULL;
+	_cleanup_free_ char *backup = res.backup_dir ? gp_path(o->root, res.backup_dir) : NULL;
+	json_object_set_new(s->detail, "backup_dir", backup ? json_string(backup) : json_null());
+	return step_end(u, s, UP_DONE, "changed %s (backup '%s')", list,
+	                backup ? backup : "none");
+}
+
+/* --- restart and verify ---------------------------------------------------------------- */
+
+static void
+live_opts_fill(const struct up_run *u, struct live_opts *lo)
+{
+	const struct up_opts *o = u->o;
+	*lo = (struct live_opts){
+	        .root = o->root,
+	        .runtime_name = LIVE_DEFAULT_RUNTIME_NAME,
+	        .set_default = o->set_default,
+	        .cdi = o->cdi,
+	        .smoke_image = o->smoke_image,
+	        .smoke_has_gpu = u->has_gpu,
+	        .progress = o->progress,
+	};
+	/* containerd serves CRI on its own socket: --cri-socket is the one to ask. */
+	lo->socket = u->live_socket;
+}
+
+static json_t *
+restart_json(const struct restart_result *r)
+{
+	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s?}", "action",
+	                 restart_action_name(r->action), "mode", svc_mode_name(r->mode), "why",
+	                 r->why, "pid_before",
+	                 r->pid_before ? json_integer(r->pid_before) : json_null(), "pid_after",
+	                 r->pid_after ? json_integer(r->pid_after) : json_null(), "manual",
+	                 r->manual);
+}
+
+static char *
+pids_text(const struct restart_result *r)
+{
+	if (r->pid_before && r->pid_after && r->pid_before == r->pid_after)
+		return xasprintf(" (pid %d, unchanged)", (int)r->pid_before);
+	if (r->pid_before && r->pid_after)
+		return xasprintf(" (pid %d, now %d)", (int)r->pid_before, (int)r->pid_after);
+	if (r->pid_after)
+		return xasprintf(" (now pid %d)", (int)r->pid_after);
+	return xstrdup("");
+}
+
+static int
+verify_end(struct up_run *u, struct up_step *s, const struct verify_result *v, bool ok)
+{
+	json_decref(s->detail);
+	s->detail = verify_result_to_json(v, u->ops->name);
+	size_t n = 0, skipped = 0;
+	for (size_t i = 0; i < v->n_checks; i++) {
+		n += v->checks[i].status == LIVE_CHECK_PASS;
+		skipped += v->checks[i].status == LIVE_CHECK_SKIP;
+	}
+	if (ok)
+		return step_end(u, s, passed(u), "%s: %zu checks passed, %zu skipped",
+		                v->daemon ? v->daemon : u->ops->name, n, skipped);
+	const struct live_check *c = verify_first_failure(v);
+	return step_end(u, s, UP_FAILED, "check %s failed: expected %s, seen %s%s%s",
+	                c ? c->name : "?", c && c->expected ? c->expected : "-",
+	                c && c->seen ? c->seen : "-", c && c->note ? ": " : "",
+	                c && c->note ? c->note : "");
+}
+
+/* Dry run: how the daemon would be restarted, and whether it needs to be. */
+static int
+restart_plan(struct up_run *u, struct up_step *s)
+{
+	const struct up_opts *o = u->o;
+	enum svc_mode mode = SVC_MODE_NONE;
+	struct gp_error e = GP_ERROR_INIT;
+	bool need = u->config_changed;
+	if (!need) {
+		struct live_opts lo;
+		live_opts_fill(u, &lo);
+		lo.smoke_image = NULL;
+		lo.progress = NULL;
+		struct verify_result v = {0};
+		need = runtime_verify(u->ops, &lo, &v, &e) < 0 || !verify_ok(&v);
+		verify_result_release(&v);
+		gp_error_release(&e);
+	}
+	if (!need)
+		return step_end(u, s, UP_ALREADY_DONE, "%s already runs this config", u->ops->name);
+	if (o->restart_mode == SVC_MODE_NONE)
+		return step_end(u, s, UP_WOULD,
+		                "would leave the restart to you (--restart-mode none)");
+	if (o->restart_mode == SVC_MODE_SIGNAL) {
+		mode = SVC_MODE_SIGNAL;
+	} else if (svc_resolve_mode(o->root, u->ops->name, o->restart_mode, &mode, &e) < 0) {
+		s->detail = json_pack("{s:s, s:s?}", "error", e.msg, "hint", e.hint);
+		int r = step_end(u, s, UP_FAILED, "cannot restart %s: %s", u->ops->name, e.msg);
+		gp_error_release(&e);
+		return r;
+	}
+	s->detail = json_pack("{s:s, s:s}", "mode", svc_mode_name(mode), "why",
+	                      u->config_changed ? "configure changes the config"
+	                                        : "the daemon does not run its config");
+	return step_end(u, s, UP_WOULD, "would %s %s through %s (%s)",
+	                u->ops->cri_socket ? "restart" : "reload or restart", u->ops->name,
+	                svc_mode_name(mode),
+	                u->config_changed ? "configure changes its config"
+	                                  : "it does not run its config");
+}
+
+static int
+step_restart(struct up_run *u, struct gp_error *err)
+{
+	const struct up_opts *o = u->o;
+	struct up_step *s = step_begin(u, UP_STEP_RESTART);
+	if (!u->ops->restart || !u->ops->verify)
+		return step_end(u, s, UP_SKIPPED, "gpuprep cannot restart %s", u->ops->name);
+	if (o->dry_run)
+		return restart_plan(u, s);
+
+	struct restart_opts ro = {.mode = o->restart_mode};
+	live_opts_fill(u, &ro.live);
+
+	/* Nothing changed: a daemon that already runs its config needs no restart. */
+	if (!u->config_changed) {
+		struct gp_error e = GP_ERROR_INIT;
+		struct live_opts lo = ro.live;
+		lo.smoke_image = NULL;
+		if (runtime_verify(u->ops, &lo, &u->verify, &e) == 0 && verify_ok(&u->verify)) {
+			gp_error_release(&e);
+			u->verified = !o->smoke_image;
+			return step_end(u, s, UP_ALREADY_DONE, "%s already runs this config",
+			                u->ops->name);
+		}
+		gp_error_release(&e);
+		verify_result_release(&u->verify);
+	}
+
+	_cleanup_(restart_report_release) struct restart_report rr = {0};
+	int r = runtime_restart(u->ops, &ro, &rr, err);
+	s->detail = json_pack("{s:o, s:b}", "restart", restart_json(&rr.first), "rolled_back",
+	                      rr.rolled_back);
+	if (rr.rolled_back) {
+		u->rep->rolled_back = true;
+		json_object_set_new(s->detail, "rollback", restart_json(&rr.second));
+	}
+	if (r == 0 && rr.first.action == RESTART_ACTION_NONE) {
+		u->rep->restart_manual = true;
+		u->rep->manual = rr.first.manual ? xstrdup(rr.first.manual) : NULL;
+		return step_end(u, s, UP_SKIPPED, "not restarted (--restart-mode none): run %s",
+		                rr.first.manual ? rr.first.manual : "the restart by hand");
+	}
+	_cleanup_free_ char *pids = pids_text(&rr.first);
+	const char *how = rr.first.action == RESTART_ACTION_RELOAD ? "reloaded" : "restarted";
+	if (rr.verified) {
+		/* The restart worked; its verify is the next step's result. */
+		u->verified = true;
+		u->verify = rr.verify;
+		rr.verify = (struct verify_result){0};
+		step_end(u, s, UP_DONE, "%s %s through %s%s", u->ops->name, how,
+		         svc_mode_name(rr.first.mode), pids);
+		return r;
+	}
+	if (r == 0)
+		return step_end(u, s, UP_DONE, "%s %s through %s%s", u->ops->name, how,
+		                svc_mode_name(rr.first.mode), pids);
+	return step_end(u, s, UP_FAILED, "%s", err->msg);
+}
+
+static int
+step_verify(struct up_run *u, struct gp_error *err)
+{
+	const struct up_opts *o = u->o;
+	struct up_step *s = step_begin(u, UP_STEP_VERIFY);
+	if (o->dry_run) {
+		s->detail = json_pack("{s:s, s:b, s:b, s:s?}", "runtime_name",
+		                      LIVE_DEFAULT_RUNTIME_NAME, "default", o->set_default, "cdi",
+		                      o->cdi, "smoke_image", o->smoke_image);
+		return step_end(u, s, UP_WOULD,
+		                "would ask the running %s for the nvidia runtime%s%s%s%s",
+		                u->ops->name, o->set_default ? " as its default" : "",
+		                o->cdi ? ", with CDI" : "", o->smoke_image ? ", and run " : "",
+		                o->smoke_image ? o->smoke_image : "");
+	}
+	if (u->rep->restart_manual)
+		return step_end(u, s, UP_SKIPPED, "%s was not restarted", u->ops->name);
+	if (!u->ops->verify)
+		return step_end(u, s, UP_SKIPPED, "gpuprep cannot verify %s", u->ops->name);
+	if (!u->verified) {
+		struct live_opts lo;
+		live_opts_fill(u, &lo);
+		verify_result_release(&u->verify);
+		if (runtime_verify(u->ops, &lo, &u->verify, err) < 0)
+			return step_end(u, s, UP_FAILED, "%s", err->msg);
+	}
+	bool ok = verify_ok(&u->verify);
+	int r = verify_end(u, s, &u->verify, ok);
+	if (!ok && !gp_error_is_set(err)) {
+		const struct live_check *c = verify_first_failure(&u->verify);
+		gp_error_set(err, "verify: check %s failed: expected %s, seen %s",
+		             c ? c->name : "?", c && c->expected ? c->expected : "-",
+		             c && c->seen ? c->seen : "-");
+		if (c && c->note)
+			gp_error_hint(err, "%s", c->note);
+	}
+	return r;
+}
+
+/* --- the run --------------------------------------------------------------------------- */
+
+static int
+pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_error *err)
+{
+	if (o->runtime) {
+		const struct runtime_ops *ops = runtime_find(o->runtime);
+		if (!ops || !ops->configure)
+			return gp_error_set_code(err, GP_EXIT_USAGE,
+			                         "--runtime: gpuprep up configures docker or "
+			                         "containerd, not '%s'",
+			                         o->runtime);
+		*ret = ops;
+		return 0;
+	}
+	_cleanup_free_ const struct runtime_ops **found = runtime_detect_installed(o->root);
+	size_t n = 0;
+	for (size_t i = 0; found[i]; i++)
+		if (found[i]->configure)
+			found[n++] = found[i];
+	if (n == 1) {
+		*ret = found[0];
+		return 0;
+	}
+	if (n == 0) {
+		gp_error_set(err, "no container runtime found (docker or containerd)");
+		return gp_error_hint(err, "install docker or containerd first, or name it with "
+		                          "--runtime");
+	}
+	gp_error_set_code(err, GP_EXIT_USAGE, "found %s and %s; choose one with --runtime",
+	                  found[0]->name, found[1]->name);
+	return -1;
+}
+
+/* What the run changed and how to undo it, for the error's hint. */
+static void
+failure_hint(const struct up_run *u, struct gp_error *err)
+{
+	const struct up_report *rep = u->rep;
+	struct strbuf b = {0};
+	if (rep->installed_version) {
+		_cleanup_free_ char *s = xasprintf(
+		        "installed the NVIDIA container toolkit %s (it stays installed); ",
+		        rep->installed_version);
+		strbuf_puts(&b, s);
+	}
+	if (rep->files_changed && rep->rolled_back) {
+		strbuf_puts(&b, "the config change was rolled back");
+	} else if (rep->files_changed) {
+		_cleanup_free_ char *s = xasprintf(
+		        "changed %s's config: 'gpuprep undo --runtime %s' restores it, then restart %s",
+		        u->ops->name, u->ops->name, u->ops->name);
+		strbuf_puts(&b, s);
+	} else if (!rep->installed_version) {
+		strbuf_puts(&b, "nothing was changed");
+	} else {
+		b.len -= 2;
+		b.s[b.len] = '\0';
+	}
+	_cleanup_free_ char *hint = err->hint ? xasprintf("%s\n%s", err->hint, b.s) : NULL;
+	gp_error_hint(err, "%s", hint ? hint : b.s);
+	free(b.s);
+}
+
+int
+up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
+{
+	*ret = (struct up_report){0};
+	for (size_t i = 0; i < UP_N_STEPS; i++)
+		ret->steps[i].id = (enum up_step_id)i;
+	struct preflight_opts check = {.root = o->root, .cri_socket = o->cri_socket};
+	if (preflight_opts_validate(&check, err) < 0)
+		return -1;
+	struct up_run u = {.o = o, .rep = ret};
+	if (pick_runtime(o, &u.ops, err) < 0)
+		return -1;
+	ret->runtime = u.ops;
+	if (o->cri_socket && u.ops->cri_socket && u.ops->socket_path &&
+	    strcmp(u.ops->cri_socket, u.ops->socket_path) == 0 &&
+	    preflight_endpoint_path(o->cri_socket, &u.live_socket, err) < 0)
+		return -1;
+
+	static int (*const steps[UP_N_STEPS])(struct up_run *, struct gp_error *) = {
+	        step_preflight, step_install,     step_configure,
+	        step_restart,   step_verify,      step_preflight_full,
+	};
+	int r = 0;
+	for (size_t i = 0; i < UP_N_STEPS; i++) {
+		struct gp_error e = GP_ERROR_INIT;
+		if (steps[i](&u, &e) < 0) {
+			/* A dry run goes on to show the whole plan; the first error stands. */
+			if (r == 0)
+				gp_error_move(err, &e);
+			gp_error_release(&e);
+			r = -1;
+			if (!o->dry_run || ret->no_gpu)
+				break;
+		}
+		gp_error_release(&e);
+	}
+	verify_result_release(&u.verify);
+	free(u.live_socket);
+	if (r == 0)
+		return 0;
+	if (!ret->no_gpu) {
+		gp_error_prefix(err, "%s%s", o->dry_run ? "up would stop at " : "up stopped at ",
+		                up_step_name(ret->failed_step));
+		err->code = GP_EXIT_FAILURE;
+		if (!o->dry_run)
+			failure_hint(&u, err);
+	}
+	return -1;
+}
+
+char *
+up_keadm_flags(const struct up_report *r)
+{
+	return xasprintf("--remote-runtime-endpoint=%s --cgroupdriver=%s",
+	                 r->cri_endpoint ? r->cri_endpoint : PREFLIGHT_DEFAULT_CRI_SOCKET,
+	                 r->cgroup_driver ? r->cgroup_driver : PREFLIGHT_DEFAULT_CGROUP_DRIVER);
+}
+
+json_t *
+up_report_json(const struct up_report *r, const char *root, bool dry_run,
+               const struct gp_error *err)
+{
+	json_t *steps = json_array();
+	for (size_t i = 0; i < UP_N_STEPS; i++) {
+		const struct up_step *s = &r->steps[i];
+		json_array_append_new(
+		        steps, json_pack("{s:s, s:s, s:s?, s:f, s:O?}", "step", up_step_name(s->id),
+		                         "status", up_status_json(s->status), "message", s->message,
+		                         "duration_ms", (double)s->duration_us / 1000.0, "detail",
+		                         s->detail));
+	}
+	json_t *files = json_array();
+	for (size_t i = 0; r->files_changed && r->files_changed[i]; i++) {
+		_cleanup_free_ char *host = gp_path(root, r->files_changed[i]);
+		json_array_append_new(files, json_string(host));
+	}
+	_cleanup_free_ char *backup = r->backup_dir ? gp_path(root, r->backup_dir) : NULL;
+	json_t *changed = json_pack("{s:s?, s:o, s:s?, s:b}", "installed", r->installed_version,
+	                            "files", files, "backup_dir", backup, "rolled_back",
+	                            r->rolled_back);
+	_cleanup_free_ char *undo =
+	        r->files_changed && !r->rolled_back && r->runtime
+	                ? xasprintf("gpuprep undo --runtime %s", r->runtime->name)
+	                : NULL;
+	bool ok = !r->failed && !(err && gp_error_is_set(err));
+	json_t *keadm = json_null();
+	if (r->cri_endpoint) {
+		_cleanup_free_ char *flags = up_keadm_flags(r);
+		keadm = json_pack("{s:s, s:s, s:s}", "remote_runtime_endpoint", r->cri_endpoint,
+		                  "cgroupdriver", r->cgroup_driver, "flags", flags);
+	}
+	json_t *error = json_null();
+	if (err && gp_error_is_set(err))
+		error = json_pack("{s:s, s:s?, s:i}", "message", err->msg, "hint", err->hint,
+		                  "exit_code", err->code);
+	return json_pack("{s:i, s:s?, s:b, s:b, s:b, s:s?, s:o, s:o, s:s?, s:o, s:o}",
+	                 "schema_version", UP_SCHEMA_VERSION, "runtime",
+	                 r->runtime ? r->runtime->name : NULL, "dry_run", dry_run, "ok", ok,
+	                 "no_gpu", r->no_gpu, "failed_step",
+	                 r->failed ? up_step_name(r->failed_step) : NULL, "steps", steps,
+	                 "changed", changed, "undo", undo, "keadm", keadm, "error", error);
+}
