@@ -63,7 +63,9 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 	X(configure)                                                                               \
 	X(detect)                                                                                  \
 	X(manifest)                                                                                \
+	X(restart)                                                                                 \
 	X(undo)                                                                                    \
+	X(verify)                                                                                  \
 	/* one line per command, sorted */
 
 #define GP_DECLARE(name)                                                                           \

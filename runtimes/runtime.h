@@ -53,6 +53,11 @@ void configure_result_release(struct configure_result *r);
 /* Append a formatted warning. */
 void configure_result_warn(struct configure_result *r, const char *fmt, ...) _printf_(2, 3);
 
+struct live_opts;
+struct restart_opts;
+struct restart_result;
+struct verify_result;
+
 struct runtime_ops {
 	const char *name;        /* "containerd": what --runtime takes */
 	const char *binary;      /* "containerd": looked up in the usual bin dirs under root */
@@ -69,6 +74,20 @@ struct runtime_ops {
 	 */
 	int (*configure)(const struct configure_opts *opts, struct configure_result *ret,
 	                 struct gp_error *err);
+	/*
+	 * Restart or reload the daemon so it loads its config, then wait until
+	 * it answers (runtimes/live.h). Sets ret->action before it touches the
+	 * daemon, so a failure with an action set is one to roll back. NULL:
+	 * restarting is not supported.
+	 */
+	int (*restart)(const struct restart_opts *opts, struct restart_result *ret,
+	               struct gp_error *err);
+	/*
+	 * Ask the live daemon what it loaded and add one check per question to
+	 * ret. Fails only when the daemon cannot be asked. NULL: not supported.
+	 */
+	int (*verify)(const struct live_opts *opts, struct verify_result *ret,
+	              struct gp_error *err);
 };
 
 extern const struct runtime_ops runtime_docker;

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * containerd (and the other CRI runtimes), live: a full restart through the
+ * service manager (never SIGHUP: containerd 1.6 exits on it), and verify
+ * through the CRI: RuntimeService/Status(verbose) gives the CRI plugin's
+ * config as the daemon loaded it.
+ */
+#include <string.h>
+
+#include "cri.h"
+#include "live.h"
+#include "runtime.h"
+
+#define CONTAINERD_SERVICE      "containerd"
+#define CONTAINERD_COMM         "containerd"
+#define CONTAINERD_DEFAULT_PATH "/usr/bin/nvidia-container-runtime"
+#define CONTAINERD_RUNC_V2      "io.containerd.runc.v2"
+#define CONTAINERD_K8S_NS       "k8s.io"
+
+int
+containerd_live_restart(const struct restart_opts *opts, struct restart_result *ret,
+                        struct gp_error *err)
+{
+	*ret = (struct restart_result){0};
+	const struct live_opts *o = &opts->live;
+	_cleanup_free_ char *sock = live_socket_path(o, runtime_containerd.socket_path);
+	ret->why = xstrdup("containerd reads its config only when it starts");
+	if (opts->mode == SVC_MODE_SIGNAL) {
+		gp_error_set_code(err, GP_EXIT_USAGE,
+		                  "containerd cannot be reloaded with a signal: containerd 1.6 "
+		                  "exits on SIGHUP");
+		return gp_error_hint(err, "use --mode auto, systemd or service");
+	}
+	if (opts->mode == SVC_MODE_NONE) {
+		ret->mode = SVC_MODE_NONE;
+		ret->manual = xstrdup("systemctl restart containerd (or: service containerd "
+		                      "restart)");
+		return 0;
+	}
+	enum svc_mode mode;
+	if (svc_resolve_mode(o->root, CONTAINERD_SERVICE, opts->mode, &mode, err) < 0)
+		return -1;
+	ret->mode = mode;
+	struct gp_error e = GP_ERROR_INIT;
+	if (live_daemon_pid(o->root, NULL, sock, CONTAINERD_COMM, &ret->pid_before, &e) < 0)
+		ret->pid_before = 0;
+	gp_error_release(&e);
+	ret->notes = strv_push(ret->notes, "running containers keep running: each one's shim "
+	                                   "outlives containerd and reconnects to the new one");
+
+	ret->action = RESTART_ACTION_RESTART;
+	if (mode == SVC_MODE_SYSTEMD) {
+		live_step(o, "restarting containerd with systemctl restart containerd");
+	} else {
+		_cleanup_free_ char *script = gp_path(o->root, "/etc/init.d/" CONTAINERD_SERVICE);
+		live_step(o, "restarting containerd with '%s restart'", script);
+	}
+	if (live_service_restart(o, CONTAINERD_SERVICE, mode, false, err) < 0)
+		return -1;
+	live_step(o, "waiting for containerd on '%s'", sock);
+	if (cri_wait_ready(sock, live_timeout_ms(o), live_tick, (void *)o, err) < 0)
+		return gp_error_prefix(err, "containerd did not come back");
+	if (live_daemon_pid(o->root, NULL, sock, CONTAINERD_COMM, &ret->pid_after, &e) < 0)
+		ret->pid_after = 0;
+	gp_error_release(&e);
+	return 0;
+}
+
+/*
+ * Ask the CRI on the socket: Version (who answers) and Status (verbose).
+ * Adds the daemon and runtime_ready checks.
+ */
+static int
+cri_ask(const struct live_opts *o, const char *def_socket, struct cri_status **ret_status,
+        struct verify_result *ret, struct gp_error *err)
+{
+	ret->socket = live_socket_path(o, def_socket);
+	struct cri_client *c = cri_client_new(ret->socket, 0);
+	struct cri_version v = {0};
+	int r = cri_client_version(c, &v, err);
+	if (r == 0)
+		r = cri_client_status(c, true, ret_status, err);
+	cri_client_free(c);
+	if (r < 0) {
+		cri_version_release(&v);
+		return -1;
+	}
+	ret->daemon = xasprintf("%s %s", v.runtime_name ? v.runtime_name : "(unnamed runtime)",
+	                        v.runtime_version ? v.runtime_version : "(unknown version)");
+	cri_version_release(&v);
+	_cleanup_free_ char *answers = xasprintf("answers on '%s'", ret->socket);
+	verify_add(ret, "daemon", LIVE_CHECK_PASS, answers, ret->daemon, NULL);
+
+	const struct cri_condition *ready = cri_status_condition(*ret_status, CRI_RUNTIME_READY);
+	if (ready && ready->status) {
+		verify_add(ret, "runtime_ready", LIVE_CHECK_PASS, "true", "true", NULL);
+	} else {
+		_cleanup_free_ char *seen =
+		        !ready ? xstrdup("not reported")
+		               : xasprintf("false%s%s%s%s", *ready->reason ? ": " : "",
+		                           ready->reason, *ready->message ? ": " : "",
+		                           ready->message);
+		verify_add(ret, "runtime_ready", LIVE_CHECK_FAIL, "true", seen,
+		           "the runtime says it cannot run containers; its log says why");
+	}
+	return 0;
+}
+
+static const char *
+or_none(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+static void
+smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
+{
+	_cleanup_free_ char *expected =
+	        xasprintf("%s runs with %s", o->smoke_image, binary ? binary : "the runtime");
+	if (!o->smoke_has_gpu) {
+		verify_add(ret, "smoke", LIVE_CHECK_SKIP, expected, "not run",
+		           "no NVIDIA GPU on this node: the smoke test needs one");
+		return;
+	}
+	if (!binary) {
+		verify_add(ret, "smoke", LIVE_CHECK_FAIL, expected, "not run",
+		           "the daemon has no BinaryName for the runtime");
+		return;
+	}
+	_cleanup_free_ char *cname = xasprintf("gpuprep-smoke-%d", (int)getpid());
+	char *base[] = {"ctr",
+	                "--address",
+	                ret->socket,
+	                "--namespace",
+	                CONTAINERD_K8S_NS,
+	                "run",
+	                "--rm",
+	                "--runtime",
+	                CONTAINERD_RUNC_V2,
+	                "--runc-binary",
+	                (char *)binary,
+	                "--env",
+	                LIVE_SMOKE_ENV,
+	                (char *)o->smoke_image,
+	                cname,
+	                NULL};
+	static char *default_cmd[] = {"nvidia-smi", "-L", NULL};
+	char *const *cmd = o->smoke_cmd ? o->smoke_cmd : default_cmd;
+	_cleanup_strv_ char **argv = NULL;
+	for (size_t i = 0; base[i]; i++)
+		argv = strv_push(argv, base[i]);
+	for (size_t i = 0; cmd[i]; i++)
+		argv = strv_push(argv, cmd[i]);
+
+	live_step(o, "running %s through '%s'", o->smoke_image, binary);
+	struct proc_opts po = {.timeout_ms = (int)live_timeout_ms(o), .keep_output = true};
+	struct proc_result pr = {0};
+	struct gp_error e = GP_ERROR_INIT;
+	if (proc_run(argv, &po, &pr, &e) < 0) {
+		verify_add_note(ret, "smoke", LIVE_CHECK_FAIL, expected, "did not run", "%s%s%s",
+		                e.msg, e.hint ? "; " : "", e.hint ? e.hint : "");
+		gp_error_release(&e);
+		return;
+	}
+	const char *out = pr.output ? pr.output : "";
+	size_t n = strcspn(out, "\n");
+	_cleanup_free_ char *line = xstrndup(out, n > 80 ? 80 : n);
+	_cleanup_free_ char *seen =
+	        pr.timed_out ? xstrdup("timed out")
+	                     : xasprintf("exit %d%s%s", pr.status, *line ? ": " : "", line);
+	bool gpu_listed = o->smoke_cmd || strstr(out, "GPU ");
+	if (pr.status == 0 && !pr.timed_out && gpu_listed)
+		verify_add(ret, "smoke", LIVE_CHECK_PASS, expected, seen, NULL);
+	else if (strstr(out, "not found") && strstr(out, o->smoke_image))
+		verify_add_note(ret, "smoke", LIVE_CHECK_FAIL, expected, seen,
+		                "the image is not in containerd's %s namespace: pull it first "
+		                "(ctr -n %s images pull %s)",
+		                CONTAINERD_K8S_NS, CONTAINERD_K8S_NS, o->smoke_image);
+	else
+		verify_add(ret, "smoke", LIVE_CHECK_FAIL, expected, seen,
+		           pr.status == 0 ? "nvidia-smi -L listed no GPU"
+		                          : "the container failed: its output is above");
+	proc_result_release(&pr);
+}
+
+/* containerd's CRI plugin, also inside k3s. */
+static int
+containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
+                  struct verify_result *ret, struct gp_error *err)
+{
+	const char *name = o->runtime_name ? o->runtime_name : LIVE_DEFAULT_RUNTIME_NAME;
+	_cleanup_(cri_status_freep) struct cri_status *s = NULL;
+	if (cri_ask(o, ops->cri_socket, &s, ret, err) < 0)
+		return -1;
+	const char *config = live_config_path(o, ops->config_path);
+	_cleanup_free_ char *host_config = gp_path(o->root, config);
+	const char *live_default = cri_status_default_runtime(s);
+	const char *live_binary = cri_status_runtime_binary(s, name);
+	bool has_runtime = cri_status_runtime(s, name) != NULL;
+
+	if (!o->file_only) {
+		if (o->set_default) {
+			bool pass = live_default && strcmp(live_default, name) == 0;
+			verify_add(ret, "default_runtime", pass ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
+			           name, or_none(live_default),
+			           pass ? NULL
+			                : "when the config file makes it the default, restart "
+			                  "containerd; else run 'gpuprep configure --runtime "
+			                  "containerd'");
+		}
+		const char *want = o->runtime_path ? o->runtime_path : CONTAINERD_DEFAULT_PATH;
+		bool pass = live_binary && strcmp(live_binary, want) == 0;
+		const char *seen = live_binary   ? live_binary
+		                   : has_runtime ? "(no BinaryName: runc)"
+		                                 : "(runtime not configured)";
+		verify_add(ret, "runtime_binary_name", pass ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
+		           want, seen,
+		           pass ? NULL
+		                : "when the config file has it, restart containerd; else run "
+		                  "'gpuprep configure --runtime containerd'");
+		if (o->cdi) {
+			int cdi = cri_status_enable_cdi(s);
+			verify_add(ret, "enable_cdi", cdi == 1 ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
+			           "true",
+			           cdi == 1   ? "true"
+			           : cdi == 0 ? "false"
+			                      : "absent",
+			           cdi == 1 ? NULL
+			           : cdi == 0
+			                   ? "set enable_cdi = true (gpuprep configure --cdi) and "
+			                     "restart"
+			                   : "this containerd has no CDI support (1.7 and later "
+			                     "have it)");
+		}
+		live_check_binary(ret, o->root, live_binary ? live_binary : want);
+	}
+	verify_add_note(ret, "config_loaded", LIVE_CHECK_SKIP, host_config, "not compared",
+	                "gpuprep cannot read '%s' yet (it needs lib/toml), so whether the "
+	                "daemon runs the file's config is not checked",
+	                host_config);
+	if (!o->file_only && o->smoke_image)
+		smoke(o, live_binary, ret);
+	return 0;
+}
+
+int
+containerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
+                       struct gp_error *err)
+{
+	return containerd_verify(&runtime_containerd, opts, ret, err);
+}
+
+int
+k3s_live_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err)
+{
+	return containerd_verify(&runtime_k3s, opts, ret, err);
+}
+
+/*
+ * cri-dockerd passes containers to dockerd, whose runtimes `verify --runtime
+ * docker` checks; over the CRI only readiness can be seen.
+ */
+int
+cri_dockerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
+                        struct gp_error *err)
+{
+	_cleanup_(cri_status_freep) struct cri_status *s = NULL;
+	if (cri_ask(opts, runtime_cri_dockerd.cri_socket, &s, ret, err) < 0)
+		return -1;
+	verify_add(ret, "runtimes", LIVE_CHECK_SKIP, "-", "-",
+	           "cri-dockerd runs containers through dockerd: check its runtimes with "
+	           "'gpuprep verify --runtime docker'");
+	return 0;
+}
