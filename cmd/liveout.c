@@ -204,7 +204,8 @@ cmd_print_restart(struct gp_ctx *ctx, const struct runtime_ops *ops, const struc
 		cmd_print_verify(ctx, &r->verify);
 	if (!r->rolled_back)
 		return;
-	_cleanup_free_ char *s = xasprintf("rollback: restored the backup '%s'\n", r->backup_dir);
+	_cleanup_free_ char *backup = gp_path(ctx->root, r->backup_dir);
+	_cleanup_free_ char *s = xasprintf("rollback: restored the backup '%s'\n", backup);
 	cmd_out(ctx, s);
 	print_result(ctx, ops, &r->second, "rollback: ");
 	if (r->after_rollback.n_checks)
@@ -226,7 +227,8 @@ result_json(const struct restart_result *r)
 }
 
 json_t *
-cmd_restart_json(const struct runtime_ops *ops, const struct restart_report *r, bool ok)
+cmd_restart_json(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct restart_report *r,
+                 bool ok)
 {
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema_version", json_integer(LIVE_SCHEMA_VERSION));
@@ -239,7 +241,12 @@ cmd_restart_json(const struct runtime_ops *ops, const struct restart_report *r, 
 	json_t *rb = json_null();
 	if (r->rolled_back) {
 		rb = json_object();
-		json_object_set_new(rb, "backup_dir", json_string(r->backup_dir));
+		_cleanup_free_ char *backup = gp_path(ctx->root, r->backup_dir);
+		_cleanup_free_ char *kept =
+		        r->undo_backup_dir ? gp_path(ctx->root, r->undo_backup_dir) : NULL;
+		json_object_set_new(rb, "backup_dir", json_string(backup));
+		json_object_set_new(rb, "failed_config_dir",
+		                    kept ? json_string(kept) : json_null());
 		json_object_set_new(rb, "restart", result_json(&r->second));
 		json_object_set_new(rb, "verify",
 		                    r->after_rollback.n_checks

@@ -64,4 +64,5 @@ int cmd_restart_run(struct gp_ctx *ctx, const struct runtime_ops *ops, struct re
                     struct gp_error *err);
 
 /* The same as a JSON object (the "restart" document, or a member of configure's). */
-json_t *cmd_restart_json(const struct runtime_ops *ops, const struct restart_report *r, bool ok);
+json_t *cmd_restart_json(struct gp_ctx *ctx, const struct runtime_ops *ops,
+                         const struct restart_report *r, bool ok);

@@ -134,7 +134,7 @@ cmd_restart_run(struct gp_ctx *ctx, const struct runtime_ops *ops, struct restar
 	o->live.progress = NULL;
 
 	if (ctx->json) {
-		_cleanup_json_ json_t *doc = cmd_restart_json(ops, &rep, r == 0);
+		_cleanup_json_ json_t *doc = cmd_restart_json(ctx, ops, &rep, r == 0);
 		cmd_out_json(ctx, doc);
 	} else {
 		cmd_print_restart(ctx, ops, &rep);

@@ -225,7 +225,8 @@ reload(const struct restart_opts *opts, const char *sock, const char *config,
 		if (live_service_restart(o, DOCKER_SERVICE, mode, true, err) < 0)
 			return -1;
 	}
-	if (wait_reload_event(o, sock, config, since, err) < 0)
+	_cleanup_free_ char *host_config = gp_path(o->root, config);
+	if (wait_reload_event(o, sock, host_config, since, err) < 0)
 		return -1;
 	if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &ret->pid_after, &e) < 0)
 		ret->pid_after = 0;

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backup.h"
 #include "runtime.h"
+#include "safefile.h"
 
 static const char *const check_status_names[] = {
         [LIVE_CHECK_PASS] = "pass",
@@ -336,31 +338,56 @@ verify_failure_error(const struct verify_result *v, const char *what, struct gp_
 }
 
 /*
- * The configure backup: the file as it was before gpuprep changed it.
- * Backups (lib/backup) are not on this branch yet: none is found, so the
- * runtime picks a full restart and a failure cannot be rolled back.
+ * The backup the last gpuprep configure of this runtime took (not undone
+ * yet): its session, and the config file as it was before (NULL when the
+ * session does not hold the config file).
  */
 static int
 find_backup(const struct runtime_ops *ops, const struct restart_opts *opts, char **ret_session,
             char **ret_original, bool *ret_existed, struct gp_error *err)
 {
-	(void)ops;
-	(void)opts;
-	(void)err;
 	*ret_session = NULL;
 	*ret_original = NULL;
 	*ret_existed = false;
+	_cleanup_(backup_undo_release) struct backup_undo u = {0};
+	if (backup_undo_prepare(opts->live.root, ops->name, &u, err) < 0)
+		return gp_error_prefix(err, "looking for the backup gpuprep configure took");
+	if (!u.session_dir)
+		return 0;
+	*ret_session = xstrdup(u.session_dir);
+	const char *config = live_config_path(&opts->live, ops->config_path);
+	_cleanup_free_ char *resolved = NULL;
+	struct gp_error e = GP_ERROR_INIT;
+	if (!config || safefile_resolve(opts->live.root, config, &resolved, &e) < 0) {
+		gp_error_release(&e);
+		return 0;
+	}
+	for (size_t i = 0; i < u.changes.n_files; i++) {
+		const struct file_change *fc = u.changes.files[i];
+		if (strcmp(fc->path, resolved) != 0)
+			continue;
+		*ret_existed = !fc->remove;
+		*ret_original = xstrdup(fc->remove ? "" : fc->new_data);
+		break;
+	}
 	return 0;
 }
 
+/* Put the configure backup back, as `gpuprep undo` does (the failed files are kept). */
 static int
 restore_backup(const struct runtime_ops *ops, const struct restart_opts *opts,
                struct restart_report *ret, struct gp_error *err)
 {
-	(void)ops;
-	(void)opts;
-	(void)ret;
-	return gp_error_set(err, "restoring backups is not available yet");
+	_cleanup_(backup_undo_release) struct backup_undo u = {0};
+	if (backup_undo(opts->live.root, ops->name, false, safefile_lock_timeout_ms(), &u, err) < 0)
+		return -1;
+	if (!u.session_dir || strcmp(u.session_dir, ret->backup_dir) != 0)
+		return gp_error_set(err, "the backup '%s' changed while gpuprep restarted %s",
+		                    ret->backup_dir, ops->name);
+	for (size_t i = 0; u.warnings && u.warnings[i]; i++)
+		ret->warnings = strv_push(ret->warnings, u.warnings[i]);
+	ret->undo_backup_dir = TAKE_PTR(u.backup_dir);
+	return 0;
 }
 
 /* Put the backup back, restart the same way, and check the daemon is on the old config. */
@@ -380,7 +407,8 @@ rollback(const struct runtime_ops *ops, const struct restart_opts *opts, struct 
 		                     host_config ? host_config : "the config", ops->name);
 	}
 
-	live_step(&opts->live, "rolling back: restoring the backup '%s'", ret->backup_dir);
+	_cleanup_free_ char *host_backup = gp_path(opts->live.root, ret->backup_dir);
+	live_step(&opts->live, "rolling back: restoring the backup '%s'", host_backup);
 	struct gp_error second = GP_ERROR_INIT;
 	int r = restore_backup(ops, opts, ret, &second);
 	if (r == 0) {
@@ -402,14 +430,17 @@ rollback(const struct runtime_ops *ops, const struct restart_opts *opts, struct 
 	}
 
 	gp_error_move(err, first);
+	_cleanup_free_ char *host_undo =
+	        ret->undo_backup_dir ? gp_path(opts->live.root, ret->undo_backup_dir) : NULL;
 	_cleanup_free_ char *why = xstrdup(err->msg ? err->msg : "failed");
 	_cleanup_free_ char *hint = dup_or_null(err->hint);
 	if (r == 0) {
 		gp_error_set(err,
-		             "%s of %s failed: %s; rolled back: '%s' is restored from '%s' and %s "
-		             "runs on it again",
+		             "%s of %s failed: %s; rolled back: '%s' is restored from '%s' (the "
+		             "failed one is kept in '%s') and %s runs on it again",
 		             restart_action_name(ret->first.action), ops->name, why,
-		             host_config ? host_config : "the config", ret->backup_dir, ops->name);
+		             host_config ? host_config : "the config", host_backup,
+		             host_undo ? host_undo : "no backup", ops->name);
 		if (hint)
 			gp_error_hint(err, "%s", hint);
 		return -1;
@@ -420,7 +451,7 @@ rollback(const struct runtime_ops *ops, const struct restart_opts *opts, struct 
 	gp_error_hint(err,
 	              "%s may be down: look at its log, fix '%s' (the backup is in '%s'), and "
 	              "start it by hand",
-	              ops->name, host_config ? host_config : "its config", ret->backup_dir);
+	              ops->name, host_config ? host_config : "its config", host_backup);
 	gp_error_release(&second);
 	return -1;
 }
