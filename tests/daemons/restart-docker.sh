@@ -199,6 +199,28 @@ expect_contains "$T/out" "docker: restarted through service (pid $pid, now $(liv
 	"restart says it restarted dockerd"
 expect_same "dockerd runs nvidia as its default" "$(info_field DefaultRuntime)" '"nvidia"'
 
+# configure --restart: one command configures, reloads and verifies; a second finds the
+# daemon already on the config and restarts nothing.
+run "${G[@]}" undo --runtime docker
+expect_rc 0 "undo"
+"$root/etc/init.d/docker" restart >/dev/null 2>&1
+pid=$(live_pid)
+expect_same "after undo and a restart, dockerd runs runc" "$(info_field DefaultRuntime)" '"runc"'
+run "${G[@]}" configure --runtime docker --runtime-path "$wrap" --restart
+expect_rc 0 "configure --restart"
+expect_contains "$T/out" "docker: configured '$CFG'" "configure --restart configured"
+expect_contains "$T/out" "docker: reloaded through signal (pid $pid, unchanged)" "and reloaded dockerd"
+expect_not_contains "$T/out" " fail " "and every check passes"
+expect_same "dockerd runs nvidia as its default" "$(info_field DefaultRuntime)" '"nvidia"'
+run "${G[@]}" --json configure --runtime docker --runtime-path "$wrap" --restart
+expect_rc 0 "configure --restart again"
+expect_same "nothing changed, nothing restarted, the checks pass" \
+	"$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["changed"], d["restart"]["restart"]["action"], d["restart"]["verify"]["ok"])' "$T/out")" \
+	"False none True"
+expect_contains "$T/err" "docker already runs this config: no restart needed" "and says so"
+run "${G[@]}" configure --runtime docker --dry-run --restart
+expect_rc 2 "configure --dry-run --restart is refused"
+
 # Refusals, and a missing socket.
 run "${G[@]}" restart --runtime docker --full --mode signal
 expect_rc 2 "restart --full --mode signal is refused"
