@@ -5,11 +5,13 @@
  * through the CRI: RuntimeService/Status(verbose) gives the CRI plugin's
  * config as the daemon loaded it.
  */
+#include <glob.h>
 #include <string.h>
 
 #include "cri.h"
 #include "live.h"
 #include "runtime.h"
+#include "toml.h"
 
 #define CONTAINERD_SERVICE      "containerd"
 #define CONTAINERD_COMM         "containerd"
@@ -183,6 +185,235 @@ smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 	proc_result_release(&pr);
 }
 
+/*
+ * What config.toml (and the files it imports) says about the CRI plugin's
+ * runtimes, for the "restart needed" check: the same questions as the live
+ * daemon's info["config"] answers.
+ */
+struct ctd_file {
+	char *error;           /* the file could not be read or parsed */
+	char *default_runtime; /* "runc" when unset */
+	bool has_runtime;      /* runtimes.<name> exists */
+	char *binary;          /* runtimes.<name>.options.BinaryName, or NULL */
+	int systemd_cgroup;    /* runtimes.<name>.options.SystemdCgroup: 1, 0, -1 unset */
+	int enable_cdi;        /* enable_cdi: 1, 0, -1 unset */
+	size_t n_files;        /* files read: the main one plus its imports */
+};
+
+static void
+ctd_file_release(struct ctd_file *f)
+{
+	free(f->error);
+	free(f->default_runtime);
+	free(f->binary);
+}
+
+/* The CRI plugin's table for a config version: v1 "cri", v2 its long name, v3 the runtime's. */
+static const char *
+cri_plugin(int64_t version)
+{
+	if (version >= 3)
+		return "io.containerd.cri.v1.runtime";
+	if (version == 2)
+		return "io.containerd.grpc.v1.cri";
+	return "cri";
+}
+
+/*
+ * Read one parsed file into f. As containerd merges imports, a file that has
+ * the CRI plugin's section replaces that whole section, not key by key.
+ */
+static int
+ctd_file_take(const struct toml_doc *doc, int64_t version, const char *name, struct ctd_file *f,
+              struct gp_error *err)
+{
+	const char *plugin = cri_plugin(version);
+	if (!toml_table_exists(doc, TOML_PATH("plugins", plugin)))
+		return 0;
+	free(f->default_runtime);
+	free(f->binary);
+	f->default_runtime = xstrdup("runc");
+	f->binary = NULL;
+	f->has_runtime = false;
+	f->systemd_cgroup = -1;
+	f->enable_cdi = -1;
+
+	char *str = NULL;
+	bool b;
+	int r = toml_get_string(
+	        doc, TOML_PATH("plugins", plugin, "containerd", "default_runtime_name"), &str, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		free(f->default_runtime);
+		f->default_runtime = str;
+	}
+	f->has_runtime = toml_table_exists(
+	        doc, TOML_PATH("plugins", plugin, "containerd", "runtimes", name));
+	r = toml_get_string(doc,
+	                    TOML_PATH("plugins", plugin, "containerd", "runtimes", name, "options",
+	                              "BinaryName"),
+	                    &f->binary, err);
+	if (r < 0)
+		return -1;
+	r = toml_get_bool(doc,
+	                  TOML_PATH("plugins", plugin, "containerd", "runtimes", name, "options",
+	                            "SystemdCgroup"),
+	                  &b, err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		f->systemd_cgroup = b;
+	r = toml_get_bool(doc, TOML_PATH("plugins", plugin, "enable_cdi"), &b, err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		f->enable_cdi = b;
+	return 0;
+}
+
+/*
+ * Where an import leads, as containerd resolves it: a pattern with '*' is
+ * globbed as it is (relative to containerd's working directory, /), another
+ * relative path is relative to the importing file's directory. Appends node
+ * paths to *queue.
+ */
+static void
+ctd_resolve_imports(const char *root, const char *parent, char **imports, char ***queue)
+{
+	_cleanup_free_ char *dir = xstrdup(parent);
+	*strrchr(dir, '/') = '\0';
+	for (size_t i = 0; imports && imports[i]; i++) {
+		const char *imp = imports[i];
+		if (!strchr(imp, '*')) {
+			_cleanup_free_ char *node =
+			        imp[0] == '/' ? xstrdup(imp) : xasprintf("%s/%s", dir, imp);
+			*queue = strv_push(*queue, node);
+			continue;
+		}
+		_cleanup_free_ char *node = imp[0] == '/' ? xstrdup(imp) : xasprintf("/%s", imp);
+		_cleanup_free_ char *pattern = gp_path(root, node);
+		size_t skip = gp_root_is_set(root) ? strlen(pattern) - strlen(node) : 0;
+		glob_t g;
+		if (glob(pattern, 0, NULL, &g) != 0)
+			continue;
+		for (size_t j = 0; j < g.gl_pathc; j++)
+			*queue = strv_push(*queue, g.gl_pathv[j] + skip);
+		globfree(&g);
+	}
+}
+
+static int
+ctd_load(const char *host, struct toml_doc **ret_doc, int64_t *ret_version, struct gp_error *err)
+{
+	if (toml_doc_load(host, ret_doc, err) < 0)
+		return -1;
+	int r = toml_get_int(*ret_doc, TOML_PATH("version"), ret_version, err);
+	if (r < 0)
+		return gp_error_prefix(err, "'%s'", host);
+	if (r == 0)
+		*ret_version = 1;
+	return 0;
+}
+
+/* config (a node path) and the files it imports, in containerd's order, under root. */
+static void
+ctd_file_read(const char *root, const char *config, const char *name, struct ctd_file *f)
+{
+	*f = (struct ctd_file){.systemd_cgroup = -1, .enable_cdi = -1};
+	f->default_runtime = xstrdup("runc");
+	_cleanup_free_ char *host = gp_path(root, config);
+	if (!path_exists(host))
+		return; /* containerd runs on its defaults */
+	struct gp_error e = GP_ERROR_INIT;
+	_cleanup_strv_ char **queue = strv_push(NULL, config);
+	_cleanup_strv_ char **loaded = NULL;
+	for (size_t i = 0; queue[i]; i++) {
+		if (strv_contains(loaded, queue[i]))
+			continue;
+		loaded = strv_push(loaded, queue[i]);
+		_cleanup_free_ char *path = gp_path(root, queue[i]);
+		_cleanup_toml_doc_ struct toml_doc *doc = NULL;
+		_cleanup_strv_ char **imports = NULL;
+		int64_t version;
+		if (ctd_load(path, &doc, &version, &e) < 0 ||
+		    ctd_file_take(doc, version, name, f, &e) < 0 ||
+		    toml_get_strv(doc, TOML_PATH("imports"), &imports, &e) < 0) {
+			f->error = xstrdup(e.msg ? e.msg : "cannot read it");
+			break;
+		}
+		f->n_files++;
+		ctd_resolve_imports(root, queue[i], imports, &queue);
+	}
+	gp_error_release(&e);
+}
+
+static const char *
+tri_name(int v)
+{
+	return v < 0 ? "(unset)" : v ? "true" : "false";
+}
+
+/* The live daemon against the file: the "restart needed" check. */
+static void
+check_loaded(struct verify_result *ret, const char *host_config, const char *name,
+             const struct ctd_file *f, const struct cri_status *s)
+{
+	if (f->error) {
+		verify_add(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, "unreadable",
+		           f->error);
+		return;
+	}
+	const char *live_default = cri_status_default_runtime(s);
+	const char *live_binary = cri_status_runtime_binary(s, name);
+	bool live_has = cri_status_runtime(s, name) != NULL;
+	struct strbuf diff = {0};
+	strbuf_puts(&diff, "");
+	if (!live_default || strcmp(live_default, f->default_runtime) != 0) {
+		_cleanup_free_ char *d = xasprintf("default runtime %s, the file says %s",
+		                                   or_none(live_default), f->default_runtime);
+		strbuf_puts(&diff, d);
+	}
+	if (live_has != f->has_runtime ||
+	    (f->has_runtime &&
+	     !(f->binary ? live_binary && strcmp(live_binary, f->binary) == 0 : !live_binary))) {
+		_cleanup_free_ char *d =
+		        xasprintf("%sruntime %s %s, the file says %s", *diff.s ? "; " : "", name,
+		                  !live_has     ? "is absent"
+		                  : live_binary ? live_binary
+		                                : "has no BinaryName",
+		                  !f->has_runtime ? "none"
+		                  : f->binary     ? f->binary
+		                                  : "no BinaryName");
+		strbuf_puts(&diff, d);
+	}
+	int live_cg = cri_status_runtime_systemd_cgroup(s, name);
+	if (f->systemd_cgroup >= 0 && live_has && live_cg != f->systemd_cgroup) {
+		_cleanup_free_ char *d =
+		        xasprintf("%sSystemdCgroup %s, the file says %s", *diff.s ? "; " : "",
+		                  tri_name(live_cg), tri_name(f->systemd_cgroup));
+		strbuf_puts(&diff, d);
+	}
+	int live_cdi = cri_status_enable_cdi(s);
+	/* containerd before 1.7 reports no enableCDI, whatever the file says. */
+	if (f->enable_cdi >= 0 && live_cdi >= 0 && live_cdi != f->enable_cdi) {
+		_cleanup_free_ char *d =
+		        xasprintf("%senable_cdi %s, the file says %s", *diff.s ? "; " : "",
+		                  tri_name(live_cdi), tri_name(f->enable_cdi));
+		strbuf_puts(&diff, d);
+	}
+	if (!*diff.s) {
+		verify_add(ret, "config_loaded", LIVE_CHECK_PASS, host_config, "loaded", NULL);
+	} else {
+		ret->restart_needed = true;
+		verify_add_note(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, diff.s,
+		                "restart needed: containerd has not loaded '%s' since it changed; "
+		                "run 'gpuprep restart --runtime containerd'",
+		                host_config);
+	}
+	free(diff.s);
+}
+
 /* containerd's CRI plugin, also inside k3s. */
 static int
 containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
@@ -197,27 +428,46 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 	const char *live_default = cri_status_default_runtime(s);
 	const char *live_binary = cri_status_runtime_binary(s, name);
 	bool has_runtime = cri_status_runtime(s, name) != NULL;
+	struct ctd_file f;
+	ctd_file_read(o->root, config, name, &f);
 
 	if (!o->file_only) {
 		if (o->set_default) {
 			bool pass = live_default && strcmp(live_default, name) == 0;
-			verify_add(ret, "default_runtime", pass ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
-			           name, or_none(live_default),
-			           pass ? NULL
-			                : "when the config file makes it the default, restart "
-			                  "containerd; else run 'gpuprep configure --runtime "
-			                  "containerd'");
+			bool file_says = !f.error && strcmp(f.default_runtime, name) == 0;
+			if (pass)
+				verify_add(ret, "default_runtime", LIVE_CHECK_PASS, name,
+				           live_default, NULL);
+			else if (file_says)
+				verify_add_note(
+				        ret, "default_runtime", LIVE_CHECK_FAIL, name,
+				        or_none(live_default),
+				        "restart needed: '%s' makes %s the default, containerd "
+				        "has not loaded it",
+				        host_config, name);
+			else
+				verify_add_note(ret, "default_runtime", LIVE_CHECK_FAIL, name,
+				                or_none(live_default),
+				                "'%s' does not make %s the default: run 'gpuprep "
+				                "configure --runtime containerd'",
+				                host_config, name);
 		}
-		const char *want = o->runtime_path ? o->runtime_path : CONTAINERD_DEFAULT_PATH;
+		const char *want = o->runtime_path ? o->runtime_path
+		                   : f.binary      ? f.binary
+		                                   : CONTAINERD_DEFAULT_PATH;
 		bool pass = live_binary && strcmp(live_binary, want) == 0;
 		const char *seen = live_binary   ? live_binary
 		                   : has_runtime ? "(no BinaryName: runc)"
 		                                 : "(runtime not configured)";
-		verify_add(ret, "runtime_binary_name", pass ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
-		           want, seen,
-		           pass ? NULL
-		                : "when the config file has it, restart containerd; else run "
-		                  "'gpuprep configure --runtime containerd'");
+		if (pass)
+			verify_add(ret, "runtime_binary_name", LIVE_CHECK_PASS, want, seen, NULL);
+		else if (f.binary && strcmp(f.binary, want) == 0)
+			verify_add_note(ret, "runtime_binary_name", LIVE_CHECK_FAIL, want, seen,
+			                "restart needed: '%s' has it, containerd has not loaded it",
+			                host_config);
+		else
+			verify_add(ret, "runtime_binary_name", LIVE_CHECK_FAIL, want, seen,
+			           "run 'gpuprep configure --runtime containerd'");
 		if (o->cdi) {
 			int cdi = cri_status_enable_cdi(s);
 			verify_add(ret, "enable_cdi", cdi == 1 ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
@@ -234,10 +484,8 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 		}
 		live_check_binary(ret, o->root, live_binary ? live_binary : want);
 	}
-	verify_add_note(ret, "config_loaded", LIVE_CHECK_SKIP, host_config, "not compared",
-	                "gpuprep cannot read '%s' yet (it needs lib/toml), so whether the "
-	                "daemon runs the file's config is not checked",
-	                host_config);
+	check_loaded(ret, host_config, name, &f, s);
+	ctd_file_release(&f);
 	if (!o->file_only && o->smoke_image)
 		smoke(o, live_binary, ret);
 	return 0;

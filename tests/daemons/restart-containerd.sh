@@ -101,8 +101,13 @@ run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap"
 expect_rc 1 "verify with the file changed, the daemon not restarted, fails"
 expect_same "a stale daemon: default_runtime fails" "$(check_field "$T/out" default_runtime status)" '"fail"'
 expect_same "a stale daemon: it still runs runc" "$(check_field "$T/out" default_runtime seen)" '"runc"'
-expect_same "the file is not compared without lib/toml, and says so" \
-	"$(check_field "$T/out" config_loaded status)" '"skip"'
+expect_same "a stale daemon: config_loaded fails" "$(check_field "$T/out" config_loaded status)" '"fail"'
+expect_same "a stale daemon: restart_needed" "$(jget "$T/out" restart_needed)" "true"
+run "${G[@]}" verify --runtime containerd --runtime-path "$wrap"
+expect_contains "$T/out" "restart needed: containerd has not loaded '$config' since it changed" \
+	"a stale daemon: the table says \"restart needed\""
+expect_contains "$T/out" "default runtime runc, the file says nvidia; runtime nvidia is absent, the file says $wrap" \
+	"a stale daemon: config_loaded says what differs"
 
 # restart through the init script; running containers survive through their shims.
 old_pid=$CONTAINERD_PID
@@ -141,6 +146,31 @@ else
 	skip "comparison with cri-status" "/usr/bin/python3 with grpc, or $CRI_STATUS, is missing"
 fi
 
+# The file's imports count: a drop-in that makes runc the default again (its CRI section
+# replaces the main file's whole section, as containerd merges imports).
+mkdir -p "$root/etc/containerd/conf.d"
+printf 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "runc"\n' \
+	>"$root/etc/containerd/conf.d/50-runc.toml"
+sed -i '1a imports = ["conf.d/50-runc.toml"]' "$config"
+run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --no-set-default
+expect_rc 1 "verify sees a drop-in the daemon has not loaded"
+expect_same "imports: the drop-in's CRI section replaces the main file's" \
+	"$(check_field "$T/out" config_loaded seen)" \
+	"\"default runtime nvidia, the file says runc; runtime nvidia $wrap, the file says none\""
+{ echo 'version = 2'; echo; nvidia_sections runc; } >"$root/etc/containerd/conf.d/50-runc.toml"
+run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --no-set-default
+expect_same "imports: config_loaded compares the drop-in" "$(check_field "$T/out" config_loaded seen)" \
+	'"default runtime nvidia, the file says runc"'
+run "${G[@]}" restart --runtime containerd --mode service --runtime-path "$wrap" --no-set-default
+expect_rc 0 "restart loads the drop-in"
+expect_same "containerd now runs runc as its default" "$(/usr/bin/python3 "$CRI_STATUS" "$CONTAINERD_SOCK" 2>/dev/null |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["containerd"]["defaultRuntimeName"])')" runc
+rm "$root/etc/containerd/conf.d/50-runc.toml"
+sed -i '/^imports = /d' "$config"
+run "${G[@]}" restart --runtime containerd --mode service --runtime-path "$wrap"
+expect_rc 0 "restart without the drop-in"
+new_pid=$(cat "$root/etc/containerd/containerd.pid")
+
 # The smoke test runs a container through the wrapper, with ctr.
 /usr/bin/python3 "$TESTS_SRC/tools/mkimage.py" oci /bin/busybox "$T/img.tar" \
 	docker.io/library/gpuprep-smoke:test 2>"$T/mkimage.err"
@@ -166,7 +196,8 @@ else
 fi
 # Without a GPU the smoke test is skipped, and says so.
 nogpu=$(fixture_root amd-aspeed)
-rm -rf "$nogpu/run/containerd" && mkdir -p "$nogpu/run/containerd"
+rm -rf "$nogpu/run/containerd" && mkdir -p "$nogpu/run/containerd" "$nogpu/etc/containerd"
+cp "$config" "$nogpu/etc/containerd/config.toml"
 ln -s "$CONTAINERD_SOCK" "$nogpu/run/containerd/containerd.sock"
 mkdir -p "$nogpu$T/bin" && ln -s "$wrap" "$nogpu$wrap"
 run "$GPUPREP" --root "$nogpu" verify --runtime containerd --runtime-path "$wrap" \
@@ -197,6 +228,35 @@ expect_contains "$T/err" "restart of containerd failed" "the error names the fai
 expect_contains "$T/err" "no backup from gpuprep configure to roll back to" "and that there is no backup"
 cp "$T/config.good" "$config"
 "$root/etc/init.d/containerd" start >/dev/null 2>&1
+
+# The rollback, with the backup `gpuprep configure --runtime containerd` takes: a config
+# containerd refuses, injected after configure; the restart fails, the rollback restores the
+# file from before configure and starts containerd on it again.
+if "${G[@]}" configure --runtime containerd --dry-run >/dev/null 2>&1; then
+	cp "$T/config.before" "$config"
+	"$root/etc/init.d/containerd" restart >/dev/null 2>&1
+	run "${G[@]}" configure --runtime containerd --runtime-path "$wrap"
+	expect_rc 0 "configure --runtime containerd"
+	run "${G[@]}" verify --runtime containerd --runtime-path "$wrap"
+	expect_contains "$T/out" "restart needed: containerd has not loaded" "after configure: restart needed"
+	printf '\n[broken\n' >>"$config"
+	pid=$(cat "$root/etc/containerd/containerd.pid")
+	run timeout 120 "${G[@]}" restart --runtime containerd --mode service --runtime-path "$wrap" --timeout 20
+	expect_rc 1 "restart on a config containerd refuses fails"
+	expect_contains "$T/err" "rolled back: '$config' is restored from '$root/var/lib/gpuprep/backup/" \
+		"the error says the backup is restored"
+	expect_file_eq "$config" "$T/config.before" "the rollback restored config.toml from before configure"
+	new_pid=$(cat "$root/etc/containerd/containerd.pid" 2>/dev/null)
+	if [ -n "$new_pid" ] && [ "$new_pid" != "$pid" ] && kill -0 "$new_pid" 2>/dev/null; then
+		ok "a new containerd runs after the rollback"
+	else
+		not_ok "a new containerd runs after the rollback" "was $pid, now '$new_pid'"
+	fi
+	run "${G[@]}" --json verify --runtime containerd --no-set-default
+	expect_same "it runs the old config: default runtime runc" "$(check_field "$T/out" config_loaded status)" '"pass"'
+else
+	skip "the rollback to configure's backup" "gpuprep configure --runtime containerd is not available yet"
+fi
 
 # Missing socket: a clear error at once.
 run timeout 20 "$GPUPREP" --root "$nogpu" verify --runtime containerd --socket /run/missing.sock
