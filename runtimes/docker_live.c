@@ -284,6 +284,16 @@ docker_live_restart(const struct restart_opts *opts, struct restart_result *ret,
 	const char *config = live_config_path(o, runtime_docker.config_path);
 	_cleanup_free_ char *sock = live_socket_path(o, runtime_docker.socket_path);
 	enum restart_action action = decide(opts, config, ret);
+	/* --mode signal asks for a reload: do it, and say what it will not apply. */
+	if (opts->mode == SVC_MODE_SIGNAL && !opts->full && !opts->force_action &&
+	    action == RESTART_ACTION_RESTART) {
+		_cleanup_free_ char *note =
+		        xasprintf("a reload may not apply everything: %s", ret->why);
+		ret->notes = strv_push(ret->notes, note);
+		free(ret->why);
+		ret->why = xstrdup("a reload was asked for (--mode signal)");
+		action = RESTART_ACTION_RELOAD;
+	}
 
 	if (opts->mode == SVC_MODE_NONE) {
 		ret->mode = SVC_MODE_NONE;
