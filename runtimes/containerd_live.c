@@ -185,23 +185,8 @@ smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 	proc_result_release(&pr);
 }
 
-/*
- * What config.toml (and the files it imports) says about the CRI plugin's
- * runtimes, for the "restart needed" check: the same questions as the live
- * daemon's info["config"] answers.
- */
-struct ctd_file {
-	char *error;           /* the file could not be read or parsed */
-	char *default_runtime; /* "runc" when unset */
-	bool has_runtime;      /* runtimes.<name> exists */
-	char *binary;          /* runtimes.<name>.options.BinaryName, or NULL */
-	int systemd_cgroup;    /* runtimes.<name>.options.SystemdCgroup: 1, 0, -1 unset */
-	int enable_cdi;        /* enable_cdi: 1, 0, -1 unset */
-	size_t n_files;        /* files read: the main one plus its imports */
-};
-
-static void
-ctd_file_release(struct ctd_file *f)
+void
+containerd_file_release(struct containerd_file *f)
 {
 	free(f->error);
 	free(f->default_runtime);
@@ -224,8 +209,8 @@ cri_plugin(int64_t version)
  * the CRI plugin's section replaces that whole section, not key by key.
  */
 static int
-ctd_file_take(const struct toml_doc *doc, int64_t version, const char *name, struct ctd_file *f,
-              struct gp_error *err)
+ctd_file_take(const struct toml_doc *doc, int64_t version, const char *name,
+              struct containerd_file *f, struct gp_error *err)
 {
 	const char *plugin = cri_plugin(version);
 	if (!toml_table_exists(doc, TOML_PATH("plugins", plugin)))
@@ -316,11 +301,11 @@ ctd_load(const char *host, struct toml_doc **ret_doc, int64_t *ret_version, stru
 	return 0;
 }
 
-/* config (a node path) and the files it imports, in containerd's order, under root. */
-static void
-ctd_file_read(const char *root, const char *config, const char *name, struct ctd_file *f)
+void
+containerd_file_read(const char *root, const char *config, const char *name,
+                     struct containerd_file *f)
 {
-	*f = (struct ctd_file){.systemd_cgroup = -1, .enable_cdi = -1};
+	*f = (struct containerd_file){.systemd_cgroup = -1, .enable_cdi = -1};
 	f->default_runtime = xstrdup("runc");
 	_cleanup_free_ char *host = gp_path(root, config);
 	if (!path_exists(host))
@@ -357,7 +342,7 @@ tri_name(int v)
 /* The live daemon against the file: the "restart needed" check. */
 static void
 check_loaded(struct verify_result *ret, const char *host_config, const char *name,
-             const struct ctd_file *f, const struct cri_status *s)
+             const struct containerd_file *f, const struct cri_status *s)
 {
 	if (f->error) {
 		verify_add(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, "unreadable",
@@ -428,8 +413,8 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 	const char *live_default = cri_status_default_runtime(s);
 	const char *live_binary = cri_status_runtime_binary(s, name);
 	bool has_runtime = cri_status_runtime(s, name) != NULL;
-	struct ctd_file f;
-	ctd_file_read(o->root, config, name, &f);
+	struct containerd_file f;
+	containerd_file_read(o->root, config, name, &f);
 
 	if (!o->file_only) {
 		if (o->set_default) {
@@ -485,7 +470,7 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 		live_check_binary(ret, o->root, live_binary ? live_binary : want);
 	}
 	check_loaded(ret, host_config, name, &f, s);
-	ctd_file_release(&f);
+	containerd_file_release(&f);
 	if (!o->file_only && o->smoke_image)
 		smoke(o, live_binary, ret);
 	return 0;

@@ -210,3 +210,24 @@ int containerd_live_verify(const struct live_opts *opts, struct verify_result *r
 int k3s_live_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err);
 int cri_dockerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
                             struct gp_error *err);
+
+/*
+ * What containerd's config.toml and the files its imports name (read in
+ * containerd's order, each file's CRI section replacing the whole section)
+ * say about the CRI plugin's runtimes: the questions the live daemon's
+ * info["config"] answers. A missing file reads as containerd's defaults.
+ * Exposed for tests.
+ */
+struct containerd_file {
+	char *error;           /* a file could not be read or parsed, or NULL */
+	char *default_runtime; /* "runc" when unset */
+	bool has_runtime;      /* runtimes.<name> exists */
+	char *binary;          /* runtimes.<name>.options.BinaryName, or NULL */
+	int systemd_cgroup;    /* runtimes.<name>.options.SystemdCgroup: 1, 0, -1 unset */
+	int enable_cdi;        /* enable_cdi: 1, 0, -1 unset */
+	size_t n_files;        /* files read: the main one and its imports */
+};
+
+void containerd_file_read(const char *root, const char *config, const char *name,
+                          struct containerd_file *ret);
+void containerd_file_release(struct containerd_file *f);
