@@ -295,34 +295,36 @@ docker_client_events(struct docker_client *c, long long since_ns, long long unti
 	struct unixhttp_response resp = {0};
 	if (get(c, path, &resp, err) < 0)
 		return -1;
-	/* A stream of JSON objects, one per line. */
+	int r = docker_events_parse(resp.body, resp.body_len, ret, err);
+	if (r < 0)
+		gp_error_prefix(err, "GET /events: socket '%s'", unixhttp_socket(c->http));
+	unixhttp_response_release(&resp);
+	return r;
+}
+
+int
+docker_events_parse(const char *data, size_t len, json_t **ret, struct gp_error *err)
+{
+	/* A stream of JSON objects, one after the other (dockerd puts a newline between). */
 	json_t *events = json_array();
 	size_t off = 0;
-	int r = 0;
-	while (off < resp.body_len) {
-		json_error_t jerr;
-		size_t used = 0;
-		while (off < resp.body_len && strchr(" \t\r\n", resp.body[off]))
+	while (off < len) {
+		while (off < len && strchr(" \t\r\n", data[off]))
 			off++;
-		if (off >= resp.body_len)
+		if (off >= len)
 			break;
-		json_t *ev = json_loadb(resp.body + off, resp.body_len - off,
-		                        JSON_DISABLE_EOF_CHECK, &jerr);
-		if (!ev) {
-			r = gp_error_set(err,
-			                 "GET /events: socket '%s' sent an event that is not "
-			                 "JSON: %s",
-			                 unixhttp_socket(c->http), jerr.text);
-			break;
+		json_error_t jerr;
+		json_t *ev = json_loadb(data + off, len - off, JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!ev || !json_is_object(ev) || jerr.position <= 0) {
+			gp_error_set(err, "event %zu is not a JSON object%s%s",
+			             json_array_size(events) + 1, ev ? "" : ": ",
+			             ev ? "" : jerr.text);
+			json_decref(ev);
+			json_decref(events);
+			return -1;
 		}
-		used = jerr.position;
 		json_array_append_new(events, ev);
-		off += used ? used : resp.body_len - off;
-	}
-	unixhttp_response_release(&resp);
-	if (r < 0) {
-		json_decref(events);
-		return -1;
+		off += (size_t)jerr.position;
 	}
 	*ret = events;
 	return 0;

@@ -50,6 +50,9 @@ int docker_client_info(struct docker_client *c, struct docker_info **ret, struct
 int docker_client_events(struct docker_client *c, long long since_ns, long long until_ns,
                          const json_t *filters, json_t **ret, struct gp_error *err);
 
+/* Parse a GET /events stream (JSON objects one after the other) into an array. */
+int docker_events_parse(const char *data, size_t len, json_t **ret, struct gp_error *err);
+
 /* One container to run to its end, as `docker run --rm` does. */
 struct docker_run_opts {
 	const char *image;   /* must be present: it is not pulled */
