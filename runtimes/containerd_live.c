@@ -108,28 +108,19 @@ cri_ask(const struct live_opts *o, const char *def_socket, struct cri_status **r
 	return 0;
 }
 
-static const char *
-or_none(const char *s)
-{
-	return s ? s : "(none)";
-}
-
 static void
 smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 {
 	_cleanup_free_ char *expected =
 	        xasprintf("%s runs with %s", o->smoke_image, binary ? binary : "the runtime");
-	if (!o->smoke_has_gpu) {
-		verify_add(ret, "smoke", LIVE_CHECK_SKIP, expected, "not run",
-		           "no NVIDIA GPU on this node: the smoke test needs one");
+	if (!live_smoke_start(o, ret, expected))
 		return;
-	}
 	if (!binary) {
 		verify_add(ret, "smoke", LIVE_CHECK_FAIL, expected, "not run",
 		           "the daemon has no BinaryName for the runtime");
 		return;
 	}
-	_cleanup_free_ char *cname = xasprintf("gpuprep-smoke-%d", (int)getpid());
+	_cleanup_free_ char *cname = live_smoke_name();
 	char *base[] = {"ctr",
 	                "--address",
 	                ret->socket,
@@ -146,13 +137,11 @@ smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 	                (char *)o->smoke_image,
 	                cname,
 	                NULL};
-	static char *default_cmd[] = {"nvidia-smi", "-L", NULL};
-	char *const *cmd = o->smoke_cmd ? o->smoke_cmd : default_cmd;
 	_cleanup_strv_ char **argv = NULL;
 	for (size_t i = 0; base[i]; i++)
 		argv = strv_push(argv, base[i]);
-	for (size_t i = 0; cmd[i]; i++)
-		argv = strv_push(argv, cmd[i]);
+	for (char *const *c = live_smoke_cmd(o); *c; c++)
+		argv = strv_push(argv, *c);
 
 	live_step(o, "running %s through '%s'", o->smoke_image, binary);
 	struct proc_opts po = {.timeout_ms = (int)live_timeout_ms(o), .keep_output = true};
@@ -165,23 +154,13 @@ smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 		return;
 	}
 	const char *out = pr.output ? pr.output : "";
-	size_t n = strcspn(out, "\n");
-	_cleanup_free_ char *line = xstrndup(out, n > 80 ? 80 : n);
-	_cleanup_free_ char *seen =
-	        pr.timed_out ? xstrdup("timed out")
-	                     : xasprintf("exit %d%s%s", pr.status, *line ? ": " : "", line);
-	bool gpu_listed = o->smoke_cmd || strstr(out, "GPU ");
-	if (pr.status == 0 && !pr.timed_out && gpu_listed)
-		verify_add(ret, "smoke", LIVE_CHECK_PASS, expected, seen, NULL);
-	else if (strstr(out, "not found") && strstr(out, o->smoke_image))
-		verify_add_note(ret, "smoke", LIVE_CHECK_FAIL, expected, seen,
-		                "the image is not in containerd's %s namespace: pull it first "
-		                "(ctr -n %s images pull %s)",
-		                CONTAINERD_K8S_NS, CONTAINERD_K8S_NS, o->smoke_image);
-	else
-		verify_add(ret, "smoke", LIVE_CHECK_FAIL, expected, seen,
-		           pr.status == 0 ? "nvidia-smi -L listed no GPU"
-		                          : "the container failed: its output is above");
+	_cleanup_free_ char *missing =
+	        pr.status && strstr(out, "not found") && strstr(out, o->smoke_image)
+	                ? xasprintf("the image is not in containerd's %s namespace: pull it "
+	                            "first (ctr -n %s images pull %s)",
+	                            CONTAINERD_K8S_NS, CONTAINERD_K8S_NS, o->smoke_image)
+	                : NULL;
+	live_smoke_done(o, ret, expected, pr.status, pr.timed_out, out, missing);
 	proc_result_release(&pr);
 }
 
@@ -341,62 +320,36 @@ tri_name(int v)
 
 /* The live daemon against the file: the "restart needed" check. */
 static void
-check_loaded(struct verify_result *ret, const char *host_config, const char *name,
+check_loaded(struct verify_result *ret, const struct live_who *who, const char *name,
              const struct containerd_file *f, const struct cri_status *s)
 {
-	if (f->error) {
-		verify_add(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, "unreadable",
-		           f->error);
-		return;
-	}
 	const char *live_default = cri_status_default_runtime(s);
 	const char *live_binary = cri_status_runtime_binary(s, name);
 	bool live_has = cri_status_runtime(s, name) != NULL;
 	struct strbuf diff = {0};
-	strbuf_puts(&diff, "");
-	if (!live_default || strcmp(live_default, f->default_runtime) != 0) {
-		_cleanup_free_ char *d = xasprintf("default runtime %s, the file says %s",
-		                                   or_none(live_default), f->default_runtime);
-		strbuf_puts(&diff, d);
-	}
+	if (!live_default || strcmp(live_default, f->default_runtime) != 0)
+		live_diff(&diff, "default runtime %s, the file says %s", live_or_none(live_default),
+		          f->default_runtime);
 	if (live_has != f->has_runtime ||
 	    (f->has_runtime &&
-	     !(f->binary ? live_binary && strcmp(live_binary, f->binary) == 0 : !live_binary))) {
-		_cleanup_free_ char *d =
-		        xasprintf("%sruntime %s %s, the file says %s", *diff.s ? "; " : "", name,
-		                  !live_has     ? "is absent"
-		                  : live_binary ? live_binary
-		                                : "has no BinaryName",
-		                  !f->has_runtime ? "none"
-		                  : f->binary     ? f->binary
-		                                  : "no BinaryName");
-		strbuf_puts(&diff, d);
-	}
+	     !(f->binary ? live_binary && strcmp(live_binary, f->binary) == 0 : !live_binary)))
+		live_diff(&diff, "runtime %s %s, the file says %s", name,
+		          !live_has     ? "is absent"
+		          : live_binary ? live_binary
+		                        : "has no BinaryName",
+		          !f->has_runtime ? "none"
+		          : f->binary     ? f->binary
+		                          : "no BinaryName");
 	int live_cg = cri_status_runtime_systemd_cgroup(s, name);
-	if (f->systemd_cgroup >= 0 && live_has && live_cg != f->systemd_cgroup) {
-		_cleanup_free_ char *d =
-		        xasprintf("%sSystemdCgroup %s, the file says %s", *diff.s ? "; " : "",
-		                  tri_name(live_cg), tri_name(f->systemd_cgroup));
-		strbuf_puts(&diff, d);
-	}
+	if (f->systemd_cgroup >= 0 && live_has && live_cg != f->systemd_cgroup)
+		live_diff(&diff, "SystemdCgroup %s, the file says %s", tri_name(live_cg),
+		          tri_name(f->systemd_cgroup));
 	int live_cdi = cri_status_enable_cdi(s);
 	/* containerd before 1.7 reports no enableCDI, whatever the file says. */
-	if (f->enable_cdi >= 0 && live_cdi >= 0 && live_cdi != f->enable_cdi) {
-		_cleanup_free_ char *d =
-		        xasprintf("%senable_cdi %s, the file says %s", *diff.s ? "; " : "",
-		                  tri_name(live_cdi), tri_name(f->enable_cdi));
-		strbuf_puts(&diff, d);
-	}
-	if (!*diff.s) {
-		verify_add(ret, "config_loaded", LIVE_CHECK_PASS, host_config, "loaded", NULL);
-	} else {
-		ret->restart_needed = true;
-		verify_add_note(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, diff.s,
-		                "restart needed: containerd has not loaded '%s' since it changed; "
-		                "run 'gpuprep restart --runtime containerd'",
-		                host_config);
-	}
-	free(diff.s);
+	if (f->enable_cdi >= 0 && live_cdi >= 0 && live_cdi != f->enable_cdi)
+		live_diff(&diff, "enable_cdi %s, the file says %s", tri_name(live_cdi),
+		          tri_name(f->enable_cdi));
+	live_check_loaded(ret, who, f->error, &diff);
 }
 
 /* containerd's CRI plugin, also inside k3s. */
@@ -416,43 +369,20 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 	struct containerd_file f;
 	containerd_file_read(o->root, config, name, &f);
 
+	struct live_who who = {host_config, CONTAINERD_COMM, ops->name};
 	if (!o->file_only) {
-		if (o->set_default) {
-			bool pass = live_default && strcmp(live_default, name) == 0;
-			bool file_says = !f.error && strcmp(f.default_runtime, name) == 0;
-			if (pass)
-				verify_add(ret, "default_runtime", LIVE_CHECK_PASS, name,
-				           live_default, NULL);
-			else if (file_says)
-				verify_add_note(
-				        ret, "default_runtime", LIVE_CHECK_FAIL, name,
-				        or_none(live_default),
-				        "restart needed: '%s' makes %s the default, containerd "
-				        "has not loaded it",
-				        host_config, name);
-			else
-				verify_add_note(ret, "default_runtime", LIVE_CHECK_FAIL, name,
-				                or_none(live_default),
-				                "'%s' does not make %s the default: run 'gpuprep "
-				                "configure --runtime containerd'",
-				                host_config, name);
-		}
+		const char *file_default = f.error ? NULL : f.default_runtime;
+		if (o->set_default)
+			live_check_value(ret, &who, "default_runtime", name, live_default, NULL,
+			                 file_default);
 		const char *want = o->runtime_path ? o->runtime_path
 		                   : f.binary      ? f.binary
 		                                   : CONTAINERD_DEFAULT_PATH;
-		bool pass = live_binary && strcmp(live_binary, want) == 0;
-		const char *seen = live_binary   ? live_binary
-		                   : has_runtime ? "(no BinaryName: runc)"
-		                                 : "(runtime not configured)";
-		if (pass)
-			verify_add(ret, "runtime_binary_name", LIVE_CHECK_PASS, want, seen, NULL);
-		else if (f.binary && strcmp(f.binary, want) == 0)
-			verify_add_note(ret, "runtime_binary_name", LIVE_CHECK_FAIL, want, seen,
-			                "restart needed: '%s' has it, containerd has not loaded it",
-			                host_config);
-		else
-			verify_add(ret, "runtime_binary_name", LIVE_CHECK_FAIL, want, seen,
-			           "run 'gpuprep configure --runtime containerd'");
+		live_check_value(ret, &who, "runtime_binary_name", want, live_binary,
+		                 live_binary   ? NULL
+		                 : has_runtime ? "(no BinaryName: runc)"
+		                               : "(runtime not configured)",
+		                 f.binary);
 		if (o->cdi) {
 			int cdi = cri_status_enable_cdi(s);
 			verify_add(ret, "enable_cdi", cdi == 1 ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
@@ -469,7 +399,7 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 		}
 		live_check_binary(ret, o->root, live_binary ? live_binary : want);
 	}
-	check_loaded(ret, host_config, name, &f, s);
+	check_loaded(ret, &who, name, &f, s);
 	containerd_file_release(&f);
 	if (!o->file_only && o->smoke_image)
 		smoke(o, live_binary, ret);

@@ -367,65 +367,26 @@ daemon_file_read(const char *host, const char *name, struct daemon_file *ret)
 	}
 }
 
-static const char *
-or_none(const char *s)
-{
-	return s ? s : "(none)";
-}
-
 /* The live daemon against the file: the "restart needed" check. */
 static void
-check_loaded(struct verify_result *ret, const char *host_config, const char *name,
+check_loaded(struct verify_result *ret, const struct live_who *who, const char *name,
              const struct daemon_file *f, const struct docker_info *info)
 {
-	if (f->error) {
-		verify_add(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, "unreadable",
-		           f->error);
-		return;
-	}
 	const char *live_default = docker_info_default_runtime(info);
 	const char *live_path = docker_info_runtime_path(info, name);
 	const char *live_cgroup = docker_info_cgroup_driver(info);
 	struct strbuf diff = {0};
-	strbuf_puts(&diff, "");
-	if (!live_default || strcmp(live_default, f->default_runtime) != 0) {
-		_cleanup_free_ char *s = xasprintf("default runtime %s, the file says %s",
-		                                   or_none(live_default), f->default_runtime);
-		strbuf_puts(&diff, s);
-	}
+	if (!f->error && (!live_default || strcmp(live_default, f->default_runtime) != 0))
+		live_diff(&diff, "default runtime %s, the file says %s", live_or_none(live_default),
+		          f->default_runtime);
 	if ((f->runtime_path || live_path) &&
-	    !(f->runtime_path && live_path && strcmp(f->runtime_path, live_path) == 0)) {
-		_cleanup_free_ char *s =
-		        xasprintf("%sruntime %s is %s, the file says %s", *diff.s ? "; " : "", name,
-		                  or_none(live_path), or_none(f->runtime_path));
-		strbuf_puts(&diff, s);
-	}
-	if (f->cgroup_driver && !(live_cgroup && strcmp(live_cgroup, f->cgroup_driver) == 0)) {
-		_cleanup_free_ char *s =
-		        xasprintf("%scgroup driver %s, the file says %s", *diff.s ? "; " : "",
-		                  or_none(live_cgroup), f->cgroup_driver);
-		strbuf_puts(&diff, s);
-	}
-	if (!*diff.s) {
-		verify_add(ret, "config_loaded", LIVE_CHECK_PASS, host_config, "loaded", NULL);
-	} else {
-		ret->restart_needed = true;
-		verify_add_note(ret, "config_loaded", LIVE_CHECK_FAIL, host_config, diff.s,
-		                "restart needed: dockerd has not loaded '%s' since it changed; run "
-		                "'gpuprep restart --runtime docker'",
-		                host_config);
-	}
-	free(diff.s);
-}
-
-/* The first line of text, at most 80 bytes; a fresh string. */
-static char *
-first_line(const char *text)
-{
-	size_t n = strcspn(text, "\n");
-	if (n > 80)
-		n = 80;
-	return xstrndup(text, n);
+	    !(f->runtime_path && live_path && strcmp(f->runtime_path, live_path) == 0))
+		live_diff(&diff, "runtime %s is %s, the file says %s", name,
+		          live_or_none(live_path), live_or_none(f->runtime_path));
+	if (f->cgroup_driver && !(live_cgroup && strcmp(live_cgroup, f->cgroup_driver) == 0))
+		live_diff(&diff, "cgroup driver %s, the file says %s", live_or_none(live_cgroup),
+		          f->cgroup_driver);
+	live_check_loaded(ret, who, f->error, &diff);
 }
 
 static void
@@ -433,17 +394,13 @@ smoke(const struct live_opts *o, const char *sock, struct verify_result *ret)
 {
 	const char *name = o->runtime_name;
 	_cleanup_free_ char *expected = xasprintf("%s runs with runtime %s", o->smoke_image, name);
-	if (!o->smoke_has_gpu) {
-		verify_add(ret, "smoke", LIVE_CHECK_SKIP, expected, "not run",
-		           "no NVIDIA GPU on this node: the smoke test needs one");
+	if (!live_smoke_start(o, ret, expected))
 		return;
-	}
-	static char *default_cmd[] = {"nvidia-smi", "-L", NULL};
 	char *env[] = {LIVE_SMOKE_ENV, NULL};
-	_cleanup_free_ char *cname = xasprintf("gpuprep-smoke-%d", (int)getpid());
+	_cleanup_free_ char *cname = live_smoke_name();
 	struct docker_run_opts ro = {
 	        .image = o->smoke_image,
-	        .cmd = o->smoke_cmd ? o->smoke_cmd : default_cmd,
+	        .cmd = live_smoke_cmd(o),
 	        .env = env,
 	        .runtime = name,
 	        .name = cname,
@@ -453,21 +410,11 @@ smoke(const struct live_opts *o, const char *sock, struct verify_result *ret)
 	struct docker_client *c = docker_client_new(sock, 0);
 	struct docker_run_result rr = {0};
 	struct gp_error e = GP_ERROR_INIT;
-	if (docker_client_run(c, &ro, &rr, &e) < 0) {
+	if (docker_client_run(c, &ro, &rr, &e) < 0)
 		verify_add_note(ret, "smoke", LIVE_CHECK_FAIL, expected, "did not run", "%s%s%s",
 		                e.msg, e.hint ? "; " : "", e.hint ? e.hint : "");
-	} else {
-		_cleanup_free_ char *line = first_line(rr.output);
-		_cleanup_free_ char *seen =
-		        xasprintf("exit %ld%s%s", rr.exit_code, *line ? ": " : "", line);
-		bool gpu_listed = o->smoke_cmd || strstr(rr.output, "GPU ");
-		if (rr.exit_code == 0 && gpu_listed)
-			verify_add(ret, "smoke", LIVE_CHECK_PASS, expected, seen, NULL);
-		else
-			verify_add_note(ret, "smoke", LIVE_CHECK_FAIL, expected, seen, "%s",
-			                rr.exit_code ? "the container failed: its output is above"
-			                             : "nvidia-smi -L listed no GPU");
-	}
+	else
+		live_smoke_done(o, ret, expected, rr.exit_code, false, rr.output, NULL);
 	gp_error_release(&e);
 	docker_run_result_release(&rr);
 	docker_client_free(c);
@@ -497,48 +444,19 @@ docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct 
 	const char *live_default = docker_info_default_runtime(info);
 	const char *live_path = docker_info_runtime_path(info, name);
 
+	struct live_who who = {host_config, DOCKER_COMM, runtime_docker.name};
 	if (!o->file_only) {
-		bool file_says_default = f.default_runtime && strcmp(f.default_runtime, name) == 0;
-		if (o->set_default) {
-			bool pass = live_default && strcmp(live_default, name) == 0;
-			if (pass)
-				verify_add(ret, "default_runtime", LIVE_CHECK_PASS, name,
-				           live_default, NULL);
-			else if (file_says_default)
-				verify_add_note(
-				        ret, "default_runtime", LIVE_CHECK_FAIL, name,
-				        or_none(live_default),
-				        "restart needed: '%s' makes %s the default, dockerd "
-				        "has not loaded it",
-				        host_config, name);
-			else
-				verify_add_note(ret, "default_runtime", LIVE_CHECK_FAIL, name,
-				                or_none(live_default),
-				                "'%s' does not make %s the default: run 'gpuprep "
-				                "configure --runtime docker'",
-				                host_config, name);
-		}
+		if (o->set_default)
+			live_check_value(ret, &who, "default_runtime", name, live_default, NULL,
+			                 f.default_runtime);
 		const char *want = o->runtime_path  ? o->runtime_path
 		                   : f.runtime_path ? f.runtime_path
 		                                    : DOCKER_DEFAULT_PATH;
-		bool pass = live_path && strcmp(live_path, want) == 0;
-		if (pass)
-			verify_add(ret, "runtime_path", LIVE_CHECK_PASS, want, live_path, NULL);
-		else if (f.runtime_path && strcmp(f.runtime_path, want) == 0)
-			verify_add_note(
-			        ret, "runtime_path", LIVE_CHECK_FAIL, want,
-			        live_path ? live_path : "(not registered)",
-			        "restart needed: '%s' registers it, dockerd has not loaded it",
-			        host_config);
-		else
-			verify_add_note(ret, "runtime_path", LIVE_CHECK_FAIL, want,
-			                live_path ? live_path : "(not registered)",
-			                "run 'gpuprep configure --runtime docker%s%s'",
-			                o->runtime_path ? " --runtime-path " : "",
-			                o->runtime_path ? o->runtime_path : "");
+		live_check_value(ret, &who, "runtime_path", want, live_path,
+		                 live_path ? NULL : "(not registered)", f.runtime_path);
 		live_check_binary(ret, o->root, live_path ? live_path : want);
 	}
-	check_loaded(ret, host_config, name, &f, info);
+	check_loaded(ret, &who, name, &f, info);
 	daemon_file_release(&f);
 
 	if (!o->file_only && o->smoke_image)

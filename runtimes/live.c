@@ -196,6 +196,116 @@ live_timeout_ms(const struct live_opts *opts)
 	return opts->timeout_ms ? opts->timeout_ms : LIVE_DEFAULT_TIMEOUT_MS;
 }
 
+const char *
+live_or_none(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+void
+live_check_value(struct verify_result *r, const struct live_who *who, const char *check,
+                 const char *expected, const char *seen, const char *seen_text,
+                 const char *file_value)
+{
+	const char *shown = seen_text ? seen_text : live_or_none(seen);
+	if (seen && strcmp(seen, expected) == 0)
+		verify_add(r, check, LIVE_CHECK_PASS, expected, shown, NULL);
+	else if (file_value && strcmp(file_value, expected) == 0)
+		verify_add_note(r, check, LIVE_CHECK_FAIL, expected, shown,
+		                "restart needed: '%s' says %s, %s has not loaded it", who->config,
+		                expected, who->daemon);
+	else
+		verify_add_note(r, check, LIVE_CHECK_FAIL, expected, shown,
+		                "'%s' does not say %s: run 'gpuprep configure --runtime %s'",
+		                who->config, expected, who->runtime);
+}
+
+void
+live_diff(struct strbuf *diff, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strbuf_puts(diff, diff->s && *diff->s ? "; " : "");
+	strbuf_puts(diff, s);
+}
+
+void
+live_check_loaded(struct verify_result *r, const struct live_who *who, const char *error,
+                  struct strbuf *diff)
+{
+	if (error) {
+		verify_add(r, "config_loaded", LIVE_CHECK_FAIL, who->config, "unreadable", error);
+	} else if (!diff->s || !*diff->s) {
+		verify_add(r, "config_loaded", LIVE_CHECK_PASS, who->config, "loaded", NULL);
+	} else {
+		r->restart_needed = true;
+		verify_add_note(r, "config_loaded", LIVE_CHECK_FAIL, who->config, diff->s,
+		                "restart needed: %s has not loaded '%s' since it changed; run "
+		                "'gpuprep restart --runtime %s'",
+		                who->daemon, who->config, who->runtime);
+	}
+	free(diff->s);
+	*diff = (struct strbuf){0};
+}
+
+bool
+live_smoke_start(const struct live_opts *o, struct verify_result *r, const char *expected)
+{
+	if (o->smoke_has_gpu)
+		return true;
+	verify_add(r, "smoke", LIVE_CHECK_SKIP, expected, "not run",
+	           "no NVIDIA GPU on this node: the smoke test needs one");
+	return false;
+}
+
+char *const *
+live_smoke_cmd(const struct live_opts *o)
+{
+	static char *nvidia_smi[] = {"nvidia-smi", "-L", NULL};
+	return o->smoke_cmd ? o->smoke_cmd : nvidia_smi;
+}
+
+char *
+live_smoke_name(void)
+{
+	return xasprintf("gpuprep-smoke-%d", (int)getpid());
+}
+
+void
+live_smoke_done(const struct live_opts *o, struct verify_result *r, const char *expected,
+                long status, bool timed_out, const char *output, const char *fail_note)
+{
+	output = output ? output : "";
+	size_t n = strcspn(output, "\n");
+	_cleanup_free_ char *line = xstrndup(output, n > 80 ? 80 : n);
+	_cleanup_free_ char *seen =
+	        timed_out ? xstrdup("timed out")
+	                  : xasprintf("exit %ld%s%s", status, *line ? ": " : "", line);
+	bool gpu_listed = o->smoke_cmd || strstr(output, "GPU ");
+	if (status == 0 && !timed_out && gpu_listed) {
+		verify_add(r, "smoke", LIVE_CHECK_PASS, expected, seen, NULL);
+		return;
+	}
+	if (fail_note) {
+		verify_add(r, "smoke", LIVE_CHECK_FAIL, expected, seen, fail_note);
+		return;
+	}
+	if (status == 0 && !timed_out) {
+		verify_add(r, "smoke", LIVE_CHECK_FAIL, expected, seen,
+		           "nvidia-smi -L listed no GPU");
+		return;
+	}
+	_cleanup_free_ char *tail = proc_tail_lines(output, 3);
+	for (char *p = tail; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	verify_add_note(r, "smoke", LIVE_CHECK_FAIL, expected, seen, "the container %s%s%s",
+	                timed_out ? "did not finish in time" : "failed",
+	                *str_strip(tail) ? "; its output ends: " : "", tail);
+}
+
 static const char *const bin_dirs[] = {
         "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
 };

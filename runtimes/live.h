@@ -185,6 +185,49 @@ unsigned live_timeout_ms(const struct live_opts *opts);
  */
 void live_check_binary(struct verify_result *r, const char *root, const char *path);
 
+/* s, or "(none)" for NULL. */
+const char *live_or_none(const char *s);
+
+/* Who the value checks talk about. */
+struct live_who {
+	const char *config;  /* the config file, as a host path */
+	const char *daemon;  /* "dockerd" */
+	const char *runtime; /* "docker": what --runtime takes */
+};
+
+/*
+ * A value the live daemon reports (seen, NULL when absent; seen_text shows it,
+ * NULL: seen) against the expected one. When they differ and the config file
+ * has the expected value (file_value), the daemon has not loaded the file:
+ * "restart needed"; otherwise the file lacks it: run configure.
+ */
+void live_check_value(struct verify_result *r, const struct live_who *who, const char *check,
+                      const char *expected, const char *seen, const char *seen_text,
+                      const char *file_value);
+
+/* Add one difference to a "; "-separated list (diff->s is "" before the first). */
+void live_diff(struct strbuf *diff, const char *fmt, ...) _printf_(2, 3);
+/*
+ * The config_loaded check from the differences between the live daemon and
+ * its file (or the error reading the file): "restart needed" when any. Frees
+ * diff.
+ */
+void live_check_loaded(struct verify_result *r, const struct live_who *who, const char *error,
+                       struct strbuf *diff);
+
+/* The smoke test: false (with a skip added) when the node has no GPU to run it on. */
+bool live_smoke_start(const struct live_opts *o, struct verify_result *r, const char *expected);
+/* The command to run: --smoke-cmd, or nvidia-smi -L. */
+char *const *live_smoke_cmd(const struct live_opts *o);
+/* The smoke container's name: "gpuprep-smoke-<pid>"; a fresh string. */
+char *live_smoke_name(void);
+/*
+ * How the smoke container ended: pass when it exited 0 and, with nvidia-smi
+ * -L, listed a GPU. fail_note (may be NULL) replaces the note of a failure.
+ */
+void live_smoke_done(const struct live_opts *o, struct verify_result *r, const char *expected,
+                     long status, bool timed_out, const char *output, const char *fail_note);
+
 /*
  * The PID of a daemon: from its pid file (node path, may be NULL), else from
  * the socket's peer credentials; in both cases the process must be called

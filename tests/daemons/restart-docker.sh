@@ -66,7 +66,7 @@ V=(verify --runtime docker --runtime-path "$wrap")
 
 run "${G[@]}" "${V[@]}"
 expect_rc 1 "verify before configure fails"
-expect_contains "$T/out" "does not make nvidia the default: run 'gpuprep configure --runtime docker'" \
+expect_contains "$T/out" "default_runtime: '$CFG' does not say nvidia: run 'gpuprep configure --runtime docker'" \
 	"verify says configure is missing"
 
 run "${G[@]}" configure --runtime docker --runtime-path "$wrap"
