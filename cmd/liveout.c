@@ -81,6 +81,43 @@ cmd_parse_timeout(struct gp_ctx *ctx, const char *opt, const char *arg, unsigned
 	return 0;
 }
 
+int
+cmd_live_option(struct gp_ctx *ctx, int c, const char *arg, struct live_opts *o,
+                const char **runtime, struct gp_error *err)
+{
+	switch (c) {
+	case LIVE_OPT_RUNTIME:
+		*runtime = arg;
+		return 1;
+	case LIVE_OPT_SOCKET:
+		o->socket = arg;
+		return 1;
+	case LIVE_OPT_CONFIG:
+		if (arg[0] != '/')
+			return cmd_usage_error(ctx, err, "--config takes an absolute path");
+		o->config_path = arg;
+		return 1;
+	case LIVE_OPT_RUNTIME_NAME:
+		if (!*arg)
+			return cmd_usage_error(ctx, err, "--runtime-name must not be empty");
+		o->runtime_name = arg;
+		return 1;
+	case LIVE_OPT_RUNTIME_PATH:
+		o->runtime_path = arg;
+		return 1;
+	case LIVE_OPT_NO_SET_DEFAULT:
+		o->set_default = false;
+		return 1;
+	case LIVE_OPT_CDI:
+		o->cdi = true;
+		return 1;
+	case LIVE_OPT_TIMEOUT:
+		return cmd_parse_timeout(ctx, "--timeout", arg, &o->timeout_ms, err) < 0 ? -1 : 1;
+	default:
+		return 0;
+	}
+}
+
 /* Is the runtime's default socket there, under root? */
 static bool
 socket_present(const char *root, const struct runtime_ops *ops)

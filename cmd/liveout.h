@@ -39,13 +39,34 @@ enum {
 	LIVE_OPT_SMOKE_CMD,
 };
 
+/* The long options verify and restart share, for their option tables. */
+/* clang-format off */
+#define CMD_LIVE_OPTIONS                                                                           \
+	{"runtime", required_argument, NULL, LIVE_OPT_RUNTIME},                                    \
+	{"socket", required_argument, NULL, LIVE_OPT_SOCKET},                                      \
+	{"config", required_argument, NULL, LIVE_OPT_CONFIG},                                      \
+	{"runtime-name", required_argument, NULL, LIVE_OPT_RUNTIME_NAME},                          \
+	{"runtime-path", required_argument, NULL, LIVE_OPT_RUNTIME_PATH},                          \
+	{"no-set-default", no_argument, NULL, LIVE_OPT_NO_SET_DEFAULT},                            \
+	{"cdi", no_argument, NULL, LIVE_OPT_CDI},                                                  \
+	{"timeout", required_argument, NULL, LIVE_OPT_TIMEOUT}
+/* clang-format on */
+
+/*
+ * Apply one of CMD_LIVE_OPTIONS to o (--runtime to *runtime). Returns 1 when
+ * c was one of them, 0 when it was not, -1 on a usage error.
+ */
+int cmd_live_option(struct gp_ctx *ctx, int c, const char *arg, struct live_opts *o,
+                    const char **runtime, struct gp_error *err);
+
 /* "--timeout SECONDS": a whole number of seconds, 1 to 3600. */
 int cmd_parse_timeout(struct gp_ctx *ctx, const char *opt, const char *arg, unsigned *ret_ms,
                       struct gp_error *err);
 
 /*
- * The runtime --runtime names (it must support what needs says: "restart" or
- * "verify"); without --runtime, the one runtime installed under root.
+ * The runtime --runtime names (it must support verify, and restart when
+ * restart is true); without --runtime, the one whose socket is in place under
+ * root.
  */
 int cmd_pick_live_runtime(struct gp_ctx *ctx, const char *name, bool restart,
                           const struct runtime_ops **ret, struct gp_error *err);

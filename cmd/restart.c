@@ -43,16 +43,9 @@ int
 cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
 	static const struct option options[] = {
-	        {"runtime", required_argument, NULL, LIVE_OPT_RUNTIME},
+	        CMD_LIVE_OPTIONS,
 	        {"mode", required_argument, NULL, LIVE_OPT_MODE},
 	        {"full", no_argument, NULL, LIVE_OPT_FULL},
-	        {"timeout", required_argument, NULL, LIVE_OPT_TIMEOUT},
-	        {"socket", required_argument, NULL, LIVE_OPT_SOCKET},
-	        {"config", required_argument, NULL, LIVE_OPT_CONFIG},
-	        {"runtime-name", required_argument, NULL, LIVE_OPT_RUNTIME_NAME},
-	        {"runtime-path", required_argument, NULL, LIVE_OPT_RUNTIME_PATH},
-	        {"no-set-default", no_argument, NULL, LIVE_OPT_NO_SET_DEFAULT},
-	        {"cdi", no_argument, NULL, LIVE_OPT_CDI},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
@@ -67,44 +60,18 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	const char *runtime = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		int r = cmd_live_option(ctx, c, optarg, &o.live, &runtime, err);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		switch (c) {
-		case LIVE_OPT_RUNTIME:
-			runtime = optarg;
-			break;
 		case LIVE_OPT_MODE:
 			if (svc_mode_parse(optarg, &o.mode, err) < 0)
 				return -1;
 			break;
 		case LIVE_OPT_FULL:
 			o.full = true;
-			break;
-		case LIVE_OPT_TIMEOUT:
-			if (cmd_parse_timeout(ctx, "--timeout", optarg, &o.live.timeout_ms, err) <
-			    0)
-				return -1;
-			break;
-		case LIVE_OPT_SOCKET:
-			o.live.socket = optarg;
-			break;
-		case LIVE_OPT_CONFIG:
-			if (optarg[0] != '/')
-				return cmd_usage_error(ctx, err, "--config takes an absolute path");
-			o.live.config_path = optarg;
-			break;
-		case LIVE_OPT_RUNTIME_NAME:
-			if (!*optarg)
-				return cmd_usage_error(ctx, err,
-				                       "--runtime-name must not be empty");
-			o.live.runtime_name = optarg;
-			break;
-		case LIVE_OPT_RUNTIME_PATH:
-			o.live.runtime_path = optarg;
-			break;
-		case LIVE_OPT_NO_SET_DEFAULT:
-			o.live.set_default = false;
-			break;
-		case LIVE_OPT_CDI:
-			o.live.cdi = true;
 			break;
 		case 'h':
 			return cmd_help(ctx);

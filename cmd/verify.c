@@ -68,16 +68,9 @@ int
 cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
 	static const struct option options[] = {
-	        {"runtime", required_argument, NULL, LIVE_OPT_RUNTIME},
-	        {"socket", required_argument, NULL, LIVE_OPT_SOCKET},
-	        {"config", required_argument, NULL, LIVE_OPT_CONFIG},
-	        {"runtime-name", required_argument, NULL, LIVE_OPT_RUNTIME_NAME},
-	        {"runtime-path", required_argument, NULL, LIVE_OPT_RUNTIME_PATH},
-	        {"no-set-default", no_argument, NULL, LIVE_OPT_NO_SET_DEFAULT},
-	        {"cdi", no_argument, NULL, LIVE_OPT_CDI},
+	        CMD_LIVE_OPTIONS,
 	        {"smoke", required_argument, NULL, LIVE_OPT_SMOKE},
 	        {"smoke-cmd", required_argument, NULL, LIVE_OPT_SMOKE_CMD},
-	        {"timeout", required_argument, NULL, LIVE_OPT_TIMEOUT},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
@@ -90,33 +83,12 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	_cleanup_strv_ char **smoke_cmd = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		int r = cmd_live_option(ctx, c, optarg, &o, &runtime, err);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		switch (c) {
-		case LIVE_OPT_RUNTIME:
-			runtime = optarg;
-			break;
-		case LIVE_OPT_SOCKET:
-			o.socket = optarg;
-			break;
-		case LIVE_OPT_CONFIG:
-			if (optarg[0] != '/')
-				return cmd_usage_error(ctx, err, "--config takes an absolute path");
-			o.config_path = optarg;
-			break;
-		case LIVE_OPT_RUNTIME_NAME:
-			if (!*optarg)
-				return cmd_usage_error(ctx, err,
-				                       "--runtime-name must not be empty");
-			o.runtime_name = optarg;
-			break;
-		case LIVE_OPT_RUNTIME_PATH:
-			o.runtime_path = optarg;
-			break;
-		case LIVE_OPT_NO_SET_DEFAULT:
-			o.set_default = false;
-			break;
-		case LIVE_OPT_CDI:
-			o.cdi = true;
-			break;
 		case LIVE_OPT_SMOKE:
 			o.smoke_image = optarg;
 			break;
@@ -125,10 +97,6 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			smoke_cmd = split_words(optarg);
 			if (!smoke_cmd)
 				return cmd_usage_error(ctx, err, "--smoke-cmd must not be empty");
-			break;
-		case LIVE_OPT_TIMEOUT:
-			if (cmd_parse_timeout(ctx, "--timeout", optarg, &o.timeout_ms, err) < 0)
-				return -1;
 			break;
 		case 'h':
 			return cmd_help(ctx);

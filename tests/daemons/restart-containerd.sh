@@ -16,47 +16,18 @@ if [ -z "${GPUPREP_TEST_NS:-}" ] && [ "$(id -u)" = 0 ] &&
 fi
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/daemons/containerd-lib.sh"
+. "$TESTS_SRC/daemons/live-lib.sh"
 containerd_require
 CRI_STATUS=$SHARED_DIR/tools/cri-status
-
-# jget FILE EXPR: a value of a JSON file as JSON ("checks/2/seen"; numbers index arrays).
-jget() {
-	/usr/bin/python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-for k in filter(None, sys.argv[2].split("/")):
-    if isinstance(d, list): d = d[int(k)] if int(k) < len(d) else None
-    elif isinstance(d, dict): d = d.get(k)
-    else: d = None
-print(json.dumps(d, sort_keys=True))' "$1" "$2"
-}
-# check_field FILE CHECK FIELD: one field of a named check in a verify --json document.
-check_field() {
-	/usr/bin/python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-d=d.get("verify", d) or {}
-c=[c for c in d.get("checks", []) if c["check"] == sys.argv[2]]
-print(json.dumps(c[0][sys.argv[3]]) if c else "absent")' "$1" "$2" "$3"
-}
-expect_same() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
-}
 
 # The node: the sample fixture's GPU (for the smoke test), our own containerd config.
 root=$(fixture_root sample)
 rm -rf "$root/etc/containerd" "$root/run/containerd"
 mkdir -p "$root/etc/containerd" "$root/run/containerd" "$root/etc/init.d"
 
-# The nvidia runtime is a wrapper that logs each call, then runs runc. containerd runs it
-# by its host path; verify checks it under the root, where a link leads to it.
-wrap=$T/bin/nvidia-wrap
-mkdir -p "$T/bin" "$root$T/bin"
-cat >"$wrap" <<SH
-#!/bin/sh
-echo "\$*" >>'$T/wrap.log'
-exec runc "\$@"
-SH
-chmod +x "$wrap"
-ln -s "$wrap" "$root$wrap"
+# The nvidia runtime: a wrapper that logs, then runs runc.
+nvidia_wrap "$root"
+wrap=$WRAP
 
 nvidia_sections() {
 	cat <<TOML
@@ -199,7 +170,7 @@ nogpu=$(fixture_root amd-aspeed)
 rm -rf "$nogpu/run/containerd" && mkdir -p "$nogpu/run/containerd" "$nogpu/etc/containerd"
 cp "$config" "$nogpu/etc/containerd/config.toml"
 ln -s "$CONTAINERD_SOCK" "$nogpu/run/containerd/containerd.sock"
-mkdir -p "$nogpu$T/bin" && ln -s "$wrap" "$nogpu$wrap"
+nvidia_wrap "$nogpu"
 run "$GPUPREP" --root "$nogpu" verify --runtime containerd --runtime-path "$wrap" \
 	--smoke docker.io/library/gpuprep-smoke:test
 expect_rc 0 "verify --smoke without a GPU passes"

@@ -12,6 +12,7 @@
 #     and a full restart, fail; the rollback restores the file and dockerd runs on it again.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/daemons/dockerd-lib.sh"
+. "$TESTS_SRC/daemons/live-lib.sh"
 
 if ! dockerd_usable; then
 	skip "restart and verify against dockerd" "$DOCKERD_WHY"
@@ -19,17 +20,6 @@ if ! dockerd_usable; then
 	exit
 fi
 
-# check_field FILE CHECK FIELD: a field of a named check in a verify (or restart) --json doc.
-check_field() {
-	/usr/bin/python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-d=d.get("verify", d) or {}
-c=[c for c in d.get("checks", []) if c["check"] == sys.argv[2]]
-print(json.dumps(c[0][sys.argv[3]]) if c else "absent")' "$1" "$2" "$3"
-}
-expect_same() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
-}
 # info_field KEY: a top-level field of `docker info` (its own client, not ours).
 info_field() { dockerd_docker info --format "{{json .$1}}" 2>/dev/null; }
 live_pid() { cat "$T/dockerd.init-pid" 2>/dev/null; }
@@ -41,17 +31,9 @@ CFG=$root/etc/docker/daemon.json
 printf '{\n  "max-concurrent-downloads": 4\n}\n' >"$CFG"
 cp "$CFG" "$T/daemon.json.before"
 
-# The nvidia runtime is a wrapper that logs each call, then runs runc. dockerd runs it by
-# its host path; verify checks it under the root, where a link leads to it.
-wrap=$T/bin/nvidia-wrap
-mkdir -p "$T/bin" "$root$T/bin"
-cat >"$wrap" <<SH
-#!/bin/sh
-echo "\$*" >>'$T/wrap.log'
-exec runc "\$@"
-SH
-chmod +x "$wrap"
-ln -s "$wrap" "$root$wrap"
+# The nvidia runtime: a wrapper that logs, then runs runc.
+nvidia_wrap "$root"
+wrap=$WRAP
 
 if dockerd_start "$CFG"; then ok "dockerd starts on the node's daemon.json"; else
 	not_ok "dockerd starts on the node's daemon.json" "$(dockerd_log | tail -20)"
@@ -75,7 +57,7 @@ expect_rc 0 "configure"
 # A stale daemon: the file says nvidia, dockerd has not loaded it.
 run "${G[@]}" --json "${V[@]}"
 expect_rc 1 "verify on a stale daemon fails"
-expect_same "stale: restart_needed" "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["restart_needed"])' "$T/out")" "True"
+expect_same "stale: restart_needed" "$(jget "$T/out" restart_needed)" "true"
 expect_same "stale: config_loaded fails" "$(check_field "$T/out" config_loaded status)" '"fail"'
 run "${G[@]}" "${V[@]}"
 expect_contains "$T/out" "restart needed: dockerd has not loaded '$CFG' since it changed" \
@@ -131,9 +113,9 @@ else
 	expect_same "no smoke container is left behind" "$(dockerd_docker ps -aq | wc -l)" "0"
 fi
 nogpu=$(fixture_root amd-aspeed)
-mkdir -p "$nogpu/run" "$nogpu$T/bin" "$nogpu/etc/docker" && ln -s "$DOCKERD_SOCK" "$nogpu/run/docker.sock"
+mkdir -p "$nogpu/run" "$nogpu/etc/docker" && ln -s "$DOCKERD_SOCK" "$nogpu/run/docker.sock"
 cp "$CFG" "$nogpu/etc/docker/daemon.json"
-ln -s "$wrap" "$nogpu$wrap"
+nvidia_wrap "$nogpu"
 run "$GPUPREP" --root "$nogpu" "${V[@]}" --smoke gpuprep-smoke:test
 expect_rc 0 "verify --smoke without a GPU passes"
 expect_contains "$T/out" "smoke: no NVIDIA GPU on this node" "the smoke test is skipped, and says why"

@@ -4,25 +4,8 @@
 # wrong protocol. Each gives a clear error naming the socket, exit 1, within its deadline:
 # every call runs under `timeout 30`, so a hang is exit 124, a failure.
 . "$TESTS_SRC/lib.sh"
-BADSOCK=$TESTS_SRC/tools/badsock.py
-if ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP python3 is needed for the misbehaving peers"
-	exit 0
-fi
-mkdir "$T/p"
-python3 "$BADSOCK" "$T/p" stale no-accept close garbage http1 h1-500 h2-cut h2-not-grpc \
-	>"$T/ready" 2>"$T/peer.err" &
-server=$!
-at_exit "kill $server; wait $server 2>/dev/null"
-for ((i = 0; i < 600; i++)); do
-	grep -q ready "$T/ready" 2>/dev/null && break
-	sleep 0.05
-done
-if ! grep -q ready "$T/ready"; then
-	not_ok "the misbehaving peers start" "$(cat "$T/peer.err")"
-	done_testing
-	exit
-fi
+. "$TESTS_SRC/badsock-lib.sh"
+badsock_start stale no-accept close garbage http1 h1-500 h2-cut h2-not-grpc
 
 # The node root: its /p leads to the peers; init scripts that do nothing, so restart
 # reaches its wait.
