@@ -306,10 +306,6 @@ live_smoke_done(const struct live_opts *o, struct verify_result *r, const char *
 	                *str_strip(tail) ? "; its output ends: " : "", tail);
 }
 
-static const char *const bin_dirs[] = {
-        "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
-};
-
 void
 live_check_binary(struct verify_result *r, const char *root, const char *path)
 {
@@ -320,22 +316,16 @@ live_check_binary(struct verify_result *r, const char *root, const char *path)
 	}
 	if (!strchr(path, '/')) {
 		_cleanup_free_ char *expected = xasprintf("%s in PATH", path);
-		for (size_t i = 0; i < GP_ARRAY_SIZE(bin_dirs); i++) {
-			_cleanup_free_ char *node = xasprintf("%s/%s", bin_dirs[i], path);
-			_cleanup_free_ char *host = gp_path(root, node);
-			struct stat st;
-			if (stat(host, &st) == 0 && S_ISREG(st.st_mode) &&
-			    access(host, X_OK) == 0) {
-				verify_add(r, "runtime_binary", LIVE_CHECK_PASS, expected, node,
-				           NULL);
-				return;
-			}
-		}
-		verify_add_note(r, "runtime_binary", LIVE_CHECK_FAIL, expected, "not found",
-		                "'%s' is in none of /usr/local/sbin, /usr/local/bin, /usr/sbin, "
-		                "/usr/bin, /sbin, /bin%s%s; install nvidia-container-toolkit",
-		                path, gp_root_is_set(root) ? " under " : "",
-		                gp_root_is_set(root) ? root : "");
+		_cleanup_free_ char *found = runtime_find_program(root, path);
+		if (found)
+			verify_add(r, "runtime_binary", LIVE_CHECK_PASS, expected, found, NULL);
+		else
+			verify_add_note(r, "runtime_binary", LIVE_CHECK_FAIL, expected, "not found",
+			                "'%s' is in none of /usr/local/sbin, /usr/local/bin, "
+			                "/usr/sbin, /usr/bin, /sbin, /bin%s%s; install "
+			                "nvidia-container-toolkit",
+			                path, gp_root_is_set(root) ? " under " : "",
+			                gp_root_is_set(root) ? root : "");
 		return;
 	}
 	_cleanup_free_ char *host = gp_path(root, path);

@@ -75,10 +75,14 @@ static const char *const bin_dirs[] = {
 char *
 runtime_find_binary(const char *root, const struct runtime_ops *ops)
 {
-	if (!ops->binary)
-		return NULL;
+	return ops->binary ? runtime_find_program(root, ops->binary) : NULL;
+}
+
+char *
+runtime_find_program(const char *root, const char *name)
+{
 	for (size_t i = 0; i < GP_ARRAY_SIZE(bin_dirs); i++) {
-		_cleanup_free_ char *node = xasprintf("%s/%s", bin_dirs[i], ops->binary);
+		_cleanup_free_ char *node = xasprintf("%s/%s", bin_dirs[i], name);
 		_cleanup_free_ char *host = gp_path(root, node);
 		struct stat st;
 		/* Under a root, an absolute symlink points into the host: lstat is enough. */

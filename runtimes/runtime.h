@@ -107,6 +107,8 @@ const struct runtime_ops *runtime_find(const char *name);
  * holds an executable ops->binary. Returns a fresh node path, or NULL.
  */
 char *runtime_find_binary(const char *root, const struct runtime_ops *ops);
+/* The same for any program name ("nvidia-container-runtime"). */
+char *runtime_find_program(const char *root, const char *name);
 
 /*
  * The runtimes with a config file whose binary is installed under root
