@@ -19,6 +19,12 @@
 #define CONTAINERD_RUNC_V2      "io.containerd.runc.v2"
 #define CONTAINERD_K8S_NS       "k8s.io"
 
+static const struct live_daemon containerd_daemon = {
+        .service = CONTAINERD_SERVICE,
+        .comm = CONTAINERD_COMM,
+        .wait_ready = cri_wait_ready,
+};
+
 int
 containerd_live_restart(const struct restart_opts *opts, struct restart_result *ret,
                         struct gp_error *err)
@@ -42,30 +48,9 @@ containerd_live_restart(const struct restart_opts *opts, struct restart_result *
 	enum svc_mode mode;
 	if (svc_resolve_mode(o->root, CONTAINERD_SERVICE, opts->mode, &mode, err) < 0)
 		return -1;
-	ret->mode = mode;
-	struct gp_error e = GP_ERROR_INIT;
-	if (live_daemon_pid(o->root, NULL, sock, CONTAINERD_COMM, &ret->pid_before, &e) < 0)
-		ret->pid_before = 0;
-	gp_error_release(&e);
 	ret->notes = strv_push(ret->notes, "running containers keep running: each one's shim "
 	                                   "outlives containerd and reconnects to the new one");
-
-	ret->action = RESTART_ACTION_RESTART;
-	if (mode == SVC_MODE_SYSTEMD) {
-		live_step(o, "restarting containerd with systemctl restart containerd");
-	} else {
-		_cleanup_free_ char *script = gp_path(o->root, "/etc/init.d/" CONTAINERD_SERVICE);
-		live_step(o, "restarting containerd with '%s restart'", script);
-	}
-	if (live_service_restart(o, CONTAINERD_SERVICE, mode, false, err) < 0)
-		return -1;
-	live_step(o, "waiting for containerd on '%s'", sock);
-	if (cri_wait_ready(sock, live_timeout_ms(o), live_tick, (void *)o, err) < 0)
-		return gp_error_prefix(err, "containerd did not come back");
-	if (live_daemon_pid(o->root, NULL, sock, CONTAINERD_COMM, &ret->pid_after, &e) < 0)
-		ret->pid_after = 0;
-	gp_error_release(&e);
-	return 0;
+	return live_full_restart(o, &containerd_daemon, sock, mode, ret, err);
 }
 
 /*

@@ -22,6 +22,13 @@
 #define DOCKER_BUILTIN_RT     "runc"
 #define DOCKER_RELOAD_WAIT_MS 10000u
 
+static const struct live_daemon docker_daemon = {
+        .service = DOCKER_SERVICE,
+        .comm = DOCKER_COMM,
+        .pid_file = DOCKER_PID_FILE,
+        .wait_ready = docker_wait_ready,
+};
+
 /* The keys dockerd applies on SIGHUP that gpuprep configure changes. */
 static const char *const reloadable_keys[] = {"runtimes", "default-runtime", "features"};
 
@@ -202,16 +209,14 @@ reload(const struct restart_opts *opts, const char *sock, const char *config,
 		mode = SVC_MODE_SIGNAL;
 	ret->mode = mode;
 
+	/* The signal needs the PID; systemd finds it itself. */
 	pid_t pid = 0;
-	struct gp_error e = GP_ERROR_INIT;
-	if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &pid, &e) < 0) {
-		if (mode == SVC_MODE_SIGNAL) {
-			gp_error_move(err, &e);
+	if (mode == SVC_MODE_SIGNAL) {
+		if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &pid, err) < 0)
 			return -1;
-		}
-		pid = 0;
+	} else {
+		pid = live_daemon_pid_or_zero(o, &docker_daemon, sock);
 	}
-	gp_error_release(&e);
 	ret->pid_before = pid;
 
 	long long since = now_ns();
@@ -228,9 +233,7 @@ reload(const struct restart_opts *opts, const char *sock, const char *config,
 	_cleanup_free_ char *host_config = gp_path(o->root, config);
 	if (wait_reload_event(o, sock, host_config, since, err) < 0)
 		return -1;
-	if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &ret->pid_after, &e) < 0)
-		ret->pid_after = 0;
-	gp_error_release(&e);
+	ret->pid_after = live_daemon_pid_or_zero(o, &docker_daemon, sock);
 	return 0;
 }
 
@@ -249,30 +252,7 @@ restart(const struct restart_opts *opts, const char *sock, struct restart_result
 	enum svc_mode mode;
 	if (svc_resolve_mode(o->root, DOCKER_SERVICE, opts->mode, &mode, err) < 0)
 		return -1;
-	ret->mode = mode;
-	struct gp_error e = GP_ERROR_INIT;
-	if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &ret->pid_before, &e) < 0)
-		ret->pid_before = 0;
-	gp_error_release(&e);
-
-	ret->action = RESTART_ACTION_RESTART;
-	if (mode == SVC_MODE_SYSTEMD) {
-		live_step(o, "restarting dockerd with systemctl restart docker");
-	} else {
-		_cleanup_free_ char *script = gp_path(o->root, "/etc/init.d/" DOCKER_SERVICE);
-		live_step(o, "restarting dockerd with '%s restart'", script);
-	}
-	if (live_service_restart(o, DOCKER_SERVICE, mode, false, err) < 0)
-		return -1;
-	live_step(o, "waiting for dockerd on '%s'", sock);
-	if (docker_wait_ready(sock, live_timeout_ms(o), live_tick, (void *)o, err) < 0) {
-		gp_error_prefix(err, "dockerd did not come back");
-		return -1;
-	}
-	if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &ret->pid_after, &e) < 0)
-		ret->pid_after = 0;
-	gp_error_release(&e);
-	return 0;
+	return live_full_restart(o, &docker_daemon, sock, mode, ret, err);
 }
 
 int

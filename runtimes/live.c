@@ -406,6 +406,40 @@ live_service_restart(const struct live_opts *opts, const char *name, enum svc_mo
 	return svc_restart(opts->root, name, mode, reload, &po, err);
 }
 
+pid_t
+live_daemon_pid_or_zero(const struct live_opts *o, const struct live_daemon *d, const char *socket)
+{
+	pid_t pid = 0;
+	struct gp_error e = GP_ERROR_INIT;
+	if (live_daemon_pid(o->root, d->pid_file, socket, d->comm, &pid, &e) < 0)
+		pid = 0;
+	gp_error_release(&e);
+	return pid;
+}
+
+int
+live_full_restart(const struct live_opts *o, const struct live_daemon *d, const char *socket,
+                  enum svc_mode mode, struct restart_result *ret, struct gp_error *err)
+{
+	ret->mode = mode;
+	ret->pid_before = live_daemon_pid_or_zero(o, d, socket);
+	ret->action = RESTART_ACTION_RESTART;
+	if (mode == SVC_MODE_SYSTEMD) {
+		live_step(o, "restarting %s with systemctl restart %s", d->comm, d->service);
+	} else {
+		_cleanup_free_ char *rel = xasprintf("/etc/init.d/%s", d->service);
+		_cleanup_free_ char *script = gp_path(o->root, rel);
+		live_step(o, "restarting %s with '%s restart'", d->comm, script);
+	}
+	if (live_service_restart(o, d->service, mode, false, err) < 0)
+		return -1;
+	live_step(o, "waiting for %s on '%s'", d->comm, socket);
+	if (d->wait_ready(socket, live_timeout_ms(o), live_tick, (void *)o, err) < 0)
+		return gp_error_prefix(err, "%s did not come back", d->comm);
+	ret->pid_after = live_daemon_pid_or_zero(o, d, socket);
+	return 0;
+}
+
 int
 runtime_verify(const struct runtime_ops *ops, const struct live_opts *opts,
                struct verify_result *ret, struct gp_error *err)

@@ -237,6 +237,28 @@ void live_smoke_done(const struct live_opts *o, struct verify_result *r, const c
 int live_daemon_pid(const char *root, const char *pid_file, const char *socket, const char *comm,
                     pid_t *ret, struct gp_error *err);
 
+/* A daemon as restart sees it. */
+struct live_daemon {
+	const char *service;  /* "docker": the systemd unit and the init script */
+	const char *comm;     /* "dockerd": its process name */
+	const char *pid_file; /* node path, or NULL */
+	/* Wait until it answers on endpoint (docker_wait_ready, cri_wait_ready). */
+	int (*wait_ready)(const char *endpoint, unsigned timeout_ms, void (*progress)(void *data),
+	                  void *data, struct gp_error *err);
+};
+
+/* The daemon's PID (live_daemon_pid), or 0 when it cannot be found. */
+pid_t live_daemon_pid_or_zero(const struct live_opts *o, const struct live_daemon *d,
+                              const char *socket);
+
+/*
+ * A full restart through mode (systemd or service): the PIDs before and
+ * after, the steps as progress, then wait until the daemon answers on socket.
+ * Sets ret->action before it touches the daemon.
+ */
+int live_full_restart(const struct live_opts *o, const struct live_daemon *d, const char *socket,
+                      enum svc_mode mode, struct restart_result *ret, struct gp_error *err);
+
 /* Restart the service name through systemd or its init script, with the output as progress. */
 int live_service_restart(const struct live_opts *opts, const char *name, enum svc_mode mode,
                          bool reload, struct gp_error *err);
