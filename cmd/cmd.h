@@ -60,9 +60,12 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
 /* The subcommands, one file each in cmd/. */
 #define GP_COMMANDS(X)                                                                             \
+	X(bundle)                                                                                  \
 	X(configure)                                                                               \
 	X(detect)                                                                                  \
+	X(install)                                                                                 \
 	X(manifest)                                                                                \
+	X(preflight)                                                                               \
 	X(restart)                                                                                 \
 	X(undo)                                                                                    \
 	X(verify)                                                                                  \

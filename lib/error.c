@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+static int set_va(struct gp_error *err, int code, const char *suffix, const char *fmt, va_list ap)
+        _printf_(4, 0);
+
 static int
 set_va(struct gp_error *err, int code, const char *suffix, const char *fmt, va_list ap)
 {

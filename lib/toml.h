@@ -4,7 +4,7 @@
  * change: comments, blank lines, key order, quoting, whitespace and
  * indentation.
  *
-  * A document is its text (one buffer) plus an index of spans into it: one
+ * A document is its text (one buffer) plus an index of spans into it: one
  * node per table, array and value, each naming the bytes it came from. An edit
  * splices new bytes into the text, touching only the lines it must, moves the
  * offsets after the splice and has the parser read just the new bytes in

@@ -2,13 +2,16 @@
 #include "unixhttp.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+
+#include "curlso.h"
+
+static const struct curlso *lc; /* loaded on the first request */
 
 struct unixhttp {
 	CURL *curl;
@@ -51,7 +54,7 @@ unixhttp_free(struct unixhttp *h)
 	if (!h)
 		return;
 	if (h->curl)
-		curl_easy_cleanup(h->curl);
+		lc->easy_cleanup(h->curl);
 	free(h->socket);
 	free(h);
 }
@@ -181,9 +184,9 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
                const struct transfer *t, struct gp_error *err)
 {
 	long os_errno = 0, status = 0;
-	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	const char *detail = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+	lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	lc->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	const char *detail = h->errbuf[0] ? h->errbuf : lc->easy_strerror(rc);
 	const char *proto = req->http2 ? "HTTP/2" : "HTTP/1.1";
 	_cleanup_free_ char *limit = format_timeout(h->timeout_ms);
 
@@ -285,9 +288,13 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	h->fail = UNIXHTTP_OK;
 	h->errbuf[0] = '\0';
 
-	if (req->http2 && !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2)) {
+	if (!lc && !(lc = curlso_load(err))) {
+		h->fail = UNIXHTTP_OTHER;
+		return -1;
+	}
+	if (req->http2 && !(lc->version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2)) {
 		fail(h, UNIXHTTP_OTHER, err, "libcurl %s was built without HTTP/2 support",
-		     curl_version_info(CURLVERSION_NOW)->version);
+		     lc->version_info(CURLVERSION_NOW)->version);
 		return gp_error_hint(err, "install a libcurl built with nghttp2 (Debian's "
 		                          "libcurl4 is)");
 	}
@@ -295,64 +302,64 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 		return -1;
 
 	if (!h->curl) {
-		h->curl = curl_easy_init();
+		h->curl = lc->easy_init();
 		if (!h->curl)
 			return fail(h, UNIXHTTP_OTHER, err, "cannot initialize libcurl");
 	} else {
-		curl_easy_reset(h->curl); /* keeps the connection cache */
+		lc->easy_reset(h->curl); /* keeps the connection cache */
 	}
 	CURL *c = h->curl;
 	struct transfer t = {.resp = ret};
 	struct curl_slist *hdrs = NULL;
 	for (size_t i = 0; req->headers && req->headers[i]; i++)
-		hdrs = curl_slist_append(hdrs, req->headers[i]);
+		hdrs = lc->slist_append(hdrs, req->headers[i]);
 	/* No "Expect: 100-continue" round trip on POST. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = lc->slist_append(hdrs, "Expect:");
 
 	_cleanup_free_ char *url = xasprintf("http://localhost%s", req->path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
-	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
-	                 req->http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
-	                            : (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	lc->easy_setopt(c, CURLOPT_URL, url);
+	lc->easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
+	lc->easy_setopt(c, CURLOPT_HTTP_VERSION,
+	                req->http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+	                           : (long)CURL_HTTP_VERSION_1_1);
+	lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	/*
 	 * libcurl before 8.0.0 cannot reuse an HTTP/2 prior-knowledge connection:
 	 * it stacks a second HTTP/2 layer on it and fails with CURLE_HTTP2 before
 	 * sending anything (curl PR #10643). Close those after each request.
 	 */
-	if (req->http2 && curl_version_info(CURLVERSION_NOW)->version_num < 0x080000)
-		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)UNIXHTTP_MAX_BODY);
+	if (req->http2 && lc->version_info(CURLVERSION_NOW)->version_num < 0x080000)
+		lc->easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+	lc->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
+	lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->timeout_ms);
+	lc->easy_setopt(c, CURLOPT_PROXY, "");
+	lc->easy_setopt(c, CURLOPT_NOPROXY, "*");
+	lc->easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	lc->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	lc->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	lc->easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	lc->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	lc->easy_setopt(c, CURLOPT_HEADERDATA, &t);
+	lc->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)UNIXHTTP_MAX_BODY);
 	if (strcmp(req->method, "POST") == 0) {
-		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		lc->easy_setopt(c, CURLOPT_POST, 1L);
+		lc->easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		lc->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	} else if (strcmp(req->method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+		lc->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	}
 
-	CURLcode rc = curl_easy_perform(c);
-	curl_slist_free_all(hdrs);
+	CURLcode rc = lc->easy_perform(c);
+	lc->slist_free_all(hdrs);
 	if (rc != CURLE_OK) {
 		map_curl_error(h, rc, req, &t, err);
 		unixhttp_response_release(ret);
 		/* Never reuse a connection that just failed: start afresh next time. */
-		curl_easy_cleanup(h->curl);
+		lc->easy_cleanup(h->curl);
 		h->curl = NULL;
 		return -1;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
+	lc->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
 	if (!ret->body)
 		ret->body = xstrdup("");
 	return 0;

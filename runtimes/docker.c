@@ -254,6 +254,102 @@ docker_configure(const struct configure_opts *opts, struct configure_result *ret
 	return 0;
 }
 
+/* dockerd's own runtime: always there, whatever daemon.json says. */
+#define DOCKER_STOCK_RUNTIME "runc"
+
+static const char *
+json_kind(const json_t *v)
+{
+	return json_is_object(v) || json_is_array(v) ? "an" : "a";
+}
+
+static int
+docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runtime_config_view *v,
+                   struct gp_error *err)
+{
+	static const char *const dr_p[] = {"default-runtime", NULL};
+	const json_t *dr = jsonedit_get(doc, dr_p);
+	if (dr && !json_is_string(dr))
+		return gp_error_set(err, "%s: 'default-runtime' is %s %s, not a string", name,
+		                    json_kind(dr), jsonedit_type_name(dr));
+	if (dr)
+		v->default_runtime = xstrdup(json_string_value(dr));
+	const char *rt = v->default_runtime ? v->default_runtime : DOCKER_STOCK_RUNTIME;
+	if (strcmp(rt, DOCKER_STOCK_RUNTIME) == 0) {
+		v->default_defined = true;
+	} else {
+		const char *const entry_p[] = {"runtimes", rt, NULL};
+		const char *const path_p[] = {"runtimes", rt, "path", NULL};
+		const json_t *entry = jsonedit_get(doc, entry_p);
+		const json_t *path = jsonedit_get(doc, path_p);
+		v->default_defined = json_is_object(entry);
+		if (json_is_string(path))
+			v->default_path = xstrdup(json_string_value(path));
+	}
+
+	static const char *const eo_p[] = {"exec-opts", NULL};
+	const json_t *opts = jsonedit_get(doc, eo_p);
+	if (opts && !json_is_array(opts))
+		return gp_error_set(err, "%s: 'exec-opts' is %s %s, not an array", name,
+		                    json_kind(opts), jsonedit_type_name(opts));
+	for (size_t i = 0; opts && i < json_array_size(opts); i++) {
+		const char *s = json_string_value(json_array_get(opts, i));
+		const char *val;
+		if (!s || !exec_opt_is_cgroupdriver(s, &val))
+			continue;
+		/* dockerd takes the first one. */
+		if (value_is(val, "systemd"))
+			v->cgroup_driver = CGROUP_DRIVER_SYSTEMD;
+		else if (value_is(val, "cgroupfs"))
+			v->cgroup_driver = CGROUP_DRIVER_CGROUPFS;
+		else
+			return gp_error_set(err, "%s: unknown cgroup driver in exec-opts '%s'",
+			                    name, s);
+		v->cgroup_driver_source = xasprintf("exec-opts %s in '%s'", s, name);
+		break;
+	}
+
+	static const char *const cdi_p[] = {"features", "cdi", NULL};
+	const json_t *cdi = jsonedit_get(doc, cdi_p);
+	if (json_is_boolean(cdi))
+		v->cdi = json_is_true(cdi);
+	return 0;
+}
+
+static int
+docker_inspect(const char *root, struct runtime_config_view *ret, struct gp_error *err)
+{
+	_cleanup_(changeset_release) struct changeset cs = CHANGESET_INIT;
+	struct runtime_config_view v = {.cdi = -1};
+	struct file_change *fc;
+	if (changeset_read(&cs, root, runtime_docker.config_path, &fc, err) < 0)
+		return -1;
+	v.path = xstrdup(fc->path);
+	v.exists = fc->existed;
+	_cleanup_free_ char *name = gp_path(root, fc->path);
+	_cleanup_(jsonedit_freep) struct jsonedit_doc *doc = NULL;
+	if (jsonedit_parse(name, fc->old_data, fc->old_len, &doc, err) < 0 ||
+	    docker_inspect_doc(name, doc, &v, err) < 0) {
+		runtime_config_view_release(&v);
+		return -1;
+	}
+	if (v.cgroup_driver == CGROUP_DRIVER_UNSET) {
+		/*
+		 * dockerd's own default (20.10 on): systemd on a cgroup v2 host booted
+		 * with systemd, cgroupfs otherwise.
+		 */
+		_cleanup_free_ char *v2 = gp_path(root, "/sys/fs/cgroup/cgroup.controllers");
+		_cleanup_free_ char *sd = gp_path(root, "/run/systemd/system");
+		bool systemd = path_exists(v2) && path_is_dir(sd);
+		v.cgroup_driver = systemd ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
+		v.cgroup_driver_source = xstrdup(
+		        systemd ? "dockerd's default on a cgroup v2 host booted with systemd"
+		                : "dockerd's default without cgroup v2 and systemd");
+	}
+	*ret = v;
+	return 0;
+}
+
 const struct runtime_ops runtime_docker = {
         .name = "docker",
         .binary = "dockerd",
@@ -261,6 +357,7 @@ const struct runtime_ops runtime_docker = {
         .socket_path = "/run/docker.sock",
         .cri_socket = NULL, /* docker needs cri-dockerd for CRI */
         .configure = docker_configure,
+        .inspect = docker_inspect,
         .restart = docker_live_restart,
         .verify = docker_live_verify,
 };

@@ -93,6 +93,19 @@ runtime_find_program(const char *root, const char *name)
 	return NULL;
 }
 
+void
+runtime_config_view_release(struct runtime_config_view *v)
+{
+	if (!v)
+		return;
+	free(v->path);
+	free(v->default_runtime);
+	free(v->default_path);
+	free(v->cri_disabled_by);
+	free(v->cgroup_driver_source);
+	*v = (struct runtime_config_view){0};
+}
+
 const struct runtime_ops **
 runtime_detect_installed(const char *root)
 {

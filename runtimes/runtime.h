@@ -58,6 +58,29 @@ struct restart_opts;
 struct restart_result;
 struct verify_result;
 
+/*
+ * What a runtime's config file sets, read the way the runtime reads it
+ * (`inspect`). Members the file does not set are NULL, CGROUP_DRIVER_UNSET
+ * or -1.
+ */
+struct runtime_config_view {
+	char *path;            /* the node path read, symlinks followed */
+	bool exists;           /* false: the file is missing (everything below is unset) */
+	char *default_runtime; /* the default runtime it names; NULL: the built-in one */
+	bool default_defined;  /* the default runtime has an entry (or is the built-in one) */
+	char *default_path;    /* the default runtime's binary (docker: path; containerd:
+	                          options.BinaryName); NULL: none set, the stock runc */
+	enum cgroup_driver cgroup_driver; /* the driver the default runtime uses: docker's
+	                                     exec-opts, containerd's SystemdCgroup, or the
+	                                     runtime's own default when the file is silent */
+	char *cgroup_driver_source;       /* where that comes from, for messages:
+	                                     "exec-opts native.cgroupdriver=systemd" */
+	int cdi;                          /* CDI on (1), off (0), not set (-1) */
+	char *cri_disabled_by; /* containerd: the disabled_plugins entry that turns the CRI
+	                          plugin off, or NULL */
+};
+void runtime_config_view_release(struct runtime_config_view *v);
+
 struct runtime_ops {
 	const char *name;        /* "containerd": what --runtime takes */
 	const char *binary;      /* "containerd": looked up in the usual bin dirs under root */
@@ -74,6 +97,14 @@ struct runtime_ops {
 	 */
 	int (*configure)(const struct configure_opts *opts, struct configure_result *ret,
 	                 struct gp_error *err);
+
+	/*
+	 * Read the config file at its default path under root into *ret
+	 * (release it). A missing file is not an error (ret->exists false);
+	 * a malformed one is, naming the file, line and column. NULL: not
+	 * supported yet.
+	 */
+	int (*inspect)(const char *root, struct runtime_config_view *ret, struct gp_error *err);
 	/*
 	 * Restart or reload the daemon so it loads its config, then wait until
 	 * it answers (runtimes/live.h). Sets ret->action before it touches the
@@ -107,7 +138,7 @@ const struct runtime_ops *runtime_find(const char *name);
  * holds an executable ops->binary. Returns a fresh node path, or NULL.
  */
 char *runtime_find_binary(const char *root, const struct runtime_ops *ops);
-/* The same for any program name ("nvidia-container-runtime"). */
+/* The same for any program name ("nvidia-ctk"). */
 char *runtime_find_program(const char *root, const char *name);
 
 /*

@@ -19,6 +19,8 @@
 #   containerd_stop [CONFIG]            stop it by PID (TERM, then KILL after 10 s)
 #   containerd_sock CONFIG              print the [grpc] address of a config
 #   containerd_plugin_status SOCK ID    print a plugin's status from `ctr plugins ls` ("ok")
+#   jget FILE PATH                      print a value of a JSON file as JSON ("a/b/c"; python3,
+#                                       no jq needed), e.g. of a CRI Status document
 #   containerd_init_script PATH CONFIG  write an init script (start|stop|restart|status)
 #                                       that runs this same harness, for restart's
 #                                       `service` mode; it keeps the PID in DIR/containerd.pid
@@ -190,4 +192,12 @@ status) [ -f '$(_ctd_dir "$config")/containerd.pid' ] && _ctd_alive "\$(cat '$(_
 esac
 SH
 	chmod +x "$path"
+}
+
+jget() {
+	/usr/bin/python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in filter(None, sys.argv[2].split("/")):
+    d = d.get(k) if isinstance(d, dict) else None
+print(json.dumps(d, sort_keys=True))' "$1" "$2"
 }

@@ -8,15 +8,6 @@ containerd_require
 APIDUMP=$TEST_TOOLS/apidump
 CRI_STATUS=$SHARED_DIR/tools/cri-status
 
-# jget FILE EXPR: print a value of a JSON file as JSON (python3: no jq needed).
-jget() {
-	/usr/bin/python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-for k in filter(None, sys.argv[2].split("/")):
-    d = d.get(k) if isinstance(d, dict) else None
-print(json.dumps(d, sort_keys=True))' "$1" "$2"
-}
-
 # expect_same NAME GOT WANT
 expect_same() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "ours:       $2" "cri-status: $3"; fi

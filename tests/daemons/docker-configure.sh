@@ -14,13 +14,7 @@ if ! dockerd_usable; then
 fi
 
 for exp in "$G"/*.expected; do
-	name=$(basename "$exp" .expected)
-	args=()
-	[ -f "$G/$name.args" ] && read -r -a args <"$G/$name.args"
-	root=$(new_root "$name")
-	run "$GPUPREP" --root "$root" configure --runtime docker "${args[@]}"
-	expect_rc 0 "$name: configure"
-	expect_file_eq "$root/$CFG" "$exp" "$name: the golden output"
+	configure_golden "$exp"
 
 	if [ "$name" = unknown-key ]; then
 		if dockerd_start "$root/$CFG"; then

@@ -5,17 +5,7 @@
 . "$TESTS_SRC/configure-lib.sh"
 
 # Refused files: exact stderr, exit 1, the file untouched, no backup made.
-for errf in "$G"/*.stderr; do
-	name=$(basename "$errf" .stderr)
-	root=$(new_root "$name")
-	run "$GPUPREP" --root "$root" configure --runtime docker
-	expect_rc 1 "$name: refused"
-	sed "s|$root|ROOT|g" "$T/err" >"$T/err.norm"
-	expect_file_eq "$T/err.norm" "$errf" "$name: the exact error"
-	expect_file_eq "$root/$CFG" "$G/$name.json" "$name: the file is left as it was"
-	[ -z "$(ls -A "$root/var/lib/gpuprep/backup" 2>/dev/null)" ] && ok "$name: no backup made" ||
-		not_ok "$name: no backup made"
-done
+configure_check_refusals
 
 # Warnings go to stderr and do not stop the edit.
 root=$(new_root unknown-key)
@@ -97,9 +87,8 @@ expect_rc 2 "docker and containerd installed: --runtime is required"
 expect_contains "$T/err" "found docker and containerd; choose one with --runtime" "both installed: names both"
 rm "$root/usr/sbin/dockerd"
 run "$GPUPREP" --root "$root" configure
-expect_rc 1 "only containerd installed: not supported yet"
-expect_contains "$T/err" "configuring containerd is not supported yet" "containerd: says not supported yet"
-run "$GPUPREP" --root "$root" configure --runtime containerd
-expect_rc 1 "--runtime containerd: not supported yet"
+expect_rc 0 "only containerd installed: configures containerd"
+expect_file_eq "$root/etc/containerd/config.toml" "$FIXTURES/configure/containerd/missing.expected" \
+	"only containerd installed: the containerd file"
 
 done_testing

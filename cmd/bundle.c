@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gpuprep bundle: on a connected machine, fetch the four toolkit packages
+ * from NVIDIA's repository (or a mirror), verified end to end, into one
+ * archive that `gpuprep install --offline` takes on an air-gapped node.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "osinfo.h"
+#include "pkgbundle.h"
+#include "progress.h"
+
+const char cmd_bundle_summary[] = "make an offline bundle of the NVIDIA container toolkit";
+const char cmd_bundle_usage[] =
+        "usage: gpuprep bundle [--format deb] [--arch ARCH] [--version V] [--repo-url URL]\n"
+        "                      [--keyring FILE] [-o FILE]\n"
+        "\n"
+        "Download the four NVIDIA container toolkit packages for an air-gapped node, check\n"
+        "them against the repository's signed index, and write one .tar.gz that\n"
+        "'gpuprep install --offline FILE' installs from.\n"
+        "\n"
+        "Options:\n"
+        "  --format deb      the package format (only deb bundles are made so far)\n"
+        "  --arch ARCH       the node's architecture: amd64, arm64, ... (default: this machine's)\n"
+        "  --version V       bundle V-1 of all four (default: the newest)\n"
+        "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
+        "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
+        "  -o, --output FILE write the bundle here (default:\n"
+        "                    nvidia-container-toolkit_<V>_deb_<ARCH>.bundle.tar.gz)\n"
+        "  -h, --help        print this help\n"
+        "\n"
+        "See gpuprep-bundle(1).\n";
+
+static const struct rows_column cols[] = {
+        {"PACKAGE", "name"},
+        {"VERSION", "version"},
+        {"SIZE", "size"},
+        {"SHA256", "sha256"},
+};
+
+int
+cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
+{
+	enum { OPT_FORMAT = 256, OPT_ARCH, OPT_VERSION, OPT_REPO_URL, OPT_KEYRING };
+	static const struct option opts[] = {
+	        {"format", required_argument, NULL, OPT_FORMAT},
+	        {"arch", required_argument, NULL, OPT_ARCH},
+	        {"version", required_argument, NULL, OPT_VERSION},
+	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
+	        {"keyring", required_argument, NULL, OPT_KEYRING},
+	        {"output", required_argument, NULL, 'o'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	struct pkg_bundle_opts o = {0};
+	const char *format = "deb";
+	int c;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_ARCH:
+			o.arch = optarg;
+			break;
+		case OPT_VERSION:
+			o.version = optarg;
+			break;
+		case OPT_REPO_URL:
+			o.repo_url = optarg;
+			break;
+		case OPT_KEYRING:
+			o.keyring = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'h':
+			return cmd_help(ctx);
+		default:
+			return cmd_bad_option(ctx, argv, err);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (strcmp(format, "deb") != 0) {
+		cmd_usage_error(ctx, err,
+		                "--format '%s' is not supported; only deb bundles are made",
+		                format);
+		return gp_error_hint(err, "for rpm nodes use NVIDIA's rpm release tarball with "
+		                          "gpuprep install --offline");
+	}
+	if (o.repo_url && !str_startswith(o.repo_url, "http://") &&
+	    !str_startswith(o.repo_url, "https://"))
+		return cmd_usage_error(
+		        ctx, err, "--repo-url '%s' is not an http:// or https:// URL", o.repo_url);
+	struct os_info host = {0};
+	if (!o.arch) {
+		if (os_info_read(NULL, &host, err) < 0)
+			return -1;
+		o.arch = host.arch_deb;
+		if (!o.arch) {
+			os_info_release(&host);
+			return cmd_usage_error(ctx, err,
+			                       "cannot tell this machine's architecture; "
+			                       "give --arch");
+		}
+	} else if (!os_arch_rpm_from_deb(o.arch)) {
+		return cmd_usage_error(ctx, err,
+		                       "--arch '%s' is not a Debian architecture name "
+		                       "(amd64, arm64, ...)",
+		                       o.arch);
+	}
+	o.fetch.progress = progress_draw;
+	o.fetch.userdata = ctx;
+
+	json_t *manifest = NULL;
+	_cleanup_free_ char *out = NULL;
+	int r = pkg_bundle_create(&o, &manifest, &out, err);
+	os_info_release(&host);
+	if (r < 0)
+		return -1;
+	_cleanup_json_ json_t *m = manifest;
+	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for deb %s", out,
+	         json_string_value(json_object_get(m, "toolkit_version")),
+	         json_string_value(json_object_get(m, "architecture")));
+	if (ctx->json) {
+		_cleanup_json_ json_t *doc = json_pack("{s:i, s:s, s:O}", "schema_version", 1,
+		                                       "bundle", out, "manifest", m);
+		cmd_out_json(ctx, doc);
+		return 0;
+	}
+	_cleanup_free_ char *table = rows_format_table(cols, GP_ARRAY_SIZE(cols),
+	                                               json_object_get(m, "packages"), ctx->color);
+	cmd_out(ctx, table);
+	return 0;
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gpuprep preflight: the checks an edge GPU node must pass before keadm join,
+ * printed as kubeadm prints its own.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "preflight.h"
+
+const char cmd_preflight_summary[] = "check the node before keadm join";
+
+const char cmd_preflight_usage[] =
+        "usage: gpuprep preflight [--runtime docker|containerd] [--cri-socket PATH]\n"
+        "                         [--cgroup-driver systemd|cgroupfs]\n"
+        "                         [--ignore-preflight-errors ID,...|all] [--checks ID,...]\n"
+        "\n"
+        "Check the node before keadm join, and say exactly what to fix.\n"
+        "\n"
+        "Options:\n"
+        "  --runtime NAME          the runtime to check: docker or containerd (default: the one\n"
+        "                          behind the CRI socket)\n"
+        "  --cri-socket PATH       the endpoint keadm join will get as --remote-runtime-endpoint\n"
+        "                          (unix:///path or /path; default " PREFLIGHT_DEFAULT_CRI_SOCKET
+        ")\n"
+        "  --cgroup-driver DRIVER  the value keadm join will get as --cgroupdriver: systemd or\n"
+        "                          cgroupfs (default " PREFLIGHT_DEFAULT_CGROUP_DRIVER ")\n"
+        "  --ignore-preflight-errors ID,...|all\n"
+        "                          report these checks' errors as warnings\n"
+        "  --checks ID,...         run only these checks\n"
+        "  -h, --help              print this help and exit\n"
+        "\n"
+        "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.\n"
+        "The check ids are listed in gpuprep-preflight(1).\n";
+
+static void
+print_result(struct gp_ctx *ctx, const struct preflight_result *r)
+{
+	static const char *const color[PREFLIGHT_N_STATUS] = {
+	        [PREFLIGHT_PASS] = "\033[32m",
+	        [PREFLIGHT_WARN] = "\033[1;33m",
+	        [PREFLIGHT_FAIL] = "\033[1;31m",
+	        [PREFLIGHT_SKIP] = "\033[2m",
+	};
+	static const char *const label[PREFLIGHT_N_STATUS] = {
+	        [PREFLIGHT_PASS] = "PASS",
+	        [PREFLIGHT_WARN] = "WARNING",
+	        [PREFLIGHT_FAIL] = "ERROR",
+	        [PREFLIGHT_SKIP] = "SKIP",
+	};
+	if (ctx->quiet && (r->status == PREFLIGHT_PASS || r->status == PREFLIGHT_SKIP))
+		return;
+	_cleanup_free_ char *tag = r->status == PREFLIGHT_PASS
+	                                   ? xstrdup(label[r->status])
+	                                   : xasprintf("%s %s", label[r->status], r->id);
+	_cleanup_free_ char *line = NULL;
+	if (ctx->color)
+		line = xasprintf("%s[%s]\033[0m %s\n", color[r->status], tag, r->message);
+	else
+		line = xasprintf("[%s] %s\n", tag, r->message);
+	cmd_out(ctx, line);
+	if (r->hint && (r->status == PREFLIGHT_WARN || r->status == PREFLIGHT_FAIL)) {
+		_cleanup_free_ char *hint = xasprintf("    hint: %s\n", r->hint);
+		cmd_out(ctx, hint);
+	}
+}
+
+static const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void
+print_summary(struct gp_ctx *ctx, const struct preflight_report *rep)
+{
+	size_t warn = rep->count[PREFLIGHT_WARN], fail = rep->count[PREFLIGHT_FAIL];
+	_cleanup_free_ char *ignored =
+	        rep->n_ignored ? xasprintf(" (%zu ignored %s)", rep->n_ignored,
+	                                   plural(rep->n_ignored, "error", "errors"))
+	                       : xstrdup("");
+	_cleanup_free_ char *line = xasprintf(
+	        "preflight: %zu passed, %zu %s%s, %zu %s, %zu skipped\n",
+	        rep->count[PREFLIGHT_PASS], warn, plural(warn, "warning", "warnings"), ignored,
+	        fail, plural(fail, "error", "errors"), rep->count[PREFLIGHT_SKIP]);
+	cmd_out(ctx, line);
+}
+
+static int
+add_ids(const char *option, const char *list, char ***ids, bool *all, struct gp_error *err)
+{
+	_cleanup_strv_ char **more = NULL;
+	bool more_all = false;
+	if (preflight_parse_ids(option, list, all != NULL, &more, &more_all, err) < 0)
+		return -1;
+	for (size_t i = 0; more && more[i]; i++)
+		if (!strv_contains(*ids, more[i]))
+			*ids = strv_push(*ids, more[i]);
+	if (all)
+		*all = *all || more_all;
+	if (all && *all && *ids)
+		return gp_error_set_code(err, GP_EXIT_USAGE,
+		                         "%s: 'all' cannot be combined with check ids", option);
+	return 0;
+}
+
+int
+cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
+{
+	enum { OPT_RUNTIME = 256, OPT_CRI_SOCKET, OPT_CGROUP_DRIVER, OPT_IGNORE, OPT_CHECKS };
+	static const struct option opts[] = {
+	        {"runtime", required_argument, NULL, OPT_RUNTIME},
+	        {"cri-socket", required_argument, NULL, OPT_CRI_SOCKET},
+	        {"cgroup-driver", required_argument, NULL, OPT_CGROUP_DRIVER},
+	        {"ignore-preflight-errors", required_argument, NULL, OPT_IGNORE},
+	        {"checks", required_argument, NULL, OPT_CHECKS},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	struct preflight_opts po = {.root = ctx->root};
+	_cleanup_strv_ char **ignore = NULL;
+	_cleanup_strv_ char **only = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_RUNTIME:
+			po.runtime = optarg;
+			break;
+		case OPT_CRI_SOCKET:
+			po.cri_socket = optarg;
+			break;
+		case OPT_CGROUP_DRIVER:
+			po.cgroup_driver = optarg;
+			break;
+		case OPT_IGNORE:
+			/* Repeated options add up, as in kubeadm. */
+			if (add_ids("--ignore-preflight-errors", optarg, &ignore, &po.ignore_all,
+			            err) < 0)
+				return -1;
+			break;
+		case OPT_CHECKS:
+			if (add_ids("--checks", optarg, &only, NULL, err) < 0)
+				return -1;
+			break;
+		case 'h':
+			return cmd_help(ctx);
+		default:
+			return cmd_bad_option(ctx, argv, err);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	po.ignore = ignore;
+	po.only = only;
+
+	struct preflight_report rep;
+	if (preflight_run(&po, &rep, err) < 0)
+		return -1;
+	if (ctx->json) {
+		_cleanup_json_ json_t *doc = preflight_report_json(&rep);
+		cmd_out_json(ctx, doc);
+	} else {
+		for (size_t i = 0; i < rep.n; i++)
+			print_result(ctx, &rep.results[i]);
+		print_summary(ctx, &rep);
+		if (!preflight_report_ok(&rep))
+			cmd_note(ctx,
+			         "fix the errors above, or pass --ignore-preflight-errors=ID,... "
+			         "to go on anyway");
+	}
+	int code = preflight_report_ok(&rep) ? GP_EXIT_OK : GP_EXIT_FAILURE;
+	preflight_report_release(&rep);
+	return code;
+}

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pkgarchive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void
+pkgarchive_listing_release(struct pkgarchive_listing *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->entries[i].path);
+		free(l->entries[i].link);
+	}
+	free(l->entries);
+	*l = (struct pkgarchive_listing){0};
+}
+
+static void entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *pe);
+
+static struct archive *
+reader_new(void)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		abort();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	return a;
+}
+
+static int
+list_from(struct archive *a, const char *source, struct pkgarchive_listing *ret,
+          struct gp_error *err)
+{
+	struct pkgarchive_listing l = {0};
+	size_t cap = 0;
+	struct archive_entry *e;
+	int r;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname(e);
+		if (!name) {
+			gp_error_set(err, "%s: entry %zu has no name", source, l.n + 1);
+			goto fail;
+		}
+		if (l.n == cap) {
+			cap = cap ? cap * 2 : 32;
+			l.entries = xrealloc(l.entries, cap * sizeof(*l.entries));
+		}
+		entry_from(a, e, &l.entries[l.n++]);
+		archive_read_data_skip(a);
+	}
+	if (r != ARCHIVE_EOF) {
+		gp_error_set(err, "%s: not a readable archive: %s", source,
+		             archive_error_string(a) ? archive_error_string(a) : "read error");
+		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
+		goto fail;
+	}
+	*ret = l;
+	return 0;
+fail:
+	pkgarchive_listing_release(&l);
+	return -1;
+}
+
+int
+pkgarchive_list(const char *path, struct pkgarchive_listing *ret, struct gp_error *err)
+{
+	struct archive *a = reader_new();
+	_cleanup_free_ char *src = xasprintf("'%s'", path);
+	int r;
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		int e = archive_errno(a);
+		if (e > 0)
+			r = gp_error_set_errno(err, e, "reading '%s'", path);
+		else
+			r = gp_error_set(err, "reading '%s': %s", path,
+			                 archive_error_string(a) ? archive_error_string(a)
+			                                         : "not an archive");
+		archive_read_free(a);
+		return r;
+	}
+	r = list_from(a, src, ret, err);
+	archive_read_free(a);
+	return r;
+}
+
+int
+pkgarchive_list_memory(const void *data, size_t len, const char *source,
+                       struct pkgarchive_listing *ret, struct gp_error *err)
+{
+	struct archive *a = reader_new();
+	int r;
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+		r = gp_error_set(err, "%s: not a readable archive: %s", source,
+		                 archive_error_string(a) ? archive_error_string(a) : "?");
+		archive_read_free(a);
+		return r;
+	}
+	r = list_from(a, source, ret, err);
+	archive_read_free(a);
+	return r;
+}
+
+char *
+pkgarchive_normalize(const char *path)
+{
+	char *r = xmalloc(strlen(path) + 1);
+	size_t n = 0;
+	const char *p = path;
+	bool absolute = *p == '/';
+	if (absolute)
+		r[n++] = '/';
+	while (*p) {
+		while (*p == '/')
+			p++;
+		size_t cl = strcspn(p, "/");
+		if (cl == 0)
+			break;
+		if (!(cl == 1 && p[0] == '.')) {
+			if (n && r[n - 1] != '/')
+				r[n++] = '/';
+			memcpy(r + n, p, cl);
+			n += cl;
+		}
+		p += cl;
+	}
+	r[n] = '\0';
+	return r;
+}
+
+/* True when a normalized relative path has a ".." component. */
+static bool
+has_dotdot(const char *p)
+{
+	for (;;) {
+		size_t cl = strcspn(p, "/");
+		if (cl == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		if (!p[cl])
+			return false;
+		p += cl + 1;
+	}
+}
+
+/* Does a symlink at path with this target resolve outside the archive root? */
+static bool
+link_escapes(const char *path, const char *target)
+{
+	if (target[0] == '/' || !target[0])
+		return true;
+	_cleanup_free_ char *dircopy = xstrdup(path);
+	char *slash = strrchr(dircopy, '/');
+	int depth = 0;
+	if (slash) {
+		*slash = '\0';
+		depth = 1;
+		for (char *c = dircopy; *c; c++)
+			if (*c == '/')
+				depth++;
+	}
+	const char *p = target;
+	while (*p) {
+		size_t cl = strcspn(p, "/");
+		if (cl == 2 && p[0] == '.' && p[1] == '.')
+			depth--;
+		else if (cl > 0 && !(cl == 1 && p[0] == '.'))
+			depth++;
+		if (depth < 0)
+			return true;
+		p += cl;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
+static int
+check_entry(const struct pkgarchive_entry *e, const char *source, struct gp_error *err)
+{
+	_cleanup_free_ char *norm = pkgarchive_normalize(e->path);
+	const char *hint = "the archive may be damaged or crafted; get it again from its source";
+	if (norm[0] == '/') {
+		gp_error_set(err, "%s: refusing the archive: '%s' is an absolute path", source,
+		             e->path);
+		return gp_error_hint(err, "%s", hint);
+	}
+	if (has_dotdot(norm)) {
+		gp_error_set(err, "%s: refusing the archive: '%s' leaves the archive with '..'",
+		             source, e->path);
+		return gp_error_hint(err, "%s", hint);
+	}
+	if (e->type == PKGARCHIVE_SYMLINK && link_escapes(norm, e->link)) {
+		gp_error_set(err,
+		             "%s: refusing the archive: the link '%s' -> '%s' points outside it",
+		             source, e->path, e->link);
+		return gp_error_hint(err, "%s", hint);
+	}
+	if (e->type == PKGARCHIVE_HARDLINK) {
+		_cleanup_free_ char *t = pkgarchive_normalize(e->link);
+		if (t[0] == '/' || has_dotdot(t) || !t[0]) {
+			gp_error_set(err,
+			             "%s: refusing the archive: the hard link '%s' -> '%s' points "
+			             "outside it",
+			             source, e->path, e->link);
+			return gp_error_hint(err, "%s", hint);
+		}
+	}
+	if (e->type == PKGARCHIVE_OTHER) {
+		gp_error_set(err, "%s: refusing the archive: '%s' is a device or special file",
+		             source, e->path);
+		return gp_error_hint(err, "%s", hint);
+	}
+	return 0;
+}
+
+int
+pkgarchive_check_safe(const struct pkgarchive_listing *l, const char *source, struct gp_error *err)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (check_entry(&l->entries[i], source, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Fill a listing entry from libarchive's header. */
+static void
+entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *pe)
+{
+	(void)a;
+	const char *name = archive_entry_pathname(e);
+	*pe = (struct pkgarchive_entry){.path = xstrdup(name ? name : "")};
+	const char *hl = archive_entry_hardlink(e);
+	mode_t t = archive_entry_filetype(e);
+	if (hl) {
+		pe->type = PKGARCHIVE_HARDLINK;
+		pe->link = xstrdup(hl);
+	} else if (t == AE_IFREG) {
+		pe->type = PKGARCHIVE_FILE;
+		pe->size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0
+		                   ? (uint64_t)archive_entry_size(e)
+		                   : 0;
+	} else if (t == AE_IFDIR) {
+		pe->type = PKGARCHIVE_DIR;
+	} else if (t == AE_IFLNK) {
+		pe->type = PKGARCHIVE_SYMLINK;
+		const char *sl = archive_entry_symlink(e);
+		pe->link = xstrdup(sl ? sl : "");
+	} else {
+		pe->type = PKGARCHIVE_OTHER;
+	}
+}
+
+int
+pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
+                   struct pkgarchive_listing *ret_listing, struct gp_error *err)
+{
+	_cleanup_free_ char *src = xasprintf("'%s'", path);
+	struct pkgarchive_listing l = {0};
+	size_t cap = 0;
+	struct archive *a = reader_new();
+	struct archive *w = archive_write_disk_new();
+	if (!w)
+		abort();
+	/* Every entry is checked before anything is written; the target path is ours. */
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	                                          ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	int r = -1;
+	_cleanup_free_ char *real_dest = realpath(dest, NULL);
+	if (!real_dest) {
+		gp_error_set_errno(err, errno, "extracting into '%s'", dest);
+		goto out;
+	}
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		int e = archive_errno(a);
+		if (e > 0)
+			gp_error_set_errno(err, e, "reading '%s'", path);
+		else
+			gp_error_set(err, "reading '%s': %s", path,
+			             archive_error_string(a) ? archive_error_string(a)
+			                                     : "not an archive");
+		goto out;
+	}
+	struct archive_entry *e;
+	int rr;
+	while ((rr = archive_read_next_header(a, &e)) == ARCHIVE_OK || rr == ARCHIVE_WARN) {
+		if (l.n == cap) {
+			cap = cap ? cap * 2 : 32;
+			l.entries = xrealloc(l.entries, cap * sizeof(*l.entries));
+		}
+		struct pkgarchive_entry *pe = &l.entries[l.n++];
+		entry_from(a, e, pe);
+		if (check_entry(pe, src, err) < 0)
+			goto out;
+		_cleanup_free_ char *norm = pkgarchive_normalize(pe->path);
+		if (pe->type != PKGARCHIVE_FILE || !*norm || (want && !want(norm, userdata))) {
+			archive_read_data_skip(a);
+			continue;
+		}
+		_cleanup_free_ char *target = xasprintf("%s/%s", real_dest, norm);
+		archive_entry_set_pathname(e, target);
+		archive_entry_set_perm(e, 0644);
+		if (archive_write_header(w, e) != ARCHIVE_OK) {
+			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
+			             archive_error_string(w));
+			goto out;
+		}
+		const void *buf;
+		size_t size;
+		int64_t off;
+		int dr;
+		while ((dr = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+			if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
+				gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
+				             archive_error_string(w));
+				goto out;
+			}
+		}
+		if (dr != ARCHIVE_EOF) {
+			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
+			             archive_error_string(a));
+			gp_error_hint(err, "the archive is truncated or damaged; get it again");
+			goto out;
+		}
+		if (archive_write_finish_entry(w) != ARCHIVE_OK) {
+			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
+			             archive_error_string(w));
+			goto out;
+		}
+	}
+	if (rr != ARCHIVE_EOF) {
+		gp_error_set(err, "%s: not a readable archive: %s", src,
+		             archive_error_string(a) ? archive_error_string(a) : "read error");
+		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
+		goto out;
+	}
+	r = 0;
+out:
+	archive_read_free(a);
+	archive_write_free(w);
+	if (r == 0 && ret_listing)
+		*ret_listing = l;
+	else
+		pkgarchive_listing_release(&l);
+	return r;
+}
+
+void
+pkg_file_release(struct pkg_file *p)
+{
+	if (!p)
+		return;
+	free(p->name);
+	free(p->version);
+	free(p->arch);
+	free(p->path);
+	*p = (struct pkg_file){0};
+}
+
+int
+pkg_file_parse(const char *path, struct pkg_file *ret)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	struct pkg_file p = {0};
+	if (n > 4 && str_endswith(base, ".deb")) {
+		/* name_version_arch.deb */
+		_cleanup_free_ char *s = xstrndup(base, n - 4);
+		char *u1 = strchr(s, '_');
+		char *u2 = strrchr(s, '_');
+		if (!u1 || u1 == u2 || u1 == s || !u2[1] || u2 == u1 + 1)
+			return 0;
+		*u1 = '\0';
+		*u2 = '\0';
+		if (strchr(u1 + 1, '_'))
+			return 0;
+		p.name = xstrdup(s);
+		p.version = xstrdup(u1 + 1);
+		p.arch = xstrdup(u2 + 1);
+		p.family = OS_FAMILY_DEB;
+	} else if (n > 4 && str_endswith(base, ".rpm")) {
+		/* name-version-release.arch.rpm */
+		_cleanup_free_ char *s = xstrndup(base, n - 4);
+		char *dot = strrchr(s, '.');
+		if (!dot || !dot[1])
+			return 0;
+		*dot = '\0';
+		char *h2 = strrchr(s, '-');
+		if (!h2 || h2 == s)
+			return 0;
+		*h2 = '\0';
+		char *h1 = strrchr(s, '-');
+		if (!h1 || h1 == s || !h2[1] || !h1[1])
+			return 0;
+		*h1 = '\0';
+		*h2 = '-';
+		p.name = xstrdup(s);
+		p.version = xstrdup(h1 + 1);
+		p.arch = xstrdup(dot + 1);
+		p.family = OS_FAMILY_RPM;
+	} else {
+		return 0;
+	}
+	p.path = xstrdup(path);
+	*ret = p;
+	return 1;
+}
+
+static int
+copy_file_data(struct archive *w, const char *disk_path, const char *name, struct gp_error *err)
+{
+	_cleanup_close_ int fd = open(disk_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "reading '%s'", disk_path);
+	_cleanup_free_ char *buf = xmalloc(1 << 20);
+	for (;;) {
+		ssize_t n = read(fd, buf, 1 << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return gp_error_set_errno(err, errno, "reading '%s'", disk_path);
+		if (n == 0)
+			return 0;
+		if (archive_write_data(w, buf, (size_t)n) != n)
+			return gp_error_set(err, "writing '%s' into the archive: %s", name,
+			                    archive_error_string(w));
+	}
+}
+
+int
+pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, size_t n,
+                        int64_t mtime, struct gp_error *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.gpuprep-XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "writing '%s'", path);
+	struct archive *w = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	if (!w || !e)
+		abort();
+	int r = -1;
+	archive_write_add_filter_gzip(w);
+	/* No timestamp in the gzip header: the same input gives the same bytes. */
+	archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
+	/* Packages are compressed already: storing them costs almost nothing in size. */
+	archive_write_set_filter_option(w, "gzip", "compression-level", "0");
+	archive_write_set_format_pax_restricted(w);
+	/* Large writes, and no padding of the last block beyond what gzip needs. */
+	archive_write_set_bytes_per_block(w, 1 << 20);
+	archive_write_set_bytes_in_last_block(w, 1);
+	if (archive_write_open_fd(w, fd) != ARCHIVE_OK) {
+		gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t size = src[i].len;
+		if (src[i].disk_path) {
+			struct stat st;
+			if (stat(src[i].disk_path, &st) < 0) {
+				gp_error_set_errno(err, errno, "reading '%s'", src[i].disk_path);
+				goto out;
+			}
+			size = (uint64_t)st.st_size;
+		}
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, src[i].name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)size);
+		archive_entry_set_mtime(e, (time_t)mtime, 0);
+		archive_entry_set_uname(e, "root");
+		archive_entry_set_gname(e, "root");
+		if (archive_write_header(w, e) != ARCHIVE_OK) {
+			gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+			goto out;
+		}
+		if (src[i].disk_path) {
+			if (copy_file_data(w, src[i].disk_path, src[i].name, err) < 0)
+				goto out;
+		} else if (src[i].len && archive_write_data(w, src[i].data, src[i].len) !=
+		                                 (la_ssize_t)src[i].len) {
+			gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+			goto out;
+		}
+	}
+	if (archive_write_close(w) != ARCHIVE_OK) {
+		gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+		goto out;
+	}
+	if (fsync(fd) < 0 || fchmod(fd, 0644) < 0) {
+		gp_error_set_errno(err, errno, "writing '%s'", path);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		gp_error_set_errno(err, errno, "writing '%s'", path);
+		goto out;
+	}
+	r = 0;
+out:
+	archive_entry_free(e);
+	archive_write_free(w);
+	close(fd);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}

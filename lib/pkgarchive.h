@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Package archives read and written with libarchive: listing with safety
+ * checks (no absolute paths, no "..", no links that leave the archive),
+ * extraction of chosen entries into a private directory, recognising
+ * package file names (.deb and .rpm), and writing a .tar.gz.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "osinfo.h"
+
+enum pkgarchive_type {
+	PKGARCHIVE_FILE,
+	PKGARCHIVE_DIR,
+	PKGARCHIVE_SYMLINK,
+	PKGARCHIVE_HARDLINK,
+	PKGARCHIVE_OTHER, /* devices, fifos, sockets */
+};
+
+struct pkgarchive_entry {
+	char *path; /* as stored */
+	char *link; /* symlink or hardlink target, or NULL */
+	enum pkgarchive_type type;
+	uint64_t size;
+};
+
+struct pkgarchive_listing {
+	struct pkgarchive_entry *entries;
+	size_t n;
+};
+
+/* List an archive file (any format and compression libarchive reads). */
+int pkgarchive_list(const char *path, struct pkgarchive_listing *ret, struct gp_error *err);
+/* The same for an archive in memory; source names it in errors. */
+int pkgarchive_list_memory(const void *data, size_t len, const char *source,
+                           struct pkgarchive_listing *ret, struct gp_error *err);
+void pkgarchive_listing_release(struct pkgarchive_listing *l);
+
+/*
+ * Refuse an archive that has an absolute path, a ".." component, a link that
+ * points outside it, or a device/fifo entry. source names it in errors.
+ */
+int pkgarchive_check_safe(const struct pkgarchive_listing *l, const char *source,
+                          struct gp_error *err);
+
+/* The path with leading "./" and duplicate slashes removed; a fresh string. */
+char *pkgarchive_normalize(const char *path);
+
+/* Which regular files to extract: norm is the normalized path in the archive. */
+typedef bool (*pkgarchive_want_fn)(const char *norm, void *userdata);
+
+/*
+ * Extract the regular files of an archive that want accepts (all of them when
+ * want is NULL) into dest (an existing private directory), in one pass,
+ * checking every entry as pkgarchive_check_safe() does before anything of it is
+ * written; the first unsafe entry refuses the whole archive (the caller removes
+ * dest). Ownership is not restored. Returns the listing of every entry
+ * (ret_listing may be NULL).
+ */
+int pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
+                       struct pkgarchive_listing *ret_listing, struct gp_error *err);
+
+/* A package file recognised by its name. */
+struct pkg_file {
+	char *name;    /* "libnvidia-container1" */
+	char *version; /* "1.17.8-1" */
+	char *arch;    /* "amd64", "all", "x86_64", "noarch" */
+	enum os_family family;
+	char *path; /* in the archive, or on disk */
+};
+
+/*
+ * Recognise "name_version_arch.deb" or "name-version-release.arch.rpm" (the
+ * basename of path). Returns 1 and fills ret, or 0 when it is not a package name.
+ */
+int pkg_file_parse(const char *path, struct pkg_file *ret);
+void pkg_file_release(struct pkg_file *p);
+
+/* An entry to write: from a file on disk, or from memory. */
+struct pkgarchive_source {
+	const char *name;      /* path inside the archive */
+	const char *disk_path; /* or NULL */
+	const void *data;      /* when disk_path is NULL */
+	size_t len;
+};
+
+/*
+ * Write a gzip'd tar (pax) to path atomically: a temp file beside it, renamed
+ * when complete. Directories are implied by names. mtime is every entry's time.
+ */
+int pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, size_t n,
+                            int64_t mtime, struct gp_error *err);

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pkgbundle.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "debver.h"
+#include "digest.h"
+#include "pkgarchive.h"
+#include "rows.h"
+#include "tmpfiles.h"
+
+static char *
+iso_time(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+/* SOURCE_DATE_EPOCH makes bundles reproducible; otherwise the current time. */
+static time_t
+creation_time(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(sde, &end, 10);
+		if (!errno && !*end && v >= 0)
+			return (time_t)v;
+	}
+	return time(NULL);
+}
+
+/* A Packages "Filename" as a safe relative path ("./x.deb" -> "x.deb"), or NULL. */
+static char *
+safe_relpath(const char *filename)
+{
+	char *n = pkgarchive_normalize(filename);
+	bool bad = !*n || n[0] == '/' || strstr(n, "..") != NULL;
+	if (bad) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static int
+check_file(const char *path, const char *label, uint64_t size, const char *sha256, const char *hint,
+           struct gp_error *err)
+{
+	char hex[DIGEST_HEX_MAX];
+	uint64_t got;
+	if (digest_file_hex(DIGEST_SHA256, path, hex, &got, err) < 0)
+		return -1;
+	if (got != size || !digest_hex_equal(hex, sha256)) {
+		gp_error_set(err,
+		             "checksum mismatch for %s: expected %llu bytes with SHA256 %s, got "
+		             "%llu bytes with SHA256 %s",
+		             label, (unsigned long long)size, sha256, (unsigned long long)got, hex);
+		return gp_error_hint(err, "%s", hint);
+	}
+	return 0;
+}
+
+static json_t *
+file_entry(const char *name, const char *path, struct gp_error *err)
+{
+	char hex[DIGEST_HEX_MAX];
+	uint64_t size;
+	if (digest_file_hex(DIGEST_SHA256, path, hex, &size, err) < 0)
+		return NULL;
+	return json_pack("{s:s, s:I, s:s}", "path", name, "size", (json_int_t)size, "sha256", hex);
+}
+
+/* For _cleanup_ on an array of one string per toolkit package. */
+static void
+free_pkg_strings(char *(*v)[APT_REPO_TOOLKIT_COUNT])
+{
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		free((*v)[k]);
+}
+
+int
+pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
+                  struct gp_error *err)
+{
+	_cleanup_tmpdir_ char *tmp = NULL;
+	if (tmpfiles_mkdtemp("bundle", &tmp, err) < 0)
+		return -1;
+	struct apt_repo r;
+	apt_repo_init(&r, o->repo_url, o->arch, tmp);
+	_cleanup_fetch_ struct fetch *f = fetch_new(&o->fetch);
+	_cleanup_free_ char *target = o->version ? apt_repo_version_target(o->version) : NULL;
+	_cleanup_free_ char *output = NULL;
+	_cleanup_free_ char *dl = NULL;
+	_cleanup_json_ json_t *manifest = NULL;
+	struct pkgarchive_source src[4 + APT_REPO_TOOLKIT_COUNT];
+	_cleanup_(free_pkg_strings) char *paths[APT_REPO_TOOLKIT_COUNT] = {0};
+	_cleanup_(free_pkg_strings) char *names[APT_REPO_TOOLKIT_COUNT] = {0};
+	_cleanup_free_ char *upstream = NULL;
+	_cleanup_free_ char *in_path = xasprintf("%s/InRelease", tmp);
+	_cleanup_free_ char *pk_path = xasprintf("%s/Packages", tmp);
+	_cleanup_free_ char *created = NULL;
+	_cleanup_free_ char *mtext = NULL;
+	int ret = -1;
+
+	if (apt_repo_load_key(&r, f, o->keyring, err) < 0)
+		goto out;
+	if (apt_repo_fetch_index(&r, f, err) < 0)
+		goto out;
+	const struct apt_package *sel[APT_REPO_TOOLKIT_COUNT];
+	if (apt_repo_select(&r, target, sel, err) < 0)
+		goto out;
+	upstream = debver_upstream(sel[3]->version);
+
+	output = o->output ? xstrdup(o->output)
+	                   : xasprintf("nvidia-container-toolkit_%s_deb_%s.bundle.tar.gz", upstream,
+	                               o->arch);
+	dl = xasprintf("%s.download", output);
+	if (mkdir_p(dl, 0755) < 0) {
+		gp_error_set_errno(err, errno, "creating '%s'", dl);
+		goto out;
+	}
+
+	json_t *pkgs = json_array();
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
+		const struct apt_package *p = sel[k];
+		_cleanup_free_ char *rel = p->filename ? safe_relpath(p->filename) : NULL;
+		if (!rel || !p->sha256 || !p->size) {
+			json_decref(pkgs);
+			gp_error_set(
+			        err,
+			        "'%s': Packages: %u:1: '%s' lacks a safe Filename, a Size or a "
+			        "SHA256",
+			        r.dist_url, p->line, p->name);
+			gp_error_hint(err, "the repository index is incomplete; check --repo-url");
+			goto out;
+		}
+		_cleanup_free_ char *url = xasprintf("%s/%s", r.dist_url, rel);
+		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+		paths[k] = xasprintf("%s/%s", dl, base);
+		char got[DIGEST_HEX_MAX];
+		if (fetch_to_file(f, url, paths[k], p->size, base, got, err) < 0) {
+			json_decref(pkgs);
+			goto out;
+		}
+		struct stat st;
+		if (stat(paths[k], &st) < 0 || (uint64_t)st.st_size != p->size ||
+		    !digest_hex_equal(got, p->sha256)) {
+			gp_error_set(
+			        err,
+			        "checksum mismatch for '%s': expected %llu bytes with SHA256 %s, "
+			        "got %llu bytes with SHA256 %s",
+			        url, (unsigned long long)p->size, p->sha256,
+			        (unsigned long long)st.st_size, got);
+			gp_error_hint(
+			        err, "the download does not match the signed repository index; "
+			             "it was corrupted or tampered with; run gpuprep bundle again");
+			unlink(paths[k]);
+			json_decref(pkgs);
+			goto out;
+		}
+		names[k] = xasprintf("repo/%s", rel);
+		json_array_append_new(pkgs,
+		                      json_pack("{s:s, s:s, s:s, s:I, s:s}", "name", p->name,
+		                                "version", p->version, "file", names[k], "size",
+		                                (json_int_t)p->size, "sha256", p->sha256));
+	}
+
+	if (tmpfiles_write(pk_path, r.packages, r.packages_len, 0644, err) < 0) {
+		json_decref(pkgs);
+		goto out;
+	}
+	json_t *files = json_array();
+	const char *const fnames[] = {"repo/InRelease", "repo/Packages", PKG_BUNDLE_KEY_FILE};
+	const char *const fpaths[] = {in_path, pk_path, r.key.keyring};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(fnames); i++) {
+		json_t *fe = file_entry(fnames[i], fpaths[i], err);
+		if (!fe) {
+			json_decref(pkgs);
+			json_decref(files);
+			goto out;
+		}
+		json_array_append_new(files, fe);
+	}
+
+	time_t now = creation_time();
+	created = iso_time(now);
+	manifest = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "format_version",
+	                     PKG_BUNDLE_FORMAT_VERSION, "toolkit_version", upstream,
+	                     "package_family", "deb", "architecture", o->arch, "source_url",
+	                     r.dist_url, "key_fingerprint", r.fingerprint, "created", created,
+	                     "packages", pkgs, "files", files);
+	mtext = rows_format_json(manifest);
+
+	size_t n = 0;
+	src[n++] = (struct pkgarchive_source){
+	        .name = "manifest.json", .data = mtext, .len = strlen(mtext)};
+	src[n++] = (struct pkgarchive_source){.name = "repo/InRelease", .disk_path = in_path};
+	src[n++] = (struct pkgarchive_source){.name = "repo/Packages", .disk_path = pk_path};
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		src[n++] = (struct pkgarchive_source){.name = names[k], .disk_path = paths[k]};
+	src[n++] =
+	        (struct pkgarchive_source){.name = PKG_BUNDLE_KEY_FILE, .disk_path = r.key.keyring};
+	if (pkgarchive_write_tar_gz(output, src, n, (int64_t)now, err) < 0)
+		goto out;
+	tmpfiles_rm_rf(dl);
+	*ret_manifest = TAKE_PTR(manifest);
+	*ret_output = TAKE_PTR(output);
+	ret = 0;
+out:
+	apt_repo_release(&r);
+	return ret;
+}
+
+bool
+pkg_bundle_detect(const struct pkgarchive_listing *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_free_ char *n = pkgarchive_normalize(l->entries[i].path);
+		if (strcmp(n, "manifest.json") == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+pkg_bundle_release(struct pkg_bundle *b)
+{
+	if (!b)
+		return;
+	json_decref(b->manifest);
+	free(b->toolkit_version);
+	free(b->family);
+	free(b->arch);
+	free(b->fingerprint);
+	free(b->source_url);
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
+		free(b->versions[k]);
+		free(b->files[k]);
+	}
+	*b = (struct pkg_bundle){0};
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool
+safe_member(const char *name)
+{
+	_cleanup_free_ char *n = pkgarchive_normalize(name);
+	return *n && n[0] != '/' && !strstr(n, "..") && strcmp(n, name) == 0;
+}
+
+/* Check one {path|file, size, sha256} object against the extracted file. */
+static int
+check_member(const char *archive, const char *dir, json_t *o, const char *pathkey, char ***listed,
+             struct gp_error *err)
+{
+	const char *name = jstr(o, pathkey);
+	const char *sha = jstr(o, "sha256");
+	json_t *size = json_object_get(o, "size");
+	if (!name || !sha || !json_is_integer(size) || json_integer_value(size) < 0 ||
+	    !safe_member(name)) {
+		gp_error_set(err,
+		             "bundle '%s': manifest.json: an entry lacks a safe '%s', a 'size' "
+		             "or a 'sha256'",
+		             archive, pathkey);
+		return gp_error_hint(err,
+		                     "the bundle is damaged or was not made by gpuprep bundle");
+	}
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
+		gp_error_set(err, "bundle '%s': '%s' is listed in manifest.json but missing",
+		             archive, name);
+		return gp_error_hint(err, "the bundle is incomplete; make it again with gpuprep "
+		                          "bundle");
+	}
+	_cleanup_free_ char *label = xasprintf("'%s' in bundle '%s'", name, archive);
+	if (check_file(p, label, (uint64_t)json_integer_value(size), sha,
+	               "the bundle was changed after it was made; make it again with gpuprep "
+	               "bundle",
+	               err) < 0)
+		return -1;
+	*listed = strv_push(*listed, name);
+	return 0;
+}
+
+int
+pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
+                 const char *keyring, struct pkg_bundle *ret, struct gp_error *err)
+{
+	struct pkg_bundle b = {0};
+	struct apt_repo r = {0};
+	_cleanup_strv_ char **listed = NULL;
+	_cleanup_free_ char *src = xasprintf("bundle '%s'", archive);
+	_cleanup_free_ char *mpath = xasprintf("%s/manifest.json", dir);
+	_cleanup_free_ char *work = xasprintf("%s/.verify", dir);
+	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
+	_cleanup_free_ char *inp = xasprintf("%s/repo/InRelease", dir);
+	_cleanup_free_ char *pkp = xasprintf("%s/repo/Packages", dir);
+	int ret_code = -1;
+
+	json_error_t jerr;
+	b.manifest = json_load_file(mpath, JSON_REJECT_DUPLICATES, &jerr);
+	if (!b.manifest || !json_is_object(b.manifest)) {
+		gp_error_set(err, "%s: manifest.json: %d:%d: %s", src, jerr.line, jerr.column,
+		             b.manifest ? "not a JSON object" : jerr.text);
+		gp_error_hint(err, "the bundle is damaged or was not made by gpuprep bundle");
+		goto out;
+	}
+	json_t *fv = json_object_get(b.manifest, "format_version");
+	if (!json_is_integer(fv) || json_integer_value(fv) != PKG_BUNDLE_FORMAT_VERSION) {
+		gp_error_set(err, "%s: manifest.json: unsupported format_version", src);
+		gp_error_hint(err, "make the bundle with this version of gpuprep");
+		goto out;
+	}
+	static const char *const req[] = {"toolkit_version", "package_family", "architecture",
+	                                  "source_url", "key_fingerprint"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(req); i++)
+		if (!jstr(b.manifest, req[i])) {
+			gp_error_set(err, "%s: manifest.json: '%s' is missing", src, req[i]);
+			gp_error_hint(err,
+			              "the bundle is damaged or was not made by gpuprep bundle");
+			goto out;
+		}
+	b.toolkit_version = xstrdup(jstr(b.manifest, "toolkit_version"));
+	b.family = xstrdup(jstr(b.manifest, "package_family"));
+	b.arch = xstrdup(jstr(b.manifest, "architecture"));
+	b.source_url = xstrdup(jstr(b.manifest, "source_url"));
+	json_t *pkgs = json_object_get(b.manifest, "packages");
+	json_t *files = json_object_get(b.manifest, "files");
+	if (!json_is_array(pkgs) || json_array_size(pkgs) != APT_REPO_TOOLKIT_COUNT ||
+	    !json_is_array(files)) {
+		gp_error_set(err, "%s: manifest.json: expected four packages and a file list", src);
+		gp_error_hint(err, "the bundle is damaged or was not made by gpuprep bundle");
+		goto out;
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach (files, i, o) {
+		if (check_member(archive, dir, o, "path", &listed, err) < 0)
+			goto out;
+	}
+	json_array_foreach (pkgs, i, o) {
+		if (check_member(archive, dir, o, "file", &listed, err) < 0)
+			goto out;
+	}
+	/* Nothing may be in the bundle that the manifest does not vouch for. */
+	for (size_t e = 0; e < l->n; e++) {
+		_cleanup_free_ char *n = pkgarchive_normalize(l->entries[e].path);
+		if (l->entries[e].type == PKGARCHIVE_DIR || !*n ||
+		    strcmp(n, "manifest.json") == 0 || strv_contains(listed, n))
+			continue;
+		gp_error_set(err, "%s: '%s' is not listed in manifest.json", src, n);
+		gp_error_hint(err, "the bundle was changed after it was made; make it again with "
+		                   "gpuprep bundle");
+		goto out;
+	}
+	if (strcmp(b.family, "deb") != 0) {
+		gp_error_set(err, "%s: a '%s' bundle; this gpuprep installs deb bundles only", src,
+		             b.family);
+		goto out;
+	}
+
+	/* The signed chain: key -> InRelease -> Packages -> each .deb. */
+	if (mkdir_p(work, 0700) < 0) {
+		gp_error_set_errno(err, errno, "creating '%s'", work);
+		goto out;
+	}
+	apt_repo_init(&r, NULL, b.arch, work);
+	if (keyring) {
+		if (apt_repo_load_key(&r, NULL, keyring, err) < 0)
+			goto out;
+	} else {
+		_cleanup_free_ char *kd = xasprintf("%s/key", work);
+		mkdir_p(kd, 0700);
+		r.key_source = xasprintf("'%s' in %s", PKG_BUNDLE_KEY_FILE, src);
+		int e = read_file(keyfile, &r.key_data, &r.key_len);
+		if (e < 0) {
+			gp_error_set_errno(err, e, "%s: reading '%s'", src, PKG_BUNDLE_KEY_FILE);
+			goto out;
+		}
+		if (gpg_key_load(r.key_data, r.key_len, r.key_source, kd, &r.key, err) < 0)
+			goto out;
+		/* Nothing from the bundle is written anywhere: gpgv's VALIDSIG must be NVIDIA's. */
+		gpg_key_pin(&r.key, GPG_NVIDIA_FINGERPRINT);
+	}
+	int e1 = read_file(inp, &r.inrelease, &r.inrelease_len);
+	int e2 = e1 < 0 ? 0 : read_file(pkp, &r.packages, &r.packages_len);
+	if (e1 < 0 || e2 < 0) {
+		gp_error_set_errno(err, e1 < 0 ? e1 : e2, "%s: reading repo/%s", src,
+		                   e1 < 0 ? "InRelease" : "Packages");
+		goto out;
+	}
+	if (apt_repo_check_index(&r, src, err) < 0) {
+		if (!keyring && str_startswith(err->msg, "wrong key fingerprint"))
+			gp_error_hint(err,
+			              "a bundle made from a private mirror needs that mirror's "
+			              "key: give it with --keyring FILE");
+		goto out;
+	}
+	const char *want_fpr = jstr(b.manifest, "key_fingerprint");
+	if (!digest_hex_equal(want_fpr, r.fingerprint)) {
+		gp_error_set(err, "%s: manifest.json names key %s, but InRelease is signed by %s",
+		             src, want_fpr, r.fingerprint);
+		gp_error_hint(err, "the bundle was changed after it was made; make it again with "
+		                   "gpuprep bundle");
+		goto out;
+	}
+	b.fingerprint = xstrdup(r.fingerprint);
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
+		json_t *po = json_array_get(pkgs, k);
+		const char *name = jstr(po, "name");
+		const char *ver = jstr(po, "version");
+		const char *file = jstr(po, "file");
+		const struct apt_package *match = NULL;
+		for (size_t p = 0; p < r.n_pkgs && !match; p++) {
+			const struct apt_package *ap = &r.pkgs[p];
+			_cleanup_free_ char *rel = ap->filename ? safe_relpath(ap->filename) : NULL;
+			_cleanup_free_ char *member = rel ? xasprintf("repo/%s", rel) : NULL;
+			if (name && ver && file && member && strcmp(ap->name, name) == 0 &&
+			    strcmp(ap->name, apt_repo_toolkit[k]) == 0 &&
+			    strcmp(ap->version, ver) == 0 && strcmp(member, file) == 0 &&
+			    ap->sha256 && digest_hex_equal(ap->sha256, jstr(po, "sha256")) &&
+			    (json_int_t)ap->size == json_integer_value(json_object_get(po, "size")))
+				match = ap;
+		}
+		if (!match) {
+			gp_error_set(err,
+			             "%s: package '%s' in manifest.json does not match the "
+			             "signed Packages index",
+			             src, name ? name : "?");
+			gp_error_hint(err, "the bundle was changed after it was made; make it "
+			                   "again with gpuprep bundle");
+			goto out;
+		}
+		b.versions[k] = xstrdup(match->version);
+		b.files[k] = xasprintf("%s/%s", dir, file);
+	}
+	*ret = b;
+	b = (struct pkg_bundle){0};
+	ret_code = 0;
+out:
+	apt_repo_release(&r);
+	pkg_bundle_release(&b);
+	return ret_code;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gpuprep's own offline bundle: a .tar.gz with manifest.json, repo/ (the
+ * untouched upstream InRelease and Packages plus the four .deb files, so it is
+ * also a file: apt repository) and keys/ (the public key).
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "aptrepo.h"
+#include "fetch.h"
+
+#define PKG_BUNDLE_FORMAT_VERSION 1
+#define PKG_BUNDLE_KEY_FILE       "keys/nvidia-container-toolkit-keyring.gpg"
+
+struct pkg_bundle_opts {
+	const char *arch;     /* Debian spelling: "amd64", "arm64" */
+	const char *version;  /* "1.17.8" or NULL for the newest */
+	const char *repo_url; /* NULL for NVIDIA's */
+	const char *keyring;  /* the operator's own key, or NULL for the pinned one */
+	const char *output;   /* NULL: nvidia-container-toolkit_<V>_deb_<arch>.bundle.tar.gz */
+	struct fetch_opts fetch;
+};
+
+/*
+ * Make a bundle. Downloads go to "<output>.download/" beside the output,
+ * which a later run resumes from, and which is removed once the bundle is
+ * written. Returns the manifest and the output path.
+ */
+int pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
+                      struct gp_error *err);
+
+struct pkg_bundle {
+	json_t *manifest;
+	char *toolkit_version; /* "1.17.8" */
+	char *family;          /* "deb" */
+	char *arch;            /* "amd64" */
+	char *fingerprint;     /* the key that signed the bundle's InRelease */
+	char *source_url;
+	char *versions[APT_REPO_TOOLKIT_COUNT]; /* "1.17.8-1" */
+	char *files[APT_REPO_TOOLKIT_COUNT];    /* the extracted .deb files */
+};
+
+/* True when an archive listing holds a bundle (a top-level manifest.json). */
+struct pkgarchive_listing;
+bool pkg_bundle_detect(const struct pkgarchive_listing *l);
+
+/*
+ * Check a bundle extracted into dir (l is its listing): every file against the
+ * manifest (and no file it does not list), InRelease's signature (by the pinned
+ * key, or by keyring when given), Packages against InRelease, and each package
+ * against Packages.
+ */
+int pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
+                     const char *keyring, struct pkg_bundle *ret, struct gp_error *err);
+void pkg_bundle_release(struct pkg_bundle *b);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * preflight: the checks an edge GPU node must pass before `keadm join`.
+ *
+ * Each check has a stable id and reads only what lies under the root. It
+ * returns a status (pass, warn, fail or skip), a message and, where the
+ * operator can act, a hint. Nothing here prints: cmd/preflight.c renders the
+ * report as kubeadm-style lines or as JSON.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+enum preflight_status {
+	PREFLIGHT_PASS = 0,
+	PREFLIGHT_WARN,
+	PREFLIGHT_FAIL,
+	PREFLIGHT_SKIP,
+	PREFLIGHT_N_STATUS,
+};
+
+/* "pass", "warn", "fail", "skip": the JSON spelling. */
+const char *preflight_status_name(enum preflight_status s);
+
+/* keadm's defaults for --remote-runtime-endpoint and --cgroupdriver. */
+#define PREFLIGHT_DEFAULT_CRI_SOCKET    "unix:///run/containerd/containerd.sock"
+#define PREFLIGHT_DEFAULT_CGROUP_DRIVER "cgroupfs"
+
+struct preflight_opts {
+	const char *root;          /* --root, or NULL */
+	const char *runtime;       /* --runtime NAME, or NULL to infer it */
+	const char *cri_socket;    /* --cri-socket as keadm takes it, or NULL for keadm's default */
+	const char *cgroup_driver; /* --cgroup-driver, or NULL for keadm's default (cgroupfs) */
+	char **ignore;             /* --ignore-preflight-errors ids (validated), or NULL */
+	bool ignore_all;           /* --ignore-preflight-errors all */
+	char **only;               /* --checks ids (validated), or NULL for every check */
+};
+
+struct preflight_result {
+	const char *id;               /* the check's stable id (static) */
+	enum preflight_status status; /* after --ignore-preflight-errors */
+	bool ignored;                 /* a failure that --ignore-preflight-errors made a warning */
+	char *message;
+	char *hint; /* what to do about it, or NULL */
+};
+
+struct preflight_report {
+	struct preflight_result *results; /* in check order */
+	size_t n;
+	size_t count[PREFLIGHT_N_STATUS]; /* results by status, after ignoring */
+	size_t n_ignored;
+};
+
+/* The ids of every check, in the order they run; NULL-terminated. */
+const char *const *preflight_check_ids(void);
+bool preflight_check_exists(const char *id);
+
+/*
+ * Parse a comma-separated list of check ids ("swap,cgroups"). With allow_all,
+ * "all" alone sets *ret_all. An unknown id, an empty list or "all" combined
+ * with ids is a usage error (exit code 2) naming the option. Ids are
+ * case-insensitive, as in kubeadm, and returned in lowercase.
+ */
+int preflight_parse_ids(const char *option, const char *list, bool allow_all, char ***ret_ids,
+                        bool *ret_all, struct gp_error *err);
+
+/*
+ * The socket path of a CRI endpoint as keadm's --remote-runtime-endpoint
+ * takes it: "unix:///run/x.sock" or a plain absolute path. Anything else is a
+ * usage error.
+ */
+int preflight_endpoint_path(const char *endpoint, char **ret_path, struct gp_error *err);
+
+/* Check the option values (runtime, cgroup driver, endpoint); usage errors have code 2. */
+int preflight_opts_validate(const struct preflight_opts *opts, struct gp_error *err);
+
+/*
+ * Run the selected checks. Fails only on invalid options; every problem the
+ * checks find is in the report.
+ */
+int preflight_run(const struct preflight_opts *opts, struct preflight_report *ret,
+                  struct gp_error *err);
+void preflight_report_release(struct preflight_report *report);
+
+/* True when the report has no error (warnings allowed). */
+bool preflight_report_ok(const struct preflight_report *report);
+
+/*
+ * The --json document: {schema_version, checks[{id, status, message, hint,
+ * ignored}], summary{pass, warn, fail, skip, ignored, ok}}.
+ */
+json_t *preflight_report_json(const struct preflight_report *report);

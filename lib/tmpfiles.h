@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private temporary directories, removed on every exit path, and the files
+ * written into them.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "error.h"
+
+/*
+ * Make a fresh private (0700) directory gpuprep-<what>-XXXXXX in $TMPDIR, or
+ * when that is unset in /dev/shm (memory) if it is there, else in /tmp.
+ */
+int tmpfiles_mkdtemp(const char *what, char **ret_path, struct gp_error *err);
+/* Remove a tree without following symlinks. NULL is ignored. Returns 0 or -errno. */
+int tmpfiles_rm_rf(const char *path);
+/* For _cleanup_: remove the tree and free the path. */
+void tmpfiles_rm_rf_freep(char **path);
+#define _cleanup_tmpdir_ _cleanup_(tmpfiles_rm_rf_freep)
+
+/*
+ * Write a file in a private temporary directory (created, or truncated): no
+ * one else sees it, so there is nothing to make atomic. Files on the node's
+ * system are written with safefile_write() instead.
+ */
+int tmpfiles_write(const char *path, const void *data, size_t len, unsigned mode,
+                   struct gp_error *err);

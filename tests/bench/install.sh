@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmarks for gpuprep install and gpuprep bundle (not a test: it prints ratios).
+#   1. offline install from a bundle vs plain `dpkg -i` of the same four files, each
+#      into a fresh dpkg --root sandbox. Target: gpuprep's overhead under 10%.
+#   2. gpuprep bundle over 127.0.0.1 vs curl fetching the same files from the same
+#      server. Target: at least 80% of curl's throughput.
+# usage: tests/bench/install.sh [BUILD_DIR] [RUNS]
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+runs=${2:-10}
+export GPUPREP=${GPUPREP:-$(cd "$build" && pwd)/cmd/gpuprep}
+export TESTS_SRC=$src NO_COLOR=1 LC_ALL=C.UTF-8
+. "$src/lib.sh"
+. "$src/install/lib-install.sh"
+trap - EXIT
+trap '_tap_finish' EXIT
+
+# Packages of about the real sizes (1.0 MiB, 40 KiB, 5.5 MiB, 1.6 MiB), incompressible.
+mk_sized() { # NAME KiB DEPENDS
+	local d="$T/build/$1"
+	mkdir -p "$d/DEBIAN" "$d/usr/lib/gpuprep-bench" "$T/pkgs-amd64"
+	head -c "$(($2 * 1024))" /dev/urandom >"$d/usr/lib/gpuprep-bench/$1.bin"
+	printf 'Package: %s\nVersion: 1.17.8-1\nArchitecture: amd64\nMaintainer: bench <b@example.invalid>\n%sDescription: bench\n' \
+		"$1" "${3:+Depends: $3
+}" >"$d/DEBIAN/control"
+	dpkg-deb --root-owner-group -Zgzip -b "$d" "$T/pkgs-amd64/${1}_1.17.8-1_amd64.deb" >/dev/null
+}
+mk_sized libnvidia-container1 1024 "libc6, libcap2, libseccomp2"
+mk_sized libnvidia-container-tools 40 "libnvidia-container1 (>= 1.17.8-1)"
+mk_sized nvidia-container-toolkit-base 5632 ""
+mk_sized nvidia-container-toolkit 1600 "nvidia-container-toolkit-base (= 1.17.8-1), libnvidia-container-tools (>= 1.17.8-1)"
+mk_gpg_key repo
+mk_repo "$T/repo" repo amd64
+start_httpd "$T/repo"
+"$GPUPREP" -q bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/bundle.tar.gz" >/dev/null
+mk_sandbox "$T/template" amd64
+debs=()
+for p in $TOOLKIT; do debs+=("$T/pkgs-amd64/${p}_1.17.8-1_amd64.deb"); done
+
+have_hyperfine=false
+command -v hyperfine >/dev/null && have_hyperfine=true
+# mean_ms PREPARE COMMAND: the mean wall time of COMMAND over $runs runs, each after PREPARE.
+mean_ms() {
+	if $have_hyperfine; then
+		hyperfine -N --style none --runs "$runs" --prepare "$1" --export-json "$T/h.json" "$2" >/dev/null 2>&1 ||
+			hyperfine --style none --runs "$runs" --prepare "$1" --export-json "$T/h.json" "$2" >/dev/null
+		python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["mean"]*1000))' "$T/h.json"
+	else
+		local total=0 i s e
+		for ((i = 0; i < runs; i++)); do
+			bash -c "$1"
+			s=$(date +%s%N)
+			bash -c "$2" >/dev/null 2>&1
+			e=$(date +%s%N)
+			total=$((total + e - s))
+		done
+		python3 -c "print('%.1f' % ($total / $runs / 1e6))"
+	fi
+}
+fresh="rm -rf $T/sb && cp -a $T/template $T/sb && sync"
+
+echo "== offline install of the four packages (bundle vs plain dpkg -i), $runs runs each"
+g=$(mean_ms "$fresh" "$GPUPREP -q --root $T/sb install --offline $T/bundle.tar.gz --keyring $T/repo.asc")
+d=$(mean_ms "$fresh" "dpkg --root=$T/sb -i ${debs[*]}")
+python3 - "$g" "$d" <<'EOT'
+import sys
+g, d = map(float, sys.argv[1:])
+over = (g - d) / d * 100
+print(f"  gpuprep install --offline BUNDLE  {g:8.1f} ms")
+print(f"  dpkg -i (same four files)         {d:8.1f} ms")
+print(f"  ratio {g / d:.3f}  overhead {over:+.1f}%  (target: under +10%)  {'OK' if over < 10 else 'OVER TARGET'}")
+EOT
+
+echo "== download over 127.0.0.1 (gpuprep bundle vs curl, same files, same server), $runs runs each"
+bytes=0
+urls=()
+for f in gpgkey stable/deb/amd64/InRelease stable/deb/amd64/Packages; do urls+=("$URL/$f"); bytes=$((bytes + $(stat -c %s "$T/repo/$f"))); done
+for p in $TOOLKIT; do
+	urls+=("$URL/stable/deb/amd64/${p}_1.17.8-1_amd64.deb")
+	bytes=$((bytes + $(stat -c %s "$T/repo/stable/deb/amd64/${p}_1.17.8-1_amd64.deb")))
+done
+curl_cmd="curl -sf"
+for u in "${urls[@]}"; do curl_cmd+=" -o $T/c/$(basename "$u") $u"; done
+g=$(mean_ms "rm -rf $T/b.tar.gz $T/b.tar.gz.download && sync" "$GPUPREP -q bundle --arch amd64 --repo-url $URL --keyring $T/repo.asc -o $T/b.tar.gz")
+c=$(mean_ms "rm -rf $T/c && mkdir -p $T/c && sync" "$curl_cmd")
+python3 - "$g" "$c" "$bytes" <<'EOT'
+import sys
+g, c, b = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+tg, tc = b / g / 1000, b / c / 1000
+print(f"  gpuprep bundle  {g:8.1f} ms  {tg:7.1f} MB/s  (also verifies, hashes and writes the archive)")
+print(f"  curl            {c:8.1f} ms  {tc:7.1f} MB/s  ({b} bytes in {len(sys.argv) and 7} files)")
+print(f"  throughput ratio {tg / tc:.2f}  (target: at least 0.80)  {'OK' if tg / tc >= 0.8 else 'UNDER TARGET'}")
+EOT

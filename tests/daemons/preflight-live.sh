@@ -1,0 +1,122 @@
+#!/bin/bash
+# gpuprep preflight against real daemons started by this test: containerd (CRI Status) and
+# dockerd (Engine API), each fresh (running on the config file) and stale (the file changed
+# after the daemon started), and the healthy node passing with nothing ignored.
+. "${TESTS_SRC:?TESTS_SRC must point at tests/}/lib.sh" || exit 1
+. "$TESTS_SRC/preflight-lib.sh" || exit 1
+. "$TESTS_SRC/daemons/containerd-lib.sh" || exit 1
+. "$TESTS_SRC/daemons/dockerd-lib.sh" || exit 1
+
+HEALTHY_TOML="$FIXTURES/nodes/preflight-healthy/etc/containerd/config.toml"
+
+# --- containerd ---------------------------------------------------------------------------
+# The daemon runs on the node's own /etc/containerd/config.toml: the harness's private paths
+# (root, state, sockets) first, then the node's sections. Its socket lands beside the config,
+# so preflight gets --cri-socket unix:///etc/containerd/containerd.sock, under --root.
+ctd_why=""
+command -v containerd >/dev/null 2>&1 || ctd_why="containerd is not installed"
+command -v ctr >/dev/null 2>&1 || ctd_why=${ctd_why:-"ctr is not installed"}
+[ "$(id -u)" -eq 0 ] || ctd_why=${ctd_why:-"containerd needs root"}
+
+if [ -z "$ctd_why" ]; then
+	R=$(healthy)
+	CT="${R:?}/etc/containerd/config.toml"
+	SOCK=unix:///etc/containerd/containerd.sock
+	sed '/^version/d' "$HEALTHY_TOML" | containerd_config_write "$R/etc/containerd" - >/dev/null
+	if containerd_start "$CT"; then
+		ok "containerd started on the healthy node's config"
+		run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK"
+		expect_rc 0 "the healthy node with a live containerd: exit 0, nothing ignored"
+		expect_not_contains "$T/out" "[ERROR" "live healthy node: no errors"
+		expect_not_contains "$T/out" "[WARNING" "live healthy node: no warnings"
+		expect_contains "$T/out" "[PASS] the running containerd uses 'nvidia' (/usr/bin/nvidia-container-runtime), as '$CT' says" \
+			"runtime-live: fresh: pass"
+		run "$GPUPREP" --root "$R" --json preflight --cgroup-driver systemd --cri-socket "$SOCK"
+		if "$PY" "$TESTS_SRC/json-schema.py" "$TESTS_SRC/schemas/preflight.json" "$T/out" >"$T/schema.log"; then
+			ok "live healthy node: --json matches the schema"
+		else
+			not_ok "live healthy node: --json matches the schema" "$(cat "$T/schema.log")"
+		fi
+
+		# keadm's default cgroupfs against SystemdCgroup = true.
+		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK"
+		expect_rc 1 "live node, keadm's default cgroupfs"
+		expect_contains "$T/out" "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$CT')" \
+			"cgroupfs: the error shows both values"
+		expect_contains "$T/out" "    hint: keadm join --cgroupdriver=systemd" "cgroupfs: the exact flag"
+		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --ignore-preflight-errors cgroup-driver
+		expect_rc 0 "cgroupfs with --ignore-preflight-errors cgroup-driver"
+		expect_contains "$T/out" "[WARNING cgroup-driver] keadm join will use --cgroupdriver=cgroupfs" \
+			"cgroupfs ignored: a warning"
+
+		# Stale: the daemon restarted on runc as the default, then the file says nvidia again.
+		containerd_stop "$CT"
+		sed -i 's/default_runtime_name = "nvidia"/default_runtime_name = "runc"/' "$CT"
+		if containerd_start "$CT"; then
+			sed -i 's/default_runtime_name = "runc"/default_runtime_name = "nvidia"/' "$CT"
+			run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+			expect_rc 1 "runtime-live: stale containerd"
+			expect_contains "$T/out" "[PASS] '$CT' makes 'nvidia' (/usr/bin/nvidia-container-runtime) the default runtime" \
+				"stale: the file is right"
+			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running containerd uses 'runc' (runc), '$CT' says 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+				"stale: restart needed, with both values"
+			expect_contains "$T/out" "    hint: gpuprep restart --runtime containerd: the daemon still runs on the config it started with" \
+				"stale: the hint"
+			containerd_stop "$CT"
+			if containerd_start "$CT"; then
+				run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-live
+				expect_rc 0 "runtime-live: fresh again after a restart"
+			else
+				not_ok "containerd restarts on the nvidia config" "$(tail -20 "$R/etc/containerd/containerd.log")"
+			fi
+		else
+			not_ok "containerd starts on the runc config" "$(tail -20 "$R/etc/containerd/containerd.log")"
+		fi
+		containerd_stop "$CT"
+		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --checks runtime-live
+		expect_rc 0 "runtime-live: containerd stopped"
+		expect_contains "$T/out" "[SKIP runtime-live] no containerd socket" "stopped: skip, the socket is gone"
+	else
+		not_ok "containerd started on the healthy node's config" "$(tail -20 "$R/etc/containerd/containerd.log")"
+	fi
+else
+	skip "containerd: live preflight" "$ctd_why"
+fi
+
+# --- docker -------------------------------------------------------------------------------
+# dockerd runs on the node's /etc/docker/daemon.json; its socket (in the harness's temp dir)
+# is linked at the node's /run/docker.sock, where preflight looks under --root.
+if dockerd_usable; then
+	R=$(healthy)
+	DJ="${R:?}/etc/docker/daemon.json"
+	mkdir -p "$R/etc/docker"
+	printf '{\n  "default-runtime": "nvidia",\n  "runtimes": {\n    "nvidia": {\n      "path": "/usr/bin/nvidia-container-runtime",\n      "runtimeArgs": []\n    }\n  }\n}\n' >"$DJ"
+	ln -s "$DOCKERD_SOCK" "$R/run/docker.sock"
+	if dockerd_start "$DJ"; then
+		ok "dockerd started on the node's daemon.json"
+		run "$GPUPREP" --root "$R" preflight --runtime docker --checks runtime-config,runtime-live
+		expect_rc 0 "runtime-live: fresh dockerd"
+		expect_contains "$T/out" "[PASS] the running docker uses 'nvidia' (/usr/bin/nvidia-container-runtime), as '$DJ' says" \
+			"docker fresh: pass"
+		dockerd_stop
+		printf '{\n  "log-driver": "json-file"\n}\n' >"$DJ"
+		if dockerd_start "$DJ"; then
+			printf '{\n  "default-runtime": "nvidia",\n  "runtimes": {\n    "nvidia": {\n      "path": "/usr/bin/nvidia-container-runtime",\n      "runtimeArgs": []\n    }\n  }\n}\n' >"$DJ"
+			run "$GPUPREP" --root "$R" preflight --runtime docker --checks runtime-live
+			expect_rc 1 "runtime-live: stale dockerd"
+			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running docker uses 'runc' (runc), '$DJ' says 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+				"docker stale: restart needed"
+			expect_contains "$T/out" "    hint: gpuprep restart --runtime docker: the daemon still runs on the config it started with" \
+				"docker stale: the hint"
+		else
+			not_ok "dockerd starts on a plain daemon.json" "$(dockerd_log | tail -20)"
+		fi
+		dockerd_stop
+	else
+		not_ok "dockerd started on the node's daemon.json" "$(dockerd_log | tail -20)"
+	fi
+else
+	skip "docker: live preflight" "$DOCKERD_WHY"
+fi
+
+done_testing

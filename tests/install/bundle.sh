@@ -1,0 +1,225 @@
+#!/bin/bash
+# gpuprep bundle: made from a signed flat repository on 127.0.0.1 for amd64 and arm64,
+# with resumed and retried downloads; then installed offline from it (with no network),
+# and refused when anything in it was changed.
+. "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/install/lib-install.sh"
+
+host_before=$(host_dpkg_state)
+for a in amd64 arm64; do for v in 1.17.7 1.17.8; do mk_toolkit "$T/pkgs-$a" "$v" "$a"; done; done
+mk_gpg_key repo
+repo_fpr=$KEY_FPR
+mk_repo "$T/repo" repo amd64 arm64
+start_httpd "$T/repo"
+export SOURCE_DATE_EPOCH=1767225600
+want_all() { printf '%s %s\n' libnvidia-container-tools "$1" libnvidia-container1 "$1" nvidia-container-toolkit "$1" nvidia-container-toolkit-base "$1"; }
+deb_path=/stable/deb/amd64/nvidia-container-toolkit_1.17.8-1_amd64.deb
+# payload BUNDLE: everything but manifest.json (whose source_url names the server's port).
+payload() { tar -xzOf "$1" --exclude manifest.json | sha256sum; }
+same_payload() { # GOT WANT NAME
+	if [ "$(payload "$1")" = "$(payload "$2")" ]; then ok "$3"; else not_ok "$3"; fi
+}
+
+# --- amd64 -----------------------------------------------------------------------------------
+b64=$T/bundles/amd64.tar.gz
+mkdir -p "$T/bundles"
+run "$GPUPREP" bundle --format deb --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$b64"
+expect_rc 0 "bundle amd64"
+expect_contains "$T/out" "nvidia-container-toolkit       1.17.8-1" "bundle: the table lists the packages"
+expect_contains "$T/err" "downloaded nvidia-container-toolkit_1.17.8-1_amd64.deb" "bundle: a line per file when stderr is not a tty"
+tar -tzf "$b64" | sort >"$T/members"
+cat >"$T/want-members" <<EOT
+keys/nvidia-container-toolkit-keyring.gpg
+manifest.json
+repo/InRelease
+repo/Packages
+repo/libnvidia-container-tools_1.17.8-1_amd64.deb
+repo/libnvidia-container1_1.17.8-1_amd64.deb
+repo/nvidia-container-toolkit-base_1.17.8-1_amd64.deb
+repo/nvidia-container-toolkit_1.17.8-1_amd64.deb
+EOT
+expect_file_eq "$T/members" "$T/want-members" "bundle: manifest.json, repo/ and keys/"
+mkdir -p "$T/x"
+tar -C "$T/x" -xzf "$b64"
+expect_file_eq "$T/x/repo/InRelease" "$T/repo/stable/deb/amd64/InRelease" "bundle: InRelease is untouched"
+expect_file_eq "$T/x/repo/Packages" "$T/repo/stable/deb/amd64/Packages" "bundle: Packages is untouched"
+expect_file_eq "$T/x/keys/nvidia-container-toolkit-keyring.gpg" "$T/repo.gpg" "bundle: keys/ holds the public key"
+python3 - "$T/x" "$URL" "$repo_fpr" >"$T/py" 2>&1 <<'EOT'
+import hashlib, json, os, sys
+d, url, fpr = sys.argv[1:]
+m = json.load(open(os.path.join(d, "manifest.json")))
+assert m["format_version"] == 1 and m["toolkit_version"] == "1.17.8", m
+assert m["package_family"] == "deb" and m["architecture"] == "amd64", m
+assert m["source_url"] == url + "/stable/deb/amd64" and m["key_fingerprint"] == fpr, m
+assert m["created"] == "2026-01-01T00:00:00Z", m["created"]
+names = [p["name"] for p in m["packages"]]
+assert names == ["libnvidia-container1", "libnvidia-container-tools", "nvidia-container-toolkit-base", "nvidia-container-toolkit"], names
+for e in m["packages"] + m["files"]:
+    path = os.path.join(d, e.get("file") or e.get("path"))
+    data = open(path, "rb").read()
+    assert len(data) == e["size"] and hashlib.sha256(data).hexdigest() == e["sha256"], e
+    if "version" in e:
+        assert e["version"] == "1.17.8-1", e
+print("manifest ok")
+EOT
+if grep -q "manifest ok" "$T/py"; then ok "bundle: manifest.json names everything, with sizes and sha256"; else not_ok "bundle: manifest.json names everything, with sizes and sha256" "$(cat "$T/py")"; fi
+
+# repo/ works as a file: apt repository with keys/ as its keyring.
+root=$T/sb-filerepo
+mk_sandbox "$root" amd64
+printf 'deb [signed-by=%s/x/keys/nvidia-container-toolkit-keyring.gpg] file:%s/x/repo /\n' "$T" "$T" >"$T/file.list"
+aptc=(-o Dir="$root/" -o Dir::Etc::parts=/dev/null -o Dir::State::status="$root/var/lib/dpkg/status" -o Dir::State::lists="$T/flists/" -o Dir::Etc::sourcelist="$T/file.list" -o Dir::Etc::sourceparts=- -o APT::Sandbox::User=root)
+mkdir -p "$T/flists/partial"
+APT_CONFIG=/dev/null apt-get "${aptc[@]}" update >"$T/apt.log" 2>&1
+APT_CONFIG=/dev/null apt-cache "${aptc[@]}" madison nvidia-container-toolkit >"$T/madison" 2>&1
+expect_contains "$T/madison" "nvidia-container-toolkit |   1.17.8-1 | file:$T/x/repo  Packages" "bundle: repo/ is a working file: apt repository"
+
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/again.tar.gz"
+expect_file_eq "$T/again.tar.gz" "$b64" "bundle: reproducible with SOURCE_DATE_EPOCH"
+
+# Installed offline, with no network at all.
+root=$T/sb-amd64
+mk_sandbox "$root" amd64
+if unshare --net true 2>/dev/null; then net=(unshare --net); else net=(); fi
+run "${net[@]}" "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
+expect_rc 0 "install --offline from the amd64 bundle${net:+ (unshare --net)}"
+want_all 1.17.8-1 >"$T/want"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "bundle install: all four at 1.17.8-1"
+expect_contains "$T/err" "from bundle '$b64'" "bundle install: the source is named"
+run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
+expect_contains "$T/err" "nothing to do" "bundle install: a second run is a no-op"
+run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc" --version 1.17.7
+expect_rc 1 "bundle install: a version the bundle does not have"
+expect_contains "$T/err" "version 1.17.7-1 is not in bundle '$b64'; it has 1.17.8-1" "bundle install: says which version it has"
+
+# Without --keyring the bundle's key must be NVIDIA's.
+root=$T/sb-nokey
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline "$b64"
+expect_rc 1 "a bundle signed by another key, without --keyring"
+expect_contains "$T/err" "wrong key fingerprint: 'keys/nvidia-container-toolkit-keyring.gpg' in bundle '$b64' has $repo_fpr, expected C95B321B61E88C1809C4F759DDCAE044F796ECB0" "bundle without --keyring: message"
+expect_contains "$T/err" "hint: a bundle made from a private mirror needs that mirror's key" "bundle without --keyring: hint"
+
+# --- tampered bundles are refused --------------------------------------------------------------
+retar() { (cd "$1" && tar --owner=0 --group=0 -czf "$2" manifest.json repo keys); }
+refuse() { # NAME BUNDLE TEXT
+	local r=$T/sb-refuse-$RANDOM
+	mk_sandbox "$r" amd64
+	run "$GPUPREP" --root "$r" install --offline "$2" --keyring "$T/repo.asc"
+	expect_rc 1 "tampered bundle refused: $1"
+	expect_contains "$T/err" "$3" "tampered bundle: $1: message"
+	if [ -z "$(installed_versions "$r")" ]; then ok "tampered bundle: $1: nothing installed"; else not_ok "tampered bundle: $1: nothing installed"; fi
+}
+cp -a "$T/x" "$T/t1"
+printf 'x' >>"$T/t1/repo/nvidia-container-toolkit_1.17.8-1_amd64.deb"
+retar "$T/t1" "$T/t1.tar.gz"
+refuse "a changed .deb" "$T/t1.tar.gz" "checksum mismatch for 'repo/nvidia-container-toolkit_1.17.8-1_amd64.deb' in bundle '$T/t1.tar.gz'"
+cp -a "$T/x" "$T/t2"
+printf 'extra\n' >"$T/t2/repo/extra.sh"
+retar "$T/t2" "$T/t2.tar.gz"
+refuse "an extra file" "$T/t2.tar.gz" "'repo/extra.sh' is not listed in manifest.json"
+cp -a "$T/t1" "$T/t3"
+python3 - "$T/t3" <<'EOT'
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+for p in m["packages"]:
+    data = open(os.path.join(d, p["file"]), "rb").read()
+    p["size"], p["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
+EOT
+retar "$T/t3" "$T/t3.tar.gz"
+refuse "a changed .deb with a matching manifest" "$T/t3.tar.gz" "package 'nvidia-container-toolkit' in manifest.json does not match the signed Packages index"
+cp -a "$T/x" "$T/t4"
+rm "$T/t4/repo/Packages"
+retar "$T/t4" "$T/t4.tar.gz"
+refuse "a missing file" "$T/t4.tar.gz" "'repo/Packages' is listed in manifest.json but missing"
+cp -a "$T/x" "$T/t5"
+printf '{"format_version": 1,' >"$T/t5/manifest.json"
+retar "$T/t5" "$T/t5.tar.gz"
+refuse "a broken manifest" "$T/t5.tar.gz" "manifest.json: 1:"
+mkdir -p "$T/t6"
+(cd "$T/x" && tar -czf "$T/t6.tar.gz" manifest.json repo keys --transform 's,^repo/InRelease,../InRelease,')
+refuse "a ../ entry" "$T/t6.tar.gz" "leaves the archive with '..'"
+
+# --- arm64 --------------------------------------------------------------------------------------
+barm=$T/bundles/arm64.tar.gz
+run "$GPUPREP" bundle --format deb --arch arm64 --repo-url "$URL" --keyring "$T/repo.asc" --version 1.17.7 -o "$barm"
+expect_rc 0 "bundle arm64, pinned to 1.17.7"
+tar -xzOf "$barm" manifest.json >"$T/m-arm"
+expect_contains "$T/m-arm" '"architecture": "arm64"' "bundle arm64: manifest architecture"
+expect_contains "$T/m-arm" '"file": "repo/nvidia-container-toolkit_1.17.7-1_arm64.deb"' "bundle arm64: the arm64 packages at 1.17.7-1"
+run "$GPUPREP" --root "$T/sb-amd64" install --offline "$barm" --keyring "$T/repo.asc" --dry-run
+expect_rc 1 "an arm64 bundle on an amd64 system"
+expect_contains "$T/err" "bundle '$barm' is for deb arm64; this system is deb amd64" "arm64 bundle on amd64: message"
+root=$T/sb-arm64
+mk_sandbox "$root" arm64
+run "$GPUPREP" --root "$root" install --offline "$barm" --keyring "$T/repo.asc" --dry-run
+expect_rc 0 "arm64 bundle: --dry-run plan for an arm64 system"
+expect_contains "$T/out" "system:   deb arm64 at '$root'" "arm64 bundle: the plan is for arm64"
+run "$GPUPREP" --root "$root" install --offline "$barm" --keyring "$T/repo.asc"
+expect_rc 0 "arm64 bundle: installed into an arm64 root (dpkg with arm64 as a foreign architecture)"
+want_all 1.17.7-1 >"$T/want"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "arm64 bundle: all four at 1.17.7-1"
+root=$T/sb-arm64-plain
+mk_sandbox "$root" arm64
+rm -f "$root/var/lib/dpkg/arch"
+run "$GPUPREP" --root "$root" install --offline "$barm" --keyring "$T/repo.asc"
+expect_rc 1 "an arm64 root that this host's dpkg cannot install into"
+expect_contains "$T/err" "the system at '$root' is arm64, but this host's dpkg is $(dpkg --print-architecture)" "cross-architecture root: message"
+
+# --- downloads: retry with backoff, resume with Range ----------------------------------------------
+stop_httpd
+start_httpd "$T/repo" --fail-once "$deb_path=503" --drop-once "/stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb=300"
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
+expect_rc 0 "bundle with a 503 and a dropped connection"
+same_payload "$T/retry.tar.gz" "$b64" "retried bundle: the same packages and index"
+grep -F "GET $deb_path" "$HTTPD_LOG" >"$T/reqs"
+printf 'GET %s - 503\nGET %s - 200\n' "$deb_path" "$deb_path" >"$T/want-reqs"
+expect_file_eq "$T/reqs" "$T/want-reqs" "a 503 is retried"
+grep -F "GET /stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb" "$HTTPD_LOG" >"$T/reqs"
+printf 'GET /stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb - 200\nGET /stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb bytes=300- 206\n' >"$T/want-reqs"
+expect_file_eq "$T/reqs" "$T/want-reqs" "a dropped transfer resumes with a Range request"
+
+# A server that ignores Range: the download starts over.
+stop_httpd
+start_httpd "$T/repo" --no-range --drop-once "$deb_path=200"
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/norange.tar.gz"
+expect_rc 0 "bundle from a server without ranges"
+same_payload "$T/norange.tar.gz" "$b64" "no ranges: the same packages and index"
+
+# An interrupted earlier run: its partial file is resumed.
+stop_httpd
+start_httpd "$T/repo"
+mkdir -p "$T/resume.tar.gz.download"
+head -c 100 "$T/repo$deb_path" >"$T/resume.tar.gz.download/nvidia-container-toolkit_1.17.8-1_amd64.deb.part"
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/resume.tar.gz"
+expect_rc 0 "bundle after an interrupted run"
+expect_contains "$HTTPD_LOG" "GET $deb_path bytes=100- 206" "the earlier partial download is resumed"
+same_payload "$T/resume.tar.gz" "$b64" "resumed bundle: the same packages and index"
+if [ ! -e "$T/resume.tar.gz.download" ]; then ok "the download directory is removed once the bundle is written"; else not_ok "the download directory is removed once the bundle is written"; fi
+
+# --- failures ----------------------------------------------------------------------------------------
+cp -a "$T/repo" "$T/repo-bad"
+printf 'x' >>"$T/repo-bad$deb_path"
+stop_httpd
+start_httpd "$T/repo-bad"
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/bad.tar.gz"
+expect_rc 1 "a package that does not match the signed index"
+expect_contains "$T/err" "downloading '$URL$deb_path': larger than the $(stat -c %s "$T/repo$deb_path") bytes the index lists" "bad package: message"
+if [ ! -e "$T/bad.tar.gz" ]; then ok "bad package: no bundle written"; else not_ok "bad package: no bundle written"; fi
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" -o "$T/bad.tar.gz"
+expect_rc 1 "bundle without --keyring from a repository with another key"
+expect_contains "$T/err" "wrong key fingerprint: '$URL/gpgkey' has $repo_fpr" "bundle: the pinned fingerprint is checked"
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" --version 2.0.0 -o "$T/bad.tar.gz"
+expect_rc 1 "bundle: an unknown version"
+expect_contains "$T/err" "version 2.0.0-1 is not in '$URL/stable/deb/amd64'; it has 1.17.8-1, 1.17.7-1" "bundle: an unknown version lists the versions"
+run "$GPUPREP" bundle --format rpm --arch amd64 -o "$T/bad.tar.gz"
+expect_rc 2 "bundle --format rpm is a usage error"
+run "$GPUPREP" bundle --arch vax -o "$T/bad.tar.gz"
+expect_rc 2 "bundle --arch with an unknown name"
+
+if [ "$host_before" = "$(host_dpkg_state)" ]; then ok "the host's dpkg database is untouched"; else not_ok "the host's dpkg database is untouched"; fi
+done_testing

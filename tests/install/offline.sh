@@ -1,0 +1,176 @@
+#!/bin/bash
+# gpuprep install --offline: NVIDIA's release tarball (with and without checksums), a plain
+# directory, refused archives, and proof that offline mode opens no network socket. Every
+# install goes into a sandbox root through dpkg --root; the host's dpkg database is checked
+# to be untouched.
+. "$TESTS_SRC/lib.sh"
+. "$TESTS_SRC/install/lib-install.sh"
+
+host_before=$(host_dpkg_state)
+for v in 1.17.7 1.17.8; do mk_toolkit "$T/pkgs-amd64" "$v" amd64; done
+mk_toolkit "$T/pkgs-arm64" 1.17.8 arm64
+
+# NVIDIA's release tarball layout: release-v<V>-stable/packages/ubuntu18.04/<arch>/*.deb
+mk_release() { # ARCH VERSION OUTDIR
+	local arch=$1 v=$2 out=$3 top="release-v$2-stable"
+	local stage="$T/stage-$arch-$v"
+	mkdir -p "$stage/$top/packages/ubuntu18.04/$arch" "$out"
+	cp "$T/pkgs-$arch"/*"_$v-1_$arch.deb" "$stage/$top/packages/ubuntu18.04/$arch/"
+	tar -C "$stage" -czf "$out/nvidia-container-toolkit_${v}_deb_${arch}.tar.gz" "$top"
+}
+mk_release amd64 1.17.8 "$T/rel"
+tarball="$T/rel/nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz"
+
+# --- a plain directory ---------------------------------------------------------------------
+root=$T/sandbox-dir
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64" --dry-run
+expect_rc 0 "directory: --dry-run"
+sed "s#$T#@T@#g" "$T/out" >"$T/plan.txt"
+expect_file_eq "$T/plan.txt" "$INSTALL_SRC/golden/offline-dir-plan.txt" "directory: the plan picks the four newest, skips -dev/-dbg/extensions"
+if [ -z "$(installed_versions "$root")" ]; then ok "directory: --dry-run installs nothing"; else not_ok "directory: --dry-run installs nothing" "$(installed_versions "$root")"; fi
+
+run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64"
+expect_rc 0 "directory: install"
+printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "directory: all four installed at 1.17.8-1"
+expect_contains "$T/err" "    dpkg: Setting up nvidia-container-toolkit (1.17.8-1) ..." "directory: dpkg's output is relayed, prefixed and indented"
+expect_file_eq "$T/out" "$INSTALL_SRC/golden/offline-installed.txt" "directory: the report lists the versions"
+
+before=$(tree_state "$root")
+run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64"
+expect_rc 0 "directory: a second run"
+expect_contains "$T/err" "nothing to do: the NVIDIA container toolkit 1.17.8-1 is installed" "directory: a second run is a no-op"
+expect_contains "$T/out" "nvidia-container-toolkit       1.17.8-1  1.17.8-1" "directory: the no-op still reports the versions"
+if [ "$before" = "$(tree_state "$root")" ]; then ok "directory: the no-op changes nothing"; else not_ok "directory: the no-op changes nothing"; fi
+
+run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64" --version 1.17.7
+expect_rc 0 "directory: --version 1.17.7 pins all four (a downgrade)"
+printf '%s 1.17.7-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "directory: all four at 1.17.7-1"
+
+run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64" --version 1.99.0
+expect_rc 1 "directory: an unknown version"
+expect_contains "$T/err" "gpuprep: error: version 1.99.0-1 is not in '$T/pkgs-amd64'; it has 1.17.8-1, 1.17.7-1" "directory: an unknown version lists the ones there are"
+expect_contains "$T/err" "hint: " "directory: an unknown version has a hint"
+
+run "$GPUPREP" --root "$root" --json install --offline "$T/pkgs-amd64" --dry-run
+expect_rc 0 "directory: --json --dry-run"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema_version"]==1 and d["action"]=="install" and d["dry_run"] and d["source"]["kind"]=="directory" and [p["target"] for p in d["packages"]]==["1.17.8-1"]*4, d' "$T/out" 2>"$T/py" &&
+	ok "directory: the JSON plan" || not_ok "directory: the JSON plan" "$(cat "$T/py")"
+
+# --- the OS packages the toolkit needs ---------------------------------------------------------
+root=$T/sandbox-nodeps
+mk_sandbox "$root" amd64 libseccomp2
+run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64"
+expect_rc 1 "missing OS dependency"
+expect_contains "$T/err" "gpuprep: error: the toolkit needs packages that are not installed: libseccomp2" "missing OS dependency is named"
+if [ -z "$(installed_versions "$root")" ]; then ok "missing OS dependency: nothing installed"; else not_ok "missing OS dependency: nothing installed"; fi
+
+# --- NVIDIA's release tarball --------------------------------------------------------------------
+root=$T/sandbox-tar
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline "$tarball"
+expect_rc 0 "release tarball: install"
+installed_versions "$root" >"$T/got"
+printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
+expect_file_eq "$T/got" "$T/want" "release tarball: all four installed"
+run "$GPUPREP" --root "$root" install --offline "$tarball" --dry-run
+expect_contains "$T/out" "source:   release tarball '$tarball'" "release tarball: the source is named"
+expect_contains "$T/out" "nothing to do" "release tarball: a second run has nothing to do"
+
+# checksums.txt beside it: a good one is used, a bad one refuses.
+(cd "$T/rel" && sha256sum nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz >nvidia-container-toolkit_1.17.8_checksums.txt)
+root=$T/sandbox-sums
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline "$tarball"
+expect_rc 0 "release tarball with a matching checksums.txt"
+mk_sandbox "$T/sandbox-badsum" amd64
+printf '%064d  nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz\n' 0 >"$T/rel/nvidia-container-toolkit_1.17.8_checksums.txt"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$tarball"
+expect_rc 1 "release tarball with a wrong checksum"
+expect_contains "$T/err" "gpuprep: error: checksum mismatch for 'nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz': '$T/rel/nvidia-container-toolkit_1.17.8_checksums.txt' lists SHA256 $(printf '%064d' 0)" "wrong checksum: message"
+if [ -z "$(installed_versions "$T/sandbox-badsum")" ]; then ok "wrong checksum: nothing installed"; else not_ok "wrong checksum: nothing installed"; fi
+rm -f "$T/rel/nvidia-container-toolkit_1.17.8_checksums.txt"
+
+# The wrong architecture: say what the archive has.
+mk_release arm64 1.17.8 "$T/rel-arm"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/rel-arm/nvidia-container-toolkit_1.17.8_deb_arm64.tar.gz"
+expect_rc 1 "an arm64 tarball on an amd64 system"
+expect_contains "$T/err" "has no deb packages for amd64; it has packages for: deb arm64" "wrong architecture: says which it has"
+
+# Not an archive, and no packages at all.
+printf 'not an archive\n' >"$T/junk.tar.gz"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/junk.tar.gz"
+expect_rc 1 "a file that is not an archive"
+expect_contains "$T/err" "$T/junk.tar.gz" "not an archive: the file is named"
+mkdir -p "$T/empty"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/empty"
+expect_rc 1 "a directory without packages"
+expect_contains "$T/err" "gpuprep: error: '$T/empty' has no .deb or .rpm packages" "no packages: message"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/nonexistent"
+expect_rc 1 "a missing --offline path"
+expect_contains "$T/err" "cannot use --offline '$T/nonexistent': No such file or directory" "missing path: message"
+
+# --- archives that try to leave the extraction directory ---------------------------------------------
+deb="$T/pkgs-amd64/libnvidia-container1_1.17.8-1_amd64.deb"
+mkdir -p "$T/victim"
+python3 "$INSTALL_SRC/mktar.py" "$T/dotdot.tar.gz" "file:release-v1.17.8-stable/packages/ubuntu18.04/amd64/libnvidia-container1_1.17.8-1_amd64.deb=$deb" \
+	"file:release-v1.17.8-stable/../../victim/evil.deb=$deb"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/dotdot.tar.gz"
+expect_rc 1 "a tarball with a ../ entry"
+expect_contains "$T/err" "refusing the archive: 'release-v1.17.8-stable/../../victim/evil.deb' leaves the archive with '..'" "../ entry: refused and named"
+python3 "$INSTALL_SRC/mktar.py" "$T/symlink.tar.gz" "link:release-v1.17.8-stable/packages=/etc" \
+	"file:release-v1.17.8-stable/packages/ubuntu18.04/amd64/libnvidia-container1_1.17.8-1_amd64.deb=$deb"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/symlink.tar.gz"
+expect_rc 1 "a tarball with a symlink out"
+expect_contains "$T/err" "refusing the archive: the link 'release-v1.17.8-stable/packages' -> '/etc' points outside it" "symlink out: refused and named"
+python3 "$INSTALL_SRC/mktar.py" "$T/symlink2.tar.gz" "link:a/b=../../victim" "file:a/c.deb=$deb"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/symlink2.tar.gz"
+expect_rc 1 "a tarball with a relative symlink out"
+expect_contains "$T/err" "the link 'a/b' -> '../../victim' points outside it" "relative symlink out: refused"
+python3 "$INSTALL_SRC/mktar.py" "$T/abs.tar.gz" "file:$T/victim/abs.deb=$deb"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/abs.tar.gz"
+expect_rc 1 "a tarball with an absolute path"
+expect_contains "$T/err" "is an absolute path" "absolute path: refused"
+python3 "$INSTALL_SRC/mktar.py" "$T/hard.tar.gz" "file:a/x.deb=$deb" "hard:a/y.deb=../../etc/passwd"
+run "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$T/hard.tar.gz"
+expect_rc 1 "a tarball with a hard link out"
+expect_contains "$T/err" "the hard link 'a/y.deb' -> '../../etc/passwd' points outside it" "hard link out: refused"
+if [ -z "$(ls -A "$T/victim")" ]; then ok "refused archives wrote nothing outside"; else not_ok "refused archives wrote nothing outside" "$(ls -la "$T/victim")"; fi
+
+# --- offline opens no socket ------------------------------------------------------------------------
+root=$T/sandbox-nonet
+mk_sandbox "$root" amd64
+if unshare --net true 2>/dev/null; then
+	run unshare --net "$GPUPREP" --root "$root" install --offline "$tarball"
+	expect_rc 0 "offline install in a network namespace with no network (unshare --net)"
+	installed_versions "$root" >"$T/got"
+	expect_file_eq "$T/got" "$T/want" "unshare --net: all four installed"
+else
+	skip "offline install under unshare --net" "unshare --net is not permitted here"
+fi
+if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
+	root=$T/sandbox-strace
+	mk_sandbox "$root" amd64
+	# LeakSanitizer cannot run under ptrace; the other runs check for leaks.
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -e trace=socket,connect,openat -o "$T/strace.log" "$GPUPREP" --root "$root" install --offline "$tarball"
+	expect_rc 0 "offline install under strace"
+	if grep -E 'AF_INET|AF_INET6' "$T/strace.log" >"$T/inet"; then
+		not_ok "offline mode opens no inet socket (gpuprep and every child)" "$(head -5 "$T/inet")"
+	else
+		ok "offline mode opens no inet socket (gpuprep and every child)"
+	fi
+	if grep -E 'openat\(.*libcurl[^"]*\.so' "$T/strace.log" | grep -v ENOENT >"$T/curl"; then
+		not_ok "offline mode does not even load libcurl" "$(head -3 "$T/curl")"
+	else
+		ok "offline mode does not even load libcurl"
+	fi
+else
+	skip "offline mode opens no inet socket (strace)" "strace is missing or not permitted"
+fi
+
+if [ "$host_before" = "$(host_dpkg_state)" ]; then ok "the host's dpkg database is untouched"; else not_ok "the host's dpkg database is untouched"; fi
+done_testing

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "pkgarchive.h"
+#include "tap.h"
+
+static void
+parse(const char *path, int want, const char *name, const char *version, const char *arch,
+      const char *label)
+{
+	struct pkg_file f = {0};
+	int r = pkg_file_parse(path, &f);
+	is_int(r, want, label);
+	if (r == 1) {
+		is_str(f.name, name, "  name");
+		is_str(f.version, version, "  version");
+		is_str(f.arch, arch, "  arch");
+	}
+	pkg_file_release(&f);
+}
+
+static void
+listing(struct pkgarchive_listing *l, const char *const *spec)
+{
+	/* spec: "f:path", "d:path", "l:path=target", "h:path=target", "o:path" */
+	size_t n = 0;
+	while (spec[n])
+		n++;
+	l->entries = xcalloc(n, sizeof(*l->entries));
+	l->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = spec[i] + 2;
+		const char *eq = strchr(s, '=');
+		struct pkgarchive_entry *e = &l->entries[i];
+		e->path = eq ? xstrndup(s, (size_t)(eq - s)) : xstrdup(s);
+		e->link = eq ? xstrdup(eq + 1) : NULL;
+		switch (spec[i][0]) {
+		case 'f':
+			e->type = PKGARCHIVE_FILE;
+			break;
+		case 'd':
+			e->type = PKGARCHIVE_DIR;
+			break;
+		case 'l':
+			e->type = PKGARCHIVE_SYMLINK;
+			break;
+		case 'h':
+			e->type = PKGARCHIVE_HARDLINK;
+			break;
+		default:
+			e->type = PKGARCHIVE_OTHER;
+		}
+	}
+}
+
+static void
+safe(const char *const *spec, const char *want, const char *label)
+{
+	struct pkgarchive_listing l = {0};
+	struct gp_error err = GP_ERROR_INIT;
+	listing(&l, spec);
+	int r = pkgarchive_check_safe(&l, "'a.tar'", &err);
+	is_int(r, want ? -1 : 0, label);
+	if (want)
+		is_str(err.msg, want, "  the message");
+	gp_error_release(&err);
+	pkgarchive_listing_release(&l);
+}
+
+int
+main(void)
+{
+	parse("x/libnvidia-container1_1.17.8-1_amd64.deb", 1, "libnvidia-container1", "1.17.8-1",
+	      "amd64", "a deb file name");
+	parse("nvidia-container-toolkit-base-1.17.8-1.x86_64.rpm", 1,
+	      "nvidia-container-toolkit-base", "1.17.8-1", "x86_64", "an rpm file name");
+	parse("libnvidia-container1-1.18.0~rc.1-1.aarch64.rpm", 1, "libnvidia-container1",
+	      "1.18.0~rc.1-1", "aarch64", "an rpm rc");
+	parse("README.md", 0, NULL, NULL, NULL, "not a package");
+	parse("a_b.deb", 0, NULL, NULL, NULL, "too few parts");
+	parse("a_b_c_d.deb", 0, NULL, NULL, NULL, "too many parts");
+	parse("_1_amd64.deb", 0, NULL, NULL, NULL, "no name");
+	parse("norelease.x86_64.rpm", 0, NULL, NULL, NULL, "an rpm without version-release");
+	parse(".deb", 0, NULL, NULL, NULL, "only the suffix");
+
+	char *n = pkgarchive_normalize("./a//b/./c/");
+	is_str(n, "a/b/c", "normalize ./a//b/./c/");
+	free(n);
+	n = pkgarchive_normalize("/abs/../x");
+	is_str(n, "/abs/../x", "normalize keeps absolute and ..");
+	free(n);
+	n = pkgarchive_normalize("./");
+	is_str(n, "", "normalize ./");
+	free(n);
+
+	safe((const char *const[]){"d:./", "d:rel/", "f:rel/a.deb", "l:rel/l=a.deb",
+	                           "l:rel/up=../rel/a.deb", "h:rel/h=rel/a.deb", NULL},
+	     NULL, "a clean archive");
+	safe((const char *const[]){"f:../x", NULL},
+	     "'a.tar': refusing the archive: '../x' leaves the archive with '..'", "..");
+	safe((const char *const[]){"f:a/../../x", NULL},
+	     "'a.tar': refusing the archive: 'a/../../x' leaves the archive with '..'", "a/../..");
+	safe((const char *const[]){"f:/etc/passwd", NULL},
+	     "'a.tar': refusing the archive: '/etc/passwd' is an absolute path", "absolute");
+	safe((const char *const[]){"l:a=/etc", NULL},
+	     "'a.tar': refusing the archive: the link 'a' -> '/etc' points outside it",
+	     "an absolute symlink");
+	safe((const char *const[]){"l:a/b=../../x", NULL},
+	     "'a.tar': refusing the archive: the link 'a/b' -> '../../x' points outside it",
+	     "a relative symlink out");
+	safe((const char *const[]){"l:a/b=../c", NULL}, NULL, "a relative symlink that stays in");
+	safe((const char *const[]){"l:a=", NULL},
+	     "'a.tar': refusing the archive: the link 'a' -> '' points outside it",
+	     "an empty link");
+	safe((const char *const[]){"h:a=../x", NULL},
+	     "'a.tar': refusing the archive: the hard link 'a' -> '../x' points outside it",
+	     "a hard link out");
+	safe((const char *const[]){"o:dev/null", NULL},
+	     "'a.tar': refusing the archive: 'dev/null' is a device or special file", "a device");
+
+	/* A real archive in memory, written with libarchive, listed back. */
+	char buf[8192];
+	size_t used = 0;
+	struct archive *w = archive_write_new();
+	archive_write_set_format_pax_restricted(w);
+	archive_write_open_memory(w, buf, sizeof(buf), &used);
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, "release-v1.17.8-stable/packages/ubuntu18.04/amd64/x.deb");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 3);
+	archive_write_header(w, e);
+	archive_write_data(w, "abc", 3);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "link");
+	archive_entry_set_filetype(e, AE_IFLNK);
+	archive_entry_set_symlink(e, "/etc");
+	archive_write_header(w, e);
+	archive_entry_free(e);
+	archive_write_close(w);
+	archive_write_free(w);
+	struct pkgarchive_listing l = {0};
+	struct gp_error err = GP_ERROR_INIT;
+	is_int(pkgarchive_list_memory(buf, used, "'mem'", &l, &err), 0,
+	       "list an archive in memory");
+	is_int(l.n, 2, "two entries");
+	if (l.n == 2) {
+		is_int(l.entries[0].size, 3, "the file's size");
+		ok(l.entries[1].type == PKGARCHIVE_SYMLINK, "the symlink's type");
+		is_str(l.entries[1].link, "/etc", "the symlink's target");
+	}
+	is_int(pkgarchive_check_safe(&l, "'mem'", &err), -1, "the symlink out is refused");
+	gp_error_release(&err);
+	pkgarchive_listing_release(&l);
+	is_int(pkgarchive_list_memory("garbage!", 8, "'mem'", &l, &err), -1, "garbage is refused");
+	ok(err.msg && strstr(err.msg, "'mem': not a readable archive"), "garbage: the message");
+	gp_error_release(&err);
+	return tap_done();
+}
