@@ -66,8 +66,10 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 	X(install)                                                                                 \
 	X(manifest)                                                                                \
 	X(preflight)                                                                               \
+	X(restart)                                                                                 \
 	X(undo)                                                                                    \
 	X(up)                                                                                      \
+	X(verify)                                                                                  \
 	/* one line per command, sorted */
 
 #define GP_DECLARE(name)                                                                           \

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "liveout.h"
 #include "runtime.h"
 #include "safefile.h"
 
@@ -14,6 +15,7 @@ const char cmd_configure_usage[] =
         "                         [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--drop-in PATH]\n"
         "                         [--config-version N] [--dry-run]\n"
+        "                         [--restart] [--restart-mode M] [--restart-timeout SECONDS]\n"
         "\n"
         "Edit the container runtime's config so that an nvidia runtime exists and is the\n"
         "default, keeping every other byte of the file. Backs up the original first (see\n"
@@ -33,6 +35,10 @@ const char cmd_configure_usage[] =
         "  --config-version N     containerd: the config version for a new file (1, 2 or 3)\n"
         "  --dry-run              write nothing; print a unified diff of each file that would\n"
         "                         change\n"
+        "  --restart              then make the daemon load it and verify, as 'gpuprep\n"
+        "                         restart' does, rolling back to the backup on failure\n"
+        "  --restart-mode M       --restart with auto, systemd, service, signal or none\n"
+        "  --restart-timeout S    --restart waits S seconds for the daemon (default: 60)\n"
         "  -h, --help             print this help\n";
 
 static int
@@ -100,6 +106,52 @@ files_list(struct gp_ctx *ctx, const struct changeset *cs, bool changed)
 	return out;
 }
 
+/* What restart and its verify need from configure's options. */
+static void
+fill_restart_opts(struct restart_opts *ro, const struct configure_opts *opts)
+{
+	ro->live.root = opts->root;
+	ro->live.config_path = opts->config_path;
+	ro->live.runtime_name = opts->runtime_name;
+	ro->live.runtime_path = opts->runtime_path;
+	ro->live.set_default = opts->set_default;
+	ro->live.cdi = opts->cdi;
+}
+
+/*
+ * --restart: restart and verify, with the rollback. When configure changed
+ * nothing and the daemon already runs the config, there is nothing to do.
+ */
+static int
+configure_restart(struct gp_ctx *ctx, const struct runtime_ops *ops, bool changed,
+                  struct restart_opts *ro, struct restart_report *ret, struct gp_error *err)
+{
+	if (!changed && ro->mode != SVC_MODE_NONE) {
+		struct gp_error e = GP_ERROR_INIT;
+		if (runtime_verify(ops, &ro->live, &ret->verify, &e) == 0 &&
+		    verify_ok(&ret->verify)) {
+			ret->verified = true;
+			cmd_note(ctx, "%s already runs this config: no restart needed", ops->name);
+			return 0;
+		}
+		gp_error_release(&e);
+		verify_result_release(&ret->verify);
+	}
+	return cmd_restart_do(ctx, ops, ro, ret, err);
+}
+
+static int
+configure_restart_print(struct gp_ctx *ctx, const struct runtime_ops *ops, bool changed,
+                        struct restart_opts *ro, const struct configure_opts *opts,
+                        struct gp_error *err)
+{
+	fill_restart_opts(ro, opts);
+	_cleanup_(restart_report_release) struct restart_report rep = {0};
+	int r = configure_restart(ctx, ops, changed, ro, &rep, err);
+	cmd_print_restart(ctx, ops, &rep);
+	return r;
+}
+
 int
 cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
@@ -114,6 +166,9 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		OPT_DROP_IN,
 		OPT_CONFIG_VERSION,
 		OPT_DRY_RUN,
+		OPT_RESTART,
+		OPT_RESTART_MODE,
+		OPT_RESTART_TIMEOUT,
 	};
 	static const struct option options[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
@@ -126,6 +181,9 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"drop-in", required_argument, NULL, OPT_DROP_IN},
 	        {"config-version", required_argument, NULL, OPT_CONFIG_VERSION},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	        {"restart", no_argument, NULL, OPT_RESTART},
+	        {"restart-mode", required_argument, NULL, OPT_RESTART_MODE},
+	        {"restart-timeout", required_argument, NULL, OPT_RESTART_TIMEOUT},
 	        {"help", no_argument, NULL, 'h'},
 	        {0},
 	};
@@ -136,6 +194,8 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	};
 	const char *runtime = NULL;
 	bool dry_run = false;
+	bool restart = false;
+	struct restart_opts ro = {0};
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
@@ -188,6 +248,20 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			break;
+		case OPT_RESTART:
+			restart = true;
+			break;
+		case OPT_RESTART_MODE:
+			if (svc_mode_parse(optarg, &ro.mode, err) < 0)
+				return -1;
+			restart = true;
+			break;
+		case OPT_RESTART_TIMEOUT:
+			if (cmd_parse_timeout(ctx, "--restart-timeout", optarg, &ro.live.timeout_ms,
+			                      err) < 0)
+				return -1;
+			restart = true;
+			break;
 		case 'h':
 			return cmd_help(ctx);
 		default:
@@ -196,6 +270,10 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (optind < argc)
 		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (restart && dry_run)
+		return cmd_usage_error(ctx, err,
+		                       "--dry-run changes nothing, so there is nothing to "
+		                       "restart: drop --restart");
 
 	const struct runtime_ops *ops = NULL;
 	if (pick_runtime(ctx, runtime, &ops, err) < 0)
@@ -203,6 +281,10 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (!ops->configure) {
 		gp_error_set(err, "configuring %s is not supported yet", ops->name);
 		return gp_error_hint(err, "edit '%s' by hand for now", ops->config_path);
+	}
+	if (restart && !ops->restart) {
+		gp_error_set(err, "gpuprep cannot restart %s", ops->name);
+		return gp_error_hint(err, "drop --restart, and restart it by hand");
 	}
 
 	_cleanup_(configure_result_release) struct configure_result res = {0};
@@ -231,8 +313,16 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		for (size_t i = 0; res.warnings && res.warnings[i]; i++)
 			json_array_append_new(w, json_string(res.warnings[i]));
 		json_object_set_new(doc, "warnings", w);
+		int r = 0;
+		if (restart) {
+			fill_restart_opts(&ro, &opts);
+			_cleanup_(restart_report_release) struct restart_report rep = {0};
+			r = configure_restart(ctx, ops, changed, &ro, &rep, err);
+			json_object_set_new(doc, "restart",
+			                    cmd_restart_json(ctx, ops, &rep, r == 0));
+		}
 		cmd_out_json(ctx, doc);
-		return 0;
+		return r;
 	}
 
 	_cleanup_free_ char *changed_files = files_list(ctx, &res.changes, true);
@@ -243,7 +333,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			        xasprintf("%s: already configured (%s)\n", ops->name, same_files);
 			cmd_out(ctx, s);
 		}
-		return 0;
+		return restart ? configure_restart_print(ctx, ops, changed, &ro, &opts, err) : 0;
 	}
 	if (dry_run) {
 		cmd_out(ctx, diff);
@@ -256,6 +346,9 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		                  ops->name, changed_files, backup);
 		cmd_out(ctx, s);
 	}
-	cmd_note(ctx, "restart %s to load the new config", ops->name);
+	if (restart)
+		return configure_restart_print(ctx, ops, changed, &ro, &opts, err);
+	cmd_note(ctx, "restart %s to load the new config (or run configure with --restart)",
+	         ops->name);
 	return 0;
 }

@@ -60,7 +60,8 @@ struct cri_client;
 /*
  * A client for one CRI socket: a path or a "unix://" endpoint. timeout_ms
  * bounds each call (0 means CRI_DEFAULT_TIMEOUT_MS). Calls on one client
- * share one HTTP/2 connection.
+ * share one HTTP/2 connection where libcurl can reuse it (8.0.0 and later);
+ * with older ones each call connects afresh.
  */
 struct cri_client *cri_client_new(const char *endpoint, unsigned timeout_ms);
 void cri_client_free(struct cri_client *c);

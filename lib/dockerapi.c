@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "dockerapi.h"
 
+#include <ctype.h>
 #include <string.h>
 
 struct docker_client {
@@ -70,28 +71,50 @@ transport_hint(struct docker_client *c, struct gp_error *err)
 	}
 }
 
-/* GET path; a non-2xx answer is an error carrying dockerd's {"message": ...}. */
+/*
+ * One request; a non-2xx answer is an error carrying dockerd's {"message": ...}.
+ * body (may be NULL) is sent as JSON.
+ */
 static int
-get(struct docker_client *c, const char *path, struct unixhttp_response *ret, struct gp_error *err)
+request(struct docker_client *c, const char *method, const char *path, const json_t *body,
+        struct unixhttp_response *ret, struct gp_error *err)
 {
 	const char *sock = unixhttp_socket(c->http);
-	const char *headers[] = {"accept: application/json", NULL};
-	struct unixhttp_request req = {.method = "GET", .path = path, .headers = headers};
+	const char *headers[] = {"accept: application/json", "content-type: application/json",
+	                         NULL};
+	_cleanup_free_ char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct unixhttp_request req = {
+	        .method = method,
+	        .path = path,
+	        .headers = headers,
+	        .body = data,
+	        .body_len = data ? strlen(data) : 0,
+	};
+	if (!body)
+		headers[1] = NULL;
 	if (unixhttp_perform(c->http, &req, ret, err) < 0) {
 		transport_hint(c, err);
-		return gp_error_prefix(err, "GET %s", path);
+		return gp_error_prefix(err, "%s %s", method, path);
 	}
 	if (ret->status >= 200 && ret->status < 300)
 		return 0;
 	_cleanup_(json_decrefp) json_t *doc = json_loadb(ret->body, ret->body_len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(doc, "message"));
-	gp_error_set(err, "GET %s: socket '%s' answered HTTP %ld%s%s", path, sock, ret->status,
-	             msg ? ": " : "", msg ? msg : "");
+	gp_error_set(err, "%s %s: socket '%s' answered HTTP %ld%s%s", method, path, sock,
+	             ret->status, msg ? ": " : "", msg ? msg : "");
 	if (!msg)
 		gp_error_hint(err, "is '%s' dockerd's socket? its default is %s", sock,
 		              DOCKER_DEFAULT_SOCKET);
+	long status = ret->status;
 	unixhttp_response_release(ret);
+	ret->status = status; /* kept, for callers that tell a 404 apart */
 	return -1;
+}
+
+static int
+get(struct docker_client *c, const char *path, struct unixhttp_response *ret, struct gp_error *err)
+{
+	return request(c, "GET", path, NULL, ret, err);
 }
 
 int
@@ -232,4 +255,211 @@ docker_info_runtime_names(const struct docker_info *info)
 		json_object_foreach ((json_t *)runtimes(info), key, v)
 			names = strv_push(names, key);
 	return strv_sort(names);
+}
+
+/* Percent-encode s for a URL path segment or query value. */
+static char *
+url_escape(const char *s)
+{
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || strchr("-._~:@/", *p)) {
+			strbuf_add(&b, (const char *)p, 1);
+		} else {
+			char hex[4];
+			snprintf(hex, sizeof(hex), "%%%02X", *p);
+			strbuf_puts(&b, hex);
+		}
+	}
+	return b.s;
+}
+
+/* Unix time in nanoseconds as dockerd's since/until take it: "1700000000.123456789". */
+static char *
+format_ns(long long ns)
+{
+	return xasprintf("%lld.%09lld", ns / 1000000000LL, ns % 1000000000LL);
+}
+
+int
+docker_client_events(struct docker_client *c, long long since_ns, long long until_ns,
+                     const json_t *filters, json_t **ret, struct gp_error *err)
+{
+	_cleanup_free_ char *since = format_ns(since_ns);
+	_cleanup_free_ char *until = format_ns(until_ns);
+	_cleanup_free_ char *f = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
+	_cleanup_free_ char *fq = f ? url_escape(f) : NULL;
+	_cleanup_free_ char *path = xasprintf("/events?since=%s&until=%s%s%s", since, until,
+	                                      fq ? "&filters=" : "", fq ? fq : "");
+	struct unixhttp_response resp = {0};
+	if (get(c, path, &resp, err) < 0)
+		return -1;
+	int r = docker_events_parse(resp.body, resp.body_len, ret, err);
+	if (r < 0)
+		gp_error_prefix(err, "GET /events: socket '%s'", unixhttp_socket(c->http));
+	unixhttp_response_release(&resp);
+	return r;
+}
+
+int
+docker_events_parse(const char *data, size_t len, json_t **ret, struct gp_error *err)
+{
+	/* A stream of JSON objects, one after the other (dockerd puts a newline between). */
+	json_t *events = json_array();
+	size_t off = 0;
+	while (off < len) {
+		while (off < len && strchr(" \t\r\n", data[off]))
+			off++;
+		if (off >= len)
+			break;
+		json_error_t jerr;
+		json_t *ev = json_loadb(data + off, len - off, JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!ev || !json_is_object(ev) || jerr.position <= 0) {
+			gp_error_set(err, "event %zu is not a JSON object%s%s",
+			             json_array_size(events) + 1, ev ? "" : ": ",
+			             ev ? "" : jerr.text);
+			json_decref(ev);
+			json_decref(events);
+			return -1;
+		}
+		json_array_append_new(events, ev);
+		off += (size_t)jerr.position;
+	}
+	*ret = events;
+	return 0;
+}
+
+char *
+docker_logs_demux(const char *data, size_t len)
+{
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
+	size_t off = 0;
+	while (off + 8 <= len) {
+		const unsigned char *h = (const unsigned char *)data + off;
+		/* A frame header is {stream (0, 1 or 2), 0, 0, 0, size (big endian)}. */
+		if (h[0] > 2 || h[1] || h[2] || h[3])
+			break;
+		size_t n = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
+		off += 8;
+		if (n > len - off)
+			n = len - off;
+		strbuf_add(&b, data + off, n);
+		off += n;
+	}
+	/* Not framed (a tty): the bytes as they are. */
+	if (off < len)
+		strbuf_add(&b, data + off, len - off);
+	return b.s;
+}
+
+void
+docker_run_result_release(struct docker_run_result *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->output);
+	*r = (struct docker_run_result){0};
+}
+
+static json_t *
+strv_to_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static int
+run_container(struct docker_client *c, const struct docker_run_opts *o, const char *id,
+              struct docker_run_result *ret, struct gp_error *err)
+{
+	_cleanup_free_ char *start = xasprintf("/containers/%s/start", id);
+	struct unixhttp_response resp = {0};
+	if (request(c, "POST", start, NULL, &resp, err) < 0)
+		return -1;
+	unixhttp_response_release(&resp);
+
+	/* The wait may take as long as the container runs: a client with that deadline. */
+	unsigned wait_ms = o->timeout_ms ? o->timeout_ms : DOCKER_DEFAULT_TIMEOUT_MS;
+	struct docker_client *w = docker_client_new(unixhttp_socket(c->http), wait_ms);
+	_cleanup_free_ char *wait = xasprintf("/containers/%s/wait", id);
+	int r = request(w, "POST", wait, NULL, &resp, err);
+	if (r < 0 && docker_client_last_fail(w) == UNIXHTTP_TIMEOUT)
+		gp_error_hint(err, "the container did not finish in time; it is removed");
+	docker_client_free(w);
+	if (r < 0)
+		return -1;
+	_cleanup_(json_decrefp) json_t *doc = json_loadb(resp.body, resp.body_len, 0, NULL);
+	unixhttp_response_release(&resp);
+	json_t *code = json_object_get(doc, "StatusCode");
+	if (!json_is_integer(code))
+		return gp_error_set(err, "POST %s: the answer has no StatusCode", wait);
+	ret->exit_code = (long)json_integer_value(code);
+
+	_cleanup_free_ char *logs = xasprintf("/containers/%s/logs?stdout=1&stderr=1", id);
+	if (get(c, logs, &resp, err) < 0)
+		return -1;
+	ret->output = docker_logs_demux(resp.body, resp.body_len);
+	unixhttp_response_release(&resp);
+	return 0;
+}
+
+int
+docker_client_run(struct docker_client *c, const struct docker_run_opts *o,
+                  struct docker_run_result *ret, struct gp_error *err)
+{
+	*ret = (struct docker_run_result){0};
+	_cleanup_free_ char *img = url_escape(o->image);
+	_cleanup_free_ char *inspect = xasprintf("/images/%s/json", img);
+	struct unixhttp_response resp = {0};
+	if (get(c, inspect, &resp, err) < 0) {
+		if (resp.status != 404)
+			return -1;
+		gp_error_set(err, "image '%s' is not in dockerd on '%s'", o->image,
+		             unixhttp_socket(c->http));
+		return gp_error_hint(err, "pull it first (docker pull %s), or load it", o->image);
+	}
+	unixhttp_response_release(&resp);
+
+	_cleanup_(json_decrefp) json_t *body = json_object();
+	json_object_set_new(body, "Image", json_string(o->image));
+	if (o->cmd)
+		json_object_set_new(body, "Cmd", strv_to_json(o->cmd));
+	if (o->env)
+		json_object_set_new(body, "Env", strv_to_json(o->env));
+	json_t *host = json_object();
+	json_object_set_new(host, "NetworkMode", json_string("none"));
+	if (o->runtime)
+		json_object_set_new(host, "Runtime", json_string(o->runtime));
+	json_object_set_new(body, "HostConfig", host);
+	_cleanup_free_ char *name = o->name ? url_escape(o->name) : NULL;
+	_cleanup_free_ char *create =
+	        xasprintf("/containers/create%s%s", name ? "?name=" : "", name ? name : "");
+	if (request(c, "POST", create, body, &resp, err) < 0)
+		return -1;
+	_cleanup_(json_decrefp) json_t *created = json_loadb(resp.body, resp.body_len, 0, NULL);
+	unixhttp_response_release(&resp);
+	const char *id = json_string_value(json_object_get(created, "Id"));
+	if (!id)
+		return gp_error_set(err, "POST /containers/create: the answer has no Id");
+	ret->id = xstrdup(id);
+
+	int r = run_container(c, o, id, ret, err);
+	/* Remove it whatever happened; a failure here only matters when all else worked. */
+	_cleanup_free_ char *del = xasprintf("/containers/%s?force=1&v=1", id);
+	struct gp_error e = GP_ERROR_INIT;
+	if (request(c, "DELETE", del, NULL, &resp, &e) == 0)
+		unixhttp_response_release(&resp);
+	else if (r == 0)
+		r = gp_error_set(err, "removing container %.12s: %s", id, e.msg);
+	gp_error_release(&e);
+	if (r < 0) {
+		docker_run_result_release(ret);
+		return -1;
+	}
+	return 0;
 }

@@ -41,6 +41,52 @@ int docker_wait_ready(const char *endpoint, unsigned timeout_ms, void (*progress
 /* GET /info: 0 with *ret set (free it), or -1 with err set. */
 int docker_client_info(struct docker_client *c, struct docker_info **ret, struct gp_error *err);
 
+/*
+ * GET /events between two moments (unix time in nanoseconds; until in the
+ * past or present, so dockerd answers at once), filtered by filters (a JSON
+ * object such as {"type": ["daemon"], "event": ["reload"]}, or NULL). *ret
+ * gets an array of the event objects, oldest first.
+ */
+int docker_client_events(struct docker_client *c, long long since_ns, long long until_ns,
+                         const json_t *filters, json_t **ret, struct gp_error *err);
+
+/* Parse a GET /events stream (JSON objects one after the other) into an array. */
+int docker_events_parse(const char *data, size_t len, json_t **ret, struct gp_error *err);
+
+/* One container to run to its end, as `docker run --rm` does. */
+struct docker_run_opts {
+	const char *image;   /* must be present: it is not pulled */
+	char *const *cmd;    /* NULL-terminated; NULL: the image's own command */
+	char *const *env;    /* "NAME=value", NULL-terminated, or NULL */
+	const char *runtime; /* HostConfig.Runtime ("nvidia"), or NULL for the default */
+	const char *name;    /* the container's name, or NULL */
+	unsigned timeout_ms; /* how long it may run; 0: the client's timeout */
+};
+
+struct docker_run_result {
+	char *id;       /* the container's ID */
+	long exit_code; /* its exit status */
+	char *output;   /* its stdout and stderr, interleaved as written */
+};
+
+/*
+ * Create the container (no network), start it, wait for it to exit, read its
+ * logs, and remove it (also on failure). Returns 0 with ret filled whatever
+ * the container's exit status, or -1 with err set when it could not run
+ * (the image is missing, dockerd refused the runtime, the runtime failed to
+ * create it: dockerd's own message is kept).
+ */
+int docker_client_run(struct docker_client *c, const struct docker_run_opts *o,
+                      struct docker_run_result *ret, struct gp_error *err);
+void docker_run_result_release(struct docker_run_result *r);
+
+/*
+ * The stdout and stderr of a container without a tty, as GET
+ * /containers/{id}/logs sends them (8-byte frame headers), joined into one
+ * string. Exposed for tests.
+ */
+char *docker_logs_demux(const char *data, size_t len);
+
 /* Parse a /info document (exposed for tests and the fuzzer). */
 int docker_info_parse(const char *json, size_t len, struct docker_info **ret, struct gp_error *err);
 void docker_info_free(struct docker_info *info);

@@ -134,7 +134,7 @@ svc_restart(const char *root, const char *name, enum svc_mode mode, bool reload,
 			             *tail ? ":\n" : "", tail);
 		proc_result_release(&res);
 		return gp_error_hint(err,
-		                     "look at the %s's log (journalctl -u %s, or its log file)",
+		                     "look at the log of %s (journalctl -u %s, or its log file)",
 		                     name, name);
 	}
 	proc_result_release(&res);

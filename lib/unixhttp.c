@@ -323,6 +323,13 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	                req->http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
 	                           : (long)CURL_HTTP_VERSION_1_1);
 	lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * libcurl before 8.0.0 cannot reuse an HTTP/2 prior-knowledge connection:
+	 * it stacks a second HTTP/2 layer on it and fails with CURLE_HTTP2 before
+	 * sending anything (curl PR #10643). Close those after each request.
+	 */
+	if (req->http2 && lc->version_info(CURLVERSION_NOW)->version_num < 0x080000)
+		lc->easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 	lc->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
 	lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->timeout_ms);
 	lc->easy_setopt(c, CURLOPT_PROXY, "");

@@ -7,6 +7,7 @@
 #include <glob.h>
 #include <string.h>
 
+#include "live.h"
 #include "proc.h"
 #include "toml.h"
 
@@ -819,4 +820,6 @@ const struct runtime_ops runtime_containerd = {
         .cri_socket = "/run/containerd/containerd.sock",
         .configure = containerd_configure,
         .inspect = containerd_inspect,
+        .restart = containerd_live_restart,
+        .verify = containerd_live_verify,
 };

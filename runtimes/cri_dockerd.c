@@ -2,10 +2,13 @@
 /* cri-dockerd: the CRI shim that lets kubelet/edgecore use Docker Engine. */
 #include "runtime.h"
 
+#include "live.h"
+
 const struct runtime_ops runtime_cri_dockerd = {
         .name = "cri-dockerd",
         .binary = "cri-dockerd",
         .config_path = NULL,
         .socket_path = "/run/cri-dockerd.sock",
         .cri_socket = "/run/cri-dockerd.sock",
+        .verify = cri_dockerd_live_verify,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jsonedit.h"
+#include "live.h"
 #include "rows.h"
 
 #define DOCKER_DEFAULT_RUNTIME_PATH "nvidia-container-runtime"
@@ -357,4 +358,6 @@ const struct runtime_ops runtime_docker = {
         .cri_socket = NULL, /* docker needs cri-dockerd for CRI */
         .configure = docker_configure,
         .inspect = docker_inspect,
+        .restart = docker_live_restart,
+        .verify = docker_live_verify,
 };

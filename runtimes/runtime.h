@@ -53,6 +53,11 @@ void configure_result_release(struct configure_result *r);
 /* Append a formatted warning. */
 void configure_result_warn(struct configure_result *r, const char *fmt, ...) _printf_(2, 3);
 
+struct live_opts;
+struct restart_opts;
+struct restart_result;
+struct verify_result;
+
 /*
  * What a runtime's config file sets, read the way the runtime reads it
  * (`inspect`). Members the file does not set are NULL, CGROUP_DRIVER_UNSET
@@ -100,6 +105,20 @@ struct runtime_ops {
 	 * supported yet.
 	 */
 	int (*inspect)(const char *root, struct runtime_config_view *ret, struct gp_error *err);
+	/*
+	 * Restart or reload the daemon so it loads its config, then wait until
+	 * it answers (runtimes/live.h). Sets ret->action before it touches the
+	 * daemon, so a failure with an action set is one to roll back. NULL:
+	 * restarting is not supported.
+	 */
+	int (*restart)(const struct restart_opts *opts, struct restart_result *ret,
+	               struct gp_error *err);
+	/*
+	 * Ask the live daemon what it loaded and add one check per question to
+	 * ret. Fails only when the daemon cannot be asked. NULL: not supported.
+	 */
+	int (*verify)(const struct live_opts *opts, struct verify_result *ret,
+	              struct gp_error *err);
 };
 
 extern const struct runtime_ops runtime_docker;

@@ -7,6 +7,11 @@
 #   dockerd_ns CMD...         run CMD inside dockerd's private mount namespace (nsenter)
 #   dockerd_stop              stop it by PID (TERM, then KILL after 20 s); also run at exit
 #   dockerd_log               its log so far, for a failure's diagnostics
+#   dockerd_init_script PATH CONFIG
+#                             write an init script (start|stop|restart|status) that runs this
+#                             harness on CONFIG, for restart's `service` mode; the PID of the
+#                             dockerd it runs is kept in $T/dockerd.init-pid (also written by
+#                             dockerd_start), so a test can follow restarts and stop it
 #
 # dockerd runs as a child of the test, inside `unshare --mount --propagation private`, with
 # tmpfs over /etc/docker, /run and /opt (and /var/lib/docker when the host has it), so it
@@ -26,6 +31,7 @@ DOCKERD_SOCK="$DOCKERD_DIR/docker.sock"
 DOCKERD_PID=
 DOCKERD_WHY=
 export DOCKERD_SOCK
+_dockerd_lib=$(readlink -f "${BASH_SOURCE[0]}")
 
 # dockerd_usable: 0 when dockerd can run here; otherwise 1 with the reason in DOCKERD_WHY.
 dockerd_usable() {
@@ -82,6 +88,7 @@ dockerd_start() {
 			return 1
 		fi
 		if [ -S "$DOCKERD_SOCK" ] && dockerd_docker info >/dev/null 2>&1; then
+			echo "$DOCKERD_PID" >"$T/dockerd.init-pid"
 			return 0
 		fi
 		sleep 0.1
@@ -109,6 +116,33 @@ dockerd_stop() {
 	fi
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+dockerd_init_script() {
+	local path=$1 config
+	config=$(readlink -f "$2")
+	cat >"$path" <<SH
+#!/bin/bash
+# Test init script: controls the test's dockerd on $config by PID.
+T='$T'
+at_exit() { :; }
+. '$_dockerd_lib'
+DOCKERD_PID=\$(cat '$T/dockerd.init-pid' 2>/dev/null)
+start() {
+	dockerd_start '$config' && return 0
+	echo "dockerd did not start; the end of its log:" >&2
+	dockerd_log | tail -5 >&2
+	return 1
+}
+case "\${1:-}" in
+start) start ;;
+stop) dockerd_stop; rm -f '$T/dockerd.init-pid' ;;
+restart) dockerd_stop; rm -f '$T/dockerd.init-pid'; start ;;
+status) [ -n "\$DOCKERD_PID" ] && kill -0 "\$DOCKERD_PID" 2>/dev/null ;;
+*) echo "usage: \$0 start|stop|restart|status" >&2; exit 2 ;;
+esac
+SH
+	chmod +x "$path"
 }
 
 at_exit dockerd_stop

@@ -6,27 +6,10 @@
 # `timeout 20`, so a hang is exit 124: a failure, not a slow pass.
 . "$TESTS_SRC/lib.sh"
 APIDUMP=$TEST_TOOLS/apidump
-BADSOCK=$TESTS_SRC/tools/badsock.py
-if ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP python3 is needed for the misbehaving peers"
-	exit 0
-fi
-modes="stale no-listen no-accept silent close garbage http1 h1-ping h1-ping-bad h1-500
-	h2-cut h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed
-	h2-early-rst"
-mkdir "$T/p"
-python3 "$BADSOCK" "$T/p" $modes >"$T/ready" 2>"$T/peer.err" &
-server=$!
-at_exit "kill $server; wait $server 2>/dev/null"
-for ((i = 0; i < 600; i++)); do
-	grep -q ready "$T/ready" 2>/dev/null && break
-	sleep 0.05
-done
-if ! grep -q ready "$T/ready"; then
-	not_ok "the misbehaving peers start" "$(cat "$T/peer.err")"
-	done_testing
-	exit
-fi
+. "$TESTS_SRC/badsock-lib.sh"
+badsock_start stale no-listen no-accept silent close garbage http1 h1-ping h1-ping-bad h1-500 \
+	h2-cut h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed \
+	h2-early-rst
 
 # use_peer MODE: point $sock at that peer.
 use_peer() { sock=$T/p/$1.sock; }

@@ -35,6 +35,31 @@ test_captured(void)
 	docker_info_free(info);
 }
 
+static void
+test_demux(void)
+{
+	/* stdout "hi\n", stderr "err\n", stdout "x" */
+	static const char framed[] = "\x01\0\0\0\0\0\0\x03hi\n"
+	                             "\x02\0\0\0\0\0\0\x04"
+	                             "err\n"
+	                             "\x01\0\0\0\0\0\0\x01"
+	                             "x";
+	_cleanup_free_ char *a = docker_logs_demux(framed, sizeof(framed) - 1);
+	is_str(a, "hi\nerr\nx", "demux: frames joined in order");
+	_cleanup_free_ char *b = docker_logs_demux("plain text\n", 11);
+	is_str(b, "plain text\n", "demux: a tty's raw bytes stay");
+	/* A frame that says 16 bytes but holds 3: what there is. */
+	static const char cut[] = "\x01\0\0\0\0\0\0\x10"
+	                          "abc";
+	_cleanup_free_ char *c = docker_logs_demux(cut, sizeof(cut) - 1);
+	is_str(c, "abc", "demux: a cut frame");
+	_cleanup_free_ char *d = docker_logs_demux("", 0);
+	is_str(d, "", "demux: nothing");
+	/* A short header: kept as bytes. */
+	_cleanup_free_ char *e = docker_logs_demux("\x01\0\0", 3);
+	is_int(strlen(e), 1, "demux: a short header is not a frame");
+}
+
 int
 main(void)
 {
@@ -83,5 +108,6 @@ main(void)
 	gp_error_release(&err);
 	docker_client_free(c);
 	docker_client_free(NULL);
+	test_demux();
 	return tap_done();
 }

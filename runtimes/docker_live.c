@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Docker Engine, live: reload dockerd with SIGHUP when only keys it re-reads
+ * changed (runtimes, default-runtime, features), restart it otherwise; verify
+ * through GET /info, and run the smoke test through the Engine API.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "dockerapi.h"
+#include "live.h"
+#include "rows.h"
+#include "runtime.h"
+
+#define DOCKER_SERVICE        "docker"
+#define DOCKER_COMM           "dockerd"
+#define DOCKER_PID_FILE       "/run/docker.pid"
+#define DOCKER_DEFAULT_PATH   "nvidia-container-runtime"
+#define DOCKER_BUILTIN_RT     "runc"
+#define DOCKER_RELOAD_WAIT_MS 10000u
+
+static const struct live_daemon docker_daemon = {
+        .service = DOCKER_SERVICE,
+        .comm = DOCKER_COMM,
+        .pid_file = DOCKER_PID_FILE,
+        .wait_ready = docker_wait_ready,
+};
+
+/* The keys dockerd applies on SIGHUP that gpuprep configure changes. */
+static const char *const reloadable_keys[] = {"runtimes", "default-runtime", "features"};
+
+/* Parse daemon.json text; empty or blank text is {}. NULL with *ret_why set on error. */
+static json_t *
+parse_daemon_json(const char *text, size_t len, char **ret_why)
+{
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)text[i]))
+		i++;
+	if (i == len)
+		return json_object();
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		*ret_why = xasprintf("%d:%d: %s", jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		*ret_why = xstrdup("the document is not a JSON object");
+		return NULL;
+	}
+	return doc;
+}
+
+/*
+ * Which top-level keys differ between a and b, other than the reloadable
+ * ones: a fresh ", "-joined string, empty when none.
+ */
+static char *
+unreloadable_changes(const json_t *a, const json_t *b)
+{
+	struct strbuf s = {0};
+	strbuf_puts(&s, "");
+	const json_t *docs[2] = {a, b};
+	for (int d = 0; d < 2; d++) {
+		const char *key;
+		json_t *v;
+		json_object_foreach ((json_t *)docs[d], key, v) {
+			bool reloadable = false;
+			for (size_t i = 0; i < GP_ARRAY_SIZE(reloadable_keys); i++)
+				reloadable |= strcmp(key, reloadable_keys[i]) == 0;
+			if (reloadable)
+				continue;
+			const json_t *other = json_object_get(docs[1 - d], key);
+			/* A key in both is named once, from the first document. */
+			if (d == 1 && other)
+				continue;
+			if (other && json_equal(v, (json_t *)other))
+				continue;
+			if (*s.s)
+				strbuf_puts(&s, ", ");
+			strbuf_puts(&s, "'");
+			strbuf_puts(&s, key);
+			strbuf_puts(&s, "'");
+		}
+	}
+	return s.s;
+}
+
+/* Reload or restart? Sets ret->why. */
+static enum restart_action
+decide(const struct restart_opts *opts, const char *config, struct restart_result *ret)
+{
+	if (opts->force_action)
+		return opts->force_action;
+	if (opts->full) {
+		ret->why = xstrdup("a full restart was asked for (--full)");
+		return RESTART_ACTION_RESTART;
+	}
+	if (!opts->original) {
+		ret->why = xasprintf("no backup from gpuprep configure tells what changed in '%s', "
+		                     "so a full restart is the safe choice",
+		                     config);
+		return RESTART_ACTION_RESTART;
+	}
+	_cleanup_free_ char *host = gp_path(opts->live.root, config);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	if (read_file(host, &text, &len) < 0) {
+		text = xstrdup("");
+		len = 0;
+	}
+	_cleanup_free_ char *why_a = NULL, *why_b = NULL;
+	_cleanup_json_ json_t *before =
+	        parse_daemon_json(opts->original, strlen(opts->original), &why_a);
+	_cleanup_json_ json_t *now = parse_daemon_json(text, len, &why_b);
+	if (!before || !now) {
+		ret->why = xasprintf("cannot compare '%s' with its backup (%s), so a full restart",
+		                     host, why_a ? why_a : why_b);
+		return RESTART_ACTION_RESTART;
+	}
+	_cleanup_free_ char *changed = unreloadable_changes(before, now);
+	if (*changed) {
+		ret->why =
+		        xasprintf("%s changed, which dockerd reads only when it starts", changed);
+		return RESTART_ACTION_RESTART;
+	}
+	ret->why = xstrdup("only runtimes, default-runtime or features changed, which dockerd "
+	                   "re-reads on SIGHUP without stopping a container");
+	return RESTART_ACTION_RELOAD;
+}
+
+static long long
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * dockerd logs a "reload" daemon event once it applied a new config, and
+ * none when it refused the file. Wait for that event after since_ns.
+ */
+static int
+wait_reload_event(const struct live_opts *o, const char *sock, const char *config,
+                  long long since_ns, struct gp_error *err)
+{
+	unsigned limit = live_timeout_ms(o);
+	if (limit > DOCKER_RELOAD_WAIT_MS)
+		limit = DOCKER_RELOAD_WAIT_MS;
+	long long deadline = mono_ms() + limit;
+	_cleanup_json_ json_t *filters =
+	        json_pack("{s:[s], s:[s]}", "type", "daemon", "event", "reload");
+	struct docker_client *c = docker_client_new(sock, 0);
+	int r = -1;
+	for (;;) {
+		json_t *events = NULL;
+		if (docker_client_events(c, since_ns, now_ns(), filters, &events, err) < 0)
+			break;
+		size_t n = json_array_size(events);
+		json_decref(events);
+		if (n > 0) {
+			r = 0;
+			break;
+		}
+		if (mono_ms() >= deadline) {
+			gp_error_set(err,
+			             "dockerd did not reload its config within %u s: it refused "
+			             "'%s'",
+			             limit / 1000, config);
+			gp_error_hint(err, "dockerd's log says why (journalctl -u docker)");
+			break;
+		}
+		live_tick((void *)o);
+		struct timespec pause = {0, 100 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	docker_client_free(c);
+	return r;
+}
+
+static int
+reload(const struct restart_opts *opts, const char *sock, const char *config,
+       struct restart_result *ret, struct gp_error *err)
+{
+	const struct live_opts *o = &opts->live;
+	enum svc_mode mode = opts->mode;
+	_cleanup_free_ char *systemd = gp_path(o->root, "/run/systemd/system");
+	if (mode == SVC_MODE_AUTO)
+		mode = path_is_dir(systemd) && !gp_root_is_set(o->root) ? SVC_MODE_SYSTEMD
+		                                                        : SVC_MODE_SIGNAL;
+	if (mode == SVC_MODE_SYSTEMD &&
+	    svc_resolve_mode(o->root, DOCKER_SERVICE, mode, &mode, err) < 0)
+		return -1;
+	/* Debian's init script has no reload: dockerd's own SIGHUP is what it would send. */
+	if (mode == SVC_MODE_SERVICE)
+		mode = SVC_MODE_SIGNAL;
+	ret->mode = mode;
+
+	/* The signal needs the PID; systemd finds it itself. */
+	pid_t pid = 0;
+	if (mode == SVC_MODE_SIGNAL) {
+		if (live_daemon_pid(o->root, DOCKER_PID_FILE, sock, DOCKER_COMM, &pid, err) < 0)
+			return -1;
+	} else {
+		pid = live_daemon_pid_or_zero(o, &docker_daemon, sock);
+	}
+	ret->pid_before = pid;
+
+	long long since = now_ns();
+	ret->action = RESTART_ACTION_RELOAD;
+	if (mode == SVC_MODE_SIGNAL) {
+		live_step(o, "reloading dockerd (pid %d) with SIGHUP", (int)pid);
+		if (svc_signal(pid, SIGHUP, DOCKER_COMM, err) < 0)
+			return -1;
+	} else {
+		live_step(o, "reloading dockerd with systemctl reload docker");
+		if (live_service_restart(o, DOCKER_SERVICE, mode, true, err) < 0)
+			return -1;
+	}
+	_cleanup_free_ char *host_config = gp_path(o->root, config);
+	if (wait_reload_event(o, sock, host_config, since, err) < 0)
+		return -1;
+	ret->pid_after = live_daemon_pid_or_zero(o, &docker_daemon, sock);
+	return 0;
+}
+
+static int
+restart(const struct restart_opts *opts, const char *sock, struct restart_result *ret,
+        struct gp_error *err)
+{
+	const struct live_opts *o = &opts->live;
+	if (opts->mode == SVC_MODE_SIGNAL) {
+		gp_error_set_code(err, GP_EXIT_USAGE,
+		                  "a signal only reloads dockerd, and this change needs a restart "
+		                  "(%s)",
+		                  ret->why ? ret->why : "asked for");
+		return gp_error_hint(err, "use --mode auto, systemd or service");
+	}
+	enum svc_mode mode;
+	if (svc_resolve_mode(o->root, DOCKER_SERVICE, opts->mode, &mode, err) < 0)
+		return -1;
+	return live_full_restart(o, &docker_daemon, sock, mode, ret, err);
+}
+
+int
+docker_live_restart(const struct restart_opts *opts, struct restart_result *ret,
+                    struct gp_error *err)
+{
+	*ret = (struct restart_result){0};
+	const struct live_opts *o = &opts->live;
+	const char *config = live_config_path(o, runtime_docker.config_path);
+	_cleanup_free_ char *sock = live_socket_path(o, runtime_docker.socket_path);
+	enum restart_action action = decide(opts, config, ret);
+	/* --mode signal asks for a reload: do it, and say what it will not apply. */
+	if (opts->mode == SVC_MODE_SIGNAL && !opts->full && !opts->force_action &&
+	    action == RESTART_ACTION_RESTART) {
+		_cleanup_free_ char *note =
+		        xasprintf("a reload may not apply everything: %s", ret->why);
+		ret->notes = strv_push(ret->notes, note);
+		free(ret->why);
+		ret->why = xstrdup("a reload was asked for (--mode signal)");
+		action = RESTART_ACTION_RELOAD;
+	}
+
+	if (opts->mode == SVC_MODE_NONE) {
+		ret->mode = SVC_MODE_NONE;
+		ret->manual = xstrdup(action == RESTART_ACTION_RELOAD
+		                              ? "systemctl reload docker (or: kill -HUP $(cat "
+		                                "/run/docker.pid))"
+		                              : "systemctl restart docker (or: service docker "
+		                                "restart)");
+		return 0;
+	}
+	if (action == RESTART_ACTION_RELOAD)
+		return reload(opts, sock, config, ret, err);
+	return restart(opts, sock, ret, err);
+}
+
+/* What daemon.json says about the runtime, the default and the cgroup driver. */
+struct daemon_file {
+	char *default_runtime; /* "runc" when unset */
+	char *runtime_path;    /* runtimes.<name>.path, or NULL */
+	char *cgroup_driver;   /* from exec-opts native.cgroupdriver, or NULL */
+	char *error;           /* the file could not be read or parsed */
+};
+
+static void
+daemon_file_release(struct daemon_file *f)
+{
+	free(f->default_runtime);
+	free(f->runtime_path);
+	free(f->cgroup_driver);
+	free(f->error);
+}
+
+static void
+daemon_file_read(const char *host, const char *name, struct daemon_file *ret)
+{
+	*ret = (struct daemon_file){0};
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file(host, &text, &len);
+	if (r == -ENOENT) {
+		text = xstrdup("");
+		len = 0;
+	} else if (r < 0) {
+		ret->error = xasprintf("cannot read '%s': %s", host, strerror(-r));
+		return;
+	}
+	_cleanup_free_ char *why = NULL;
+	_cleanup_json_ json_t *doc = parse_daemon_json(text, len, &why);
+	if (!doc) {
+		ret->error = xasprintf("'%s':%s", host, why);
+		return;
+	}
+	const char *def = json_string_value(json_object_get(doc, "default-runtime"));
+	ret->default_runtime = xstrdup(def ? def : DOCKER_BUILTIN_RT);
+	const char *path = json_string_value(
+	        json_object_get(json_object_get(json_object_get(doc, "runtimes"), name), "path"));
+	ret->runtime_path = path ? xstrdup(path) : NULL;
+	size_t i;
+	json_t *opt;
+	json_array_foreach (json_object_get(doc, "exec-opts"), i, opt) {
+		const char *s = json_string_value(opt);
+		const char *eq = s ? strchr(s, '=') : NULL;
+		if (!eq)
+			continue;
+		_cleanup_free_ char *k = str_strip(xstrndup(s, (size_t)(eq - s)));
+		if (strcasecmp(k, "native.cgroupdriver") == 0) {
+			free(ret->cgroup_driver);
+			_cleanup_free_ char *v = xstrdup(eq + 1);
+			ret->cgroup_driver = xstrdup(str_strip(v));
+		}
+	}
+}
+
+/* The live daemon against the file: the "restart needed" check. */
+static void
+check_loaded(struct verify_result *ret, const struct live_who *who, const char *name,
+             const struct daemon_file *f, const struct docker_info *info)
+{
+	const char *live_default = docker_info_default_runtime(info);
+	const char *live_path = docker_info_runtime_path(info, name);
+	const char *live_cgroup = docker_info_cgroup_driver(info);
+	struct strbuf diff = {0};
+	if (!f->error && (!live_default || strcmp(live_default, f->default_runtime) != 0))
+		live_diff(&diff, "default runtime %s, the file says %s", live_or_none(live_default),
+		          f->default_runtime);
+	if ((f->runtime_path || live_path) &&
+	    !(f->runtime_path && live_path && strcmp(f->runtime_path, live_path) == 0))
+		live_diff(&diff, "runtime %s is %s, the file says %s", name,
+		          live_or_none(live_path), live_or_none(f->runtime_path));
+	if (f->cgroup_driver && !(live_cgroup && strcmp(live_cgroup, f->cgroup_driver) == 0))
+		live_diff(&diff, "cgroup driver %s, the file says %s", live_or_none(live_cgroup),
+		          f->cgroup_driver);
+	live_check_loaded(ret, who, f->error, &diff);
+}
+
+static void
+smoke(const struct live_opts *o, const char *sock, struct verify_result *ret)
+{
+	const char *name = o->runtime_name;
+	_cleanup_free_ char *expected = xasprintf("%s runs with runtime %s", o->smoke_image, name);
+	if (!live_smoke_start(o, ret, expected))
+		return;
+	char *env[] = {LIVE_SMOKE_ENV, NULL};
+	_cleanup_free_ char *cname = live_smoke_name();
+	struct docker_run_opts ro = {
+	        .image = o->smoke_image,
+	        .cmd = live_smoke_cmd(o),
+	        .env = env,
+	        .runtime = name,
+	        .name = cname,
+	        .timeout_ms = live_timeout_ms(o),
+	};
+	live_step(o, "running %s with runtime %s", o->smoke_image, name);
+	struct docker_client *c = docker_client_new(sock, 0);
+	struct docker_run_result rr = {0};
+	struct gp_error e = GP_ERROR_INIT;
+	if (docker_client_run(c, &ro, &rr, &e) < 0)
+		verify_add_note(ret, "smoke", LIVE_CHECK_FAIL, expected, "did not run", "%s%s%s",
+		                e.msg, e.hint ? "; " : "", e.hint ? e.hint : "");
+	else
+		live_smoke_done(o, ret, expected, rr.exit_code, false, rr.output, NULL);
+	gp_error_release(&e);
+	docker_run_result_release(&rr);
+	docker_client_free(c);
+}
+
+int
+docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct gp_error *err)
+{
+	const char *name = o->runtime_name ? o->runtime_name : LIVE_DEFAULT_RUNTIME_NAME;
+	const char *config = live_config_path(o, runtime_docker.config_path);
+	_cleanup_free_ char *host_config = gp_path(o->root, config);
+	ret->socket = live_socket_path(o, runtime_docker.socket_path);
+
+	struct docker_client *c = docker_client_new(ret->socket, 0);
+	_cleanup_(docker_info_freep) struct docker_info *info = NULL;
+	int r = docker_client_info(c, &info, err);
+	docker_client_free(c);
+	if (r < 0)
+		return -1;
+	const char *version = docker_info_server_version(info);
+	ret->daemon = xasprintf("dockerd %s", version ? version : "(unknown version)");
+	_cleanup_free_ char *answers = xasprintf("answers on '%s'", ret->socket);
+	verify_add(ret, "daemon", LIVE_CHECK_PASS, answers, ret->daemon, NULL);
+
+	struct daemon_file f;
+	daemon_file_read(host_config, name, &f);
+	const char *live_default = docker_info_default_runtime(info);
+	const char *live_path = docker_info_runtime_path(info, name);
+
+	struct live_who who = {host_config, DOCKER_COMM, runtime_docker.name};
+	if (!o->file_only) {
+		if (o->set_default)
+			live_check_value(ret, &who, "default_runtime", name, live_default, NULL,
+			                 f.default_runtime);
+		const char *want = o->runtime_path  ? o->runtime_path
+		                   : f.runtime_path ? f.runtime_path
+		                                    : DOCKER_DEFAULT_PATH;
+		live_check_value(ret, &who, "runtime_path", want, live_path,
+		                 live_path ? NULL : "(not registered)", f.runtime_path);
+		live_check_binary(ret, o->root, live_path ? live_path : want);
+	}
+	check_loaded(ret, &who, name, &f, info);
+	daemon_file_release(&f);
+
+	if (!o->file_only && o->smoke_image)
+		smoke(o, ret->socket, ret);
+	return 0;
+}
