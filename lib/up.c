@@ -83,6 +83,7 @@ struct up_run {
 	bool config_changed; /* configure wrote (or, dry run, would write) */
 	bool verified;       /* the restart step verified the daemon already */
 	struct verify_result verify;
+	struct gp_error verify_err; /* why the restart's verify failed (and was rolled back) */
 	char *live_socket; /* node path: --cri-socket when the runtime serves CRI itself */
 	uint64_t start_us;
 };
@@ -590,13 +591,14 @@ step_restart(struct up_run *u, struct gp_error *err)
 	_cleanup_free_ char *pids = pids_text(&rr.first);
 	const char *how = rr.first.action == RESTART_ACTION_RELOAD ? "reloaded" : "restarted";
 	if (rr.verified) {
-		/* The restart worked; its verify is the next step's result. */
+		/* The daemon came back; its verify is the next step's result (and failure). */
 		u->verified = true;
 		u->verify = rr.verify;
 		rr.verify = (struct verify_result){0};
-		step_end(u, s, UP_DONE, "%s %s through %s%s", u->ops->name, how,
-		         svc_mode_name(rr.first.mode), pids);
-		return r;
+		if (r < 0)
+			gp_error_move(&u->verify_err, err);
+		return step_end(u, s, UP_DONE, "%s %s through %s%s", u->ops->name, how,
+		                svc_mode_name(rr.first.mode), pids);
 	}
 	if (r == 0)
 		return step_end(u, s, UP_DONE, "%s %s through %s%s", u->ops->name, how,
@@ -630,13 +632,14 @@ step_verify(struct up_run *u, struct gp_error *err)
 		if (runtime_verify(u->ops, &lo, &u->verify, err) < 0)
 			return step_end(u, s, UP_FAILED, "%s", err->msg);
 	}
-	bool ok = verify_ok(&u->verify);
+	bool ok = verify_ok(&u->verify) && !gp_error_is_set(&u->verify_err);
+	if (gp_error_is_set(&u->verify_err))
+		gp_error_move(err, &u->verify_err);
 	int r = verify_end(u, s, &u->verify, ok);
 	if (!ok && !gp_error_is_set(err)) {
 		const struct live_check *c = verify_first_failure(&u->verify);
-		gp_error_set(err, "verify: check %s failed: expected %s, seen %s",
-		             c ? c->name : "?", c && c->expected ? c->expected : "-",
-		             c && c->seen ? c->seen : "-");
+		gp_error_set(err, "check %s failed: expected %s, seen %s", c ? c->name : "?",
+		             c && c->expected ? c->expected : "-", c && c->seen ? c->seen : "-");
 		if (c && c->note)
 			gp_error_hint(err, "%s", c->note);
 	}
@@ -744,6 +747,7 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 		gp_error_release(&e);
 	}
 	verify_result_release(&u.verify);
+	gp_error_release(&u.verify_err);
 	free(u.live_socket);
 	if (r == 0)
 		return 0;

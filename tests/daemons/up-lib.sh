@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the `gpuprep up` daemon tests, sourced after tests/lib.sh and
+# tests/install/lib-install.sh.
+#
+#   up_repo            the four toolkit packages at 1.17.8-1 (nvidia-container-toolkit-base
+#                      ships /usr/bin/nvidia-container-runtime, a script that runs runc), in a
+#                      signed flat repository served on 127.0.0.1: sets URL; the key is
+#                      $T/repo.asc
+#   up_node            a fresh node root: the up-sample fixture's GPU, driver and kernel state,
+#                      without the toolkit, as a dpkg sandbox (mk_sandbox); prints its path
+#   up_state ROOT [DIR...]
+#                      every file under ROOT with its mtime and checksum, but those under
+#                      the DIRs (relative to ROOT: the daemons' own state), to compare runs
+#   up_steps FILE      "step status" for each step of an `up --json` document
+
+up_repo() {
+	mk_toolkit "$T/pkgs-amd64" 1.17.8 amd64
+	# The real nvidia-container-toolkit-base installs the runtime the config names.
+	local d="$T/build/base-runtime"
+	rm -rf "$d"
+	dpkg-deb -R "$T/pkgs-amd64/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" "$d"
+	mkdir -p "$d/usr/bin"
+	printf '#!/bin/sh\nexec runc "$@"\n' >"$d/usr/bin/nvidia-container-runtime"
+	chmod 755 "$d/usr/bin/nvidia-container-runtime"
+	dpkg-deb --root-owner-group -Zgzip -b "$d" \
+		"$T/pkgs-amd64/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" >/dev/null
+	mk_gpg_key repo
+	mk_repo "$T/repo" repo amd64
+	start_httpd "$T/repo"
+}
+
+up_node() {
+	local r
+	r=$(fixture_root up-sample)
+	rm -rf "${r:?}/var/lib/dpkg" "$r/usr/bin/nvidia-"* "$r/etc/init.d/containerd" \
+		"$r/run/containerd/containerd.sock"
+	mk_sandbox "$r" amd64
+	printf '%s\n' "$r"
+}
+
+up_state() {
+	local root=$1 x
+	shift
+	local prune=()
+	for x in "$@"; do prune+=(-path "./$x" -prune -o); done
+	(cd "$root" && find . -xdev "${prune[@]}" \( -type f -o -type l \) \
+		! -path './var/lib/dpkg/lock*' ! -path './var/lib/dpkg/triggers/Lock' \
+		! -path './run/gpuprep.lock' -printf '%p %T@ ' -exec sh -c \
+		'[ -f "$1" ] && sha256sum <"$1" || echo link' _ {} \; | sort)
+}
+
+up_steps() {
+	/usr/bin/python3 -c 'import json,sys
+for s in json.load(open(sys.argv[1]))["steps"]:
+    print(s["step"], s["status"])' "$1"
+}
