@@ -273,6 +273,10 @@ step_preflight_full(struct up_run *u, struct gp_error *err)
 		                "--cgroup-driver %s",
 		                json_array_size(ids), u->rep->cri_endpoint, u->rep->cgroup_driver);
 	}
+	if (u->rep->restart_manual)
+		return step_end(u, s, UP_SKIPPED,
+		                "%s was not restarted: restart it, then run gpuprep up again",
+		                u->ops->name);
 	struct preflight_opts po = {
 	        .root = u->o->root,
 	        .runtime = u->ops->name,

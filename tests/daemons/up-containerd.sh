@@ -101,16 +101,16 @@ else not_ok "ready node: --json matches the schema" "$(cat "$T/schema.log")"; fi
 
 # --- failures, one per step ----------------------------------------------------------------
 # preflight: the kernel forwards no packets; nothing is touched.
-before=$(up_state "$root" "${DAEMON_DIRS[@]}")
 echo 0 >"$root/proc/sys/net/ipv4/ip_forward"
+before=$(up_state "$root" "${DAEMON_DIRS[@]}")
 run "${G[@]}" "${UP[@]}"
 expect_rc 1 "preflight failure"
 expect_contains "$T/out" "preflight       failed" "preflight failure: the step line"
 expect_contains "$T/out" "install         not run" "preflight failure: the later steps did not run"
 expect_contains "$T/err" "gpuprep: error: up stopped at preflight: ip-forward: " "preflight failure: the error names the step and check"
 expect_contains "$T/err" "nothing was changed" "preflight failure: says nothing was changed"
-echo 1 >"$root/proc/sys/net/ipv4/ip_forward"
 if [ "$before" = "$(up_state "$root" "${DAEMON_DIRS[@]}")" ]; then ok "preflight failure: no file written"; else not_ok "preflight failure: no file written"; fi
+echo 1 >"$root/proc/sys/net/ipv4/ip_forward"
 
 # install: a version the repository does not have.
 run "${G[@]}" "${UP[@]}" --version 9.9.9
@@ -155,7 +155,7 @@ expect_contains "$T/err" "gpuprep: error: up stopped at restart: " "restart fail
 expect_contains "$T/err" "rolled back" "restart failure: rolled back"
 expect_contains "$T/err" "the config change was rolled back" "restart failure: the hint says so"
 expect_file_eq "$config" "$T/config.before" "restart failure: the config is restored"
-run "${G[@]}" --json verify --runtime containerd --no-set-default
+run "${G[@]}" --json verify --runtime containerd
 expect_same "restart failure: containerd runs the restored config (runc)" \
 	"$(check_field "$T/out" default_runtime seen)" '"runc"'
 containerd_stop "$config"
@@ -177,28 +177,41 @@ expect_contains "$T/out" "verify          failed" "verify failure: the step line
 expect_contains "$T/out" "preflight-full  not run" "verify failure: the final preflight did not run"
 expect_contains "$T/err" "gpuprep: error: up stopped at verify: " "verify failure: the error"
 expect_file_eq "$config" "$T/config.before" "verify failure: the config is restored"
-run "${G[@]}" --json verify --runtime containerd --no-set-default
+run "${G[@]}" --json verify --runtime containerd
 expect_same "verify failure: containerd runs runc again" "$(check_field "$T/out" default_runtime seen)" '"runc"'
 if [ "$(pid_of)" != "$pid0" ]; then ok "verify failure: containerd was restarted on the old config"; else not_ok "verify failure: containerd was restarted on the old config"; fi
 chmod +x "$root/usr/bin/nvidia-container-runtime"
 
-# preflight-full: systemd cgroups without the /dev/char links; no rollback, undo advised.
+# preflight-full: IP forwarding goes off while containerd restarts (its init script resets
+# the sysctl); no rollback, undo advised.
+cp "$config" "$T/config.before"
+mv "$root/etc/init.d/containerd" "$root/etc/init.d/containerd.real"
+cat >"$root/etc/init.d/containerd" <<SH
+#!/bin/sh
+'$root/etc/init.d/containerd.real' "\$@" || exit
+echo 0 >'$root/proc/sys/net/ipv4/ip_forward'
+SH
+chmod +x "$root/etc/init.d/containerd"
 run "${G[@]}" "${UP[@]}" --cgroup-driver systemd
 expect_rc 1 "final preflight failure"
 expect_contains "$T/out" "verify          done" "final preflight failure: verify passed"
 expect_contains "$T/out" "preflight-full  failed" "final preflight failure: the step line"
-expect_contains "$T/out" "[ERROR dev-char-links]" "final preflight failure: the failed check is shown"
-expect_contains "$T/err" "gpuprep: error: up stopped at preflight-full: dev-char-links: " "final preflight failure: the error"
+expect_contains "$T/out" "[ERROR ip-forward]" "final preflight failure: the failed check is shown"
+expect_contains "$T/err" "gpuprep: error: up stopped at preflight-full: ip-forward: " "final preflight failure: the error"
 expect_contains "$T/err" "'gpuprep undo --runtime containerd' restores it" "final preflight failure: how to undo"
 expect_contains "$config" "SystemdCgroup = true" "final preflight failure: the config stays (no rollback)"
+run "${G[@]}" undo --runtime containerd
+expect_rc 0 "final preflight failure: gpuprep undo"
+expect_file_eq "$config" "$T/config.before" "final preflight failure: undo restores the config"
 containerd_stop "$config"
+echo 1 >"$root/proc/sys/net/ipv4/ip_forward"
 
 # --- offline from a bundle, with no network at all --------------------------------------------
 if unshare --net true 2>/dev/null; then
 	run "$GPUPREP" bundle --repo-url "$URL" --keyring "$T/repo.asc" --arch amd64 -o "$T/toolkit.bundle.tar.gz"
 	expect_rc 0 "bundle for the offline run"
 	stop_httpd
-	node offline
+	fresh_node offline
 	run unshare --net "${G[@]}" up --runtime containerd --offline "$T/toolkit.bundle.tar.gz" \
 		--keyring "$T/repo.asc" --restart-mode service
 	expect_rc 0 "offline: up --offline under unshare --net"

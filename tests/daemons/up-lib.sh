@@ -31,7 +31,9 @@ up_repo() {
 
 up_node() {
 	local r
-	r=$(fixture_root up-sample)
+	# Not fixture_root: its $RANDOM repeats in the $(...) subshells this is called from.
+	r=$(mktemp -d "$T/node-XXXXXX")
+	cp -a "$FIXTURES/nodes/up-sample/." "$r/"
 	rm -rf "${r:?}/var/lib/dpkg" "$r/usr/bin/nvidia-"* "$r/etc/init.d/containerd" \
 		"$r/run/containerd/containerd.sock"
 	mk_sandbox "$r" amd64
