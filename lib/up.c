@@ -193,11 +193,12 @@ run_preflight(struct up_run *u, struct up_step *s, const struct preflight_opts *
 		if (strcmp(r->id, "gpu-present") != 0 || r->status != PREFLIGHT_FAIL)
 			continue;
 		u->rep->no_gpu = true;
-		gp_error_set_code(err, GP_EXIT_NO_GPU, "%s", r->message);
+		gp_error_set_code(err, GP_EXIT_NO_GPU, "%s; nothing was changed", r->message);
 		if (r->hint)
 			gp_error_hint(err, "%s", r->hint);
+		int ret = step_end(u, s, UP_FAILED, "%s", r->message);
 		preflight_report_release(&rep);
-		return step_end(u, s, UP_FAILED, "no NVIDIA GPU: %s", err->msg);
+		return ret;
 	}
 	_cleanup_free_ char *ids = failed_ids(&rep);
 	const struct preflight_result *first = NULL;
@@ -724,10 +725,18 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 	if (preflight_opts_validate(&check, err) < 0)
 		return -1;
 	struct up_run u = {.o = o, .rep = ret};
-	if (pick_runtime(o, &u.ops, err) < 0)
+	/*
+	 * A --runtime gpuprep cannot configure is a usage error before anything
+	 * runs. Not finding one is said after the first step, so that a node
+	 * without a GPU exits 3 whatever else it lacks.
+	 */
+	struct gp_error pick_err = GP_ERROR_INIT;
+	if (pick_runtime(o, &u.ops, &pick_err) < 0 && o->runtime) {
+		gp_error_move(err, &pick_err);
 		return -1;
+	}
 	ret->runtime = u.ops;
-	if (o->cri_socket && u.ops->cri_socket && u.ops->socket_path &&
+	if (u.ops && o->cri_socket && u.ops->cri_socket && u.ops->socket_path &&
 	    strcmp(u.ops->cri_socket, u.ops->socket_path) == 0 &&
 	    preflight_endpoint_path(o->cri_socket, &u.live_socket, err) < 0)
 		return -1;
@@ -749,7 +758,15 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 				break;
 		}
 		gp_error_release(&e);
+		if (!u.ops) {
+			if (r == 0)
+				gp_error_move(err, &pick_err);
+			gp_error_release(&pick_err);
+			free(u.live_socket);
+			return -1;
+		}
 	}
+	gp_error_release(&pick_err);
 	verify_result_release(&u.verify);
 	gp_error_release(&u.verify_err);
 	free(u.live_socket);
