@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmark: `gpuprep up` on a node that is already ready (every step "already done": the
+# toolkit is installed, containerd runs nvidia as its default), against what it does once
+# each, side by side in one hyperfine run:
+#   - `ctr version`: one round trip to the same containerd with its own client (the floor
+#     for anything that asks the daemon);
+#   - `gpuprep preflight` with every check (up runs preflight twice, plus verify);
+#   - `gpuprep verify`.
+# containerd is the tests' harness (tests/daemons/containerd-lib.sh) on private paths under
+# the node root, started here. Target: up on a ready node under 50 ms median wall time.
+#
+# usage: tests/bench/up.sh [BUILD_DIR]   (default: build; needs root, containerd and ctr)
+set -eu
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$src/build}
+gpuprep=$(realpath "$build/cmd/gpuprep")
+[ -x "$gpuprep" ] || { echo "no $gpuprep: build first (meson compile -C $build)" >&2; exit 1; }
+for tool in hyperfine python3 containerd ctr; do
+	command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "containerd needs root" >&2; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-bench.XXXXXX")
+_cleanups=()
+at_exit() { _cleanups+=("$*"); }
+finish() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
+	rm -rf "$T"
+}
+trap finish EXIT
+. "$src/tests/daemons/containerd-lib.sh"
+
+# The node: the bundled up-sample (a T4 on the nvidia driver, the toolkit installed,
+# containerd on runc), its containerd running on its own config.toml.
+root=$T/node
+mkdir -p "$root"
+cp -a "$src/tests/fixtures/nodes/up-sample/." "$root/"
+rm -f "$root/run/containerd/containerd.sock"
+config=$(containerd_config_write "$root/etc/containerd" - <<'TOML'
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  default_runtime_name = "runc"
+TOML
+)
+containerd_start "$config"
+ln -s "$CONTAINERD_SOCK" "$root/run/containerd/containerd.sock"
+containerd_init_script "$root/etc/init.d/containerd" "$config"
+
+# Make it ready once (configure and restart), then check that a second run has nothing to do.
+up=("$gpuprep" --root "$root" up --runtime containerd --restart-mode service)
+"${up[@]}" >"$T/first" 2>&1 || { echo "up fails on the node:" >&2; cat "$T/first" >&2; exit 1; }
+"${up[@]}" >"$T/second" 2>&1
+if [ "$(grep -c 'already done' "$T/second")" != 6 ]; then
+	echo "the node is not ready after one run:" >&2
+	cat "$T/second" >&2
+	exit 1
+fi
+pf=("$gpuprep" --root "$root" preflight --runtime containerd)
+vf=("$gpuprep" --root "$root" verify --runtime containerd)
+ct=(ctr --address "$CONTAINERD_SOCK" version)
+
+q() { printf '%q ' "$@"; }
+hyperfine -N --warmup 10 --min-runs 100 --style basic --export-json "$T/h.json" \
+	-n "gpuprep up (ready node)" "$(q "${up[@]}")" \
+	-n "ctr version" "$(q "${ct[@]}")" \
+	-n "gpuprep preflight" "$(q "${pf[@]}")" \
+	-n "gpuprep verify" "$(q "${vf[@]}")" >"$T/hyperfine.log"
+
+python3 - "$T/h.json" <<'PY'
+import json, statistics, sys
+h = json.load(open(sys.argv[1]))["results"]
+med = {r["command"]: statistics.median(r["times"]) * 1000 for r in h}
+up = med["gpuprep up (ready node)"]
+print(f"{'':26}{'median wall':>14}{'up / this':>12}")
+for name, t in med.items():
+    print(f"{name:26}{t:>11.2f} ms{up / t:>11.2f}x")
+print(f"target: up on a ready node < 50 ms: {'met' if up < 50 else 'MISSED'} ({up:.2f} ms)")
+PY
