@@ -239,8 +239,8 @@ print_detail(struct gp_ctx *ctx, const struct up_step *s, bool dry_run)
 	switch (s->id) {
 	case UP_STEP_PREFLIGHT:
 	case UP_STEP_PREFLIGHT_FULL:
-		if (json_object_get(d, "checks") && json_is_object(json_array_get(
-		                                            json_object_get(d, "checks"), 0))) {
+		if (json_object_get(d, "checks") &&
+		    json_is_object(json_array_get(json_object_get(d, "checks"), 0))) {
 			print_checks(ctx, d);
 		} else if (dry_run) {
 			struct strbuf b = {0};
@@ -280,8 +280,8 @@ print_detail(struct gp_ctx *ctx, const struct up_step *s, bool dry_run)
 			if (!st || strcmp(st, "pass") == 0 || !note)
 				continue;
 			_cleanup_free_ char *l =
-			        xasprintf("%s %s: %s\n", json_string_value(json_object_get(c, "check")),
-			                  st, note);
+			        xasprintf("%s %s: %s\n",
+			                  json_string_value(json_object_get(c, "check")), st, note);
 			out_indented(ctx, l);
 		}
 		break;
@@ -300,9 +300,9 @@ hook_step_end(const struct up_step *s, void *data)
 	if (ctx->json || (ctx->quiet && s->status != UP_FAILED))
 		return;
 	_cleanup_free_ char *dur = duration_text(s->duration_us);
-	_cleanup_free_ char *line = xasprintf("%-15s %-13s %7s  %s\n", up_step_name(s->id),
-	                                      up_status_name(s->status), dur,
-	                                      s->message ? s->message : "");
+	_cleanup_free_ char *line =
+	        xasprintf("%-15s %-13s %7s  %s\n", up_step_name(s->id), up_status_name(s->status),
+	                  dur, s->message ? s->message : "");
 	cmd_out(ctx, line);
 	print_detail(ctx, s, out->dry_run);
 	fflush(stdout);
@@ -313,8 +313,7 @@ add_ignore(const char *list, char ***ids, bool *all, struct gp_error *err)
 {
 	_cleanup_strv_ char **more = NULL;
 	bool more_all = false;
-	if (preflight_parse_ids("--ignore-preflight-errors", list, true, &more, &more_all, err) <
-	    0)
+	if (preflight_parse_ids("--ignore-preflight-errors", list, true, &more, &more_all, err) < 0)
 		return -1;
 	for (size_t i = 0; more && more[i]; i++)
 		if (!strv_contains(*ids, more[i]))
@@ -334,8 +333,9 @@ print_end(struct gp_ctx *ctx, const struct up_report *rep, bool dry_run, int r)
 	for (size_t i = 0; i < UP_N_STEPS && r < 0 && !ctx->quiet; i++) {
 		if (rep->steps[i].status != UP_NOT_RUN)
 			continue;
-		_cleanup_free_ char *l = xasprintf("%-15s %-13s\n", up_step_name((enum up_step_id)i),
-		                                   up_status_name(UP_NOT_RUN));
+		_cleanup_free_ char *l =
+		        xasprintf("%-15s %-13s\n", up_step_name((enum up_step_id)i),
+		                  up_status_name(UP_NOT_RUN));
 		cmd_out(ctx, l);
 	}
 	if (r < 0 || !rep->cri_endpoint)
@@ -413,11 +413,13 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.offline = optarg;
 			break;
 		case OPT_REPO_URL:
-			if (!str_startswith(optarg, "http://") && !str_startswith(optarg, "https://"))
-				return cmd_usage_error(ctx, err,
-				                       "--repo-url '%s' is not an http:// or https:// "
-				                       "URL",
-				                       optarg);
+			if (!str_startswith(optarg, "http://") &&
+			    !str_startswith(optarg, "https://"))
+				return cmd_usage_error(
+				        ctx, err,
+				        "--repo-url '%s' is not an http:// or https:// "
+				        "URL",
+				        optarg);
 			o.repo_url = optarg;
 			break;
 		case OPT_KEYRING:

@@ -50,9 +50,18 @@ up_status_json(enum up_status s)
  * last step.
  */
 const char *const up_preinstall_checks[] = {
-        "root",   "gpu-present", "nouveau",    "driver-loaded",  "device-nodes",
-        "nvml",   "driver-version-match",      "cgroups",        "swap",
-        "ip-forward",            "edgecore-clean", NULL,
+        "root",
+        "gpu-present",
+        "nouveau",
+        "driver-loaded",
+        "device-nodes",
+        "nvml",
+        "driver-version-match",
+        "cgroups",
+        "swap",
+        "ip-forward",
+        "edgecore-clean",
+        NULL,
 };
 
 void
@@ -84,7 +93,7 @@ struct up_run {
 	bool verified;       /* the restart step verified the daemon already */
 	struct verify_result verify;
 	struct gp_error verify_err; /* why the restart's verify failed (and was rolled back) */
-	char *live_socket; /* node path: --cri-socket when the runtime serves CRI itself */
+	char *live_socket;          /* node path: --cri-socket when the runtime serves CRI itself */
 	uint64_t start_us;
 };
 
@@ -107,9 +116,8 @@ step_begin(struct up_run *u, enum up_step_id id)
 }
 
 /* Finish a step: its status and message; returns 0, or -1 for a failure. */
-static int
-step_end(struct up_run *u, struct up_step *s, enum up_status status, const char *fmt, ...)
-        _printf_(4, 5);
+static int step_end(struct up_run *u, struct up_step *s, enum up_status status, const char *fmt,
+                    ...) _printf_(4, 5);
 
 static int
 step_end(struct up_run *u, struct up_step *s, enum up_status status, const char *fmt, ...)
@@ -152,7 +160,8 @@ failed_ids(const struct preflight_report *rep)
 	for (size_t i = 0; i < rep->n; i++) {
 		if (rep->results[i].status != PREFLIGHT_FAIL)
 			continue;
-		char *l = xasprintf("%s%s%s", list ? list : "", list ? "," : "", rep->results[i].id);
+		char *l =
+		        xasprintf("%s%s%s", list ? list : "", list ? "," : "", rep->results[i].id);
 		free(list);
 		list = l;
 	}
@@ -352,15 +361,17 @@ step_install(struct up_run *u, struct gp_error *err)
 		r = step_end(u, s, UP_ALREADY_DONE, "the NVIDIA container toolkit %s is installed",
 		             version);
 	} else if (o->dry_run) {
-		r = step_end(u, s, UP_WOULD, "would install the NVIDIA container toolkit %s from %s '%s'",
-		             version, from, plan.location);
+		r = step_end(u, s, UP_WOULD,
+		             "would install the NVIDIA container toolkit %s from %s '%s'", version,
+		             from, plan.location);
 	} else if (pkg_plan_execute(&plan, o->install_step, o->install_output, o->data, err) < 0) {
 		gp_error_prefix(err, "install");
 		r = step_end(u, s, UP_FAILED, "%s", err->msg);
 	} else {
 		_cleanup_free_ char *now = installed_toolkit(o->root);
 		u->rep->installed_version = xstrdup(now ? now : version);
-		r = step_end(u, s, UP_DONE, "installed the NVIDIA container toolkit %s from %s '%s'",
+		r = step_end(u, s, UP_DONE,
+		             "installed the NVIDIA container toolkit %s from %s '%s'",
 		             u->rep->installed_version, from, plan.location);
 	}
 	pkg_plan_release(&plan);
@@ -376,10 +387,9 @@ changes_json(const char *root, const struct changeset *cs)
 	for (size_t i = 0; i < cs->n_files; i++) {
 		const struct file_change *fc = cs->files[i];
 		_cleanup_free_ char *host = gp_path(root, fc->path);
-		json_array_append_new(files,
-		                      json_pack("{s:s, s:b, s:b}", "path", host, "changed",
-		                                file_change_changes(fc), "created",
-		                                file_change_changes(fc) && !fc->existed));
+		json_array_append_new(files, json_pack("{s:s, s:b, s:b}", "path", host, "changed",
+		                                       file_change_changes(fc), "created",
+		                                       file_change_changes(fc) && !fc->existed));
 	}
 	return files;
 }
@@ -444,8 +454,7 @@ step_configure(struct up_run *u, struct gp_error *err)
 	u->rep->backup_dir = res.backup_dir ? xstrdup(res.backup_dir) : NULL;
 	_cleanup_free_ char *backup = res.backup_dir ? gp_path(o->root, res.backup_dir) : NULL;
 	json_object_set_new(s->detail, "backup_dir", backup ? json_string(backup) : json_null());
-	return step_end(u, s, UP_DONE, "changed %s (backup '%s')", list,
-	                backup ? backup : "none");
+	return step_end(u, s, UP_DONE, "changed %s (backup '%s')", list, backup ? backup : "none");
 }
 
 /* --- restart and verify ---------------------------------------------------------------- */
@@ -470,12 +479,11 @@ live_opts_fill(const struct up_run *u, struct live_opts *lo)
 static json_t *
 restart_json(const struct restart_result *r)
 {
-	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s?}", "action",
-	                 restart_action_name(r->action), "mode", svc_mode_name(r->mode), "why",
-	                 r->why, "pid_before",
-	                 r->pid_before ? json_integer(r->pid_before) : json_null(), "pid_after",
-	                 r->pid_after ? json_integer(r->pid_after) : json_null(), "manual",
-	                 r->manual);
+	return json_pack(
+	        "{s:s, s:s, s:s?, s:o, s:o, s:s?}", "action", restart_action_name(r->action),
+	        "mode", svc_mode_name(r->mode), "why", r->why, "pid_before",
+	        r->pid_before ? json_integer(r->pid_before) : json_null(), "pid_after",
+	        r->pid_after ? json_integer(r->pid_after) : json_null(), "manual", r->manual);
 }
 
 static char *
@@ -700,9 +708,9 @@ failure_hint(const struct up_run *u, struct gp_error *err)
 	if (rep->files_changed && rep->rolled_back) {
 		strbuf_puts(&b, "the config change was rolled back");
 	} else if (rep->files_changed) {
-		_cleanup_free_ char *s = xasprintf(
-		        "changed %s's config: 'gpuprep undo --runtime %s' restores it, then restart %s",
-		        u->ops->name, u->ops->name, u->ops->name);
+		_cleanup_free_ char *s = xasprintf("changed %s's config: 'gpuprep undo --runtime "
+		                                   "%s' restores it, then restart %s",
+		                                   u->ops->name, u->ops->name, u->ops->name);
 		strbuf_puts(&b, s);
 	} else if (!rep->installed_version) {
 		strbuf_puts(&b, "nothing was changed");
@@ -742,8 +750,8 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 		return -1;
 
 	static int (*const steps[UP_N_STEPS])(struct up_run *, struct gp_error *) = {
-	        step_preflight, step_install,     step_configure,
-	        step_restart,   step_verify,      step_preflight_full,
+	        step_preflight, step_install, step_configure,
+	        step_restart,   step_verify,  step_preflight_full,
 	};
 	int r = 0;
 	for (size_t i = 0; i < UP_N_STEPS; i++) {
@@ -809,9 +817,9 @@ up_report_json(const struct up_report *r, const char *root, bool dry_run,
 		json_array_append_new(files, json_string(host));
 	}
 	_cleanup_free_ char *backup = r->backup_dir ? gp_path(root, r->backup_dir) : NULL;
-	json_t *changed = json_pack("{s:s?, s:o, s:s?, s:b}", "installed", r->installed_version,
-	                            "files", files, "backup_dir", backup, "rolled_back",
-	                            r->rolled_back);
+	json_t *changed =
+	        json_pack("{s:s?, s:o, s:s?, s:b}", "installed", r->installed_version, "files",
+	                  files, "backup_dir", backup, "rolled_back", r->rolled_back);
 	_cleanup_free_ char *undo =
 	        r->files_changed && !r->rolled_back && r->runtime
 	                ? xasprintf("gpuprep undo --runtime %s", r->runtime->name)
@@ -831,6 +839,6 @@ up_report_json(const struct up_report *r, const char *root, bool dry_run,
 	                 "schema_version", UP_SCHEMA_VERSION, "runtime",
 	                 r->runtime ? r->runtime->name : NULL, "dry_run", dry_run, "ok", ok,
 	                 "no_gpu", r->no_gpu, "failed_step",
-	                 r->failed ? up_step_name(r->failed_step) : NULL, "steps", steps,
-	                 "changed", changed, "undo", undo, "keadm", keadm, "error", error);
+	                 r->failed ? up_step_name(r->failed_step) : NULL, "steps", steps, "changed",
+	                 changed, "undo", undo, "keadm", keadm, "error", error);
 }

@@ -45,11 +45,11 @@ enum up_step_id {
 const char *up_step_name(enum up_step_id id);
 
 enum up_status {
-	UP_NOT_RUN = 0,   /* an earlier step failed (or the run stopped before it) */
-	UP_DONE,          /* it changed something, or its checks passed after a change */
-	UP_ALREADY_DONE,  /* nothing to change: the node already was that way */
-	UP_WOULD,         /* dry run: what it would do is in the step's detail */
-	UP_SKIPPED,       /* not needed or not possible here; the message says why */
+	UP_NOT_RUN = 0,  /* an earlier step failed (or the run stopped before it) */
+	UP_DONE,         /* it changed something, or its checks passed after a change */
+	UP_ALREADY_DONE, /* nothing to change: the node already was that way */
+	UP_WOULD,        /* dry run: what it would do is in the step's detail */
+	UP_SKIPPED,      /* not needed or not possible here; the message says why */
 	UP_FAILED,
 };
 
@@ -63,7 +63,7 @@ struct up_step {
 	enum up_status status;
 	char *message;        /* one line: what it did or found */
 	uint64_t duration_us; /* wall time of the step */
-	json_t *detail;       /* the step's own document (preflight report, plan, diff...), or NULL */
+	json_t *detail; /* the step's own document (preflight report, plan, diff...), or NULL */
 };
 
 /* The checks of the first step: those install, configure and restart cannot change. */

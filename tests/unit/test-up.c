@@ -34,13 +34,15 @@ main(void)
 
 	struct up_report r = {0};
 	_cleanup_free_ char *def = up_keadm_flags(&r);
-	is_str(def, "--remote-runtime-endpoint=unix:///run/containerd/containerd.sock "
-	            "--cgroupdriver=cgroupfs",
+	is_str(def,
+	       "--remote-runtime-endpoint=unix:///run/containerd/containerd.sock "
+	       "--cgroupdriver=cgroupfs",
 	       "keadm flags default to keadm's own defaults");
 	r.cri_endpoint = xstrdup("unix:///run/cri-dockerd.sock");
 	r.cgroup_driver = xstrdup("systemd");
 	_cleanup_free_ char *flags = up_keadm_flags(&r);
-	is_str(flags, "--remote-runtime-endpoint=unix:///run/cri-dockerd.sock --cgroupdriver=systemd",
+	is_str(flags,
+	       "--remote-runtime-endpoint=unix:///run/cri-dockerd.sock --cgroupdriver=systemd",
 	       "keadm flags from the report");
 
 	r.runtime = &runtime_docker;
@@ -52,7 +54,8 @@ main(void)
 	_cleanup_json_ json_t *doc = up_report_json(&r, "/mnt/node", false, &err);
 	_cleanup_free_ char *undo = xstrdup(json_string_value(json_object_get(doc, "undo")));
 	is_str(undo, "gpuprep undo --runtime docker", "JSON: how to undo a change");
-	is_str(json_string_value(json_object_get(doc, "failed_step")), "verify", "JSON: failed step");
+	is_str(json_string_value(json_object_get(doc, "failed_step")), "verify",
+	       "JSON: failed step");
 	ok(json_is_false(json_object_get(doc, "ok")), "JSON: not ok");
 	is_str(json_string_value(json_array_get(
 	               json_object_get(json_object_get(doc, "changed"), "files"), 0)),
