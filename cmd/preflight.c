@@ -87,24 +87,6 @@ print_summary(struct gp_ctx *ctx, const struct preflight_report *rep)
 	cmd_out(ctx, line);
 }
 
-static int
-add_ids(const char *option, const char *list, char ***ids, bool *all, struct gp_error *err)
-{
-	_cleanup_strv_ char **more = NULL;
-	bool more_all = false;
-	if (preflight_parse_ids(option, list, all != NULL, &more, &more_all, err) < 0)
-		return -1;
-	for (size_t i = 0; more && more[i]; i++)
-		if (!strv_contains(*ids, more[i]))
-			*ids = strv_push(*ids, more[i]);
-	if (all)
-		*all = *all || more_all;
-	if (all && *all && *ids)
-		return gp_error_set_code(err, GP_EXIT_USAGE,
-		                         "%s: 'all' cannot be combined with check ids", option);
-	return 0;
-}
-
 int
 cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
@@ -136,12 +118,12 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			break;
 		case OPT_IGNORE:
 			/* Repeated options add up, as in kubeadm. */
-			if (add_ids("--ignore-preflight-errors", optarg, &ignore, &po.ignore_all,
-			            err) < 0)
+			if (preflight_add_ids("--ignore-preflight-errors", optarg, &ignore,
+			                      &po.ignore_all, err) < 0)
 				return -1;
 			break;
 		case OPT_CHECKS:
-			if (add_ids("--checks", optarg, &only, NULL, err) < 0)
+			if (preflight_add_ids("--checks", optarg, &only, NULL, err) < 0)
 				return -1;
 			break;
 		case 'h':

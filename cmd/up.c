@@ -308,24 +308,6 @@ hook_step_end(const struct up_step *s, void *data)
 	fflush(stdout);
 }
 
-static int
-add_ignore(const char *list, char ***ids, bool *all, struct gp_error *err)
-{
-	_cleanup_strv_ char **more = NULL;
-	bool more_all = false;
-	if (preflight_parse_ids("--ignore-preflight-errors", list, true, &more, &more_all, err) < 0)
-		return -1;
-	for (size_t i = 0; more && more[i]; i++)
-		if (!strv_contains(*ids, more[i]))
-			*ids = strv_push(*ids, more[i]);
-	*all = *all || more_all;
-	if (*all && *ids)
-		return gp_error_set_code(err, GP_EXIT_USAGE,
-		                         "--ignore-preflight-errors: 'all' cannot be combined with "
-		                         "check ids");
-	return 0;
-}
-
 /* The report's end: ready and the keadm flags, or what was not run. */
 static void
 print_end(struct gp_ctx *ctx, const struct up_report *rep, bool dry_run, int r)
@@ -451,7 +433,8 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.smoke_image = optarg;
 			break;
 		case OPT_IGNORE:
-			if (add_ignore(optarg, &ignore, &o.ignore_all, err) < 0)
+			if (preflight_add_ids("--ignore-preflight-errors", optarg, &ignore,
+			                      &o.ignore_all, err) < 0)
 				return -1;
 			break;
 		case OPT_DRY_RUN:

@@ -131,6 +131,25 @@ preflight_parse_ids(const char *option, const char *list, bool allow_all, char *
 }
 
 int
+preflight_add_ids(const char *option, const char *list, char ***ids, bool *all,
+                  struct gp_error *err)
+{
+	_cleanup_strv_ char **more = NULL;
+	bool more_all = false;
+	if (preflight_parse_ids(option, list, all != NULL, &more, &more_all, err) < 0)
+		return -1;
+	for (size_t i = 0; more && more[i]; i++)
+		if (!strv_contains(*ids, more[i]))
+			*ids = strv_push(*ids, more[i]);
+	if (all)
+		*all = *all || more_all;
+	if (all && *all && *ids)
+		return gp_error_set_code(err, GP_EXIT_USAGE,
+		                         "%s: 'all' cannot be combined with check ids", option);
+	return 0;
+}
+
+int
 preflight_endpoint_path(const char *endpoint, char **ret_path, struct gp_error *err)
 {
 	const char *path = endpoint;

@@ -69,6 +69,14 @@ int preflight_parse_ids(const char *option, const char *list, bool allow_all, ch
                         bool *ret_all, struct gp_error *err);
 
 /*
+ * The same for an option that may be repeated, as in kubeadm: add the ids of
+ * list to *ids (without repeats) and, when all is not NULL ("all" allowed),
+ * "all" to *all; "all" together with ids, across repeats too, is a usage error.
+ */
+int preflight_add_ids(const char *option, const char *list, char ***ids, bool *all,
+                      struct gp_error *err);
+
+/*
  * The socket path of a CRI endpoint as keadm's --remote-runtime-endpoint
  * takes it: "unix:///run/x.sock" or a plain absolute path. Anything else is a
  * usage error.
