@@ -127,7 +127,7 @@ run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --no-set
 expect_rc 1 "verify sees a drop-in the daemon has not loaded"
 expect_same "imports: the drop-in's CRI section replaces the main file's" \
 	"$(check_field "$T/out" config_loaded seen)" \
-	"\"default runtime nvidia, the file says runc; runtime nvidia $wrap, the file says none\""
+	"\"default runtime nvidia, the file says runc; runtime nvidia is $wrap, the file says absent\""
 { echo 'version = 2'; echo; nvidia_sections runc; } >"$root/etc/containerd/conf.d/50-runc.toml"
 run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --no-set-default
 expect_same "imports: config_loaded compares the drop-in" "$(check_field "$T/out" config_loaded seen)" \
