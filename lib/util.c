@@ -274,3 +274,19 @@ strbuf_puts(struct strbuf *b, const char *s)
 {
 	strbuf_add(b, s, strlen(s));
 }
+
+void
+strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	strbuf_puts(b, s);
+}
+
+void
+strbuf_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}

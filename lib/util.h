@@ -114,3 +114,5 @@ struct strbuf {
 };
 void strbuf_add(struct strbuf *b, const char *s, size_t n);
 void strbuf_puts(struct strbuf *b, const char *s);
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
+void strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap) _printf_(2, 0);

@@ -251,12 +251,11 @@ static void diff_add(struct strbuf *diff, const char *fmt, ...) _printf_(2, 3);
 static void
 diff_add(struct strbuf *diff, const char *fmt, ...)
 {
+	strbuf_puts(diff, diff->s && *diff->s ? "; " : "");
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	strbuf_vprintf(diff, fmt, ap);
 	va_end(ap);
-	strbuf_puts(diff, diff->s && *diff->s ? "; " : "");
-	strbuf_puts(diff, s);
 }
 
 static const char *
