@@ -65,9 +65,10 @@ run "${G[@]}" verify --runtime containerd --runtime-path "$wrap"
 expect_rc 1 "verify before configure fails"
 expect_contains "$T/out" "default_runtime      fail    nvidia" "the default runtime is not nvidia yet"
 
-# configure (the test writes the nvidia config itself until containerd's configure op lands):
-# a stale daemon still runs runc.
-containerd_config_write "$root/etc/containerd" <(nvidia_sections nvidia) >/dev/null
+# configure (config version 2, as the file says): a stale daemon still runs runc.
+run "${G[@]}" configure --runtime containerd --runtime-path "$wrap"
+expect_rc 0 "configure --runtime containerd"
+expect_contains "$config" 'BinaryName = "'"$wrap"'"' "configure wrote the wrapper as nvidia's BinaryName"
 run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap"
 expect_rc 1 "verify with the file changed, the daemon not restarted, fails"
 expect_same "a stale daemon: default_runtime fails" "$(check_field "$T/out" default_runtime status)" '"fail"'
@@ -189,8 +190,9 @@ expect_rc 0 "restart --mode none"
 expect_contains "$T/out" "not restarted (--mode none); to load the new config, run: systemctl restart containerd" \
 	"--mode none says what to run"
 
-# A config containerd refuses, with no backup from configure: the restart fails, and says
-# there is nothing to roll back to.
+# A config containerd refuses, with no backup from configure (a file edited by hand): the
+# restart fails, and says there is nothing to roll back to.
+rm -rf "$root/var/lib/gpuprep/backup"
 cp "$config" "$T/config.good"
 printf '\n[broken\n' >>"$config"
 run timeout 120 "${G[@]}" restart --runtime containerd --mode service --timeout 5
