@@ -735,3 +735,21 @@ runtime_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
 	}
 	return rollback(ops, &o, ret, &first, err);
 }
+
+int
+runtime_restart_if_needed(const struct runtime_ops *ops, const struct restart_opts *opts,
+                          bool changed, struct restart_report *ret, struct gp_error *err)
+{
+	*ret = (struct restart_report){0};
+	if (!changed && opts->mode != SVC_MODE_NONE) {
+		_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+		if (runtime_verify(ops, &opts->live, &ret->verify, &e) == 0 &&
+		    verify_ok(&ret->verify)) {
+			ret->verified = true;
+			ret->not_needed = true;
+			return 0;
+		}
+		verify_result_release(&ret->verify);
+	}
+	return runtime_restart(ops, opts, ret, err);
+}

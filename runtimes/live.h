@@ -140,6 +140,7 @@ struct restart_report {
 	struct restart_result second; /* the rollback's restart */
 	struct verify_result after_rollback;
 	char **warnings;
+	bool not_needed; /* runtime_restart_if_needed(): the daemon already runs the file */
 };
 
 void restart_report_release(struct restart_report *r);
@@ -156,6 +157,15 @@ void restart_report_release(struct restart_report *r);
  */
 int runtime_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
                     struct restart_report *ret, struct gp_error *err);
+
+/*
+ * After configure (`configure --restart`, `up`): when changed is false (the
+ * config file was already right) and the daemon verifies, nothing is
+ * restarted: ret->not_needed, with ret->verify filled. Otherwise (or with
+ * --mode none) runtime_restart().
+ */
+int runtime_restart_if_needed(const struct runtime_ops *ops, const struct restart_opts *opts,
+                              bool changed, struct restart_report *ret, struct gp_error *err);
 
 /*
  * Verify through ops->verify. Fails (-1) only when the daemon cannot be

@@ -227,6 +227,18 @@ if "${G[@]}" configure --runtime containerd --dry-run >/dev/null 2>&1; then
 	fi
 	run "${G[@]}" --json verify --runtime containerd --no-set-default
 	expect_same "it runs the old config: default runtime runc" "$(check_field "$T/out" config_loaded status)" '"pass"'
+
+	# configure --restart: all three steps in one command.
+	pid=$(cat "$root/etc/containerd/containerd.pid")
+	run "${G[@]}" configure --runtime containerd --runtime-path "$wrap" --restart --restart-mode service
+	expect_rc 0 "configure --restart"
+	expect_contains "$T/out" "containerd: restarted through service (pid $pid, now" \
+		"configure --restart restarted containerd"
+	expect_not_contains "$T/out" " fail " "and every check passes"
+	run "${G[@]}" --json configure --runtime containerd --runtime-path "$wrap" --restart --restart-mode service
+	expect_rc 0 "configure --restart again"
+	expect_same "nothing changed: nothing restarted" "$(jget "$T/out" restart/already_loaded)/$(jget "$T/out" restart/restart/action)" \
+		'true/"none"'
 else
 	skip "the rollback to configure's backup" "gpuprep configure --runtime containerd is not available yet"
 fi
