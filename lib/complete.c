@@ -350,8 +350,16 @@ complete_line(const struct complete_spec *spec, char *const *words, size_t n, ch
 		kind = complete_arg(spec, o->arg, cur, &v);
 		goto out;
 	}
+	const char *value;
 	if (i >= n - 1 || n == 0) {
-		v = cur[0] == '-' ? complete_options(&g, NULL, cur) : complete_commands(spec, cur);
+		if (str_startswith(cur, "--") && (o = usage_find(&g, cur, &value)) && value) {
+			if (o->arg)
+				kind = complete_arg(spec, o->arg, value, &v);
+		} else if (cur[0] == '-') {
+			v = complete_options(&g, NULL, cur);
+		} else {
+			v = complete_commands(spec, cur);
+		}
 		goto out;
 	}
 
@@ -380,7 +388,6 @@ complete_line(const struct complete_spec *spec, char *const *words, size_t n, ch
 		if (strcmp(c.verbs[k].name, args[0]) == 0)
 			verb = &c.verbs[k];
 
-	const char *value;
 	if (str_startswith(cur, "--") && (o = usage_find(&c, cur, &value)) && value) {
 		if (o->arg)
 			kind = complete_arg(spec, o->arg, value, &v);
@@ -392,9 +399,9 @@ complete_line(const struct complete_spec *spec, char *const *words, size_t n, ch
 			v = push_matching(v, c.verbs[k].name, cur);
 		strv_sort(v);
 	}
+out:
 	if (kind == COMPLETE_WORDS && !v)
 		v = xcalloc(1, sizeof(char *));
-out:
 	usage_release(&g);
 	usage_release(&c);
 	if (kind != COMPLETE_WORDS) {
