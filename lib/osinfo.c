@@ -153,6 +153,34 @@ elf_arch(const char *path)
 	}
 }
 
+/*
+ * The native architecture of a deb system, in RPM spelling, from its dpkg
+ * database: the Architecture of the installed dpkg package, which is always
+ * native. For a root with no ELF shell to probe. NULL when unknown.
+ */
+static const char *
+dpkg_native_arch(const char *root)
+{
+	_cleanup_free_ char *p = gp_path(root, "/var/lib/dpkg/status");
+	_cleanup_free_ char *text = NULL;
+	if (read_file(p, &text, NULL) < 0)
+		return NULL;
+	bool in_dpkg = false;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "Package:", 8) == 0)
+			in_dpkg = strcmp(line + 8 + strspn(line + 8, " \t"), "dpkg") == 0;
+		else if (in_dpkg && strncmp(line, "Architecture:", 13) == 0) {
+			const char *a = line + 13 + strspn(line + 13, " \t");
+			for (size_t i = 0; i < GP_ARRAY_SIZE(arch_map); i++)
+				if (strcmp(arch_map[i].deb, a) == 0)
+					return arch_map[i].rpm;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
 int
 os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 {
@@ -181,6 +209,8 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 			_cleanup_free_ char *p = gp_path(root, probes[i]);
 			rpm = elf_arch(p);
 		}
+		if (!rpm)
+			rpm = dpkg_native_arch(root);
 	} else {
 		struct utsname u;
 		if (uname(&u) == 0) {

@@ -32,10 +32,7 @@ split_lines(const char *s, size_t len, size_t *ret_n)
 		size_t end = nl ? (size_t)(nl - s) + 1 : len;
 		if (n == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));
-		uint64_t h = 1469598103934665603ull;
-		for (size_t k = i; k < end; k++)
-			h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
-		v[n++] = (struct line){s + i, end - i, h};
+		v[n++] = (struct line){s + i, end - i, fnv1a64(s + i, end - i)};
 		i = end;
 	}
 	*ret_n = n;

@@ -60,6 +60,21 @@ main(void)
 	is_str(img.arch_deb, "arm64", "arm64 image detected from its ELF header");
 	ok(img.id == NULL && img.family == OS_FAMILY_UNKNOWN, "missing os-release is unknown");
 	os_info_release(&img);
+
+	/* No ELF shell to probe: the arch of the dpkg package in the image's dpkg database. */
+	ok(unlink(sh) == 0, "remove the image's /bin/sh");
+	_cleanup_free_ char *dpkgdir = xasprintf("%s/var/lib/dpkg", tmpl);
+	mkdir_p(dpkgdir, 0755);
+	_cleanup_free_ char *status = xasprintf("%s/status", dpkgdir);
+	f = fopen(status, "w");
+	fputs("Package: libc6\nStatus: install ok installed\nArchitecture: i386\n\n"
+	      "Package: dpkg\nStatus: install ok installed\nArchitecture: ppc64el\n",
+	      f);
+	fclose(f);
+	is_int(os_info_read(tmpl, &img, &err), 0, "reading an image with only a dpkg database");
+	is_str(img.arch_deb, "ppc64el", "the arch of the dpkg package, not of another package");
+	is_str(img.arch_rpm, "ppc64le", "in RPM spelling too");
+	os_info_release(&img);
 	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpl);
 	ok(system(cmd) == 0, "cleanup");
 	return tap_done();
