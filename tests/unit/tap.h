@@ -5,10 +5,12 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -66,6 +68,23 @@ tap_read_fixture(const char *rel, char **ret_data, size_t *ret_len)
 	int r = read_file(path, ret_data, ret_len);
 	ok(r == 0, "read %s", rel);
 	return r == 0;
+}
+
+/* Write text to path (its directories made first) with the given mode: a test's fixture file. */
+static inline void
+tap_write_file(const char *path, const char *text, mode_t mode)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	mkdir_p(dir, 0755);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		ok(0, "write %s: %s", path, strerror(errno));
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
 }
 
 static inline int

@@ -26,13 +26,7 @@ static void
 put(const char *node, const char *text, mode_t mode)
 {
 	_cleanup_free_ char *p = gp_path(root, node);
-	_cleanup_free_ char *dir = xstrdup(p);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir, 0755);
-	FILE *f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
+	tap_write_file(p, text, mode);
 }
 
 static void
