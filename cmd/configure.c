@@ -126,18 +126,10 @@ static int
 configure_restart(struct gp_ctx *ctx, const struct runtime_ops *ops, bool changed,
                   struct restart_opts *ro, struct restart_report *ret, struct gp_error *err)
 {
-	if (!changed && ro->mode != SVC_MODE_NONE) {
-		struct gp_error e = GP_ERROR_INIT;
-		if (runtime_verify(ops, &ro->live, &ret->verify, &e) == 0 &&
-		    verify_ok(&ret->verify)) {
-			ret->verified = true;
-			cmd_note(ctx, "%s already runs this config: no restart needed", ops->name);
-			return 0;
-		}
-		gp_error_release(&e);
-		verify_result_release(&ret->verify);
-	}
-	return cmd_restart_do(ctx, ops, ro, ret, err);
+	int r = cmd_restart_do(ctx, ops, ro, changed, ret, err);
+	if (r == 0 && ret->not_needed)
+		cmd_note(ctx, "%s already runs this config: no restart needed", ops->name);
+	return r;
 }
 
 static int

@@ -274,6 +274,7 @@ cmd_restart_json(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct
 	json_object_set_new(doc, "verify",
 	                    r->verified ? verify_result_to_json(&r->verify, ops->name)
 	                                : json_null());
+	json_object_set_new(doc, "already_loaded", json_boolean(r->not_needed));
 	json_object_set_new(doc, "rolled_back", json_boolean(r->rolled_back));
 	json_t *rb = json_null();
 	if (r->rolled_back) {

@@ -77,9 +77,12 @@ void cmd_print_verify(struct gp_ctx *ctx, const struct verify_result *v);
 /* What restart did, as text (steps, checks, the rollback). */
 void cmd_print_restart(struct gp_ctx *ctx, const struct runtime_ops *ops,
                        const struct restart_report *r);
-/* Restart through runtime_restart() with progress drawn; ret as runtime_restart() fills it. */
+/*
+ * Restart through runtime_restart_if_needed() (changed true: always restart)
+ * with progress drawn; ret as that fills it.
+ */
 int cmd_restart_do(struct gp_ctx *ctx, const struct runtime_ops *ops, struct restart_opts *o,
-                   struct restart_report *ret, struct gp_error *err);
+                   bool changed, struct restart_report *ret, struct gp_error *err);
 /*
  * Restart through runtime_restart() with progress drawn, and print the report
  * (text or --json). Returns 0, or -1 with err set (the report is printed too).

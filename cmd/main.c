@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "complete.h"
 #include "config.h"
+#include "preflight.h"
 
 static const struct gp_command commands[] = {
 #define GP_ENTRY(n) {#n, cmd_##n, cmd_##n##_summary, cmd_##n##_usage},
@@ -61,6 +63,37 @@ find_command(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/*
+ * The hidden `gpuprep __complete WORD...` that the bash completion calls with
+ * the words after "gpuprep" (the last one being completed): prints "words",
+ * "files" or "dirs" on the first line, then the candidate words, one a line.
+ * The candidates come from the same usage texts that --help prints.
+ */
+static int
+complete(int argc, char **argv)
+{
+	struct complete_command cmds[GP_ARRAY_SIZE(commands)];
+	for (size_t i = 0; i < GP_ARRAY_SIZE(commands); i++)
+		cmds[i] = (struct complete_command){commands[i].name, commands[i].usage};
+	const struct complete_spec spec = {
+	        .usage = main_usage_head,
+	        .commands = cmds,
+	        .n_commands = GP_ARRAY_SIZE(cmds),
+	        .ids = preflight_check_ids(),
+	};
+	static const char *const kinds[] = {
+	        [COMPLETE_WORDS] = "words",
+	        [COMPLETE_FILES] = "files",
+	        [COMPLETE_DIRS] = "dirs",
+	};
+	_cleanup_strv_ char **words = NULL;
+	enum complete_kind kind = complete_line(&spec, argv, argc, &words);
+	printf("%s\n", kinds[kind]);
+	for (char **w = words; w && *w; w++)
+		printf("%s\n", *w);
+	return 0;
 }
 
 int
@@ -200,6 +233,10 @@ main(int argc, char **argv)
 	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
 	bool no_color = false;
 	int c;
+
+	/* Before any option: the words to complete may hold anything. */
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+		return complete(argc - 2, argv + 2);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {

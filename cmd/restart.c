@@ -90,12 +90,12 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 
 int
 cmd_restart_do(struct gp_ctx *ctx, const struct runtime_ops *ops, struct restart_opts *o,
-               struct restart_report *ret, struct gp_error *err)
+               bool changed, struct restart_report *ret, struct gp_error *err)
 {
 	struct cmd_progress p;
 	cmd_progress_init(&p, ctx);
 	o->live.progress = &p.live;
-	int r = runtime_restart(ops, o, ret, err);
+	int r = runtime_restart_if_needed(ops, o, changed, ret, err);
 	cmd_progress_release(&p);
 	o->live.progress = NULL;
 	return r;
@@ -106,7 +106,7 @@ cmd_restart_run(struct gp_ctx *ctx, const struct runtime_ops *ops, struct restar
                 struct gp_error *err)
 {
 	_cleanup_(restart_report_release) struct restart_report rep = {0};
-	int r = cmd_restart_do(ctx, ops, o, &rep, err);
+	int r = cmd_restart_do(ctx, ops, o, true, &rep, err);
 	if (ctx->json) {
 		_cleanup_json_ json_t *doc = cmd_restart_json(ctx, ops, &rep, r == 0);
 		cmd_out_json(ctx, doc);

@@ -21,15 +21,6 @@ struct backup_session {
 	char *stamp;
 };
 
-unsigned long long
-backup_fnv1a64(const char *data, size_t len)
-{
-	unsigned long long h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)data[i]) * 1099511628211ull;
-	return h;
-}
-
 static char *
 now_iso(void)
 {
@@ -158,8 +149,8 @@ backup_save(struct backup_session *s, const char *runtime, const struct file_cha
 		safefile_test_point("backup-copy");
 	}
 	_cleanup_free_ char *t = now_iso();
-	unsigned long long h =
-	        backup_fnv1a64(fc->new_data ? fc->new_data : "", fc->remove ? 0 : fc->new_len);
+	unsigned long long h = (unsigned long long)fnv1a64(fc->new_data ? fc->new_data : "",
+	                                                   fc->remove ? 0 : fc->new_len);
 	_cleanup_free_ char *hex = xasprintf("%016llx", h);
 	_cleanup_json_ json_t *rec = json_object();
 	json_object_set_new(rec, "op", json_string(s->op));
@@ -278,8 +269,8 @@ build_undo(const char *root, const char *session_dir, const json_t *recs, struct
 
 		const char *want_hash = rec_str(rec, "new_fnv1a64");
 		bool removed = json_is_true(json_object_get(rec, "removed"));
-		_cleanup_free_ char *cur_hash =
-		        xasprintf("%016llx", backup_fnv1a64(fc->old_data, fc->old_len));
+		_cleanup_free_ char *cur_hash = xasprintf(
+		        "%016llx", (unsigned long long)fnv1a64(fc->old_data, fc->old_len));
 		bool as_written =
 		        removed ? !fc->existed
 		                : fc->existed && want_hash && strcmp(want_hash, cur_hash) == 0;

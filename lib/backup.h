@@ -71,6 +71,3 @@ void backup_undo_release(struct backup_undo *u);
  */
 int backup_undo(const char *root, const char *runtime, bool dry_run, int lock_timeout_ms,
                 struct backup_undo *ret, struct gp_error *err);
-
-/* FNV-1a, 64 bits: how the journal recognizes the bytes gpuprep wrote. */
-unsigned long long backup_fnv1a64(const char *data, size_t len);

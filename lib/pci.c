@@ -56,23 +56,11 @@ dump_error(struct gp_error *err, unsigned line, size_t col, const char *what)
 	return gp_error_set(err, "%u:%zu: %s", line, col, what);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t
 hex_run(const char *s, size_t n)
 {
 	size_t k = 0;
-	while (k < n && hexval(s[k]) >= 0)
+	while (k < n && hex_value(s[k]) >= 0)
 		k++;
 	return k;
 }
@@ -82,7 +70,7 @@ hex_parse(const char *s, size_t k)
 {
 	uint64_t v = 0;
 	for (size_t i = 0; i < k; i++)
-		v = v << 4 | (uint64_t)hexval(s[i]);
+		v = v << 4 | (uint64_t)hex_value(s[i]);
 	return v;
 }
 
@@ -221,7 +209,7 @@ pci_dump_validate(const char *text, size_t len, struct gp_error *err)
 		if (k >= n || p[k] != ':')
 			return dump_error(err, lineno, k + 1, "expected ':'");
 		/* "BB:SS.F " and "DDDD:BB:SS.F " have a hex digit after the first ':'. */
-		bool device = k + 1 < n && hexval(p[k + 1]) >= 0;
+		bool device = k + 1 < n && hex_value(p[k + 1]) >= 0;
 		if (device) {
 			if (ndevs == cap) {
 				cap = cap ? cap * 2 : 16;

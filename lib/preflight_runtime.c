@@ -7,8 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cri.h"
-#include "dockerapi.h"
+#include "live.h"
 #include "preflight_check.h"
 
 /* How long runtime-live waits for the daemon: preflight must stay fast. */
@@ -27,7 +26,8 @@ preflight_runtime_view_quiet(struct preflight_ctx *ctx)
 		return NULL;
 	if (!ctx->view_done) {
 		ctx->view_done = true;
-		ctx->view_ok = ctx->runtime->inspect(ctx->root, &ctx->view, &ctx->view_err) == 0;
+		ctx->view_ok =
+		        ctx->runtime->inspect(ctx->root, NULL, &ctx->view, &ctx->view_err) == 0;
 	}
 	return ctx->view_ok ? &ctx->view : NULL;
 }
@@ -75,15 +75,7 @@ is_nvidia_runtime(const char *path)
 static bool
 runtime_binary_exists(const struct preflight_ctx *ctx, const char *path)
 {
-	if (path[0] != '/') {
-		_cleanup_free_ char *found = runtime_find_program(ctx->root, path);
-		return found != NULL;
-	}
-	_cleanup_free_ char *full = gp_path(ctx->root, path);
-	struct stat st;
-	/* Under a root an absolute symlink points into the host: its existence is enough. */
-	return lstat(full, &st) == 0 &&
-	       (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && (st.st_mode & 0111)));
+	return runtime_program_check(ctx->root, path, NULL) == 0;
 }
 
 void
@@ -128,64 +120,6 @@ preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_resul
 	              v->default_path);
 }
 
-/* What the running daemon uses: its default runtime and that runtime's binary. */
-struct live_state {
-	char *default_runtime;
-	char *default_path;
-	char *not_ready; /* the CRI RuntimeReady condition's reason when it is false */
-};
-
-static void
-live_state_release(struct live_state *s)
-{
-	free(s->default_runtime);
-	free(s->default_path);
-	free(s->not_ready);
-}
-
-/* A runtime that serves CRI itself (containerd) is asked over CRI; docker over its API. */
-static int
-ask_live(const struct preflight_ctx *ctx, const char *socket, struct live_state *ret,
-         struct gp_error *err)
-{
-	if (ctx->runtime->cri_socket) {
-		struct cri_client *c = cri_client_new(socket, LIVE_TIMEOUT_MS);
-		_cleanup_(cri_status_freep) struct cri_status *st = NULL;
-		int rr = cri_client_status(c, true, &st, err);
-		cri_client_free(c);
-		if (rr < 0)
-			return -1;
-		const char *def = cri_status_default_runtime(st);
-		const char *bin = def ? cri_status_runtime_binary(st, def) : NULL;
-		ret->default_runtime = def ? xstrdup(def) : NULL;
-		ret->default_path = bin && *bin ? xstrdup(bin) : NULL;
-		if (!cri_status_condition_true(st, CRI_RUNTIME_READY)) {
-			const struct cri_condition *cond =
-			        cri_status_condition(st, CRI_RUNTIME_READY);
-			ret->not_ready =
-			        xstrdup(cond && *cond->reason ? cond->reason : "not ready");
-		}
-		return 0;
-	}
-	struct docker_client *c = docker_client_new(socket, LIVE_TIMEOUT_MS);
-	_cleanup_(docker_info_freep) struct docker_info *info = NULL;
-	int rr = docker_client_info(c, &info, err);
-	docker_client_free(c);
-	if (rr < 0)
-		return -1;
-	const char *def = docker_info_default_runtime(info);
-	const char *bin = def ? docker_info_runtime_path(info, def) : NULL;
-	ret->default_runtime = def ? xstrdup(def) : NULL;
-	ret->default_path = bin ? xstrdup(bin) : NULL;
-	return 0;
-}
-
-static bool
-same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 void
 preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result *r)
 {
@@ -198,26 +132,30 @@ preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result 
 		              "no %s socket '%s': the daemon is not running here", name, path);
 		return;
 	}
+	if (!ctx->runtime->ask_live) {
+		preflight_set(r, PREFLIGHT_SKIP, "not implemented yet: gpuprep cannot ask %s",
+		              name);
+		return;
+	}
 	const struct runtime_config_view *v = preflight_runtime_view(ctx, r);
 	if (!v)
 		return;
 	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
-	_cleanup_(live_state_release) struct live_state live = {0};
-	if (ask_live(ctx, path, &live, &err) < 0) {
+	_cleanup_(runtime_live_release) struct runtime_live live = {0};
+	if (ctx->runtime->ask_live(path, LIVE_TIMEOUT_MS, &live, &err) < 0) {
 		preflight_set(r, PREFLIGHT_FAIL, "cannot ask the running %s: %s", name,
 		              err.msg ? err.msg : "unknown error");
 		preflight_hint(r, "%s", err.hint ? err.hint : "start it, or restart it");
 		return;
 	}
-	const char *file_def = v->default_runtime ? v->default_runtime : STOCK_RUNTIME;
-	const char *live_def = live.default_runtime ? live.default_runtime : STOCK_RUNTIME;
+	const char *live_def =
+	        live.view.default_runtime ? live.view.default_runtime : STOCK_RUNTIME;
 	_cleanup_free_ char *file = gp_path(ctx->root, v->path);
-	if (!same_str(file_def, live_def) ||
-	    (v->default_path && !same_str(v->default_path, live.default_path))) {
+	_cleanup_free_ char *diff = runtime_live_diff(v, &live, NULL);
+	if (diff) {
 		preflight_set(r, PREFLIGHT_FAIL,
-		              "restart needed: the running %s uses '%s' (%s), '%s' says '%s' (%s)",
-		              name, live_def, live.default_path ? live.default_path : STOCK_RUNTIME,
-		              file, file_def, v->default_path ? v->default_path : STOCK_RUNTIME);
+		              "restart needed: the running %s has not loaded '%s': %s", name, file,
+		              diff);
 		preflight_hint(
 		        r,
 		        "gpuprep restart --runtime %s: the daemon still runs on the config it "
@@ -225,14 +163,15 @@ preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result 
 		        name);
 		return;
 	}
-	if (live.not_ready) {
+	if (live.cri && !live.ready) {
 		preflight_set(r, PREFLIGHT_FAIL, "the running %s is not ready: %s", name,
 		              live.not_ready);
 		preflight_hint(r, "look at %s's log for why", name);
 		return;
 	}
 	preflight_set(r, PREFLIGHT_PASS, "the running %s uses '%s' (%s), as '%s' says", name,
-	              live_def, live.default_path ? live.default_path : STOCK_RUNTIME, file);
+	              live_def, live.view.default_path ? live.view.default_path : STOCK_RUNTIME,
+	              file);
 }
 
 void

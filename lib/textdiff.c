@@ -21,17 +21,6 @@ struct op {
 	size_t b;
 };
 
-static void buf_addf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
-static void
-buf_addf(struct strbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	strbuf_puts(b, s);
-}
-
 static struct line *
 split_lines(const char *s, size_t len, size_t *ret_n)
 {
@@ -43,10 +32,7 @@ split_lines(const char *s, size_t len, size_t *ret_n)
 		size_t end = nl ? (size_t)(nl - s) + 1 : len;
 		if (n == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));
-		uint64_t h = 1469598103934665603ull;
-		for (size_t k = i; k < end; k++)
-			h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
-		v[n++] = (struct line){s + i, end - i, h};
+		v[n++] = (struct line){s + i, end - i, fnv1a64(s + i, end - i)};
 		i = end;
 	}
 	*ret_n = n;
@@ -65,7 +51,7 @@ emit_line(struct strbuf *out, char kind, const struct line *l)
 	strbuf_add(out, &kind, 1);
 	strbuf_add(out, l->s, l->len);
 	if (l->len == 0 || l->s[l->len - 1] != '\n')
-		buf_addf(out, "\n\\ No newline at end of file\n");
+		strbuf_printf(out, "\n\\ No newline at end of file\n");
 }
 
 static void
@@ -73,9 +59,9 @@ range_header(struct strbuf *out, char sign, size_t start, size_t count)
 {
 	/* diff -u: an empty range names the line before it; a range of 1 has no count. */
 	if (count == 1)
-		buf_addf(out, "%c%zu", sign, start + 1);
+		strbuf_printf(out, "%c%zu", sign, start + 1);
 	else
-		buf_addf(out, "%c%zu,%zu", sign, count ? start + 1 : start, count);
+		strbuf_printf(out, "%c%zu,%zu", sign, count ? start + 1 : start, count);
 }
 
 char *
@@ -137,7 +123,7 @@ textdiff_unified(const char *label_a, const char *label_b, const char *a, size_t
 		ops[nops++] = (struct op){' ', pre + ma + k, pre + mb + k};
 
 	struct strbuf out = {0};
-	buf_addf(&out, "--- %s\n+++ %s\n", label_a, label_b);
+	strbuf_printf(&out, "--- %s\n+++ %s\n", label_a, label_b);
 	size_t ctx = context < 0 ? 0 : (size_t)context;
 	size_t i = 0;
 	while (i < nops) {

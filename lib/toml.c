@@ -220,18 +220,6 @@ is_tok(int c)
 	return is_bare(c) || c == '+' || c == '.' || c == ':';
 }
 
-static int
-hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The one-letter escapes of basic strings: pairs of the letter and what it stands for. */
 static const char escapes[] = "b\bt\tn\nf\fr\r\"\"\\\\";
 
@@ -690,7 +678,7 @@ scan_escape(struct parser *ps, size_t p, size_t *ret_next)
 	int nhex = c == 'u' ? 4 : 8;
 	uint32_t cp = 0;
 	for (int i = 0; i < nhex; i++) {
-		int v = hexval(s[p + 2 + i]);
+		int v = hex_value(s[p + 2 + i]);
 		if (v < 0)
 			return fail(ps, p, "\\%c needs %d hexadecimal digits", c, nhex);
 		cp = (cp << 4) | (uint32_t)v;
@@ -831,7 +819,7 @@ decode_string(const char *s, size_t off, size_t end, struct sbuf *out)
 			int n = c == 'u' ? 4 : 8;
 			uint32_t cp = 0;
 			for (int i = 0; i < n; i++)
-				cp = (cp << 4) | (uint32_t)hexval(s[p + 2 + i]);
+				cp = (cp << 4) | (uint32_t)hex_value(s[p + 2 + i]);
 			sb_add_utf8(out, cp);
 			p += 2 + (size_t)n;
 		} else { /* a line-ending backslash: drop it and all white space after it */
@@ -917,7 +905,7 @@ static size_t
 scan_digits(const char *s, size_t p, size_t q, int base)
 {
 #define DIGIT_OK(c)                                                                                \
-	(base == 16 ? hexval(c) >= 0 : (c) >= '0' && (c) < '0' + (base < 10 ? base : 10))
+	(base == 16 ? hex_value(c) >= 0 : (c) >= '0' && (c) < '0' + (base < 10 ? base : 10))
 	if (p >= q || !DIGIT_OK(s[p]))
 		return SIZE_MAX;
 	p++;
@@ -949,7 +937,7 @@ int_value(const char *s, size_t p, size_t q, int64_t *ret)
 	for (; p < q; p++) {
 		if (s[p] == '_')
 			continue;
-		uint64_t d = (uint64_t)hexval(s[p]);
+		uint64_t d = (uint64_t)hex_value(s[p]);
 		if (v > (limit - d) / (uint64_t)base)
 			return false;
 		v = v * (uint64_t)base + d;
@@ -1632,27 +1620,20 @@ toml_doc_parse(const char *text, size_t len, struct toml_doc **ret_doc, struct g
 static int
 doc_read(struct toml_doc *doc, const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t size;
+	_cleanup_close_ int fd = open_for_read(path, &size);
 	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	size_t want = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+		return fd;
+	size_t want = size ? size + 1 : 65536;
 	doc->buf = region_need(&doc->text, want);
 	for (;;) {
 		if (doc->len + 1 >= doc->text.pop)
 			doc->buf = region_need(&doc->text, doc->text.pop * 2);
 		if (doc->len > MAX_TEXT)
 			return -EFBIG;
-		ssize_t r = read(fd, doc->buf + doc->len, doc->text.pop - doc->len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t r = read_retry(fd, doc->buf + doc->len, doc->text.pop - doc->len - 1);
+		if (r < 0)
 			return -errno;
-		}
 		if (r == 0)
 			break;
 		doc->len += (size_t)r;

@@ -177,7 +177,7 @@ gp_path(const char *root, const char *path)
 }
 
 int
-read_file(const char *path, char **ret_data, size_t *ret_len)
+open_for_read(const char *path, size_t *ret_size)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -187,9 +187,28 @@ read_file(const char *path, char **ret_data, size_t *ret_len)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
-	if (cap < 4096)
-		cap = 4096;
+	*ret_size = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+	return TAKE_FD(fd);
+}
+
+ssize_t
+read_retry(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+int
+read_file(const char *path, char **ret_data, size_t *ret_len)
+{
+	size_t size;
+	_cleanup_close_ int fd = open_for_read(path, &size);
+	if (fd < 0)
+		return fd;
+	size_t cap = size + 1 < 4096 ? 4096 : size + 1;
 	_cleanup_free_ char *buf = xmalloc(cap);
 	size_t len = 0;
 	for (;;) {
@@ -197,12 +216,9 @@ read_file(const char *path, char **ret_data, size_t *ret_len)
 			cap *= 2;
 			buf = xrealloc(buf, cap);
 		}
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t r = read_retry(fd, buf + len, cap - len - 1);
+		if (r < 0)
 			return -errno;
-		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
@@ -273,4 +289,42 @@ void
 strbuf_puts(struct strbuf *b, const char *s)
 {
 	strbuf_add(b, s, strlen(s));
+}
+
+void
+strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	strbuf_puts(b, s);
+}
+
+void
+strbuf_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+uint64_t
+fnv1a64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -81,6 +82,11 @@ bool strv_contains(char *const *v, const char *s);
 /* Sort in place with strcmp; returns v. */
 char **strv_sort(char **v);
 
+/* The value of a hexadecimal digit, or -1. */
+int hex_value(int c);
+/* FNV-1a, 64 bits: a fast hash of bytes, for equality checks (not for security). */
+uint64_t fnv1a64(const void *data, size_t len);
+
 bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);
 /* Strip leading and trailing white space in place; returns s. */
@@ -100,6 +106,13 @@ bool gp_root_is_set(const char *root);
  * errno. ret_len may be NULL.
  */
 int read_file(const char *path, char **ret_data, size_t *ret_len);
+/*
+ * Open a file to read it whole: returns the descriptor, or a negative errno
+ * (-EISDIR for a directory). *ret_size is its size for a regular file, else 0.
+ */
+int open_for_read(const char *path, size_t *ret_size);
+/* read(2), again after EINTR. */
+ssize_t read_retry(int fd, void *buf, size_t n);
 /* Read the first line of a small file, without the newline. Returns 0 or -errno. */
 int read_line_file(const char *path, char **ret_line);
 bool path_exists(const char *path);
@@ -114,3 +127,5 @@ struct strbuf {
 };
 void strbuf_add(struct strbuf *b, const char *s, size_t n);
 void strbuf_puts(struct strbuf *b, const char *s);
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
+void strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap) _printf_(2, 0);

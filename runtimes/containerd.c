@@ -592,13 +592,19 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 #define CONTAINERD_STOCK_RUNTIME "runc"
 
 /*
- * The main config and the files its `imports` name, in the order containerd
- * merges them: a later file's value wins over an earlier one's.
+ * The main config and the files its `imports` name (and theirs), in the
+ * order containerd merges them. The CRI plugin's values come from
+ * docs[from] on: containerd 1.x (config versions 1 and 2) replaces a whole
+ * plugin section with an import's, so only the last file that has the
+ * section counts; containerd 2.x (version 3) merges key by key, and a later
+ * file's value wins.
  */
 struct ctd_files {
 	struct toml_doc **docs;
 	char **names; /* the host path of each, for messages */
+	char **nodes; /* the node path of each, to load each file once */
 	size_t n;
+	size_t from;
 };
 
 static void
@@ -607,13 +613,15 @@ ctd_files_release(struct ctd_files *f)
 	for (size_t i = 0; i < f->n; i++) {
 		toml_doc_free(f->docs[i]);
 		free(f->names[i]);
+		free(f->nodes[i]);
 	}
 	free(f->docs);
 	free(f->names);
+	free(f->nodes);
 }
 
 static int
-ctd_files_add(struct ctd_files *f, const char *name, const char *text, size_t len,
+ctd_files_add(struct ctd_files *f, const char *node, const char *name, const char *text, size_t len,
               struct gp_error *err)
 {
 	struct toml_doc *doc;
@@ -621,17 +629,85 @@ ctd_files_add(struct ctd_files *f, const char *name, const char *text, size_t le
 		return gp_error_prefix(err, "%s", name);
 	f->docs = xrealloc(f->docs, (f->n + 1) * sizeof(*f->docs));
 	f->names = xrealloc(f->names, (f->n + 1) * sizeof(*f->names));
+	f->nodes = xrealloc(f->nodes, (f->n + 1) * sizeof(*f->nodes));
 	f->docs[f->n] = doc;
 	f->names[f->n] = xstrdup(name);
+	f->nodes[f->n] = xstrdup(node);
 	f->n++;
 	return 0;
 }
 
-/* The last file that sets path, or -1. */
+/* Load an imported file (node path) unless it is loaded already. */
+static int
+ctd_files_import(struct ctd_files *f, const char *root, const char *node, size_t by,
+                 struct gp_error *err)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->nodes[i], node) == 0)
+			return 0;
+	_cleanup_free_ char *name = gp_path(root, node);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int e = read_file(name, &text, &len);
+	if (e < 0) {
+		gp_error_set_errno(err, e, "cannot read '%s', imported by '%s'", name,
+		                   f->names[by]);
+		return gp_error_hint(err, "containerd does not start while an import is missing: "
+		                          "create the file or remove it from imports");
+	}
+	return ctd_files_add(f, node, name, text, len, err);
+}
+
+/*
+ * Load the files `imports` names, and the files they import, as containerd
+ * resolves them: a pattern with '*' is globbed as it is (relative to
+ * containerd's working directory, /); another relative path is relative to
+ * the importing file's directory; a file that does not exist is an error.
+ */
+static int
+ctd_load_imports(const char *root, struct ctd_files *f, struct gp_error *err)
+{
+	static const char *const imports_p[] = {"imports", NULL};
+	for (size_t i = 0; i < f->n; i++) {
+		_cleanup_strv_ char **imports = NULL;
+		if (toml_get_type(f->docs[i], imports_p) == TOML_NONE)
+			continue;
+		if (toml_get_strv(f->docs[i], imports_p, &imports, err) < 0)
+			return gp_error_prefix(err, "%s", f->names[i]);
+		const char *slash = strrchr(f->nodes[i], '/');
+		_cleanup_free_ char *dir =
+		        xstrndup(f->nodes[i], slash ? (size_t)(slash - f->nodes[i]) : 0);
+		for (size_t k = 0; imports && imports[k]; k++) {
+			const char *imp = imports[k];
+			if (!strchr(imp, '*')) {
+				_cleanup_free_ char *node =
+				        imp[0] == '/' ? xstrdup(imp) : xasprintf("%s/%s", dir, imp);
+				if (ctd_files_import(f, root, node, i, err) < 0)
+					return -1;
+				continue;
+			}
+			_cleanup_free_ char *node =
+			        imp[0] == '/' ? xstrdup(imp) : xasprintf("/%s", imp);
+			_cleanup_free_ char *pattern = gp_path(root, node);
+			size_t skip = strlen(pattern) - strlen(node);
+			glob_t g = {0};
+			int gr = glob(pattern, 0, NULL, &g);
+			int r = 0;
+			for (size_t m = 0; gr == 0 && r == 0 && m < g.gl_pathc; m++)
+				r = ctd_files_import(f, root, g.gl_pathv[m] + skip, i, err);
+			globfree(&g);
+			if (r < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The last file (from f->from on) that sets path, or -1. */
 static ssize_t
 ctd_find(const struct ctd_files *f, const char *const *path)
 {
-	for (size_t i = f->n; i-- > 0;)
+	for (size_t i = f->n; i-- > f->from;)
 		if (toml_get_type(f->docs[i], path) != TOML_NONE)
 			return (ssize_t)i;
 	return -1;
@@ -663,87 +739,92 @@ ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *
 	return 1;
 }
 
-/* Load the files `imports` names (globs, relative to the main file's directory) under root. */
+/* Every runtime the CRI plugin's files define, with its binary and SystemdCgroup. */
 static int
-ctd_load_imports(const char *root, const char *main_path, struct ctd_files *f, struct gp_error *err)
+ctd_inspect_runtimes(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
+                     struct gp_error *err)
 {
-	_cleanup_strv_ char **imports = NULL;
-	static const char *const imports_p[] = {"imports", NULL};
-	if (toml_get_type(f->docs[0], imports_p) == TOML_NONE)
-		return 0;
-	if (toml_get_strv(f->docs[0], imports_p, &imports, err) < 0)
-		return gp_error_prefix(err, "%s", f->names[0]);
-	_cleanup_free_ char *dir = xstrdup(main_path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	for (size_t i = 0; imports && imports[i]; i++) {
-		_cleanup_free_ char *node = imports[i][0] == '/'
-		                                    ? xstrdup(imports[i])
-		                                    : xasprintf("%s/%s", dir, imports[i]);
-		_cleanup_free_ char *pattern = gp_path(root, node);
-		glob_t g = {0};
-		int gr = glob(pattern, 0, NULL, &g);
-		for (size_t k = 0; gr == 0 && k < g.gl_pathc; k++) {
-			_cleanup_free_ char *text = NULL;
-			size_t len = 0;
-			int e = read_file(g.gl_pathv[k], &text, &len);
-			if (e < 0) {
-				gp_error_set_errno(err, e, "cannot read '%s', imported by '%s'",
-				                   g.gl_pathv[k], f->names[0]);
-				globfree(&g);
+	const char *cri = layouts[version].cri[1];
+	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
+	for (size_t i = f->from; i < f->n; i++) {
+		_cleanup_strv_ char **names = NULL;
+		if (!toml_table_exists(f->docs[i], runtimes_p))
+			continue;
+		if (toml_table_keys(f->docs[i], runtimes_p, &names, err) < 0)
+			return gp_error_prefix(err, "%s", f->names[i]);
+		for (size_t k = 0; names && names[k]; k++) {
+			const char *name = names[k];
+			if (runtime_config_view_find(v, name))
+				continue;
+			const char *const bin_p[] = {"plugins", cri,       "containerd", "runtimes",
+			                             name,      "options", "BinaryName", NULL};
+			const char *const v1_bin_p[] = {"plugins",  cri,  "containerd",
+			                                "runtimes", name, "options",
+			                                "Runtime",  NULL};
+			const char *const sc_p[] = {"plugins",       cri,  "containerd",
+			                            "runtimes",      name, "options",
+			                            "SystemdCgroup", NULL};
+			_cleanup_free_ char *bin = NULL;
+			if (ctd_string(f, bin_p, &bin, err) < 0)
 				return -1;
-			}
-			if (ctd_files_add(f, g.gl_pathv[k], text, len, err) < 0) {
-				globfree(&g);
+			if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
 				return -1;
-			}
+			struct runtime_config_entry *e =
+			        runtime_config_view_add(v, name, bin && *bin ? bin : NULL);
+			bool systemd = false;
+			int r = ctd_bool(f, sc_p, &systemd, NULL, err);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				e->systemd_cgroup = systemd;
 		}
-		globfree(&g);
 	}
 	return 0;
 }
 
 static int
-ctd_inspect_files(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
+ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_view *v,
                   struct gp_error *err)
 {
 	const char *cri = layouts[version].cri[1];
 
-	_cleanup_strv_ char **disabled = NULL;
+	/* containerd appends the disabled_plugins of every file. */
 	static const char *const disabled_p[] = {"disabled_plugins", NULL};
-	ssize_t di = ctd_find(f, disabled_p);
-	if (di >= 0 && toml_get_strv(f->docs[di], disabled_p, &disabled, err) < 0)
-		return gp_error_prefix(err, "%s", f->names[di]);
-	for (size_t i = 0; disabled && disabled[i] && !v->cri_disabled_by; i++)
-		for (size_t k = 0; k < GP_ARRAY_SIZE(cri_plugin_ids); k++)
-			if (strcmp(disabled[i], cri_plugin_ids[k]) == 0)
-				v->cri_disabled_by = xstrdup(disabled[i]);
+	for (size_t i = 0; i < f->n && !v->cri_disabled_by; i++) {
+		_cleanup_strv_ char **disabled = NULL;
+		if (toml_get_type(f->docs[i], disabled_p) == TOML_NONE)
+			continue;
+		if (toml_get_strv(f->docs[i], disabled_p, &disabled, err) < 0)
+			return gp_error_prefix(err, "%s", f->names[i]);
+		for (size_t k = 0; disabled && disabled[k] && !v->cri_disabled_by; k++)
+			for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
+				if (strcmp(disabled[k], cri_plugin_ids[j]) == 0)
+					v->cri_disabled_by = xstrdup(disabled[k]);
+	}
+
+	/* containerd 1.x: the last file with the CRI plugin's section holds all of it. */
+	f->from = 0;
+	if (version < 3) {
+		const char *const cri_p[] = {"plugins", cri, NULL};
+		for (size_t i = 0; i < f->n; i++)
+			if (toml_table_exists(f->docs[i], cri_p))
+				f->from = i;
+	}
 
 	const char *const def_p[] = {"plugins", cri, "containerd", "default_runtime_name", NULL};
 	if (ctd_string(f, def_p, &v->default_runtime, err) < 0)
 		return -1;
 	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
+	if (ctd_inspect_runtimes(f, version, v, err) < 0)
+		return -1;
 
 	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
-	const char *const entry_p[] = {"plugins", cri, "containerd", "runtimes", def, NULL};
+	const struct runtime_config_entry *entry = runtime_config_view_find(v, def);
 	/* containerd keeps its built-in runc only while no runtime table is configured. */
-	v->default_defined =
-	        ctd_find(f, entry_p) >= 0 ||
-	        (strcmp(def, CONTAINERD_STOCK_RUNTIME) == 0 && ctd_find(f, runtimes_p) < 0);
-
-	const char *const bin_p[] = {"plugins", cri,       "containerd", "runtimes",
-	                             def,       "options", "BinaryName", NULL};
-	const char *const v1_bin_p[] = {"plugins", cri,       "containerd", "runtimes",
-	                                def,       "options", "Runtime",    NULL};
-	if (ctd_string(f, bin_p, &v->default_path, err) < 0)
-		return -1;
-	if (!v->default_path && version == 1 && ctd_string(f, v1_bin_p, &v->default_path, err) < 0)
-		return -1;
-	if (v->default_path && !*v->default_path) {
-		free(v->default_path);
-		v->default_path = NULL;
-	}
+	v->default_defined = entry || (strcmp(def, CONTAINERD_STOCK_RUNTIME) == 0 &&
+	                               ctd_find(f, runtimes_p) < 0);
+	if (entry && entry->path)
+		v->default_path = xstrdup(entry->path);
 
 	const char *const sc_p[] = {"plugins", cri,       "containerd",    "runtimes",
 	                            def,       "options", "SystemdCgroup", NULL};
@@ -772,19 +853,21 @@ ctd_inspect_files(const struct ctd_files *f, int64_t version, struct runtime_con
 }
 
 static int
-containerd_inspect(const char *root, struct runtime_config_view *ret, struct gp_error *err)
+containerd_inspect(const char *root, const char *config_path, struct runtime_config_view *ret,
+                   struct gp_error *err)
 {
 	_cleanup_(changeset_release) struct changeset cs = CHANGESET_INIT;
 	_cleanup_(ctd_files_release) struct ctd_files f = {0};
 	struct runtime_config_view v = {.cdi = -1};
 	struct file_change *fc;
-	if (changeset_read(&cs, root, runtime_containerd.config_path, &fc, err) < 0)
+	if (changeset_read(&cs, root, config_path ? config_path : runtime_containerd.config_path,
+	                   &fc, err) < 0)
 		return -1;
 	v.path = xstrdup(fc->path);
 	v.exists = fc->existed;
 	_cleanup_free_ char *name = gp_path(root, fc->path);
-	if (ctd_files_add(&f, name, fc->old_data, fc->old_len, err) < 0 ||
-	    ctd_load_imports(root, fc->path, &f, err) < 0)
+	if (ctd_files_add(&f, fc->path, name, fc->old_data, fc->old_len, err) < 0 ||
+	    ctd_load_imports(root, &f, err) < 0)
 		goto fail;
 
 	/* As containerd reads it: no version key in a non-empty file means version 1. */
@@ -820,6 +903,7 @@ const struct runtime_ops runtime_containerd = {
         .cri_socket = "/run/containerd/containerd.sock",
         .configure = containerd_configure,
         .inspect = containerd_inspect,
+        .ask_live = cri_ask_live,
         .restart = containerd_live_restart,
         .verify = containerd_live_verify,
 };

@@ -5,13 +5,11 @@
  * through the CRI: RuntimeService/Status(verbose) gives the CRI plugin's
  * config as the daemon loaded it.
  */
-#include <glob.h>
 #include <string.h>
 
 #include "cri.h"
 #include "live.h"
 #include "runtime.h"
-#include "toml.h"
 
 #define CONTAINERD_SERVICE      "containerd"
 #define CONTAINERD_COMM         "containerd"
@@ -53,43 +51,69 @@ containerd_live_restart(const struct restart_opts *opts, struct restart_result *
 	return live_full_restart(o, &containerd_daemon, sock, mode, ret, err);
 }
 
-/*
- * Ask the CRI on the socket: Version (who answers) and Status (verbose).
- * Adds the daemon and runtime_ready checks.
- */
+int
+cri_ask_live(const char *socket, unsigned timeout_ms, struct runtime_live *ret,
+             struct gp_error *err)
+{
+	*ret = (struct runtime_live){.view = {.cdi = -1}, .cri = true};
+	struct cri_client *c = cri_client_new(socket, timeout_ms);
+	struct cri_version ver = {0};
+	_cleanup_(cri_status_freep) struct cri_status *s = NULL;
+	int r = cri_client_status(c, true, &s, err);
+	if (r == 0)
+		r = cri_client_version(c, &ver, err);
+	cri_client_free(c);
+	if (r < 0) {
+		cri_version_release(&ver);
+		return -1;
+	}
+	ret->daemon = xasprintf("%s %s", ver.runtime_name ? ver.runtime_name : "(unnamed runtime)",
+	                        ver.runtime_version ? ver.runtime_version : "(unknown version)");
+	cri_version_release(&ver);
+
+	const struct cri_condition *ready = cri_status_condition(s, CRI_RUNTIME_READY);
+	ret->ready = ready && ready->status;
+	if (!ret->ready)
+		ret->not_ready = !ready ? xstrdup("not reported")
+		                        : xasprintf("false%s%s%s%s", *ready->reason ? ": " : "",
+		                                    ready->reason, *ready->message ? ": " : "",
+		                                    ready->message);
+
+	struct runtime_config_view *v = &ret->view;
+	v->path = xstrdup(socket);
+	v->exists = true;
+	const char *def = cri_status_default_runtime(s);
+	v->default_runtime = def ? xstrdup(def) : NULL;
+	_cleanup_strv_ char **names = cri_status_runtime_names(s);
+	for (size_t i = 0; names && names[i]; i++) {
+		const char *bin = cri_status_runtime_binary(s, names[i]);
+		struct runtime_config_entry *e =
+		        runtime_config_view_add(v, names[i], bin && *bin ? bin : NULL);
+		e->systemd_cgroup = cri_status_runtime_systemd_cgroup(s, names[i]);
+	}
+	const struct runtime_config_entry *e = runtime_config_view_find(v, def);
+	v->default_defined = e != NULL;
+	v->default_path = e && e->path ? xstrdup(e->path) : NULL;
+	v->cdi = cri_status_enable_cdi(s);
+	return 0;
+}
+
+/* Ask the CRI on the socket; adds the daemon and runtime_ready checks. */
 static int
-cri_ask(const struct live_opts *o, const char *def_socket, struct cri_status **ret_status,
+cri_ask(const struct live_opts *o, const char *def_socket, struct runtime_live *live,
         struct verify_result *ret, struct gp_error *err)
 {
 	ret->socket = live_socket_path(o, def_socket);
-	struct cri_client *c = cri_client_new(ret->socket, 0);
-	struct cri_version v = {0};
-	int r = cri_client_version(c, &v, err);
-	if (r == 0)
-		r = cri_client_status(c, true, ret_status, err);
-	cri_client_free(c);
-	if (r < 0) {
-		cri_version_release(&v);
+	if (cri_ask_live(ret->socket, 0, live, err) < 0)
 		return -1;
-	}
-	ret->daemon = xasprintf("%s %s", v.runtime_name ? v.runtime_name : "(unnamed runtime)",
-	                        v.runtime_version ? v.runtime_version : "(unknown version)");
-	cri_version_release(&v);
+	ret->daemon = xstrdup(live->daemon);
 	_cleanup_free_ char *answers = xasprintf("answers on '%s'", ret->socket);
 	verify_add(ret, "daemon", LIVE_CHECK_PASS, answers, ret->daemon, NULL);
-
-	const struct cri_condition *ready = cri_status_condition(*ret_status, CRI_RUNTIME_READY);
-	if (ready && ready->status) {
+	if (live->ready)
 		verify_add(ret, "runtime_ready", LIVE_CHECK_PASS, "true", "true", NULL);
-	} else {
-		_cleanup_free_ char *seen =
-		        !ready ? xstrdup("not reported")
-		               : xasprintf("false%s%s%s%s", *ready->reason ? ": " : "",
-		                           ready->reason, *ready->message ? ": " : "",
-		                           ready->message);
-		verify_add(ret, "runtime_ready", LIVE_CHECK_FAIL, "true", seen,
+	else
+		verify_add(ret, "runtime_ready", LIVE_CHECK_FAIL, "true", live->not_ready,
 		           "the runtime says it cannot run containers; its log says why");
-	}
 	return 0;
 }
 
@@ -149,245 +173,40 @@ smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 	proc_result_release(&pr);
 }
 
-void
-containerd_file_release(struct containerd_file *f)
-{
-	free(f->error);
-	free(f->default_runtime);
-	free(f->binary);
-}
-
-/* The CRI plugin's table for a config version: v1 "cri", v2 its long name, v3 the runtime's. */
-static const char *
-cri_plugin(int64_t version)
-{
-	if (version >= 3)
-		return "io.containerd.cri.v1.runtime";
-	if (version == 2)
-		return "io.containerd.grpc.v1.cri";
-	return "cri";
-}
-
-/*
- * Read one parsed file into f. As containerd merges imports, a file that has
- * the CRI plugin's section replaces that whole section, not key by key.
- */
-static int
-ctd_file_take(const struct toml_doc *doc, int64_t version, const char *name,
-              struct containerd_file *f, struct gp_error *err)
-{
-	const char *plugin = cri_plugin(version);
-	if (!toml_table_exists(doc, TOML_PATH("plugins", plugin)))
-		return 0;
-	free(f->default_runtime);
-	free(f->binary);
-	f->default_runtime = xstrdup("runc");
-	f->binary = NULL;
-	f->has_runtime = false;
-	f->systemd_cgroup = -1;
-	f->enable_cdi = -1;
-
-	char *str = NULL;
-	bool b;
-	int r = toml_get_string(
-	        doc, TOML_PATH("plugins", plugin, "containerd", "default_runtime_name"), &str, err);
-	if (r < 0)
-		return -1;
-	if (r > 0) {
-		free(f->default_runtime);
-		f->default_runtime = str;
-	}
-	f->has_runtime = toml_table_exists(
-	        doc, TOML_PATH("plugins", plugin, "containerd", "runtimes", name));
-	r = toml_get_string(doc,
-	                    TOML_PATH("plugins", plugin, "containerd", "runtimes", name, "options",
-	                              "BinaryName"),
-	                    &f->binary, err);
-	if (r < 0)
-		return -1;
-	r = toml_get_bool(doc,
-	                  TOML_PATH("plugins", plugin, "containerd", "runtimes", name, "options",
-	                            "SystemdCgroup"),
-	                  &b, err);
-	if (r < 0)
-		return -1;
-	if (r > 0)
-		f->systemd_cgroup = b;
-	r = toml_get_bool(doc, TOML_PATH("plugins", plugin, "enable_cdi"), &b, err);
-	if (r < 0)
-		return -1;
-	if (r > 0)
-		f->enable_cdi = b;
-	return 0;
-}
-
-/*
- * Where an import leads, as containerd resolves it: a pattern with '*' is
- * globbed as it is (relative to containerd's working directory, /), another
- * relative path is relative to the importing file's directory. Appends node
- * paths to *queue.
- */
-static void
-ctd_resolve_imports(const char *root, const char *parent, char **imports, char ***queue)
-{
-	_cleanup_free_ char *dir = xstrdup(parent);
-	*strrchr(dir, '/') = '\0';
-	for (size_t i = 0; imports && imports[i]; i++) {
-		const char *imp = imports[i];
-		if (!strchr(imp, '*')) {
-			_cleanup_free_ char *node =
-			        imp[0] == '/' ? xstrdup(imp) : xasprintf("%s/%s", dir, imp);
-			*queue = strv_push(*queue, node);
-			continue;
-		}
-		_cleanup_free_ char *node = imp[0] == '/' ? xstrdup(imp) : xasprintf("/%s", imp);
-		_cleanup_free_ char *pattern = gp_path(root, node);
-		size_t skip = gp_root_is_set(root) ? strlen(pattern) - strlen(node) : 0;
-		glob_t g;
-		if (glob(pattern, 0, NULL, &g) != 0)
-			continue;
-		for (size_t j = 0; j < g.gl_pathc; j++)
-			*queue = strv_push(*queue, g.gl_pathv[j] + skip);
-		globfree(&g);
-	}
-}
-
-static int
-ctd_load(const char *host, struct toml_doc **ret_doc, int64_t *ret_version, struct gp_error *err)
-{
-	if (toml_doc_load(host, ret_doc, err) < 0)
-		return -1;
-	int r = toml_get_int(*ret_doc, TOML_PATH("version"), ret_version, err);
-	if (r < 0)
-		return gp_error_prefix(err, "'%s'", host);
-	if (r == 0)
-		*ret_version = 1;
-	return 0;
-}
-
-void
-containerd_file_read(const char *root, const char *config, const char *name,
-                     struct containerd_file *f)
-{
-	*f = (struct containerd_file){.systemd_cgroup = -1, .enable_cdi = -1};
-	f->default_runtime = xstrdup("runc");
-	_cleanup_free_ char *host = gp_path(root, config);
-	if (!path_exists(host))
-		return; /* containerd runs on its defaults */
-	struct gp_error e = GP_ERROR_INIT;
-	_cleanup_strv_ char **queue = strv_push(NULL, config);
-	_cleanup_strv_ char **loaded = NULL;
-	for (size_t i = 0; queue[i]; i++) {
-		if (strv_contains(loaded, queue[i]))
-			continue;
-		loaded = strv_push(loaded, queue[i]);
-		_cleanup_free_ char *path = gp_path(root, queue[i]);
-		_cleanup_toml_doc_ struct toml_doc *doc = NULL;
-		_cleanup_strv_ char **imports = NULL;
-		int64_t version;
-		if (ctd_load(path, &doc, &version, &e) < 0 ||
-		    ctd_file_take(doc, version, name, f, &e) < 0 ||
-		    toml_get_strv(doc, TOML_PATH("imports"), &imports, &e) < 0) {
-			f->error = xstrdup(e.msg ? e.msg : "cannot read it");
-			break;
-		}
-		f->n_files++;
-		ctd_resolve_imports(root, queue[i], imports, &queue);
-	}
-	gp_error_release(&e);
-}
-
-static const char *
-tri_name(int v)
-{
-	return v < 0 ? "(unset)" : v ? "true" : "false";
-}
-
-/* The live daemon against the file: the "restart needed" check. */
-static void
-check_loaded(struct verify_result *ret, const struct live_who *who, const char *name,
-             const struct containerd_file *f, const struct cri_status *s)
-{
-	const char *live_default = cri_status_default_runtime(s);
-	const char *live_binary = cri_status_runtime_binary(s, name);
-	bool live_has = cri_status_runtime(s, name) != NULL;
-	struct strbuf diff = {0};
-	if (!live_default || strcmp(live_default, f->default_runtime) != 0)
-		live_diff(&diff, "default runtime %s, the file says %s", live_or_none(live_default),
-		          f->default_runtime);
-	if (live_has != f->has_runtime ||
-	    (f->has_runtime &&
-	     !(f->binary ? live_binary && strcmp(live_binary, f->binary) == 0 : !live_binary)))
-		live_diff(&diff, "runtime %s %s, the file says %s", name,
-		          !live_has     ? "is absent"
-		          : live_binary ? live_binary
-		                        : "has no BinaryName",
-		          !f->has_runtime ? "none"
-		          : f->binary     ? f->binary
-		                          : "no BinaryName");
-	int live_cg = cri_status_runtime_systemd_cgroup(s, name);
-	if (f->systemd_cgroup >= 0 && live_has && live_cg != f->systemd_cgroup)
-		live_diff(&diff, "SystemdCgroup %s, the file says %s", tri_name(live_cg),
-		          tri_name(f->systemd_cgroup));
-	int live_cdi = cri_status_enable_cdi(s);
-	/* containerd before 1.7 reports no enableCDI, whatever the file says. */
-	if (f->enable_cdi >= 0 && live_cdi >= 0 && live_cdi != f->enable_cdi)
-		live_diff(&diff, "enable_cdi %s, the file says %s", tri_name(live_cdi),
-		          tri_name(f->enable_cdi));
-	live_check_loaded(ret, who, f->error, &diff);
-}
-
 /* containerd's CRI plugin, also inside k3s. */
 static int
 containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
                   struct verify_result *ret, struct gp_error *err)
 {
 	const char *name = o->runtime_name ? o->runtime_name : LIVE_DEFAULT_RUNTIME_NAME;
-	_cleanup_(cri_status_freep) struct cri_status *s = NULL;
-	if (cri_ask(o, ops->cri_socket, &s, ret, err) < 0)
+	_cleanup_(runtime_live_release) struct runtime_live live = {0};
+	if (cri_ask(o, ops->cri_socket, &live, ret, err) < 0)
 		return -1;
 	const char *config = live_config_path(o, ops->config_path);
 	_cleanup_free_ char *host_config = gp_path(o->root, config);
-	const char *live_default = cri_status_default_runtime(s);
-	const char *live_binary = cri_status_runtime_binary(s, name);
-	bool has_runtime = cri_status_runtime(s, name) != NULL;
-	struct containerd_file f;
-	containerd_file_read(o->root, config, name, &f);
 
-	struct live_who who = {host_config, CONTAINERD_COMM, ops->name};
-	if (!o->file_only) {
-		const char *file_default = f.error ? NULL : f.default_runtime;
-		if (o->set_default)
-			live_check_value(ret, &who, "default_runtime", name, live_default, NULL,
-			                 file_default);
-		const char *want = o->runtime_path ? o->runtime_path
-		                   : f.binary      ? f.binary
-		                                   : CONTAINERD_DEFAULT_PATH;
-		live_check_value(ret, &who, "runtime_binary_name", want, live_binary,
-		                 live_binary   ? NULL
-		                 : has_runtime ? "(no BinaryName: runc)"
-		                               : "(runtime not configured)",
-		                 f.binary);
-		if (o->cdi) {
-			int cdi = cri_status_enable_cdi(s);
-			verify_add(ret, "enable_cdi", cdi == 1 ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL,
-			           "true",
-			           cdi == 1   ? "true"
-			           : cdi == 0 ? "false"
-			                      : "absent",
-			           cdi == 1 ? NULL
-			           : cdi == 0
-			                   ? "set enable_cdi = true (gpuprep configure --cdi) and "
-			                     "restart"
-			                   : "this containerd has no CDI support (1.7 and later "
-			                     "have it)");
-		}
-		live_check_binary(ret, o->root, live_binary ? live_binary : want);
+	_cleanup_(runtime_config_view_release) struct runtime_config_view file = {0};
+	_cleanup_error_ struct gp_error ferr = GP_ERROR_INIT;
+	/* k3s writes a containerd config.toml of its own. */
+	const struct runtime_ops *reader = ops->inspect ? ops : &runtime_containerd;
+	bool file_ok = reader->inspect(o->root, config, &file, &ferr) == 0;
+	if (!o->file_only && o->cdi) {
+		int cdi = live.view.cdi;
+		verify_add(ret, "enable_cdi", cdi == 1 ? LIVE_CHECK_PASS : LIVE_CHECK_FAIL, "true",
+		           cdi == 1   ? "true"
+		           : cdi == 0 ? "false"
+		                      : "absent",
+		           cdi == 1 ? NULL
+		           : cdi == 0
+		                   ? "set enable_cdi = true (gpuprep configure --cdi) and restart"
+		                   : "this containerd has no CDI support (1.7 and later have it)");
 	}
-	check_loaded(ret, &who, name, &f, s);
-	containerd_file_release(&f);
+	struct live_who who = {host_config, CONTAINERD_COMM, ops->name};
+	live_check_views(ret, o, &who, "runtime_binary_name", CONTAINERD_DEFAULT_PATH,
+	                 file_ok ? &file : NULL, ferr.msg, &live);
+	const struct runtime_config_entry *e = runtime_config_view_find(&live.view, name);
 	if (!o->file_only && o->smoke_image)
-		smoke(o, live_binary, ret);
+		smoke(o, e ? e->path : NULL, ret);
 	return 0;
 }
 
@@ -412,8 +231,8 @@ int
 cri_dockerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
                         struct gp_error *err)
 {
-	_cleanup_(cri_status_freep) struct cri_status *s = NULL;
-	if (cri_ask(opts, runtime_cri_dockerd.cri_socket, &s, ret, err) < 0)
+	_cleanup_(runtime_live_release) struct runtime_live live = {0};
+	if (cri_ask(opts, runtime_cri_dockerd.cri_socket, &live, ret, err) < 0)
 		return -1;
 	verify_add(ret, "runtimes", LIVE_CHECK_SKIP, "-", "-",
 	           "cri-dockerd runs containers through dockerd: check its runtimes with "

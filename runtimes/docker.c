@@ -287,6 +287,18 @@ docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runt
 			v->default_path = xstrdup(json_string_value(path));
 	}
 
+	static const char *const rts_p[] = {"runtimes", NULL};
+	const json_t *rts = jsonedit_get(doc, rts_p);
+	if (rts && !json_is_object(rts))
+		return gp_error_set(err, "%s: 'runtimes' is %s %s, not an object", name,
+		                    json_kind(rts), jsonedit_type_name(rts));
+	const char *key;
+	const json_t *entry;
+	json_object_foreach ((json_t *)rts, key, entry) {
+		const json_t *path = json_object_get(entry, "path");
+		runtime_config_view_add(v, key, json_string_value(path));
+	}
+
 	static const char *const eo_p[] = {"exec-opts", NULL};
 	const json_t *opts = jsonedit_get(doc, eo_p);
 	if (opts && !json_is_array(opts))
@@ -306,6 +318,7 @@ docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runt
 			return gp_error_set(err, "%s: unknown cgroup driver in exec-opts '%s'",
 			                    name, s);
 		v->cgroup_driver_source = xasprintf("exec-opts %s in '%s'", s, name);
+		v->cgroup_driver_set = true;
 		break;
 	}
 
@@ -317,12 +330,14 @@ docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runt
 }
 
 static int
-docker_inspect(const char *root, struct runtime_config_view *ret, struct gp_error *err)
+docker_inspect(const char *root, const char *config_path, struct runtime_config_view *ret,
+               struct gp_error *err)
 {
 	_cleanup_(changeset_release) struct changeset cs = CHANGESET_INIT;
 	struct runtime_config_view v = {.cdi = -1};
 	struct file_change *fc;
-	if (changeset_read(&cs, root, runtime_docker.config_path, &fc, err) < 0)
+	if (changeset_read(&cs, root, config_path ? config_path : runtime_docker.config_path, &fc,
+	                   err) < 0)
 		return -1;
 	v.path = xstrdup(fc->path);
 	v.exists = fc->existed;
@@ -358,6 +373,7 @@ const struct runtime_ops runtime_docker = {
         .cri_socket = NULL, /* docker needs cri-dockerd for CRI */
         .configure = docker_configure,
         .inspect = docker_inspect,
+        .ask_live = docker_ask_live,
         .restart = docker_live_restart,
         .verify = docker_live_verify,
 };

@@ -289,84 +289,33 @@ docker_live_restart(const struct restart_opts *opts, struct restart_result *ret,
 	return restart(opts, sock, ret, err);
 }
 
-/* What daemon.json says about the runtime, the default and the cgroup driver. */
-struct daemon_file {
-	char *default_runtime; /* "runc" when unset */
-	char *runtime_path;    /* runtimes.<name>.path, or NULL */
-	char *cgroup_driver;   /* from exec-opts native.cgroupdriver, or NULL */
-	char *error;           /* the file could not be read or parsed */
-};
-
-static void
-daemon_file_release(struct daemon_file *f)
+int
+docker_ask_live(const char *socket, unsigned timeout_ms, struct runtime_live *ret,
+                struct gp_error *err)
 {
-	free(f->default_runtime);
-	free(f->runtime_path);
-	free(f->cgroup_driver);
-	free(f->error);
-}
-
-static void
-daemon_file_read(const char *host, const char *name, struct daemon_file *ret)
-{
-	*ret = (struct daemon_file){0};
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = read_file(host, &text, &len);
-	if (r == -ENOENT) {
-		text = xstrdup("");
-		len = 0;
-	} else if (r < 0) {
-		ret->error = xasprintf("cannot read '%s': %s", host, strerror(-r));
-		return;
-	}
-	_cleanup_free_ char *why = NULL;
-	_cleanup_json_ json_t *doc = parse_daemon_json(text, len, &why);
-	if (!doc) {
-		ret->error = xasprintf("'%s':%s", host, why);
-		return;
-	}
-	const char *def = json_string_value(json_object_get(doc, "default-runtime"));
-	ret->default_runtime = xstrdup(def ? def : DOCKER_BUILTIN_RT);
-	const char *path = json_string_value(
-	        json_object_get(json_object_get(json_object_get(doc, "runtimes"), name), "path"));
-	ret->runtime_path = path ? xstrdup(path) : NULL;
-	size_t i;
-	json_t *opt;
-	json_array_foreach (json_object_get(doc, "exec-opts"), i, opt) {
-		const char *s = json_string_value(opt);
-		const char *eq = s ? strchr(s, '=') : NULL;
-		if (!eq)
-			continue;
-		_cleanup_free_ char *k = str_strip(xstrndup(s, (size_t)(eq - s)));
-		if (strcasecmp(k, "native.cgroupdriver") == 0) {
-			free(ret->cgroup_driver);
-			_cleanup_free_ char *v = xstrdup(eq + 1);
-			ret->cgroup_driver = xstrdup(str_strip(v));
-		}
-	}
-}
-
-/* The live daemon against the file: the "restart needed" check. */
-static void
-check_loaded(struct verify_result *ret, const struct live_who *who, const char *name,
-             const struct daemon_file *f, const struct docker_info *info)
-{
-	const char *live_default = docker_info_default_runtime(info);
-	const char *live_path = docker_info_runtime_path(info, name);
-	const char *live_cgroup = docker_info_cgroup_driver(info);
-	struct strbuf diff = {0};
-	if (!f->error && (!live_default || strcmp(live_default, f->default_runtime) != 0))
-		live_diff(&diff, "default runtime %s, the file says %s", live_or_none(live_default),
-		          f->default_runtime);
-	if ((f->runtime_path || live_path) &&
-	    !(f->runtime_path && live_path && strcmp(f->runtime_path, live_path) == 0))
-		live_diff(&diff, "runtime %s is %s, the file says %s", name,
-		          live_or_none(live_path), live_or_none(f->runtime_path));
-	if (f->cgroup_driver && !(live_cgroup && strcmp(live_cgroup, f->cgroup_driver) == 0))
-		live_diff(&diff, "cgroup driver %s, the file says %s", live_or_none(live_cgroup),
-		          f->cgroup_driver);
-	live_check_loaded(ret, who, f->error, &diff);
+	*ret = (struct runtime_live){.view = {.cdi = -1}};
+	struct docker_client *c = docker_client_new(socket, timeout_ms);
+	_cleanup_(docker_info_freep) struct docker_info *info = NULL;
+	int r = docker_client_info(c, &info, err);
+	docker_client_free(c);
+	if (r < 0)
+		return -1;
+	const char *version = docker_info_server_version(info);
+	ret->daemon = xasprintf("dockerd %s", version ? version : "(unknown version)");
+	struct runtime_config_view *v = &ret->view;
+	v->path = xstrdup(socket);
+	v->exists = true;
+	const char *def = docker_info_default_runtime(info);
+	v->default_runtime = def ? xstrdup(def) : NULL;
+	_cleanup_strv_ char **names = docker_info_runtime_names(info);
+	for (size_t i = 0; names[i]; i++)
+		runtime_config_view_add(v, names[i], docker_info_runtime_path(info, names[i]));
+	const struct runtime_config_entry *e = runtime_config_view_find(v, def);
+	v->default_defined = e != NULL;
+	v->default_path = e && e->path ? xstrdup(e->path) : NULL;
+	const char *cgroup = docker_info_cgroup_driver(info);
+	v->cgroup_driver_set = cgroup && cgroup_driver_from_name(cgroup, &v->cgroup_driver);
+	return 0;
 }
 
 static void
@@ -403,41 +352,23 @@ smoke(const struct live_opts *o, const char *sock, struct verify_result *ret)
 int
 docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct gp_error *err)
 {
-	const char *name = o->runtime_name ? o->runtime_name : LIVE_DEFAULT_RUNTIME_NAME;
 	const char *config = live_config_path(o, runtime_docker.config_path);
 	_cleanup_free_ char *host_config = gp_path(o->root, config);
 	ret->socket = live_socket_path(o, runtime_docker.socket_path);
 
-	struct docker_client *c = docker_client_new(ret->socket, 0);
-	_cleanup_(docker_info_freep) struct docker_info *info = NULL;
-	int r = docker_client_info(c, &info, err);
-	docker_client_free(c);
-	if (r < 0)
+	_cleanup_(runtime_live_release) struct runtime_live live = {0};
+	if (docker_ask_live(ret->socket, 0, &live, err) < 0)
 		return -1;
-	const char *version = docker_info_server_version(info);
-	ret->daemon = xasprintf("dockerd %s", version ? version : "(unknown version)");
+	ret->daemon = xstrdup(live.daemon);
 	_cleanup_free_ char *answers = xasprintf("answers on '%s'", ret->socket);
 	verify_add(ret, "daemon", LIVE_CHECK_PASS, answers, ret->daemon, NULL);
 
-	struct daemon_file f;
-	daemon_file_read(host_config, name, &f);
-	const char *live_default = docker_info_default_runtime(info);
-	const char *live_path = docker_info_runtime_path(info, name);
-
+	_cleanup_(runtime_config_view_release) struct runtime_config_view file = {0};
+	_cleanup_error_ struct gp_error ferr = GP_ERROR_INIT;
+	bool file_ok = runtime_docker.inspect(o->root, config, &file, &ferr) == 0;
 	struct live_who who = {host_config, DOCKER_COMM, runtime_docker.name};
-	if (!o->file_only) {
-		if (o->set_default)
-			live_check_value(ret, &who, "default_runtime", name, live_default, NULL,
-			                 f.default_runtime);
-		const char *want = o->runtime_path  ? o->runtime_path
-		                   : f.runtime_path ? f.runtime_path
-		                                    : DOCKER_DEFAULT_PATH;
-		live_check_value(ret, &who, "runtime_path", want, live_path,
-		                 live_path ? NULL : "(not registered)", f.runtime_path);
-		live_check_binary(ret, o->root, live_path ? live_path : want);
-	}
-	check_loaded(ret, &who, name, &f, info);
-	daemon_file_release(&f);
+	live_check_views(ret, o, &who, "runtime_path", DOCKER_DEFAULT_PATH, file_ok ? &file : NULL,
+	                 ferr.msg, &live);
 
 	if (!o->file_only && o->smoke_image)
 		smoke(o, ret->socket, ret);

@@ -202,7 +202,13 @@ live_or_none(const char *s)
 	return s ? s : "(none)";
 }
 
-void
+/*
+ * A value the live daemon reports (seen, NULL when absent; seen_text shows it,
+ * NULL: seen) against the expected one. When they differ and the config file
+ * has the expected value (file_value), the daemon has not loaded the file:
+ * "restart needed"; otherwise the file lacks it: run configure.
+ */
+static void
 live_check_value(struct verify_result *r, const struct live_who *who, const char *check,
                  const char *expected, const char *seen, const char *seen_text,
                  const char *file_value)
@@ -221,33 +227,133 @@ live_check_value(struct verify_result *r, const struct live_who *who, const char
 }
 
 void
-live_diff(struct strbuf *diff, const char *fmt, ...)
+runtime_live_release(struct runtime_live *l)
 {
+	if (!l)
+		return;
+	free(l->daemon);
+	runtime_config_view_release(&l->view);
+	free(l->not_ready);
+	*l = (struct runtime_live){0};
+}
+
+/* The OCI runtime a daemon uses when its config names none. */
+#define LIVE_STOCK_RUNTIME "runc"
+
+static const char *
+tri_name(int v)
+{
+	return v < 0 ? "unset" : v ? "true" : "false";
+}
+
+static void diff_add(struct strbuf *diff, const char *fmt, ...) _printf_(2, 3);
+
+static void
+diff_add(struct strbuf *diff, const char *fmt, ...)
+{
+	strbuf_puts(diff, diff->s && *diff->s ? "; " : "");
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *s = xvasprintf(fmt, ap);
+	strbuf_vprintf(diff, fmt, ap);
 	va_end(ap);
-	strbuf_puts(diff, diff->s && *diff->s ? "; " : "");
-	strbuf_puts(diff, s);
+}
+
+static const char *
+entry_text(const struct runtime_config_entry *e)
+{
+	return !e ? "absent" : e->path ? e->path : "without a binary (the stock runc)";
+}
+
+/* One runtime's entry on both sides. */
+static void
+diff_entry(struct strbuf *diff, const struct runtime_config_view *file,
+           const struct runtime_config_view *live, const char *name)
+{
+	const struct runtime_config_entry *f = runtime_config_view_find(file, name);
+	const struct runtime_config_entry *l = runtime_config_view_find(live, name);
+	/* The stock runc is there whether or not the file names it. */
+	if (!f && (!l || strcmp(name, LIVE_STOCK_RUNTIME) == 0))
+		return;
+	bool same_path = f && l && (f->path ? l->path && strcmp(f->path, l->path) == 0 : !l->path);
+	if (!same_path)
+		diff_add(diff, "runtime %s is %s, the file says %s", name, entry_text(l),
+		         entry_text(f));
+	else if (f->systemd_cgroup >= 0 && l->systemd_cgroup != f->systemd_cgroup)
+		diff_add(diff, "runtime %s has SystemdCgroup %s, the file says %s", name,
+		         tri_name(l->systemd_cgroup), tri_name(f->systemd_cgroup));
+}
+
+char *
+runtime_live_diff(const struct runtime_config_view *file, const struct runtime_live *live,
+                  const char *name)
+{
+	const struct runtime_config_view *lv = &live->view;
+	struct strbuf diff = {0};
+	const char *fdef = file->default_runtime ? file->default_runtime : LIVE_STOCK_RUNTIME;
+	const char *ldef = lv->default_runtime ? lv->default_runtime : LIVE_STOCK_RUNTIME;
+	if (strcmp(fdef, ldef) != 0)
+		diff_add(&diff, "default runtime %s, the file says %s", ldef, fdef);
+	diff_entry(&diff, file, lv, fdef);
+	if (strcmp(ldef, fdef) != 0)
+		diff_entry(&diff, file, lv, ldef);
+	if (name && strcmp(name, fdef) != 0 && strcmp(name, ldef) != 0)
+		diff_entry(&diff, file, lv, name);
+	if (file->cgroup_driver_set && lv->cgroup_driver_set &&
+	    file->cgroup_driver != lv->cgroup_driver)
+		diff_add(&diff, "cgroup driver %s, the file says %s",
+		         live_or_none(cgroup_driver_name(lv->cgroup_driver)),
+		         live_or_none(cgroup_driver_name(file->cgroup_driver)));
+	/* containerd before 1.7 reports no enableCDI, whatever the file says. */
+	if (file->cdi >= 0 && lv->cdi >= 0 && file->cdi != lv->cdi)
+		diff_add(&diff, "CDI %s, the file says %s", lv->cdi ? "on" : "off",
+		         file->cdi ? "on" : "off");
+	return diff.s;
 }
 
 void
-live_check_loaded(struct verify_result *r, const struct live_who *who, const char *error,
-                  struct strbuf *diff)
+live_check_views(struct verify_result *r, const struct live_opts *o, const struct live_who *who,
+                 const char *path_check, const char *default_path,
+                 const struct runtime_config_view *file, const char *file_error,
+                 const struct runtime_live *live)
 {
-	if (error) {
-		verify_add(r, "config_loaded", LIVE_CHECK_FAIL, who->config, "unreadable", error);
-	} else if (!diff->s || !*diff->s) {
-		verify_add(r, "config_loaded", LIVE_CHECK_PASS, who->config, "loaded", NULL);
-	} else {
-		r->restart_needed = true;
-		verify_add_note(r, "config_loaded", LIVE_CHECK_FAIL, who->config, diff->s,
-		                "restart needed: %s has not loaded '%s' since it changed; run "
-		                "'gpuprep restart --runtime %s'",
-		                who->daemon, who->config, who->runtime);
+	const char *name = o->runtime_name ? o->runtime_name : LIVE_DEFAULT_RUNTIME_NAME;
+	const struct runtime_config_entry *fe = file ? runtime_config_view_find(file, name) : NULL;
+	const struct runtime_config_entry *le = runtime_config_view_find(&live->view, name);
+	if (!o->file_only) {
+		if (o->set_default) {
+			const char *ldef = live->view.default_runtime ? live->view.default_runtime
+			                                              : LIVE_STOCK_RUNTIME;
+			const char *fdef = !file                   ? NULL
+			                   : file->default_runtime ? file->default_runtime
+			                                           : LIVE_STOCK_RUNTIME;
+			live_check_value(r, who, "default_runtime", name, ldef, NULL, fdef);
+		}
+		const char *want = o->runtime_path  ? o->runtime_path
+		                   : fe && fe->path ? fe->path
+		                                    : default_path;
+		const char *live_path = le ? le->path : NULL;
+		live_check_value(r, who, path_check, want, live_path,
+		                 live_path ? NULL
+		                 : le      ? "(no binary: the stock runc)"
+		                           : "(runtime not configured)",
+		                 fe ? fe->path : NULL);
+		live_check_binary(r, o->root, live_path ? live_path : want);
 	}
-	free(diff->s);
-	*diff = (struct strbuf){0};
+	if (!file) {
+		verify_add(r, "config_loaded", LIVE_CHECK_FAIL, who->config, "unreadable",
+		           file_error);
+		return;
+	}
+	_cleanup_free_ char *diff = runtime_live_diff(file, live, name);
+	if (!diff) {
+		verify_add(r, "config_loaded", LIVE_CHECK_PASS, who->config, "loaded", NULL);
+		return;
+	}
+	r->restart_needed = true;
+	verify_add_note(r, "config_loaded", LIVE_CHECK_FAIL, who->config, diff,
+	                "restart needed: %s has not loaded '%s' since it changed; run "
+	                "'gpuprep restart --runtime %s'",
+	                who->daemon, who->config, who->runtime);
 }
 
 bool
@@ -314,35 +420,30 @@ live_check_binary(struct verify_result *r, const char *root, const char *path)
 		           "the daemon names no binary for the runtime");
 		return;
 	}
-	if (!strchr(path, '/')) {
-		_cleanup_free_ char *expected = xasprintf("%s in PATH", path);
-		_cleanup_free_ char *found = runtime_find_program(root, path);
-		if (found)
-			verify_add(r, "runtime_binary", LIVE_CHECK_PASS, expected, found, NULL);
-		else
-			verify_add_note(r, "runtime_binary", LIVE_CHECK_FAIL, expected, "not found",
-			                "'%s' is in none of /usr/local/sbin, /usr/local/bin, "
-			                "/usr/sbin, /usr/bin, /sbin, /bin%s%s; install "
-			                "nvidia-container-toolkit",
-			                path, gp_root_is_set(root) ? " under " : "",
-			                gp_root_is_set(root) ? root : "");
-		return;
-	}
-	_cleanup_free_ char *host = gp_path(root, path);
-	struct stat st;
-	if (stat(host, &st) < 0) {
+	bool bare = !strchr(path, '/');
+	_cleanup_free_ char *expected = bare ? xasprintf("%s in PATH", path) : xstrdup(path);
+	_cleanup_free_ char *found = NULL;
+	int e = runtime_program_check(root, path, &found);
+	if (e == 0) {
+		verify_add(r, "runtime_binary", LIVE_CHECK_PASS, expected,
+		           bare ? found : "executable", NULL);
+	} else if (bare) {
+		verify_add_note(r, "runtime_binary", LIVE_CHECK_FAIL, expected, "not found",
+		                "'%s' is in none of /usr/local/sbin, /usr/local/bin, /usr/sbin, "
+		                "/usr/bin, /sbin, /bin%s%s; install nvidia-container-toolkit",
+		                path, gp_root_is_set(root) ? " under " : "",
+		                gp_root_is_set(root) ? root : "");
+	} else if (e == -ENOENT) {
+		_cleanup_free_ char *host = gp_path(root, path);
 		verify_add_note(r, "runtime_binary", LIVE_CHECK_FAIL, path, "not found",
 		                "'%s': %s; install nvidia-container-toolkit, or fix the path", host,
-		                strerror(errno));
-		return;
-	}
-	if (!S_ISREG(st.st_mode) || access(host, X_OK) < 0) {
+		                strerror(-e));
+	} else {
+		_cleanup_free_ char *host = gp_path(root, path);
 		verify_add_note(r, "runtime_binary", LIVE_CHECK_FAIL, path,
-		                S_ISDIR(st.st_mode) ? "a directory" : "not executable",
+		                e == -EISDIR ? "a directory" : "not executable",
 		                "'%s' is not an executable file", host);
-		return;
 	}
-	verify_add(r, "runtime_binary", LIVE_CHECK_PASS, path, "executable", NULL);
 }
 
 static int
@@ -633,4 +734,22 @@ runtime_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
 		return -1;
 	}
 	return rollback(ops, &o, ret, &first, err);
+}
+
+int
+runtime_restart_if_needed(const struct runtime_ops *ops, const struct restart_opts *opts,
+                          bool changed, struct restart_report *ret, struct gp_error *err)
+{
+	*ret = (struct restart_report){0};
+	if (!changed && opts->mode != SVC_MODE_NONE) {
+		_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+		if (runtime_verify(ops, &opts->live, &ret->verify, &e) == 0 &&
+		    verify_ok(&ret->verify)) {
+			ret->verified = true;
+			ret->not_needed = true;
+			return 0;
+		}
+		verify_result_release(&ret->verify);
+	}
+	return runtime_restart(ops, opts, ret, err);
 }

@@ -16,14 +16,13 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "runtime.h"
 #include "svc.h"
 
 #define LIVE_SCHEMA_VERSION       1
 #define LIVE_DEFAULT_TIMEOUT_MS   60000u
 #define LIVE_DEFAULT_RUNTIME_NAME "nvidia"
 #define LIVE_SMOKE_ENV            "NVIDIA_VISIBLE_DEVICES=all"
-
-struct runtime_ops;
 
 /* How a long operation reports what it does; every member may be NULL. */
 struct live_progress {
@@ -141,6 +140,7 @@ struct restart_report {
 	struct restart_result second; /* the rollback's restart */
 	struct verify_result after_rollback;
 	char **warnings;
+	bool not_needed; /* runtime_restart_if_needed(): the daemon already runs the file */
 };
 
 void restart_report_release(struct restart_report *r);
@@ -157,6 +157,15 @@ void restart_report_release(struct restart_report *r);
  */
 int runtime_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
                     struct restart_report *ret, struct gp_error *err);
+
+/*
+ * After configure (`configure --restart`, `up`): when changed is false (the
+ * config file was already right) and the daemon verifies, nothing is
+ * restarted: ret->not_needed, with ret->verify filled. Otherwise (or with
+ * --mode none) runtime_restart().
+ */
+int runtime_restart_if_needed(const struct runtime_ops *ops, const struct restart_opts *opts,
+                              bool changed, struct restart_report *ret, struct gp_error *err);
 
 /*
  * Verify through ops->verify. Fails (-1) only when the daemon cannot be
@@ -188,6 +197,38 @@ void live_check_binary(struct verify_result *r, const char *root, const char *pa
 /* s, or "(none)" for NULL. */
 const char *live_or_none(const char *s);
 
+/*
+ * What a running daemon reports, from one question (docker: GET /info; a CRI
+ * runtime: Version and Status): view holds what it runs in the terms of its
+ * config file, so it compares with what the runtime's inspect reads.
+ */
+struct runtime_live {
+	char *daemon; /* "dockerd 20.10.24+dfsg1", "containerd v1.6.20~ds1" */
+	struct runtime_config_view view;
+	bool cri;        /* asked over the CRI: ready below is meaningful */
+	bool ready;      /* the CRI RuntimeReady condition is true */
+	char *not_ready; /* why not: "false: reason: message", or "not reported" */
+};
+
+void runtime_live_release(struct runtime_live *l);
+
+/* The ask_live ops: docker's Engine API, and the CRI (containerd, k3s). */
+int docker_ask_live(const char *socket, unsigned timeout_ms, struct runtime_live *ret,
+                    struct gp_error *err);
+int cri_ask_live(const char *socket, unsigned timeout_ms, struct runtime_live *ret,
+                 struct gp_error *err);
+
+/*
+ * Where the live daemon differs from its config file: the default runtime,
+ * the default runtime's entry and the entry called name (may be NULL), each
+ * one's binary and SystemdCgroup, the cgroup driver and CDI (where both
+ * sides say). A "; "-separated fresh string, or NULL when the daemon runs
+ * what the file says. preflight's runtime-live and verify's config_loaded
+ * both decide "restart needed" with it.
+ */
+char *runtime_live_diff(const struct runtime_config_view *file, const struct runtime_live *live,
+                        const char *name);
+
 /* Who the value checks talk about. */
 struct live_who {
 	const char *config;  /* the config file, as a host path */
@@ -196,24 +237,16 @@ struct live_who {
 };
 
 /*
- * A value the live daemon reports (seen, NULL when absent; seen_text shows it,
- * NULL: seen) against the expected one. When they differ and the config file
- * has the expected value (file_value), the daemon has not loaded the file:
- * "restart needed"; otherwise the file lacks it: run configure.
+ * The checks every runtime makes once it asked the daemon: default_runtime
+ * (with set_default), path_check (the binary the daemon has for the
+ * runtime, default_path when neither --runtime-path nor the file names one),
+ * runtime_binary, and config_loaded (runtime_live_diff: "restart needed").
+ * file is NULL when the file could not be read (file_error says why).
  */
-void live_check_value(struct verify_result *r, const struct live_who *who, const char *check,
-                      const char *expected, const char *seen, const char *seen_text,
-                      const char *file_value);
-
-/* Add one difference to a "; "-separated list (diff->s is "" before the first). */
-void live_diff(struct strbuf *diff, const char *fmt, ...) _printf_(2, 3);
-/*
- * The config_loaded check from the differences between the live daemon and
- * its file (or the error reading the file): "restart needed" when any. Frees
- * diff.
- */
-void live_check_loaded(struct verify_result *r, const struct live_who *who, const char *error,
-                       struct strbuf *diff);
+void live_check_views(struct verify_result *r, const struct live_opts *o,
+                      const struct live_who *who, const char *path_check, const char *default_path,
+                      const struct runtime_config_view *file, const char *file_error,
+                      const struct runtime_live *live);
 
 /* The smoke test: false (with a skip added) when the node has no GPU to run it on. */
 bool live_smoke_start(const struct live_opts *o, struct verify_result *r, const char *expected);
@@ -275,24 +308,3 @@ int containerd_live_verify(const struct live_opts *opts, struct verify_result *r
 int k3s_live_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err);
 int cri_dockerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
                             struct gp_error *err);
-
-/*
- * What containerd's config.toml and the files its imports name (read in
- * containerd's order, each file's CRI section replacing the whole section)
- * say about the CRI plugin's runtimes: the questions the live daemon's
- * info["config"] answers. A missing file reads as containerd's defaults.
- * Exposed for tests.
- */
-struct containerd_file {
-	char *error;           /* a file could not be read or parsed, or NULL */
-	char *default_runtime; /* "runc" when unset */
-	bool has_runtime;      /* runtimes.<name> exists */
-	char *binary;          /* runtimes.<name>.options.BinaryName, or NULL */
-	int systemd_cgroup;    /* runtimes.<name>.options.SystemdCgroup: 1, 0, -1 unset */
-	int enable_cdi;        /* enable_cdi: 1, 0, -1 unset */
-	size_t n_files;        /* files read: the main one and its imports */
-};
-
-void containerd_file_read(const char *root, const char *config, const char *name,
-                          struct containerd_file *ret);
-void containerd_file_release(struct containerd_file *f);

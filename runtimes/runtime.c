@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "runtime.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -78,19 +79,56 @@ runtime_find_binary(const char *root, const struct runtime_ops *ops)
 	return ops->binary ? runtime_find_program(root, ops->binary) : NULL;
 }
 
+/* The node path as an executable under root: 0 or -errno (see runtime_program_check). */
+static int
+program_at(const char *root, const char *node)
+{
+	_cleanup_free_ char *host = gp_path(root, node);
+	struct stat st;
+	if (lstat(host, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode)) {
+		/* Under a root, an absolute symlink points into the host: lstat is enough. */
+		if (gp_root_is_set(root))
+			return 0;
+		if (stat(host, &st) < 0)
+			return -errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
 char *
 runtime_find_program(const char *root, const char *name)
 {
 	for (size_t i = 0; i < GP_ARRAY_SIZE(bin_dirs); i++) {
 		_cleanup_free_ char *node = xasprintf("%s/%s", bin_dirs[i], name);
-		_cleanup_free_ char *host = gp_path(root, node);
-		struct stat st;
-		/* Under a root, an absolute symlink points into the host: lstat is enough. */
-		if (lstat(host, &st) == 0 &&
-		    (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && (st.st_mode & 0111))))
+		if (program_at(root, node) == 0)
 			return TAKE_PTR(node);
 	}
 	return NULL;
+}
+
+int
+runtime_program_check(const char *root, const char *path, char **ret_node)
+{
+	_cleanup_free_ char *node = NULL;
+	if (path[0] != '/') {
+		node = runtime_find_program(root, path);
+		if (!node)
+			return -ENOENT;
+	} else {
+		int r = program_at(root, path);
+		if (r < 0)
+			return r;
+		node = xstrdup(path);
+	}
+	if (ret_node)
+		*ret_node = TAKE_PTR(node);
+	return 0;
 }
 
 void
@@ -103,7 +141,31 @@ runtime_config_view_release(struct runtime_config_view *v)
 	free(v->default_path);
 	free(v->cri_disabled_by);
 	free(v->cgroup_driver_source);
+	for (size_t i = 0; i < v->n_runtimes; i++) {
+		free(v->runtimes[i].name);
+		free(v->runtimes[i].path);
+	}
+	free(v->runtimes);
 	*v = (struct runtime_config_view){0};
+}
+
+const struct runtime_config_entry *
+runtime_config_view_find(const struct runtime_config_view *v, const char *name)
+{
+	for (size_t i = 0; name && i < v->n_runtimes; i++)
+		if (strcmp(v->runtimes[i].name, name) == 0)
+			return &v->runtimes[i];
+	return NULL;
+}
+
+struct runtime_config_entry *
+runtime_config_view_add(struct runtime_config_view *v, const char *name, const char *path)
+{
+	v->runtimes = xrealloc(v->runtimes, (v->n_runtimes + 1) * sizeof(*v->runtimes));
+	struct runtime_config_entry *e = &v->runtimes[v->n_runtimes++];
+	*e = (struct runtime_config_entry){
+	        .name = xstrdup(name), .path = path ? xstrdup(path) : NULL, .systemd_cgroup = -1};
+	return e;
 }
 
 const struct runtime_ops **

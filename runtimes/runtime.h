@@ -55,13 +55,22 @@ void configure_result_warn(struct configure_result *r, const char *fmt, ...) _pr
 
 struct live_opts;
 struct restart_opts;
+struct runtime_live;
 struct restart_result;
 struct verify_result;
+
+/* One runtime a config file (or a live daemon) defines. */
+struct runtime_config_entry {
+	char *name;         /* "nvidia" */
+	char *path;         /* docker: path; containerd: options.BinaryName; NULL: none */
+	int systemd_cgroup; /* containerd: options.SystemdCgroup 1 or 0; -1: not set */
+};
 
 /*
  * What a runtime's config file sets, read the way the runtime reads it
  * (`inspect`). Members the file does not set are NULL, CGROUP_DRIVER_UNSET
- * or -1.
+ * or -1. The same struct holds what a live daemon reports (runtimes/live.h),
+ * so the two compare with runtime_live_diff().
  */
 struct runtime_config_view {
 	char *path;            /* the node path read, symlinks followed */
@@ -76,10 +85,20 @@ struct runtime_config_view {
 	char *cgroup_driver_source;       /* where that comes from, for messages:
 	                                     "exec-opts native.cgroupdriver=systemd" */
 	int cdi;                          /* CDI on (1), off (0), not set (-1) */
-	char *cri_disabled_by; /* containerd: the disabled_plugins entry that turns the CRI
-	                          plugin off, or NULL */
+	char *cri_disabled_by;  /* containerd: the disabled_plugins entry that turns the CRI
+	                           plugin off, or NULL */
+	bool cgroup_driver_set; /* docker: exec-opts names the driver (not the default);
+	                           containerd keeps it per runtime (systemd_cgroup) */
+	struct runtime_config_entry *runtimes; /* every runtime defined, in file order */
+	size_t n_runtimes;
 };
 void runtime_config_view_release(struct runtime_config_view *v);
+/* The runtime called name in v, or NULL. */
+const struct runtime_config_entry *runtime_config_view_find(const struct runtime_config_view *v,
+                                                            const char *name);
+/* Add a runtime to v (name and path are copied; path may be NULL); returns it. */
+struct runtime_config_entry *runtime_config_view_add(struct runtime_config_view *v,
+                                                     const char *name, const char *path);
 
 struct runtime_ops {
 	const char *name;        /* "containerd": what --runtime takes */
@@ -99,12 +118,21 @@ struct runtime_ops {
 	                 struct gp_error *err);
 
 	/*
-	 * Read the config file at its default path under root into *ret
-	 * (release it). A missing file is not an error (ret->exists false);
-	 * a malformed one is, naming the file, line and column. NULL: not
-	 * supported yet.
+	 * Read the config file (config_path, a node path; NULL: its default
+	 * path) under root into *ret (release it), following its imports the
+	 * way the daemon does. A missing file is not an error (ret->exists
+	 * false); a malformed one is, naming the file, line and column. NULL:
+	 * not supported yet.
 	 */
-	int (*inspect)(const char *root, struct runtime_config_view *ret, struct gp_error *err);
+	int (*inspect)(const char *root, const char *config_path, struct runtime_config_view *ret,
+	               struct gp_error *err);
+	/*
+	 * Ask the daemon on socket (a host path) what it runs, in the terms
+	 * of its config file (runtimes/live.h); ret is released by the caller.
+	 * NULL: the daemon cannot be asked.
+	 */
+	int (*ask_live)(const char *socket, unsigned timeout_ms, struct runtime_live *ret,
+	                struct gp_error *err);
 	/*
 	 * Restart or reload the daemon so it loads its config, then wait until
 	 * it answers (runtimes/live.h). Sets ret->action before it touches the
@@ -140,6 +168,13 @@ const struct runtime_ops *runtime_find(const char *name);
 char *runtime_find_binary(const char *root, const struct runtime_ops *ops);
 /* The same for any program name ("nvidia-ctk"). */
 char *runtime_find_program(const char *root, const char *name);
+/*
+ * Is path, absolute or a bare name looked up as runtime_find_program() does,
+ * an executable file under root? Returns 0 (*ret_node, when not NULL, is the
+ * node path found, fresh), -ENOENT, -EISDIR, or -EACCES (not executable).
+ * Under a root an absolute symlink points into the host: it counts as found.
+ */
+int runtime_program_check(const char *root, const char *path, char **ret_node);
 
 /*
  * The runtimes with a config file whose binary is installed under root

@@ -58,7 +58,7 @@ if [ -z "$ctd_why" ]; then
 			expect_rc 1 "runtime-live: stale containerd"
 			expect_contains "$T/out" "[PASS] '$CT' makes 'nvidia' (/usr/bin/nvidia-container-runtime) the default runtime" \
 				"stale: the file is right"
-			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running containerd uses 'runc' (runc), '$CT' says 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running containerd has not loaded '$CT': default runtime runc, the file says nvidia" \
 				"stale: restart needed, with both values"
 			expect_contains "$T/out" "    hint: gpuprep restart --runtime containerd: the daemon still runs on the config it started with" \
 				"stale: the hint"
@@ -104,7 +104,7 @@ if dockerd_usable; then
 			printf '{\n  "default-runtime": "nvidia",\n  "runtimes": {\n    "nvidia": {\n      "path": "/usr/bin/nvidia-container-runtime",\n      "runtimeArgs": []\n    }\n  }\n}\n' >"$DJ"
 			run "$GPUPREP" --root "$R" preflight --runtime docker --checks runtime-live
 			expect_rc 1 "runtime-live: stale dockerd"
-			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running docker uses 'runc' (runc), '$DJ' says 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running docker has not loaded '$DJ': default runtime runc, the file says nvidia; runtime nvidia is absent, the file says /usr/bin/nvidia-container-runtime" \
 				"docker stale: restart needed"
 			expect_contains "$T/out" "    hint: gpuprep restart --runtime docker: the daemon still runs on the config it started with" \
 				"docker stale: the hint"

@@ -65,9 +65,10 @@ run "${G[@]}" verify --runtime containerd --runtime-path "$wrap"
 expect_rc 1 "verify before configure fails"
 expect_contains "$T/out" "default_runtime      fail    nvidia" "the default runtime is not nvidia yet"
 
-# configure (the test writes the nvidia config itself until containerd's configure op lands):
-# a stale daemon still runs runc.
-containerd_config_write "$root/etc/containerd" <(nvidia_sections nvidia) >/dev/null
+# configure (config version 2, as the file says): a stale daemon still runs runc.
+run "${G[@]}" configure --runtime containerd --runtime-path "$wrap"
+expect_rc 0 "configure --runtime containerd"
+expect_contains "$config" 'BinaryName = "'"$wrap"'"' "configure wrote the wrapper as nvidia's BinaryName"
 run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap"
 expect_rc 1 "verify with the file changed, the daemon not restarted, fails"
 expect_same "a stale daemon: default_runtime fails" "$(check_field "$T/out" default_runtime status)" '"fail"'
@@ -127,7 +128,7 @@ run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --no-set
 expect_rc 1 "verify sees a drop-in the daemon has not loaded"
 expect_same "imports: the drop-in's CRI section replaces the main file's" \
 	"$(check_field "$T/out" config_loaded seen)" \
-	"\"default runtime nvidia, the file says runc; runtime nvidia $wrap, the file says none\""
+	"\"default runtime nvidia, the file says runc; runtime nvidia is $wrap, the file says absent\""
 { echo 'version = 2'; echo; nvidia_sections runc; } >"$root/etc/containerd/conf.d/50-runc.toml"
 run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --no-set-default
 expect_same "imports: config_loaded compares the drop-in" "$(check_field "$T/out" config_loaded seen)" \
@@ -189,8 +190,9 @@ expect_rc 0 "restart --mode none"
 expect_contains "$T/out" "not restarted (--mode none); to load the new config, run: systemctl restart containerd" \
 	"--mode none says what to run"
 
-# A config containerd refuses, with no backup from configure: the restart fails, and says
-# there is nothing to roll back to.
+# A config containerd refuses, with no backup from configure (a file edited by hand): the
+# restart fails, and says there is nothing to roll back to.
+rm -rf "$root/var/lib/gpuprep/backup"
 cp "$config" "$T/config.good"
 printf '\n[broken\n' >>"$config"
 run timeout 120 "${G[@]}" restart --runtime containerd --mode service --timeout 5
@@ -225,6 +227,18 @@ if "${G[@]}" configure --runtime containerd --dry-run >/dev/null 2>&1; then
 	fi
 	run "${G[@]}" --json verify --runtime containerd --no-set-default
 	expect_same "it runs the old config: default runtime runc" "$(check_field "$T/out" config_loaded status)" '"pass"'
+
+	# configure --restart: all three steps in one command.
+	pid=$(cat "$root/etc/containerd/containerd.pid")
+	run "${G[@]}" configure --runtime containerd --runtime-path "$wrap" --restart --restart-mode service
+	expect_rc 0 "configure --restart"
+	expect_contains "$T/out" "containerd: restarted through service (pid $pid, now" \
+		"configure --restart restarted containerd"
+	expect_not_contains "$T/out" " fail " "and every check passes"
+	run "${G[@]}" --json configure --runtime containerd --runtime-path "$wrap" --restart --restart-mode service
+	expect_rc 0 "configure --restart again"
+	expect_same "nothing changed: nothing restarted" "$(jget "$T/out" restart/already_loaded)/$(jget "$T/out" restart/restart/action)" \
+		'true/"none"'
 else
 	skip "the rollback to configure's backup" "gpuprep configure --runtime containerd is not available yet"
 fi

@@ -197,8 +197,8 @@ expect_same "dockerd runs nvidia as its default" "$(info_field DefaultRuntime)" 
 run "${G[@]}" --json configure --runtime docker --runtime-path "$wrap" --restart
 expect_rc 0 "configure --restart again"
 expect_same "nothing changed, nothing restarted, the checks pass" \
-	"$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["changed"], d["restart"]["restart"]["action"], d["restart"]["verify"]["ok"])' "$T/out")" \
-	"False none True"
+	"$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["changed"], d["restart"]["restart"]["action"], d["restart"]["verify"]["ok"], d["restart"]["already_loaded"])' "$T/out")" \
+	"False none True True"
 expect_contains "$T/err" "docker already runs this config: no restart needed" "and says so"
 run "${G[@]}" configure --runtime docker --dry-run --restart
 expect_rc 2 "configure --dry-run --restart is refused"

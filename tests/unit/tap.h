@@ -5,9 +5,14 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
 
 static int tap_n, tap_failed;
 
@@ -46,6 +51,41 @@ tap_result(int ok, const char *file, int line, const char *fmt, ...)
 		if (_g != _w)                                                                      \
 			printf("#   got:  %lld\n#   want: %lld\n", _g, _w);                        \
 	} while (0)
+
+/*
+ * Read tests/REL (meson sets TESTS_SRC to tests/) into *ret_data. Without
+ * TESTS_SRC: a skip, and false; a file that cannot be read: a failure, and false.
+ */
+static inline bool
+tap_read_fixture(const char *rel, char **ret_data, size_t *ret_len)
+{
+	const char *src = getenv("TESTS_SRC");
+	if (!src) {
+		ok(1, "# SKIP TESTS_SRC is not set");
+		return false;
+	}
+	_cleanup_free_ char *path = xasprintf("%s/%s", src, rel);
+	int r = read_file(path, ret_data, ret_len);
+	ok(r == 0, "read %s", rel);
+	return r == 0;
+}
+
+/* Write text to path (its directories made first) with the given mode: a test's fixture file. */
+static inline void
+tap_write_file(const char *path, const char *text, mode_t mode)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	mkdir_p(dir, 0755);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		ok(0, "write %s: %s", path, strerror(errno));
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
 
 static inline int
 tap_done(void)

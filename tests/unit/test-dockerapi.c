@@ -6,15 +6,10 @@ static void
 test_captured(void)
 {
 	/* GET /info from Debian's dockerd 20.10.24 with nvidia as the default runtime. */
-	const char *src = getenv("TESTS_SRC");
-	if (!src) {
-		ok(1, "# SKIP TESTS_SRC is not set");
-		return;
-	}
-	_cleanup_free_ char *path = xasprintf("%s/fixtures/api/docker-info-20.10.24.json", src);
 	_cleanup_free_ char *data = NULL;
 	size_t len;
-	is_int(read_file(path, &data, &len), 0, "read the captured /info");
+	if (!tap_read_fixture("fixtures/api/docker-info-20.10.24.json", &data, &len))
+		return;
 	struct docker_info *info = NULL;
 	struct gp_error err = GP_ERROR_INIT;
 	is_int(docker_info_parse(data, len, &info, &err), 0, "captured: parses");

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "live.h"
 #include "rows.h"
@@ -15,16 +16,17 @@
 static char root[] = "/tmp/gpuprep-test-live.XXXXXX";
 
 static void
+unlink_under(const char *node)
+{
+	_cleanup_free_ char *p = gp_path(root, node);
+	unlink(p);
+}
+
+static void
 put(const char *node, const char *text, mode_t mode)
 {
 	_cleanup_free_ char *p = gp_path(root, node);
-	_cleanup_free_ char *dir = xstrdup(p);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir, 0755);
-	FILE *f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
+	tap_write_file(p, text, mode);
 }
 
 static void
@@ -125,26 +127,78 @@ test_docker_decision(void)
 	         "a file that does not parse: a restart");
 }
 
+/* containerd's inspect, which verify compares with the live daemon. */
 static void
-ctd(const char *name, const char *want_default, const char *want_binary, int has, int cg, int cdi,
-    size_t n_files)
+ctd(const char *name, const char *want_default, const char *want_binary, int has, int cg, int cdi)
 {
-	struct containerd_file f;
-	containerd_file_read(root, "/etc/containerd/config.toml", "nvidia", &f);
-	ok(!f.error, "%s: reads (%s)", name, f.error ? f.error : "no error");
-	is_str(f.default_runtime, want_default, name);
-	is_str(f.binary, want_binary, name);
-	is_int(f.has_runtime, has, name);
-	is_int(f.systemd_cgroup, cg, name);
-	is_int(f.enable_cdi, cdi, name);
-	is_int(f.n_files, n_files, name);
-	containerd_file_release(&f);
+	struct runtime_config_view v = {0};
+	struct gp_error e = GP_ERROR_INIT;
+	int r = runtime_containerd.inspect(root, NULL, &v, &e);
+	ok(r == 0, "%s: reads (%s)", name, e.msg ? e.msg : "no error");
+	const struct runtime_config_entry *nv = runtime_config_view_find(&v, "nvidia");
+	is_str(v.default_runtime ? v.default_runtime : "runc", want_default, name);
+	is_str(nv ? nv->path : NULL, want_binary, name);
+	is_int(nv != NULL, has, name);
+	is_int(nv ? nv->systemd_cgroup : -1, cg, name);
+	is_int(v.cdi, cdi, name);
+	runtime_config_view_release(&v);
+	gp_error_release(&e);
+}
+
+/* runtime_live_diff: a file view against a live one. */
+static void
+diff_is(const struct runtime_config_view *file, const struct runtime_live *live, const char *want,
+        const char *name)
+{
+	_cleanup_free_ char *d = runtime_live_diff(file, live, "nvidia");
+	is_str(d, want, name);
+}
+
+static void
+test_live_diff(void)
+{
+	struct runtime_config_view f = {.default_runtime = xstrdup("nvidia"), .cdi = -1};
+	runtime_config_view_add(&f, "nvidia", "/usr/bin/nvidia-container-runtime")->systemd_cgroup =
+	        1;
+	struct runtime_live l = {.view = {.cdi = -1}};
+	runtime_config_view_add(&l.view, "runc", "runc");
+	diff_is(&f, &l,
+	        "default runtime runc, the file says nvidia; runtime nvidia is absent, the "
+	        "file says /usr/bin/nvidia-container-runtime",
+	        "a stale daemon: the default and the runtime");
+	l.view.default_runtime = xstrdup("nvidia");
+	runtime_config_view_add(&l.view, "nvidia", "/usr/bin/nvidia-container-runtime")
+	        ->systemd_cgroup = 1;
+	diff_is(&f, &l, NULL, "the daemon runs the file");
+	l.view.runtimes[1].systemd_cgroup = 0;
+	diff_is(&f, &l, "runtime nvidia has SystemdCgroup false, the file says true",
+	        "SystemdCgroup differs");
+	l.view.runtimes[1].systemd_cgroup = 1;
+	free(l.view.runtimes[1].path);
+	l.view.runtimes[1].path = NULL;
+	diff_is(&f, &l,
+	        "runtime nvidia is without a binary (the stock runc), the file says "
+	        "/usr/bin/nvidia-container-runtime",
+	        "the binary differs");
+	l.view.runtimes[1].path = xstrdup("/usr/bin/nvidia-container-runtime");
+	f.cdi = 1;
+	l.view.cdi = 0;
+	diff_is(&f, &l, "CDI off, the file says on", "CDI differs");
+	l.view.cdi = -1;
+	diff_is(&f, &l, NULL, "CDI not reported: not compared");
+	f.cgroup_driver_set = l.view.cgroup_driver_set = true;
+	f.cgroup_driver = CGROUP_DRIVER_SYSTEMD;
+	l.view.cgroup_driver = CGROUP_DRIVER_CGROUPFS;
+	diff_is(&f, &l, "cgroup driver cgroupfs, the file says systemd",
+	        "the cgroup driver differs");
+	runtime_config_view_release(&f);
+	runtime_live_release(&l);
 }
 
 static void
 test_containerd_file(void)
 {
-	ctd("no file: containerd's defaults", "runc", NULL, 0, -1, -1, 0);
+	ctd("no file: containerd's defaults", "runc", NULL, 0, -1, -1);
 	put("/etc/containerd/config.toml",
 	    "version = 2\n"
 	    "[plugins.\"io.containerd.grpc.v1.cri\"]\n  enable_cdi = true\n"
@@ -153,7 +207,7 @@ test_containerd_file(void)
 	    "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.nvidia.options]\n"
 	    "  BinaryName = \"/usr/bin/nvidia-container-runtime\"\n  SystemdCgroup = true\n",
 	    0644);
-	ctd("version 2", "nvidia", "/usr/bin/nvidia-container-runtime", 1, 1, 1, 1);
+	ctd("version 2", "nvidia", "/usr/bin/nvidia-container-runtime", 1, 1, 1);
 	put("/etc/containerd/config.toml",
 	    "version = 3\n"
 	    "[plugins.'io.containerd.cri.v1.runtime'.containerd]\n  default_runtime_name = "
@@ -161,13 +215,13 @@ test_containerd_file(void)
 	    "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.nvidia.options]\n"
 	    "  BinaryName = \"/usr/bin/nvidia-container-runtime\"\n",
 	    0644);
-	ctd("version 3", "nvidia", "/usr/bin/nvidia-container-runtime", 1, -1, -1, 1);
+	ctd("version 3", "nvidia", "/usr/bin/nvidia-container-runtime", 1, -1, -1);
 	put("/etc/containerd/config.toml",
 	    "[plugins.cri.containerd]\n  default_runtime_name = \"nvidia\"\n"
 	    "[plugins.cri.containerd.runtimes.nvidia]\n  runtime_type = "
 	    "\"io.containerd.runc.v2\"\n",
 	    0644);
-	ctd("version 1 (no version key)", "nvidia", NULL, 1, -1, -1, 1);
+	ctd("version 1 (no version key)", "nvidia", NULL, 1, -1, -1);
 
 	/* Imports: a relative path joins the main file's directory, a glob is as written. */
 	put("/etc/containerd/config.toml",
@@ -186,19 +240,43 @@ test_containerd_file(void)
 	    "  path = \"/opt/x\"\n",
 	    0644);
 	ctd("imports: a drop-in's section wins; one without it changes nothing", "nvidia", "/a", 1,
-	    -1, -1, 3);
+	    -1, -1);
 	put("/etc/containerd/more/c.toml",
 	    "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n"
 	    "  default_runtime_name = \"crun\"\n",
 	    0644);
-	ctd("imports: a later drop-in replaces the whole section", "crun", NULL, 0, -1, -1, 4);
+	ctd("imports: a later drop-in replaces the whole section", "crun", NULL, 0, -1, -1);
 
 	put("/etc/containerd/more/c.toml", "version = 2\n[broken\n", 0644);
-	struct containerd_file f;
-	containerd_file_read(root, "/etc/containerd/config.toml", "nvidia", &f);
-	ok(f.error && strstr(f.error, "more/c.toml"), "a broken drop-in: the error names it (%s)",
-	   f.error ? f.error : "no error");
-	containerd_file_release(&f);
+	struct runtime_config_view v = {0};
+	struct gp_error e = GP_ERROR_INIT;
+	ok(runtime_containerd.inspect(root, NULL, &v, &e) < 0 && e.msg &&
+	           strstr(e.msg, "more/c.toml"),
+	   "a broken drop-in: the error names it (%s)", e.msg ? e.msg : "no error");
+	gp_error_release(&e);
+
+	/* A missing import that is not a glob stops containerd: an error too. */
+	put("/etc/containerd/more/c.toml", "version = 2\nimports = [\"missing.toml\"]\n", 0644);
+	e = (struct gp_error)GP_ERROR_INIT;
+	ok(runtime_containerd.inspect(root, NULL, &v, &e) < 0 && e.msg &&
+	           strstr(e.msg, "more/missing.toml") && strstr(e.msg, "imported by"),
+	   "a missing import, relative to its importer: the error names it (%s)",
+	   e.msg ? e.msg : "no error");
+	gp_error_release(&e);
+	unlink_under("/etc/containerd/more/c.toml");
+
+	/* containerd 2.x (version 3) merges an import key by key. */
+	put("/etc/containerd/config.toml",
+	    "version = 3\nimports = [\"/etc/containerd/v3/*.toml\"]\n"
+	    "[plugins.'io.containerd.cri.v1.runtime'.containerd]\n  default_runtime_name = "
+	    "\"nvidia\"\n",
+	    0644);
+	put("/etc/containerd/v3/a.toml",
+	    "version = 3\n"
+	    "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.nvidia.options]\n"
+	    "  BinaryName = \"/v3\"\n",
+	    0644);
+	ctd("version 3 imports merge key by key", "nvidia", "/v3", 1, -1, -1);
 }
 
 int
@@ -212,6 +290,7 @@ main(void)
 	test_binary();
 	test_docker_decision();
 	test_containerd_file();
+	test_live_diff();
 	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", root);

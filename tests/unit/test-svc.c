@@ -15,13 +15,7 @@ static void
 write_file(const char *rel, const char *text, mode_t mode)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", tmp, rel);
-	_cleanup_free_ char *dir = xstrdup(p);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir, 0755);
-	FILE *f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
+	tap_write_file(p, text, mode);
 }
 
 int
