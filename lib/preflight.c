@@ -23,6 +23,7 @@
 	X("device-nodes", device_nodes)                                                            \
 	X("nvml", nvml)                                                                            \
 	X("driver-version-match", driver_version_match)                                            \
+	X("toolkit", toolkit)                                                                      \
 	X("runtime-config", runtime_config)                                                        \
 	X("runtime-live", runtime_live)                                                            \
 	X("cri-socket", cri_socket)                                                                \

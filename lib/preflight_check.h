@@ -82,6 +82,7 @@ void preflight_check_driver_loaded(struct preflight_ctx *ctx, struct preflight_r
 void preflight_check_device_nodes(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_driver_version_match(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r);
