@@ -27,20 +27,29 @@ static const char *const toolkit_programs[] = {
  */
 #define TOOLKIT_TEGRA_MIN "1.11"
 
-/* The package database under the root: dpkg's, else rpm's; unknown when neither is there. */
+/*
+ * The package database to ask, by the root's os-release as install decides:
+ * dpkg's on a deb system, rpm's on an rpm system; dpkg's also when the family
+ * is unknown but the database is there. Unknown when there is none to read.
+ */
 static enum os_family
-package_db(const struct preflight_ctx *ctx)
+package_db(const struct preflight_ctx *ctx, const struct node_info *n)
 {
-	static const char *const rpm_dbs[] = {"/var/lib/rpm", "/usr/lib/sysimage/rpm"};
-	_cleanup_free_ char *dpkg = gp_path(ctx->root, "/var/lib/dpkg/status");
-	if (path_exists(dpkg))
-		return OS_FAMILY_DEB;
-	for (size_t i = 0; i < GP_ARRAY_SIZE(rpm_dbs); i++) {
-		_cleanup_free_ char *p = gp_path(ctx->root, rpm_dbs[i]);
-		if (path_is_dir(p))
-			return OS_FAMILY_RPM;
+	enum os_family family = OS_FAMILY_UNKNOWN;
+	if (n)
+		family = n->os.family;
+	else {
+		struct os_info os = {0};
+		struct gp_error ignored = GP_ERROR_INIT;
+		if (os_info_read(ctx->root, &os, &ignored) == 0)
+			family = os.family;
+		os_info_release(&os);
+		gp_error_release(&ignored);
 	}
-	return OS_FAMILY_UNKNOWN;
+	if (family == OS_FAMILY_RPM)
+		return family;
+	_cleanup_free_ char *dpkg = gp_path(ctx->root, "/var/lib/dpkg/status");
+	return path_exists(dpkg) ? OS_FAMILY_DEB : OS_FAMILY_UNKNOWN;
 }
 
 /* Where the programs are, for the pass message: "in /usr/bin", or each one's path. */
@@ -88,7 +97,7 @@ preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r)
 	const struct node_info *n = preflight_node(ctx, &scan_error);
 	bool tegra = n && n->tegra;
 
-	enum os_family family = package_db(ctx);
+	enum os_family family = package_db(ctx, n);
 	char *ver[N_PKGS] = {0};
 	struct gp_error qerr = GP_ERROR_INIT;
 	bool queried = family != OS_FAMILY_UNKNOWN &&
@@ -171,8 +180,8 @@ preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r)
 	if (family == OS_FAMILY_UNKNOWN) {
 		_cleanup_free_ char *dpkg = gp_path(ctx->root, "/var/lib/dpkg/status");
 		preflight_set(r, PREFLIGHT_WARN,
-		              "%s, but no package database (no '%s', no rpm database) to tell the "
-		              "toolkit's version%s",
+		              "%s, but no package database (no '%s', and not an rpm system) to "
+		              "tell the toolkit's version%s",
 		              where, dpkg, tegra ? " (a Jetson board needs 1.11 or newer)" : "");
 		preflight_hint(r, "gpuprep install, so the packages are known");
 		goto out;

@@ -327,8 +327,43 @@ first_line_is "[ERROR toolkit] cannot read the package database: '$R/$ST': 22:1:
 R=$(healthy)
 rm -r "${R:?}/var/lib/dpkg"
 check "$R" toolkit warn 0 "no package database"
-first_line_is "[WARNING toolkit] nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin, but no package database (no '$R/$ST', no rpm database) to tell the toolkit's version" \
+first_line_is "[WARNING toolkit] nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin, but no package database (no '$R/$ST', and not an rpm system) to tell the toolkit's version" \
 	"toolkit: no package database: message"
+
+# An rpm system: the versions come from rpm -q --root, here Debian's rpm with a database of its
+# own under the root, holding the four packages (built empty, recorded with --justdb).
+if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
+	printf '%s\n' 'Name: %{pkgname}' 'Version: %{pkgver}' 'Release: 1' 'Summary: gpuprep test fixture' \
+		'License: GPL-2.0-or-later' 'BuildArch: noarch' '%description' 'A gpuprep test fixture.' '%files' >"$T/f.spec"
+	for p in $PKGS; do
+		for v in 1.17.7 1.17.8; do
+			rpmbuild -bb --quiet --define "_topdir $T/rpmbuild" --define "pkgname $p" --define "pkgver $v" \
+				--define "_binary_payload w1.gzdio" --define "__os_install_post %{nil}" "$T/f.spec" 2>/dev/null
+		done
+	done
+	R=$(healthy)
+	rm -r "${R:?}/var/lib/dpkg"
+	printf 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nID_LIKE="rhel centos fedora"\n' >"$R/etc/os-release"
+	rpm --root "$R" --initdb
+	rpm --root "$R" -i --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/*-1.17.8-1.noarch.rpm 2>/dev/null
+	check "$R" toolkit pass 0 "rpm: all four at 1.17.8-1"
+	first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin" \
+		"toolkit: rpm: message"
+	rpm --root "$R" -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
+	rpm --root "$R" -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
+	check "$R" toolkit fail 1 "rpm: one package older, one missing"
+	first_line_is "[ERROR toolkit] not installed: nvidia-container-toolkit-base; the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
+		"toolkit: rpm: mixed: message"
+	rm "${R:?}/usr/bin/nvidia-ctk"
+	check "$R" toolkit fail 1 "rpm: nvidia-ctk missing too"
+	hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: rpm: hint"
+else
+	for t in "toolkit: rpm: pass" "toolkit: rpm: pass: human" "toolkit: rpm: message" "toolkit: rpm: mixed" \
+		"toolkit: rpm: mixed: human" "toolkit: rpm: mixed: message" "toolkit: rpm: nvidia-ctk" \
+		"toolkit: rpm: nvidia-ctk: human" "toolkit: rpm: hint"; do
+		skip "$t" "rpm and rpmbuild are not installed (Debian package 'rpm')"
+	done
+fi
 
 # Jetson: 1.10 is too old for CSV mode (and has no nvidia-ctk or toolkit-base yet).
 R=$(jetson)
