@@ -4,7 +4,6 @@
  * dirs, and its four packages installed, at one version, from the package
  * database under the root (dpkg's status file, read directly; or rpm -q).
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include "aptrepo.h"
@@ -68,18 +67,6 @@ programs_where(char *const found[GP_ARRAY_SIZE(toolkit_programs)])
 	return xasprintf("%s, %s and %s", found[0], found[1], found[2]);
 }
 
-/* Append a problem to a "; "-separated list: the problems hold ", "-separated lists. */
-static void _printf_(2, 3) add_problem(char **list, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *item = xvasprintf(fmt, ap);
-	va_end(ap);
-	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? "; " : "", item);
-	free(*list);
-	*list = n;
-}
-
 void
 preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r)
 {
@@ -137,18 +124,19 @@ preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r)
 	}
 
 	if (too_old)
-		add_problem(&problems,
-		            "toolkit %s is older than " TOOLKIT_TEGRA_MIN
-		            ", which a Jetson board needs (CSV mode)",
-		            version);
+		preflight_problem_add(&problems,
+		                      "toolkit %s is older than " TOOLKIT_TEGRA_MIN
+		                      ", which a Jetson board needs (CSV mode)",
+		                      version);
 	if (missing_progs)
-		add_problem(&problems, "not in any bin dir: %s", missing_progs);
+		preflight_problem_add(&problems, "not in any bin dir: %s", missing_progs);
 	if (missing_pkgs && !newest)
-		add_problem(&problems, "none of the four packages is installed");
+		preflight_problem_add(&problems, "none of the four packages is installed");
 	else if (missing_pkgs)
-		add_problem(&problems, "not installed: %s", missing_pkgs);
+		preflight_problem_add(&problems, "not installed: %s", missing_pkgs);
 	if (mixed)
-		add_problem(&problems, "the packages are not at one version: %s", all_versions);
+		preflight_problem_add(&problems, "the packages are not at one version: %s",
+		                      all_versions);
 
 	if (problems) {
 		preflight_set(r, PREFLIGHT_FAIL, "%s", problems);
