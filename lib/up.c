@@ -268,7 +268,7 @@ keadm_values(struct up_run *u)
 	}
 	struct runtime_config_view v = {0};
 	struct gp_error e = GP_ERROR_INIT;
-	if (u->ops->inspect && u->ops->inspect(u->o->root, &v, &e) == 0 && v.cgroup_driver)
+	if (u->ops->inspect && u->ops->inspect(u->o->root, NULL, &v, &e) == 0 && v.cgroup_driver)
 		rep->cgroup_driver = xstrdup(cgroup_driver_name(v.cgroup_driver));
 	else
 		rep->cgroup_driver = xstrdup(PREFLIGHT_DEFAULT_CGROUP_DRIVER);
@@ -627,26 +627,18 @@ step_restart(struct up_run *u, struct gp_error *err)
 	u->verify_us = 0;
 
 	/*
-	 * Nothing changed: a daemon that already runs its config needs no restart.
-	 * Asking it is verify's work too (its time counts there).
+	 * When configure changed nothing and the daemon already runs its config
+	 * (asking it is verify's work, and its time counts there), nothing is
+	 * restarted.
 	 */
-	if (!u->config_changed) {
-		struct gp_error e = GP_ERROR_INIT;
-		struct live_opts lo = ro.live;
-		lo.smoke_image = NULL;
-		if (runtime_verify(&u->timed, &lo, &u->verify, &e) == 0 && verify_ok(&u->verify)) {
-			gp_error_release(&e);
-			u->verified = !o->smoke_image;
-			return step_end(u, s, UP_ALREADY_DONE, "%s already runs this config",
-			                u->ops->name);
-		}
-		gp_error_release(&e);
-		verify_result_release(&u->verify);
-	}
-
 	_cleanup_(restart_report_release) struct restart_report rr = {0};
-	u->verify_us = 0;
-	int r = runtime_restart(&u->timed, &ro, &rr, err);
+	int r = runtime_restart_if_needed(&u->timed, &ro, u->config_changed, &rr, err);
+	if (r == 0 && rr.not_needed) {
+		u->verified = true;
+		u->verify = rr.verify;
+		rr.verify = (struct verify_result){0};
+		return step_end(u, s, UP_ALREADY_DONE, "%s already runs this config", u->ops->name);
+	}
 	s->detail = json_pack("{s:o, s:b}", "restart", restart_json(&rr.first), "rolled_back",
 	                      rr.rolled_back);
 	if (rr.rolled_back) {

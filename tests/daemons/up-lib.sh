@@ -2,10 +2,10 @@
 # Shared by the `gpuprep up` daemon tests, sourced after tests/lib.sh and
 # tests/install/lib-install.sh.
 #
-#   up_repo            the four toolkit packages at 1.17.8-1 (nvidia-container-toolkit-base
-#                      ships /usr/bin/nvidia-container-runtime, a script that runs runc), in a
-#                      signed flat repository served on 127.0.0.1: sets URL; the key is
-#                      $T/repo.asc
+#   up_repo            the four toolkit packages at 1.17.8-1 (with the programs the real ones
+#                      ship: nvidia-container-runtime, a script that runs runc, nvidia-ctk and
+#                      nvidia-container-cli), in a signed flat repository served on 127.0.0.1:
+#                      sets URL; the key is $T/repo.asc
 #   up_node            a fresh node root: the up-sample fixture's GPU, driver and kernel state,
 #                      without the toolkit, as a dpkg sandbox (mk_sandbox); prints its path
 #   up_state ROOT [DIR...]
@@ -13,17 +13,25 @@
 #                      the DIRs (relative to ROOT: the daemons' own state), to compare runs
 #   up_steps FILE      "step status" for each step of an `up --json` document
 
-up_repo() {
-	mk_toolkit "$T/pkgs-amd64" 1.17.8 amd64
-	# The real nvidia-container-toolkit-base installs the runtime the config names.
-	local d="$T/build/base-runtime"
+# add_program DEB PATH LINE: rebuild the package DEB with an executable script at PATH that
+# runs LINE, as the real package ships a program there.
+add_program() {
+	local deb=$1 d="$T/build/add-program"
 	rm -rf "$d"
-	dpkg-deb -R "$T/pkgs-amd64/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" "$d"
-	mkdir -p "$d/usr/bin"
-	printf '#!/bin/sh\nexec runc "$@"\n' >"$d/usr/bin/nvidia-container-runtime"
-	chmod 755 "$d/usr/bin/nvidia-container-runtime"
-	dpkg-deb --root-owner-group -Zgzip -b "$d" \
-		"$T/pkgs-amd64/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" >/dev/null
+	dpkg-deb -R "$deb" "$d"
+	mkdir -p "$d$(dirname "$2")"
+	printf '#!/bin/sh\n%s\n' "$3" >"$d$2"
+	chmod 755 "$d$2"
+	dpkg-deb --root-owner-group -Zgzip -b "$d" "$deb" >/dev/null
+}
+
+up_repo() {
+	local p=$T/pkgs-amd64
+	mk_toolkit "$p" 1.17.8 amd64
+	# The programs the real packages install, which configure names and preflight looks for.
+	add_program "$p/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" /usr/bin/nvidia-container-runtime 'exec runc "$@"'
+	add_program "$p/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" /usr/bin/nvidia-ctk 'exit 0'
+	add_program "$p/libnvidia-container-tools_1.17.8-1_amd64.deb" /usr/bin/nvidia-container-cli 'exit 0'
 	mk_gpg_key repo
 	mk_repo "$T/repo" repo amd64
 	start_httpd "$T/repo"
