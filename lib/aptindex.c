@@ -57,15 +57,16 @@ append_value(struct apt_field *f, const char *p, size_t n)
 	f->value[old + 1 + n] = '\0';
 }
 
-int
-aptindex_parse(const char *text, size_t len, const char *source, struct apt_stanza **ret,
-               size_t *ret_n, struct gp_error *err)
+/* Parse text whose first line is line first_line of source. */
+static int
+parse_text(const char *text, size_t len, const char *source, unsigned first_line,
+           struct apt_stanza **ret, size_t *ret_n, struct gp_error *err)
 {
 	struct apt_stanza *v = NULL;
 	size_t n = 0, cap = 0;
 	struct apt_stanza cur = {0};
 	size_t fcap = 0;
-	unsigned lineno = 0;
+	unsigned lineno = first_line - 1;
 	size_t pos = 0;
 
 	while (pos < len) {
@@ -161,6 +162,84 @@ fail:
 	stanza_clear(&cur);
 	apt_stanzas_free(v, n);
 	return -1;
+}
+
+int
+aptindex_parse(const char *text, size_t len, const char *source, struct apt_stanza **ret,
+               size_t *ret_n, struct gp_error *err)
+{
+	return parse_text(text, len, source, 1, ret, ret_n, err);
+}
+
+/* True when the stanza text [p, p + n) has a one-line field name whose value is one of values. */
+static bool
+stanza_matches(const char *p, size_t n, const char *name, const char *const *values)
+{
+	size_t nl = strlen(name);
+	for (const char *end = p + n; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		if (ll > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+			const char *v = p + nl + 1;
+			size_t vl = ll - nl - 1;
+			while (vl > 0 && (*v == ' ' || *v == '\t')) {
+				v++;
+				vl--;
+			}
+			while (vl > 0 &&
+			       (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
+				vl--;
+			for (size_t i = 0; values[i]; i++)
+				if (strlen(values[i]) == vl && memcmp(values[i], v, vl) == 0)
+					return true;
+			return false;
+		}
+		p += ll + 1;
+	}
+	return false;
+}
+
+int
+aptindex_parse_matching(const char *text, size_t len, const char *source, const char *field,
+                        const char *const *values, struct apt_stanza **ret, size_t *ret_n,
+                        struct gp_error *err)
+{
+	struct apt_stanza *v = NULL;
+	size_t n = 0;
+	size_t pos = 0, start = 0;
+	unsigned lineno = 0, start_line = 1;
+
+	while (pos <= len) {
+		const char *line = text + pos;
+		const char *nl = pos < len ? memchr(line, '\n', len - pos) : NULL;
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		bool end = pos == len || blank(line, ll);
+		lineno++;
+		if (end && pos > start &&
+		    stanza_matches(text + start, pos - start, field, values)) {
+			struct apt_stanza *one = NULL;
+			size_t n_one = 0;
+			if (parse_text(text + start, pos - start, source, start_line, &one, &n_one,
+			               err) < 0) {
+				apt_stanzas_free(v, n);
+				return -1;
+			}
+			v = xrealloc(v, (n + n_one) * sizeof(*v));
+			memcpy(v + n, one, n_one * sizeof(*v));
+			n += n_one;
+			free(one);
+		}
+		if (pos == len)
+			break;
+		pos += ll + (nl ? 1 : 0);
+		if (end) {
+			start = pos;
+			start_line = lineno + 1;
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }
 
 static int

@@ -26,6 +26,15 @@ struct apt_stanza {
 /* Split text into stanzas. source names the text in errors ("'URL/Packages'"). */
 int aptindex_parse(const char *text, size_t len, const char *source, struct apt_stanza **ret,
                    size_t *ret_n, struct gp_error *err);
+/*
+ * The same for only the stanzas whose field (a one-line field such as
+ * "Package") has one of values (NULL-terminated); the others are skipped
+ * without being parsed, which keeps a lookup in dpkg's status file, with its
+ * thousands of stanzas, fast. Errors name the line in the whole text.
+ */
+int aptindex_parse_matching(const char *text, size_t len, const char *source, const char *field,
+                            const char *const *values, struct apt_stanza **ret, size_t *ret_n,
+                            struct gp_error *err);
 void apt_stanzas_free(struct apt_stanza *s, size_t n);
 /* A field's value (names compare case-insensitively), or NULL. */
 const char *apt_stanza_get(const struct apt_stanza *s, const char *name);

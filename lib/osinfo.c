@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "aptindex.h"
+
 static const struct {
 	const char *deb, *rpm;
 } arch_map[] = {
@@ -163,22 +165,24 @@ dpkg_native_arch(const char *root)
 {
 	_cleanup_free_ char *p = gp_path(root, "/var/lib/dpkg/status");
 	_cleanup_free_ char *text = NULL;
-	if (read_file(p, &text, NULL) < 0)
+	size_t len = 0;
+	if (read_file(p, &text, &len) < 0)
 		return NULL;
-	bool in_dpkg = false;
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "Package:", 8) == 0)
-			in_dpkg = strcmp(line + 8 + strspn(line + 8, " \t"), "dpkg") == 0;
-		else if (in_dpkg && strncmp(line, "Architecture:", 13) == 0) {
-			const char *a = line + 13 + strspn(line + 13, " \t");
-			for (size_t i = 0; i < GP_ARRAY_SIZE(arch_map); i++)
-				if (strcmp(arch_map[i].deb, a) == 0)
-					return arch_map[i].rpm;
-			return NULL;
-		}
+	static const char *const dpkg[] = {"dpkg", NULL};
+	struct apt_stanza *st = NULL;
+	size_t n = 0;
+	struct gp_error ignored = GP_ERROR_INIT;
+	if (aptindex_parse_matching(text, len, p, "Package", dpkg, &st, &n, &ignored) < 0) {
+		gp_error_release(&ignored);
+		return NULL;
 	}
-	return NULL;
+	const char *a = n ? apt_stanza_get(&st[0], "Architecture") : NULL;
+	const char *rpm = NULL;
+	for (size_t i = 0; a && i < GP_ARRAY_SIZE(arch_map) && !rpm; i++)
+		if (strcmp(arch_map[i].deb, a) == 0)
+			rpm = arch_map[i].rpm;
+	apt_stanzas_free(st, n);
+	return rpm;
 }
 
 int

@@ -102,52 +102,68 @@ pkg_plan_release(struct pkg_plan *p)
 /* --- what is installed ----------------------------------------------------------------- */
 
 /*
- * Run a package query (argv, which this frees, gets the names appended) whose
- * answers are "name<TAB>version<TAB>status" lines; a status starting with "ii"
- * is installed. Other lines (complaints about unknown names) are skipped. An
- * exit status up to max_unknown only says how many names are unknown
- * (dpkg-query exits 1, rpm -q with their count).
+ * Whether a dpkg Status field ("install ok installed") leaves the package
+ * there to use: installed, or installed with triggers still to run. Half
+ * installed, unpacked, half configured and config-files are not.
  */
+static bool
+dpkg_state_installed(const char *status)
+{
+	const char *state = status ? strrchr(status, ' ') : NULL;
+	if (!state)
+		return false;
+	state++;
+	return strcmp(state, "installed") == 0 || strcmp(state, "triggers-pending") == 0 ||
+	       strcmp(state, "triggers-awaited") == 0;
+}
+
+/* What one package (of one architecture) is in the database: version NULL when not installed. */
+struct dpkg_entry {
+	char *name, *arch, *version;
+};
+
+/* Read one file of the database (status, or a journal entry) into the entries; later wins. */
 static int
-query_run(char **argv, const char *hint, int max_unknown, const char *const *names, char **ret,
+dpkg_read(const char *path, const char *const *names, struct dpkg_entry **entries, size_t *n,
           struct gp_error *err)
 {
-	for (size_t i = 0; names[i]; i++)
-		argv = strv_push(argv, names[i]);
-	struct proc_result res = {0};
-	int r = run_keep(argv, hint, &res, err);
-	_cleanup_free_ char *shown = proc_argv_string(argv);
-	strv_free(argv);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file(path, &text, &len);
 	if (r < 0)
+		return gp_error_set(err, "cannot read '%s': %s", path, strerror(-r));
+	_cleanup_free_ char *source = xasprintf("'%s'", path);
+	struct apt_stanza *st = NULL;
+	size_t n_st = 0;
+	if (aptindex_parse_matching(text, len, source, "Package", names, &st, &n_st, err) < 0)
 		return -1;
-	if (res.status > max_unknown) {
-		gp_error_set(err, "'%s' failed: %.*s", shown, (int)strcspn(res.output, "\n"),
-		             res.output);
-		proc_result_release(&res);
-		return -1;
+	for (size_t i = 0; i < n_st; i++) {
+		const char *name = apt_stanza_get(&st[i], "Package");
+		const char *arch = apt_stanza_get(&st[i], "Architecture");
+		const char *version = apt_stanza_get(&st[i], "Version");
+		bool installed = version && dpkg_state_installed(apt_stanza_get(&st[i], "Status"));
+		if (!arch)
+			arch = "";
+		struct dpkg_entry *e = NULL;
+		for (size_t k = 0; k < *n && !e; k++)
+			if (strcmp((*entries)[k].name, name) == 0 &&
+			    strcmp((*entries)[k].arch, arch) == 0)
+				e = &(*entries)[k];
+		if (!e) {
+			*entries = xrealloc(*entries, (*n + 1) * sizeof(**entries));
+			e = &(*entries)[(*n)++];
+			*e = (struct dpkg_entry){.name = xstrdup(name), .arch = xstrdup(arch)};
+		}
+		free(e->version);
+		e->version = installed ? xstrdup(version) : NULL;
 	}
-	char *save = NULL;
-	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-		char *t1 = strchr(ln, '\t');
-		char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t2)
-			continue;
-		*t1 = *t2 = '\0';
-		/* "ii " is installed; anything else (rc, un, iU) is not usable. */
-		if (!str_startswith(t2 + 1, "ii"))
-			continue;
-		for (size_t i = 0; names[i]; i++)
-			if (strcmp(names[i], ln) == 0 && !ret[i])
-				ret[i] = xstrdup(t1 + 1);
-	}
-	proc_result_release(&res);
+	apt_stanzas_free(st, n_st);
 	return 0;
 }
 
-static int
-query_deb(const char *root, const char *const *names, char **ret, struct gp_error *err)
+int
+pkg_dpkg_installed(const char *root, const char *const *names, char **ret, struct gp_error *err)
 {
-	_cleanup_free_ char *admin = gp_path(root, "/var/lib/dpkg");
 	_cleanup_free_ char *status = gp_path(root, "/var/lib/dpkg/status");
 	if (!path_exists(status)) {
 		gp_error_set(err, "there is no dpkg database at '%s'", status);
@@ -158,15 +174,41 @@ query_deb(const char *root, const char *const *names, char **ret, struct gp_erro
 		                             : "this does not look like a Debian or Ubuntu "
 		                               "system");
 	}
-	_cleanup_free_ char *admin_opt = xasprintf("--admindir=%s", admin);
-	char **argv = NULL;
-	argv = strv_push(argv, "dpkg-query");
-	argv = strv_push(argv, admin_opt);
-	argv = strv_push(argv, "-W");
-	argv = strv_push(argv, "-f=${Package}\t${Version}\t${db:Status-Abbrev}\n");
-	return query_run(argv, DPKG_HINT, 1, names, ret, err);
+	/* dpkg's journal: updates not yet folded into status, applied in their numeric order. */
+	_cleanup_free_ char *updates = gp_path(root, "/var/lib/dpkg/updates");
+	_cleanup_strv_ char **journal = NULL;
+	DIR *d = opendir(updates);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (de->d_name[0] && strspn(de->d_name, "0123456789") == strlen(de->d_name))
+			journal = strv_push(journal, de->d_name);
+	if (d)
+		closedir(d);
+	strv_sort(journal);
+
+	struct dpkg_entry *entries = NULL;
+	size_t n = 0;
+	int r = dpkg_read(status, names, &entries, &n, err);
+	for (size_t j = 0; r == 0 && journal && journal[j]; j++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", updates, journal[j]);
+		r = dpkg_read(p, names, &entries, &n, err);
+	}
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; r == 0 && names[i]; i++)
+			if (!ret[i] && entries[k].version && strcmp(names[i], entries[k].name) == 0)
+				ret[i] = xstrdup(entries[k].version);
+		free(entries[k].name);
+		free(entries[k].arch);
+		free(entries[k].version);
+	}
+	free(entries);
+	return r;
 }
 
+/*
+ * The installed versions of names (ret has a slot for each, NULL when not
+ * installed), from rpm -q --root. Its exit status is the count of names it
+ * does not know; their complaints are skipped.
+ */
 static int
 query_rpm(const char *root, const char *const *names, char **ret, struct gp_error *err)
 {
@@ -177,10 +219,34 @@ query_rpm(const char *root, const char *const *names, char **ret, struct gp_erro
 		argv = strv_push(argv, "--root");
 		argv = strv_push(argv, root);
 	}
-	/* The same shape as dpkg-query's answer: whatever rpm knows is installed. */
 	argv = strv_push(argv, "--qf");
-	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\tii\n");
-	return query_run(argv, RPM_HINT, 255, names, ret, err);
+	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\n");
+	for (size_t i = 0; names[i]; i++)
+		argv = strv_push(argv, names[i]);
+	struct proc_result res = {0};
+	int r = run_keep(argv, RPM_HINT, &res, err);
+	_cleanup_free_ char *shown = proc_argv_string(argv);
+	strv_free(argv);
+	if (r < 0)
+		return -1;
+	if (res.status > 255) {
+		gp_error_set(err, "'%s' failed: %.*s", shown, (int)strcspn(res.output, "\n"),
+		             res.output);
+		proc_result_release(&res);
+		return -1;
+	}
+	char *save = NULL;
+	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(ln, '\t');
+		if (!tab)
+			continue;
+		*tab = '\0';
+		for (size_t i = 0; names[i]; i++)
+			if (strcmp(names[i], ln) == 0 && !ret[i])
+				ret[i] = xstrdup(tab + 1);
+	}
+	proc_result_release(&res);
+	return 0;
 }
 
 int
@@ -191,7 +257,7 @@ pkg_query_installed(const char *root, enum os_family family, char *ret[N_PKGS],
 		ret[k] = NULL;
 	if (family == OS_FAMILY_RPM)
 		return query_rpm(root, apt_repo_toolkit, ret, err);
-	return query_deb(root, apt_repo_toolkit, ret, err);
+	return pkg_dpkg_installed(root, apt_repo_toolkit, ret, err);
 }
 
 /*
@@ -211,7 +277,7 @@ query_all(const char *root, enum os_family family, char *ret[N_PKGS], char **ret
 	for (size_t i = 0; deps[i]; i++)
 		names[n++] = deps[i];
 	int r = family == OS_FAMILY_RPM ? query_rpm(root, names, have, err)
-	                                : query_deb(root, names, have, err);
+	                                : pkg_dpkg_installed(root, names, have, err);
 	if (r < 0)
 		return -1;
 	char *missing = NULL;

@@ -95,10 +95,21 @@ int pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_o
 
 /*
  * The installed versions of the four packages (NULL when not installed), from
- * dpkg-query --admindir or rpm -q --root.
+ * dpkg's database under root (pkg_dpkg_installed()) or rpm -q --root.
  */
 int pkg_query_installed(const char *root, enum os_family family, char *ret[APT_REPO_TOOLKIT_COUNT],
                         struct gp_error *err);
+
+/*
+ * The installed versions of names (NULL-terminated; ret, one slot per name,
+ * starts all NULL and stays NULL for what is not installed), read straight
+ * from <root>/var/lib/dpkg/status and dpkg's journal of updates beside it, as
+ * dpkg-query would answer, without running it. Installed means the state
+ * installed, triggers-pending or triggers-awaited, whatever the selection
+ * (install, hold, deinstall). Only the named packages' stanzas are parsed.
+ */
+int pkg_dpkg_installed(const char *root, const char *const *names, char **ret,
+                       struct gp_error *err);
 
 /* The line for the apt source list: "deb [signed-by=KEYRING] URL/stable/deb/$(ARCH) /". */
 char *pkg_apt_source_line(const char *base_url, const char *keyring);

@@ -23,6 +23,7 @@
 	X("device-nodes", device_nodes)                                                            \
 	X("nvml", nvml)                                                                            \
 	X("driver-version-match", driver_version_match)                                            \
+	X("toolkit", toolkit)                                                                      \
 	X("runtime-config", runtime_config)                                                        \
 	X("runtime-live", runtime_live)                                                            \
 	X("cri-socket", cri_socket)                                                                \
@@ -190,16 +191,33 @@ preflight_set(struct preflight_result *r, enum preflight_status status, const ch
 	r->status = status;
 }
 
+static void list_vadd(char **list, const char *sep, const char *fmt, va_list ap) _printf_(3, 0);
+
+static void
+list_vadd(char **list, const char *sep, const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *item = xvasprintf(fmt, ap);
+	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? sep : "", item);
+	free(*list);
+	*list = n;
+}
+
 void
 preflight_list_add(char **list, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *item = xvasprintf(fmt, ap);
+	list_vadd(list, ", ", fmt, ap);
 	va_end(ap);
-	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", item);
-	free(*list);
-	*list = n;
+}
+
+void
+preflight_problem_add(char **list, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	list_vadd(list, "; ", fmt, ap);
+	va_end(ap);
 }
 
 void

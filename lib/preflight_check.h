@@ -53,6 +53,8 @@ void preflight_runtime_release(struct preflight_ctx *ctx);
 
 /* Append a formatted item to a ", "-separated list (*list may be NULL). */
 void preflight_list_add(char **list, const char *fmt, ...) _printf_(2, 3);
+/* The same with "; " between the items: a list of problems that may hold ", " lists. */
+void preflight_problem_add(char **list, const char *fmt, ...) _printf_(2, 3);
 
 /* Set the status and message (replacing any). */
 void preflight_set(struct preflight_result *r, enum preflight_status status, const char *fmt, ...)
@@ -82,6 +84,7 @@ void preflight_check_driver_loaded(struct preflight_ctx *ctx, struct preflight_r
 void preflight_check_device_nodes(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_driver_version_match(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r);

@@ -28,6 +28,16 @@ cp -a tests/fixtures/nodes/preflight-healthy/. "$root/"
 rm -f "$root/run/containerd/containerd.sock"
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
 	"$root/run/containerd/containerd.sock"
+# The fixture's dpkg database holds five packages; a real node's, hundreds. The toolkit check
+# reads it, so give it the size of this machine's (read, never changed), with the fixture's
+# toolkit packages in place of any the machine has.
+if [ -r /var/lib/dpkg/status ]; then
+	awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		!/^Package: (nvidia-container-toolkit|nvidia-container-toolkit-base|libnvidia-container-tools|libnvidia-container1)\n/' \
+		/var/lib/dpkg/status >"$tmp/status"
+	cat "$root/var/lib/dpkg/status" >>"$tmp/status"
+	mv "$tmp/status" "$root/var/lib/dpkg/status"
+fi
 
 # No daemon listens on the socket: runtime-live's CRI call fails at connect (timed all the
 # same) and is ignored; tests/daemons/preflight-live.sh runs it against a real containerd.

@@ -246,6 +246,142 @@ else
 	done
 fi
 
+# --- toolkit ------------------------------------------------------------------------------
+ST=var/lib/dpkg/status
+PKGS="libnvidia-container1 libnvidia-container-tools nvidia-container-toolkit-base nvidia-container-toolkit"
+# drop_pkg ROOT NAME: remove NAME's stanza from ROOT's dpkg status.
+drop_pkg() {
+	awk -v p="Package: $2" 'BEGIN { RS = ""; ORS = "\n\n" } $1 " " $2 != p' "$1/$ST" >"$T/status.new"
+	mv "$T/status.new" "$1/$ST"
+}
+# set_pkg ROOT NAME FIELD VALUE: set a field of NAME's stanza in ROOT's dpkg status.
+set_pkg() {
+	awk -v p="Package: $2" -v f="$3: " -v v="$4" 'BEGIN { RS = ""; ORS = "\n\n"; FS = "\n"; OFS = "\n" }
+		$1 == p { for (i = 1; i <= NF; i++) if (index($i, f) == 1) $i = f v } { print }' "$1/$ST" >"$T/status.new"
+	mv "$T/status.new" "$1/$ST"
+}
+R=$(healthy)
+check "$R" toolkit pass 0 "1.17.8-1, all four packages and the programs in /usr/bin"
+first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin" \
+	"toolkit: message"
+mkdir -p "${R:?}/usr/local/bin"
+mv "${R:?}/usr/bin/nvidia-ctk" "$R/usr/local/bin/"
+check "$R" toolkit pass 0 "nvidia-ctk in /usr/local/bin"
+first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and /usr/bin/nvidia-container-runtime, /usr/local/bin/nvidia-ctk and /usr/bin/nvidia-container-cli" \
+	"toolkit: programs in two dirs: message"
+rm "${R:?}/usr/local/bin/nvidia-ctk"
+check "$R" toolkit fail 1 "nvidia-ctk missing"
+first_line_is "[ERROR toolkit] not in any bin dir: nvidia-ctk" "toolkit: program missing: message"
+hint_is "the packages are installed but a program is gone: reinstall them (apt-get install --reinstall $PKGS)" \
+	"toolkit: program missing: hint"
+chmod -x "${R:?}/usr/bin/nvidia-container-cli"
+check "$R" toolkit fail 1 "nvidia-container-cli not executable"
+first_line_is "[ERROR toolkit] not in any bin dir: nvidia-ctk, nvidia-container-cli" \
+	"toolkit: two programs missing: message"
+
+R=$(healthy)
+drop_pkg "$R" nvidia-container-toolkit-base
+check "$R" toolkit fail 1 "nvidia-container-toolkit-base not installed"
+first_line_is "[ERROR toolkit] not installed: nvidia-container-toolkit-base" "toolkit: package missing: message"
+hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: package missing: hint"
+R=$(healthy)
+set_pkg "$R" libnvidia-container1 Status "deinstall ok config-files"
+check "$R" toolkit fail 1 "libnvidia-container1 removed, its config files left"
+first_line_is "[ERROR toolkit] not installed: libnvidia-container1" "toolkit: config-files only: message"
+R=$(healthy)
+set_pkg "$R" nvidia-container-toolkit Status "hold ok installed"
+check "$R" toolkit pass 0 "a held package is installed"
+for p in $PKGS; do drop_pkg "$R" "$p"; done
+check "$R" toolkit fail 1 "no toolkit package at all"
+first_line_is "[ERROR toolkit] none of the four packages is installed" "toolkit: no package: message"
+hint_is "gpuprep install" "toolkit: no package: hint"
+
+R=$(healthy)
+set_pkg "$R" libnvidia-container1 Version 1.17.7-1
+set_pkg "$R" libnvidia-container-tools Version 1.17.7-1
+check "$R" toolkit fail 1 "1.17.8-1 and 1.17.7-1 mixed"
+first_line_is "[ERROR toolkit] the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.7-1, nvidia-container-toolkit-base 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
+	"toolkit: mixed versions: message"
+hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: mixed versions: hint"
+# dpkg's journal: an update not yet folded into status counts, as dpkg-query would have it.
+R=$(healthy)
+mkdir -p "${R:?}/var/lib/dpkg/updates"
+printf 'Package: nvidia-container-toolkit-base\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.18.0-1\n' \
+	>"$R/var/lib/dpkg/updates/0000"
+check "$R" toolkit fail 1 "dpkg's journal upgraded one package"
+first_line_is "[ERROR toolkit] the packages are not at one version: libnvidia-container1 1.17.8-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit-base 1.18.0-1, nvidia-container-toolkit 1.17.8-1" \
+	"toolkit: journal: message"
+hint_is "gpuprep install --version 1.18.0-1 puts all four packages at one version" "toolkit: journal: hint (the newest)"
+if command -v dpkg-query >/dev/null; then
+	got=$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Version}' nvidia-container-toolkit-base 2>/dev/null)
+	if [ "$got" = 1.18.0-1 ]; then ok "toolkit: dpkg-query reads the journal the same way"; else not_ok "toolkit: dpkg-query reads the journal the same way" "got $got"; fi
+else
+	skip "toolkit: dpkg-query reads the journal the same way" "no dpkg-query"
+fi
+
+R=$(healthy)
+sed -i 's/^Version: 1.17.8-1$/Version 1.17.8-1/' "${R:?}/$ST"
+check "$R" toolkit fail 1 "a broken stanza in dpkg's status"
+first_line_is "[ERROR toolkit] cannot read the package database: '$R/$ST': 22:1: expected 'Field: value'" \
+	"toolkit: broken status: message (the file and line)"
+R=$(healthy)
+rm -r "${R:?}/var/lib/dpkg"
+check "$R" toolkit warn 0 "no package database"
+first_line_is "[WARNING toolkit] nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin, but no package database (no '$R/$ST', and not an rpm system) to tell the toolkit's version" \
+	"toolkit: no package database: message"
+
+# An rpm system: the versions come from rpm -q --root, here Debian's rpm with a database of its
+# own under the root, holding the four packages (built empty, recorded with --justdb).
+if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
+	printf '%s\n' 'Name: %{pkgname}' 'Version: %{pkgver}' 'Release: 1' 'Summary: gpuprep test fixture' \
+		'License: GPL-2.0-or-later' 'BuildArch: noarch' '%description' 'A gpuprep test fixture.' '%files' >"$T/f.spec"
+	for p in $PKGS; do
+		for v in 1.17.7 1.17.8; do
+			rpmbuild -bb --quiet --define "_topdir $T/rpmbuild" --define "pkgname $p" --define "pkgver $v" \
+				--define "_binary_payload w1.gzdio" --define "__os_install_post %{nil}" "$T/f.spec" 2>/dev/null
+		done
+	done
+	R=$(healthy)
+	rm -r "${R:?}/var/lib/dpkg"
+	printf 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nID_LIKE="rhel centos fedora"\n' >"$R/etc/os-release"
+	rpm --root "$R" --initdb
+	rpm --root "$R" -i --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/*-1.17.8-1.noarch.rpm 2>/dev/null
+	check "$R" toolkit pass 0 "rpm: all four at 1.17.8-1"
+	first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin" \
+		"toolkit: rpm: message"
+	rpm --root "$R" -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
+	rpm --root "$R" -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
+	check "$R" toolkit fail 1 "rpm: one package older, one missing"
+	first_line_is "[ERROR toolkit] not installed: nvidia-container-toolkit-base; the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
+		"toolkit: rpm: mixed: message"
+	rm "${R:?}/usr/bin/nvidia-ctk"
+	check "$R" toolkit fail 1 "rpm: nvidia-ctk missing too"
+	hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: rpm: hint"
+else
+	for t in "toolkit: rpm: pass" "toolkit: rpm: pass: human" "toolkit: rpm: message" "toolkit: rpm: mixed" \
+		"toolkit: rpm: mixed: human" "toolkit: rpm: mixed: message" "toolkit: rpm: nvidia-ctk" \
+		"toolkit: rpm: nvidia-ctk: human" "toolkit: rpm: hint"; do
+		skip "$t" "rpm and rpmbuild are not installed (Debian package 'rpm')"
+	done
+fi
+
+# Jetson: 1.10 is too old for CSV mode (and has no nvidia-ctk or toolkit-base yet).
+R=$(jetson)
+check "$R" toolkit fail 1 "Jetson with toolkit 1.10"
+first_line_is "[ERROR toolkit] toolkit 1.10.0-1 is older than 1.11, which a Jetson board needs (CSV mode); not in any bin dir: nvidia-ctk; not installed: nvidia-container-toolkit-base" \
+	"toolkit: Jetson 1.10: message"
+hint_is "gpuprep install (the newest toolkit; a Jetson board needs 1.11 or newer)" "toolkit: Jetson 1.10: hint"
+sed -i 's/1\.10\.0-1/1.11.0-1/g' "${R:?}/$ST"
+printf '\nPackage: nvidia-container-toolkit-base\nStatus: install ok installed\nArchitecture: arm64\nVersion: 1.11.0-1\n' >>"$R/$ST"
+cp "$R/usr/bin/nvidia-container-cli" "$R/usr/bin/nvidia-ctk"
+check "$R" toolkit pass 0 "Jetson with toolkit 1.11"
+first_line_is "[PASS] NVIDIA Container Toolkit 1.11.0-1: the four packages, and nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin (1.11 or newer, as a Jetson board needs)" \
+	"toolkit: Jetson 1.11: message"
+sed -i 's/1\.11\.0-1/1.11.0~rc.1-1/g' "${R:?}/$ST"
+check "$R" toolkit pass 0 "Jetson with toolkit 1.11.0~rc.1"
+sed -i 's/1\.11\.0~rc\.1-1/1:1.10.0-1/g' "${R:?}/$ST"
+check "$R" toolkit fail 1 "Jetson with toolkit 1:1.10.0 (the epoch does not make it newer)"
+
 # --- runtime-config -----------------------------------------------------------------------
 CT=etc/containerd/config.toml
 R=$(healthy)
@@ -625,13 +761,14 @@ run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgro
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
 expect_contains "$T/out" "[WARNING cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
-expect_contains "$T/out" "preflight: 12 passed, 2 warnings (2 ignored errors), 0 errors, 4 skipped" \
+expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 4 skipped" \
 	"cgroupfs ignored: the summary"
 
 # --- the Jetson node ----------------------------------------------------------------------
+# NVML and the driver-module checks skip; its toolkit, 1.10, fails: CSV mode needs 1.11.
 R=$(jetson)
-run "$GPUPREP" --root "$R" preflight --checks gpu-present,driver-loaded,device-nodes,nvml,driver-version-match,cdi
-expect_rc 0 "Jetson: the GPU checks"
+run "$GPUPREP" --root "$R" preflight --checks gpu-present,driver-loaded,device-nodes,nvml,driver-version-match,toolkit,cdi
+expect_rc 1 "Jetson: the GPU checks fail on the toolkit"
 golden preflight-jetson-gpu.txt "Jetson: the GPU checks"
 
 done_testing

@@ -139,5 +139,44 @@ main(void)
 	is_str(joined, "1.10-1, 1.0-1", "versions that all have, newest first");
 	free(joined);
 	strv_free(common);
+
+	/* Only the stanzas asked for, with the line numbers of the whole text. */
+	static const char status[] = "Package: a\n"
+	                             "Status: install ok installed\n"
+	                             "Version: 1\n"
+	                             " \t\n"
+	                             "Package: b\n"
+	                             "Description: x\n"
+	                             " Package: c\n"
+	                             "bad line without a colon\n"
+	                             "\n"
+	                             "# a comment\n"
+	                             "Version: 3\n"
+	                             "package:  c \n";
+	const char *want_ac[] = {"a", "c", NULL};
+	struct apt_stanza *st = NULL;
+	size_t n_st = 0;
+	is_int(aptindex_parse_matching(status, strlen(status), "'S'", "Package", want_ac, &st,
+	                               &n_st, &err),
+	       0, "matching: the broken stanza of b is skipped unparsed");
+	is_int(n_st, 2, "matching: a and c");
+	is_str(apt_stanza_get(&st[0], "Version"), "1", "matching: a's version");
+	is_int(st[1].line, 11, "matching: c's first field is line 11, after the comment");
+	is_str(apt_stanza_get(&st[1], "Version"), "3", "matching: c's version");
+	apt_stanzas_free(st, n_st);
+	const char *want_b[] = {"b", NULL};
+	is_int(aptindex_parse_matching(status, strlen(status), "'S'", "Package", want_b, &st, &n_st,
+	                               &err),
+	       -1, "matching: a broken stanza asked for fails");
+	is_str(err.msg, "'S': 8:1: expected 'Field: value'", "matching: the error names line 8");
+	gp_error_release(&err);
+	const char *want_none[] = {"z", NULL};
+	is_int(aptindex_parse_matching(status, strlen(status), "'S'", "Package", want_none, &st,
+	                               &n_st, &err),
+	       0, "matching: nothing asked for is there");
+	is_int(n_st, 0, "matching: no stanzas");
+	is_int(aptindex_parse_matching("", 0, "'S'", "Package", want_ac, &st, &n_st, &err), 0,
+	       "matching: empty text");
+	is_int(n_st, 0, "matching: empty text has no stanzas");
 	return tap_done();
 }
