@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pkgarchive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "archiveso.h"
 
 void
 pkgarchive_listing_release(struct pkgarchive_listing *l)
@@ -22,16 +22,27 @@ pkgarchive_listing_release(struct pkgarchive_listing *l)
 	*l = (struct pkgarchive_listing){0};
 }
 
+/* libarchive, loaded by the first public function that needs it. */
+static const struct archiveso *la;
+
+static int
+load(struct gp_error *err)
+{
+	if (!la && !(la = archiveso_load(err)))
+		return -1;
+	return 0;
+}
+
 static void entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *pe);
 
 static struct archive *
 reader_new(void)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = la->archive_read_new();
 	if (!a)
 		abort();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
+	la->archive_read_support_filter_all(a);
+	la->archive_read_support_format_all(a);
 	return a;
 }
 
@@ -43,8 +54,8 @@ list_from(struct archive *a, const char *source, struct pkgarchive_listing *ret,
 	size_t cap = 0;
 	struct archive_entry *e;
 	int r;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(e);
+	while ((r = la->archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = la->archive_entry_pathname(e);
 		if (!name) {
 			gp_error_set(err, "%s: entry %zu has no name", source, l.n + 1);
 			goto fail;
@@ -54,11 +65,12 @@ list_from(struct archive *a, const char *source, struct pkgarchive_listing *ret,
 			l.entries = xrealloc(l.entries, cap * sizeof(*l.entries));
 		}
 		entry_from(a, e, &l.entries[l.n++]);
-		archive_read_data_skip(a);
+		la->archive_read_data_skip(a);
 	}
 	if (r != ARCHIVE_EOF) {
 		gp_error_set(err, "%s: not a readable archive: %s", source,
-		             archive_error_string(a) ? archive_error_string(a) : "read error");
+		             la->archive_error_string(a) ? la->archive_error_string(a)
+		                                         : "read error");
 		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
 		goto fail;
 	}
@@ -72,22 +84,24 @@ fail:
 int
 pkgarchive_list(const char *path, struct pkgarchive_listing *ret, struct gp_error *err)
 {
+	if (load(err) < 0)
+		return -1;
 	struct archive *a = reader_new();
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
 	int r;
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		int e = archive_errno(a);
+	if (la->archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		int e = la->archive_errno(a);
 		if (e > 0)
 			r = gp_error_set_errno(err, e, "reading '%s'", path);
 		else
 			r = gp_error_set(err, "reading '%s': %s", path,
-			                 archive_error_string(a) ? archive_error_string(a)
-			                                         : "not an archive");
-		archive_read_free(a);
+			                 la->archive_error_string(a) ? la->archive_error_string(a)
+			                                             : "not an archive");
+		la->archive_read_free(a);
 		return r;
 	}
 	r = list_from(a, src, ret, err);
-	archive_read_free(a);
+	la->archive_read_free(a);
 	return r;
 }
 
@@ -95,16 +109,18 @@ int
 pkgarchive_list_memory(const void *data, size_t len, const char *source,
                        struct pkgarchive_listing *ret, struct gp_error *err)
 {
+	if (load(err) < 0)
+		return -1;
 	struct archive *a = reader_new();
 	int r;
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+	if (la->archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
 		r = gp_error_set(err, "%s: not a readable archive: %s", source,
-		                 archive_error_string(a) ? archive_error_string(a) : "?");
-		archive_read_free(a);
+		                 la->archive_error_string(a) ? la->archive_error_string(a) : "?");
+		la->archive_read_free(a);
 		return r;
 	}
 	r = list_from(a, source, ret, err);
-	archive_read_free(a);
+	la->archive_read_free(a);
 	return r;
 }
 
@@ -234,23 +250,23 @@ static void
 entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *pe)
 {
 	(void)a;
-	const char *name = archive_entry_pathname(e);
+	const char *name = la->archive_entry_pathname(e);
 	*pe = (struct pkgarchive_entry){.path = xstrdup(name ? name : "")};
-	const char *hl = archive_entry_hardlink(e);
-	mode_t t = archive_entry_filetype(e);
+	const char *hl = la->archive_entry_hardlink(e);
+	mode_t t = la->archive_entry_filetype(e);
 	if (hl) {
 		pe->type = PKGARCHIVE_HARDLINK;
 		pe->link = xstrdup(hl);
 	} else if (t == AE_IFREG) {
 		pe->type = PKGARCHIVE_FILE;
-		pe->size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0
-		                   ? (uint64_t)archive_entry_size(e)
+		pe->size = la->archive_entry_size_is_set(e) && la->archive_entry_size(e) > 0
+		                   ? (uint64_t)la->archive_entry_size(e)
 		                   : 0;
 	} else if (t == AE_IFDIR) {
 		pe->type = PKGARCHIVE_DIR;
 	} else if (t == AE_IFLNK) {
 		pe->type = PKGARCHIVE_SYMLINK;
-		const char *sl = archive_entry_symlink(e);
+		const char *sl = la->archive_entry_symlink(e);
 		pe->link = xstrdup(sl ? sl : "");
 	} else {
 		pe->type = PKGARCHIVE_OTHER;
@@ -261,35 +277,37 @@ int
 pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
                    struct pkgarchive_listing *ret_listing, struct gp_error *err)
 {
+	if (load(err) < 0)
+		return -1;
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
 	struct pkgarchive_listing l = {0};
 	size_t cap = 0;
 	struct archive *a = reader_new();
-	struct archive *w = archive_write_disk_new();
+	struct archive *w = la->archive_write_disk_new();
 	if (!w)
 		abort();
 	/* Every entry is checked before anything is written; the target path is ours. */
-	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-	                                          ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	la->archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	                                              ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 	int r = -1;
 	_cleanup_free_ char *real_dest = realpath(dest, NULL);
 	if (!real_dest) {
 		gp_error_set_errno(err, errno, "extracting into '%s'", dest);
 		goto out;
 	}
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		int e = archive_errno(a);
+	if (la->archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		int e = la->archive_errno(a);
 		if (e > 0)
 			gp_error_set_errno(err, e, "reading '%s'", path);
 		else
 			gp_error_set(err, "reading '%s': %s", path,
-			             archive_error_string(a) ? archive_error_string(a)
-			                                     : "not an archive");
+			             la->archive_error_string(a) ? la->archive_error_string(a)
+			                                         : "not an archive");
 		goto out;
 	}
 	struct archive_entry *e;
 	int rr;
-	while ((rr = archive_read_next_header(a, &e)) == ARCHIVE_OK || rr == ARCHIVE_WARN) {
+	while ((rr = la->archive_read_next_header(a, &e)) == ARCHIVE_OK || rr == ARCHIVE_WARN) {
 		if (l.n == cap) {
 			cap = cap ? cap * 2 : 32;
 			l.entries = xrealloc(l.entries, cap * sizeof(*l.entries));
@@ -300,50 +318,51 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 			goto out;
 		_cleanup_free_ char *norm = pkgarchive_normalize(pe->path);
 		if (pe->type != PKGARCHIVE_FILE || !*norm || (want && !want(norm, userdata))) {
-			archive_read_data_skip(a);
+			la->archive_read_data_skip(a);
 			continue;
 		}
 		_cleanup_free_ char *target = xasprintf("%s/%s", real_dest, norm);
-		archive_entry_set_pathname(e, target);
-		archive_entry_set_perm(e, 0644);
-		if (archive_write_header(w, e) != ARCHIVE_OK) {
+		la->archive_entry_set_pathname(e, target);
+		la->archive_entry_set_perm(e, 0644);
+		if (la->archive_write_header(w, e) != ARCHIVE_OK) {
 			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
-			             archive_error_string(w));
+			             la->archive_error_string(w));
 			goto out;
 		}
 		const void *buf;
 		size_t size;
 		int64_t off;
 		int dr;
-		while ((dr = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
-			if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
+		while ((dr = la->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+			if (la->archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
 				gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
-				             archive_error_string(w));
+				             la->archive_error_string(w));
 				goto out;
 			}
 		}
 		if (dr != ARCHIVE_EOF) {
 			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
-			             archive_error_string(a));
+			             la->archive_error_string(a));
 			gp_error_hint(err, "the archive is truncated or damaged; get it again");
 			goto out;
 		}
-		if (archive_write_finish_entry(w) != ARCHIVE_OK) {
+		if (la->archive_write_finish_entry(w) != ARCHIVE_OK) {
 			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
-			             archive_error_string(w));
+			             la->archive_error_string(w));
 			goto out;
 		}
 	}
 	if (rr != ARCHIVE_EOF) {
 		gp_error_set(err, "%s: not a readable archive: %s", src,
-		             archive_error_string(a) ? archive_error_string(a) : "read error");
+		             la->archive_error_string(a) ? la->archive_error_string(a)
+		                                         : "read error");
 		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
 		goto out;
 	}
 	r = 0;
 out:
-	archive_read_free(a);
-	archive_write_free(w);
+	la->archive_read_free(a);
+	la->archive_write_free(w);
 	if (r == 0 && ret_listing)
 		*ret_listing = l;
 	else
@@ -428,9 +447,9 @@ copy_file_data(struct archive *w, const char *disk_path, const char *name, struc
 			return gp_error_set_errno(err, errno, "reading '%s'", disk_path);
 		if (n == 0)
 			return 0;
-		if (archive_write_data(w, buf, (size_t)n) != n)
+		if (la->archive_write_data(w, buf, (size_t)n) != n)
 			return gp_error_set(err, "writing '%s' into the archive: %s", name,
-			                    archive_error_string(w));
+			                    la->archive_error_string(w));
 	}
 }
 
@@ -438,26 +457,28 @@ int
 pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, size_t n,
                         int64_t mtime, struct gp_error *err)
 {
+	if (load(err) < 0)
+		return -1;
 	_cleanup_free_ char *tmp = xasprintf("%s.gpuprep-XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "writing '%s'", path);
-	struct archive *w = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
+	struct archive *w = la->archive_write_new();
+	struct archive_entry *e = la->archive_entry_new();
 	if (!w || !e)
 		abort();
 	int r = -1;
-	archive_write_add_filter_gzip(w);
+	la->archive_write_add_filter_gzip(w);
 	/* No timestamp in the gzip header: the same input gives the same bytes. */
-	archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
+	la->archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
 	/* Packages are compressed already: storing them costs almost nothing in size. */
-	archive_write_set_filter_option(w, "gzip", "compression-level", "0");
-	archive_write_set_format_pax_restricted(w);
+	la->archive_write_set_filter_option(w, "gzip", "compression-level", "0");
+	la->archive_write_set_format_pax_restricted(w);
 	/* Large writes, and no padding of the last block beyond what gzip needs. */
-	archive_write_set_bytes_per_block(w, 1 << 20);
-	archive_write_set_bytes_in_last_block(w, 1);
-	if (archive_write_open_fd(w, fd) != ARCHIVE_OK) {
-		gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+	la->archive_write_set_bytes_per_block(w, 1 << 20);
+	la->archive_write_set_bytes_in_last_block(w, 1);
+	if (la->archive_write_open_fd(w, fd) != ARCHIVE_OK) {
+		gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -470,29 +491,29 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 			}
 			size = (uint64_t)st.st_size;
 		}
-		archive_entry_clear(e);
-		archive_entry_set_pathname(e, src[i].name);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)size);
-		archive_entry_set_mtime(e, (time_t)mtime, 0);
-		archive_entry_set_uname(e, "root");
-		archive_entry_set_gname(e, "root");
-		if (archive_write_header(w, e) != ARCHIVE_OK) {
-			gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+		la->archive_entry_clear(e);
+		la->archive_entry_set_pathname(e, src[i].name);
+		la->archive_entry_set_filetype(e, AE_IFREG);
+		la->archive_entry_set_perm(e, 0644);
+		la->archive_entry_set_size(e, (la_int64_t)size);
+		la->archive_entry_set_mtime(e, (time_t)mtime, 0);
+		la->archive_entry_set_uname(e, "root");
+		la->archive_entry_set_gname(e, "root");
+		if (la->archive_write_header(w, e) != ARCHIVE_OK) {
+			gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
 			goto out;
 		}
 		if (src[i].disk_path) {
 			if (copy_file_data(w, src[i].disk_path, src[i].name, err) < 0)
 				goto out;
-		} else if (src[i].len && archive_write_data(w, src[i].data, src[i].len) !=
+		} else if (src[i].len && la->archive_write_data(w, src[i].data, src[i].len) !=
 		                                 (la_ssize_t)src[i].len) {
-			gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+			gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
 			goto out;
 		}
 	}
-	if (archive_write_close(w) != ARCHIVE_OK) {
-		gp_error_set(err, "writing '%s': %s", path, archive_error_string(w));
+	if (la->archive_write_close(w) != ARCHIVE_OK) {
+		gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
 		goto out;
 	}
 	if (fsync(fd) < 0 || fchmod(fd, 0644) < 0) {
@@ -505,8 +526,8 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 	}
 	r = 0;
 out:
-	archive_entry_free(e);
-	archive_write_free(w);
+	la->archive_entry_free(e);
+	la->archive_write_free(w);
 	close(fd);
 	if (r < 0)
 		unlink(tmp);
