@@ -8,12 +8,7 @@
 # The whole test runs in a private mount namespace with a tmpfs on /run: containerd 1.6
 # keeps its shims' sockets in /run/containerd/s and ctr its fifos in /run/containerd/fifo,
 # whatever the config says, and the smoke test runs a container.
-if [ -z "${GPUPREP_TEST_NS:-}" ] && [ "$(id -u)" = 0 ] &&
-	unshare --mount --propagation private true 2>/dev/null; then
-	export GPUPREP_TEST_NS=1
-	exec unshare --mount --propagation private bash -c \
-		'mount -t tmpfs -o mode=0755 gpuprep-test /run && exec bash "$0"' "$0"
-fi
+. "${TESTS_SRC:?TESTS_SRC must point at tests/}/daemons/private-run.sh"
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/daemons/containerd-lib.sh"
 . "$TESTS_SRC/daemons/live-lib.sh"

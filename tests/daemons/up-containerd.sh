@@ -10,13 +10,8 @@
 # containerd runs on the node's own /etc/containerd/config.toml (private paths first, from
 # containerd-lib.sh); its socket is linked at $root/run/containerd/containerd.sock, and
 # restart's `service` mode runs $root/etc/init.d/containerd (containerd_init_script). The
-# whole test runs in a private mount namespace with a tmpfs on /run, as restart-containerd.sh.
-if [ -z "${GPUPREP_TEST_NS:-}" ] && [ "$(id -u)" = 0 ] &&
-	unshare --mount --propagation private true 2>/dev/null; then
-	export GPUPREP_TEST_NS=1
-	exec unshare --mount --propagation private bash -c \
-		'mount -t tmpfs -o mode=0755 gpuprep-test /run && exec bash "$0"' "$0"
-fi
+# whole test runs in a private mount namespace with a tmpfs on /run (private-run.sh).
+. "${TESTS_SRC:?TESTS_SRC must point at tests/}/daemons/private-run.sh"
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/install/lib-install.sh"
 . "$TESTS_SRC/daemons/containerd-lib.sh"
