@@ -194,18 +194,6 @@ cmd_print_verify(struct gp_ctx *ctx, const struct verify_result *v)
 	}
 }
 
-static char *
-pid_text(pid_t before, pid_t after)
-{
-	if (before && after && before == after)
-		return xasprintf(" (pid %d, unchanged)", (int)before);
-	if (before && after)
-		return xasprintf(" (pid %d, now %d)", (int)before, (int)after);
-	if (after)
-		return xasprintf(" (now pid %d)", (int)after);
-	return xstrdup("");
-}
-
 static void
 print_result(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct restart_result *r,
              const char *prefix)
@@ -219,7 +207,7 @@ print_result(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct res
 	}
 	if (r->action == RESTART_ACTION_NONE)
 		return;
-	_cleanup_free_ char *pids = pid_text(r->pid_before, r->pid_after);
+	_cleanup_free_ char *pids = restart_result_pids(r);
 	_cleanup_free_ char *s =
 	        xasprintf("%s%s: %s through %s%s%s%s\n", prefix, ops->name,
 	                  r->action == RESTART_ACTION_RELOAD ? "reloaded" : "restarted",
@@ -249,20 +237,6 @@ cmd_print_restart(struct gp_ctx *ctx, const struct runtime_ops *ops, const struc
 		cmd_print_verify(ctx, &r->after_rollback);
 }
 
-static json_t *
-result_json(const struct restart_result *r)
-{
-	json_t *notes = json_array();
-	for (size_t i = 0; r->notes && r->notes[i]; i++)
-		json_array_append_new(notes, json_string(r->notes[i]));
-	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s?, s:o}", "action",
-	                 restart_action_name(r->action), "mode", svc_mode_name(r->mode), "why",
-	                 r->why, "pid_before",
-	                 r->pid_before ? json_integer(r->pid_before) : json_null(), "pid_after",
-	                 r->pid_after ? json_integer(r->pid_after) : json_null(), "manual",
-	                 r->manual, "notes", notes);
-}
-
 json_t *
 cmd_restart_json(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct restart_report *r,
                  bool ok)
@@ -270,7 +244,7 @@ cmd_restart_json(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema_version", json_integer(LIVE_SCHEMA_VERSION));
 	json_object_set_new(doc, "runtime", json_string(ops->name));
-	json_object_set_new(doc, "restart", result_json(&r->first));
+	json_object_set_new(doc, "restart", restart_result_to_json(&r->first));
 	json_object_set_new(doc, "verify",
 	                    r->verified ? verify_result_to_json(&r->verify, ops->name)
 	                                : json_null());
@@ -285,7 +259,7 @@ cmd_restart_json(struct gp_ctx *ctx, const struct runtime_ops *ops, const struct
 		json_object_set_new(rb, "backup_dir", json_string(backup));
 		json_object_set_new(rb, "failed_config_dir",
 		                    kept ? json_string(kept) : json_null());
-		json_object_set_new(rb, "restart", result_json(&r->second));
+		json_object_set_new(rb, "restart", restart_result_to_json(&r->second));
 		json_object_set_new(rb, "verify",
 		                    r->after_rollback.n_checks
 		                            ? verify_result_to_json(&r->after_rollback, ops->name)

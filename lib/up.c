@@ -527,28 +527,6 @@ live_opts_fill(struct up_run *u, struct live_opts *lo)
 	lo->socket = u->live_socket;
 }
 
-static json_t *
-restart_json(const struct restart_result *r)
-{
-	return json_pack(
-	        "{s:s, s:s, s:s?, s:o, s:o, s:s?}", "action", restart_action_name(r->action),
-	        "mode", svc_mode_name(r->mode), "why", r->why, "pid_before",
-	        r->pid_before ? json_integer(r->pid_before) : json_null(), "pid_after",
-	        r->pid_after ? json_integer(r->pid_after) : json_null(), "manual", r->manual);
-}
-
-static char *
-pids_text(const struct restart_result *r)
-{
-	if (r->pid_before && r->pid_after && r->pid_before == r->pid_after)
-		return xasprintf(" (pid %d, unchanged)", (int)r->pid_before);
-	if (r->pid_before && r->pid_after)
-		return xasprintf(" (pid %d, now %d)", (int)r->pid_before, (int)r->pid_after);
-	if (r->pid_after)
-		return xasprintf(" (now pid %d)", (int)r->pid_after);
-	return xstrdup("");
-}
-
 static int
 verify_end(struct up_run *u, struct up_step *s, const struct verify_result *v, bool ok)
 {
@@ -639,11 +617,11 @@ step_restart(struct up_run *u, struct gp_error *err)
 		rr.verify = (struct verify_result){0};
 		return step_end(u, s, UP_ALREADY_DONE, "%s already runs this config", u->ops->name);
 	}
-	s->detail = json_pack("{s:o, s:b}", "restart", restart_json(&rr.first), "rolled_back",
-	                      rr.rolled_back);
+	s->detail = json_pack("{s:o, s:b}", "restart", restart_result_to_json(&rr.first),
+	                      "rolled_back", rr.rolled_back);
 	if (rr.rolled_back) {
 		u->rep->rolled_back = true;
-		json_object_set_new(s->detail, "rollback", restart_json(&rr.second));
+		json_object_set_new(s->detail, "rollback", restart_result_to_json(&rr.second));
 	}
 	if (r == 0 && rr.first.action == RESTART_ACTION_NONE) {
 		u->rep->restart_manual = true;
@@ -651,7 +629,7 @@ step_restart(struct up_run *u, struct gp_error *err)
 		return step_end(u, s, UP_SKIPPED, "not restarted (--restart-mode none): run %s",
 		                rr.first.manual ? rr.first.manual : "the restart by hand");
 	}
-	_cleanup_free_ char *pids = pids_text(&rr.first);
+	_cleanup_free_ char *pids = restart_result_pids(&rr.first);
 	const char *how = rr.first.action == RESTART_ACTION_RELOAD ? "reloaded" : "restarted";
 	if (rr.verified) {
 		/* The daemon came back; its verify is the next step's result (and failure). */

@@ -35,6 +35,32 @@ restart_action_name(enum restart_action a)
 	return (size_t)a < GP_ARRAY_SIZE(action_names) ? action_names[a] : "?";
 }
 
+json_t *
+restart_result_to_json(const struct restart_result *r)
+{
+	json_t *notes = json_array();
+	for (size_t i = 0; r->notes && r->notes[i]; i++)
+		json_array_append_new(notes, json_string(r->notes[i]));
+	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s?, s:o}", "action",
+	                 restart_action_name(r->action), "mode", svc_mode_name(r->mode), "why",
+	                 r->why, "pid_before",
+	                 r->pid_before ? json_integer(r->pid_before) : json_null(), "pid_after",
+	                 r->pid_after ? json_integer(r->pid_after) : json_null(), "manual",
+	                 r->manual, "notes", notes);
+}
+
+char *
+restart_result_pids(const struct restart_result *r)
+{
+	if (r->pid_before && r->pid_after && r->pid_before == r->pid_after)
+		return xasprintf(" (pid %d, unchanged)", (int)r->pid_before);
+	if (r->pid_before && r->pid_after)
+		return xasprintf(" (pid %d, now %d)", (int)r->pid_before, (int)r->pid_after);
+	if (r->pid_after)
+		return xasprintf(" (now pid %d)", (int)r->pid_after);
+	return xstrdup("");
+}
+
 void
 verify_result_release(struct verify_result *r)
 {

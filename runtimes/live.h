@@ -127,6 +127,11 @@ struct restart_result {
 	char *manual; /* with --mode none: what to run by hand */
 };
 
+/* The result as JSON: action, mode, why, pid_before, pid_after, manual, notes. */
+json_t *restart_result_to_json(const struct restart_result *r);
+/* " (pid 1, now 2)", " (pid 1, unchanged)", " (now pid 2)" or "", for messages. */
+char *restart_result_pids(const struct restart_result *r);
+
 void restart_result_release(struct restart_result *r);
 
 /* What `gpuprep restart` did, for its report. */
