@@ -92,10 +92,8 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return gp_error_hint(err, "for rpm nodes use NVIDIA's rpm release tarball with "
 		                          "gpuprep install --offline");
 	}
-	if (o.repo_url && !str_startswith(o.repo_url, "http://") &&
-	    !str_startswith(o.repo_url, "https://"))
-		return cmd_usage_error(
-		        ctx, err, "--repo-url '%s' is not an http:// or https:// URL", o.repo_url);
+	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
+		return -1;
 	struct os_info host = {0};
 	if (!o.arch) {
 		if (os_info_read(NULL, &host, err) < 0)

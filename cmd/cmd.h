@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "rows.h"
+#include "runtime.h"
 #include "util.h"
 
 struct gp_command;
@@ -44,6 +45,11 @@ struct gp_command {
 int cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...) _printf_(3, 4);
 /* The usage error for the option getopt_long just refused (call it on '?' or ':'). */
 int cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err);
+/* --repo-url, shared by install, bundle and up: NULL, or an http:// or https:// URL. */
+int cmd_check_repo_url(struct gp_ctx *ctx, const char *url, struct gp_error *err);
+/* --cgroup-driver, shared by configure and up: systemd or cgroupfs into *ret. */
+int cmd_parse_cgroup_driver(struct gp_ctx *ctx, const char *arg, enum cgroup_driver *ret,
+                            struct gp_error *err);
 /* Print the command's usage on stdout and return 0 (for -h/--help). */
 int cmd_help(struct gp_ctx *ctx);
 

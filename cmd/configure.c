@@ -213,11 +213,8 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			opts.set_default = false;
 			break;
 		case OPT_CGROUP_DRIVER:
-			if (!cgroup_driver_from_name(optarg, &opts.cgroup_driver))
-				return cmd_usage_error(ctx, err,
-				                       "--cgroup-driver takes systemd or cgroupfs, "
-				                       "not '%s'",
-				                       optarg);
+			if (cmd_parse_cgroup_driver(ctx, optarg, &opts.cgroup_driver, err) < 0)
+				return -1;
 			break;
 		case OPT_CDI:
 			opts.cdi = true;

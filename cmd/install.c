@@ -145,10 +145,8 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
 	if (o.offline && o.repo_url)
 		return cmd_usage_error(ctx, err, "--offline and --repo-url exclude each other");
-	if (o.repo_url && !str_startswith(o.repo_url, "http://") &&
-	    !str_startswith(o.repo_url, "https://"))
-		return cmd_usage_error(
-		        ctx, err, "--repo-url '%s' is not an http:// or https:// URL", o.repo_url);
+	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
+		return -1;
 	o.fetch.progress = progress_draw;
 	o.fetch.userdata = ctx;
 

@@ -118,6 +118,25 @@ cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err)
 }
 
 int
+cmd_check_repo_url(struct gp_ctx *ctx, const char *url, struct gp_error *err)
+{
+	if (url && !str_startswith(url, "http://") && !str_startswith(url, "https://"))
+		return cmd_usage_error(ctx, err,
+		                       "--repo-url '%s' is not an http:// or https:// URL", url);
+	return 0;
+}
+
+int
+cmd_parse_cgroup_driver(struct gp_ctx *ctx, const char *arg, enum cgroup_driver *ret,
+                        struct gp_error *err)
+{
+	if (!cgroup_driver_from_name(arg, ret))
+		return cmd_usage_error(ctx, err,
+		                       "--cgroup-driver takes systemd or cgroupfs, not '%s'", arg);
+	return 0;
+}
+
+int
 cmd_help(struct gp_ctx *ctx)
 {
 	fputs(ctx->cmd->usage, stdout);

@@ -395,24 +395,16 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.offline = optarg;
 			break;
 		case OPT_REPO_URL:
-			if (!str_startswith(optarg, "http://") &&
-			    !str_startswith(optarg, "https://"))
-				return cmd_usage_error(
-				        ctx, err,
-				        "--repo-url '%s' is not an http:// or https:// "
-				        "URL",
-				        optarg);
+			if (cmd_check_repo_url(ctx, optarg, err) < 0)
+				return -1;
 			o.repo_url = optarg;
 			break;
 		case OPT_KEYRING:
 			o.keyring = optarg;
 			break;
 		case OPT_CGROUP_DRIVER:
-			if (!cgroup_driver_from_name(optarg, &o.cgroup_driver))
-				return cmd_usage_error(ctx, err,
-				                       "--cgroup-driver takes systemd or cgroupfs, "
-				                       "not '%s'",
-				                       optarg);
+			if (cmd_parse_cgroup_driver(ctx, optarg, &o.cgroup_driver, err) < 0)
+				return -1;
 			break;
 		case OPT_CRI_SOCKET:
 			o.cri_socket = optarg;

@@ -94,5 +94,9 @@ done
 run "$GPUPREP" --root "$R" up --runtime foo
 expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker or containerd, not 'foo'" "--runtime foo: the message"
 expect_file_eq "$T/out" /dev/null "usage error: no step runs"
+run "$GPUPREP" --root "$R" up --repo-url ftp://x
+expect_contains "$T/err" "gpuprep: error: --repo-url 'ftp://x' is not an http:// or https:// URL" "--repo-url ftp://x: the message install and bundle give"
+run "$GPUPREP" --root "$R" up --cgroup-driver none
+expect_contains "$T/err" "gpuprep: error: --cgroup-driver takes systemd or cgroupfs, not 'none'" "--cgroup-driver none: the message configure gives"
 
 done_testing
