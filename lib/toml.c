@@ -2047,7 +2047,7 @@ get_node(const struct toml_doc *doc, const char *const *path, const struct toml_
 	int toml_get_##name(const struct toml_doc *doc, const char *const *path, ctype *ret,       \
 	                    struct gp_error *err)                                                  \
 	{                                                                                          \
-		const struct toml_node *node;                                                      \
+		const struct toml_node *node = NULL;                                               \
 		int r = get_node(doc, path, &node, err);                                           \
 		if (r <= 0)                                                                        \
 			return r;                                                                  \

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by tests/portable/*.sh after tests/lib.sh: where the static binaries of
+# .ci/portable are. GPUPREP_PORTABLE_DIR (default: the build directory's portable/, which
+# `bash .ci/portable build/portable` fills) holds gpuprep-linux-x86_64 and -aarch64.
+#   portable_bin ARCH   set $bin to the static binary's path, or skip the whole script
+#                       (saying why) when it has not been built
+PORTABLE_DIR=${GPUPREP_PORTABLE_DIR:-${BUILD_DIR:-build}/portable}
+
+portable_bin() {
+	bin="$PORTABLE_DIR/gpuprep-linux-$1"
+	if [ ! -x "$bin" ]; then
+		skip "the static $1 gpuprep" \
+			"no '$bin': build it with 'bash .ci/portable $PORTABLE_DIR' (or set GPUPREP_PORTABLE_DIR)"
+		done_testing
+		exit 0
+	fi
+}
+
+# same_output NAME GOT WANT ROOT_GOT ROOT_WANT: GOT and WANT equal once each root path is
+# replaced with @ROOT@.
+same_output() {
+	sed "s#$4#@ROOT@#g" "$2" >"$T/same.got"
+	sed "s#$5#@ROOT@#g" "$3" >"$T/same.want"
+	expect_file_eq "$T/same.got" "$T/same.want" "$1"
+}
