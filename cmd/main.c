@@ -108,10 +108,10 @@ print_version(struct gp_ctx *ctx)
 {
 	_cleanup_json_ json_t *libs = buildinfo_libraries();
 	if (ctx->json) {
-		_cleanup_json_ json_t *doc = json_pack(
-		        "{s:i, s:s, s:s, s:s, s:s, s:O}", "schema_version", 1, "version",
-		        GPUPREP_VERSION, "commit", GPUPREP_COMMIT, "build", GPUPREP_LINKAGE, "arch",
-		        GPUPREP_ARCH, "libraries", libs);
+		_cleanup_json_ json_t *doc =
+		        json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "schema_version", 1, "version",
+		                  GPUPREP_VERSION, "commit", GPUPREP_COMMIT, "build",
+		                  GPUPREP_LINKAGE, "arch", GPUPREP_ARCH, "libraries", libs);
 		cmd_out_json(ctx, doc);
 		return 0;
 	}
@@ -119,8 +119,7 @@ print_version(struct gp_ctx *ctx)
 	       GPUPREP_LINKAGE, GPUPREP_ARCH);
 	size_t i;
 	json_t *l;
-	json_array_foreach(libs, i, l)
-	{
+	json_array_foreach (libs, i, l) {
 		const char *name = json_string_value(json_object_get(l, "name"));
 		const char *version = json_string_value(json_object_get(l, "version"));
 		const char *details = json_string_value(json_object_get(l, "details"));

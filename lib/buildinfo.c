@@ -75,9 +75,10 @@ libcurl_row(void)
 		return row("libcurl", NULL, NULL, true, NULL, err.msg);
 	const curl_version_info_data *d = lc->version_info(CURLVERSION_NOW);
 	bool h2 = d->age >= CURLVERSION_FIFTH && d->nghttp2_version;
-	_cleanup_free_ char *details = xasprintf(
-	        "%s%s%s%s%s", d->ssl_version ? d->ssl_version : "", d->libz_version ? " zlib/" : "",
-	        d->libz_version ? d->libz_version : "", h2 ? " nghttp2/" : "", h2 ? d->nghttp2_version : "");
+	_cleanup_free_ char *details =
+	        xasprintf("%s%s%s%s%s", d->ssl_version ? d->ssl_version : "",
+	                  d->libz_version ? " zlib/" : "", d->libz_version ? d->libz_version : "",
+	                  h2 ? " nghttp2/" : "", h2 ? d->nghttp2_version : "");
 	const char *dp = details[0] == ' ' ? details + 1 : details;
 	return row("libcurl", d->version, dp, true, *(void **)&lc->easy_init, NULL);
 }
