@@ -5,6 +5,48 @@
 run "$GPUPREP" --version
 expect_rc 0 "--version"
 expect_contains "$T/out" "gpuprep " "--version prints the name and version"
+# Then the commit and the build, and one line per library: its version, what it was built
+# with, and where its code runs from (linked in, the shared object linked at start, or the one
+# loaded on use).
+if sed -n 2p "$T/out" | grep -qE '^commit ([0-9a-f]{12}(-dirty)?|unknown), (static|dynamic) build for [a-z0-9_]+$'; then
+	ok "--version: the commit, static or dynamic, the arch"
+else not_ok "--version: the commit, static or dynamic, the arch" "$(cat "$T/out")"; fi
+if [ -d "$TESTS_SRC/../.git" ] || [ -f "$TESTS_SRC/../.git" ]; then
+	head=$(git -C "$TESTS_SRC/.." rev-parse --short=12 HEAD 2>/dev/null || true)
+	expect_contains "$T/out" "commit $head" "--version: the commit is the checkout's HEAD"
+else
+	skip "--version: the commit is the checkout's HEAD" "the source is not a git checkout"
+fi
+static=$(sed -n 2p "$T/out" | grep -c ', static build' || true)
+for lib in libpci jansson libarchive libcurl; do
+	line=$(grep "^$lib " "$T/out" || true)
+	if [ "$static" = 1 ]; then
+		re="^$lib [0-9]+\.[0-9]+[^ ]*( \(.*\))?, linked in$"
+	else
+		re="^$lib [0-9]+\.[0-9]+[^ ]*( \(.*\))?, (loaded on use from )?/[^ ]+\.so[^ ]*$"
+	fi
+	if printf '%s\n' "$line" | grep -qE "$re"; then ok "--version: $lib, its version and where it is"; else
+		not_ok "--version: $lib, its version and where it is" "line: '$line'" "want: $re"
+	fi
+done
+if [ "$static" = 1 ]; then
+	expect_contains "$T/out" "libcurl 7" "--version: libcurl linked in"
+else
+	expect_contains "$T/out" "loaded on use from " "--version: the dynamic build loads libcurl and libarchive on use"
+fi
+run "$GPUPREP" --json --version
+expect_rc 0 "--json --version"
+python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert d["schema_version"] == 1 and d["version"] and d["commit"], d
+assert d["build"] in ("static", "dynamic"), d
+assert [l["name"] for l in d["libraries"]] == ["libpci", "jansson", "libarchive", "libcurl"], d
+for l in d["libraries"]:
+    assert l["version"] and l["error"] is None, l
+    assert (l["file"] is None) == (d["build"] == "static"), l
+    assert l["loaded_on_use"] == (l["name"] in ("libarchive", "libcurl")), l' "$T/out" 2>"$T/py" &&
+	ok "--json --version: build, commit, the four libraries" ||
+	not_ok "--json --version: build, commit, the four libraries" "$(cat "$T/py")"
 
 run "$GPUPREP" --help
 expect_rc 0 "--help"
