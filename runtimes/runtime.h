@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * runtimes/ owns one module per container runtime and the live layer (restart, verify) they share.
+ * It may include from lib/base, lib/files, lib/node, lib/live (README "Architecture"; the folder's
+ * meson.build sets the include path that enforces it).
+ */
+/*
  * One module per container runtime, each exporting one `const struct
  * runtime_ops`. Nothing outside runtimes/ compares runtime names: it asks
  * runtime_find() and calls through the ops.

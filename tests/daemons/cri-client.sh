@@ -1,5 +1,5 @@
 #!/bin/bash
-# Our CRI client (lib/cri.c, through tests/tools/apidump) against a real containerd 1.6
+# Our CRI client (lib/live/cri.c, through tests/tools/apidump) against a real containerd 1.6
 # with nvidia as its default runtime: it must see what ../shared/tools/cri-status sees,
 # field by field, and fail clearly where the CRI is off.
 . "$TESTS_SRC/lib.sh"
@@ -101,7 +101,7 @@ print(" ".join(p for p in paths if not p.startswith(sys.argv[2] + "/")))' "$T/ou
 expect_same "every path the CRI plugin reports is under the test's directory" "$bad" ""
 
 # The conditions: cri-status does not print them, so decode them here with python3-grpcio,
-# independently of lib/cri.c.
+# independently of lib/live/cri.c.
 if /usr/bin/python3 -c 'import grpc' 2>/dev/null; then
 	/usr/bin/python3 - "$sock" >"$T/conds.json" <<'PY'
 import json, sys, grpc

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/base/ owns errors, strings, rows, processes, temp files, diffs, templates, completion, the
+ * deb822 reader, the libcurl/libarchive loaders. It may include from the C library and jansson
+ * only: it is the bottom layer (README "Architecture"; the folder's meson.build sets the include
+ * path that enforces it).
+ */
+/*
  * The one error type. It carries the message, a hint and the exit code.
  *
  * Set it where the meaning is known, add context on the way up with

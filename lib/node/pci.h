@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/node/ owns facts about the node: PCI devices, the OS and architecture, the service manager.
+ * It may include from lib/base (README "Architecture"; the folder's
+ * meson.build sets the include path that enforces it).
+ */
+/*
  * NVIDIA GPUs on PCI, found through libpci: either the kernel's view in
  * <root>/sys/bus/pci, or an `lspci -x` dump read through libpci's dump method.
  *

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/files/ owns safe file replacement under --root, backups, the undo journal, change sets, and
+ * the TOML and daemon.json editors. It may include from lib/base (README "Architecture"; the
+ * folder's meson.build sets the include path that enforces it).
+ */
+/*
  * A set of file edits computed in memory and then applied together, safely:
  * every file is checked for writability first, the originals are backed up
- * and journaled (lib/backup.h), and each file is replaced atomically
- * (lib/safefile.h). An edit that changes no byte writes nothing, so running
+ * and journaled (lib/files/backup.h), and each file is replaced atomically
+ * (lib/files/safefile.h). An edit that changes no byte writes nothing, so running
  * the same command twice leaves the files (and their mtimes) alone.
  *
  * `gpuprep configure` builds one from a runtime's configure operation;

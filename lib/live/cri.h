@@ -5,7 +5,7 @@
  * needs, RuntimeService/Version and RuntimeService/Status(verbose=true) (what
  * `crictl version` and `crictl info` do), as gRPC over HTTP/2 with prior
  * knowledge on the unix socket, with libcurl. The protobuf messages are
- * encoded and decoded by hand (lib/protobuf.h); info["config"] is containerd's
+ * encoded and decoded by hand (lib/live/protobuf.h); info["config"] is containerd's
  * CRI configuration as the daemon loaded it, in JSON.
  *
  * It asks for runtime.v1 first and falls back to runtime.v1alpha2 (containerd

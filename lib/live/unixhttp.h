@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/live/ owns clients for live daemons: HTTP over a unix socket, Docker's API, the CRI,
+ * protobuf. It may include from lib/base (README "Architecture"; the folder's meson.build sets the
+ * include path that enforces it).
+ */
+/*
  * HTTP to a local daemon over its unix socket, with libcurl: the transport
  * under the Docker Engine API client (HTTP/1.1) and the CRI client (gRPC,
  * HTTP/2 with prior knowledge). Every request has a deadline; a missing

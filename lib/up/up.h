@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/up/ owns `gpuprep up`, every step in order.
+ * It may include from everything below it, lib/preflight included (README "Architecture"; the
+ * folder's meson.build sets the include path that enforces it).
+ */
+/*
  * up: the whole list of steps that takes a fresh node to GPU-ready, as one
  * idempotent run:
  *

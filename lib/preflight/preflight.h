@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/preflight/ owns the preflight framework and its checks.
+ * It may include from everything below it: lib/base, files, node, live, pkg, runtimes, lib/detect
+ * (README "Architecture"; the folder's meson.build sets the include path that enforces it).
+ */
+/*
  * preflight: the checks an edge GPU node must pass before `keadm join`.
  *
  * Each check has a stable id and reads only what lies under the root. It

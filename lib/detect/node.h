@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/detect/ owns the node report that `gpuprep detect` prints.
+ * It may include from lib/base, lib/files, lib/node, lib/live, runtimes (README "Architecture"; the
+ * folder's meson.build sets the include path that enforces it).
+ */
+/*
  * What a provisioning run needs to know about a node, read once: its GPUs
  * (on PCI, or a Jetson/Tegra board), the NVIDIA driver's state, the OS and
  * the container runtimes present. `gpuprep detect` prints it; `preflight` and

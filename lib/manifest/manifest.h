@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/manifest/ owns the Kubernetes manifests built from templates/.
+ * It may include from lib/base (README "Architecture"; the folder's
+ * meson.build sets the include path that enforces it).
+ */
+/*
  * The manifests `gpuprep manifest` prints: the NVIDIA device plugin DaemonSet
  * (with its time-slicing ConfigMap) and a GPU test pod, rendered from the
- * built-in templates (lib/template.h) as YAML for `kubectl apply -f -`.
+ * built-in templates (lib/base/template.h) as YAML for `kubectl apply -f -`.
  */
 #pragma once
 

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * lib/pkg/ owns packages: apt repositories, signatures, versions, digests, downloads, bundles,
+ * installs. It may include from lib/base, lib/files, lib/node (README "Architecture"; the folder's
+ * meson.build sets the include path that enforces it).
+ */
+/*
  * Installing the NVIDIA container toolkit: a plan (the source, the versions,
  * the files to write and the commands to run), made once and then either
  * shown (--dry-run) or carried out. Online, the plan sets up NVIDIA's
