@@ -29,13 +29,13 @@ cmd_undo(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	static const struct option options[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	const char *runtime = NULL;
 	bool dry_run = false;
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		switch (c) {
 		case OPT_RUNTIME:
 			if (!runtime_find(optarg))
@@ -48,14 +48,10 @@ cmd_undo(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 
 	_cleanup_(undo_release) struct undo u = {0};
 	if (undo_run(ctx->root, runtime, dry_run, safefile_lock_timeout_ms(), &u, err) < 0)
