@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * runtimes/ owns one module per container runtime and the live layer (restart, verify) they share.
+ * It may include from lib/base, lib/files, lib/node, lib/live (README "Architecture"; the folder's
+ * meson.build sets the include path that enforces it).
+ */
+/*
  * One module per container runtime, each exporting one `const struct
  * runtime_ops`. Nothing outside runtimes/ compares runtime names: it asks
  * runtime_find() and calls through the ops.
@@ -149,16 +154,30 @@ struct runtime_ops {
 	              struct gp_error *err);
 };
 
+/* Each runtime's ops, in its own file (runtimes/docker.c, ...). */
 extern const struct runtime_ops runtime_docker;
 extern const struct runtime_ops runtime_containerd;
 extern const struct runtime_ops runtime_cri_dockerd;
 extern const struct runtime_ops runtime_k3s;
+
+/*
+ * The registry (runtimes/registry.c), for the code above runtimes/: the
+ * runtime modules themselves never use it.
+ */
 
 /* Every runtime, in report order, NULL-terminated. */
 extern const struct runtime_ops *const runtime_all[];
 
 /* The runtime called name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
+
+/*
+ * The runtimes with a config file whose binary is installed under root
+ * (NULL-terminated; free the array, not the members).
+ */
+const struct runtime_ops **runtime_detect_installed(const char *root);
+
+/* The helpers every runtime shares (runtimes/runtime.c). */
 
 /*
  * Where the runtime's binary is under root: the first of the usual bin dirs
@@ -175,12 +194,6 @@ char *runtime_find_program(const char *root, const char *name);
  * Under a root an absolute symlink points into the host: it counts as found.
  */
 int runtime_program_check(const char *root, const char *path, char **ret_node);
-
-/*
- * The runtimes with a config file whose binary is installed under root
- * (NULL-terminated; free the array, not the members).
- */
-const struct runtime_ops **runtime_detect_installed(const char *root);
 
 /* Flags for runtime_configure(). */
 enum {

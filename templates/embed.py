@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Turn the files of templates/ into a C source that defines template_files[]
-(lib/template.h), so that gpuprep carries them inside its binary.
+(lib/base/template.h), so that gpuprep carries them inside its binary.
 
 usage: embed.py OUTPUT.c FILE...
 """

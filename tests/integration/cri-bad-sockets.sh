@@ -1,5 +1,5 @@
 #!/bin/bash
-# The API clients (lib/cri.c, lib/dockerapi.c through tests/tools/apidump) against sockets
+# The API clients (lib/live/cri.c, lib/live/dockerapi.c through tests/tools/apidump) against sockets
 # that misbehave: missing, not a socket, stale, bound but not listening, listening but never
 # accepting, silent, closing at once, closing mid-answer, answering garbage, HTTP/1 or broken
 # gRPC. Each must fail with a clear message within its deadline. Every call runs under

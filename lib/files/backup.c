@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "backup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "rows.h"
+#include "safefile.h"
+
+struct backup_session {
+	char *root;
+	char *op;
+	char *dir; /* node path */
+	char *stamp;
+};
+
+static char *
+now_iso(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char buf[32];
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+void
+backup_session_free(struct backup_session *s)
+{
+	if (!s)
+		return;
+	free(s->root);
+	free(s->op);
+	free(s->dir);
+	free(s->stamp);
+	free(s);
+}
+
+const char *
+backup_session_dir(const struct backup_session *s)
+{
+	return s->dir;
+}
+
+int
+backup_begin(const char *root, const char *op, struct backup_session **ret, struct gp_error *err)
+{
+	_cleanup_free_ char *base = gp_path(root, BACKUP_DIR);
+	int r = mkdir_p(base, 0700);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot create the backup directory '%s'", base);
+
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	_cleanup_free_ char *name = NULL;
+	for (int n = 1; n < 100; n++) {
+		free(name);
+		name = n == 1 ? xstrdup(stamp) : xasprintf("%s-%02d", stamp, n);
+		_cleanup_free_ char *dir = xasprintf("%s/%s", base, name);
+		if (mkdir(dir, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return gp_error_set_errno(err, errno,
+			                          "cannot create the backup directory '%s'", dir);
+		if (n == 99)
+			return gp_error_set(err, "too many backups in '%s' this second", base);
+	}
+	struct backup_session *s = xcalloc(1, sizeof(*s));
+	s->root = root ? xstrdup(root) : NULL;
+	s->op = xstrdup(op);
+	s->dir = xasprintf("%s/%s", BACKUP_DIR, name);
+	s->stamp = TAKE_PTR(name);
+	*ret = s;
+	return 0;
+}
+
+static int
+write_durable(const char *path, int flags, const char *data, size_t len, struct gp_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0600);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "cannot write '%s'", path);
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return gp_error_set_errno(err, errno, "cannot write '%s'", path);
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		return gp_error_set_errno(err, errno, "cannot sync '%s'", path);
+	return 0;
+}
+
+static void
+fsync_path(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		fsync(fd);
+}
+
+static int
+journal_append(const char *root, const char *session_dir, json_t *rec, struct gp_error *err)
+{
+	_cleanup_free_ char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!line)
+		return gp_error_set(err, "cannot encode the journal record");
+	_cleanup_free_ char *text = xasprintf("%s\n", line);
+	_cleanup_free_ char *host_dir = gp_path(root, session_dir);
+	_cleanup_free_ char *path = xasprintf("%s/" BACKUP_JOURNAL, host_dir);
+	if (write_durable(path, O_CREAT | O_APPEND, text, strlen(text), err) < 0)
+		return -1;
+	fsync_path(host_dir);
+	return 0;
+}
+
+int
+backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
+            struct gp_error *err)
+{
+	_cleanup_free_ char *host_dir = gp_path(s->root, s->dir);
+	if (fc->existed) {
+		_cleanup_free_ char *copy = xasprintf("%s%s", host_dir, fc->path);
+		char *slash = strrchr(copy, '/');
+		*slash = '\0';
+		int r = mkdir_p(copy, 0700);
+		if (r < 0)
+			return gp_error_set_errno(err, r, "cannot create '%s'", copy);
+		_cleanup_free_ char *parent = xstrdup(copy);
+		*slash = '/';
+		if (write_durable(copy, O_CREAT | O_EXCL, fc->old_data, fc->old_len, err) < 0)
+			return -1;
+		fsync_path(parent);
+		safefile_test_point("backup-copy");
+	}
+	_cleanup_free_ char *t = now_iso();
+	unsigned long long h = (unsigned long long)fnv1a64(fc->new_data ? fc->new_data : "",
+	                                                   fc->removed ? 0 : fc->new_len);
+	_cleanup_free_ char *hex = xasprintf("%016llx", h);
+	_cleanup_json_ json_t *rec = json_object();
+	json_object_set_new(rec, "op", json_string(s->op));
+	json_object_set_new(rec, "runtime", runtime ? json_string(runtime) : json_null());
+	json_object_set_new(rec, "path", json_string(fc->path));
+	json_object_set_new(rec, "existed", json_boolean(fc->existed));
+	json_object_set_new(rec, "mode", json_integer(fc->mode));
+	json_object_set_new(rec, "time", json_string(t));
+	json_object_set_new(rec, "removed", json_boolean(fc->removed));
+	json_object_set_new(rec, "new_size",
+	                    json_integer(fc->removed ? 0 : (json_int_t)fc->new_len));
+	json_object_set_new(rec, "new_fnv1a64", json_string(hex));
+	if (journal_append(s->root, s->dir, rec, err) < 0)
+		return -1;
+	safefile_test_point("backup-journal");
+	return 0;
+}
+
+int
+backup_mark_undone(const char *root, const char *session_dir, const char *by, struct gp_error *err)
+{
+	_cleanup_free_ char *t = now_iso();
+	_cleanup_json_ json_t *rec = json_object();
+	json_object_set_new(rec, "undone_by", json_string(by));
+	json_object_set_new(rec, "time", json_string(t));
+	if (journal_append(root, session_dir, rec, err) < 0)
+		return -1;
+	safefile_test_point("journal-undone");
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lib/manifest/ owns the Kubernetes manifests built from templates/.
+ * It may include from lib/base (README "Architecture"; the folder's
+ * meson.build sets the include path that enforces it).
+ */
+/*
+ * The manifests `gpuprep manifest` prints: the NVIDIA device plugin DaemonSet
+ * (with its time-slicing ConfigMap) and a GPU test pod, rendered from the
+ * built-in templates (lib/base/template.h) as YAML for `kubectl apply -f -`.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* The default images: a recent device plugin release, and a CUDA vector-add sample. */
+#define MANIFEST_DEVICE_PLUGIN_IMAGE     "nvcr.io/nvidia/k8s-device-plugin:v0.20.1"
+#define MANIFEST_TEST_POD_IMAGE          "nvcr.io/nvidia/k8s/cuda-sample:vectoradd-cuda12.5.0"
+#define MANIFEST_DEVICE_PLUGIN_NAMESPACE "kube-system"
+
+struct manifest_device_plugin {
+	const char *image;     /* NULL: MANIFEST_DEVICE_PLUGIN_IMAGE */
+	const char *namespace; /* NULL: MANIFEST_DEVICE_PLUGIN_NAMESPACE */
+	bool edge;             /* KubeEdge: edge nodes only, tolerate their taint */
+	unsigned replicas;     /* time-slicing replicas per GPU, >= 2; 0: no time-slicing */
+};
+
+struct manifest_test_pod {
+	const char *image;     /* NULL: MANIFEST_TEST_POD_IMAGE */
+	const char *namespace; /* NULL: none, kubectl's current namespace */
+	const char *node;      /* NULL: any node; else bound to it with nodeName */
+};
+
+/* The YAML documents, as a fresh string; with replicas, the ConfigMap comes first. */
+int manifest_device_plugin_render(const struct manifest_device_plugin *m, char **ret_yaml,
+                                  struct gp_error *err);
+int manifest_test_pod_render(const struct manifest_test_pod *m, char **ret_yaml,
+                             struct gp_error *err);

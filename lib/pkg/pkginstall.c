@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The plan itself (its model, its builders, its JSON) and carrying it out: the bottom of
+ * pkginstall, which calls none of the pieces above it.
+ */
+#include "pkginstall.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "debver.h"
+#include "proc.h"
+#include "safefile.h"
+#include "tmpfiles.h"
+#include "pkginstall_private.h"
+
+/* Run a program, keeping its output (stdout and stderr together). */
+int
+pkg_run_keep(char *const argv[], const char *missing_hint, struct proc_result *ret,
+             struct gp_error *err)
+{
+	struct proc_opts o = {.keep_output = true};
+	if (proc_run(argv, &o, ret, err) < 0)
+		return gp_error_hint(err, "%s", missing_hint);
+	return 0;
+}
+
+const char *
+pkg_source_name(enum pkg_source s)
+{
+	switch (s) {
+	case PKG_SOURCE_REPOSITORY:
+		return "repository";
+	case PKG_SOURCE_RELEASE_TARBALL:
+		return "release-tarball";
+	case PKG_SOURCE_DIRECTORY:
+		return "directory";
+	case PKG_SOURCE_BUNDLE:
+		return "bundle";
+	}
+	return "?";
+}
+
+void
+pkg_apt_entry_release(struct pkg_apt_entry *e)
+{
+	if (!e)
+		return;
+	free(e->file);
+	free(e->signed_by);
+	free(e->uri);
+	free(e->suite);
+	*e = (struct pkg_apt_entry){0};
+}
+
+void
+pkg_plan_release(struct pkg_plan *p)
+{
+	if (!p)
+		return;
+	free(p->root);
+	free(p->arch);
+	free(p->location);
+	free(p->fingerprint);
+	free(p->reused);
+	free(p->missing_deps);
+	free(p->version);
+	for (size_t k = 0; k < N_PKGS; k++) {
+		free(p->installed[k]);
+		free(p->files[k]);
+	}
+	for (size_t i = 0; i < p->n_writes; i++) {
+		free(p->writes[i].path);
+		free(p->writes[i].full);
+		free(p->writes[i].data);
+	}
+	free(p->writes);
+	for (size_t i = 0; i < p->n_cmds; i++) {
+		strv_free(p->cmds[i].argv);
+		strv_free(p->cmds[i].env);
+	}
+	free(p->cmds);
+	tmpfiles_rm_rf(p->tmpdir);
+	free(p->tmpdir);
+	*p = (struct pkg_plan){0};
+}
+
+int
+pkg_plan_check_os_deps(const struct pkg_plan *p, struct gp_error *err)
+{
+	if (!p->missing_deps)
+		return 0;
+	gp_error_set(err, "the toolkit needs packages that are not installed: %s", p->missing_deps);
+	return gp_error_hint(err, "install them from the distribution's own media first "
+	                          "(they are part of every standard installation)");
+}
+
+/* --- building plans -------------------------------------------------------------------- */
+
+void
+pkg_plan_write(struct pkg_plan *p, const char *path, const void *data, size_t len, unsigned mode)
+{
+	_cleanup_free_ char *full = gp_path(p->root, path);
+	/* Writing what is already there is no change. */
+	_cleanup_free_ char *old = NULL;
+	size_t old_len;
+	if (read_file(full, &old, &old_len) == 0 && old_len == len && memcmp(old, data, len) == 0)
+		return;
+	p->writes = xrealloc(p->writes, (p->n_writes + 1) * sizeof(*p->writes));
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	p->writes[p->n_writes++] = (struct pkg_write){
+	        .path = xstrdup(path),
+	        .full = TAKE_PTR(full),
+	        .data = copy,
+	        .len = len,
+	        .mode = mode,
+	};
+}
+
+struct pkg_command *
+pkg_plan_command(struct pkg_plan *p)
+{
+	p->cmds = xrealloc(p->cmds, (p->n_cmds + 1) * sizeof(*p->cmds));
+	p->cmds[p->n_cmds] = (struct pkg_command){0};
+	return &p->cmds[p->n_cmds++];
+}
+
+void
+pkg_command_add(struct pkg_command *c, const char *arg)
+{
+	c->argv = strv_push(c->argv, arg);
+}
+
+void
+pkg_command_add2(struct pkg_command *c, const char *prefix, const char *arg)
+{
+	_cleanup_free_ char *s = xasprintf("%s%s", prefix, arg);
+	c->argv = strv_push(c->argv, s);
+}
+
+bool
+pkg_plan_all_installed_at(const struct pkg_plan *p, const char *const *versions)
+{
+	for (size_t k = 0; k < N_PKGS; k++)
+		if (!p->installed[k] || !versions[k] ||
+		    debver_compare(p->installed[k], versions[k]))
+			return false;
+	return true;
+}
+
+bool
+pkg_plan_any_newer(const struct pkg_plan *p, const char *const *versions)
+{
+	for (size_t k = 0; k < N_PKGS; k++)
+		if (p->installed[k] && versions[k] &&
+		    debver_compare(p->installed[k], versions[k]) > 0)
+			return true;
+	return false;
+}
+
+json_t *
+pkg_plan_to_json(const struct pkg_plan *p)
+{
+	json_t *pk = json_array();
+	for (size_t k = 0; k < N_PKGS; k++) {
+		const char *target = p->version;
+		json_array_append_new(
+		        pk,
+		        json_pack("{s:s, s:o, s:o, s:o}", "name", apt_repo_toolkit[k], "installed",
+		                  p->installed[k] ? json_string(p->installed[k]) : json_null(),
+		                  "target", target ? json_string(target) : json_null(), "file",
+		                  p->files[k] ? json_string(p->files[k]) : json_null()));
+	}
+	json_t *files = json_array();
+	for (size_t i = 0; i < p->n_writes; i++)
+		json_array_append_new(files, json_pack("{s:s, s:s}", "path", p->writes[i].path,
+		                                       "full_path", p->writes[i].full));
+	json_t *cmds = json_array();
+	for (size_t i = 0; i < p->n_cmds; i++) {
+		_cleanup_free_ char *line = proc_argv_string(p->cmds[i].argv);
+		_cleanup_free_ char *env = apt_repo_join(p->cmds[i].env, " ");
+		_cleanup_free_ char *full =
+		        p->cmds[i].env ? xasprintf("%s %s", env, line) : xstrdup(line);
+		json_array_append_new(cmds, json_string(full));
+	}
+	json_t *src = json_pack("{s:s, s:s, s:o, s:o}", "kind", pkg_source_name(p->source),
+	                        "location", p->location ? p->location : "", "key_fingerprint",
+	                        p->fingerprint ? json_string(p->fingerprint) : json_null(),
+	                        "reused_entry", p->reused ? json_string(p->reused) : json_null());
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "schema_version", 1,
+	                 "action", p->up_to_date ? "none" : "install", "root",
+	                 p->root ? p->root : "/", "package_family", os_family_name(p->family),
+	                 "architecture", p->arch, "version",
+	                 p->version ? json_string(p->version) : json_null(), "source", src,
+	                 "packages", pk, "files", files, "commands", cmds);
+}
+
+/* --- carrying it out ------------------------------------------------------------------- */
+
+struct saved {
+	char *data; /* NULL: the file did not exist */
+	size_t len;
+	unsigned mode;
+	bool written;
+};
+
+/* Put back every file this run wrote, as it was. */
+static void
+rollback(struct pkg_plan *p, struct saved *s)
+{
+	for (size_t i = p->n_writes; i-- > 0;) {
+		if (!s[i].written)
+			continue;
+		struct gp_error ignored = GP_ERROR_INIT;
+		if (s[i].data)
+			safefile_write(p->root, p->writes[i].path, s[i].data, s[i].len, s[i].mode,
+			               &ignored);
+		else
+			safefile_remove(p->root, p->writes[i].path, &ignored);
+		gp_error_release(&ignored);
+	}
+}
+
+struct relay {
+	pkg_output_fn fn;
+	void *ud;
+	const char *tool;
+};
+
+/* Progress redrawn with carriage returns shows as its last state. */
+static void
+relay_line(const char *line, void *ud)
+{
+	struct relay *r = ud;
+	const char *shown = line;
+	for (const char *c = line; *c; c++)
+		if (*c == '\r' && c[1] && c[1] != '\r')
+			shown = c + 1;
+	_cleanup_free_ char *copy = xstrndup(shown, strcspn(shown, "\r"));
+	if (r->fn && *copy)
+		r->fn(r->tool, copy, r->ud);
+}
+
+static const char *
+failure_hint(const char *tool, const char *output)
+{
+	if (strstr(output, "NO_PUBKEY") || strstr(output, "is not signed") ||
+	    strstr(output, "GPG error"))
+		return "the repository's signature does not verify with its keyring; check "
+		       "--keyring and --repo-url";
+	if (strstr(output, "Hash Sum mismatch") || strstr(output, "File has unexpected size"))
+		return "a downloaded package does not match the repository index; the mirror may "
+		       "be "
+		       "mid-update or tampered with: try again later";
+	if (strstr(output, "Conflicting values set for option Signed-By"))
+		return "two apt sources name NVIDIA's repository with different keyrings; remove "
+		       "one of them";
+	if (strstr(output, "Could not resolve") || strstr(output, "Failed to fetch") ||
+	    strstr(output, "Could not connect"))
+		return "check the network and the proxy variables, or use --offline";
+	if (strstr(output, "dependency problems") || strstr(output, "Unmet dependencies"))
+		return "install the missing dependencies from the distribution first";
+	if (strcmp(tool, "dpkg") == 0)
+		return "fix what dpkg reports, then run gpuprep install again";
+	return "fix what the package manager reports, then run gpuprep install again";
+}
+
+/* apt-get update may exit 0 on fetch failures with old apt; look at what it said. */
+static bool
+update_failed(const char *output)
+{
+	_cleanup_free_ char *copy = xstrdup(output);
+	char *save = NULL;
+	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save))
+		if (str_startswith(ln, "E: ") || str_startswith(ln, "Err:") ||
+		    (str_startswith(ln, "W: ") &&
+		     (strstr(ln, "Failed to fetch") || strstr(ln, "GPG error") ||
+		      strstr(ln, "failed to download"))))
+			return true;
+	return false;
+}
+
+static int
+run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output, void *userdata,
+            struct gp_error *err)
+{
+	_cleanup_free_ char *line = proc_argv_string(c->argv);
+	if (on_step) {
+		_cleanup_free_ char *what = xasprintf("running %s", line);
+		on_step(what, userdata);
+	}
+	const char *tool = strrchr(c->argv[0], '/') ? strrchr(c->argv[0], '/') + 1 : c->argv[0];
+	struct relay rl = {on_output, userdata, tool};
+	struct proc_opts o = {
+	        .env = c->env, .on_line = relay_line, .userdata = &rl, .keep_output = true};
+	struct proc_result res = {0};
+	if (proc_run(c->argv, &o, &res, err) < 0)
+		return gp_error_hint(err, "%s",
+		                     strcmp(tool, "apt-get") == 0 ? APT_HINT
+		                     : strcmp(tool, "rpm") == 0   ? RPM_HINT
+		                                                  : DPKG_HINT);
+	bool is_update = strcmp(tool, "apt-get") == 0 && strv_contains(c->argv, "update");
+	if (res.status == 0 && !(is_update && update_failed(res.output))) {
+		proc_result_release(&res);
+		return 0;
+	}
+	_cleanup_free_ char *tail = proc_tail_lines(res.output, 12);
+	_cleanup_free_ char *indented = xstrdup("");
+	char *save = NULL;
+	for (char *ln = strtok_r(tail, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *m = xasprintf("%s\n    %s", indented, ln);
+		free(indented);
+		indented = m;
+	}
+	gp_error_set(err, "'%s' failed (exit status %d); its last lines:%s", line, res.status,
+	             indented);
+	gp_error_hint(err, "%s", failure_hint(tool, res.output));
+	proc_result_release(&res);
+	return -1;
+}
+
+int
+pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_output, void *userdata,
+                 struct gp_error *err)
+{
+	if (p->up_to_date)
+		return 0;
+	/* One gpuprep at a time changes a system. */
+	_cleanup_close_ int lock = safefile_lock(p->root, safefile_lock_timeout_ms(), err);
+	if (lock < 0)
+		return -1;
+	struct saved *s = xcalloc(p->n_writes + 1, sizeof(*s));
+	int ret = -1;
+	for (size_t i = 0; i < p->n_writes; i++) {
+		struct stat st;
+		if (lstat(p->writes[i].full, &st) == 0) {
+			int e = read_file(p->writes[i].full, &s[i].data, &s[i].len);
+			if (e < 0) {
+				gp_error_set_errno(err, e, "reading '%s'", p->writes[i].full);
+				goto out;
+			}
+			s[i].mode = st.st_mode & 07777;
+		}
+		if (safefile_check_writable(p->root, p->writes[i].path, err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < p->n_writes; i++) {
+		if (on_step) {
+			_cleanup_free_ char *what = xasprintf("writing %s", p->writes[i].full);
+			on_step(what, userdata);
+		}
+		_cleanup_free_ char *dir = xstrdup(p->writes[i].full);
+		*strrchr(dir, '/') = '\0';
+		int e = mkdir_p(dir, 0755);
+		if (e < 0) {
+			gp_error_set_errno(err, e, "creating '%s'", dir);
+			goto fail;
+		}
+		if (safefile_write(p->root, p->writes[i].path, p->writes[i].data, p->writes[i].len,
+		                   p->writes[i].mode, err) < 0)
+			goto fail;
+		s[i].written = true;
+	}
+	for (size_t i = 0; i < p->n_cmds; i++)
+		if (run_command(&p->cmds[i], on_step, on_output, userdata, err) < 0)
+			goto fail;
+	ret = 0;
+	goto out;
+fail:
+	rollback(p, s);
+out:
+	for (size_t i = 0; i < p->n_writes; i++)
+		free(s[i].data);
+	free(s);
+	return ret;
+}

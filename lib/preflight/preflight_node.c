@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The checks of the GPU and its driver, from one node_detect() scan shared by
+ * all of them: gpu-present, nouveau, driver-loaded, device-nodes, nvml,
+ * driver-version-match.
+ */
+#include <string.h>
+
+#include "node.h"
+#include "preflight_check.h"
+
+/*
+ * The node, when it has a GPU; otherwise r is set to skip (or to fail, when
+ * the scan itself failed) and NULL is returned.
+ */
+static const struct node_info *
+gpu_node(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n) {
+		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+		return NULL;
+	}
+	if (node_gpu_count(n) == 0) {
+		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA GPU found (see gpu-present)");
+		return NULL;
+	}
+	return n;
+}
+
+void
+preflight_check_gpu_present(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n) {
+		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+		return;
+	}
+	if (n->tegra) {
+		preflight_set(r, PREFLIGHT_PASS, "a Jetson/Tegra board%s%s%s",
+		              n->tegra->l4t_release ? " (L4T " : "",
+		              n->tegra->l4t_release ? n->tegra->l4t_release : "",
+		              n->tegra->l4t_release ? ")" : "");
+		return;
+	}
+	if (n->pci.n_gpus == 1) {
+		const struct pci_function *g = &n->pci.gpus[0];
+		preflight_set(r, PREFLIGHT_PASS, "1 NVIDIA GPU: %s at %s", g->name, g->address);
+		return;
+	}
+	if (n->pci.n_gpus > 1) {
+		preflight_set(r, PREFLIGHT_PASS, "%zu NVIDIA GPUs, the first %s at %s",
+		              n->pci.n_gpus, n->pci.gpus[0].name, n->pci.gpus[0].address);
+		return;
+	}
+	if (n->pci.n_nvidia_other) {
+		_cleanup_free_ char *others = NULL;
+		for (size_t i = 0; i < n->pci.n_nvidia_other; i++) {
+			const struct pci_function *f = &n->pci.nvidia_other[i];
+			const char *label = pci_class_label(f->class_id);
+			if (label)
+				preflight_list_add(&others, "%s: %s", f->address, label);
+			else
+				preflight_list_add(&others, "%s: class %04x", f->address,
+				                   f->class_id);
+		}
+		preflight_set(r, PREFLIGHT_FAIL,
+		              "no NVIDIA GPU: the NVIDIA PCI functions are none a GPU (%s)",
+		              others);
+	} else {
+		preflight_set(
+		        r, PREFLIGHT_FAIL,
+		        "no NVIDIA GPU: no NVIDIA VGA or 3D controller among %zu PCI functions, "
+		        "and no Jetson/Tegra board",
+		        n->pci.n_functions);
+	}
+	preflight_hint(r, "audio and NVSwitch functions are not GPUs; check that the GPU shows in "
+	                  "lspci -d 10de: and is not passed through to a VM");
+}
+
+void
+preflight_check_nouveau(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct node_info *n = gpu_node(ctx, r);
+	if (!n)
+		return;
+	_cleanup_free_ char *bound = NULL;
+	for (size_t i = 0; i < n->pci.n_gpus; i++) {
+		const struct pci_function *g = &n->pci.gpus[i];
+		if (!g->driver || strcmp(g->driver, "nouveau") != 0)
+			continue;
+		char *b = xasprintf("%s%s%s", bound ? bound : "", bound ? ", " : "", g->address);
+		free(bound);
+		bound = b;
+	}
+	if (bound)
+		preflight_set(r, PREFLIGHT_FAIL, "nouveau drives the GPU at %s", bound);
+	else if (n->driver.nouveau_loaded)
+		preflight_set(r, PREFLIGHT_FAIL, "the nouveau module is loaded");
+	else {
+		preflight_set(r, PREFLIGHT_PASS, "nouveau is not loaded");
+		return;
+	}
+	preflight_hint(r, "blacklist nouveau (blacklist nouveau and options nouveau modeset=0 in "
+	                  "/etc/modprobe.d/blacklist-nouveau.conf), rebuild the initramfs "
+	                  "(update-initramfs -u or dracut -f), and reboot");
+}
+
+void
+preflight_check_driver_loaded(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct node_info *n = gpu_node(ctx, r);
+	if (!n)
+		return;
+	if (n->tegra) {
+		preflight_set(
+		        r, PREFLIGHT_SKIP,
+		        "Jetson: the GPU driver (nvgpu) is part of L4T's kernel, not a module "
+		        "to load");
+		return;
+	}
+	if (!n->driver.nvidia_loaded || !n->driver.kernel_module_version) {
+		_cleanup_free_ char *why =
+		        n->driver.nvidia_loaded ? gp_path(ctx->root, "/proc/driver/nvidia/version")
+		                                : gp_path(ctx->root, "/sys/module/nvidia");
+		preflight_set(r, PREFLIGHT_FAIL, "the nvidia kernel module is not loaded (no '%s')",
+		              why);
+		preflight_hint(r, "install the NVIDIA driver, then modprobe nvidia");
+		return;
+	}
+	_cleanup_free_ char *unbound = NULL;
+	for (size_t i = 0; i < n->pci.n_gpus; i++) {
+		const struct pci_function *g = &n->pci.gpus[i];
+		if (g->driver && strcmp(g->driver, "nvidia") == 0)
+			continue;
+		char *u = xasprintf("%s%s%s (%s)", unbound ? unbound : "", unbound ? ", " : "",
+		                    g->address, g->driver ? g->driver : "no driver");
+		free(unbound);
+		unbound = u;
+	}
+	if (unbound) {
+		preflight_set(
+		        r, PREFLIGHT_WARN,
+		        "the nvidia module %s is loaded, but not every GPU is bound to it: %s",
+		        n->driver.kernel_module_version, unbound);
+		preflight_hint(r, "a GPU passed through to a VM (vfio-pci) is not usable here; for "
+		                  "one with no driver, look for NVRM errors in dmesg");
+		return;
+	}
+	preflight_set(r, PREFLIGHT_PASS, "the nvidia kernel module %s (%s) is loaded",
+	              n->driver.kernel_module_version,
+	              n->driver.kernel_module_type ? n->driver.kernel_module_type : "unknown");
+}
+
+void
+preflight_check_device_nodes(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct node_info *n = gpu_node(ctx, r);
+	if (!n)
+		return;
+	if (n->tegra) {
+		preflight_set(r, PREFLIGHT_SKIP,
+		              "Jetson: its GPU nodes (/dev/nvhost-*, /dev/nvmap) "
+		              "come with L4T's kernel");
+		return;
+	}
+	char *const *nodes = n->driver.device_nodes;
+	size_t gpus = 0;
+	for (size_t i = 0; nodes && nodes[i]; i++) {
+		const char *s = nodes[i] + strlen("/dev/nvidia");
+		if (str_startswith(nodes[i], "/dev/nvidia") && *s &&
+		    strspn(s, "0123456789") == strlen(s))
+			gpus++;
+	}
+	bool ctl = strv_contains(nodes, "/dev/nvidiactl");
+	bool uvm = strv_contains(nodes, "/dev/nvidia-uvm");
+	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
+	if (!ctl || gpus < n->pci.n_gpus) {
+		_cleanup_free_ char *what = NULL;
+		if (!ctl)
+			what = xstrdup("nvidiactl");
+		if (gpus < n->pci.n_gpus) {
+			char *w =
+			        xasprintf("%s%s%zu of %zu GPU nodes (nvidiaN)", what ? what : "",
+			                  what ? " and " : "", n->pci.n_gpus - gpus, n->pci.n_gpus);
+			free(what);
+			what = w;
+		}
+		preflight_set(r, PREFLIGHT_FAIL, "missing in '%s': %s", dev, what);
+		preflight_hint(r,
+		               "nvidia-modprobe -u -c0 (once per GPU: -c1, -c2, ...), or load the "
+		               "driver with modprobe nvidia");
+		return;
+	}
+	if (!uvm) {
+		preflight_set(r, PREFLIGHT_WARN, "no '%s/nvidia-uvm': CUDA programs will fail",
+		              dev);
+		preflight_hint(r, "nvidia-modprobe -u -c0");
+		return;
+	}
+	preflight_set(r, PREFLIGHT_PASS, "'%s' has nvidiactl, nvidia-uvm and %zu GPU node%s", dev,
+	              gpus, gpus == 1 ? "" : "s");
+}
+
+/* The node, where NVML can be asked: not under --root, a GPU, not Jetson. Else r is set. */
+static const struct node_info *
+nvml_node(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	if (ctx->root) {
+		preflight_set(
+		        r, PREFLIGHT_SKIP,
+		        "not checked under --root: NVML talks to the running kernel's driver, "
+		        "not the image's");
+		return NULL;
+	}
+	const struct node_info *n = gpu_node(ctx, r);
+	if (n && n->tegra) {
+		preflight_set(r, PREFLIGHT_SKIP, "Jetson: there is no NVML on Tegra");
+		return NULL;
+	}
+	return n;
+}
+
+void
+preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct node_info *n = nvml_node(ctx, r);
+	if (!n)
+		return;
+	const struct node_nvml *nv = &n->driver.nvml;
+	switch (nv->status) {
+	case NODE_NVML_SKIPPED:
+		preflight_set(r, PREFLIGHT_SKIP, "NVML was not loaded");
+		return;
+	case NODE_NVML_UNAVAILABLE:
+		preflight_set(r, PREFLIGHT_FAIL, "cannot load NVML: %s",
+		              nv->error ? nv->error : "libnvidia-ml.so.1 not found");
+		preflight_hint(r, "install the driver's libnvidia-ml.so.1, then run ldconfig");
+		return;
+	case NODE_NVML_FAILED:
+		preflight_set(r, PREFLIGHT_FAIL, "NVML fails: %s",
+		              nv->error ? nv->error : "unknown error");
+		preflight_hint(r,
+		               "reboot after a driver upgrade: the library and the kernel module "
+		               "must be the same version");
+		return;
+	case NODE_NVML_OK:
+		break;
+	}
+	if (nv->device_count != n->pci.n_gpus) {
+		preflight_set(r, PREFLIGHT_WARN, "NVML %s sees %u GPU%s, PCI has %zu",
+		              nv->driver_version, nv->device_count,
+		              nv->device_count == 1 ? "" : "s", n->pci.n_gpus);
+		preflight_hint(r, "a GPU the driver could not bring up: look for NVRM errors in "
+		                  "dmesg, or reboot after a driver upgrade");
+		return;
+	}
+	preflight_set(r, PREFLIGHT_PASS, "NVML %s sees %u GPU%s", nv->driver_version,
+	              nv->device_count, nv->device_count == 1 ? "" : "s");
+}
+
+void
+preflight_check_driver_version_match(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct node_info *n = nvml_node(ctx, r);
+	if (!n)
+		return;
+	const char *kmod = n->driver.kernel_module_version;
+	const char *lib =
+	        n->driver.nvml.status == NODE_NVML_OK ? n->driver.nvml.driver_version : NULL;
+	if (!kmod || !lib) {
+		preflight_set(r, PREFLIGHT_SKIP, "no %s version to compare (see %s)",
+		              kmod ? "NVML" : "kernel module", kmod ? "nvml" : "driver-loaded");
+		return;
+	}
+	if (strcmp(kmod, lib) != 0) {
+		preflight_set(r, PREFLIGHT_FAIL,
+		              "the kernel module is %s but the NVML library is %s", kmod, lib);
+		preflight_hint(r, "reboot after a driver upgrade, so the new module is loaded");
+		return;
+	}
+	preflight_set(r, PREFLIGHT_PASS, "the kernel module and NVML are both %s", kmod);
+}
