@@ -115,7 +115,7 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
-	struct pkg_install_opts o = {.root = ctx->root};
+	struct pkg_install_opts o = {0};
 	bool dry_run = false;
 	int c;
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 0, err)) > 0) {
@@ -139,6 +139,7 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.root = ctx->root; /* --root may come after the command */
 	if (o.offline && o.repo_url)
 		return cmd_usage_error(ctx, err, "--offline and --repo-url exclude each other");
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)

@@ -100,7 +100,7 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
-	struct preflight_opts po = {.root = ctx->root};
+	struct preflight_opts po = {0};
 	_cleanup_strv_ char **ignore = NULL;
 	_cleanup_strv_ char **only = NULL;
 	int c;
@@ -130,6 +130,7 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	po.root = ctx->root; /* --root may come after the command */
 	po.ignore = ignore;
 	po.only = only;
 

@@ -86,7 +86,6 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {0},
 	};
 	struct up_opts o = {
-	        .root = ctx->root,
 	        .set_default = true,
 	        .lock_timeout_ms = safefile_lock_timeout_ms(),
 	};
@@ -145,6 +144,7 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.root = ctx->root; /* --root may come after the command */
 	if (o.offline && o.repo_url)
 		return cmd_usage_error(ctx, err, "--offline and --repo-url exclude each other");
 	o.ignore = ignore;

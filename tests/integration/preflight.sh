@@ -689,7 +689,8 @@ run "$GPUPREP" preflight --checks swap,no-such-check
 expect_rc 2 "--checks with an unknown id"
 expect_contains "$T/err" "gpuprep: error: --checks: unknown check id 'no-such-check'" "unknown id: message"
 expect_contains "$T/err" "hint: the check ids are: root," "unknown id: the hint lists the ids"
-expect_contains "$T/err" "usage: gpuprep preflight" "unknown id: usage on stderr"
+expect_contains "$T/err" "see 'gpuprep preflight --help'" "unknown id: points to --help"
+expect_not_contains "$T/err" "usage: gpuprep preflight" "unknown id: not the whole usage"
 run "$GPUPREP" preflight --ignore-preflight-errors bogus
 expect_rc 2 "--ignore-preflight-errors with an unknown id"
 run "$GPUPREP" preflight --ignore-preflight-errors all,swap
