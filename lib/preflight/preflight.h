@@ -58,6 +58,7 @@ struct preflight_report {
 	size_t n;
 	size_t count[PREFLIGHT_N_STATUS]; /* results by status, after ignoring */
 	size_t n_ignored;
+	bool node_unreadable; /* the node scan failed: gpu-present says why, once */
 };
 
 /* The ids of every check, in the order they run; NULL-terminated. */

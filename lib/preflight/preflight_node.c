@@ -24,6 +24,16 @@ preflight_node(struct preflight_ctx *ctx, const char **ret_error)
 	return &ctx->node;
 }
 
+const struct node_info *
+preflight_node_or_skip(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n)
+		preflight_set(r, PREFLIGHT_SKIP, "the node could not be scanned (see gpu-present)");
+	return n;
+}
+
 void
 preflight_node_release(struct preflight_ctx *ctx)
 {
@@ -39,12 +49,9 @@ preflight_node_release(struct preflight_ctx *ctx)
 static const struct node_info *
 gpu_node(struct preflight_ctx *ctx, struct preflight_result *r)
 {
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return NULL;
-	}
 	if (node_gpu_count(n) == 0) {
 		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA GPU found (see gpu-present)");
 		return NULL;
@@ -58,7 +65,10 @@ preflight_check_gpu_present(struct preflight_ctx *ctx, struct preflight_result *
 	const char *error = NULL;
 	const struct node_info *n = preflight_node(ctx, &error);
 	if (!n) {
+		/* The one check that says why; the others skip, pointing here. */
 		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+		if (ctx->node_err.hint)
+			preflight_hint(r, "%s", ctx->node_err.hint);
 		return;
 	}
 	if (n->tegra) {
