@@ -3,10 +3,10 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "backup.h"
 #include "cmd.h"
 #include "runtime.h"
 #include "safefile.h"
+#include "undo.h"
 
 const char cmd_undo_summary[] = "restore the config files of the newest configure";
 
@@ -53,8 +53,8 @@ cmd_undo(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (c < 0)
 		return cmd_opt_exit(c);
 
-	_cleanup_(backup_undo_release) struct backup_undo u = {0};
-	if (backup_undo(ctx->root, runtime, dry_run, safefile_lock_timeout_ms(), &u, err) < 0)
+	_cleanup_(undo_release) struct undo u = {0};
+	if (undo_run(ctx->root, runtime, dry_run, safefile_lock_timeout_ms(), &u, err) < 0)
 		return -1;
 	for (size_t i = 0; u.warnings && u.warnings[i]; i++)
 		cmd_warn(ctx, "%s", u.warnings[i]);
