@@ -377,3 +377,13 @@ str_closest(const char *word, const char *const *candidates, size_t n)
 	}
 	return best;
 }
+
+char *
+str_fit(const char *s, size_t width)
+{
+	size_t len = strlen(s);
+	if (len <= width || width < 5)
+		return xstrdup(s);
+	size_t tail = (width - 3) / 2 + (width - 3) % 2, head = width - 3 - tail;
+	return xasprintf("%.*s...%s", (int)head, s, s + len - tail);
+}

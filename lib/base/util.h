@@ -102,6 +102,11 @@ size_t str_distance(const char *a, const char *b);
  * candidate that starts with word counts too), else NULL. Ties go to the first.
  */
 const char *str_closest(const char *word, const char *const *candidates, size_t n);
+/*
+ * s in at most width bytes (width >= 5): s itself when it fits, else its start
+ * and its end joined by "...", so that a file name's version and suffix stay.
+ */
+char *str_fit(const char *s, size_t width);
 
 /*
  * Resolve an absolute path under the root (NULL or "/" means the real root).

@@ -100,9 +100,11 @@ while read -r cmd; do
 	expect_contains "$T/err" "gpuprep: error: unknown option '--no-such-option' for $cmd" "$cmd bad option: named"
 	expect_contains "$T/err" "see 'gpuprep $cmd --help'" "$cmd bad option: one line points to --help"
 	expect_not_contains "$T/err" "usage: gpuprep" "$cmd bad option: not the whole usage"
-	# A typo of its first long option: two letters swapped.
+	# A typo of its first long option: two different neighbouring letters swapped.
 	opt=$("$GPUPREP" "$cmd" --help | sed -n 's/^  *\(-., \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | grep -vx help | head -1)
-	typo="${opt:0:1}${opt:2:1}${opt:1:1}${opt:3}"
+	i=1
+	while [ "${opt:i:1}" = "${opt:i+1:1}" ]; do i=$((i + 1)); done
+	typo="${opt:0:i}${opt:i+1:1}${opt:i:1}${opt:i+2}"
 	run "$GPUPREP" "$cmd" "--$typo"
 	expect_rc 2 "$cmd --$typo"
 	expect_contains "$T/err" "hint: did you mean '--$opt'?" "$cmd --$typo: did you mean '--$opt'"
@@ -128,5 +130,23 @@ if [ -s "$T/commands" ]; then
 	expect_contains "$T/err" "'/nonexistent/gpuprep-root'" "the missing root is named"
 	expect_contains "$T/err" "hint:" "a missing root has a hint"
 fi
+
+# up, install and bundle take --toolkit-version for the toolkit's version (--version too).
+for cmd in up install bundle; do
+	run "$GPUPREP" "$cmd" --help
+	expect_contains "$T/out" "--toolkit-version V" "$cmd --help: --toolkit-version"
+done
+run "$GPUPREP" --root "$FIXTURES/nodes/up-sample" install --dry-run --toolkit-version 'x y'
+expect_rc 2 "install --toolkit-version with a bad version"
+expect_contains "$T/err" "'x y' is not a version number" "install --toolkit-version: the value is checked"
+run "$GPUPREP" --root "$FIXTURES/nodes/up-sample" up --dry-run --toolkit-version 'x y'
+expect_contains "$T/err" "'x y' is not a version number" "up --toolkit-version: the value is checked"
+
+# bundle's network errors do not suggest --offline, which bundle does not have.
+run timeout 60 "$GPUPREP" bundle --repo-url http://127.0.0.1:1/repo -o "$T/b.tar.gz"
+expect_rc 1 "bundle with an unreachable repository"
+expect_contains "$T/err" "hint: " "bundle, unreachable: a hint"
+expect_not_contains "$T/err" "--offline" "bundle, unreachable: the hint does not name --offline"
+expect_contains "$T/err" "--repo-url" "bundle, unreachable: the hint names --repo-url"
 
 done_testing
