@@ -96,6 +96,16 @@ preflight_node(struct preflight_ctx *ctx, const char **ret_error)
 	return &ctx->node;
 }
 
+const struct node_info *
+preflight_node_or_skip(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n)
+		preflight_set(r, PREFLIGHT_SKIP, "the node could not be scanned (see gpu-present)");
+	return n;
+}
+
 void
 preflight_node_release(struct preflight_ctx *ctx)
 {
