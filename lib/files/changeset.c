@@ -171,6 +171,23 @@ apply_order(const struct changeset *cs, size_t *ret_n)
 	return order;
 }
 
+static int
+backup_one(struct backup_session *session, const char *runtime, const struct file_change *fc,
+           struct gp_error *err)
+{
+	const struct backup_file f = {
+	        .path = fc->path,
+	        .existed = fc->existed,
+	        .mode = fc->mode,
+	        .old_data = fc->old_data,
+	        .old_len = fc->old_len,
+	        .new_data = fc->new_data,
+	        .new_len = fc->new_len,
+	        .removed = fc->remove,
+	};
+	return backup_save(session, runtime, &f, err);
+}
+
 int
 changeset_apply(const struct changeset *cs, const char *root, const char *op, const char *runtime,
                 char **ret_backup_dir, struct gp_error *err)
@@ -196,7 +213,7 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 	if (backup_begin(root, op, &session, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++)
-		if (backup_save(session, runtime, cs->files[order[k]], err) < 0)
+		if (backup_one(session, runtime, cs->files[order[k]], err) < 0)
 			return -1;
 
 	for (size_t k = 0; k < n; k++) {
