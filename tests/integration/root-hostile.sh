@@ -126,4 +126,28 @@ run "$GPUPREP" --root "$root" verify --runtime docker --socket /p/../../dev/null
 expect_contains "$T/err" "$root/dev/null" "--socket /p/../../dev/null: normalised under the root"
 expect_not_contains "$T/err" "'/dev/null'" "--socket /p/../../dev/null: not the host's /dev/null"
 
+# undo does not follow a journal's path out of the root (item 2): a planted entry that climbs
+# with ".." is refused with the journal's file and line, before anything changes.
+for entry in "/../../../../../../../..$DECOY/host/hostname" "..$DECOY/host/hostname" \
+	"/etc/docker/../../../../../..$DECOY/host/hostname"; do
+	for existed in true false; do
+		make_decoy
+		root=$T/root-journal
+		rm -rf "$root" && mkdir -p "$root/etc/docker" && echo '{}' >"$root/etc/docker/daemon.json"
+		run "$GPUPREP" --root "$root" configure --runtime docker
+		session=$(ls "$root/var/lib/gpuprep/backup")
+		journal=$root/var/lib/gpuprep/backup/$session/journal.jsonl
+		printf '{"op":"configure","runtime":"docker","path":"%s","existed":%s,"mode":420}\n' \
+			"$entry" $existed >>"$journal"
+		cp "$root/etc/docker/daemon.json" "$T/configured"
+		confined "journal entry '$entry' (existed $existed): undo" "$root" undo
+		[ $rc = 1 ] && ok "journal entry '$entry' (existed $existed): refused (exit 1)" ||
+			not_ok "journal entry '$entry' (existed $existed): refused (exit 1)" "$(cat "$T/out" "$T/err")"
+		expect_contains "$T/err" "'$journal':2: the entry names" "journal entry '$entry': the error names the journal and line"
+		expect_file_eq "$root/etc/docker/daemon.json" "$T/configured" "journal entry '$entry': nothing was restored"
+		[ ! -e "$root/$DECOY" ] && ok "journal entry '$entry': nothing copied into the image" ||
+			not_ok "journal entry '$entry': nothing copied into the image"
+	done
+done
+
 done_testing
