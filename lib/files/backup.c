@@ -54,7 +54,11 @@ int
 backup_begin(const char *root, const char *op, struct backup_session **ret, struct gp_error *err)
 {
 	_cleanup_free_ char *base = gp_path(root, BACKUP_DIR);
-	int r = mkdir_p(base, 0700);
+	/* /var and /var/lib as on any system (an image may lack them); only ours is private. */
+	_cleanup_free_ char *var_lib = gp_path(root, "/var/lib");
+	int r = mkdir_p(var_lib, 0755);
+	if (r == 0)
+		r = mkdir_p(base, 0700);
 	if (r < 0)
 		return gp_error_set_errno(err, r, "cannot create the backup directory '%s'", base);
 
@@ -348,15 +352,19 @@ backup_undo(const char *root, const char *runtime, bool dry_run, int lock_timeou
             struct backup_undo *ret, struct gp_error *err)
 {
 	*ret = (struct backup_undo){0};
-	_cleanup_close_ int lock = -1;
-	if (!dry_run) {
-		lock = safefile_lock(root, lock_timeout_ms, err);
-		if (lock < 0)
-			return -1;
-	}
+	/* Check the journals before the lock: a refused one leaves the node as it was. */
 	if (backup_undo_prepare(root, runtime, ret, err) < 0)
 		return -1;
-	if (dry_run || !ret->session_dir)
+	if (dry_run)
+		return 0;
+	/* Again under the lock: another run may have written meanwhile. */
+	backup_undo_release(ret);
+	_cleanup_close_ int lock = safefile_lock(root, lock_timeout_ms, err);
+	if (lock < 0)
+		return -1;
+	if (backup_undo_prepare(root, runtime, ret, err) < 0)
+		return -1;
+	if (!ret->session_dir)
 		return 0;
 	if (changeset_apply(&ret->changes, root, "undo", ret->runtime, &ret->backup_dir, err) < 0)
 		goto fail;
