@@ -4,7 +4,7 @@
 #   TESTS_SRC      the tests/ source directory (fixtures live there)
 #   SHARED_DIR     ../shared beside the checkout (may be absent)
 #   GPUPREP_BIN    (optional, from the caller's environment) a gpuprep to test instead of
-#                  meson's: .ci/run runs the integration and daemons suites again with it
+#                  meson's: .ci/run runs the integration, daemons and install suites again with it
 #                  pointing at the static binary of .ci/portable
 # Each test script gets one scratch directory, $T, removed on exit.
 set -u
