@@ -11,9 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buildinfo.h"
 #include "cmd.h"
-#include "commit.h"
 #include "complete.h"
 #include "config.h"
 #include "preflight.h"
@@ -94,50 +92,6 @@ complete(int argc, char **argv)
 	printf("%s\n", kinds[kind]);
 	for (char **w = words; w && *w; w++)
 		printf("%s\n", *w);
-	return 0;
-}
-
-/*
- * --version: the version, the commit, static or dynamic, and the libraries
- * with their versions (see gpuprep(1)). The dynamic build loads libarchive
- * and libcurl here to ask theirs.
- */
-static int
-print_version(struct gp_ctx *ctx)
-{
-	_cleanup_json_ json_t *libs = buildinfo_libraries();
-	if (ctx->json) {
-		_cleanup_json_ json_t *doc =
-		        json_pack("{s:i, s:s, s:s, s:s, s:s, s:O}", "schema_version", 1, "version",
-		                  GPUPREP_VERSION, "commit", GPUPREP_COMMIT, "build",
-		                  GPUPREP_LINKAGE, "arch", GPUPREP_ARCH, "libraries", libs);
-		cmd_out_json(ctx, doc);
-		return 0;
-	}
-	printf("gpuprep %s\ncommit %s, %s build for %s\n", GPUPREP_VERSION, GPUPREP_COMMIT,
-	       GPUPREP_LINKAGE, GPUPREP_ARCH);
-	size_t i;
-	json_t *l;
-	json_array_foreach (libs, i, l) {
-		const char *name = json_string_value(json_object_get(l, "name"));
-		const char *version = json_string_value(json_object_get(l, "version"));
-		const char *details = json_string_value(json_object_get(l, "details"));
-		const char *file = json_string_value(json_object_get(l, "file"));
-		if (!version) {
-			printf("%s not available: %s\n", name,
-			       json_string_value(json_object_get(l, "error")));
-			continue;
-		}
-		printf("%s %s", name, version);
-		if (details)
-			printf(" (%s)", details);
-		if (!file)
-			printf(", linked in\n");
-		else if (json_is_true(json_object_get(l, "loaded_on_use")))
-			printf(", loaded on use from %s\n", file);
-		else
-			printf(", %s\n", file);
-	}
 	return 0;
 }
 
@@ -256,7 +210,7 @@ main(int argc, char **argv)
 			no_color = true;
 			break;
 		case OPT_VERSION:
-			return print_version(&ctx);
+			return cmd_version(&ctx);
 		case 'h':
 			print_main_usage(stdout);
 			return 0;
