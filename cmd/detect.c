@@ -47,6 +47,43 @@ out_line(struct gp_ctx *ctx, const char *label, const char *fmt, ...)
 	cmd_out(ctx, line);
 }
 
+/* The NVML line, naming its source: NVML, nvidia-smi, or the root's /proc/driver/nvidia. */
+static void
+print_nvml(struct gp_ctx *ctx, const struct node_nvml *n)
+{
+	const char *s = n->device_count == 1 ? "" : "s";
+	switch (n->status) {
+	case NODE_NVML_OK:
+		if (n->source == NODE_NVML_SOURCE_NVIDIA_SMI)
+			out_line(ctx, "NVML:", "driver %s, %u device%s, from '%s' (no NVML: %s)",
+			         n->driver_version, n->device_count, s, n->nvidia_smi,
+			         n->nvml_error);
+		else
+			out_line(ctx, "NVML:", "driver %s, %u device%s, from libnvidia-ml.so.1",
+			         n->driver_version, n->device_count, s);
+		break;
+	case NODE_NVML_SKIPPED:
+		if (n->source == NODE_NVML_SOURCE_PROC && n->has_count)
+			out_line(ctx, "NVML:",
+			         "skipped (--root); the root's /proc/driver/nvidia has driver %s, "
+			         "%u GPU%s",
+			         n->driver_version, n->device_count,
+			         n->device_count == 1 ? "" : "s");
+		else if (n->source == NODE_NVML_SOURCE_PROC)
+			out_line(ctx, "NVML:",
+			         "skipped (--root); the root's /proc/driver/nvidia has driver %s",
+			         n->driver_version);
+		else
+			out_line(ctx, "NVML:",
+			         "skipped (--root); the root has no /proc/driver/nvidia/version");
+		break;
+	default:
+		out_line(ctx, "NVML:", "%s: %s", node_nvml_status_name(n->status),
+		         n->error ? n->error : "unknown error");
+		break;
+	}
+}
+
 static void
 print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 {
@@ -88,19 +125,7 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 	}
 	out_line(ctx, "Devices:", "%s", nodes.s);
 	free(nodes.s);
-	switch (d->nvml.status) {
-	case NODE_NVML_OK:
-		out_line(ctx, "NVML:", "driver %s, %u device%s", d->nvml.driver_version,
-		         d->nvml.device_count, d->nvml.device_count == 1 ? "" : "s");
-		break;
-	case NODE_NVML_SKIPPED:
-		out_line(ctx, "NVML:", "skipped (--root)");
-		break;
-	default:
-		out_line(ctx, "NVML:", "%s: %s", node_nvml_status_name(d->nvml.status),
-		         d->nvml.error ? d->nvml.error : "unknown error");
-		break;
-	}
+	print_nvml(ctx, &d->nvml);
 
 	const struct os_info *os = &info->os;
 	out_line(ctx, "OS:", "%s %s (%s packages, %s)", os->id ? os->id : "unknown",
