@@ -5,7 +5,7 @@
 #    is the default (unless --no-set-default), with its BinaryName, runc is still there, and
 #    the main file's other CRI settings survive a drop-in;
 #  - version 2: a containerd started on it (containerd-lib.sh, private paths) answers CRI Status
-#    with the same values, read with ../shared/tools/cri-status and with our own client
+#    with the same values, read with tests/tools/cri-status.py and with our own client
 #    (tests/tools/apidump), and `ctr plugins ls` shows cri ok.
 # Version 3 needs containerd 2.x (1.6 loads the file but has no io.containerd.cri.v1.runtime
 # plugin, so it ignores the runtimes there): those cases are TAP skips, saying so.
@@ -15,9 +15,9 @@
 containerd_require
 configure_use containerd
 APIDUMP=$TEST_TOOLS/apidump
-CRI_STATUS=$SHARED_DIR/tools/cri-status
+CRI_STATUS=$TESTS_SRC/tools/cri-status.py
 have_cri_status=
-[ -f "$CRI_STATUS" ] && /usr/bin/python3 -c 'import grpc' 2>/dev/null && have_cri_status=1
+[ -f "$CRI_STATUS" ] && /usr/bin/python3 -c "import grpc, google.protobuf" 2>/dev/null && have_cri_status=1
 major=$("$CONTAINERD_BIN" --version | awk '{ v = $3; sub(/^v/, "", v); split(v, a, "."); print a[1] }')
 
 # want NAME: what the case asks for: "name path default sandbox_image" (sandbox_image: the
@@ -133,7 +133,7 @@ print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtime
 		[ "${w[3]}" = - ] ||
 			same "$name: cri-status: sandbox_image is the main file's" "$(jget "$T/out" config/sandboxImage)" "\"${w[3]}\""
 	else
-		skip "$name: CRI Status through cri-status" "/usr/bin/python3 with grpc, or $CRI_STATUS, is missing"
+		skip "$name: CRI Status through cri-status" "/usr/bin/python3 lacks grpc or protobuf (python3-grpcio, python3-protobuf)"
 	fi
 	containerd_stop "$cfg"
 }

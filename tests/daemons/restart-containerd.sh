@@ -13,7 +13,7 @@
 . "$TESTS_SRC/daemons/containerd-lib.sh"
 . "$TESTS_SRC/daemons/live-lib.sh"
 containerd_require
-CRI_STATUS=$SHARED_DIR/tools/cri-status
+CRI_STATUS=$TESTS_SRC/tools/cri-status.py
 
 # The node: the sample fixture's GPU (for the smoke test), our own containerd config.
 root=$(fixture_root sample)
@@ -95,7 +95,7 @@ cp "$T/out" "$T/verify.json"
 expect_same "verify: ok" "$(jget "$T/verify.json" ok)" "true"
 expect_same "verify: the daemon is containerd" "$(check_field "$T/verify.json" daemon seen)" \
 	"\"containerd $(containerd --version | awk '{print $3}')\""
-if [ -x /usr/bin/python3 ] && [ -f "$CRI_STATUS" ] && /usr/bin/python3 -c 'import grpc' 2>/dev/null
+if [ -x /usr/bin/python3 ] && [ -f "$CRI_STATUS" ] && /usr/bin/python3 -c "import grpc, google.protobuf" 2>/dev/null
 then
 	/usr/bin/python3 "$CRI_STATUS" "$CONTAINERD_SOCK" >"$T/theirs.json"
 	c=config/containerd
@@ -110,7 +110,7 @@ then
 	expect_same "enableCDI: absent for ours and for cri-status" \
 		"$(check_field "$T/out" enable_cdi seen)/$cdi" '"absent"/null'
 else
-	skip "comparison with cri-status" "/usr/bin/python3 with grpc, or $CRI_STATUS, is missing"
+	skip "comparison with cri-status" "/usr/bin/python3 lacks grpc or protobuf (python3-grpcio, python3-protobuf)"
 fi
 
 # The file's imports count: a drop-in that makes runc the default again (its CRI section
