@@ -119,6 +119,7 @@ start_httpd() {
 	done
 	PORT=$(head -1 "$T/httpd-$n.port")
 	URL="http://127.0.0.1:$PORT"
+	case " $* " in *" --tls "*) URL="https://127.0.0.1:$PORT" ;; esac
 }
 
 stop_httpd() {
