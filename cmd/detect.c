@@ -18,7 +18,8 @@ const char cmd_detect_usage[] =
         "\n"
         "Options:\n"
         "  --pci-dump FILE  read PCI devices from an 'lspci -x' dump instead of /sys\n"
-        "  --pci-ids FILE   name GPUs from this pci.ids (and not from udev's hwdb)\n"
+        "  --pci-ids FILE   name GPUs from this pci.ids alone (not the node's, udev's\n"
+        "                   hwdb or the built-in NVIDIA names)\n"
         "  -h, --help       print this help and exit\n"
         "\n"
         "Exit status: 0 when an NVIDIA GPU was found, 3 when none was, 1 on an error.\n";

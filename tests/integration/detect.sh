@@ -147,6 +147,67 @@ expect_contains "$T/out" '"binary": "/usr/bin/containerd"' "the symlinked binary
 run "$GPUPREP" detect stray
 expect_rc 2 "an extra argument is a usage error"
 
+# --- GPU names without --pci-ids: the node's pci.ids and the built-in NVIDIA block ---------
+# name_of ROOT ADDRESS: the name detect --json gives the GPU at ADDRESS, into $T/name.
+name_of() {
+	run "$GPUPREP" --json --root "$1" detect
+	python3 -c 'import json,sys; print([g["name"] for g in json.load(open(sys.argv[1]))["gpus"] if g["pci_address"] == sys.argv[2]][0])' \
+		"$T/out" "$2" >"$T/name" 2>&1
+}
+name_is() { # WANT NAME
+	if [ "$(cat "$T/name")" = "$1" ]; then ok "$2"; else not_ok "$2" "got:  $(cat "$T/name")" "want: $1"; fi
+}
+# ids_file ROOT PATH VERSION LINES...: write a pci.ids of that version under ROOT.
+ids_file() {
+	local r=$1 p=$2 v=$3
+	shift 3
+	mkdir -p "$(dirname "$r$p")"
+	{ printf '#\n#\tList of PCI ID'"'"'s\n#\n#\tVersion: %s\n#\n\n' "$v"; printf '%s\n' "$@"; } >"$r$p"
+}
+T4=0000:3b:00.0 A100=0000:86:00.0
+r=$(fixture_root t4-a100)
+name_of "$r" "$T4"
+expect_rc 0 "no pci.ids on the node: detect works"
+name_is "TU104GL [Tesla T4]" "no pci.ids on the node: the built-in name"
+if command -v strace >/dev/null; then
+	strace -f -e trace=open,openat -o "$T/trace" "$GPUPREP" --root "$r" detect >/dev/null 2>&1
+	if grep -E '"/(usr|etc|lib)[^"]*(pci\.ids|hwdb)' "$T/trace" >"$T/outside"; then
+		not_ok "no pci.ids on the node: this machine's pci.ids and hwdb are not read" "$(cat "$T/outside")"
+	else
+		ok "no pci.ids on the node: this machine's pci.ids and hwdb are not read"
+	fi
+else
+	skip "no pci.ids on the node: this machine's pci.ids and hwdb are not read" "no strace"
+fi
+ids_file "$r" /usr/share/misc/pci.ids 2999.01.01 "10de  NVIDIA Corporation" "	1eb8  Renamed T4 (newer file)"
+name_of "$r" "$T4"
+name_is "Renamed T4 (newer file)" "a newer node pci.ids renames a device: its name"
+name_of "$r" "$A100"
+name_is "GA100 [A100 PCIe 40GB]" "a newer node pci.ids lacking a device: the built-in name"
+ids_file "$r" /usr/share/misc/pci.ids 2001.01.01 "10de  NVIDIA Corporation" "	1eb8  Old T4 name" "	2fff  Only the node knows"
+name_of "$r" "$T4"
+name_is "TU104GL [Tesla T4]" "an older node pci.ids: the built-in name wins"
+echo 0x2fff >"$r/sys/bus/pci/devices/$A100/device"
+name_of "$r" "$A100"
+name_is "Only the node knows" "an older node pci.ids still names a device the built-in block lacks"
+rm "$r/usr/share/misc/pci.ids"
+name_of "$r" "$A100"
+name_is "unknown" "a device nobody names: unknown"
+ids_file "$r" /usr/share/hwdata/pci.ids 2999.01.01 "10de  NVIDIA Corporation" "	1eb8  RHEL's T4"
+name_of "$r" "$T4"
+name_is "RHEL's T4" "RHEL's /usr/share/hwdata/pci.ids is the node's"
+printf '10de  NVIDIA Corporation\n\t1eb8  no version line\n' >"$r/usr/share/hwdata/pci.ids"
+name_of "$r" "$T4"
+name_is "TU104GL [Tesla T4]" "a node pci.ids without a version line counts as older"
+printf '10de  NVIDIA Corporation\n\tzz\n' >"$r/usr/share/hwdata/pci.ids"
+run "$GPUPREP" --root "$r" detect
+expect_rc 1 "a broken node pci.ids: an error"
+expect_contains "$T/err" "$r/usr/share/hwdata/pci.ids" "a broken node pci.ids: the error names the root's file"
+expect_contains "$T/err" "pci.ids', line 2" "a broken node pci.ids: and its line"
+expect_contains "$T/err" "hint: repair the node's pci.ids" "a broken node pci.ids: a hint"
+run "$GPUPREP" --root "$r" detect --pci-ids "$IDS"
+expect_rc 0 "--pci-ids: the named file alone, the node's is not read"
+
 # The running machine, without --root: it works, whatever it has.
 if [ -d /sys/bus/pci/devices ]; then
 	run "$GPUPREP" --json detect
