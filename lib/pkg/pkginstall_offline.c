@@ -230,8 +230,9 @@ static bool
 want_member(const char *norm, void *userdata)
 {
 	(void)userdata;
+	/* A bundle's gpuprep (--with-gpuprep) is checked against manifest.json like the rest. */
 	if (strcmp(norm, "manifest.json") == 0 || str_startswith(norm, "repo/") ||
-	    str_startswith(norm, "keys/"))
+	    str_startswith(norm, "keys/") || strcmp(norm, PKG_BUNDLE_GPUPREP) == 0)
 		return true;
 	struct pkg_file f;
 	if (pkg_file_parse(norm, &f) <= 0)
