@@ -290,7 +290,7 @@ if [ -z "$smi_reason" ]; then
 	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "nvidia_smi": "/usr/local/bin/nvidia-smi", "nvml_error": "...", "source": "nvidia-smi", "status": "ok"}' >"$T/nvml.want"
 	expect_file_eq "$T/nvml" "$T/nvml.want" "nvidia-smi: driver version, count and the source in JSON"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
-	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from '/usr/local/bin/nvidia-smi' (no NVML: libnvidia-ml.so.1: cannot open shared object file" \
+	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from '/usr/local/bin/nvidia-smi' (no NVML: " \
 		"nvidia-smi: the table names the source"
 	rm -r "${A:?}/proc"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
