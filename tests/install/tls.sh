@@ -51,6 +51,13 @@ expect_rc 1 "SSL_CERT_FILE names nothing"
 expect_contains "$T/err" "SSL_CERT_FILE names '$T/nowhere.pem', which cannot be used: No such file or directory" \
 	"SSL_CERT_FILE names nothing: the error names it"
 expect_contains "$T/err" "hint: point SSL_CERT_FILE at a PEM file of CA certificates" "SSL_CERT_FILE names nothing: a hint"
+# A file that holds no certificate: curl's own error, and which file it was.
+printf 'not a certificate\n' >"$P/garbage.pem"
+SSL_CERT_FILE=$P/garbage.pem bundle garbage
+expect_rc 1 "SSL_CERT_FILE names a file without certificates"
+expect_contains "$T/err" "TLS error: " "SSL_CERT_FILE without certificates: a TLS error"
+expect_contains "$T/err" "(CA certificates: '$P/garbage.pem', from SSL_CERT_FILE)" \
+	"SSL_CERT_FILE without certificates: the file is named"
 SSL_CERT_DIR=$P/ca.pem bundle notdir
 expect_rc 1 "SSL_CERT_DIR names a file"
 expect_contains "$T/err" "SSL_CERT_DIR names '$P/ca.pem', which is not a directory" "SSL_CERT_DIR names a file: the error"
