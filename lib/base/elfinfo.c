@@ -74,7 +74,9 @@ read_needed(const struct reader *r, uint64_t off, uint64_t size, uint64_t phoff,
 		uint64_t p_off = r->is_64 ? get(r, ph + 8, 8) : get(r, ph + 4, 4);
 		uint64_t p_vaddr = r->is_64 ? get(r, ph + 16, 8) : get(r, ph + 8, 4);
 		uint64_t p_filesz = r->is_64 ? get(r, ph + 32, 8) : get(r, ph + 16, 4);
-		if (strtab >= p_vaddr && strtab - p_vaddr < p_filesz) {
+		/* Only a segment inside the file: offset + size must not wrap, nor pass the end. */
+		if (inside(r, p_off, p_filesz) && strtab >= p_vaddr &&
+		    strtab - p_vaddr < p_filesz) {
 			str_off = p_off + (strtab - p_vaddr);
 			str_end = p_off + p_filesz;
 			mapped = true;
@@ -87,7 +89,7 @@ read_needed(const struct reader *r, uint64_t off, uint64_t size, uint64_t phoff,
 		if (tag != DT_NEEDED)
 			continue;
 		uint64_t name = get(r, d + w, w);
-		if (!mapped || str_end > r->len || name >= str_end - str_off) {
+		if (!mapped || name >= str_end - str_off) {
 			/* Needed, but unnamed: still dynamic. */
 			ret->needed = strv_push(ret->needed, "?");
 			continue;

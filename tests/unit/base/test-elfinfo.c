@@ -186,6 +186,17 @@ main(void)
 	is_int(check(lib, "amd64"), -1, "DT_NEEDED without PT_INTERP: refused");
 	ok(strstr(MSG, "is dynamically linked (needs libc.so.6)") != NULL, "DT_NEEDED only: %s",
 	   MSG);
+	/* A PT_LOAD whose offset + size wraps around: DT_NEEDED stays unnamed, nothing is read
+	 * out of bounds (found by fuzz-elfinfo). */
+	mk_elf(img, EM_X86_64, ET_DYN, false, true, true);
+	Elf64_Phdr *load = (Elf64_Phdr *)(img + sizeof(Elf64_Ehdr));
+	load->p_offset = UINT64_MAX - 3000; /* .dynstr at offset + 2000: no wrap, */
+	load->p_vaddr = 0x400000 + 2048 - 2000;
+	load->p_filesz = 4000; /* but offset + size wraps to 999 */
+	is_int(elf_parse(img, sizeof(img), "wrap", &e, &err), 1, "a wrapping PT_LOAD: still ELF");
+	ok(e.needed && strcmp(e.needed[0], "?") == 0 && !e.needed[1],
+	   "a wrapping PT_LOAD: one needed library, unnamed");
+	elf_info_release(&e);
 	mk_elf(img, EM_X86_64, ET_REL, false, false, false);
 	_cleanup_free_ char *obj = write_tmp("object.o", img, sizeof(img));
 	is_int(check(obj, "amd64"), -1, "an object file: refused");
