@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
 #include "proc.h"
 #include "util.h"
 
@@ -274,8 +275,7 @@ proc_read(const char *root, const char *proc_version, struct node_nvml *n)
 		return;
 	n->driver_version = xstrdup(proc_version);
 	n->source = NODE_NVML_SOURCE_PROC;
-	_cleanup_free_ char *gp = gp_path(root, "/proc/driver/nvidia/gpus");
-	DIR *d = opendir(gp);
+	DIR *d = noderoot_opendir(root, "/proc/driver/nvidia/gpus");
 	if (!d)
 		return;
 	struct dirent *e;

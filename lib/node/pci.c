@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
 #include "pciids.h"
 
 bool
@@ -534,15 +535,17 @@ static const char *const node_ids_paths[] = {
         "/usr/share/misc/pci.ids.gz", "/usr/share/pci.ids.gz",
 };
 
-/* The root's pci.ids, as a path on this machine, or NULL when it has none. */
+/*
+ * The root's pci.ids, as a path on this machine resolved inside the root (libpci takes a
+ * path), or NULL when it has none.
+ */
 static char *
 root_ids_file(const char *root)
 {
 	for (size_t i = 0; i < GP_ARRAY_SIZE(node_ids_paths); i++) {
-		_cleanup_free_ char *p = gp_path(root, node_ids_paths[i]);
 		struct stat st;
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			return TAKE_PTR(p);
+		if (noderoot_stat(root, node_ids_paths[i], &st) == 0 && S_ISREG(st.st_mode))
+			return noderoot_host_path(root, node_ids_paths[i]);
 	}
 	return NULL;
 }
@@ -742,7 +745,8 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 		if (read_dump(opts->dump, err) < 0)
 			return -1;
 	} else {
-		sysfs = gp_path(opts->root, "/sys/bus/pci");
+		/* libpci takes a path: resolved inside the root, so a symlinked /sys stays in. */
+		sysfs = noderoot_host_path(opts->root, "/sys/bus/pci");
 		devices = xasprintf("%s/devices", sysfs);
 		if (sysfs_check(devices, err) < 0)
 			return -1;
