@@ -139,6 +139,22 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 	cmd_out(ctx, rt);
 }
 
+/* For -v: where GPU names came from (gpuprep-detect(1), GPU names). */
+static void
+debug_names(struct gp_ctx *ctx, const struct pci_scan *s)
+{
+	struct strbuf b = {0};
+	if (s->ids_file)
+		strbuf_printf(&b, "'%s' (version %s)", s->ids_file,
+		              *s->ids_version ? s->ids_version : "unknown");
+	if (s->ids_builtin)
+		strbuf_printf(&b, "%sthe built-in NVIDIA list (version %s)", b.len ? " and " : "",
+		              pci_builtin_version());
+	if (b.s)
+		cmd_debug(ctx, "names: %s", b.s);
+	free(b.s);
+}
+
 /* Say on stderr why nothing counted, and what to look at. */
 static void
 explain_none(struct gp_ctx *ctx, const struct node_info *info)
@@ -199,6 +215,7 @@ cmd_detect(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return -1;
 	for (size_t i = 0; info.pci.warnings && info.pci.warnings[i]; i++)
 		cmd_debug(ctx, "libpci: %s", info.pci.warnings[i]);
+	debug_names(ctx, &info.pci);
 
 	_cleanup_json_ json_t *doc = node_info_to_json(&info);
 	if (ctx->json)

@@ -474,6 +474,7 @@ pci_scan_release(struct pci_scan *scan)
 	free(scan->gpus);
 	free(scan->nvidia_other);
 	strv_free(scan->warnings);
+	free(scan->ids_file);
 	*scan = (struct pci_scan){0};
 }
 
@@ -784,6 +785,12 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 		else
 			r = gp_error_set(err, "reading PCI devices from '%s': %s", devices,
 			                 pci_errmsg);
+	}
+	if (st.names_ready) {
+		const char *f = st.ids.source ? st.ids.source : st.ids_path;
+		scan.ids_file = f ? xstrdup(f) : NULL;
+		memcpy(scan.ids_version, st.ids.version, sizeof(scan.ids_version));
+		scan.ids_builtin = !opts->ids_file;
 	}
 	scan_protected(&st, scan_cleanup);
 	pci_warnings = NULL;

@@ -56,6 +56,11 @@ struct pci_scan {
 	size_t n_functions; /* every PCI function seen, of any vendor */
 	bool from_dump;
 	char **warnings; /* libpci's warnings, for -v; NULL when none */
+	/* For -v: the pci.ids names came from (a host path, or NULL when none was read), and
+	 * its "# Version:" ("" when unknown); whether the built-in names were consulted. */
+	char *ids_file;
+	char ids_version[16];
+	bool ids_builtin;
 };
 
 /*

@@ -184,8 +184,13 @@ if command -v strace >/dev/null; then
 else
 	skip "no pci.ids on the node: this machine's pci.ids and hwdb are not read" "no strace"
 fi
+run "$GPUPREP" -v --root "$r" detect
+expect_contains "$T/err" "debug: names: the built-in NVIDIA list (version 20" "-v: the names' source, the built-in list alone"
 ids_file "$r" /usr/share/misc/pci.ids 2999.01.01 "10de  NVIDIA Corporation" "	1eb8  Renamed T4 (newer file)"
 name_of "$r" "$T4"
+run "$GPUPREP" -v --root "$r" detect
+expect_contains "$T/err" "debug: names: '$r/usr/share/misc/pci.ids' (version 2999.01.01) and the built-in NVIDIA list" \
+	"-v: the node's pci.ids with its version, and the built-in list"
 name_is "Renamed T4 (newer file)" "a newer node pci.ids renames a device: its name"
 name_of "$r" "$A100"
 name_is "GA100 [A100 PCIe 40GB]" "a newer node pci.ids lacking a device: the built-in name"
