@@ -7,6 +7,7 @@
 
 #include "jsonedit.h"
 #include "live.h"
+#include "noderoot.h"
 #include "rows.h"
 
 #define DOCKER_DEFAULT_RUNTIME_PATH "nvidia-container-runtime"
@@ -373,9 +374,8 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 		 * dockerd's own default (20.10 on): systemd on a cgroup v2 host booted
 		 * with systemd, cgroupfs otherwise.
 		 */
-		_cleanup_free_ char *v2 = gp_path(root, "/sys/fs/cgroup/cgroup.controllers");
-		_cleanup_free_ char *sd = gp_path(root, "/run/systemd/system");
-		bool systemd = path_exists(v2) && path_is_dir(sd);
+		bool systemd = noderoot_exists(root, "/sys/fs/cgroup/cgroup.controllers") &&
+		               noderoot_is_dir(root, "/run/systemd/system");
 		v.cgroup_driver = systemd ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
 		v.cgroup_driver_source = xstrdup(
 		        systemd ? "dockerd's default on a cgroup v2 host booted with systemd"
