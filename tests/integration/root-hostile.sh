@@ -139,11 +139,12 @@ for entry in "/../../../../../../../..$DECOY/host/hostname" "..$DECOY/host/hostn
 		journal=$root/var/lib/gpuprep/backup/$session/journal.jsonl
 		printf '{"op":"configure","runtime":"docker","path":"%s","existed":%s,"mode":420}\n' \
 			"$entry" $existed >>"$journal"
+		line=$(wc -l <"$journal")
 		cp "$root/etc/docker/daemon.json" "$T/configured"
 		confined "journal entry '$entry' (existed $existed): undo" "$root" undo
 		[ $rc = 1 ] && ok "journal entry '$entry' (existed $existed): refused (exit 1)" ||
 			not_ok "journal entry '$entry' (existed $existed): refused (exit 1)" "$(cat "$T/out" "$T/err")"
-		expect_contains "$T/err" "'$journal':2: the entry names" "journal entry '$entry': the error names the journal and line"
+		expect_contains "$T/err" "'$journal':$line: the entry names" "journal entry '$entry': the error names the journal and line"
 		expect_file_eq "$root/etc/docker/daemon.json" "$T/configured" "journal entry '$entry': nothing was restored"
 		[ ! -e "$root/$DECOY" ] && ok "journal entry '$entry': nothing copied into the image" ||
 			not_ok "journal entry '$entry': nothing copied into the image"
