@@ -163,8 +163,22 @@ cmd_pick_live_runtime(struct gp_ctx *ctx, const char *name, bool restart,
 		*ret = found;
 		return 0;
 	}
-	return cmd_usage_error(ctx, err, "%s; choose one with --runtime",
-	                       n ? "more than one runtime is running" : "no runtime is running");
+	if (n == 0) {
+		/* Not a usage error: the daemon is not up (or its socket is elsewhere). */
+		gp_error_set(err,
+		             "no container runtime is running: no daemon socket is in place%s%s%s",
+		             gp_root_is_set(ctx->root) ? " under '" : "",
+		             gp_root_is_set(ctx->root) ? ctx->root : "",
+		             gp_root_is_set(ctx->root) ? "'" : "");
+		return gp_error_hint(
+		        err,
+		        "start the runtime (systemctl start containerd, or docker), then "
+		        "run 'gpuprep %s' again; or name its socket with --runtime and "
+		        "--socket",
+		        verb);
+	}
+	cmd_usage_error(ctx, err, "more than one runtime is running; choose one with --runtime");
+	return gp_error_hint(err, "gpuprep %s --runtime containerd, for example", verb);
 }
 
 static const struct rows_column verify_cols[] = {

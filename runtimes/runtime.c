@@ -10,19 +10,6 @@
 #include "noderoot.h"
 #include "safefile.h"
 
-const struct runtime_ops *const runtime_all[] = {
-        &runtime_docker, &runtime_containerd, &runtime_cri_dockerd, &runtime_k3s, NULL,
-};
-
-const struct runtime_ops *
-runtime_find(const char *name)
-{
-	for (size_t i = 0; runtime_all[i]; i++)
-		if (strcmp(runtime_all[i]->name, name) == 0)
-			return runtime_all[i];
-	return NULL;
-}
-
 const char *
 cgroup_driver_name(enum cgroup_driver d)
 {
@@ -163,21 +150,6 @@ runtime_config_view_add(struct runtime_config_view *v, const char *name, const c
 	return e;
 }
 
-const struct runtime_ops **
-runtime_detect_installed(const char *root)
-{
-	size_t n = 0;
-	const struct runtime_ops **v = xcalloc(GP_ARRAY_SIZE(runtime_all), sizeof(*v));
-	for (size_t i = 0; runtime_all[i]; i++) {
-		if (!runtime_all[i]->config_path)
-			continue;
-		_cleanup_free_ char *bin = runtime_find_binary(root, runtime_all[i]);
-		if (bin)
-			v[n++] = runtime_all[i];
-	}
-	return v;
-}
-
 int
 runtime_configure(const struct runtime_ops *ops, const struct configure_opts *opts, unsigned flags,
                   int lock_timeout_ms, struct configure_result *ret, struct gp_error *err)
@@ -189,15 +161,23 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	}
 	bool dry = flags & RUNTIME_CONFIGURE_DRY_RUN;
 	_cleanup_close_ int lock = -1;
-	if (!dry) {
-		lock = safefile_lock(opts->root, lock_timeout_ms, err);
-		if (lock < 0)
-			return -1;
-	}
+	/*
+	 * Read and check the input before the lock: a refused file must leave the
+	 * node as it was, without even the lock or /run created.
+	 */
 	if (ops->configure(opts, ret, err) < 0)
 		goto fail;
-	if (!dry && changeset_apply(&ret->changes, opts->root, "configure", ops->name,
-	                            &ret->backup_dir, err) < 0)
+	if (dry)
+		return 0;
+	lock = safefile_lock(opts->root, lock_timeout_ms, err);
+	if (lock < 0)
+		goto fail;
+	/* Again under the lock: another run may have changed the files meanwhile. */
+	configure_result_release(ret);
+	if (ops->configure(opts, ret, err) < 0)
+		goto fail;
+	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
+	                    err) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -56,12 +56,9 @@ preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_resul
 		        ctx->cgroup_driver);
 		return;
 	}
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return;
-	}
 	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
 	_cleanup_free_ char *missing = NULL;
 	size_t nodes = 0;
@@ -169,13 +166,9 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 		return;
 	}
 	/* Needed where the runtime enables CDI, and on Jetson, whose toolkit works through CDI. */
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "no CDI spec, and cannot scan the node: %s",
-		              error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return;
-	}
 	const struct runtime_config_view *v = preflight_runtime_view_quiet(ctx);
 	if (!n->tegra && !(v && v->cdi == 1)) {
 		if (ctx->runtime->inspect)
