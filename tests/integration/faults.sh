@@ -11,6 +11,8 @@
 # FAULT_SAMPLE=N (or N as the argument) tries every Nth occurrence only: the sanitizer builds
 # pass 5 (tests/meson.build); the default is every occurrence.
 . "$TESTS_SRC/lib.sh"
+# LeakSanitizer cannot run under ptrace: off for the runs under strace (ASan builds).
+NOLEAK="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 . "$TESTS_SRC/configure-lib.sh"
 . "$TESTS_SRC/tap-parallel.sh"
 
@@ -99,7 +101,7 @@ one() {
 	local sc=$1 sys=$2 root=$T/root n fault when rc st bad cmd tried
 	setup "$sc" "$root"
 	cmd=$(faulted_cmd "$sc" "$root")
-	strace -f -qq -e trace="$sys" -o "$T/count" $cmd >/dev/null 2>&1
+	$NOLEAK strace -f -qq -e trace="$sys" -o "$T/count" $cmd >/dev/null 2>&1
 	n=$(grep -cE "^[0-9]+ +$sys\(" "$T/count")
 	if [ "$n" = 0 ]; then
 		skip "$sc: $sys" "not called"
@@ -112,7 +114,7 @@ one() {
 			(((when - 1) % SAMPLE == 0)) || continue
 			tried=$((tried + 1))
 			setup "$sc" "$root"
-			strace -f -qq -o /dev/null -e trace="$sys" -e inject="$sys:$fault:when=$when" \
+			$NOLEAK strace -f -qq -o /dev/null -e trace="$sys" -e inject="$sys:$fault:when=$when" \
 				$cmd >"$T/out" 2>"$T/err"
 			rc=$?
 			st=$(state "$sc" "$root")
@@ -154,7 +156,7 @@ one() {
 # into place (the backup's: its copy, its journal, their directories) and right after it (the
 # config's directory).
 setup configure "$T/r0"
-strace -f -qq -e trace=fsync,rename,renameat,renameat2 -o "$T/order" $(faulted_cmd configure "$T/r0") >/dev/null 2>&1
+$NOLEAK strace -f -qq -e trace=fsync,rename,renameat,renameat2 -o "$T/order" $(faulted_cmd configure "$T/r0") >/dev/null 2>&1
 n_before=$(awk '/rename/ { exit } /fsync\(/ { n++ } END { print n + 0 }' "$T/order")
 after=$((n_before + 1))
 
@@ -163,7 +165,7 @@ after=$((n_before + 1))
 bad=()
 for ((when = 1; when < n_before; when++)); do
 	setup configure "$T/r5"
-	strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$when \
+	$NOLEAK strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$when \
 		$(faulted_cmd configure "$T/r5") >"$T/out" 2>"$T/err"
 	rc=$?
 	st=$(state configure "$T/r5")
@@ -175,7 +177,7 @@ done
 # Item 4: the fsync of the config's directory fails after the rename: the file is put back
 # for real (not only said to be), or it is new and the error says to undo it.
 setup configure "$T/r4"
-strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$after \
+$NOLEAK strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$after \
 	$(faulted_cmd configure "$T/r4") >"$T/out" 2>"$T/err"
 expect_rc 1 "the directory's fsync fails after the rename"
 st=$(state configure "$T/r4")

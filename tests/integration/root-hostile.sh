@@ -7,6 +7,8 @@
 # twice: with openat2(RESOLVE_IN_ROOT), and with the component walk of kernels before 5.6
 # (GPUPREP_TEST_NO_OPENAT2=1 forces it).
 . "$TESTS_SRC/lib.sh"
+# LeakSanitizer cannot run under ptrace: off for the runs under strace (ASan builds).
+NOLEAK="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 DECOY=$T/decoy
 MARK=decoy-marker-7f3a
@@ -52,7 +54,7 @@ confined() {
 	snapshot >"$T/before"
 	set +e
 	if [ -n "$STRACE" ]; then
-		strace -f -qq -e trace=open,openat,openat2,creat,truncate,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,symlink,symlinkat,link,linkat,chmod,fchmodat,chown,fchownat \
+		$NOLEAK strace -f -qq -e trace=open,openat,openat2,creat,truncate,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,symlink,symlinkat,link,linkat,chmod,fchmodat,chown,fchownat \
 			-o "$T/trace" "$GPUPREP" --root "$root" "$@" >"$T/out" 2>"$T/err"
 	else
 		"$GPUPREP" --root "$root" "$@" >"$T/out" 2>"$T/err"
