@@ -2,6 +2,7 @@
 #include "buildinfo.h"
 
 #include <dlfcn.h>
+#include <nettle/version.h>
 #include <pci/pci.h>
 #include <string.h>
 
@@ -83,6 +84,14 @@ libcurl_row(void)
 	return row("libcurl", d->version, dp, true, *(void **)&lc->easy_init, NULL);
 }
 
+static json_t *
+nettle_row(void)
+{
+	/* nettle tells its major and minor version only. */
+	_cleanup_free_ char *v = xasprintf("%d.%d", nettle_version_major(), nettle_version_minor());
+	return row("nettle", v, NULL, false, (void *)nettle_version_major, NULL);
+}
+
 json_t *
 buildinfo_libraries(void)
 {
@@ -91,5 +100,6 @@ buildinfo_libraries(void)
 	json_array_append_new(a, jansson_row());
 	json_array_append_new(a, libarchive_row());
 	json_array_append_new(a, libcurl_row());
+	json_array_append_new(a, nettle_row());
 	return a;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The libraries behind this build of gpuprep, for --version: libpci, jansson,
- * libarchive and libcurl, with the versions that run (the ones linked in, or
+ * libarchive, libcurl and nettle, with the versions that run (the ones linked in, or
  * those the dynamic build links at start or loads on use).
  */
 #pragma once
@@ -21,6 +21,6 @@
  *                  linked into the binary
  *   error          why it cannot be loaded, or null
  * libpci has no run-time version query: its version is the one gpuprep was
- * compiled against.
+ * compiled against. nettle gives its major and minor version only.
  */
 json_t *buildinfo_libraries(void);
