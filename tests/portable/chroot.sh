@@ -3,7 +3,8 @@
 # pci.ids and a fixture node, so no libc, no ld.so and no library of the build machine can help
 # it. --version names the static build and its libraries; detect, configure, preflight and
 # undo on the node give what the dynamic build (meson's $GPUPREP) gives on a copy of the same
-# node: the same output, the same exit status, the same bytes written.
+# node: the same output, the same exit status, the same bytes written; detect and preflight
+# name the GPU without any pci.ids.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/portable/portable-lib.sh"
 portable_bin x86_64
@@ -67,6 +68,17 @@ expect_contains "$T/out" '"build": "static"' "--json --version: build static"
 both "detect" 0 detect --pci-ids "$FIXTURES/pci.ids"
 expect_contains "$T/out" "TU104GL [Tesla T4]" "detect: the GPU's name"
 both "detect --json" 0 --json detect --pci-ids "$FIXTURES/pci.ids"
+
+# Nothing of pciutils anywhere (no pci.ids in the chroot or the node, no --pci-ids): the GPU's
+# name comes from NVIDIA's part of pci.ids built into gpuprep.
+mv "$C/usr/share/misc/pci.ids" "$T/pci.ids.away" 2>/dev/null || true
+in_chroot --root /node detect
+expect_rc 0 "detect with no pci.ids anywhere"
+expect_contains "$T/out" "TU104GL [Tesla T4]" "detect with no pci.ids anywhere: the name from the built-in block"
+in_chroot --root /node preflight --checks gpu-present
+expect_contains "$T/out" "[PASS] 1 NVIDIA GPU: TU104GL [Tesla T4] at 0000:00:04.0" \
+	"preflight with no pci.ids anywhere: the name from the built-in block"
+[ ! -f "$T/pci.ids.away" ] || mv "$T/pci.ids.away" "$C/usr/share/misc/pci.ids"
 
 both "configure --dry-run" 0 configure --runtime containerd --dry-run
 both "configure" 0 configure --runtime containerd

@@ -17,9 +17,12 @@ portable_bin() {
 }
 
 # same_output NAME GOT WANT ROOT_GOT ROOT_WANT: GOT and WANT equal once each root path is
-# replaced with @ROOT@, and up's step times with @TIME@.
+# replaced with @ROOT@, up's step times with @TIME@ and backup directories' time stamps with
+# @STAMP@.
 same_output() {
-	sed -e "s#$4#@ROOT@#g" -e 's/  *[0-9.]* m\?s  /  @TIME@  /' -e 's/"duration_ms": [0-9.e+-]*/"duration_ms": @TIME@/' "$2" >"$T/same.got"
-	sed -e "s#$5#@ROOT@#g" -e 's/  *[0-9.]* m\?s  /  @TIME@  /' -e 's/"duration_ms": [0-9.e+-]*/"duration_ms": @TIME@/' "$3" >"$T/same.want"
+	sed -e "s#$4#@ROOT@#g" -e 's/  *[0-9.]* m\?s  /  @TIME@  /' -e 's/"duration_ms": [0-9.e+-]*/"duration_ms": @TIME@/' \
+		-e 's#/backup/[0-9]\{8\}T[0-9]\{6\}Z#/backup/@STAMP@#g' "$2" >"$T/same.got"
+	sed -e "s#$5#@ROOT@#g" -e 's/  *[0-9.]* m\?s  /  @TIME@  /' -e 's/"duration_ms": [0-9.e+-]*/"duration_ms": @TIME@/' \
+		-e 's#/backup/[0-9]\{8\}T[0-9]\{6\}Z#/backup/@STAMP@#g' "$3" >"$T/same.want"
 	expect_file_eq "$T/same.got" "$T/same.want" "$1"
 }
