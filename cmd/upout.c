@@ -117,7 +117,8 @@ cmd_up_out_init(struct up_out *out, struct gp_ctx *ctx, struct up_opts *o, struc
 	};
 	o->progress = lp;
 	o->install_step = hook_install_step;
-	o->install_output = hook_install_output;
+	/* Without -v the tool's output is not shown, so a failure's error carries its end. */
+	o->install_output = ctx->verbose ? hook_install_output : NULL;
 	o->fetch_progress = hook_fetch;
 	o->step_begin = hook_step_begin;
 	o->step_end = hook_step_end;

@@ -88,7 +88,7 @@ installed_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "bundle install: all four at 1.17.8-1"
 expect_contains "$T/err" "from bundle '$b64'" "bundle install: the source is named"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
-expect_contains "$T/err" "nothing to do" "bundle install: a second run is a no-op"
+expect_contains "$T/out" "already installed: " "bundle install: a second run is a no-op"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc" --version 1.17.7
 expect_rc 1 "bundle install: a version the bundle does not have"
 expect_contains "$T/err" "version 1.17.7-1 is not in bundle '$b64'; it has 1.17.8-1" "bundle install: says which version it has"
