@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
+
 static const char spinner[] = "|/-\\";
 
 static void
@@ -125,7 +127,7 @@ socket_present(const char *root, const struct runtime_ops *ops)
 	const char *s = ops->cri_socket ? ops->cri_socket : ops->socket_path;
 	if (!s)
 		return false;
-	_cleanup_free_ char *p = gp_path(root, s);
+	_cleanup_free_ char *p = noderoot_socket_path(root, s);
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISSOCK(st.st_mode);
 }

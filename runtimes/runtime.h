@@ -154,16 +154,30 @@ struct runtime_ops {
 	              struct gp_error *err);
 };
 
+/* Each runtime's ops, in its own file (runtimes/docker.c, ...). */
 extern const struct runtime_ops runtime_docker;
 extern const struct runtime_ops runtime_containerd;
 extern const struct runtime_ops runtime_cri_dockerd;
 extern const struct runtime_ops runtime_k3s;
+
+/*
+ * The registry (runtimes/registry.c), for the code above runtimes/: the
+ * runtime modules themselves never use it.
+ */
 
 /* Every runtime, in report order, NULL-terminated. */
 extern const struct runtime_ops *const runtime_all[];
 
 /* The runtime called name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
+
+/*
+ * The runtimes with a config file whose binary is installed under root
+ * (NULL-terminated; free the array, not the members).
+ */
+const struct runtime_ops **runtime_detect_installed(const char *root);
+
+/* The helpers every runtime shares (runtimes/runtime.c). */
 
 /*
  * Where the runtime's binary is under root: the first of the usual bin dirs
@@ -181,20 +195,15 @@ char *runtime_find_program(const char *root, const char *name);
  */
 int runtime_program_check(const char *root, const char *path, char **ret_node);
 
-/*
- * The runtimes with a config file whose binary is installed under root
- * (NULL-terminated; free the array, not the members).
- */
-const struct runtime_ops **runtime_detect_installed(const char *root);
-
 /* Flags for runtime_configure(). */
 enum {
 	RUNTIME_CONFIGURE_DRY_RUN = 1 << 0, /* compute and diff only: no lock, no write */
 };
 
 /*
- * The configure framework: take the lock (unless dry-run), run ops->configure,
- * and apply the changes (backup, atomic writes) unless dry-run. A second run
+ * The configure framework: run ops->configure (a refused input writes nothing,
+ * not even the lock); unless dry-run, take the lock, run it again under the
+ * lock and apply the changes (backup, atomic writes). A second run
  * with the same options changes nothing and writes nothing. lock_timeout_ms
  * is passed to safefile_lock().
  */
