@@ -729,7 +729,8 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 	}
 	gp_error_set_code(err, GP_EXIT_USAGE, "found %s and %s; choose one with --runtime",
 	                  found[0]->name, found[1]->name);
-	return -1;
+	return gp_error_hint(err, "gpuprep up --runtime %s (the runtime keadm join will use)",
+	                     found[1]->name);
 }
 
 /* What the run changed and how to undo it, for the error's hint. */
@@ -773,12 +774,14 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 		return -1;
 	struct up_run u = {.o = o, .rep = ret};
 	/*
-	 * A --runtime gpuprep cannot configure is a usage error before anything
-	 * runs. Not finding one is said after the first step, so that a node
-	 * without a GPU exits 3 whatever else it lacks.
+	 * A --runtime gpuprep cannot configure, or two runtimes and no --runtime,
+	 * is a usage error before anything runs (and before any row is printed).
+	 * Not finding one is said after the first step, so that a node without a
+	 * GPU exits 3 whatever else it lacks.
 	 */
 	struct gp_error pick_err = GP_ERROR_INIT;
-	if (pick_runtime(o, &u.ops, &pick_err) < 0 && o->runtime) {
+	if (pick_runtime(o, &u.ops, &pick_err) < 0 &&
+	    (o->runtime || pick_err.code == GP_EXIT_USAGE)) {
 		gp_error_move(err, &pick_err);
 		return -1;
 	}
