@@ -148,6 +148,7 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
 	o.fetch.progress = progress_draw;
+	o.fetch.retry = progress_retry;
 	o.fetch.userdata = ctx;
 
 	struct pkg_plan plan = {0};

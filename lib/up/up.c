@@ -360,7 +360,9 @@ step_install(struct up_run *u, struct gp_error *err)
 	        .repo_url = o->repo_url,
 	        .keyring = o->keyring,
 	        .offline = o->offline,
-	        .fetch = {.progress = o->fetch_progress, .userdata = o->data},
+	        .fetch = {.progress = o->fetch_progress,
+	                  .retry = o->fetch_retry,
+	                  .userdata = o->data},
 	};
 	struct pkg_plan plan = {0};
 	if (pkg_plan_make(&po, &plan, err) < 0) {

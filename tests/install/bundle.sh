@@ -173,8 +173,9 @@ expect_contains "$T/err" "the system at '$root' is arm64, but this host's dpkg i
 # --- downloads: retry with backoff, resume with Range ----------------------------------------------
 stop_httpd
 start_httpd "$T/repo" --fail-once "$deb_path=503" --drop-once "/stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb=300"
-run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
+run "$GPUPREP" -v bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
 expect_rc 0 "bundle with a 503 and a dropped connection"
+expect_contains "$T/err" "retrying (2/5) in 0.5 s: downloading '$URL$deb_path': HTTP 503" "-v: the 503's retry is said"
 same_payload "$T/retry.tar.gz" "$b64" "retried bundle: the same packages and index"
 grep -F "GET $deb_path" "$HTTPD_LOG" >"$T/reqs"
 printf 'GET %s - 503\nGET %s - 200\n' "$deb_path" "$deb_path" >"$T/want-reqs"

@@ -137,6 +137,16 @@ expect_rc 1 "no connection"
 expect_contains "$T/err" "gpuprep: error: fetching the repository key: downloading 'http://127.0.0.1:$(cat "$T/closed")/gpgkey': no connection" "no connection: message"
 expect_contains "$T/err" "use --offline" "no connection: the hint points at --offline"
 unchanged "no connection"
+# The tries are counted, not libcurl's "after 0 ms"; -v says each retry as it waits (issue 13).
+expect_contains "$T/err" "(tried 5 times)" "no connection: the error counts the tries"
+expect_not_contains "$T/err" " ms:" "no connection: not libcurl's 'after N ms'"
+expect_not_contains "$T/err" "retrying" "no connection: no retry lines without -v (not a tty)"
+fresh noconn-v
+run "$GPUPREP" -v --root "$root" install --repo-url "http://127.0.0.1:$(cat "$T/closed")"
+expect_rc 1 "no connection, -v"
+expect_contains "$T/err" "retrying (2/5) in 0.5 s: downloading 'http://127.0.0.1:$(cat "$T/closed")/gpgkey': no connection" "no connection -v: the first retry is said"
+expect_contains "$T/err" "retrying (5/5) in 4.0 s" "no connection -v: the last retry is said"
+unchanged "no connection, -v"
 
 if unshare --net true 2>/dev/null; then
 	fresh dns
