@@ -692,6 +692,7 @@ first_line_is "[ERROR ip-forward]: IPv4 forwarding is off (net.ipv4.ip_forward =
 hint_is "sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/" "ip-forward: off: hint"
 rm "${R:?}/proc/sys/net/ipv4/ip_forward"
 check "$R" ip-forward fail 1 "no sysctl file"
+hint_is "the kernel makes this file when /proc/sys is mounted and it has IPv4 networking: mount /proc/sys (a container may hide it), or run on a kernel with IPv4" "ip-forward: no file: the hint is not sysctl -w"
 
 # --- edgecore-clean -----------------------------------------------------------------------
 R=$(healthy)
