@@ -220,6 +220,13 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 		return gp_error_hint(err, "--config-version only picks the version of a new file");
 	}
 	ed->lay = layout_for(ed->main, ed->version);
+	if (ed->lay == &layout_v1_full_id)
+		configure_result_warn(ed->ret,
+		                      "%s: a file without 'version' is version 1, where containerd "
+		                      "1.x reads only [plugins.cri] and ignores "
+		                      "[plugins.\"io.containerd.grpc.v1.cri\"], which 2.x reads: "
+		                      "editing that one; add 'version = 2' at the top for 1.x",
+		                      ed->main_name);
 	return 0;
 }
 
@@ -844,6 +851,36 @@ ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *
 	return 1;
 }
 
+/*
+ * containerd 1.x (pkg/cri/config): a containerd.default_runtime table with a runtime_type is
+ * the default runtime, as "default", whatever default_runtime_name says.
+ */
+static int
+ctd_legacy_default(const struct ctd_files *f, const char *cri, int64_t version,
+                   struct runtime_config_view *v, struct gp_error *err)
+{
+	const char *const type_p[] = {"plugins",      cri, "containerd", "default_runtime",
+	                              "runtime_type", NULL};
+	const char *const bin_p[] = {"plugins", cri,          "containerd", "default_runtime",
+	                             "options", "BinaryName", NULL};
+	const char *const v1_bin_p[] = {"plugins", cri,       "containerd", "default_runtime",
+	                                "options", "Runtime", NULL};
+	_cleanup_free_ char *type = NULL, *bin = NULL;
+	if (ctd_string(f, type_p, &type, err) < 0)
+		return -1;
+	if (!type || !*type)
+		return 0;
+	if (ctd_string(f, bin_p, &bin, err) < 0)
+		return -1;
+	if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
+		return -1;
+	free(v->default_runtime);
+	v->default_runtime = xstrdup("default");
+	if (!runtime_config_view_find(v, "default"))
+		runtime_config_view_add(v, "default", bin && *bin ? bin : NULL);
+	return 0;
+}
+
 /* Every runtime the CRI plugin's files define, with its binary and SystemdCgroup. */
 static int
 ctd_inspect_runtimes(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
@@ -919,9 +956,11 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 	const char *const def_p[] = {"plugins", cri, "containerd", "default_runtime_name", NULL};
 	if (ctd_string(f, def_p, &v->default_runtime, err) < 0)
 		return -1;
-	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 	if (ctd_inspect_runtimes(f, version, v, err) < 0)
 		return -1;
+	if (version < 3 && ctd_legacy_default(f, cri, version, v, err) < 0)
+		return -1;
+	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 
 	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
 	const struct runtime_config_entry *entry = runtime_config_view_find(v, def);

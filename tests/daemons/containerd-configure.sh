@@ -118,7 +118,8 @@ check_daemon() {
 	same "$name: our client: runc is there" "$(jget "$T/ours.json" checked/runtimes/runc/runtime_type)" '"io.containerd.runc.v2"'
 	want_sd=$(/usr/bin/python3 -c 'import sys, tomllib
 d = tomllib.load(open(sys.argv[1], "rb"))
-print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"][sys.argv[2]]["options"].get("SystemdCgroup") else "false")' "$T/$name.dump" "${w[0]}")
+sc = d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"][sys.argv[2]]["options"].get("SystemdCgroup")
+print("null" if sc is None else "true" if sc else "false")' "$T/$name.dump" "${w[0]}")
 	same "$name: our client: ${w[0]}'s SystemdCgroup is the file's ($want_sd)" \
 		"$(jget "$T/ours.json" "checked/runtimes/${w[0]}/systemd_cgroup")" "$want_sd"
 	if [ -n "$have_cri_status" ]; then
@@ -141,9 +142,20 @@ print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtime
 for exp in "$G"/*.expected; do
 	configure_golden "$exp"
 	version=$(sed -n 's/^version = \([0-9]\)$/\1/p' "$root/$CFG" | head -1)
+	if [ "${version:-1}" -ge 4 ]; then
+		skip "$name: containerd config dump and CRI Status" \
+			"config version $version is containerd 2.3's; $CONTAINERD_BIN is $major.x"
+		continue
+	fi
 	if [ "${version:-1}" = 3 ] && [ "$major" -lt 2 ]; then
 		skip "$name: containerd config dump and CRI Status" \
 			"config version 3 is containerd 2.x's; containerd $major.x has no io.containerd.cri.v1.runtime plugin and ignores that section, so it cannot show the nvidia runtime"
+		continue
+	fi
+	if [ "${version:-1}" = 1 ] && [ "$major" -lt 2 ] && grep -q '^\[plugins\."io\.containerd\.grpc\.v1\.cri"' "$root/$CFG" &&
+		! grep -q '^ *\[plugins\.cri[].]' "$root/$CFG"; then
+		skip "$name: containerd config dump and CRI Status" \
+			"containerd $major.x reads only plugins.cri in a version 1 file, so it ignores this file's io.containerd.grpc.v1.cri section (the input's too); tests/daemons/corpus.sh has the same shape"
 		continue
 	fi
 	check_dump "$name" "$root"

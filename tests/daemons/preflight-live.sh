@@ -76,6 +76,38 @@ if [ -z "$ctd_why" ]; then
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --checks runtime-live
 		expect_rc 0 "runtime-live: containerd stopped"
 		expect_contains "$T/out" "[SKIP runtime-live] no containerd socket" "stopped: skip, the socket is gone"
+
+		# A deprecated default_runtime table with a runtime_type (kind's and NVIDIA's old
+		# configs): containerd 1.x runs it as "default", whatever default_runtime_name says.
+		cp "$CT" "$T/ct.saved"
+		printf '\n[plugins."io.containerd.grpc.v1.cri".containerd.default_runtime]\n  runtime_type = "io.containerd.runc.v2"\n' >>"$CT"
+		if containerd_start "$CT"; then
+			run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+			expect_rc 1 "default_runtime table: preflight fails"
+			expect_contains "$T/out" "[ERROR runtime-config] the default runtime in '$CT' is 'default' (runc), not NVIDIA's" \
+				"default_runtime table: runtime-config names the runtime containerd uses"
+			expect_contains "$T/out" "[ERROR runtime-live] the running containerd uses 'default' (runc), not NVIDIA's" \
+				"default_runtime table: runtime-live names the runtime the daemon uses"
+			run "$GPUPREP" --root "$R" verify --runtime containerd --socket "$SOCK"
+			expect_rc 1 "default_runtime table: verify fails"
+			cp "$T/out" "$T/verify.out"; cat "$T/err" >>"$T/verify.out"
+			expect_contains "$T/verify.out" "default" "default_runtime table: verify names the 'default' runtime"
+			run "$GPUPREP" --root "$R" configure --runtime containerd
+			expect_rc 0 "default_runtime table: configure"
+			containerd_stop "$CT"
+			if containerd_start "$CT"; then
+				run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+				expect_rc 0 "default_runtime table: after configure and a restart, preflight passes"
+				expect_contains "$T/out" "[PASS] the running containerd uses 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+					"default_runtime table: the live containerd runs nvidia"
+			else
+				not_ok "containerd starts on the configured file" "$(tail -20 "$R/etc/containerd/containerd.log")"
+			fi
+			containerd_stop "$CT"
+		else
+			not_ok "containerd starts with a default_runtime table" "$(tail -20 "$R/etc/containerd/containerd.log")"
+		fi
+		cp "$T/ct.saved" "$CT"
 	else
 		not_ok "containerd started on the healthy node's config" "$(tail -20 "$R/etc/containerd/containerd.log")"
 	fi
