@@ -152,6 +152,16 @@ docker_installed_version(const char *root)
 	return major * 100 + minor;
 }
 
+/*
+ * The length of a UTF-8 byte order mark at the start of daemon.json: dockerd 23 and later
+ * skip one (editors on Windows write it), and configure keeps it.
+ */
+static size_t
+docker_bom(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 /* An exec-opts entry "native.cgroupdriver=X": dockerd trims and lowercases the key. */
 static bool
 exec_opt_is_cgroupdriver(const char *opt, const char **ret_value)
@@ -353,13 +363,17 @@ docker_configure(const struct configure_opts *opts, struct configure_result *ret
 		return -1;
 	_cleanup_free_ char *name = gp_path(opts->root, fc->path);
 	_cleanup_(jsonedit_freep) struct jsonedit_doc *doc = NULL;
-	if (jsonedit_parse(name, fc->old_data, fc->old_len, &doc, err) < 0)
+	size_t bom = docker_bom(fc->old_data, fc->old_len);
+	if (jsonedit_parse(name, fc->old_data + bom, fc->old_len - bom, &doc, err) < 0)
 		return -1;
 	if (docker_edit(opts, name, doc, ret, err) < 0)
 		return -1;
 	size_t len;
 	const char *text = jsonedit_text(doc, &len);
-	file_change_set_new(fc, text, len);
+	_cleanup_free_ char *out = xmalloc(bom + len + 1);
+	memcpy(out, fc->old_data, bom);
+	memcpy(out + bom, text, len);
+	file_change_set_new(fc, out, bom + len);
 	return 0;
 }
 
@@ -452,7 +466,8 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 	v.exists = fc->existed;
 	_cleanup_free_ char *name = gp_path(root, fc->path);
 	_cleanup_(jsonedit_freep) struct jsonedit_doc *doc = NULL;
-	if (jsonedit_parse(name, fc->old_data, fc->old_len, &doc, err) < 0 ||
+	size_t bom = docker_bom(fc->old_data, fc->old_len);
+	if (jsonedit_parse(name, fc->old_data + bom, fc->old_len - bom, &doc, err) < 0 ||
 	    docker_inspect_doc(name, doc, &v, err) < 0) {
 		runtime_config_view_release(&v);
 		return -1;
