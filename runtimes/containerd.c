@@ -717,6 +717,7 @@ struct ctd_files {
 	char **nodes; /* the node path of each, to load each file once */
 	size_t n;
 	size_t from;
+	bool daemon_2x; /* the node's containerd is 2.x: no default_runtime table */
 };
 
 static void
@@ -853,7 +854,8 @@ ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *
 
 /*
  * containerd 1.x (pkg/cri/config): a containerd.default_runtime table with a runtime_type is
- * the default runtime, as "default", whatever default_runtime_name says.
+ * the default runtime, as "default", whatever default_runtime_name says. containerd 2.x no
+ * longer reads that table.
  */
 static int
 ctd_legacy_default(const struct ctd_files *f, const char *cri, int64_t version,
@@ -958,7 +960,7 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 		return -1;
 	if (ctd_inspect_runtimes(f, version, v, err) < 0)
 		return -1;
-	if (version < 3 && ctd_legacy_default(f, cri, version, v, err) < 0)
+	if (version < 3 && !f->daemon_2x && ctd_legacy_default(f, cri, version, v, err) < 0)
 		return -1;
 	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 
@@ -1031,6 +1033,8 @@ containerd_inspect(const char *root, const char *config_path, struct runtime_con
 		                   "version 3, containerd 2.3 and later version 4");
 		goto fail;
 	}
+	/* containerd 2.x dropped the default_runtime table; an unknown one counts as 1.x. */
+	f.daemon_2x = version < 3 && containerd_installed_major(root) >= 2;
 	if (ctd_inspect_files(&f, version, &v, err) < 0)
 		goto fail;
 	*ret = v;

@@ -81,7 +81,24 @@ if [ -z "$ctd_why" ]; then
 		# configs): containerd 1.x runs it as "default", whatever default_runtime_name says.
 		cp "$CT" "$T/ct.saved"
 		printf '\n[plugins."io.containerd.grpc.v1.cri".containerd.default_runtime]\n  runtime_type = "io.containerd.runc.v2"\n' >>"$CT"
-		if containerd_start "$CT"; then
+		ctd_major=$("$CONTAINERD_BIN" --version | awk '{ v = $3; sub(/^v/, "", v); print int(v) }')
+		if [ "$ctd_major" -ge 2 ]; then
+			# containerd 2.x no longer reads the table: with it on the node (as gpuprep
+			# finds it), the file and the daemon both say nvidia.
+			mkdir -p "$R/usr/bin"
+			ln "$(command -v "$CONTAINERD_BIN")" "$R/usr/bin/containerd" 2>/dev/null ||
+				cp "$(command -v "$CONTAINERD_BIN")" "$R/usr/bin/containerd"
+			if containerd_start "$CT"; then
+				run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+				expect_rc 0 "default_runtime table on containerd 2.x: ignored by it and by preflight"
+				expect_contains "$T/out" "[PASS] the running containerd uses 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+					"default_runtime table on containerd 2.x: the daemon runs nvidia"
+				containerd_stop "$CT"
+			else
+				not_ok "containerd 2.x starts with a default_runtime table" "$(tail -20 "$R/etc/containerd/containerd.log")"
+			fi
+			rm -f "$R/usr/bin/containerd"
+		elif containerd_start "$CT"; then
 			run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
 			expect_rc 1 "default_runtime table: preflight fails"
 			expect_contains "$T/out" "[ERROR runtime-config] the default runtime in '$CT' is 'default' (runc), not NVIDIA's" \
