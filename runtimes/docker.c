@@ -8,6 +8,7 @@
 
 #include "jsonedit.h"
 #include "live.h"
+#include "noderoot.h"
 #include "proc.h"
 #include "rows.h"
 
@@ -477,9 +478,8 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 		 * dockerd's own default (20.10 on): systemd on a cgroup v2 host booted
 		 * with systemd, cgroupfs otherwise.
 		 */
-		_cleanup_free_ char *v2 = gp_path(root, "/sys/fs/cgroup/cgroup.controllers");
-		_cleanup_free_ char *sd = gp_path(root, "/run/systemd/system");
-		bool systemd = path_exists(v2) && path_is_dir(sd);
+		bool systemd = noderoot_exists(root, "/sys/fs/cgroup/cgroup.controllers") &&
+		               noderoot_is_dir(root, "/run/systemd/system");
 		v.cgroup_driver = systemd ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
 		v.cgroup_driver_source = xstrdup(
 		        systemd ? "dockerd's default on a cgroup v2 host booted with systemd"
@@ -487,6 +487,18 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 	}
 	*ret = v;
 	return 0;
+}
+
+static int
+docker_restart(const struct restart_opts *opts, struct restart_result *ret, struct gp_error *err)
+{
+	return docker_live_restart(&runtime_docker, opts, ret, err);
+}
+
+static int
+docker_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err)
+{
+	return docker_live_verify(&runtime_docker, opts, ret, err);
 }
 
 const struct runtime_ops runtime_docker = {
@@ -498,6 +510,6 @@ const struct runtime_ops runtime_docker = {
         .configure = docker_configure,
         .inspect = docker_inspect,
         .ask_live = docker_ask_live,
-        .restart = docker_live_restart,
-        .verify = docker_live_verify,
+        .restart = docker_restart,
+        .verify = docker_verify,
 };

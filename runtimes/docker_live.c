@@ -12,6 +12,7 @@
 
 #include "dockerapi.h"
 #include "live.h"
+#include "noderoot.h"
 #include "rows.h"
 #include "runtime.h"
 
@@ -106,10 +107,9 @@ decide(const struct restart_opts *opts, const char *config, struct restart_resul
 		                     config);
 		return RESTART_ACTION_RESTART;
 	}
-	_cleanup_free_ char *host = gp_path(opts->live.root, config);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	if (read_file(host, &text, &len) < 0) {
+	if (noderoot_read_file(opts->live.root, config, &text, &len) < 0) {
 		text = xstrdup("");
 		len = 0;
 	}
@@ -118,6 +118,7 @@ decide(const struct restart_opts *opts, const char *config, struct restart_resul
 	        parse_daemon_json(opts->original, strlen(opts->original), &why_a);
 	_cleanup_json_ json_t *now = parse_daemon_json(text, len, &why_b);
 	if (!before || !now) {
+		_cleanup_free_ char *host = gp_path(opts->live.root, config);
 		ret->why = xasprintf("cannot compare '%s' with its backup (%s), so a full restart",
 		                     host, why_a ? why_a : why_b);
 		return RESTART_ACTION_RESTART;
@@ -197,10 +198,10 @@ reload(const struct restart_opts *opts, const char *sock, const char *config,
 {
 	const struct live_opts *o = &opts->live;
 	enum svc_mode mode = opts->mode;
-	_cleanup_free_ char *systemd = gp_path(o->root, "/run/systemd/system");
 	if (mode == SVC_MODE_AUTO)
-		mode = path_is_dir(systemd) && !gp_root_is_set(o->root) ? SVC_MODE_SYSTEMD
-		                                                        : SVC_MODE_SIGNAL;
+		mode = !gp_root_is_set(o->root) && path_is_dir("/run/systemd/system")
+		               ? SVC_MODE_SYSTEMD
+		               : SVC_MODE_SIGNAL;
 	if (mode == SVC_MODE_SYSTEMD &&
 	    svc_resolve_mode(o->root, DOCKER_SERVICE, mode, &mode, err) < 0)
 		return -1;
@@ -256,13 +257,13 @@ restart(const struct restart_opts *opts, const char *sock, struct restart_result
 }
 
 int
-docker_live_restart(const struct restart_opts *opts, struct restart_result *ret,
-                    struct gp_error *err)
+docker_live_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
+                    struct restart_result *ret, struct gp_error *err)
 {
 	*ret = (struct restart_result){0};
 	const struct live_opts *o = &opts->live;
-	const char *config = live_config_path(o, runtime_docker.config_path);
-	_cleanup_free_ char *sock = live_socket_path(o, runtime_docker.socket_path);
+	const char *config = live_config_path(o, ops->config_path);
+	_cleanup_free_ char *sock = live_socket_path(o, ops->socket_path);
 	enum restart_action action = decide(opts, config, ret);
 	/* --mode signal asks for a reload: do it, and say what it will not apply. */
 	if (opts->mode == SVC_MODE_SIGNAL && !opts->full && !opts->force_action &&
@@ -350,11 +351,12 @@ smoke(const struct live_opts *o, const char *sock, struct verify_result *ret)
 }
 
 int
-docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct gp_error *err)
+docker_live_verify(const struct runtime_ops *ops, const struct live_opts *o,
+                   struct verify_result *ret, struct gp_error *err)
 {
-	const char *config = live_config_path(o, runtime_docker.config_path);
+	const char *config = live_config_path(o, ops->config_path);
 	_cleanup_free_ char *host_config = gp_path(o->root, config);
-	ret->socket = live_socket_path(o, runtime_docker.socket_path);
+	ret->socket = live_socket_path(o, ops->socket_path);
 
 	_cleanup_(runtime_live_release) struct runtime_live live = {0};
 	if (docker_ask_live(ret->socket, 0, &live, err) < 0)
@@ -365,8 +367,8 @@ docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct 
 
 	_cleanup_(runtime_config_view_release) struct runtime_config_view file = {0};
 	_cleanup_error_ struct gp_error ferr = GP_ERROR_INIT;
-	bool file_ok = runtime_docker.inspect(o->root, config, &file, &ferr) == 0;
-	struct live_who who = {host_config, DOCKER_COMM, runtime_docker.name};
+	bool file_ok = ops->inspect(o->root, config, &file, &ferr) == 0;
+	struct live_who who = {host_config, DOCKER_COMM, ops->name};
 	live_check_views(ret, o, &who, "runtime_path", DOCKER_DEFAULT_PATH, file_ok ? &file : NULL,
 	                 ferr.msg, &live);
 

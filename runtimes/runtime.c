@@ -7,20 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "noderoot.h"
 #include "safefile.h"
-
-const struct runtime_ops *const runtime_all[] = {
-        &runtime_docker, &runtime_containerd, &runtime_cri_dockerd, &runtime_k3s, NULL,
-};
-
-const struct runtime_ops *
-runtime_find(const char *name)
-{
-	for (size_t i = 0; runtime_all[i]; i++)
-		if (strcmp(runtime_all[i]->name, name) == 0)
-			return runtime_all[i];
-	return NULL;
-}
 
 const char *
 cgroup_driver_name(enum cgroup_driver d)
@@ -83,17 +71,11 @@ runtime_find_binary(const char *root, const struct runtime_ops *ops)
 static int
 program_at(const char *root, const char *node)
 {
-	_cleanup_free_ char *host = gp_path(root, node);
+	/* Symlinks followed inside the root (an image's absolute link is not the host's). */
 	struct stat st;
-	if (lstat(host, &st) < 0)
-		return -errno;
-	if (S_ISLNK(st.st_mode)) {
-		/* Under a root, an absolute symlink points into the host: lstat is enough. */
-		if (gp_root_is_set(root))
-			return 0;
-		if (stat(host, &st) < 0)
-			return -errno;
-	}
+	int r = noderoot_stat(root, node, &st);
+	if (r < 0)
+		return r;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
@@ -166,21 +148,6 @@ runtime_config_view_add(struct runtime_config_view *v, const char *name, const c
 	*e = (struct runtime_config_entry){
 	        .name = xstrdup(name), .path = path ? xstrdup(path) : NULL, .systemd_cgroup = -1};
 	return e;
-}
-
-const struct runtime_ops **
-runtime_detect_installed(const char *root)
-{
-	size_t n = 0;
-	const struct runtime_ops **v = xcalloc(GP_ARRAY_SIZE(runtime_all), sizeof(*v));
-	for (size_t i = 0; runtime_all[i]; i++) {
-		if (!runtime_all[i]->config_path)
-			continue;
-		_cleanup_free_ char *bin = runtime_find_binary(root, runtime_all[i]);
-		if (bin)
-			v[n++] = runtime_all[i];
-	}
-	return v;
 }
 
 int

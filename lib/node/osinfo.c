@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 
 #include "aptindex.h"
+#include "noderoot.h"
 
 static const struct {
 	const char *deb, *rpm;
@@ -124,9 +125,9 @@ os_release_parse(const char *text, struct os_info *info)
 
 /* The architecture of an ELF executable, in RPM spelling, or NULL. */
 static const char *
-elf_arch(const char *path)
+elf_arch(const char *root, const char *node)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = noderoot_open(root, node, O_RDONLY, 0);
 	if (fd < 0)
 		return NULL;
 	unsigned char h[20];
@@ -166,7 +167,7 @@ dpkg_native_arch(const char *root)
 	_cleanup_free_ char *p = gp_path(root, "/var/lib/dpkg/status");
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	if (read_file(p, &text, &len) < 0)
+	if (noderoot_read_file(root, "/var/lib/dpkg/status", &text, &len) < 0)
 		return NULL;
 	static const char *const dpkg[] = {"dpkg", NULL};
 	struct apt_stanza *st = NULL;
@@ -194,7 +195,7 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 	for (size_t i = 0; i < GP_ARRAY_SIZE(candidates); i++) {
 		_cleanup_free_ char *p = gp_path(root, candidates[i]);
 		_cleanup_free_ char *text = NULL;
-		int r = read_file(p, &text, NULL);
+		int r = noderoot_read_file(root, candidates[i], &text, NULL);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0) {
@@ -209,10 +210,8 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 	if (gp_root_is_set(root)) {
 		static const char *const probes[] = {"/bin/sh", "/usr/bin/sh", "/bin/busybox",
 		                                     "/usr/bin/env"};
-		for (size_t i = 0; i < GP_ARRAY_SIZE(probes) && !rpm; i++) {
-			_cleanup_free_ char *p = gp_path(root, probes[i]);
-			rpm = elf_arch(p);
-		}
+		for (size_t i = 0; i < GP_ARRAY_SIZE(probes) && !rpm; i++)
+			rpm = elf_arch(root, probes[i]);
 		if (!rpm)
 			rpm = dpkg_native_arch(root);
 	} else {

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Inside preflight: what a check sees and how it reports. Only lib/preflight*.c
+ * Inside preflight: what a check sees and how it reports (preflight_check.c),
+ * and the checks the runner calls (preflight_<area>.c). Only lib/preflight*.c
  * include this; the interface for everyone else is preflight.h.
  */
 #pragma once
 
 #include "node.h"
-#include "preflight.h"
+#include "preflight_report.h"
 #include "runtime.h"
 
 struct preflight_ctx {
@@ -38,6 +39,12 @@ typedef void (*preflight_check_fn)(struct preflight_ctx *ctx, struct preflight_r
  * with *ret_error saying why.
  */
 const struct node_info *preflight_node(struct preflight_ctx *ctx, const char **ret_error);
+/*
+ * preflight_node() for every check but gpu-present: when the scan failed, r is
+ * set to skip, pointing to gpu-present, which says why once (with the hint).
+ */
+const struct node_info *preflight_node_or_skip(struct preflight_ctx *ctx,
+                                               struct preflight_result *r);
 void preflight_node_release(struct preflight_ctx *ctx);
 
 /*

@@ -9,29 +9,6 @@
 #include "node.h"
 #include "preflight_check.h"
 
-const struct node_info *
-preflight_node(struct preflight_ctx *ctx, const char **ret_error)
-{
-	if (!ctx->node_done) {
-		ctx->node_done = true;
-		struct node_detect_options o = {.root = ctx->root, .skip_nvml = !ctx->want_nvml};
-		ctx->node_ok = node_detect(&o, &ctx->node, &ctx->node_err) == 0;
-	}
-	if (!ctx->node_ok) {
-		*ret_error = ctx->node_err.msg ? ctx->node_err.msg : "the node scan failed";
-		return NULL;
-	}
-	return &ctx->node;
-}
-
-void
-preflight_node_release(struct preflight_ctx *ctx)
-{
-	if (ctx->node_ok)
-		node_info_release(&ctx->node);
-	gp_error_release(&ctx->node_err);
-}
-
 /*
  * The node, when it has a GPU; otherwise r is set to skip (or to fail, when
  * the scan itself failed) and NULL is returned.
@@ -39,12 +16,9 @@ preflight_node_release(struct preflight_ctx *ctx)
 static const struct node_info *
 gpu_node(struct preflight_ctx *ctx, struct preflight_result *r)
 {
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return NULL;
-	}
 	if (node_gpu_count(n) == 0) {
 		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA GPU found (see gpu-present)");
 		return NULL;
@@ -58,7 +32,10 @@ preflight_check_gpu_present(struct preflight_ctx *ctx, struct preflight_result *
 	const char *error = NULL;
 	const struct node_info *n = preflight_node(ctx, &error);
 	if (!n) {
+		/* The one check that says why; the others skip, pointing here. */
 		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+		if (ctx->node_err.hint)
+			preflight_hint(r, "%s", ctx->node_err.hint);
 		return;
 	}
 	if (n->tegra) {

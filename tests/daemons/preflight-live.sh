@@ -41,12 +41,12 @@ if [ -z "$ctd_why" ]; then
 		# keadm's default cgroupfs against SystemdCgroup = true.
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK"
 		expect_rc 1 "live node, keadm's default cgroupfs"
-		expect_contains "$T/out" "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$CT')" \
+		expect_contains "$T/out" "[ERROR cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$CT')" \
 			"cgroupfs: the error shows both values"
 		expect_contains "$T/out" "    hint: keadm join --cgroupdriver=systemd" "cgroupfs: the exact flag"
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --ignore-preflight-errors cgroup-driver
 		expect_rc 0 "cgroupfs with --ignore-preflight-errors cgroup-driver"
-		expect_contains "$T/out" "[WARNING cgroup-driver] keadm join will use --cgroupdriver=cgroupfs" \
+		expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs" \
 			"cgroupfs ignored: a warning"
 
 		# Stale: the daemon restarted on runc as the default, then the file says nvidia again.
@@ -58,7 +58,7 @@ if [ -z "$ctd_why" ]; then
 			expect_rc 1 "runtime-live: stale containerd"
 			expect_contains "$T/out" "[PASS] '$CT' makes 'nvidia' (/usr/bin/nvidia-container-runtime) the default runtime" \
 				"stale: the file is right"
-			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running containerd has not loaded '$CT': default runtime runc, the file says nvidia" \
+			expect_contains "$T/out" "[ERROR runtime-live]: restart needed: the running containerd has not loaded '$CT': default runtime runc, the file says nvidia" \
 				"stale: restart needed, with both values"
 			expect_contains "$T/out" "    hint: gpuprep restart --runtime containerd: the daemon still runs on the config it started with" \
 				"stale: the hint"
@@ -75,7 +75,7 @@ if [ -z "$ctd_why" ]; then
 		containerd_stop "$CT"
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --checks runtime-live
 		expect_rc 0 "runtime-live: containerd stopped"
-		expect_contains "$T/out" "[SKIP runtime-live] no containerd socket" "stopped: skip, the socket is gone"
+		expect_contains "$T/out" "[SKIP runtime-live]: no containerd socket" "stopped: skip, the socket is gone"
 
 		# A deprecated default_runtime table with a runtime_type (kind's and NVIDIA's old
 		# configs): containerd 1.x runs it as "default", whatever default_runtime_name says.
@@ -101,9 +101,9 @@ if [ -z "$ctd_why" ]; then
 		elif containerd_start "$CT"; then
 			run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
 			expect_rc 1 "default_runtime table: preflight fails"
-			expect_contains "$T/out" "[ERROR runtime-config] the default runtime in '$CT' is 'default' (runc), not NVIDIA's" \
+			expect_contains "$T/out" "[ERROR runtime-config]: the default runtime in '$CT' is 'default' (runc), not NVIDIA's" \
 				"default_runtime table: runtime-config names the runtime containerd uses"
-			expect_contains "$T/out" "[ERROR runtime-live] the running containerd uses 'default' (runc), not NVIDIA's" \
+			expect_contains "$T/out" "[ERROR runtime-live]: the running containerd uses 'default' (runc), not NVIDIA's" \
 				"default_runtime table: runtime-live names the runtime the daemon uses"
 			run "$GPUPREP" --root "$R" verify --runtime containerd --socket "$SOCK"
 			expect_rc 1 "default_runtime table: verify fails"
@@ -153,7 +153,7 @@ if dockerd_usable; then
 			printf '{\n  "default-runtime": "nvidia",\n  "runtimes": {\n    "nvidia": {\n      "path": "/usr/bin/nvidia-container-runtime",\n      "runtimeArgs": []\n    }\n  }\n}\n' >"$DJ"
 			run "$GPUPREP" --root "$R" preflight --runtime docker --checks runtime-live
 			expect_rc 1 "runtime-live: stale dockerd"
-			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running docker has not loaded '$DJ': default runtime runc, the file says nvidia; runtime nvidia is absent, the file says /usr/bin/nvidia-container-runtime" \
+			expect_contains "$T/out" "[ERROR runtime-live]: restart needed: the running docker has not loaded '$DJ': default runtime runc, the file says nvidia; runtime nvidia is absent, the file says /usr/bin/nvidia-container-runtime" \
 				"docker stale: restart needed"
 			expect_contains "$T/out" "    hint: gpuprep restart --runtime docker: the daemon still runs on the config it started with" \
 				"docker stale: the hint"

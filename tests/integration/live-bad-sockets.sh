@@ -5,13 +5,13 @@
 # every call runs under `timeout 30`, so a hang is exit 124, a failure.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/badsock-lib.sh"
-badsock_start stale no-accept close garbage http1 h1-500 h2-cut h2-not-grpc
-
-# The node root: its /p leads to the peers; init scripts that do nothing, so restart
+# The node root: the peers listen in its /p (a socket path is resolved inside the root, so a
+# link to them outside would not lead there); init scripts that do nothing, so restart
 # reaches its wait.
 root=$T/root
+BADSOCK_DIR=$root/p
+badsock_start stale no-accept close garbage http1 h1-500 h2-cut h2-not-grpc
 mkdir -p "$root/etc/init.d" "$root/etc/docker"
-ln -s "$T/p" "$root/p"
 for s in docker containerd; do
 	printf '#!/bin/sh\necho "%s: $1"\n' "$s" >"$root/etc/init.d/$s"
 	chmod +x "$root/etc/init.d/$s"
@@ -77,9 +77,24 @@ expect_not_contains "$T/err" "rolled back" "nothing was touched, nothing is roll
 run timeout 30 "$GPUPREP" --root "$root" restart --runtime docker --mode signal --socket /p/garbage.sock
 expect_fail "restart docker --mode signal, a socket held by another process" "not dockerd"
 
-# No runtime socket in place and no --runtime: a usage error.
+# No runtime socket in place and no --runtime: not a usage error (issue 13) but a failure,
+# with a hint to start the runtime, and no usage text.
 run "$GPUPREP" --root "$root" verify
-expect_rc 2 "verify without --runtime and no socket"
-expect_contains "$T/err" "no runtime is running; choose one with --runtime" "it says why"
+expect_rc 1 "verify without --runtime and no socket"
+expect_contains "$T/err" "gpuprep: error: no container runtime is running: no daemon socket is in place under '$root'" "it says why"
+expect_contains "$T/err" "hint: start the runtime (systemctl start containerd, or docker), then run 'gpuprep verify' again" "the hint says to start the runtime"
+expect_not_contains "$T/err" "usage:" "no usage text"
+run "$GPUPREP" --root "$root" --json verify
+expect_rc 1 "--json verify without a socket"
+python3 - "$T/out" >"$T/check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["error"]
+assert d["schema_version"] == 1 and d["command"] == "verify", d
+assert e["exit_code"] == 1 and e["message"].startswith("no container runtime is running"), e
+assert e["hint"].startswith("start the runtime"), e
+PY
+if [ -s "$T/check" ]; then not_ok "--json verify: one object with the error" "$(cat "$T/check")"; else
+	ok "--json verify: one object with the error"; fi
 
 done_testing

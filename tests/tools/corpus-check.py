@@ -16,8 +16,8 @@ check prints one line per finding and exits 1 when any is wrong:
       runtime's, a default_runtime table's runtime_type, and a JSON line that only gains a
       comma (or a one-line JSON document).
 
-runconfig writes DIR/config.toml: IN with root, state, the sockets, the CNI and opt
-directories moved under DIR (the file's own [grpc], [ttrpc], [debug], [metrics], CNI and opt
+runconfig writes DIR/config.toml: IN with root, state, the sockets (NRI's too), the CNI and opt
+directories moved under DIR (the file's own [grpc], [ttrpc], [debug], [metrics], CNI, NRI and opt
 tables left out, base_runtime_spec pointing at DIR/base-spec.json, every other line
 kept as it is), and prints the config version.
 """
@@ -179,7 +179,8 @@ def runconfig(inp, d):
     cid, v = cri_id(doc)
     drop_tables = {("grpc",), ("ttrpc",), ("debug",), ("metrics",),
                    ("plugins", "io.containerd.internal.v1.opt"), ("plugins", "opt"),
-                   ("plugins", cid, "cni"), ("plugins", "io.containerd.grpc.v1.cri", "cni")}
+                   ("plugins", cid, "cni"), ("plugins", "io.containerd.grpc.v1.cri", "cni"),
+                   ("plugins", "io.containerd.nri.v1.nri")}
     out, cur, top = [], None, True
     for line in text.splitlines():
         hp = header_path(line) if line.lstrip().startswith("[") else None
@@ -202,7 +203,10 @@ def runconfig(inp, d):
             f"  address = {q}{d}/containerd.sock.ttrpc{q}", "[debug]", '  address = ""',
             "[metrics]", '  address = ""', f'[plugins."{opt}"]', f"  path = {q}{d}/opt{q}",
             f'[plugins."{cid}".cni]', f"  bin_dir = {q}{d}/cni/bin{q}",
-            f"  conf_dir = {q}{d}/cni/net.d{q}", ""]
+            f"  conf_dir = {q}{d}/cni/net.d{q}"]
+    if v >= 2:  # NRI's socket too, so that two daemons can run side by side
+        tail += ['[plugins."io.containerd.nri.v1.nri"]', f"  socket_path = {q}{d}/nri.sock{q}"]
+    tail.append("")
     with open(f"{d}/config.toml", "w") as f:
         f.write("\n".join(head + out + tail))
     print(v)
