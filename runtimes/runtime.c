@@ -161,15 +161,23 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	}
 	bool dry = flags & RUNTIME_CONFIGURE_DRY_RUN;
 	_cleanup_close_ int lock = -1;
-	if (!dry) {
-		lock = safefile_lock(opts->root, lock_timeout_ms, err);
-		if (lock < 0)
-			return -1;
-	}
+	/*
+	 * Read and check the input before the lock: a refused file must leave the
+	 * node as it was, without even the lock or /run created.
+	 */
 	if (ops->configure(opts, ret, err) < 0)
 		goto fail;
-	if (!dry && changeset_apply(&ret->changes, opts->root, "configure", ops->name,
-	                            &ret->backup_dir, err) < 0)
+	if (dry)
+		return 0;
+	lock = safefile_lock(opts->root, lock_timeout_ms, err);
+	if (lock < 0)
+		goto fail;
+	/* Again under the lock: another run may have changed the files meanwhile. */
+	configure_result_release(ret);
+	if (ops->configure(opts, ret, err) < 0)
+		goto fail;
+	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
+	                    err) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -215,15 +215,19 @@ undo_run(const char *root, const char *runtime, bool dry_run, int lock_timeout_m
          struct gp_error *err)
 {
 	*ret = (struct undo){0};
-	_cleanup_close_ int lock = -1;
-	if (!dry_run) {
-		lock = safefile_lock(root, lock_timeout_ms, err);
-		if (lock < 0)
-			return -1;
-	}
+	/* Check the journals before the lock: a refused one leaves the node as it was. */
 	if (undo_prepare(root, runtime, ret, err) < 0)
 		return -1;
-	if (dry_run || !ret->session_dir)
+	if (dry_run)
+		return 0;
+	/* Again under the lock: another run may have written meanwhile. */
+	undo_release(ret);
+	_cleanup_close_ int lock = safefile_lock(root, lock_timeout_ms, err);
+	if (lock < 0)
+		return -1;
+	if (undo_prepare(root, runtime, ret, err) < 0)
+		return -1;
+	if (!ret->session_dir)
 		return 0;
 	if (changeset_apply(&ret->changes, root, "undo", ret->runtime, &ret->backup_dir, err) < 0)
 		goto fail;

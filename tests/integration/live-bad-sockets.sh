@@ -10,7 +10,8 @@
 # reaches its wait.
 root=$T/root
 BADSOCK_DIR=$root/p
-badsock_start stale no-accept close garbage http1 h1-500 h2-cut h2-not-grpc
+badsock_start stale no-accept close garbage http1 h1-500 h2-cut h2-not-grpc h1-cut-header \
+	h1-huge-header h1-long-header h1-huge-length h1-info-types h2-bad-types
 mkdir -p "$root/etc/init.d" "$root/etc/docker"
 for s in docker containerd; do
 	printf '#!/bin/sh\necho "%s: $1"\n' "$s" >"$root/etc/init.d/$s"
@@ -49,6 +50,37 @@ verify containerd /p/http1.sock
 expect_fail "verify containerd, an HTTP/1 server" "gave no HTTP/2 answer"
 verify containerd /p/h2-not-grpc.sock
 expect_fail "verify containerd, HTTP/2 but not gRPC" "is not a gRPC server"
+# Peers that break HTTP or answer what dockerd and containerd never do: each is told in our
+# words, with a hint, and never read as an answer (issue 11, items 17-19).
+dhint="hint: is '$root/p/%s.sock' dockerd's socket?"
+verify docker /p/h1-cut-header.sock
+expect_fail "verify docker, closed mid-header" \
+	"socket '$root/p/h1-cut-header.sock' closed the connection in the middle of the answer's headers (GET /info)" \
+	"$(printf "$dhint" h1-cut-header)"
+expect_not_contains "$T/err" "parsing the answer" "closed mid-header: not a JSON error"
+verify docker /p/h1-huge-header.sock
+expect_fail "verify docker, 1 GB of headers" \
+	"socket '$root/p/h1-huge-header.sock' sent more than 64 KiB of headers (GET /info)" \
+	"$(printf "$dhint" h1-huge-header)"
+verify docker /p/h1-long-header.sock
+expect_fail "verify docker, a 1 GB header line" \
+	"socket '$root/p/h1-long-header.sock' sent a header line longer than libcurl accepts" \
+	"$(printf "$dhint" h1-long-header)"
+expect_not_contains "$T/err" "Out of memory" "a 1 GB header line: not curl's words"
+verify docker /p/h1-huge-length.sock
+expect_fail "verify docker, a 1 TB Content-Length" \
+	"socket '$root/p/h1-huge-length.sock' announced an answer of 1099511627776 bytes (Content-Length), more than the 16 MiB accepted" \
+	"$(printf "$dhint" h1-huge-length)"
+expect_not_contains "$T/err" "Maximum file size" "a 1 TB Content-Length: not curl's words"
+verify docker /p/h1-info-types.sock
+expect_fail "verify docker, DefaultRuntime 5" \
+	"GET /info on socket '$root/p/h1-info-types.sock': the answer's DefaultRuntime is a number (5), not a string" \
+	"hint: dockerd never answers like that"
+expect_not_contains "$T/out" "runc" "DefaultRuntime 5: never shown as runc"
+verify containerd /p/h2-bad-types.sock
+expect_fail "verify containerd, defaultRuntimeName 5" \
+	"info[\"config\"]: containerd.defaultRuntimeName is a number (5), not a string" \
+	"hint: a CRI runtime never answers like that"
 verify containerd unix:///p/missing.sock
 expect_fail "verify containerd, a unix:// endpoint" "socket '$root/p/missing.sock' does not exist"
 
