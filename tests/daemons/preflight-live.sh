@@ -105,10 +105,16 @@ if [ -z "$ctd_why" ]; then
 				"default_runtime table: runtime-config names the runtime containerd uses"
 			expect_contains "$T/out" "[ERROR runtime-live]: the running containerd uses 'default' (runc), not NVIDIA's" \
 				"default_runtime table: runtime-live names the runtime the daemon uses"
-			run "$GPUPREP" --root "$R" verify --runtime containerd --socket "$SOCK"
+			run "$GPUPREP" --root "$R" --json verify --runtime containerd --socket "$SOCK"
 			expect_rc 1 "default_runtime table: verify fails"
-			cp "$T/out" "$T/verify.out"; cat "$T/err" >>"$T/verify.out"
-			expect_contains "$T/verify.out" "default" "default_runtime table: verify names the 'default' runtime"
+			seen=$("$PY" -c 'import json, sys
+c = [c for c in json.load(open(sys.argv[1]))["checks"] if c["check"] == "default_runtime"]
+print(json.dumps(c[0].get("seen")) if c else "absent")' "$T/out" 2>&1)
+			if [ "$seen" = '"default"' ]; then
+				ok "default_runtime table: verify's default_runtime check sees 'default'"
+			else
+				not_ok "default_runtime table: verify's default_runtime check sees 'default'" "got: $seen" "$(head -c 1500 "$T/out")"
+			fi
 			run "$GPUPREP" --root "$R" configure --runtime containerd
 			expect_rc 0 "default_runtime table: configure"
 			containerd_stop "$CT"
