@@ -51,13 +51,13 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
 	        {"output", required_argument, NULL, 'o'},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct pkg_bundle_opts o = {0};
 	const char *format = "deb";
 	int c;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "o:", opts, 0, err)) > 0) {
 		switch (c) {
 		case OPT_FORMAT:
 			format = optarg;
@@ -77,14 +77,10 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case 'o':
 			o.output = optarg;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 	if (strcmp(format, "deb") != 0) {
 		cmd_usage_error(ctx, err,
 		                "--format '%s' is not supported; only deb bundles are made",

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,13 +44,55 @@ struct gp_command {
  * command's usage on stderr.
  */
 int cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...) _printf_(3, 4);
-/* The usage error for the option getopt_long just refused (call it on '?' or ':'). */
+
+/* The usage error for the option getopt_long just refused (on '?' or ':'). */
 int cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err);
+
+/* The options every command's table ends with, before {0}. */
+#define CMD_COMMON_OPTIONS                                                                         \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
+
+/* cmd_getopt()'s answer to -h/--help: the usage is printed, the command returns 0. */
+#define CMD_OPT_HELP (-2)
+
+/*
+ * The option loop every command runs, with the tail they share:
+ *
+ *	int c;
+ *	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0)
+ *		switch (c) { ... one case for each of the command's own options ... }
+ *	if (c < 0)
+ *		return cmd_opt_exit(c);
+ *
+ * shortopts: the command's short options besides -h (getopt syntax, no ':'
+ * first); longopts ends with CMD_COMMON_OPTIONS and {0}. Returns one of the
+ * command's options (> 0, optarg set), or 0 when the options are over and at
+ * most max_operands arguments are left (from argv[optind] on), or
+ * CMD_OPT_HELP after printing the usage, or -1 with err set on a bad option,
+ * a missing value or an argument too many.
+ */
+int cmd_getopt(struct gp_ctx *ctx, int argc, char **argv, const char *shortopts,
+               const struct option *longopts, int max_operands, struct gp_error *err);
+/* What a command returns when cmd_getopt() returned c < 0. */
+static inline int
+cmd_opt_exit(int c)
+{
+	return c == CMD_OPT_HELP ? 0 : -1;
+}
+
 /* --repo-url, shared by install, bundle and up: NULL, or an http:// or https:// URL. */
 int cmd_check_repo_url(struct gp_ctx *ctx, const char *url, struct gp_error *err);
 /* --cgroup-driver, shared by configure and up: systemd or cgroupfs into *ret. */
 int cmd_parse_cgroup_driver(struct gp_ctx *ctx, const char *arg, enum cgroup_driver *ret,
                             struct gp_error *err);
+/*
+ * The runtime to configure: the one --runtime names (NULL: the one installed
+ * under the root; a usage error when there is none, or more than one).
+ */
+int cmd_pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_ops **ret,
+                     struct gp_error *err);
 /* Print the command's usage on stdout and return 0 (for -h/--help). */
 int cmd_help(struct gp_ctx *ctx);
 

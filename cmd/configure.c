@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "configout.h"
 #include "liveout.h"
 #include "runtime.h"
 #include "safefile.h"
@@ -41,71 +42,6 @@ const char cmd_configure_usage[] =
         "  --restart-mode M       --restart with auto, systemd, service, signal or none\n"
         "  --restart-timeout S    --restart waits S seconds for the daemon (default: 60)\n"
         "  -h, --help             print this help\n";
-
-static int
-pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_ops **ret,
-             struct gp_error *err)
-{
-	if (name) {
-		const struct runtime_ops *ops = runtime_find(name);
-		if (!ops || !ops->config_path)
-			return cmd_usage_error(ctx, err,
-			                       "unknown runtime '%s' (choose docker or containerd)",
-			                       name);
-		*ret = ops;
-		return 0;
-	}
-	_cleanup_free_ const struct runtime_ops **found = runtime_detect_installed(ctx->root);
-	size_t n = 0;
-	while (found[n])
-		n++;
-	if (n == 1) {
-		cmd_debug(ctx, "detected %s", found[0]->name);
-		*ret = found[0];
-		return 0;
-	}
-	if (n == 0) {
-		cmd_usage_error(ctx, err, "no container runtime found; choose one with --runtime");
-		return gp_error_hint(err, "install docker or containerd first");
-	}
-	_cleanup_free_ char *names = xstrdup("");
-	for (size_t i = 0; i < n; i++) {
-		char *s = xasprintf("%s%s%s", names, i ? (i + 1 == n ? " and " : ", ") : "",
-		                    found[i]->name);
-		free(names);
-		names = s;
-	}
-	return cmd_usage_error(ctx, err, "found %s; choose one with --runtime", names);
-}
-
-static json_t *
-files_json(struct gp_ctx *ctx, const struct changeset *cs)
-{
-	json_t *files = json_array();
-	for (size_t i = 0; i < cs->n_files; i++) {
-		const struct file_change *fc = cs->files[i];
-		_cleanup_free_ char *host = gp_path(ctx->root, fc->path);
-		json_array_append_new(files, json_pack("{s:s, s:b, s:b}", "path", host, "changed",
-		                                       file_change_changes(fc), "created",
-		                                       file_change_changes(fc) && !fc->existed));
-	}
-	return files;
-}
-
-static char *
-files_list(struct gp_ctx *ctx, const struct changeset *cs, bool changed)
-{
-	char *out = xstrdup("");
-	for (size_t i = 0; i < cs->n_files; i++) {
-		if (file_change_changes(cs->files[i]) != changed)
-			continue;
-		_cleanup_free_ char *host = gp_path(ctx->root, cs->files[i]->path);
-		char *s = xasprintf("%s%s'%s'", out, *out ? ", " : "", host);
-		free(out);
-		out = s;
-	}
-	return out;
-}
 
 /* What restart and its verify need from configure's options. */
 static void
@@ -177,7 +113,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"restart", no_argument, NULL, OPT_RESTART},
 	        {"restart-mode", required_argument, NULL, OPT_RESTART_MODE},
 	        {"restart-timeout", required_argument, NULL, OPT_RESTART_TIMEOUT},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct configure_opts opts = {
@@ -190,7 +126,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	bool restart = false;
 	struct restart_opts ro = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		switch (c) {
 		case OPT_RUNTIME:
 			runtime = optarg;
@@ -252,21 +188,17 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 				return -1;
 			restart = true;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 	if (restart && dry_run)
 		return cmd_usage_error(ctx, err,
 		                       "--dry-run changes nothing, so there is nothing to "
 		                       "restart: drop --restart");
 
 	const struct runtime_ops *ops = NULL;
-	if (pick_runtime(ctx, runtime, &ops, err) < 0)
+	if (cmd_pick_runtime(ctx, runtime, &ops, err) < 0)
 		return -1;
 	if (!ops->configure) {
 		gp_error_set(err, "configuring %s is not supported yet", ops->name);
@@ -289,20 +221,8 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	_cleanup_free_ char *diff = dry_run ? changeset_diff(&res.changes) : NULL;
 	_cleanup_free_ char *backup = res.backup_dir ? gp_path(ctx->root, res.backup_dir) : NULL;
 	if (ctx->json) {
-		_cleanup_json_ json_t *doc = json_object();
-		json_object_set_new(doc, "schema_version", json_integer(1));
-		json_object_set_new(doc, "runtime", json_string(ops->name));
-		json_object_set_new(doc, "runtime_name", json_string(opts.runtime_name));
-		json_object_set_new(doc, "dry_run", json_boolean(dry_run));
-		json_object_set_new(doc, "changed", json_boolean(changed));
-		json_object_set_new(doc, "files", files_json(ctx, &res.changes));
-		json_object_set_new(doc, "backup_dir", backup ? json_string(backup) : json_null());
-		if (dry_run)
-			json_object_set_new(doc, "diff", json_string(diff));
-		json_t *w = json_array();
-		for (size_t i = 0; res.warnings && res.warnings[i]; i++)
-			json_array_append_new(w, json_string(res.warnings[i]));
-		json_object_set_new(doc, "warnings", w);
+		_cleanup_json_ json_t *doc =
+		        cmd_configure_json(ctx, ops, &opts, &res, dry_run, diff, backup);
 		int r = 0;
 		if (restart) {
 			fill_restart_opts(&ro, &opts);
@@ -315,30 +235,11 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return r;
 	}
 
-	_cleanup_free_ char *changed_files = files_list(ctx, &res.changes, true);
-	_cleanup_free_ char *same_files = files_list(ctx, &res.changes, false);
-	if (!changed) {
-		if (!ctx->quiet) {
-			_cleanup_free_ char *s =
-			        xasprintf("%s: already configured (%s)\n", ops->name, same_files);
-			cmd_out(ctx, s);
-		}
-		return restart ? configure_restart_print(ctx, ops, changed, &ro, &opts, err) : 0;
-	}
-	if (dry_run) {
-		cmd_out(ctx, diff);
-		cmd_note(ctx, "dry run: would change %s", changed_files);
-		return 0;
-	}
-	if (!ctx->quiet) {
-		_cleanup_free_ char *s =
-		        xasprintf("%s: configured %s\nbackup: '%s' (gpuprep undo restores it)\n",
-		                  ops->name, changed_files, backup);
-		cmd_out(ctx, s);
-	}
+	cmd_configure_print(ctx, ops, &res, dry_run, diff, backup);
 	if (restart)
 		return configure_restart_print(ctx, ops, changed, &ro, &opts, err);
-	cmd_note(ctx, "restart %s to load the new config (or run configure with --restart)",
-	         ops->name);
+	if (changed && !dry_run)
+		cmd_note(ctx, "restart %s to load the new config (or run configure with --restart)",
+		         ops->name);
 	return 0;
 }

@@ -149,12 +149,12 @@ cmd_detect(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	static const struct option opts[] = {
 	        {"pci-dump", required_argument, NULL, OPT_PCI_DUMP},
 	        {"pci-ids", required_argument, NULL, OPT_PCI_IDS},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct node_detect_options o = {.root = ctx->root};
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 0, err)) > 0) {
 		switch (c) {
 		case OPT_PCI_DUMP:
 			o.pci_dump = optarg;
@@ -162,14 +162,10 @@ cmd_detect(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_PCI_IDS:
 			o.pci_ids = optarg;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 
 	struct node_info info;
 	if (node_detect(&o, &info, err) < 0)

@@ -112,13 +112,13 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
 	        {"offline", required_argument, NULL, OPT_OFFLINE},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct pkg_install_opts o = {.root = ctx->root};
 	bool dry_run = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 0, err)) > 0) {
 		switch (c) {
 		case OPT_VERSION:
 			o.version = optarg;
@@ -135,14 +135,10 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 	if (o.offline && o.repo_url)
 		return cmd_usage_error(ctx, err, "--offline and --repo-url exclude each other");
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)

@@ -2,12 +2,11 @@
 /*
  * gpuprep: prepare a Linux node with an NVIDIA GPU for Kubernetes and KubeEdge.
  *
- * This file holds the global options, the command table, the output helpers
- * and the one place where errors are printed and mapped to exit codes.
+ * This file holds the global options, the command table and the one place
+ * where errors are printed and mapped to exit codes.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,110 +93,6 @@ complete(int argc, char **argv)
 	for (char **w = words; w && *w; w++)
 		printf("%s\n", *w);
 	return 0;
-}
-
-int
-cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...)
-{
-	(void)ctx;
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *m = xvasprintf(fmt, ap);
-	va_end(ap);
-	return gp_error_set_code(err, GP_EXIT_USAGE, "%s", m);
-}
-
-int
-cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err)
-{
-	const char *bad = argv[optind - 1];
-	if (optopt && !(bad && bad[0] == '-' && bad[1] == '-'))
-		return cmd_usage_error(ctx, err, "unknown option or missing argument '-%c'",
-		                       optopt);
-	return cmd_usage_error(ctx, err, "unknown or incomplete option '%s'", bad ? bad : "?");
-}
-
-int
-cmd_check_repo_url(struct gp_ctx *ctx, const char *url, struct gp_error *err)
-{
-	if (url && !str_startswith(url, "http://") && !str_startswith(url, "https://"))
-		return cmd_usage_error(ctx, err,
-		                       "--repo-url '%s' is not an http:// or https:// URL", url);
-	return 0;
-}
-
-int
-cmd_parse_cgroup_driver(struct gp_ctx *ctx, const char *arg, enum cgroup_driver *ret,
-                        struct gp_error *err)
-{
-	if (!cgroup_driver_from_name(arg, ret))
-		return cmd_usage_error(ctx, err,
-		                       "--cgroup-driver takes systemd or cgroupfs, not '%s'", arg);
-	return 0;
-}
-
-int
-cmd_help(struct gp_ctx *ctx)
-{
-	fputs(ctx->cmd->usage, stdout);
-	return 0;
-}
-
-void
-cmd_out(struct gp_ctx *ctx, const char *s)
-{
-	(void)ctx;
-	fputs(s, stdout);
-}
-
-void
-cmd_out_json(struct gp_ctx *ctx, const json_t *doc)
-{
-	_cleanup_free_ char *s = rows_format_json(doc);
-	cmd_out(ctx, s);
-}
-
-static void _printf_(4, 0) vnote(struct gp_ctx *ctx, const char *prefix, const char *color,
-                                 const char *fmt, va_list ap)
-{
-	fflush(stdout);
-	if (ctx->err_color && color)
-		fprintf(stderr, "%s%s\033[0m", color, prefix);
-	else
-		fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void
-cmd_note(struct gp_ctx *ctx, const char *fmt, ...)
-{
-	if (ctx->quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vnote(ctx, "", NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-cmd_warn(struct gp_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vnote(ctx, "warning: ", "\033[1;33m", fmt, ap);
-	va_end(ap);
-}
-
-void
-cmd_debug(struct gp_ctx *ctx, const char *fmt, ...)
-{
-	if (!ctx->verbose)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vnote(ctx, "debug: ", NULL, fmt, ap);
-	va_end(ap);
 }
 
 static int

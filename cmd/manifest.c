@@ -71,14 +71,14 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"image", required_argument, NULL, OPT_IMAGE},
 	        {"namespace", required_argument, NULL, OPT_NAMESPACE},
 	        {"node", required_argument, NULL, OPT_NODE},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	const char *image = NULL, *namespace = NULL, *node = NULL, *time_slicing = NULL;
 	bool edge = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 1, err)) > 0) {
 		switch (c) {
 		case OPT_EDGE:
 			edge = true;
@@ -101,16 +101,12 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 				return -1;
 			node = optarg;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
+	if (c < 0)
+		return cmd_opt_exit(c);
 	if (optind >= argc)
 		return cmd_usage_error(ctx, err, "no manifest named (device-plugin or test-pod)");
-	if (optind + 1 < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind + 1]);
 	if (ctx->json) {
 		cmd_usage_error(ctx, err, "manifest prints YAML only; --json is not supported");
 		return gp_error_hint(err, "leave out --json: 'kubectl apply -f -' reads the YAML");

@@ -97,7 +97,7 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"cgroup-driver", required_argument, NULL, OPT_CGROUP_DRIVER},
 	        {"ignore-preflight-errors", required_argument, NULL, OPT_IGNORE},
 	        {"checks", required_argument, NULL, OPT_CHECKS},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct preflight_opts po = {.root = ctx->root};
@@ -105,7 +105,7 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	_cleanup_strv_ char **only = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 0, err)) > 0) {
 		switch (c) {
 		case OPT_RUNTIME:
 			po.runtime = optarg;
@@ -126,14 +126,10 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			if (preflight_add_ids("--checks", optarg, &only, NULL, err) < 0)
 				return -1;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 	po.ignore = ignore;
 	po.only = only;
 

@@ -46,7 +46,7 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_LIVE_OPTIONS,
 	        {"mode", required_argument, NULL, LIVE_OPT_MODE},
 	        {"full", no_argument, NULL, LIVE_OPT_FULL},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct restart_opts o = {
@@ -59,7 +59,7 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	};
 	const char *runtime = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		int r = cmd_live_option(ctx, c, optarg, &o.live, &runtime, err);
 		if (r < 0)
 			return -1;
@@ -73,14 +73,10 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case LIVE_OPT_FULL:
 			o.full = true;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 
 	const struct runtime_ops *ops = NULL;
 	if (cmd_pick_live_runtime(ctx, runtime, true, &ops, err) < 0)

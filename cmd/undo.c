@@ -3,10 +3,10 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "backup.h"
 #include "cmd.h"
 #include "runtime.h"
 #include "safefile.h"
+#include "undo.h"
 
 const char cmd_undo_summary[] = "restore the config files of the newest configure";
 
@@ -29,13 +29,13 @@ cmd_undo(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	static const struct option options[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	const char *runtime = NULL;
 	bool dry_run = false;
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		switch (c) {
 		case OPT_RUNTIME:
 			if (!runtime_find(optarg))
@@ -48,17 +48,13 @@ cmd_undo(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 
-	_cleanup_(backup_undo_release) struct backup_undo u = {0};
-	if (backup_undo(ctx->root, runtime, dry_run, safefile_lock_timeout_ms(), &u, err) < 0)
+	_cleanup_(undo_release) struct undo u = {0};
+	if (undo_run(ctx->root, runtime, dry_run, safefile_lock_timeout_ms(), &u, err) < 0)
 		return -1;
 	for (size_t i = 0; u.warnings && u.warnings[i]; i++)
 		cmd_warn(ctx, "%s", u.warnings[i]);

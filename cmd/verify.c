@@ -71,7 +71,7 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_LIVE_OPTIONS,
 	        {"smoke", required_argument, NULL, LIVE_OPT_SMOKE},
 	        {"smoke-cmd", required_argument, NULL, LIVE_OPT_SMOKE_CMD},
-	        {"help", no_argument, NULL, 'h'},
+	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	struct live_opts o = {
@@ -82,7 +82,7 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	const char *runtime = NULL;
 	_cleanup_strv_ char **smoke_cmd = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		int r = cmd_live_option(ctx, c, optarg, &o, &runtime, err);
 		if (r < 0)
 			return -1;
@@ -98,14 +98,10 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			if (!smoke_cmd)
 				return cmd_usage_error(ctx, err, "--smoke-cmd must not be empty");
 			break;
-		case 'h':
-			return cmd_help(ctx);
-		default:
-			return cmd_bad_option(ctx, argv, err);
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, err, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return cmd_opt_exit(c);
 	if (smoke_cmd && !o.smoke_image)
 		return cmd_usage_error(ctx, err, "--smoke-cmd needs --smoke IMAGE");
 	o.smoke_cmd = smoke_cmd;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "backup.h"
 #include "runtime.h"
 #include "safefile.h"
+#include "undo.h"
 
 static const char *const check_status_names[] = {
         [LIVE_CHECK_PASS] = "pass",
@@ -610,8 +610,8 @@ find_backup(const struct runtime_ops *ops, const struct restart_opts *opts, char
 	*ret_session = NULL;
 	*ret_original = NULL;
 	*ret_existed = false;
-	_cleanup_(backup_undo_release) struct backup_undo u = {0};
-	if (backup_undo_prepare(opts->live.root, ops->name, &u, err) < 0)
+	_cleanup_(undo_release) struct undo u = {0};
+	if (undo_prepare(opts->live.root, ops->name, &u, err) < 0)
 		return gp_error_prefix(err, "looking for the backup gpuprep configure took");
 	if (!u.session_dir)
 		return 0;
@@ -639,8 +639,8 @@ static int
 restore_backup(const struct runtime_ops *ops, const struct restart_opts *opts,
                struct restart_report *ret, struct gp_error *err)
 {
-	_cleanup_(backup_undo_release) struct backup_undo u = {0};
-	if (backup_undo(opts->live.root, ops->name, false, safefile_lock_timeout_ms(), &u, err) < 0)
+	_cleanup_(undo_release) struct undo u = {0};
+	if (undo_run(opts->live.root, ops->name, false, safefile_lock_timeout_ms(), &u, err) < 0)
 		return -1;
 	if (!u.session_dir || strcmp(u.session_dir, ret->backup_dir) != 0)
 		return gp_error_set(err, "the backup '%s' changed while gpuprep restarted %s",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Backups of every file gpuprep changes, and undo.
+ * Backups of every file gpuprep changes: the write side of the undo journal
+ * (lib/files/undo.h reads it back).
  *
  * Each run that changes files opens one session directory,
  * <root>/var/lib/gpuprep/backup/<UTC timestamp>/ (20260102T030405Z; a second
@@ -18,20 +19,35 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
-#include "changeset.h"
 #include "error.h"
 
 /* The directory that holds the sessions, as a node path. */
 #define BACKUP_DIR "/var/lib/gpuprep/backup"
+/* Each session's journal, in the session directory. */
+#define BACKUP_JOURNAL "journal.jsonl"
 
 struct backup_session;
+
+/* One file about to change, as backup_save() records it. */
+struct backup_file {
+	const char *path;     /* node path ("/etc/docker/daemon.json") */
+	bool existed;         /* the original exists: it is copied into the session */
+	mode_t mode;          /* the original's mode, or the new file's */
+	const char *old_data; /* the original */
+	size_t old_len;
+	const char *new_data; /* what replaces it (journaled as size and hash); NULL: "" */
+	size_t new_len;
+	bool removed; /* the file is removed instead */
+};
 
 /* Create a new session directory. op is "configure", "undo", ... */
 int backup_begin(const char *root, const char *op, struct backup_session **ret,
                  struct gp_error *err);
 /* Copy fc's original (when it existed) into the session and journal it, durably. */
-int backup_save(struct backup_session *s, const char *runtime, const struct file_change *fc,
+int backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
                 struct gp_error *err);
 /* The session's node path ("/var/lib/gpuprep/backup/20260102T030405Z"). */
 const char *backup_session_dir(const struct backup_session *s);
@@ -45,29 +61,3 @@ backup_session_freep(struct backup_session **s)
 /* Append the "undone" record to a session's journal (node path). */
 int backup_mark_undone(const char *root, const char *session_dir, const char *by,
                        struct gp_error *err);
-
-struct backup_undo {
-	char *session_dir;        /* node path of the session to undo; NULL: nothing to undo */
-	char *runtime;            /* the session's runtime */
-	struct changeset changes; /* current content -> the backed-up original */
-	char **warnings;          /* files changed since gpuprep wrote them, ... */
-	char *backup_dir;         /* the undo's own backup session (node path), once applied */
-};
-
-/*
- * Find the newest session made by a change (not an undo) and not yet undone,
- * whose files belong to runtime (NULL: any runtime), and build the changes
- * that restore its originals: a file that did not exist is removed. When
- * nothing is left to undo, session_dir stays NULL and 0 is returned.
- */
-int backup_undo_prepare(const char *root, const char *runtime, struct backup_undo *ret,
-                        struct gp_error *err);
-void backup_undo_release(struct backup_undo *u);
-
-/*
- * The whole of `gpuprep undo`: take the lock (unless dry_run), prepare, and
- * unless dry_run apply the changes (backing up the current files in a session
- * of op "undo") and mark the session undone.
- */
-int backup_undo(const char *root, const char *runtime, bool dry_run, int lock_timeout_ms,
-                struct backup_undo *ret, struct gp_error *err);

@@ -141,6 +141,23 @@ apply_one(const char *root, const struct file_change *fc, struct gp_error *err)
 	return safefile_write(root, fc->path, fc->new_data, fc->new_len, fc->mode, err);
 }
 
+static int
+backup_one(struct backup_session *session, const char *runtime, const struct file_change *fc,
+           struct gp_error *err)
+{
+	const struct backup_file f = {
+	        .path = fc->path,
+	        .existed = fc->existed,
+	        .mode = fc->mode,
+	        .old_data = fc->old_data,
+	        .old_len = fc->old_len,
+	        .new_data = fc->new_data,
+	        .new_len = fc->new_len,
+	        .removed = fc->remove,
+	};
+	return backup_save(session, runtime, &f, err);
+}
+
 int
 changeset_apply(const struct changeset *cs, const char *root, const char *op, const char *runtime,
                 char **ret_backup_dir, struct gp_error *err)
@@ -161,7 +178,7 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 		return -1;
 	for (size_t i = 0; i < cs->n_files; i++)
 		if (file_change_changes(cs->files[i]) &&
-		    backup_save(session, runtime, cs->files[i], err) < 0)
+		    backup_one(session, runtime, cs->files[i], err) < 0)
 			return -1;
 
 	for (size_t i = 0; i < cs->n_files; i++) {

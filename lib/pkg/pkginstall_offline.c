@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The offline sources: a release tarball, a directory of packages or a gpuprep bundle, and the one
+ * dpkg -i or rpm -Uvh that installs them.
+ */
+#include "pkginstall.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "debver.h"
+#include "digest.h"
+#include "pkgarchive.h"
+#include "pkgbundle.h"
+#include "pkginstall_private.h"
+
+struct cands {
+	struct pkg_file *v;
+	size_t n;
+};
+
+static void
+cands_release(struct cands *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		pkg_file_release(&c->v[i]);
+	free(c->v);
+	*c = (struct cands){0};
+}
+
+static void
+cands_add(struct cands *c, const char *path)
+{
+	struct pkg_file f;
+	if (pkg_file_parse(path, &f) <= 0)
+		return;
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+	c->v[c->n++] = f;
+}
+
+static void
+scan_dir(const char *dir, int depth, struct cands *c)
+{
+	if (depth > 8)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	char **names = NULL;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			names = strv_push(names, de->d_name);
+	closedir(d);
+	strv_sort(names);
+	for (size_t i = 0; names && names[i]; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+		if (lstat(p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			scan_dir(p, depth + 1, c);
+		else if (S_ISREG(st.st_mode))
+			cands_add(c, p);
+	}
+	strv_free(names);
+}
+
+static bool
+arch_fits(const struct pkg_plan *p, const struct pkg_file *f)
+{
+	if (f->family != p->family)
+		return false;
+	if (strcmp(f->arch, p->arch) == 0)
+		return true;
+	return strcmp(f->arch, p->family == OS_FAMILY_RPM ? "noarch" : "all") == 0;
+}
+
+static bool
+is_toolkit(const char *name)
+{
+	for (size_t k = 0; k < N_PKGS; k++)
+		if (strcmp(apt_repo_toolkit[k], name) == 0)
+			return true;
+	return false;
+}
+
+/* Pick the four from candidates; sets p->version and ret_idx. */
+static int
+select_offline(struct pkg_plan *p, const struct cands *c, const char *version, const char *where,
+               size_t ret_idx[N_PKGS], struct gp_error *err)
+{
+	const char **names = xcalloc(c->n + 1, sizeof(char *));
+	const char **vers = xcalloc(c->n + 1, sizeof(char *));
+	size_t n = 0;
+	_cleanup_strv_ char **other = NULL;
+	bool any_pkg = false;
+	for (size_t i = 0; i < c->n; i++) {
+		any_pkg = true;
+		if (!is_toolkit(c->v[i].name))
+			continue;
+		if (arch_fits(p, &c->v[i])) {
+			names[n] = c->v[i].name;
+			vers[n] = c->v[i].version;
+			n++;
+		} else {
+			_cleanup_free_ char *s =
+			        xasprintf("%s %s", os_family_name(c->v[i].family), c->v[i].arch);
+			if (!strv_contains(other, s))
+				other = strv_push(other, s);
+		}
+	}
+	_cleanup_strv_ char **common =
+	        apt_repo_common_versions((const char *const *)apt_repo_toolkit, names, vers, n);
+	free(names);
+	free(vers);
+	if (!common) {
+		if (!any_pkg) {
+			gp_error_set(err, "%s has no .deb or .rpm packages", where);
+			return gp_error_hint(err, "--offline takes NVIDIA's release tarball, a "
+			                          "directory of packages, or a bundle made by "
+			                          "gpuprep bundle");
+		}
+		if (other) {
+			_cleanup_free_ char *o = apt_repo_join(other, ", ");
+			gp_error_set(err, "%s has no %s packages for %s; it has packages for: %s",
+			             where, os_family_name(p->family), p->arch, o);
+		} else {
+			gp_error_set(err,
+			             "%s does not have all four toolkit packages (%s, %s, %s, %s) "
+			             "at one version",
+			             where, apt_repo_toolkit[0], apt_repo_toolkit[1],
+			             apt_repo_toolkit[2], apt_repo_toolkit[3]);
+		}
+		return gp_error_hint(err, "get the archive for this system: %s %s",
+		                     os_family_name(p->family), p->arch);
+	}
+	const char *want = common[0];
+	if (version) {
+		_cleanup_free_ char *target = apt_repo_version_target(version);
+		want = NULL;
+		for (size_t i = 0; common[i]; i++)
+			if (debver_compare(common[i], target) == 0)
+				want = common[i];
+		if (!want) {
+			_cleanup_free_ char *list = apt_repo_join(common, ", ");
+			gp_error_set(err, "version %s is not in %s; it has %s", target, where,
+			             list);
+			return gp_error_hint(err, "pick one of those with --version, or leave "
+			                          "--version out");
+		}
+	}
+	p->version = xstrdup(want);
+	for (size_t k = 0; k < N_PKGS; k++) {
+		ret_idx[k] = SIZE_MAX;
+		/* Prefer the node's own architecture over "all"/"noarch". */
+		for (size_t i = 0; i < c->n; i++) {
+			const struct pkg_file *f = &c->v[i];
+			if (strcmp(f->name, apt_repo_toolkit[k]) != 0 || !arch_fits(p, f) ||
+			    debver_compare(f->version, want) != 0)
+				continue;
+			if (ret_idx[k] == SIZE_MAX || strcmp(f->arch, p->arch) == 0)
+				ret_idx[k] = i;
+		}
+	}
+	return 0;
+}
+
+/* "nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz" ->
+ * ".../nvidia-container-toolkit_1.17.8_checksums.txt" */
+static char *
+checksums_path(const char *tarball)
+{
+	_cleanup_free_ char *copy = xstrdup(tarball);
+	char *base = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
+	char *cut = NULL;
+	for (char *s = base; (s = strstr(s, "_")); s++)
+		if (str_startswith(s, "_deb_") || str_startswith(s, "_rpm_"))
+			cut = s;
+	if (!cut)
+		return NULL;
+	*cut = '\0';
+	return xasprintf("%s_checksums.txt", copy);
+}
+
+/* sha256sum lines: "<hex>  <name>" or "<hex> *<name>". Returns the hex for name, or NULL. */
+static char *
+checksum_for(const char *text, const char *name)
+{
+	_cleanup_free_ char *copy = xstrdup(text);
+	char *save = NULL;
+	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *sp = strpbrk(ln, " \t");
+		if (!sp)
+			continue;
+		*sp = '\0';
+		char *n = sp + 1;
+		n += strspn(n, " \t");
+		if (*n == '*')
+			n++;
+		str_strip(n);
+		const char *nb = strrchr(n, '/') ? strrchr(n, '/') + 1 : n;
+		if (strcmp(nb, name) == 0 && strlen(ln) == 64)
+			return xstrdup(ln);
+	}
+	return NULL;
+}
+
+static int
+verify_sum(const char *file, const char *want, const char *sums, struct gp_error *err)
+{
+	char hex[DIGEST_HEX_MAX];
+	if (digest_file_hex(DIGEST_SHA256, file, hex, NULL, err) < 0)
+		return -1;
+	if (digest_hex_equal(hex, want))
+		return 0;
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	gp_error_set(err, "checksum mismatch for '%s': '%s' lists SHA256 %s, the file has %s", base,
+	             sums, want, hex);
+	return gp_error_hint(err, "the archive is damaged or was changed; download it again");
+}
+
+/*
+ * What to extract from an archive: a bundle's own files, and the toolkit's
+ * packages (not -dev, -dbg and the rest of a release tarball).
+ */
+static bool
+want_member(const char *norm, void *userdata)
+{
+	(void)userdata;
+	if (strcmp(norm, "manifest.json") == 0 || str_startswith(norm, "repo/") ||
+	    str_startswith(norm, "keys/"))
+		return true;
+	struct pkg_file f;
+	if (pkg_file_parse(norm, &f) <= 0)
+		return false;
+	bool want = is_toolkit(f.name);
+	pkg_file_release(&f);
+	return want;
+}
+
+int
+pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err)
+{
+	const char *path = o->offline;
+	struct stat st;
+	struct cands c = {0};
+	struct pkgarchive_listing l = {0};
+	int ret = -1;
+	_cleanup_free_ char *where = xasprintf("'%s'", path);
+	size_t idx[N_PKGS];
+	_cleanup_free_ char *sums = NULL;
+	_cleanup_free_ char *sums_text = NULL;
+	_cleanup_free_ char *tar_sum = NULL;
+	_cleanup_free_ char *dir = NULL;
+
+	p->location = xstrdup(path);
+	if (stat(path, &st) < 0) {
+		gp_error_set_errno(err, errno, "cannot use --offline '%s'", path);
+		gp_error_hint(err, "--offline takes NVIDIA's release tarball, a directory of "
+		                   "packages, or a bundle made by gpuprep bundle");
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		p->source = PKG_SOURCE_DIRECTORY;
+		scan_dir(path, 0, &c);
+		if (select_offline(p, &c, o->version, where, idx, err) < 0)
+			goto out;
+		for (size_t k = 0; k < N_PKGS; k++)
+			p->files[k] = xstrdup(c.v[idx[k]].path);
+		ret = 0;
+		goto out;
+	}
+
+	/* A tarball's own checksum is checked before it is read at all. */
+	sums = checksums_path(path);
+	if (sums) {
+		int e = read_file(sums, &sums_text, NULL);
+		if (e < 0 && e != -ENOENT) {
+			gp_error_set_errno(err, e, "reading '%s'", sums);
+			goto out;
+		}
+		if (e == -ENOENT) {
+			free(sums);
+			sums = NULL;
+		}
+	}
+	if (sums_text) {
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		tar_sum = checksum_for(sums_text, base);
+		if (tar_sum && verify_sum(path, tar_sum, sums, err) < 0)
+			goto out;
+	}
+	/* One pass: every entry checked, every regular file extracted. */
+	dir = xasprintf("%s/archive", p->tmpdir);
+	if (mkdir_p(dir, 0700) < 0) {
+		gp_error_set_errno(err, errno, "creating '%s'", dir);
+		goto out;
+	}
+	if (pkgarchive_extract(path, dir, want_member, NULL, &l, err) < 0)
+		goto out;
+
+	if (pkg_bundle_detect(&l)) {
+		p->source = PKG_SOURCE_BUNDLE;
+		struct pkg_bundle b = {0};
+		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
+			goto out;
+		if (p->family != OS_FAMILY_DEB || strcmp(b.arch, p->arch) != 0) {
+			gp_error_set(err, "bundle '%s' is for deb %s; this system is %s %s", path,
+			             b.arch, os_family_name(p->family), p->arch);
+			gp_error_hint(err,
+			              "make a bundle for this system with gpuprep bundle "
+			              "--format deb --arch %s",
+			              p->arch);
+			pkg_bundle_release(&b);
+			goto out;
+		}
+		if (o->version) {
+			_cleanup_free_ char *target = apt_repo_version_target(o->version);
+			if (debver_compare(target, b.versions[N_PKGS - 1]) != 0) {
+				gp_error_set(err, "version %s is not in bundle '%s'; it has %s",
+				             target, path, b.versions[N_PKGS - 1]);
+				gp_error_hint(err, "leave --version out, or make a bundle with "
+				                   "that version");
+				pkg_bundle_release(&b);
+				goto out;
+			}
+		}
+		p->version = xstrdup(b.versions[N_PKGS - 1]);
+		p->fingerprint = xstrdup(b.fingerprint);
+		for (size_t k = 0; k < N_PKGS; k++)
+			p->files[k] = TAKE_PTR(b.files[k]);
+		pkg_bundle_release(&b);
+		ret = 0;
+		goto out;
+	}
+
+	p->source = PKG_SOURCE_RELEASE_TARBALL;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.entries[i].type == PKGARCHIVE_FILE) {
+			_cleanup_free_ char *n = pkgarchive_normalize(l.entries[i].path);
+			cands_add(&c, n);
+		}
+	if (select_offline(p, &c, o->version, where, idx, err) < 0)
+		goto out;
+	for (size_t k = 0; k < N_PKGS; k++) {
+		p->files[k] = xasprintf("%s/%s", dir, c.v[idx[k]].path);
+		if (!path_exists(p->files[k])) {
+			gp_error_set(err, "extracting '%s' from '%s' produced no file",
+			             c.v[idx[k]].path, path);
+			goto out;
+		}
+	}
+	if (sums_text && !tar_sum) {
+		bool any = false;
+		for (size_t k = 0; k < N_PKGS; k++) {
+			const char *b = strrchr(p->files[k], '/') + 1;
+			_cleanup_free_ char *want = checksum_for(sums_text, b);
+			if (!want)
+				continue;
+			any = true;
+			if (verify_sum(p->files[k], want, sums, err) < 0)
+				goto out;
+		}
+		if (!any) {
+			gp_error_set(err, "'%s' lists neither '%s' nor its packages", sums, path);
+			gp_error_hint(err, "use the checksums file that came with this tarball, or "
+			                   "remove it to install without the check");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	pkgarchive_listing_release(&l);
+	cands_release(&c);
+	return ret;
+}
+
+int
+pkg_plan_offline_commands(struct pkg_plan *p, struct gp_error *err)
+{
+	if (pkg_plan_check_os_deps(p, err) < 0)
+		return -1;
+	struct pkg_command *c = pkg_plan_command(p);
+	if (p->family == OS_FAMILY_RPM) {
+		pkg_command_add(c, "rpm");
+		if (gp_root_is_set(p->root)) {
+			pkg_command_add(c, "--root");
+			pkg_command_add(c, p->root);
+		}
+		pkg_command_add(c, "-Uvh");
+		const char *versions[N_PKGS] = {p->version, p->version, p->version, p->version};
+		if (pkg_plan_any_newer(p, versions))
+			pkg_command_add(c, "--oldpackage");
+	} else {
+		c->env = strv_push(c->env, "DEBIAN_FRONTEND=noninteractive");
+		pkg_command_add(c, "dpkg");
+		if (gp_root_is_set(p->root))
+			pkg_command_add2(c, "--root=", p->root);
+		pkg_command_add(c, "-i");
+	}
+	for (size_t k = 0; k < N_PKGS; k++)
+		pkg_command_add(c, p->files[k]);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the pieces of pkginstall share, and nothing outside them uses:
+ *   pkginstall.c          the plan (model, builders, JSON) and carrying it out; calls no piece
+ *   pkginstall_deb.c      the dpkg database, apt sources, the online deb plan
+ *   pkginstall_rpm.c      the rpm database, the online rpm plan
+ *   pkginstall_offline.c  a release tarball, a directory or a bundle, either family
+ *   pkginstall_plan.c     pkg_plan_make: the system, then the family's or the source's piece
+ * The calls go down that list's arrows only (plan -> deb, rpm, offline -> pkginstall.c), so no
+ * two pieces reach each other. Include it after pkginstall.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define N_PKGS APT_REPO_TOOLKIT_COUNT
+
+#define DPKG_HINT "install dpkg (it comes with every Debian and Ubuntu system)"
+#define APT_HINT  "install apt"
+#define RPM_HINT  "install rpm"
+
+struct gp_error;
+struct pkg_command;
+struct pkg_install_opts;
+struct pkg_plan;
+struct proc_result;
+
+/* pkginstall.c: run a program, keeping its output (stdout and stderr together). */
+int pkg_run_keep(char *const argv[], const char *missing_hint, struct proc_result *ret,
+                 struct gp_error *err);
+
+/* pkginstall.c: building a plan. */
+/* Write data to path (under the root) when it carries it out, unless it is there already. */
+void pkg_plan_write(struct pkg_plan *p, const char *path, const void *data, size_t len,
+                    unsigned mode);
+/* A new empty command at the end of the plan. */
+struct pkg_command *pkg_plan_command(struct pkg_plan *p);
+void pkg_command_add(struct pkg_command *c, const char *arg);
+/* One argument, prefix and arg joined ("--root=" and the root). */
+void pkg_command_add2(struct pkg_command *c, const char *prefix, const char *arg);
+/* Every package installed at exactly versions[k]. */
+bool pkg_plan_all_installed_at(const struct pkg_plan *p, const char *const *versions);
+/* Some package installed newer than versions[k] (the install is a downgrade). */
+bool pkg_plan_any_newer(const struct pkg_plan *p, const char *const *versions);
+/* An error naming the OS packages the toolkit needs that are missing, if any. */
+int pkg_plan_check_os_deps(const struct pkg_plan *p, struct gp_error *err);
+
+/* pkginstall_deb.c */
+int pkg_plan_check_dpkg_arch(const struct pkg_plan *p, struct gp_error *err);
+int pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err);
+
+/* pkginstall_rpm.c: the installed versions of names from rpm -q (ret: a slot for each). */
+int pkg_rpm_installed(const char *root, const char *const *names, char **ret, struct gp_error *err);
+int pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err);
+
+/* pkginstall_offline.c: the four files from o->offline, then the command that installs them. */
+int pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err);
+int pkg_plan_offline_commands(struct pkg_plan *p, struct gp_error *err);

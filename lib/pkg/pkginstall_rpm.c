@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rpm family: the rpm database, and the online plan (NVIDIA's repository through dnf or yum).
+ */
+#include "pkginstall.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gpgverify.h"
+#include "proc.h"
+#include "tmpfiles.h"
+#include "pkginstall_private.h"
+
+/*
+ * The installed versions of names (ret has a slot for each, NULL when not
+ * installed), from rpm -q --root. Its exit status is the count of names it
+ * does not know; their complaints are skipped.
+ */
+int
+pkg_rpm_installed(const char *root, const char *const *names, char **ret, struct gp_error *err)
+{
+	char **argv = NULL;
+	argv = strv_push(argv, "rpm");
+	argv = strv_push(argv, "-q");
+	if (gp_root_is_set(root)) {
+		argv = strv_push(argv, "--root");
+		argv = strv_push(argv, root);
+	}
+	argv = strv_push(argv, "--qf");
+	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\n");
+	for (size_t i = 0; names[i]; i++)
+		argv = strv_push(argv, names[i]);
+	struct proc_result res = {0};
+	int r = pkg_run_keep(argv, RPM_HINT, &res, err);
+	_cleanup_free_ char *shown = proc_argv_string(argv);
+	strv_free(argv);
+	if (r < 0)
+		return -1;
+	if (res.status > 255) {
+		gp_error_set(err, "'%s' failed: %.*s", shown, (int)strcspn(res.output, "\n"),
+		             res.output);
+		proc_result_release(&res);
+		return -1;
+	}
+	char *save = NULL;
+	for (char *ln = strtok_r(res.output, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(ln, '\t');
+		if (!tab)
+			continue;
+		*tab = '\0';
+		for (size_t i = 0; names[i]; i++)
+			if (strcmp(names[i], ln) == 0 && !ret[i])
+				ret[i] = xstrdup(tab + 1);
+	}
+	proc_result_release(&res);
+	return 0;
+}
+
+static bool
+have_program_under(const char *root, const char *name)
+{
+	static const char *const dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *sys = xasprintf("%s/%s", dirs[i], name);
+		_cleanup_free_ char *full = gp_path(root, sys);
+		if (access(full, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err)
+{
+	struct apt_repo r;
+	_cleanup_free_ char *work = xasprintf("%s/repo", p->tmpdir);
+	_cleanup_free_ char *target = o->version ? apt_repo_version_target(o->version) : NULL;
+	int ret = -1;
+	if (mkdir_p(work, 0700) < 0)
+		return gp_error_set_errno(err, errno, "creating '%s'", work);
+	apt_repo_init(&r, o->repo_url, p->arch, work);
+	p->location = xasprintf("%s/stable/rpm/$basearch", r.base_url);
+	_cleanup_fetch_ struct fetch *f = NULL;
+	_cleanup_free_ char *armored = NULL;
+	_cleanup_free_ char *repo = NULL;
+	if (target) {
+		const char *want[N_PKGS] = {target, target, target, target};
+		if (pkg_plan_all_installed_at(p, want)) {
+			p->version = xstrdup(target);
+			p->up_to_date = true;
+			ret = 0;
+			goto out;
+		}
+	}
+	f = fetch_new(&o->fetch);
+	if (apt_repo_load_key(&r, f, o->keyring, err) < 0)
+		goto out;
+	if (!r.key.fingerprints && gpg_key_list(&r.key, err) < 0)
+		goto out;
+	p->fingerprint = xstrdup(r.key.fingerprints[0]);
+	p->version = target ? xstrdup(target) : NULL;
+
+	if (gpg_key_armor(&r.key, &armored, err) < 0)
+		goto out;
+	pkg_plan_write(p, PKG_RPM_KEY, armored, strlen(armored), 0644);
+	static const char repo_fmt[] = "[nvidia-container-toolkit]\n"
+	                               "name=nvidia-container-toolkit\n"
+	                               "baseurl=%s/stable/rpm/$basearch\n"
+	                               "repo_gpgcheck=1\n"
+	                               "gpgcheck=0\n"
+	                               "enabled=1\n"
+	                               "gpgkey=file://%s\n"
+	                               "sslverify=1\n";
+	repo = xasprintf(repo_fmt, r.base_url, PKG_RPM_KEY);
+	pkg_plan_write(p, PKG_YUM_REPO, repo, strlen(repo), 0644);
+
+	const char *tool = have_program_under(p->root, "dnf") || !have_program_under(p->root, "yum")
+	                           ? "dnf"
+	                           : "yum";
+	struct pkg_command *c = pkg_plan_command(p);
+	pkg_command_add(c, tool);
+	pkg_command_add(c, "-y");
+	if (gp_root_is_set(p->root)) {
+		/* The repo file as the image will see it, with the key path under the root. */
+		_cleanup_free_ char *kr = gp_path(p->root, PKG_RPM_KEY);
+		_cleanup_free_ char *trepo = xasprintf(repo_fmt, r.base_url, kr);
+		_cleanup_free_ char *tdir = xasprintf("%s/yum.repos.d", p->tmpdir);
+		_cleanup_free_ char *tfile = xasprintf("%s/nvidia-container-toolkit.repo", tdir);
+		if (mkdir_p(tdir, 0700) < 0) {
+			gp_error_set_errno(err, errno, "creating '%s'", tdir);
+			goto out;
+		}
+		if (tmpfiles_write(tfile, trepo, strlen(trepo), 0600, err) < 0)
+			goto out;
+		pkg_command_add2(c, "--installroot=", p->root);
+		pkg_command_add2(c, "--setopt=reposdir=", tdir);
+	}
+	pkg_command_add(c, "install");
+	for (size_t k = 0; k < N_PKGS; k++) {
+		if (target) {
+			_cleanup_free_ char *a = xasprintf("%s-%s", apt_repo_toolkit[k], target);
+			pkg_command_add(c, a);
+		} else {
+			pkg_command_add(c, apt_repo_toolkit[k]);
+		}
+	}
+	ret = 0;
+out:
+	apt_repo_release(&r);
+	return ret;
+}
