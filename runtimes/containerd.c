@@ -895,6 +895,19 @@ fail:
 	return -1;
 }
 
+static int
+containerd_restart(const struct restart_opts *opts, struct restart_result *ret,
+                   struct gp_error *err)
+{
+	return containerd_live_restart(&runtime_containerd, opts, ret, err);
+}
+
+static int
+containerd_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err)
+{
+	return containerd_live_verify(&runtime_containerd, &runtime_containerd, opts, ret, err);
+}
+
 const struct runtime_ops runtime_containerd = {
         .name = "containerd",
         .binary = "containerd",
@@ -904,6 +917,6 @@ const struct runtime_ops runtime_containerd = {
         .configure = containerd_configure,
         .inspect = containerd_inspect,
         .ask_live = cri_ask_live,
-        .restart = containerd_live_restart,
-        .verify = containerd_live_verify,
+        .restart = containerd_restart,
+        .verify = containerd_verify,
 };

@@ -24,12 +24,12 @@ static const struct live_daemon containerd_daemon = {
 };
 
 int
-containerd_live_restart(const struct restart_opts *opts, struct restart_result *ret,
-                        struct gp_error *err)
+containerd_live_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
+                        struct restart_result *ret, struct gp_error *err)
 {
 	*ret = (struct restart_result){0};
 	const struct live_opts *o = &opts->live;
-	_cleanup_free_ char *sock = live_socket_path(o, runtime_containerd.socket_path);
+	_cleanup_free_ char *sock = live_socket_path(o, ops->socket_path);
 	ret->why = xstrdup("containerd reads its config only when it starts");
 	if (opts->mode == SVC_MODE_SIGNAL) {
 		gp_error_set_code(err, GP_EXIT_USAGE,
@@ -173,10 +173,9 @@ smoke(const struct live_opts *o, const char *binary, struct verify_result *ret)
 	proc_result_release(&pr);
 }
 
-/* containerd's CRI plugin, also inside k3s. */
-static int
-containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
-                  struct verify_result *ret, struct gp_error *err)
+int
+containerd_live_verify(const struct runtime_ops *ops, const struct runtime_ops *reader,
+                       const struct live_opts *o, struct verify_result *ret, struct gp_error *err)
 {
 	const char *name = o->runtime_name ? o->runtime_name : LIVE_DEFAULT_RUNTIME_NAME;
 	_cleanup_(runtime_live_release) struct runtime_live live = {0};
@@ -187,8 +186,6 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 
 	_cleanup_(runtime_config_view_release) struct runtime_config_view file = {0};
 	_cleanup_error_ struct gp_error ferr = GP_ERROR_INIT;
-	/* k3s writes a containerd config.toml of its own. */
-	const struct runtime_ops *reader = ops->inspect ? ops : &runtime_containerd;
 	bool file_ok = reader->inspect(o->root, config, &file, &ferr) == 0;
 	if (!o->file_only && o->cdi) {
 		int cdi = live.view.cdi;
@@ -210,29 +207,16 @@ containerd_verify(const struct runtime_ops *ops, const struct live_opts *o,
 	return 0;
 }
 
-int
-containerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
-                       struct gp_error *err)
-{
-	return containerd_verify(&runtime_containerd, opts, ret, err);
-}
-
-int
-k3s_live_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err)
-{
-	return containerd_verify(&runtime_k3s, opts, ret, err);
-}
-
 /*
  * cri-dockerd passes containers to dockerd, whose runtimes `verify --runtime
  * docker` checks; over the CRI only readiness can be seen.
  */
 int
-cri_dockerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
-                        struct gp_error *err)
+cri_dockerd_live_verify(const struct runtime_ops *ops, const struct live_opts *opts,
+                        struct verify_result *ret, struct gp_error *err)
 {
 	_cleanup_(runtime_live_release) struct runtime_live live = {0};
-	if (cri_ask(opts, runtime_cri_dockerd.cri_socket, &live, ret, err) < 0)
+	if (cri_ask(opts, ops->cri_socket, &live, ret, err) < 0)
 		return -1;
 	verify_add(ret, "runtimes", LIVE_CHECK_SKIP, "-", "-",
 	           "cri-dockerd runs containers through dockerd: check its runtimes with "

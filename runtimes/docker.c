@@ -365,6 +365,18 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 	return 0;
 }
 
+static int
+docker_restart(const struct restart_opts *opts, struct restart_result *ret, struct gp_error *err)
+{
+	return docker_live_restart(&runtime_docker, opts, ret, err);
+}
+
+static int
+docker_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err)
+{
+	return docker_live_verify(&runtime_docker, opts, ret, err);
+}
+
 const struct runtime_ops runtime_docker = {
         .name = "docker",
         .binary = "dockerd",
@@ -374,6 +386,6 @@ const struct runtime_ops runtime_docker = {
         .configure = docker_configure,
         .inspect = docker_inspect,
         .ask_live = docker_ask_live,
-        .restart = docker_live_restart,
-        .verify = docker_live_verify,
+        .restart = docker_restart,
+        .verify = docker_verify,
 };

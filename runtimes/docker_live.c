@@ -256,13 +256,13 @@ restart(const struct restart_opts *opts, const char *sock, struct restart_result
 }
 
 int
-docker_live_restart(const struct restart_opts *opts, struct restart_result *ret,
-                    struct gp_error *err)
+docker_live_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
+                    struct restart_result *ret, struct gp_error *err)
 {
 	*ret = (struct restart_result){0};
 	const struct live_opts *o = &opts->live;
-	const char *config = live_config_path(o, runtime_docker.config_path);
-	_cleanup_free_ char *sock = live_socket_path(o, runtime_docker.socket_path);
+	const char *config = live_config_path(o, ops->config_path);
+	_cleanup_free_ char *sock = live_socket_path(o, ops->socket_path);
 	enum restart_action action = decide(opts, config, ret);
 	/* --mode signal asks for a reload: do it, and say what it will not apply. */
 	if (opts->mode == SVC_MODE_SIGNAL && !opts->full && !opts->force_action &&
@@ -350,11 +350,12 @@ smoke(const struct live_opts *o, const char *sock, struct verify_result *ret)
 }
 
 int
-docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct gp_error *err)
+docker_live_verify(const struct runtime_ops *ops, const struct live_opts *o,
+                   struct verify_result *ret, struct gp_error *err)
 {
-	const char *config = live_config_path(o, runtime_docker.config_path);
+	const char *config = live_config_path(o, ops->config_path);
 	_cleanup_free_ char *host_config = gp_path(o->root, config);
-	ret->socket = live_socket_path(o, runtime_docker.socket_path);
+	ret->socket = live_socket_path(o, ops->socket_path);
 
 	_cleanup_(runtime_live_release) struct runtime_live live = {0};
 	if (docker_ask_live(ret->socket, 0, &live, err) < 0)
@@ -365,8 +366,8 @@ docker_live_verify(const struct live_opts *o, struct verify_result *ret, struct 
 
 	_cleanup_(runtime_config_view_release) struct runtime_config_view file = {0};
 	_cleanup_error_ struct gp_error ferr = GP_ERROR_INIT;
-	bool file_ok = runtime_docker.inspect(o->root, config, &file, &ferr) == 0;
-	struct live_who who = {host_config, DOCKER_COMM, runtime_docker.name};
+	bool file_ok = ops->inspect(o->root, config, &file, &ferr) == 0;
+	struct live_who who = {host_config, DOCKER_COMM, ops->name};
 	live_check_views(ret, o, &who, "runtime_path", DOCKER_DEFAULT_PATH, file_ok ? &file : NULL,
 	                 ferr.msg, &live);
 

@@ -301,15 +301,20 @@ int live_full_restart(const struct live_opts *o, const struct live_daemon *d, co
 int live_service_restart(const struct live_opts *opts, const char *name, enum svc_mode mode,
                          bool reload, struct gp_error *err);
 
-/* The implementations, wired into each runtime's ops (runtimes/<name>.c). */
-int docker_live_restart(const struct restart_opts *opts, struct restart_result *ret,
-                        struct gp_error *err);
-int docker_live_verify(const struct live_opts *opts, struct verify_result *ret,
-                       struct gp_error *err);
-int containerd_live_restart(const struct restart_opts *opts, struct restart_result *ret,
-                            struct gp_error *err);
-int containerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
+/*
+ * The implementations, for the runtime whose ops are given: each runtime's
+ * file (runtimes/<name>.c) binds its own ops to them, so these never name a
+ * runtime's ops themselves.
+ */
+int docker_live_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
+                        struct restart_result *ret, struct gp_error *err);
+int docker_live_verify(const struct runtime_ops *ops, const struct live_opts *opts,
+                       struct verify_result *ret, struct gp_error *err);
+int containerd_live_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
+                            struct restart_result *ret, struct gp_error *err);
+/* containerd's CRI plugin, also inside k3s; reader's inspect reads the config file. */
+int containerd_live_verify(const struct runtime_ops *ops, const struct runtime_ops *reader,
+                           const struct live_opts *opts, struct verify_result *ret,
                            struct gp_error *err);
-int k3s_live_verify(const struct live_opts *opts, struct verify_result *ret, struct gp_error *err);
-int cri_dockerd_live_verify(const struct live_opts *opts, struct verify_result *ret,
-                            struct gp_error *err);
+int cri_dockerd_live_verify(const struct runtime_ops *ops, const struct live_opts *opts,
+                            struct verify_result *ret, struct gp_error *err);

@@ -9,19 +9,6 @@
 
 #include "safefile.h"
 
-const struct runtime_ops *const runtime_all[] = {
-        &runtime_docker, &runtime_containerd, &runtime_cri_dockerd, &runtime_k3s, NULL,
-};
-
-const struct runtime_ops *
-runtime_find(const char *name)
-{
-	for (size_t i = 0; runtime_all[i]; i++)
-		if (strcmp(runtime_all[i]->name, name) == 0)
-			return runtime_all[i];
-	return NULL;
-}
-
 const char *
 cgroup_driver_name(enum cgroup_driver d)
 {
@@ -166,21 +153,6 @@ runtime_config_view_add(struct runtime_config_view *v, const char *name, const c
 	*e = (struct runtime_config_entry){
 	        .name = xstrdup(name), .path = path ? xstrdup(path) : NULL, .systemd_cgroup = -1};
 	return e;
-}
-
-const struct runtime_ops **
-runtime_detect_installed(const char *root)
-{
-	size_t n = 0;
-	const struct runtime_ops **v = xcalloc(GP_ARRAY_SIZE(runtime_all), sizeof(*v));
-	for (size_t i = 0; runtime_all[i]; i++) {
-		if (!runtime_all[i]->config_path)
-			continue;
-		_cleanup_free_ char *bin = runtime_find_binary(root, runtime_all[i]);
-		if (bin)
-			v[n++] = runtime_all[i];
-	}
-	return v;
 }
 
 int

@@ -154,16 +154,30 @@ struct runtime_ops {
 	              struct gp_error *err);
 };
 
+/* Each runtime's ops, in its own file (runtimes/docker.c, ...). */
 extern const struct runtime_ops runtime_docker;
 extern const struct runtime_ops runtime_containerd;
 extern const struct runtime_ops runtime_cri_dockerd;
 extern const struct runtime_ops runtime_k3s;
+
+/*
+ * The registry (runtimes/registry.c), for the code above runtimes/: the
+ * runtime modules themselves never use it.
+ */
 
 /* Every runtime, in report order, NULL-terminated. */
 extern const struct runtime_ops *const runtime_all[];
 
 /* The runtime called name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
+
+/*
+ * The runtimes with a config file whose binary is installed under root
+ * (NULL-terminated; free the array, not the members).
+ */
+const struct runtime_ops **runtime_detect_installed(const char *root);
+
+/* The helpers every runtime shares (runtimes/runtime.c). */
 
 /*
  * Where the runtime's binary is under root: the first of the usual bin dirs
@@ -180,12 +194,6 @@ char *runtime_find_program(const char *root, const char *name);
  * Under a root an absolute symlink points into the host: it counts as found.
  */
 int runtime_program_check(const char *root, const char *path, char **ret_node);
-
-/*
- * The runtimes with a config file whose binary is installed under root
- * (NULL-terminated; free the array, not the members).
- */
-const struct runtime_ops **runtime_detect_installed(const char *root);
 
 /* Flags for runtime_configure(). */
 enum {

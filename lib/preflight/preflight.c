@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The preflight framework: the check table, the options, running the checks
- * and the report. The checks themselves live in preflight_*.c.
+ * The preflight framework: the check table, the options and running the
+ * checks. What the checks share is preflight_check.c, the checks themselves
+ * live in preflight_<area>.c, and the report is preflight_report.c.
  */
 #include "preflight.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "preflight_check.h"
 #include "rows.h"
@@ -52,24 +50,6 @@ static const char *const check_ids[] = {
 #undef CHECK_ID
                 NULL,
 };
-
-const char *
-preflight_status_name(enum preflight_status s)
-{
-	switch (s) {
-	case PREFLIGHT_PASS:
-		return "pass";
-	case PREFLIGHT_WARN:
-		return "warn";
-	case PREFLIGHT_FAIL:
-		return "fail";
-	case PREFLIGHT_SKIP:
-		return "skip";
-	case PREFLIGHT_N_STATUS:
-		break;
-	}
-	return "unknown";
-}
 
 const char *const *
 preflight_check_ids(void)
@@ -200,77 +180,6 @@ preflight_opts_validate(const struct preflight_opts *opts, struct gp_error *err)
 	return 0;
 }
 
-void
-preflight_set(struct preflight_result *r, enum preflight_status status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	free(r->message);
-	r->message = xvasprintf(fmt, ap);
-	va_end(ap);
-	r->status = status;
-}
-
-static void list_vadd(char **list, const char *sep, const char *fmt, va_list ap) _printf_(3, 0);
-
-static void
-list_vadd(char **list, const char *sep, const char *fmt, va_list ap)
-{
-	_cleanup_free_ char *item = xvasprintf(fmt, ap);
-	char *n = xasprintf("%s%s%s", *list ? *list : "", *list ? sep : "", item);
-	free(*list);
-	*list = n;
-}
-
-void
-preflight_list_add(char **list, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	list_vadd(list, ", ", fmt, ap);
-	va_end(ap);
-}
-
-void
-preflight_problem_add(char **list, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	list_vadd(list, "; ", fmt, ap);
-	va_end(ap);
-}
-
-void
-preflight_hint(struct preflight_result *r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	free(r->hint);
-	r->hint = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
-char *
-preflight_path(const struct preflight_ctx *ctx, const char *path)
-{
-	if (str_startswith(path, "/var/run/")) {
-		_cleanup_free_ char *var_run = gp_path(ctx->root, "/var/run");
-		struct stat st;
-		if (lstat(var_run, &st) == 0 && S_ISLNK(st.st_mode))
-			return gp_path(ctx->root, path + strlen("/var"));
-	}
-	return gp_path(ctx->root, path);
-}
-
-bool
-preflight_no_kernel_fs(const struct preflight_ctx *ctx, const char *mount)
-{
-	if (!gp_root_is_set(ctx->root))
-		return false;
-	_cleanup_free_ char *p = gp_path(ctx->root, mount);
-	return !path_is_dir(p);
-}
-
 /*
  * The runtime keadm will talk to: --runtime, or the one behind the CRI
  * socket. cri-dockerd's socket means docker; keadm's default is containerd's.
@@ -294,13 +203,6 @@ normalize_socket_path(const char *path)
 	if (str_startswith(path, "/var/run/"))
 		return xstrdup(path + strlen("/var"));
 	return xstrdup(path);
-}
-
-static void
-result_release(struct preflight_result *r)
-{
-	free(r->message);
-	free(r->hint);
 }
 
 int
@@ -350,61 +252,4 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 	preflight_runtime_release(&ctx);
 	*ret = rep;
 	return 0;
-}
-
-void
-preflight_report_release(struct preflight_report *report)
-{
-	if (!report)
-		return;
-	for (size_t i = 0; i < report->n; i++)
-		result_release(&report->results[i]);
-	free(report->results);
-	*report = (struct preflight_report){0};
-}
-
-bool
-preflight_report_ok(const struct preflight_report *report)
-{
-	return report->count[PREFLIGHT_FAIL] == 0;
-}
-
-/* A JSON string; bytes that are not UTF-8 (a path, say) become '?'. */
-static json_t *
-text_json(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	_cleanup_free_ char *copy = xstrdup(s);
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	return json_string(copy);
-}
-
-json_t *
-preflight_report_json(const struct preflight_report *report)
-{
-	json_t *doc = json_object();
-	json_object_set_new(doc, "schema_version", json_integer(1));
-	json_t *arr = json_array();
-	for (size_t i = 0; i < report->n; i++) {
-		const struct preflight_result *r = &report->results[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_string(r->id));
-		json_object_set_new(o, "status", json_string(preflight_status_name(r->status)));
-		json_object_set_new(o, "message", text_json(r->message));
-		json_object_set_new(o, "hint", r->hint ? text_json(r->hint) : json_null());
-		json_object_set_new(o, "ignored", json_boolean(r->ignored));
-		json_array_append_new(arr, o);
-	}
-	json_object_set_new(doc, "checks", arr);
-	json_t *sum = json_object();
-	for (int s = 0; s < PREFLIGHT_N_STATUS; s++)
-		json_object_set_new(sum, preflight_status_name(s), json_integer(report->count[s]));
-	json_object_set_new(sum, "ignored", json_integer(report->n_ignored));
-	json_object_set_new(sum, "ok", json_boolean(preflight_report_ok(report)));
-	json_object_set_new(doc, "summary", sum);
-	return doc;
 }

@@ -14,26 +14,11 @@
  */
 #pragma once
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
-
-enum preflight_status {
-	PREFLIGHT_PASS = 0,
-	PREFLIGHT_WARN,
-	PREFLIGHT_FAIL,
-	PREFLIGHT_SKIP,
-	PREFLIGHT_N_STATUS,
-};
-
-/* "pass", "warn", "fail", "skip": the JSON spelling. */
-const char *preflight_status_name(enum preflight_status s);
-
-/* keadm's defaults for --remote-runtime-endpoint and --cgroupdriver. */
-#define PREFLIGHT_DEFAULT_CRI_SOCKET    "unix:///run/containerd/containerd.sock"
-#define PREFLIGHT_DEFAULT_CGROUP_DRIVER "cgroupfs"
+#include "preflight_report.h"
 
 struct preflight_opts {
 	const char *root;          /* --root, or NULL */
@@ -43,21 +28,6 @@ struct preflight_opts {
 	char **ignore;             /* --ignore-preflight-errors ids (validated), or NULL */
 	bool ignore_all;           /* --ignore-preflight-errors all */
 	char **only;               /* --checks ids (validated), or NULL for every check */
-};
-
-struct preflight_result {
-	const char *id;               /* the check's stable id (static) */
-	enum preflight_status status; /* after --ignore-preflight-errors */
-	bool ignored;                 /* a failure that --ignore-preflight-errors made a warning */
-	char *message;
-	char *hint; /* what to do about it, or NULL */
-};
-
-struct preflight_report {
-	struct preflight_result *results; /* in check order */
-	size_t n;
-	size_t count[PREFLIGHT_N_STATUS]; /* results by status, after ignoring */
-	size_t n_ignored;
 };
 
 /* The ids of every check, in the order they run; NULL-terminated. */
@@ -97,13 +67,3 @@ int preflight_opts_validate(const struct preflight_opts *opts, struct gp_error *
  */
 int preflight_run(const struct preflight_opts *opts, struct preflight_report *ret,
                   struct gp_error *err);
-void preflight_report_release(struct preflight_report *report);
-
-/* True when the report has no error (warnings allowed). */
-bool preflight_report_ok(const struct preflight_report *report);
-
-/*
- * The --json document: {schema_version, checks[{id, status, message, hint,
- * ignored}], summary{pass, warn, fail, skip, ignored, ok}}.
- */
-json_t *preflight_report_json(const struct preflight_report *report);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Inside preflight: what a check sees and how it reports. Only lib/preflight*.c
+ * Inside preflight: what a check sees and how it reports (preflight_check.c),
+ * and the checks the runner calls (preflight_<area>.c). Only lib/preflight*.c
  * include this; the interface for everyone else is preflight.h.
  */
 #pragma once
 
 #include "node.h"
-#include "preflight.h"
+#include "preflight_report.h"
 #include "runtime.h"
 
 struct preflight_ctx {

@@ -9,29 +9,6 @@
 #include "node.h"
 #include "preflight_check.h"
 
-const struct node_info *
-preflight_node(struct preflight_ctx *ctx, const char **ret_error)
-{
-	if (!ctx->node_done) {
-		ctx->node_done = true;
-		struct node_detect_options o = {.root = ctx->root, .skip_nvml = !ctx->want_nvml};
-		ctx->node_ok = node_detect(&o, &ctx->node, &ctx->node_err) == 0;
-	}
-	if (!ctx->node_ok) {
-		*ret_error = ctx->node_err.msg ? ctx->node_err.msg : "the node scan failed";
-		return NULL;
-	}
-	return &ctx->node;
-}
-
-void
-preflight_node_release(struct preflight_ctx *ctx)
-{
-	if (ctx->node_ok)
-		node_info_release(&ctx->node);
-	gp_error_release(&ctx->node_err);
-}
-
 /*
  * The node, when it has a GPU; otherwise r is set to skip (or to fail, when
  * the scan itself failed) and NULL is returned.

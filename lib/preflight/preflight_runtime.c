@@ -19,49 +19,6 @@
 /* The OCI runtime a container runtime uses when its config names none. */
 #define STOCK_RUNTIME "runc"
 
-const struct runtime_config_view *
-preflight_runtime_view_quiet(struct preflight_ctx *ctx)
-{
-	if (!ctx->runtime->inspect)
-		return NULL;
-	if (!ctx->view_done) {
-		ctx->view_done = true;
-		ctx->view_ok =
-		        ctx->runtime->inspect(ctx->root, NULL, &ctx->view, &ctx->view_err) == 0;
-	}
-	return ctx->view_ok ? &ctx->view : NULL;
-}
-
-const struct runtime_config_view *
-preflight_runtime_view(struct preflight_ctx *ctx, struct preflight_result *r)
-{
-	if (!ctx->runtime->inspect) {
-		preflight_set(r, PREFLIGHT_SKIP,
-		              "not implemented yet: gpuprep cannot read %s's config yet",
-		              ctx->runtime->name);
-		return NULL;
-	}
-	if (!preflight_runtime_view_quiet(ctx)) {
-		preflight_set(r, PREFLIGHT_FAIL, "cannot read %s's config: %s", ctx->runtime->name,
-		              ctx->view_err.msg ? ctx->view_err.msg : "unknown error");
-		if (ctx->view_err.hint)
-			preflight_hint(r, "%s", ctx->view_err.hint);
-		else
-			preflight_hint(r, "fix the file, then run gpuprep configure --runtime %s",
-			               ctx->runtime->name);
-		return NULL;
-	}
-	return &ctx->view;
-}
-
-void
-preflight_runtime_release(struct preflight_ctx *ctx)
-{
-	if (ctx->view_ok)
-		runtime_config_view_release(&ctx->view);
-	gp_error_release(&ctx->view_err);
-}
-
 static bool
 is_nvidia_runtime(const char *path)
 {

@@ -95,7 +95,7 @@ decision(const char *original, const char *now, bool full, const char *want_manu
 	o.live.root = root;
 	struct restart_result r = {0};
 	struct gp_error err = GP_ERROR_INIT;
-	is_int(docker_live_restart(&o, &r, &err), 0, name);
+	is_int(docker_live_restart(&runtime_docker, &o, &r, &err), 0, name);
 	ok(r.action == RESTART_ACTION_NONE, "%s: nothing is touched", name);
 	ok(r.manual && str_startswith(r.manual, want_manual), "%s: %s", name, want_manual);
 	ok(r.why && strstr(r.why, want_why), "%s: why says '%s' (%s)", name, want_why,
