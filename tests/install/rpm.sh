@@ -1,7 +1,7 @@
 #!/bin/bash
 # gpuprep install on an rpm system: the offline path with Debian's rpm (rpm --root into a
 # sandbox with its own rpmdb), from a directory and from NVIDIA's rpm release tarball; and
-# the online plan (dnf itself runs in rpm-dnf.sh).
+# the online path, with dnf, is rpm-dnf.sh.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/install/lib-install.sh"
 . "$TESTS_SRC/install/rpm-lib.sh"
@@ -65,14 +65,4 @@ run "$GPUPREP" --root "$root" install --offline "$T/rpms"
 expect_rc 1 "rpm: a missing OS package"
 expect_contains "$T/err" "the toolkit needs packages that are not installed: libseccomp" "rpm: the missing package is named"
 
-# Online: the plan (the repo file, the key, dnf with --installroot); dnf itself is not run.
-mk_gpg_key repo
-root=$T/rocky-online
-mk_rpm_root "$root"
-run "$GPUPREP" --root "$root" install --repo-url http://127.0.0.1:9/mirror --keyring "$T/repo.asc" --version 1.17.8 --dry-run
-expect_rc 0 "rpm online: --dry-run with --keyring (no network needed)"
-expect_contains "$T/out" "  $root/etc/yum.repos.d/nvidia-container-toolkit.repo" "rpm online: the repo file"
-expect_contains "$T/out" "  $root/etc/pki/rpm-gpg/RPM-GPG-KEY-nvidia-container-toolkit" "rpm online: the key"
-expect_contains "$T/out" "dnf -y --installroot=$root" "rpm online: dnf into the root"
-expect_contains "$T/out" "install libnvidia-container1-1.17.8-1 libnvidia-container-tools-1.17.8-1 nvidia-container-toolkit-base-1.17.8-1 nvidia-container-toolkit-1.17.8-1" "rpm online: the four pinned"
 done_testing
