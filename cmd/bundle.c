@@ -14,8 +14,8 @@
 
 const char cmd_bundle_summary[] = "make an offline bundle of the NVIDIA container toolkit";
 const char cmd_bundle_usage[] =
-        "usage: gpuprep bundle [--format deb] [--arch ARCH] [--version V] [--repo-url URL]\n"
-        "                      [--keyring FILE] [-o FILE]\n"
+        "usage: gpuprep bundle [--format deb] [--arch ARCH] [--toolkit-version V]\n"
+        "                      [--repo-url URL] [--keyring FILE] [-o FILE]\n"
         "\n"
         "Download the four NVIDIA container toolkit packages for an air-gapped node, check\n"
         "them against the repository's signed index, and write one .tar.gz that\n"
@@ -24,7 +24,9 @@ const char cmd_bundle_usage[] =
         "Options:\n"
         "  --format deb      the package format (only deb bundles are made so far)\n"
         "  --arch ARCH       the node's architecture: amd64, arm64, ... (default: this machine's)\n"
-        "  --version V       bundle V-1 of all four (default: the newest)\n"
+        "  --toolkit-version V\n"
+        "                    bundle V-1 of all four (default: the newest)\n"
+        "  --version V       the same as --toolkit-version V\n"
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
         "  -o, --output FILE write the bundle here (default:\n"
@@ -40,6 +42,30 @@ static const struct rows_column cols[] = {
         {"SHA256", "sha256"},
 };
 
+/*
+ * The download errors' hints end with "use --offline", which is install's and
+ * up's way round a network; bundle has none, and needs the repository.
+ */
+static int
+bundle_hint(struct gp_error *err)
+{
+	static const char *const tails[] = {"; on an air-gapped node use --offline",
+	                                    ", or use --offline"};
+	_cleanup_free_ char *h = err->hint ? xstrdup(err->hint) : NULL;
+	for (size_t i = 0; h && i < GP_ARRAY_SIZE(tails); i++) {
+		char *at = strstr(h, tails[i]);
+		if (at) {
+			*at = '\0';
+			gp_error_hint(err,
+			              "%s; bundle needs the repository: run it where it can be "
+			              "reached, or give a mirror with --repo-url",
+			              h);
+			break;
+		}
+	}
+	return -1;
+}
+
 int
 cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
@@ -47,7 +73,8 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	static const struct option opts[] = {
 	        {"format", required_argument, NULL, OPT_FORMAT},
 	        {"arch", required_argument, NULL, OPT_ARCH},
-	        {"version", required_argument, NULL, OPT_VERSION},
+	        {"toolkit-version", required_argument, NULL, OPT_VERSION},
+	        {"version", required_argument, NULL, OPT_VERSION}, /* the same */
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
 	        {"output", required_argument, NULL, 'o'},
@@ -115,7 +142,7 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	int r = pkg_bundle_create(&o, &manifest, &out, err);
 	os_info_release(&host);
 	if (r < 0)
-		return -1;
+		return bundle_hint(err);
 	_cleanup_json_ json_t *m = manifest;
 	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for deb %s", out,
 	         json_string_value(json_object_get(m, "toolkit_version")),

@@ -27,6 +27,7 @@ struct gp_ctx {
 	bool err_color;   /* the same for stderr */
 	bool tty;         /* stderr is a tty: progress may be drawn */
 	const struct gp_command *cmd;
+	json_t *doc; /* --json: what cmd_out_json() was given; main.c prints it */
 };
 
 typedef int (*gp_command_fn)(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err);
@@ -45,14 +46,28 @@ struct gp_command {
  */
 int cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...) _printf_(3, 4);
 
-/* The usage error for the option getopt_long just refused (on '?' or ':'). */
-int cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err);
+/*
+ * The usage error for the option getopt_long just refused (c: its '?' or
+ * ':'), from opts, the table it had: "'--root' needs a value", "unknown
+ * option '--jsn'" with "did you mean '--json'?", an ambiguous prefix.
+ */
+int cmd_bad_option(struct gp_ctx *ctx, char **argv, const struct option *opts, int c,
+                   struct gp_error *err);
+/* --root names a directory (or is unset). */
+int cmd_check_root(struct gp_ctx *ctx, struct gp_error *err);
 
-/* The options every command's table ends with, before {0}. */
-#define CMD_COMMON_OPTIONS                                                                         \
-	{                                                                                          \
-		"help", no_argument, NULL, 'h'                                                     \
-	}
+/* The global options a command also takes after its name (not --version, not --help). */
+enum { CMD_GLOBAL_ROOT = 0x2000, CMD_GLOBAL_JSON, CMD_GLOBAL_NO_COLOR };
+/* clang-format off */
+#define CMD_GLOBAL_OPTIONS                                                                         \
+	{"root", required_argument, NULL, CMD_GLOBAL_ROOT},                                        \
+	{"json", no_argument, NULL, CMD_GLOBAL_JSON},                                              \
+	{"quiet", no_argument, NULL, 'q'},                                                         \
+	{"verbose", no_argument, NULL, 'v'},                                                       \
+	{"no-color", no_argument, NULL, CMD_GLOBAL_NO_COLOR}
+/* The options every command's table ends with, before {0}: -h and the global ones. */
+#define CMD_COMMON_OPTIONS {"help", no_argument, NULL, 'h'}, CMD_GLOBAL_OPTIONS
+/* clang-format on */
 
 /* cmd_getopt()'s answer to -h/--help: the usage is printed, the command returns 0. */
 #define CMD_OPT_HELP (-2)
@@ -66,8 +81,10 @@ int cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err);
  *	if (c < 0)
  *		return cmd_opt_exit(c);
  *
- * shortopts: the command's short options besides -h (getopt syntax, no ':'
- * first); longopts ends with CMD_COMMON_OPTIONS and {0}. Returns one of the
+ * shortopts: the command's short options besides -h, -q and -v (getopt
+ * syntax, no ':' first); longopts ends with CMD_COMMON_OPTIONS and {0}. The
+ * global options after the command's name are applied to ctx here, and --root
+ * is checked once the options are over. Returns one of the
  * command's options (> 0, optarg set), or 0 when the options are over and at
  * most max_operands arguments are left (from argv[optind] on), or
  * CMD_OPT_HELP after printing the usage, or -1 with err set on a bad option,
@@ -98,7 +115,7 @@ int cmd_help(struct gp_ctx *ctx);
 
 /* Data on stdout. */
 void cmd_out(struct gp_ctx *ctx, const char *s);
-/* Print a document as --json does. */
+/* The --json document: main.c prints it when the command ends, with "error" on a failure. */
 void cmd_out_json(struct gp_ctx *ctx, const json_t *doc);
 /* A diagnostic line on stderr ("gpuprep: ..."), unless -q. */
 void cmd_note(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);

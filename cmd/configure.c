@@ -117,7 +117,6 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {0},
 	};
 	struct configure_opts opts = {
-	        .root = ctx->root,
 	        .runtime_name = "nvidia",
 	        .set_default = true,
 	};
@@ -192,6 +191,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	opts.root = ctx->root; /* --root may come after the command */
 	if (restart && dry_run)
 		return cmd_usage_error(ctx, err,
 		                       "--dry-run changes nothing, so there is nothing to "

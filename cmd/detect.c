@@ -152,7 +152,7 @@ cmd_detect(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
-	struct node_detect_options o = {.root = ctx->root};
+	struct node_detect_options o = {0};
 	int c;
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 0, err)) > 0) {
 		switch (c) {
@@ -166,6 +166,7 @@ cmd_detect(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.root = ctx->root; /* --root may come after the command */
 
 	struct node_info info;
 	if (node_detect(&o, &info, err) < 0)

@@ -13,7 +13,7 @@
 
 const char cmd_install_summary[] = "install the NVIDIA container toolkit (online or offline)";
 const char cmd_install_usage[] =
-        "usage: gpuprep install [--version V] [--repo-url URL] [--keyring FILE]\n"
+        "usage: gpuprep install [--toolkit-version V] [--repo-url URL] [--keyring FILE]\n"
         "                       [--offline PATH] [--dry-run]\n"
         "\n"
         "Install the NVIDIA container toolkit: libnvidia-container1, libnvidia-container-tools,\n"
@@ -22,7 +22,9 @@ const char cmd_install_usage[] =
         "dpkg -i (or rpm -Uvh). Already installed at that version: nothing to do.\n"
         "\n"
         "Options:\n"
-        "  --version V       install V-1 of all four (default: the newest offered)\n"
+        "  --toolkit-version V\n"
+        "                    install V-1 of all four (default: the newest offered)\n"
+        "  --version V       the same as --toolkit-version V\n"
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
         "  --offline PATH    install from NVIDIA's release tarball, a directory of packages,\n"
@@ -107,7 +109,8 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
 	enum { OPT_VERSION = 256, OPT_REPO_URL, OPT_KEYRING, OPT_OFFLINE, OPT_DRY_RUN };
 	static const struct option opts[] = {
-	        {"version", required_argument, NULL, OPT_VERSION},
+	        {"toolkit-version", required_argument, NULL, OPT_VERSION},
+	        {"version", required_argument, NULL, OPT_VERSION}, /* the same */
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
 	        {"offline", required_argument, NULL, OPT_OFFLINE},
@@ -115,7 +118,7 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
-	struct pkg_install_opts o = {.root = ctx->root};
+	struct pkg_install_opts o = {0};
 	bool dry_run = false;
 	int c;
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 0, err)) > 0) {
@@ -139,6 +142,7 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.root = ctx->root; /* --root may come after the command */
 	if (o.offline && o.repo_url)
 		return cmd_usage_error(ctx, err, "--offline and --repo-url exclude each other");
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
+
 static const char spinner[] = "|/-\\";
 
 static void
@@ -125,7 +127,7 @@ socket_present(const char *root, const struct runtime_ops *ops)
 	const char *s = ops->cri_socket ? ops->cri_socket : ops->socket_path;
 	if (!s)
 		return false;
-	_cleanup_free_ char *p = gp_path(root, s);
+	_cleanup_free_ char *p = noderoot_socket_path(root, s);
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISSOCK(st.st_mode);
 }
@@ -161,8 +163,22 @@ cmd_pick_live_runtime(struct gp_ctx *ctx, const char *name, bool restart,
 		*ret = found;
 		return 0;
 	}
-	return cmd_usage_error(ctx, err, "%s; choose one with --runtime",
-	                       n ? "more than one runtime is running" : "no runtime is running");
+	if (n == 0) {
+		/* Not a usage error: the daemon is not up (or its socket is elsewhere). */
+		gp_error_set(err,
+		             "no container runtime is running: no daemon socket is in place%s%s%s",
+		             gp_root_is_set(ctx->root) ? " under '" : "",
+		             gp_root_is_set(ctx->root) ? ctx->root : "",
+		             gp_root_is_set(ctx->root) ? "'" : "");
+		return gp_error_hint(
+		        err,
+		        "start the runtime (systemctl start containerd, or docker), then "
+		        "run 'gpuprep %s' again; or name its socket with --runtime and "
+		        "--socket",
+		        verb);
+	}
+	cmd_usage_error(ctx, err, "more than one runtime is running; choose one with --runtime");
+	return gp_error_hint(err, "gpuprep %s --runtime containerd, for example", verb);
 }
 
 static const struct rows_column verify_cols[] = {

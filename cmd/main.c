@@ -95,26 +95,65 @@ complete(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * With --json, stdout gets one object even when the command failed: the
+ * command's document (or {schema_version, command}) and, on an error, its
+ * "error": {message, hint, exit_code}.
+ */
+static void
+print_json(struct gp_ctx *ctx, const struct gp_error *err, int code)
+{
+	_cleanup_json_ json_t *doc = ctx->doc ? json_incref(ctx->doc) : NULL;
+	if (!doc) {
+		doc = json_pack("{s:i, s:s?}", "schema_version", 1, "command",
+		                ctx->cmd ? ctx->cmd->name : NULL);
+	}
+	if (err && gp_error_is_set(err))
+		json_object_set_new(doc, "error",
+		                    json_pack("{s:s, s:s?, s:i}", "message", err->msg, "hint",
+		                              err->hint, "exit_code", code));
+	_cleanup_free_ char *s = rows_format_json(doc);
+	fputs(s, stdout);
+	fflush(stdout);
+}
+
 static int
 report(struct gp_ctx *ctx, struct gp_error *err)
 {
 	fflush(stdout);
 	int code = err->code ? err->code : GP_EXIT_FAILURE;
+	if (!err->msg)
+		gp_error_set(err, "unknown error");
 	if (ctx->err_color)
-		fprintf(stderr, "\033[1;31mgpuprep: error:\033[0m %s\n",
-		        err->msg ? err->msg : "unknown error");
+		fprintf(stderr, "\033[1;31mgpuprep: error:\033[0m %s\n", err->msg);
 	else
-		fprintf(stderr, "gpuprep: error: %s\n", err->msg ? err->msg : "unknown error");
+		fprintf(stderr, "gpuprep: error: %s\n", err->msg);
 	if (err->hint)
 		fprintf(stderr, "hint: %s\n", err->hint);
-	if (code == GP_EXIT_USAGE) {
-		fputc('\n', stderr);
-		if (ctx->cmd)
-			fputs(ctx->cmd->usage, stderr);
-		else
-			print_main_usage(stderr);
-	}
+	/* The error stays in sight: one line points to the usage instead of printing it. */
+	if (code == GP_EXIT_USAGE)
+		fprintf(stderr, "see 'gpuprep %s%s--help'\n", ctx->cmd ? ctx->cmd->name : "",
+		        ctx->cmd ? " " : "");
+	if (ctx->json)
+		print_json(ctx, err, code);
 	return code;
+}
+
+/* "unknown command" with the closest command as its hint. */
+static int
+unknown_command(struct gp_ctx *ctx, const char *name, struct gp_error *err)
+{
+	const char *names[GP_ARRAY_SIZE(commands) + 1];
+	for (size_t i = 0; i < GP_ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	names[GP_ARRAY_SIZE(commands)] = "help";
+	gp_error_set_code(err, GP_EXIT_USAGE, "unknown command '%s'", name);
+	const char *best = str_closest(name, names, GP_ARRAY_SIZE(names));
+	if (best)
+		gp_error_hint(err, "did you mean '%s'?", best);
+	else
+		gp_error_hint(err, "the commands are listed by 'gpuprep --help'");
+	return report(ctx, err);
 }
 
 static bool
@@ -153,7 +192,7 @@ main(int argc, char **argv)
 		return complete(argc - 2, argv + 2);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
 			ctx.root = optarg;
@@ -177,7 +216,7 @@ main(int argc, char **argv)
 			print_main_usage(stdout);
 			return 0;
 		default:
-			cmd_bad_option(&ctx, argv, &err);
+			cmd_bad_option(&ctx, argv, opts, c, &err);
 			return report(&ctx, &err);
 		}
 	}
@@ -187,6 +226,7 @@ main(int argc, char **argv)
 
 	if (optind >= argc) {
 		gp_error_set_code(&err, GP_EXIT_USAGE, "no command given");
+		gp_error_hint(&err, "start with 'gpuprep detect' to see what the node has");
 		return report(&ctx, &err);
 	}
 	const char *name = argv[optind];
@@ -196,36 +236,16 @@ main(int argc, char **argv)
 			return 0;
 		}
 		const struct gp_command *h = find_command(argv[optind + 1]);
-		if (!h) {
-			gp_error_set_code(&err, GP_EXIT_USAGE, "unknown command '%s'",
-			                  argv[optind + 1]);
-			return report(&ctx, &err);
-		}
+		if (!h)
+			return unknown_command(&ctx, argv[optind + 1], &err);
 		fputs(h->usage, stdout);
 		return 0;
 	}
 	ctx.cmd = find_command(name);
-	if (!ctx.cmd) {
-		gp_error_set_code(&err, GP_EXIT_USAGE, "unknown command '%s'", name);
-		return report(&ctx, &err);
-	}
+	if (!ctx.cmd)
+		return unknown_command(&ctx, name, &err);
 
-	if (gp_root_is_set(ctx.root)) {
-		struct stat st;
-		if (stat(ctx.root, &st) < 0) {
-			gp_error_set_errno(&err, errno, "cannot use --root '%s'", ctx.root);
-			gp_error_hint(&err, "--root takes the directory where the node's system is "
-			                    "mounted");
-			return report(&ctx, &err);
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			gp_error_set(&err, "cannot use --root '%s': not a directory", ctx.root);
-			gp_error_hint(&err, "--root takes the directory where the node's system is "
-			                    "mounted");
-			return report(&ctx, &err);
-		}
-	}
-
+	/* --root is checked once the command's options are read: they may set it. */
 	/* The subcommand parses argv from its own name on, with getopt reset. */
 	int first = optind;
 	optind = 0;
@@ -233,6 +253,9 @@ main(int argc, char **argv)
 	int r = ctx.cmd->fn(&ctx, argc - first, argv + first, &err);
 	fflush(stdout);
 	if (r < 0)
-		return report(&ctx, &err);
+		r = report(&ctx, &err);
+	else if (ctx.json && ctx.doc)
+		print_json(&ctx, NULL, r);
+	json_decref(ctx.doc);
 	return r;
 }

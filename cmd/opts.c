@@ -4,9 +4,11 @@
  * tail (-h, a bad option, a leftover argument), usage errors, and the option
  * values more than one command takes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 
@@ -21,14 +23,106 @@ cmd_usage_error(struct gp_ctx *ctx, struct gp_error *err, const char *fmt, ...)
 	return gp_error_set_code(err, GP_EXIT_USAGE, "%s", m);
 }
 
-int
-cmd_bad_option(struct gp_ctx *ctx, char **argv, struct gp_error *err)
+/* "--name" of an element "--name=value", without the value. */
+static char *
+long_name(const char *arg)
 {
-	const char *bad = argv[optind - 1];
-	if (optopt && !(bad && bad[0] == '-' && bad[1] == '-'))
-		return cmd_usage_error(ctx, err, "unknown option or missing argument '-%c'",
-		                       optopt);
-	return cmd_usage_error(ctx, err, "unknown or incomplete option '%s'", bad ? bad : "?");
+	return xstrndup(arg, strcspn(arg, "="));
+}
+
+/* The suggestion hint for an unknown long option: the closest of opts' names. */
+static void
+suggest_option(struct gp_error *err, const char *name, const struct option *opts)
+{
+	const char *names[128];
+	size_t n = 0;
+	for (const struct option *o = opts; o && o->name && n < GP_ARRAY_SIZE(names); o++)
+		names[n++] = o->name;
+	const char *best = str_closest(name, names, n);
+	if (best)
+		gp_error_hint(err, "did you mean '--%s'?", best);
+}
+
+int
+cmd_bad_option(struct gp_ctx *ctx, char **argv, const struct option *opts, int c,
+               struct gp_error *err)
+{
+	const char *bad = optind > 0 ? argv[optind - 1] : NULL;
+	bool is_long = bad && bad[0] == '-' && bad[1] == '-';
+	if (!is_long) {
+		if (c == ':')
+			return cmd_usage_error(ctx, err, "'-%c' needs a value", optopt);
+		return cmd_usage_error(ctx, err, "unknown option '-%c'", optopt);
+	}
+	_cleanup_free_ char *name = long_name(bad + 2);
+	if (c == ':')
+		return cmd_usage_error(ctx, err, "'--%s' needs a value", name);
+	size_t n_prefix = 0;
+	for (const struct option *o = opts; o->name; o++) {
+		if (strcmp(o->name, name) == 0)
+			return cmd_usage_error(ctx, err, "'--%s' takes no value", name);
+		n_prefix += str_startswith(o->name, name);
+	}
+	if (n_prefix > 1 && *name) {
+		cmd_usage_error(ctx, err, "'--%s' is ambiguous", name);
+		_cleanup_free_ char *list = xstrdup("");
+		for (const struct option *o = opts; o->name; o++)
+			if (str_startswith(o->name, name)) {
+				char *s = xasprintf("%s%s'--%s'", list, *list ? ", " : "", o->name);
+				free(list);
+				list = s;
+			}
+		return gp_error_hint(err, "it could be %s", list);
+	}
+	if (ctx->cmd && strcmp(name, "version") == 0) {
+		cmd_usage_error(ctx, err,
+		                "global options go before the command: gpuprep --version");
+		return gp_error_hint(err, "'gpuprep --version' prints gpuprep's version");
+	}
+	if (ctx->cmd)
+		cmd_usage_error(ctx, err, "unknown option '--%s' for %s", name, ctx->cmd->name);
+	else
+		cmd_usage_error(ctx, err, "unknown option '--%s'", name);
+	suggest_option(err, name, opts);
+	return -1;
+}
+
+int
+cmd_check_root(struct gp_ctx *ctx, struct gp_error *err)
+{
+	if (!gp_root_is_set(ctx->root))
+		return 0;
+	struct stat st;
+	if (stat(ctx->root, &st) < 0)
+		gp_error_set_errno(err, errno, "cannot use --root '%s'", ctx->root);
+	else if (!S_ISDIR(st.st_mode))
+		gp_error_set(err, "cannot use --root '%s': not a directory", ctx->root);
+	else
+		return 0;
+	return gp_error_hint(err, "--root takes the directory where the node's system is mounted");
+}
+
+/* A global option after the command's name: as if it came before it. */
+static void
+global_option(struct gp_ctx *ctx, int c, const char *arg)
+{
+	switch (c) {
+	case CMD_GLOBAL_ROOT:
+		ctx->root = arg;
+		break;
+	case CMD_GLOBAL_JSON:
+		ctx->json = true;
+		break;
+	case 'q':
+		ctx->quiet = true;
+		break;
+	case 'v':
+		ctx->verbose++;
+		break;
+	case CMD_GLOBAL_NO_COLOR:
+		ctx->color = ctx->err_color = ctx->tty = false;
+		break;
+	}
 }
 
 int
@@ -37,22 +131,31 @@ cmd_getopt(struct gp_ctx *ctx, int argc, char **argv, const char *shortopts,
 {
 	/* ':' first: a missing value is told apart from an unknown option. */
 	char spec[64];
-	snprintf(spec, sizeof(spec), ":h%s", shortopts);
-	int c = getopt_long(argc, argv, spec, longopts, NULL);
-	switch (c) {
-	case -1:
-		if (argc - optind > max_operands)
-			return cmd_usage_error(ctx, err, "unexpected argument '%s'",
-			                       argv[optind + max_operands]);
-		return 0;
-	case 'h':
-		cmd_help(ctx);
-		return CMD_OPT_HELP;
-	case '?':
-	case ':':
-		return cmd_bad_option(ctx, argv, err);
-	default:
-		return c;
+	snprintf(spec, sizeof(spec), ":hqv%s", shortopts);
+	for (;;) {
+		int c = getopt_long(argc, argv, spec, longopts, NULL);
+		switch (c) {
+		case -1:
+			if (argc - optind > max_operands)
+				return cmd_usage_error(ctx, err, "unexpected argument '%s'",
+				                       argv[optind + max_operands]);
+			return cmd_check_root(ctx, err) < 0 ? -1 : 0;
+		case 'h':
+			cmd_help(ctx);
+			return CMD_OPT_HELP;
+		case '?':
+		case ':':
+			return cmd_bad_option(ctx, argv, longopts, c, err);
+		case 'q':
+		case 'v':
+		case CMD_GLOBAL_ROOT:
+		case CMD_GLOBAL_JSON:
+		case CMD_GLOBAL_NO_COLOR:
+			global_option(ctx, c, optarg);
+			continue;
+		default:
+			return c;
+		}
 	}
 }
 

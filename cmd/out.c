@@ -14,8 +14,8 @@ cmd_out(struct gp_ctx *ctx, const char *s)
 void
 cmd_out_json(struct gp_ctx *ctx, const json_t *doc)
 {
-	_cleanup_free_ char *s = rows_format_json(doc);
-	cmd_out(ctx, s);
+	json_decref(ctx->doc);
+	ctx->doc = json_incref((json_t *)doc);
 }
 
 static void _printf_(4, 0) vnote(struct gp_ctx *ctx, const char *prefix, const char *color,

@@ -51,14 +51,15 @@ print_result(struct gp_ctx *ctx, const struct preflight_result *r)
 	};
 	if (ctx->quiet && (r->status == PREFLIGHT_PASS || r->status == PREFLIGHT_SKIP))
 		return;
+	/* As kubeadm prints them, for log scrapers written for it: "[ERROR Swap]: ...". */
 	_cleanup_free_ char *tag = r->status == PREFLIGHT_PASS
-	                                   ? xstrdup(label[r->status])
-	                                   : xasprintf("%s %s", label[r->status], r->id);
+	                                   ? xasprintf("[%s]", label[r->status])
+	                                   : xasprintf("[%s %s]:", label[r->status], r->id);
 	_cleanup_free_ char *line = NULL;
 	if (ctx->color)
-		line = xasprintf("%s[%s]\033[0m %s\n", color[r->status], tag, r->message);
+		line = xasprintf("%s%s\033[0m %s\n", color[r->status], tag, r->message);
 	else
-		line = xasprintf("[%s] %s\n", tag, r->message);
+		line = xasprintf("%s %s\n", tag, r->message);
 	cmd_out(ctx, line);
 	if (r->hint && (r->status == PREFLIGHT_WARN || r->status == PREFLIGHT_FAIL)) {
 		_cleanup_free_ char *hint = xasprintf("    hint: %s\n", r->hint);
@@ -100,7 +101,7 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
-	struct preflight_opts po = {.root = ctx->root};
+	struct preflight_opts po = {0};
 	_cleanup_strv_ char **ignore = NULL;
 	_cleanup_strv_ char **only = NULL;
 	int c;
@@ -130,6 +131,7 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	po.root = ctx->root; /* --root may come after the command */
 	po.ignore = ignore;
 	po.only = only;
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "progress.h"
 
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 human(uint64_t n, char *buf, size_t len)
@@ -44,7 +46,12 @@ progress_draw(const struct fetch_progress *p, void *userdata)
 			pct = 100;
 		fill = (int)(pct * (unsigned)width / 100);
 	}
-	fprintf(stderr, "\r\033[K%-40.40s [%.*s%*s] %3u%% %s/%s", p->label, fill,
+	/* The name as wide as the terminal leaves room for: not cut at 40 on a wide one. */
+	struct winsize ws;
+	size_t cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	size_t room = cols > 40 + 60 ? cols - 60 : 40;
+	_cleanup_free_ char *label = str_fit(p->label, room);
+	fprintf(stderr, "\r\033[K%-40s [%.*s%*s] %3u%% %s/%s", label, fill,
 	        "##############################", width - fill, "", pct, now_s, total_s);
 	if (p->done)
 		fputc('\n', stderr);

@@ -52,7 +52,6 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	struct restart_opts o = {
 	        .live =
 	                {
-	                        .root = ctx->root,
 	                        .runtime_name = LIVE_DEFAULT_RUNTIME_NAME,
 	                        .set_default = true,
 	                },
@@ -77,6 +76,7 @@ cmd_restart(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.live.root = ctx->root; /* --root may come after the command */
 
 	const struct runtime_ops *ops = NULL;
 	if (cmd_pick_live_runtime(ctx, runtime, true, &ops, err) < 0)

@@ -12,7 +12,7 @@ const char cmd_up_summary[] = "take the node from fresh to GPU-ready: preflight,
                               "configure, restart, verify";
 
 const char cmd_up_usage[] =
-        "usage: gpuprep up [--runtime docker|containerd] [--version V] [--offline PATH]\n"
+        "usage: gpuprep up [--runtime docker|containerd] [--toolkit-version V] [--offline PATH]\n"
         "                  [--repo-url URL] [--keyring FILE] [--cgroup-driver systemd|cgroupfs]\n"
         "                  [--cri-socket ENDPOINT] [--cdi] [--no-set-default]\n"
         "                  [--restart-mode auto|systemd|service|signal|none] [--smoke IMAGE]\n"
@@ -28,8 +28,9 @@ const char cmd_up_usage[] =
         "\n"
         "Options:\n"
         "  --runtime R            docker or containerd (default: the one installed)\n"
-        "  --version V            install toolkit V (default: keep an installed one, else the\n"
+        "  --toolkit-version V    install toolkit V (default: keep an installed one, else the\n"
         "                         newest)\n"
+        "  --version V            the same as --toolkit-version V\n"
         "  --offline PATH         install from a bundle, release tarball or directory; opens\n"
         "                         no network connection\n"
         "  --repo-url URL         a mirror of NVIDIA's repository\n"
@@ -70,7 +71,8 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	};
 	static const struct option options[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
-	        {"version", required_argument, NULL, OPT_VERSION},
+	        {"toolkit-version", required_argument, NULL, OPT_VERSION},
+	        {"version", required_argument, NULL, OPT_VERSION}, /* the same */
 	        {"offline", required_argument, NULL, OPT_OFFLINE},
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
@@ -86,7 +88,6 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {0},
 	};
 	struct up_opts o = {
-	        .root = ctx->root,
 	        .set_default = true,
 	        .lock_timeout_ms = safefile_lock_timeout_ms(),
 	};
@@ -145,6 +146,7 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.root = ctx->root; /* --root may come after the command */
 	if (o.offline && o.repo_url)
 		return cmd_usage_error(ctx, err, "--offline and --repo-url exclude each other");
 	o.ignore = ignore;

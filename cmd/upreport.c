@@ -46,7 +46,7 @@ print_checks(struct gp_ctx *ctx, const json_t *doc)
 			continue;
 		const char *hint = json_string_value(json_object_get(c, "hint"));
 		_cleanup_free_ char *line = xasprintf(
-		        "[%s %s] %s\n%s%s%s", strcmp(status, "fail") == 0 ? "ERROR" : "WARNING",
+		        "[%s %s]: %s\n%s%s%s", strcmp(status, "fail") == 0 ? "ERROR" : "WARNING",
 		        json_string_value(json_object_get(c, "id")),
 		        json_string_value(json_object_get(c, "message")), hint ? "    hint: " : "",
 		        hint ? hint : "", hint ? "\n" : "");
@@ -167,9 +167,8 @@ cmd_up_print_end(struct gp_ctx *ctx, const struct up_report *rep, bool dry_run, 
 	for (size_t i = 0; i < UP_N_STEPS && r < 0 && !ctx->quiet; i++) {
 		if (rep->steps[i].status != UP_NOT_RUN)
 			continue;
-		_cleanup_free_ char *l =
-		        xasprintf("%-15s %-13s\n", up_step_name((enum up_step_id)i),
-		                  up_status_name(UP_NOT_RUN));
+		_cleanup_free_ char *l = xasprintf("%-15s %s\n", up_step_name((enum up_step_id)i),
+		                                   up_status_name(UP_NOT_RUN));
 		cmd_out(ctx, l);
 	}
 	if (r < 0 || !rep->cri_endpoint)

@@ -10,7 +10,8 @@ const char cmd_verify_summary[] = "check that the running docker or containerd h
                                   "runtime";
 
 const char cmd_verify_usage[] =
-        "usage: gpuprep verify [--runtime docker|containerd] [--socket PATH] [--config PATH]\n"
+        "usage: gpuprep verify [--runtime docker|containerd|k3s|cri-dockerd] [--socket PATH]\n"
+        "                      [--config PATH]"
         "                      [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                      [--cdi] [--smoke IMAGE [--smoke-cmd CMD]] [--timeout SECONDS]\n"
         "\n"
@@ -75,7 +76,6 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {0},
 	};
 	struct live_opts o = {
-	        .root = ctx->root,
 	        .runtime_name = LIVE_DEFAULT_RUNTIME_NAME,
 	        .set_default = true,
 	};
@@ -102,6 +102,7 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
+	o.root = ctx->root; /* --root may come after the command */
 	if (smoke_cmd && !o.smoke_image)
 		return cmd_usage_error(ctx, err, "--smoke-cmd needs --smoke IMAGE");
 	o.smoke_cmd = smoke_cmd;

@@ -3,11 +3,13 @@
 #include "runtime.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <string.h>
 
 #include "live.h"
+#include "noderoot.h"
 #include "proc.h"
 #include "toml.h"
 
@@ -111,7 +113,7 @@ containerd_installed_major(const char *root)
 	_cleanup_free_ char *node = runtime_find_binary(root, &runtime_containerd);
 	if (!node)
 		return 0;
-	_cleanup_free_ char *host = gp_path(root, node);
+	_cleanup_free_ char *host = noderoot_host_path(root, node);
 	char *const argv[] = {host, (char *)"--version", NULL};
 	struct proc_opts po = {.timeout_ms = 5000, .keep_output = true};
 	struct proc_result pr = {0};
@@ -245,9 +247,10 @@ copy_table(const struct toml_doc *src, struct kpath *sp, struct toml_doc *dst, s
 static enum cgroup_driver
 detect_cgroup_driver(const char *root)
 {
-	_cleanup_free_ char *sd = gp_path(root, "/run/systemd/system");
-	_cleanup_free_ char *v2 = gp_path(root, "/sys/fs/cgroup/cgroup.controllers");
-	return path_is_dir(sd) && path_exists(v2) ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
+	return noderoot_is_dir(root, "/run/systemd/system") &&
+	                       noderoot_exists(root, "/sys/fs/cgroup/cgroup.controllers")
+	               ? CGROUP_DRIVER_SYSTEMD
+	               : CGROUP_DRIVER_CGROUPFS;
 }
 
 /* The runtime whose options the new one copies: the default (not nvidia*), runc, crun. */
@@ -648,7 +651,7 @@ ctd_files_import(struct ctd_files *f, const char *root, const char *node, size_t
 	_cleanup_free_ char *name = gp_path(root, node);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int e = read_file(name, &text, &len);
+	int e = noderoot_read_file(root, node, &text, &len);
 	if (e < 0) {
 		gp_error_set_errno(err, e, "cannot read '%s', imported by '%s'", name,
 		                   f->names[by]);
@@ -656,6 +659,40 @@ ctd_files_import(struct ctd_files *f, const char *root, const char *node, size_t
 		                          "create the file or remove it from imports");
 	}
 	return ctd_files_add(f, node, name, text, len, err);
+}
+
+/*
+ * The node paths an import pattern matches, sorted as glob(3) sorts them. The directory is
+ * listed inside the root; a pattern with '*' before its last component is globbed on the
+ * resolved directory's host path.
+ */
+static char **
+ctd_glob(const char *root, const char *node)
+{
+	const char *slash = strrchr(node, '/');
+	_cleanup_free_ char *dir = xstrndup(node, (size_t)(slash - node));
+	char **out = NULL;
+	if (strchr(dir, '*')) {
+		_cleanup_free_ char *pattern = noderoot_host_path(root, node);
+		_cleanup_free_ char *base = noderoot_host_path(root, "/");
+		size_t skip = strcmp(base, "/") == 0 ? 0 : strlen(base);
+		glob_t g = {0};
+		if (glob(pattern, 0, NULL, &g) == 0)
+			for (size_t m = 0; m < g.gl_pathc; m++)
+				out = strv_push(out, g.gl_pathv[m] + skip);
+		globfree(&g);
+		return out;
+	}
+	DIR *d = noderoot_opendir(root, *dir ? dir : "/");
+	if (!d)
+		return NULL;
+	for (struct dirent *de; (de = readdir(d));)
+		if (fnmatch(slash + 1, de->d_name, FNM_PERIOD) == 0) {
+			_cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+			out = strv_push(out, p);
+		}
+	closedir(d);
+	return strv_sort(out);
 }
 
 /*
@@ -688,16 +725,10 @@ ctd_load_imports(const char *root, struct ctd_files *f, struct gp_error *err)
 			}
 			_cleanup_free_ char *node =
 			        imp[0] == '/' ? xstrdup(imp) : xasprintf("/%s", imp);
-			_cleanup_free_ char *pattern = gp_path(root, node);
-			size_t skip = strlen(pattern) - strlen(node);
-			glob_t g = {0};
-			int gr = glob(pattern, 0, NULL, &g);
-			int r = 0;
-			for (size_t m = 0; gr == 0 && r == 0 && m < g.gl_pathc; m++)
-				r = ctd_files_import(f, root, g.gl_pathv[m] + skip, i, err);
-			globfree(&g);
-			if (r < 0)
-				return -1;
+			_cleanup_strv_ char **matches = ctd_glob(root, node);
+			for (size_t m = 0; matches && matches[m]; m++)
+				if (ctd_files_import(f, root, matches[m], i, err) < 0)
+					return -1;
 		}
 	}
 	return 0;

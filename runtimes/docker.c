@@ -7,6 +7,7 @@
 
 #include "jsonedit.h"
 #include "live.h"
+#include "noderoot.h"
 #include "rows.h"
 
 #define DOCKER_DEFAULT_RUNTIME_PATH "nvidia-container-runtime"
@@ -93,8 +94,7 @@ value_is(const char *v, const char *want)
 }
 
 static int
-set_cgroup_driver(struct jsonedit_doc *doc, const char *name, const char *driver,
-                  struct gp_error *err)
+set_cgroup_driver(struct jsonedit_doc *doc, const char *driver, struct gp_error *err)
 {
 	static const char *const path[] = {"exec-opts", NULL};
 	_cleanup_free_ char *want = xasprintf("native.cgroupdriver=%s", driver);
@@ -106,8 +106,7 @@ set_cgroup_driver(struct jsonedit_doc *doc, const char *name, const char *driver
 		return jsonedit_set(doc, path, arr, err);
 	}
 	if (!json_is_array(opts)) {
-		gp_error_set(err, "%s: 'exec-opts' is %s %s, not an array", name,
-		             json_is_object(opts) ? "an" : "a", jsonedit_type_name(opts));
+		jsonedit_type_error(doc, path, "an array", err);
 		return gp_error_hint(err, "write it as \"exec-opts\": [\"%s\"]", want);
 	}
 	_cleanup_free_ size_t *idx = xcalloc(json_array_size(opts) + 1, sizeof(size_t));
@@ -133,6 +132,53 @@ set_cgroup_driver(struct jsonedit_doc *doc, const char *name, const char *driver
 	return 0;
 }
 
+/*
+ * Refuse the members configure edits when they have the wrong type, before any
+ * edit, so the error points at the file as the user wrote it.
+ */
+static int
+docker_check_types(const struct configure_opts *opts, const struct jsonedit_doc *doc,
+                   struct gp_error *err)
+{
+	const char *rt = opts->runtime_name;
+	const char *const rts_p[] = {"runtimes", NULL};
+	const char *const entry_p[] = {"runtimes", rt, NULL};
+	const char *const args_p[] = {"runtimes", rt, "runtimeArgs", NULL};
+	const char *const eo_p[] = {"exec-opts", NULL};
+	const char *const fp[] = {"features", NULL};
+	const json_t *v;
+	if ((v = jsonedit_get(doc, rts_p)) && !json_is_object(v)) {
+		jsonedit_type_error(doc, rts_p, "an object", err);
+		return gp_error_hint(err,
+		                     "'runtimes' maps names to objects, as in \"runtimes\": "
+		                     "{\"%s\": {\"path\": \"...\"}}; fix or remove it, then "
+		                     "run again",
+		                     rt);
+	}
+	if ((v = jsonedit_get(doc, entry_p)) && !json_is_object(v)) {
+		jsonedit_type_error(doc, entry_p, "an object", err);
+		return gp_error_hint(err,
+		                     "write it as \"%s\": {\"path\": \"...\"}, or remove it, "
+		                     "then run again",
+		                     rt);
+	}
+	if ((v = jsonedit_get(doc, args_p)) && !json_is_array(v)) {
+		jsonedit_type_error(doc, args_p, "an array", err);
+		return gp_error_hint(err, "write it as \"runtimeArgs\": [], then run again");
+	}
+	if (opts->cgroup_driver != CGROUP_DRIVER_UNSET && (v = jsonedit_get(doc, eo_p)) &&
+	    !json_is_array(v)) {
+		jsonedit_type_error(doc, eo_p, "an array", err);
+		return gp_error_hint(err, "write it as \"exec-opts\": [\"native.cgroupdriver=%s\"]",
+		                     cgroup_driver_name(opts->cgroup_driver));
+	}
+	if (opts->cdi && (v = jsonedit_get(doc, fp)) && !json_is_object(v)) {
+		jsonedit_type_error(doc, fp, "an object", err);
+		return gp_error_hint(err, "write it as \"features\": {\"cdi\": true}");
+	}
+	return 0;
+}
+
 static int
 docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit_doc *doc,
             struct configure_result *ret, struct gp_error *err)
@@ -140,6 +186,8 @@ docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit
 	const char *rt = opts->runtime_name;
 	const char *rpath = opts->runtime_path ? opts->runtime_path : DOCKER_DEFAULT_RUNTIME_PATH;
 
+	if (docker_check_types(opts, doc, err) < 0)
+		return -1;
 	if (opts->set_default) {
 		static const char *const p[] = {"default-runtime", NULL};
 		_cleanup_json_ json_t *v = json_string(rt);
@@ -147,21 +195,8 @@ docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit
 			return -1;
 	}
 
-	const char *const rts[] = {"runtimes", NULL};
 	const char *const entry_p[] = {"runtimes", rt, NULL};
-	const json_t *runtimes = jsonedit_get(doc, rts);
-	if (runtimes && !json_is_object(runtimes)) {
-		gp_error_set(err, "%s: 'runtimes' is %s %s, not an object", name,
-		             json_is_array(runtimes) ? "an" : "a", jsonedit_type_name(runtimes));
-		return gp_error_hint(err, "'runtimes' maps names to {\"path\": ...}; fix or remove "
-		                          "it, then run again");
-	}
 	const json_t *entry = jsonedit_get(doc, entry_p);
-	if (entry && !json_is_object(entry)) {
-		gp_error_set(err, "%s: 'runtimes.%s' is %s %s, not an object", name, rt,
-		             json_is_array(entry) ? "an" : "a", jsonedit_type_name(entry));
-		return gp_error_hint(err, "fix or remove 'runtimes.%s', then run again", rt);
-	}
 	if (!entry) {
 		_cleanup_json_ json_t *v = json_pack("{s:s, s:[]}", "path", rpath, "runtimeArgs");
 		if (jsonedit_set(doc, entry_p, v, err) < 0)
@@ -173,14 +208,7 @@ docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit
 		_cleanup_json_ json_t *pv = json_string(rpath);
 		if (jsonedit_set(doc, path_p, pv, err) < 0)
 			return -1;
-		const json_t *args = jsonedit_get(doc, args_p);
-		if (args && !json_is_array(args)) {
-			gp_error_set(err, "%s: 'runtimes.%s.runtimeArgs' is %s %s, not an array",
-			             name, rt, json_is_object(args) ? "an" : "a",
-			             jsonedit_type_name(args));
-			return gp_error_hint(err, "write it as \"runtimeArgs\": []");
-		}
-		if (!args) {
+		if (!jsonedit_get(doc, args_p)) {
 			_cleanup_json_ json_t *empty = json_array();
 			if (jsonedit_set(doc, args_p, empty, err) < 0)
 				return -1;
@@ -195,19 +223,11 @@ docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit
 	}
 
 	if (opts->cgroup_driver != CGROUP_DRIVER_UNSET &&
-	    set_cgroup_driver(doc, name, cgroup_driver_name(opts->cgroup_driver), err) < 0)
+	    set_cgroup_driver(doc, cgroup_driver_name(opts->cgroup_driver), err) < 0)
 		return -1;
 
 	if (opts->cdi) {
-		static const char *const fp[] = {"features", NULL};
 		static const char *const cp[] = {"features", "cdi", NULL};
-		const json_t *features = jsonedit_get(doc, fp);
-		if (features && !json_is_object(features)) {
-			gp_error_set(err, "%s: 'features' is %s %s, not an object", name,
-			             json_is_array(features) ? "an" : "a",
-			             jsonedit_type_name(features));
-			return gp_error_hint(err, "write it as \"features\": {\"cdi\": true}");
-		}
 		if (jsonedit_set(doc, cp, json_true(), err) < 0)
 			return -1;
 	}
@@ -257,21 +277,17 @@ docker_configure(const struct configure_opts *opts, struct configure_result *ret
 /* dockerd's own runtime: always there, whatever daemon.json says. */
 #define DOCKER_STOCK_RUNTIME "runc"
 
-static const char *
-json_kind(const json_t *v)
-{
-	return json_is_object(v) || json_is_array(v) ? "an" : "a";
-}
-
 static int
 docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runtime_config_view *v,
                    struct gp_error *err)
 {
 	static const char *const dr_p[] = {"default-runtime", NULL};
 	const json_t *dr = jsonedit_get(doc, dr_p);
-	if (dr && !json_is_string(dr))
-		return gp_error_set(err, "%s: 'default-runtime' is %s %s, not a string", name,
-		                    json_kind(dr), jsonedit_type_name(dr));
+	if (dr && !json_is_string(dr)) {
+		jsonedit_type_error(doc, dr_p, "a string", err);
+		return gp_error_hint(err, "dockerd refuses to start with it; write it as "
+		                          "\"default-runtime\": \"runc\", or remove it");
+	}
 	if (dr)
 		v->default_runtime = xstrdup(json_string_value(dr));
 	const char *rt = v->default_runtime ? v->default_runtime : DOCKER_STOCK_RUNTIME;
@@ -289,9 +305,12 @@ docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runt
 
 	static const char *const rts_p[] = {"runtimes", NULL};
 	const json_t *rts = jsonedit_get(doc, rts_p);
-	if (rts && !json_is_object(rts))
-		return gp_error_set(err, "%s: 'runtimes' is %s %s, not an object", name,
-		                    json_kind(rts), jsonedit_type_name(rts));
+	if (rts && !json_is_object(rts)) {
+		jsonedit_type_error(doc, rts_p, "an object", err);
+		return gp_error_hint(err, "dockerd refuses to start with it; 'runtimes' maps names "
+		                          "to objects: \"runtimes\": {\"nvidia\": {\"path\": "
+		                          "\"...\"}}");
+	}
 	const char *key;
 	const json_t *entry;
 	json_object_foreach ((json_t *)rts, key, entry) {
@@ -301,9 +320,11 @@ docker_inspect_doc(const char *name, const struct jsonedit_doc *doc, struct runt
 
 	static const char *const eo_p[] = {"exec-opts", NULL};
 	const json_t *opts = jsonedit_get(doc, eo_p);
-	if (opts && !json_is_array(opts))
-		return gp_error_set(err, "%s: 'exec-opts' is %s %s, not an array", name,
-		                    json_kind(opts), jsonedit_type_name(opts));
+	if (opts && !json_is_array(opts)) {
+		jsonedit_type_error(doc, eo_p, "an array", err);
+		return gp_error_hint(err, "dockerd refuses to start with it; write it as "
+		                          "\"exec-opts\": [\"native.cgroupdriver=systemd\"]");
+	}
 	for (size_t i = 0; opts && i < json_array_size(opts); i++) {
 		const char *s = json_string_value(json_array_get(opts, i));
 		const char *val;
@@ -353,9 +374,8 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 		 * dockerd's own default (20.10 on): systemd on a cgroup v2 host booted
 		 * with systemd, cgroupfs otherwise.
 		 */
-		_cleanup_free_ char *v2 = gp_path(root, "/sys/fs/cgroup/cgroup.controllers");
-		_cleanup_free_ char *sd = gp_path(root, "/run/systemd/system");
-		bool systemd = path_exists(v2) && path_is_dir(sd);
+		bool systemd = noderoot_exists(root, "/sys/fs/cgroup/cgroup.controllers") &&
+		               noderoot_is_dir(root, "/run/systemd/system");
 		v.cgroup_driver = systemd ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
 		v.cgroup_driver_source = xstrdup(
 		        systemd ? "dockerd's default on a cgroup v2 host booted with systemd"

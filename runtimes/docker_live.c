@@ -12,6 +12,7 @@
 
 #include "dockerapi.h"
 #include "live.h"
+#include "noderoot.h"
 #include "rows.h"
 #include "runtime.h"
 
@@ -106,10 +107,9 @@ decide(const struct restart_opts *opts, const char *config, struct restart_resul
 		                     config);
 		return RESTART_ACTION_RESTART;
 	}
-	_cleanup_free_ char *host = gp_path(opts->live.root, config);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	if (read_file(host, &text, &len) < 0) {
+	if (noderoot_read_file(opts->live.root, config, &text, &len) < 0) {
 		text = xstrdup("");
 		len = 0;
 	}
@@ -118,6 +118,7 @@ decide(const struct restart_opts *opts, const char *config, struct restart_resul
 	        parse_daemon_json(opts->original, strlen(opts->original), &why_a);
 	_cleanup_json_ json_t *now = parse_daemon_json(text, len, &why_b);
 	if (!before || !now) {
+		_cleanup_free_ char *host = gp_path(opts->live.root, config);
 		ret->why = xasprintf("cannot compare '%s' with its backup (%s), so a full restart",
 		                     host, why_a ? why_a : why_b);
 		return RESTART_ACTION_RESTART;
@@ -197,10 +198,10 @@ reload(const struct restart_opts *opts, const char *sock, const char *config,
 {
 	const struct live_opts *o = &opts->live;
 	enum svc_mode mode = opts->mode;
-	_cleanup_free_ char *systemd = gp_path(o->root, "/run/systemd/system");
 	if (mode == SVC_MODE_AUTO)
-		mode = path_is_dir(systemd) && !gp_root_is_set(o->root) ? SVC_MODE_SYSTEMD
-		                                                        : SVC_MODE_SIGNAL;
+		mode = !gp_root_is_set(o->root) && path_is_dir("/run/systemd/system")
+		               ? SVC_MODE_SYSTEMD
+		               : SVC_MODE_SIGNAL;
 	if (mode == SVC_MODE_SYSTEMD &&
 	    svc_resolve_mode(o->root, DOCKER_SERVICE, mode, &mode, err) < 0)
 		return -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
 #include "runtime.h"
 #include "safefile.h"
 #include "undo.h"
@@ -187,7 +188,8 @@ live_socket_path(const struct live_opts *opts, const char *def)
 	const char *s = opts->socket ? opts->socket : def;
 	if (str_startswith(s, "unix://"))
 		s += strlen("unix://");
-	return gp_path(opts->root, s);
+	/* Resolved inside the root: "/p/../../dev/null" or a symlink cannot point outside. */
+	return noderoot_socket_path(opts->root, s);
 }
 
 const char *
@@ -491,7 +493,7 @@ live_daemon_pid(const char *root, const char *pid_file, const char *socket, cons
 {
 	pid_t pid = 0;
 	const char *from;
-	_cleanup_free_ char *host_pid_file = pid_file ? gp_path(root, pid_file) : NULL;
+	_cleanup_free_ char *host_pid_file = pid_file ? noderoot_host_path(root, pid_file) : NULL;
 	_cleanup_free_ char *from_file = NULL;
 	struct gp_error e = GP_ERROR_INIT;
 	if (host_pid_file && path_exists(host_pid_file) &&

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "noderoot.h"
 #include "safefile.h"
 
 const char *
@@ -70,17 +71,11 @@ runtime_find_binary(const char *root, const struct runtime_ops *ops)
 static int
 program_at(const char *root, const char *node)
 {
-	_cleanup_free_ char *host = gp_path(root, node);
+	/* Symlinks followed inside the root (an image's absolute link is not the host's). */
 	struct stat st;
-	if (lstat(host, &st) < 0)
-		return -errno;
-	if (S_ISLNK(st.st_mode)) {
-		/* Under a root, an absolute symlink points into the host: lstat is enough. */
-		if (gp_root_is_set(root))
-			return 0;
-		if (stat(host, &st) < 0)
-			return -errno;
-	}
+	int r = noderoot_stat(root, node, &st);
+	if (r < 0)
+		return r;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
@@ -166,15 +161,23 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	}
 	bool dry = flags & RUNTIME_CONFIGURE_DRY_RUN;
 	_cleanup_close_ int lock = -1;
-	if (!dry) {
-		lock = safefile_lock(opts->root, lock_timeout_ms, err);
-		if (lock < 0)
-			return -1;
-	}
+	/*
+	 * Read and check the input before the lock: a refused file must leave the
+	 * node as it was, without even the lock or /run created.
+	 */
 	if (ops->configure(opts, ret, err) < 0)
 		goto fail;
-	if (!dry && changeset_apply(&ret->changes, opts->root, "configure", ops->name,
-	                            &ret->backup_dir, err) < 0)
+	if (dry)
+		return 0;
+	lock = safefile_lock(opts->root, lock_timeout_ms, err);
+	if (lock < 0)
+		goto fail;
+	/* Again under the lock: another run may have changed the files meanwhile. */
+	configure_result_release(ret);
+	if (ops->configure(opts, ret, err) < 0)
+		goto fail;
+	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
+	                    err) < 0)
 		goto fail;
 	return 0;
 fail:

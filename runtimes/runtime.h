@@ -201,8 +201,9 @@ enum {
 };
 
 /*
- * The configure framework: take the lock (unless dry-run), run ops->configure,
- * and apply the changes (backup, atomic writes) unless dry-run. A second run
+ * The configure framework: run ops->configure (a refused input writes nothing,
+ * not even the lock); unless dry-run, take the lock, run it again under the
+ * lock and apply the changes (backup, atomic writes). A second run
  * with the same options changes nothing and writes nothing. lock_timeout_ms
  * is passed to safefile_lock().
  */

@@ -123,15 +123,22 @@ configure_golden() {
 	expect_file_eq "$root/$CFG" "$1" "$name: the golden output"
 }
 
+# tree_snapshot DIR: every path under DIR with its type, mode and size, sorted.
+tree_snapshot() { (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort); }
+
 # configure_check_refusals: every NAME.stderr case is refused with exactly that stderr (the
-# root as ROOT), exit 1, the file untouched, no backup made.
+# root as ROOT), exit 1, the file untouched, no backup made, nothing at all written under
+# the root (not even the lock or /run).
 configure_check_refusals() {
 	local errf name root
 	for errf in "$G"/*.stderr; do
 		name=$(basename "$errf" .stderr)
 		root=$(new_root "$name")
+		tree_snapshot "$root" >"$T/tree.before"
 		run "$GPUPREP" --root "$root" configure --runtime "$RT"
 		expect_rc 1 "$name: refused"
+		tree_snapshot "$root" >"$T/tree.after"
+		expect_file_eq "$T/tree.after" "$T/tree.before" "$name: nothing written under the root"
 		sed "s|$root|ROOT|g" "$T/err" >"$T/err.norm"
 		expect_file_eq "$T/err.norm" "$errf" "$name: the exact error"
 		expect_file_eq "$root/$CFG" "$G/$name.$EXT" "$name: the file is left as it was"

@@ -108,7 +108,8 @@ rows_format_table(const struct rows_column *cols, size_t ncols, const json_t *ro
 char *
 rows_format_json(const json_t *doc)
 {
-	_cleanup_free_ char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	_cleanup_free_ char *s =
+	        json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	if (!s)
 		return xstrdup("null\n");
 	return xasprintf("%s\n", s);

@@ -328,3 +328,62 @@ fnv1a64(const void *data, size_t len)
 		h = (h ^ p[i]) * 1099511628211ull;
 	return h;
 }
+
+size_t
+str_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 254), lb = strnlen(b, 254);
+	/* Three rows of the matrix: two back (for swaps), one back, this one. */
+	unsigned char rows[3][256];
+	unsigned char *pp = rows[0], *prev = rows[1], *cur = rows[2];
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (unsigned char)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (unsigned char)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			if (prev[j] + 1u < v)
+				v = prev[j] + 1u;
+			if (cur[j - 1] + 1u < v)
+				v = cur[j - 1] + 1u;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1u < v)
+				v = pp[j - 2] + 1u;
+			cur[j] = (unsigned char)(v > 255 ? 255 : v);
+		}
+		unsigned char *t = pp;
+		pp = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[lb];
+}
+
+const char *
+str_closest(const char *word, const char *const *candidates, size_t n)
+{
+	size_t len = strlen(word);
+	size_t limit = len / 3 ? len / 3 : 1;
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = str_distance(word, candidates[i]);
+		if (len >= 2 && str_startswith(candidates[i], word))
+			d = d < limit ? d : limit;
+		if (d <= limit && d < best_d) {
+			best = candidates[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+char *
+str_fit(const char *s, size_t width)
+{
+	size_t len = strlen(s);
+	if (len <= width || width < 5)
+		return xstrdup(s);
+	size_t tail = (width - 3) / 2 + (width - 3) % 2, head = width - 3 - tail;
+	return xasprintf("%.*s...%s", (int)head, s, s + len - tail);
+}

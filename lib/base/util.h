@@ -91,6 +91,22 @@ bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);
 /* Strip leading and trailing white space in place; returns s. */
 char *str_strip(char *s);
+/*
+ * The edit distance between a and b (insertions, deletions, substitutions and
+ * swaps of two neighbours, each 1), at most 255: for "did you mean".
+ */
+size_t str_distance(const char *a, const char *b);
+/*
+ * The candidate closest to word, when it is close enough to be what was meant
+ * (a distance of at most a third of word's length, and at least 1; a
+ * candidate that starts with word counts too), else NULL. Ties go to the first.
+ */
+const char *str_closest(const char *word, const char *const *candidates, size_t n);
+/*
+ * s in at most width bytes (width >= 5): s itself when it fits, else its start
+ * and its end joined by "...", so that a file name's version and suffix stay.
+ */
+char *str_fit(const char *s, size_t width);
 
 /*
  * Resolve an absolute path under the root (NULL or "/" means the real root).

@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
+
 /* ---- parsers ------------------------------------------------------------------------------ */
 
 static const char *
@@ -132,9 +134,8 @@ node_parse_dt_strings(const char *data, size_t len)
 static char *
 read_under(const char *root, const char *path, size_t *ret_len)
 {
-	_cleanup_free_ char *p = gp_path(root, path);
 	char *data = NULL;
-	if (read_file(p, &data, ret_len) < 0)
+	if (noderoot_read_file(root, path, &data, ret_len) < 0)
 		return NULL;
 	return data;
 }
@@ -142,43 +143,17 @@ read_under(const char *root, const char *path, size_t *ret_len)
 static bool
 exists_under(const char *root, const char *path)
 {
-	_cleanup_free_ char *p = gp_path(root, path);
-	return path_exists(p);
+	return noderoot_exists(root, path);
 }
 
 /*
- * stat() a path under the root, following symbolic links of its last
- * component inside the root: an image's /usr/bin/docker -> /usr/libexec/...
- * must not resolve on the host.
+ * stat() a path under the root, following symbolic links inside the root: an
+ * image's /usr/bin/docker -> /usr/libexec/... must not resolve on the host.
  */
 static int
 stat_under(const char *root, const char *path, struct stat *st)
 {
-	_cleanup_free_ char *cur = xstrdup(path);
-	for (int hops = 0; hops < 16; hops++) {
-		_cleanup_free_ char *full = gp_path(root, cur);
-		if (!gp_root_is_set(root))
-			return stat(full, st) < 0 ? -errno : 0;
-		if (lstat(full, st) < 0)
-			return -errno;
-		if (!S_ISLNK(st->st_mode))
-			return 0;
-		char target[PATH_MAX];
-		ssize_t n = readlink(full, target, sizeof(target) - 1);
-		if (n < 0)
-			return -errno;
-		target[n] = '\0';
-		char *next;
-		if (target[0] == '/') {
-			next = xstrdup(target);
-		} else {
-			const char *slash = strrchr(cur, '/');
-			next = xasprintf("%.*s/%s", (int)(slash ? slash - cur : 0), cur, target);
-		}
-		free(cur);
-		cur = next;
-	}
-	return -ELOOP;
+	return noderoot_stat(root, path, st);
 }
 
 /* ---- Tegra -------------------------------------------------------------------------------- */
@@ -263,8 +238,7 @@ device_nodes(const char *root)
 	if (exists_under(root, "/dev/nvidiactl"))
 		v = strv_push(v, "/dev/nvidiactl");
 
-	_cleanup_free_ char *dev = gp_path(root, "/dev");
-	DIR *d = opendir(dev);
+	DIR *d = noderoot_opendir(root, "/dev");
 	_cleanup_free_ unsigned *nums = NULL;
 	size_t n = 0, cap = 0;
 	if (d) {

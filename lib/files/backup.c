@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "noderoot.h"
 #include "rows.h"
 #include "safefile.h"
 
@@ -51,9 +52,16 @@ int
 backup_begin(const char *root, const char *op, struct backup_session **ret, struct gp_error *err)
 {
 	_cleanup_free_ char *base = gp_path(root, BACKUP_DIR);
-	int r = mkdir_p(base, 0700);
+	/* /var and /var/lib as on any system (an image may lack them); only ours is private. */
+	int r = noderoot_mkdir_p(root, "/var/lib", 0755);
+	if (r == 0)
+		r = noderoot_mkdir_p(root, BACKUP_DIR, 0700);
 	if (r < 0)
 		return gp_error_set_errno(err, r, "cannot create the backup directory '%s'", base);
+	_cleanup_close_ int basefd = noderoot_open(root, BACKUP_DIR, O_PATH | O_DIRECTORY, 0);
+	if (basefd < 0)
+		return gp_error_set_errno(err, basefd, "cannot open the backup directory '%s'",
+		                          base);
 
 	time_t t = time(NULL);
 	struct tm tm;
@@ -64,15 +72,19 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 	for (int n = 1; n < 100; n++) {
 		free(name);
 		name = n == 1 ? xstrdup(stamp) : xasprintf("%s-%02d", stamp, n);
-		_cleanup_free_ char *dir = xasprintf("%s/%s", base, name);
-		if (mkdir(dir, 0700) == 0)
+		if (mkdirat(basefd, name, 0700) == 0)
 			break;
 		if (errno != EEXIST)
 			return gp_error_set_errno(err, errno,
-			                          "cannot create the backup directory '%s'", dir);
+			                          "cannot create the backup directory '%s/%s'",
+			                          base, name);
 		if (n == 99)
 			return gp_error_set(err, "too many backups in '%s' this second", base);
 	}
+	/* The session must survive a crash before any file changes. */
+	r = noderoot_fsync_dirfd(basefd);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot sync the backup directory '%s'", base);
 	struct backup_session *s = xcalloc(1, sizeof(*s));
 	s->root = root ? xstrdup(root) : NULL;
 	s->op = xstrdup(op);
@@ -82,12 +94,15 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 	return 0;
 }
 
+/* Write (create, or append to) the node path and fsync it, then fsync its directory. */
 static int
-write_durable(const char *path, int flags, const char *data, size_t len, struct gp_error *err)
+write_durable(const char *root, const char *node, int flags, const char *data, size_t len,
+              struct gp_error *err)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0600);
+	_cleanup_free_ char *path = gp_path(root, node);
+	_cleanup_close_ int fd = noderoot_open(root, node, O_WRONLY | O_NOFOLLOW | flags, 0600);
 	if (fd < 0)
-		return gp_error_set_errno(err, errno, "cannot write '%s'", path);
+		return gp_error_set_errno(err, fd, "cannot write '%s'", path);
 	while (len > 0) {
 		ssize_t w = write(fd, data, len);
 		if (w < 0) {
@@ -100,15 +115,12 @@ write_durable(const char *path, int flags, const char *data, size_t len, struct 
 	}
 	if (fsync(fd) < 0)
 		return gp_error_set_errno(err, errno, "cannot sync '%s'", path);
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dirfd = noderoot_open_parent(root, node, &name);
+	int r = dirfd < 0 ? dirfd : noderoot_fsync_dirfd(dirfd);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot sync the directory of '%s'", path);
 	return 0;
-}
-
-static void
-fsync_path(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		fsync(fd);
 }
 
 static int
@@ -118,31 +130,25 @@ journal_append(const char *root, const char *session_dir, json_t *rec, struct gp
 	if (!line)
 		return gp_error_set(err, "cannot encode the journal record");
 	_cleanup_free_ char *text = xasprintf("%s\n", line);
-	_cleanup_free_ char *host_dir = gp_path(root, session_dir);
-	_cleanup_free_ char *path = xasprintf("%s/" BACKUP_JOURNAL, host_dir);
-	if (write_durable(path, O_CREAT | O_APPEND, text, strlen(text), err) < 0)
-		return -1;
-	fsync_path(host_dir);
-	return 0;
+	_cleanup_free_ char *path = xasprintf("%s/" BACKUP_JOURNAL, session_dir);
+	return write_durable(root, path, O_CREAT | O_APPEND, text, strlen(text), err);
 }
 
 int
 backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
             struct gp_error *err)
 {
-	_cleanup_free_ char *host_dir = gp_path(s->root, s->dir);
 	if (fc->existed) {
-		_cleanup_free_ char *copy = xasprintf("%s%s", host_dir, fc->path);
-		char *slash = strrchr(copy, '/');
-		*slash = '\0';
-		int r = mkdir_p(copy, 0700);
-		if (r < 0)
-			return gp_error_set_errno(err, r, "cannot create '%s'", copy);
-		_cleanup_free_ char *parent = xstrdup(copy);
-		*slash = '/';
-		if (write_durable(copy, O_CREAT | O_EXCL, fc->old_data, fc->old_len, err) < 0)
+		_cleanup_free_ char *copy = xasprintf("%s%s", s->dir, fc->path);
+		_cleanup_free_ char *parent = xstrndup(copy, (size_t)(strrchr(copy, '/') - copy));
+		int r = noderoot_mkdir_p(s->root, parent, 0700);
+		if (r < 0) {
+			_cleanup_free_ char *host = gp_path(s->root, parent);
+			return gp_error_set_errno(err, r, "cannot create '%s'", host);
+		}
+		if (write_durable(s->root, copy, O_CREAT | O_EXCL, fc->old_data, fc->old_len, err) <
+		    0)
 			return -1;
-		fsync_path(parent);
 		safefile_test_point("backup-copy");
 	}
 	_cleanup_free_ char *t = now_iso();

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "backup.h"
+#include "noderoot.h"
 #include "safefile.h"
 #include "textdiff.h"
 
@@ -49,7 +50,8 @@ changeset_read(struct changeset *cs, const char *root, const char *path, struct 
 	struct stat st;
 	struct file_change *fc = xcalloc(1, sizeof(*fc));
 	fc->mode = 0644;
-	if (stat(host, &st) == 0) {
+	int r = noderoot_stat(root, target, &st);
+	if (r == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			file_change_free(fc);
 			gp_error_set(err, "cannot edit '%s': it is a directory", host);
@@ -57,17 +59,16 @@ changeset_read(struct changeset *cs, const char *root, const char *path, struct 
 		}
 		fc->existed = true;
 		fc->mode = st.st_mode & 07777;
-		int r = read_file(host, &fc->old_data, &fc->old_len);
+		r = noderoot_read_file(root, target, &fc->old_data, &fc->old_len);
 		if (r < 0) {
 			file_change_free(fc);
 			return gp_error_set_errno(err, r, "cannot read '%s'", host);
 		}
-	} else if (errno == ENOENT) {
+	} else if (r == -ENOENT) {
 		fc->old_data = xstrdup("");
 	} else {
-		int e = errno;
 		file_change_free(fc);
-		return gp_error_set_errno(err, e, "cannot read '%s'", host);
+		return gp_error_set_errno(err, r, "cannot read '%s'", host);
 	}
 	fc->path = TAKE_PTR(target);
 	fc->new_data = xmalloc(fc->old_len + 1);
@@ -115,12 +116,17 @@ changeset_changes(const struct changeset *cs)
 	return false;
 }
 
-/* Put one file back as it was read. */
+/* Put one file back as it was read, unless it already is. */
 static int
 restore_one(const char *root, const struct file_change *fc, struct gp_error *err)
 {
+	_cleanup_free_ char *cur = NULL;
+	size_t len = 0;
+	int r = noderoot_read_file(root, fc->path, &cur, &len);
 	if (!fc->existed)
-		return safefile_remove(root, fc->path, err);
+		return r == -ENOENT ? 0 : safefile_remove(root, fc->path, err);
+	if (r == 0 && len == fc->old_len && memcmp(cur, fc->old_data, len) == 0)
+		return 0;
 	return safefile_write(root, fc->path, fc->old_data, fc->old_len, fc->mode, err);
 }
 
@@ -129,16 +135,40 @@ apply_one(const char *root, const struct file_change *fc, struct gp_error *err)
 {
 	if (fc->remove)
 		return safefile_remove(root, fc->path, err);
-	_cleanup_free_ char *host = gp_path(root, fc->path);
-	char *slash = strrchr(host, '/');
-	if (slash && slash != host) {
+	_cleanup_free_ char *dir = xstrdup(fc->path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
 		*slash = '\0';
-		int r = mkdir_p(host, 0755);
-		if (r < 0)
-			return gp_error_set_errno(err, r, "cannot create the directory '%s'", host);
+		int r = noderoot_mkdir_p(root, dir, 0755);
+		if (r < 0) {
+			_cleanup_free_ char *host = gp_path(root, dir);
+			gp_error_set_errno(err, r, "cannot create the directory '%s'", host);
+			return -1;
+		}
 	}
-	safefile_clean_stale(root, fc->path);
 	return safefile_write(root, fc->path, fc->new_data, fc->new_len, fc->mode, err);
+}
+
+/*
+ * The order files change in, so that every prefix is a state one undo reverts and the
+ * daemons can read: files that come into being first (a drop-in before the main config that
+ * imports it), then edits, then removals (the main config stops importing a drop-in before
+ * the drop-in goes). Returns the changing files' indexes; *ret_n of them.
+ */
+static size_t *
+apply_order(const struct changeset *cs, size_t *ret_n)
+{
+	size_t *order = xcalloc(cs->n_files + 1, sizeof(*order));
+	size_t n = 0;
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < cs->n_files; i++) {
+			const struct file_change *fc = cs->files[i];
+			int kind = fc->remove ? 2 : fc->existed ? 1 : 0;
+			if (kind == pass && file_change_changes(fc))
+				order[n++] = i;
+		}
+	*ret_n = n;
+	return order;
 }
 
 static int
@@ -164,6 +194,9 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 {
 	if (ret_backup_dir)
 		*ret_backup_dir = NULL;
+	/* Temp files a killed run left (every writer holds the lock, so none is live). */
+	for (size_t i = 0; i < cs->n_files; i++)
+		safefile_clean_stale(root, cs->files[i]->path);
 	if (!changeset_changes(cs))
 		return 0;
 
@@ -173,37 +206,50 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 		    safefile_check_writable(root, cs->files[i]->path, err) < 0)
 			return -1;
 
+	size_t n;
+	_cleanup_free_ size_t *order = apply_order(cs, &n);
+	/* Every original is backed up and journaled, durably, before the first file changes. */
 	_cleanup_(backup_session_freep) struct backup_session *session = NULL;
 	if (backup_begin(root, op, &session, err) < 0)
 		return -1;
-	for (size_t i = 0; i < cs->n_files; i++)
-		if (file_change_changes(cs->files[i]) &&
-		    backup_one(session, runtime, cs->files[i], err) < 0)
+	for (size_t k = 0; k < n; k++)
+		if (backup_one(session, runtime, cs->files[order[k]], err) < 0)
 			return -1;
 
-	for (size_t i = 0; i < cs->n_files; i++) {
-		if (!file_change_changes(cs->files[i]))
+	for (size_t k = 0; k < n; k++) {
+		if (apply_one(root, cs->files[order[k]], err) == 0)
 			continue;
-		if (apply_one(root, cs->files[i], err) == 0)
-			continue;
-		/* Put back what was already written; the backup stays for reference. */
+		/*
+		 * Put back every file tried so far, this one too: a write can fail after its
+		 * rename (the directory's fsync), and then the file is already new.
+		 */
 		bool restored = true;
-		for (size_t k = 0; k < i; k++) {
+		for (size_t j = k + 1; j-- > 0;) {
 			_cleanup_error_ struct gp_error e2 = GP_ERROR_INIT;
-			if (file_change_changes(cs->files[k]) &&
-			    restore_one(root, cs->files[k], &e2) < 0)
+			if (restore_one(root, cs->files[order[j]], &e2) < 0)
 				restored = false;
 		}
-		if (restored) {
-			_cleanup_error_ struct gp_error e3 = GP_ERROR_INIT;
-			backup_mark_undone(root, backup_session_dir(session), "rollback", &e3);
-		} else {
-			_cleanup_free_ char *bdir = gp_path(root, backup_session_dir(session));
-			gp_error_hint(err,
-			              "some files were already changed; their originals are in "
-			              "'%s'",
-			              bdir);
+		_cleanup_error_ struct gp_error e3 = GP_ERROR_INIT;
+		if (restored &&
+		    backup_mark_undone(root, backup_session_dir(session), "rollback", &e3) == 0) {
+			_cleanup_free_ char *h = err->hint ? TAKE_PTR(err->hint) : NULL;
+			return gp_error_hint(err,
+			                     "%s%snothing was changed: every file is as it was",
+			                     h ? h : "", h ? "; " : "");
 		}
+		/* Not put back (or not recorded so): the session stays for `gpuprep undo`. */
+		_cleanup_free_ char *bdir = gp_path(root, backup_session_dir(session));
+		_cleanup_free_ char *h = err->hint ? TAKE_PTR(err->hint) : NULL;
+		gp_error_hint(err,
+		              "%s%s%s; run 'gpuprep undo' to put back the originals (backed up in "
+		              "'%s')",
+		              h ? h : "", h ? "; " : "",
+		              restored
+		                      ? "the files were put back, but that could not be recorded"
+		                      : "some files were already changed and could not be put back",
+		              bdir);
+		if (ret_backup_dir)
+			*ret_backup_dir = xstrdup(backup_session_dir(session));
 		return -1;
 	}
 	if (ret_backup_dir)

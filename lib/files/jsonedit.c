@@ -400,19 +400,40 @@ detect_style(struct jsonedit_doc *doc)
 		doc->indent = xstrdup("  ");
 }
 
+/* Only JSON whitespace (a NUL byte is not: strchr would match the terminator). */
 static bool
 blank(const char *text, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (!strchr(" \t\r\n", text[i]))
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
 			return false;
 	return true;
+}
+
+static int
+nul_error(const char *name, const char *text, size_t len, const char *nul, struct gp_error *err)
+{
+	unsigned line, col;
+	line_col(text, len, (size_t)(nul - text), &line, &col);
+	bool all = true;
+	for (size_t i = 0; i < len && all; i++)
+		all = text[i] == '\0';
+	gp_error_set(err, "%s:%u:%u: %s", name, line, col,
+	             all ? "the file holds only NUL bytes, not JSON"
+	                 : "the file holds a NUL byte, which JSON does not allow");
+	return gp_error_hint(err,
+	                     "the file looks damaged (a crash while it was written?): restore it "
+	                     "from a backup, or empty it to start from {}; the file was not "
+	                     "changed");
 }
 
 int
 jsonedit_parse(const char *name, const char *text, size_t len, struct jsonedit_doc **ret,
                struct gp_error *err)
 {
+	const char *nul = memchr(text, '\0', len);
+	if (nul)
+		return nul_error(name, text, len, nul, err);
 	struct jsonedit_doc *doc = xcalloc(1, sizeof(*doc));
 	doc->name = xstrdup(name);
 	if (blank(text, len)) {
@@ -432,15 +453,12 @@ jsonedit_parse(const char *name, const char *text, size_t len, struct jsonedit_d
 		return -1;
 	}
 	if (!json_is_object(doc->root)) {
-		gp_error_set(err, "%s: the document is %s %s, not an object", name,
-		             json_is_array(doc->root) || json_is_object(doc->root) ? "an" : "a",
-		             jsonedit_type_name(doc->root));
-		gp_error_hint(err, "the file must hold one JSON object: { ... }");
-		jsonedit_free(doc);
-		return -1;
-	}
-	if (strlen(doc->text) != doc->len) {
-		gp_error_set(err, "%s: the file holds a NUL byte", name);
+		unsigned line, col;
+		line_col(doc->text, doc->len, skip_ws(doc->text, 0), &line, &col);
+		gp_error_set(err, "%s:%u:%u: the document is %s %s, not an object", name, line, col,
+		             json_is_array(doc->root) ? "an" : "a", jsonedit_type_name(doc->root));
+		gp_error_hint(err, "the file must hold one JSON object, { ... }, with the settings "
+		                   "as its members; the file was not changed");
 		jsonedit_free(doc);
 		return -1;
 	}
@@ -598,15 +616,47 @@ insert_member(struct jsonedit_doc *doc, size_t open, const char *key, const json
 	return splice(doc, (struct span){open + 1, close}, ins, expected, err);
 }
 
+/* Where the value at the first depth keys of path starts (all present). */
+static void
+value_line_col(const struct jsonedit_doc *doc, const char *const *path, size_t depth,
+               unsigned *ret_line, unsigned *ret_col)
+{
+	struct member m;
+	size_t found, open;
+	size_t pos = skip_ws(doc->text, 0);
+	if (depth > 0 && locate(doc, path, depth, &m, &found, &open))
+		pos = m.value.start;
+	line_col(doc->text, doc->len, pos, ret_line, ret_col);
+}
+
 static int
-type_error(struct jsonedit_doc *doc, const char *const *path, size_t depth, const json_t *v,
+type_error(const struct jsonedit_doc *doc, const char *const *path, size_t depth, const json_t *v,
            const char *want, struct gp_error *err)
 {
 	_cleanup_free_ char *at = path_prefix_str(path, depth);
-	gp_error_set(err, "%s: '%s' is %s %s, not %s", doc->name, at,
+	unsigned line, col;
+	value_line_col(doc, path, depth, &line, &col);
+	gp_error_set(err, "%s:%u:%u: '%s' is %s %s, not %s", doc->name, line, col, at,
 	             json_is_array(v) || json_is_object(v) ? "an" : "a", jsonedit_type_name(v),
 	             want);
 	return gp_error_hint(err, "fix or remove '%s' in the file, then run again", at);
+}
+
+int
+jsonedit_type_error(const struct jsonedit_doc *doc, const char *const *path, const char *want,
+                    struct gp_error *err)
+{
+	const json_t *v = jsonedit_get(doc, path);
+	if (!v)
+		return gp_error_set(err, "%s: internal error: no value to report", doc->name);
+	return type_error(doc, path, path_len(path), v, want, err);
+}
+
+void
+jsonedit_position(const struct jsonedit_doc *doc, const char *const *path, unsigned *ret_line,
+                  unsigned *ret_col)
+{
+	value_line_col(doc, path, path_len(path), ret_line, ret_col);
 }
 
 int

@@ -11,7 +11,7 @@
  * value, so an edit can never produce a file that means something else.
  *
  * A missing, empty or whitespace-only file reads as {}. The document must be
- * an object; duplicate keys are refused.
+ * an object; duplicate keys and NUL bytes are refused.
  */
 #pragma once
 
@@ -61,6 +61,17 @@ int jsonedit_array_set(struct jsonedit_doc *doc, const char *const *path, size_t
                        const json_t *value, struct gp_error *err);
 int jsonedit_array_delete(struct jsonedit_doc *doc, const char *const *path, size_t index,
                           struct gp_error *err);
+
+/*
+ * Refuse the value at path for its type: "<name>:L:C: 'a.b' is an array, not
+ * an object" (want: "an object"), pointing at the value, with a default hint
+ * the caller may replace. Returns -1.
+ */
+int jsonedit_type_error(const struct jsonedit_doc *doc, const char *const *path, const char *want,
+                        struct gp_error *err);
+/* Line and column (1-based, in characters) where the value at path starts. */
+void jsonedit_position(const struct jsonedit_doc *doc, const char *const *path, unsigned *ret_line,
+                       unsigned *ret_col);
 
 /* "object", "array", "string", "number", "true", "false", "null". */
 const char *jsonedit_type_name(const json_t *v);

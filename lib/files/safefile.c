@@ -10,7 +10,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <stdint.h>
 #include <unistd.h>
+
+#include "noderoot.h"
 
 #define TMP_INFIX ".gpuprep-tmp-"
 
@@ -34,75 +37,14 @@ path_dir(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-static const char *
-path_base(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
-/* Lexically normalize an absolute path: no "//", ".", or ".." (never above "/"). */
-static char *
-path_normalize(const char *path)
-{
-	size_t n = strlen(path);
-	char *out = xmalloc(n + 2);
-	size_t len = 0;
-	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *end = strchrnul(p, '/');
-		size_t clen = (size_t)(end - p);
-		if (clen == 1 && p[0] == '.') {
-			/* nothing */
-		} else if (clen == 2 && p[0] == '.' && p[1] == '.') {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-		} else {
-			out[len++] = '/';
-			memcpy(out + len, p, clen);
-			len += clen;
-		}
-		p = end;
-	}
-	if (len == 0)
-		out[len++] = '/';
-	out[len] = '\0';
-	return out;
-}
-
 int
 safefile_resolve(const char *root, const char *path, char **ret_path, struct gp_error *err)
 {
-	_cleanup_free_ char *cur = path_normalize(path);
-	for (int hops = 0;; hops++) {
-		_cleanup_free_ char *host = gp_path(root, cur);
-		struct stat st;
-		if (lstat(host, &st) < 0 || !S_ISLNK(st.st_mode))
-			break;
-		if (hops >= 40)
-			return gp_error_set_errno(err, ELOOP, "cannot follow '%s'", host);
-		char buf[PATH_MAX];
-		ssize_t n = readlink(host, buf, sizeof(buf) - 1);
-		if (n < 0)
-			return gp_error_set_errno(err, errno, "cannot read the symlink '%s'", host);
-		buf[n] = '\0';
-		_cleanup_free_ char *next = NULL;
-		if (buf[0] == '/') {
-			next = xstrdup(buf);
-		} else {
-			_cleanup_free_ char *dir = path_dir(cur);
-			next = xasprintf("%s/%s", dir, buf);
-		}
-		free(cur);
-		cur = path_normalize(next);
+	int r = noderoot_resolve(root, path, ret_path);
+	if (r < 0) {
+		_cleanup_free_ char *host = gp_path(root, path);
+		return gp_error_set_errno(err, r, "cannot follow '%s'", host);
 	}
-	*ret_path = TAKE_PTR(cur);
 	return 0;
 }
 
@@ -135,17 +77,6 @@ set_errno_hint(struct gp_error *err, int e)
 }
 
 static int
-fsync_dir(const char *dir, struct gp_error *err)
-{
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return gp_error_set_errno(err, errno, "cannot open the directory '%s'", dir);
-	if (fsync(fd) < 0 && errno != EINVAL)
-		return gp_error_set_errno(err, errno, "cannot sync the directory '%s'", dir);
-	return 0;
-}
-
-static int
 write_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
@@ -161,25 +92,77 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* Create ".<name>.gpuprep-tmp-XXXXXX" in dirfd; returns the fd and the name. */
+static int
+tmp_create(int dirfd, const char *name, char **ret_tmp)
+{
+	static const char chars[] =
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec;
+	for (int tries = 0; tries < 100; tries++) {
+		char suffix[7];
+		for (int i = 0; i < 6; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			suffix[i] = chars[x % (sizeof(chars) - 1)];
+		}
+		suffix[6] = '\0';
+		char *tmp = xasprintf(".%s" TMP_INFIX "%s", name, suffix);
+		int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		                0600);
+		if (fd >= 0) {
+			*ret_tmp = tmp;
+			return fd;
+		}
+		int e = errno;
+		free(tmp);
+		if (e != EEXIST)
+			return -e;
+	}
+	return -EEXIST;
+}
+
+/* The error for a failed step on the node path, with the hint for its errno. */
+static int
+fail_errno(struct gp_error *err, int e, const char *what, const char *host)
+{
+	gp_error_set_errno(err, e, "%s '%s'", what, host);
+	return set_errno_hint(err, e);
+}
+
 int
 safefile_write(const char *root, const char *path, const char *data, size_t len, mode_t mode,
                struct gp_error *err)
 {
-	_cleanup_free_ char *host = gp_path(root, path);
-	_cleanup_free_ char *dir = path_dir(host);
+	/* A symlinked config has its target written: follow it inside the root. */
+	_cleanup_free_ char *target = NULL;
+	if (safefile_resolve(root, path, &target, err) < 0)
+		return -1;
+	_cleanup_free_ char *host = gp_path(root, target);
+	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *host_dir = path_dir(host);
+	_cleanup_close_ int dirfd = noderoot_open_parent(root, target, &name);
+	if (dirfd < 0) {
+		gp_error_set_errno(err, -dirfd, "cannot write '%s': cannot create a file in '%s'",
+		                   host, host_dir);
+		return set_errno_hint(err, -dirfd);
+	}
 	struct stat st;
-	bool exists = stat(host, &st) == 0;
+	bool exists = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		return gp_error_set(err, "cannot write '%s': it is a directory", host);
 
-	_cleanup_free_ char *tmp = xasprintf("%s/.%s" TMP_INFIX "XXXXXX", dir, path_base(host));
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = tmp_create(dirfd, name, &tmp);
 	if (fd < 0) {
-		int e = errno;
-		gp_error_set_errno(err, e, "cannot write '%s': cannot create a file in '%s'", host,
-		                   dir);
-		return set_errno_hint(err, e);
+		gp_error_set_errno(err, -fd, "cannot write '%s': cannot create a file in '%s'",
+		                   host, host_dir);
+		return set_errno_hint(err, -fd);
 	}
+	_cleanup_free_ char *host_tmp = xasprintf("%s/%s", host_dir, tmp);
 	safefile_test_point("tmp-create");
 
 	int r = write_all(fd, data, len / 2);
@@ -188,14 +171,14 @@ safefile_write(const char *root, const char *path, const char *data, size_t len,
 		r = write_all(fd, data + len / 2, len - len / 2);
 	}
 	if (r < 0) {
-		gp_error_set_errno(err, r, "cannot write '%s'", tmp);
+		gp_error_set_errno(err, r, "cannot write '%s'", host_tmp);
 		set_errno_hint(err, -r);
 		goto fail;
 	}
 	safefile_test_point("tmp-write");
 
 	if (fchmod(fd, exists ? (st.st_mode & 07777) : mode) < 0) {
-		gp_error_set_errno(err, errno, "cannot set the mode of '%s'", tmp);
+		gp_error_set_errno(err, errno, "cannot set the mode of '%s'", host_tmp);
 		goto fail;
 	}
 	if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
@@ -206,27 +189,32 @@ safefile_write(const char *root, const char *path, const char *data, size_t len,
 		goto fail;
 	}
 	if (fsync(fd) < 0) {
-		gp_error_set_errno(err, errno, "cannot sync '%s'", tmp);
+		int e = errno;
+		gp_error_set_errno(err, e, "cannot sync '%s'", host_tmp);
+		set_errno_hint(err, e);
 		goto fail;
 	}
 	safefile_test_point("tmp-fsync");
 	if (close(TAKE_FD(fd)) < 0) {
-		gp_error_set_errno(err, errno, "cannot write '%s'", tmp);
+		gp_error_set_errno(err, errno, "cannot write '%s'", host_tmp);
 		goto fail;
 	}
-	if (rename(tmp, host) < 0) {
-		int e = errno;
-		gp_error_set_errno(err, e, "cannot replace '%s'", host);
-		set_errno_hint(err, e);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		fail_errno(err, errno, "cannot replace", host);
 		goto fail;
 	}
 	safefile_test_point("rename");
-	if (fsync_dir(dir, err) < 0)
-		return -1;
+	/* The file is new from here on; a failure says so (changeset_apply puts it back). */
+	r = noderoot_fsync_dirfd(dirfd);
+	if (r < 0) {
+		gp_error_set_errno(err, r, "replaced '%s', but cannot sync the directory '%s'",
+		                   host, host_dir);
+		return set_errno_hint(err, -r);
+	}
 	safefile_test_point("dir-fsync");
 	return 0;
 fail:
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	return -1;
 }
 
@@ -234,15 +222,25 @@ int
 safefile_remove(const char *root, const char *path, struct gp_error *err)
 {
 	_cleanup_free_ char *host = gp_path(root, path);
-	if (unlink(host) < 0) {
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dirfd = noderoot_open_parent(root, path, &name);
+	if (dirfd == -ENOENT)
+		return 0;
+	if (dirfd < 0)
+		return fail_errno(err, -dirfd, "cannot remove", host);
+	if (unlinkat(dirfd, name, 0) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		int e = errno;
-		gp_error_set_errno(err, e, "cannot remove '%s'", host);
-		return set_errno_hint(err, e);
+		return fail_errno(err, errno, "cannot remove", host);
 	}
-	_cleanup_free_ char *dir = path_dir(host);
-	return fsync_dir(dir, err);
+	int r = noderoot_fsync_dirfd(dirfd);
+	if (r < 0) {
+		_cleanup_free_ char *dir = path_dir(host);
+		gp_error_set_errno(err, r, "removed '%s', but cannot sync the directory '%s'", host,
+		                   dir);
+		return set_errno_hint(err, -r);
+	}
+	return 0;
 }
 
 int
@@ -250,31 +248,34 @@ safefile_check_writable(const char *root, const char *path, struct gp_error *err
 {
 	_cleanup_free_ char *host = gp_path(root, path);
 	struct stat st;
-	if (stat(host, &st) == 0) {
+	int r = noderoot_stat(root, path, &st);
+	if (r == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			gp_error_set(err, "cannot write '%s': it is a directory", host);
 			return gp_error_hint(err, "give the config file itself with --config");
 		}
-		if (access(host, W_OK) < 0) {
-			int e = errno;
-			gp_error_set_errno(err, e, "cannot write '%s'", host);
-			return set_errno_hint(err, e);
-		}
+		r = noderoot_access(root, path, W_OK);
+		if (r < 0)
+			return fail_errno(err, -r, "cannot write", host);
+	} else if (r != -ENOENT) {
+		return fail_errno(err, -r, "cannot write", host);
 	}
 	/* The nearest existing directory must let us create the temp file. */
-	_cleanup_free_ char *dir = path_dir(host);
-	while (stat(dir, &st) < 0 && errno == ENOENT && strcmp(dir, "/") != 0) {
+	_cleanup_free_ char *dir = path_dir(path);
+	while ((r = noderoot_stat(root, dir, &st)) == -ENOENT && strcmp(dir, "/") != 0) {
 		char *up = path_dir(dir);
 		free(dir);
 		dir = up;
 	}
-	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
-		return gp_error_set(err, "cannot write '%s': '%s' is not a directory", host, dir);
-	if (access(dir, W_OK) < 0) {
-		int e = errno;
-		gp_error_set_errno(err, e, "cannot write '%s': cannot create files in '%s'", host,
-		                   dir);
-		return set_errno_hint(err, e);
+	_cleanup_free_ char *host_dir = gp_path(root, dir);
+	if (r == -ENOTDIR || (r == 0 && !S_ISDIR(st.st_mode)))
+		return gp_error_set(err, "cannot write '%s': '%s' is not a directory", host,
+		                    host_dir);
+	r = r < 0 ? r : noderoot_access(root, dir, W_OK);
+	if (r < 0) {
+		gp_error_set_errno(err, -r, "cannot write '%s': cannot create files in '%s'", host,
+		                   host_dir);
+		return set_errno_hint(err, -r);
 	}
 	return 0;
 }
@@ -282,17 +283,27 @@ safefile_check_writable(const char *root, const char *path, struct gp_error *err
 void
 safefile_clean_stale(const char *root, const char *path)
 {
-	_cleanup_free_ char *host = gp_path(root, path);
-	_cleanup_free_ char *dir = path_dir(host);
-	_cleanup_free_ char *prefix = xasprintf(".%s" TMP_INFIX, path_base(host));
-	DIR *d = opendir(dir);
-	if (!d)
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int pfd = noderoot_open_parent(root, path, &name);
+	if (pfd < 0)
 		return;
+	_cleanup_free_ char *prefix = xasprintf(".%s" TMP_INFIX, name);
+	int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!str_startswith(de->d_name, prefix) || strlen(de->d_name) != strlen(prefix) + 6)
 			continue;
-		unlinkat(dirfd(d), de->d_name, 0);
+		/* Only our own kind of file: a regular file, never a link or a directory. */
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
 }
@@ -322,16 +333,16 @@ safefile_lock(const char *root, int timeout_ms, struct gp_error *err)
 {
 	_cleanup_free_ char *path = safefile_lock_path(root);
 	_cleanup_free_ char *dir = path_dir(path);
-	int r = mkdir_p(dir, 0755);
+	int r = noderoot_mkdir_p(root, "/run", 0755);
 	if (r < 0) {
 		gp_error_set_errno(err, r, "cannot create '%s' for the lock", dir);
 		return set_errno_hint(err, -r);
 	}
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	_cleanup_close_ int fd =
+	        noderoot_open(root, "/run/gpuprep.lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		int e = errno;
-		gp_error_set_errno(err, e, "cannot open the lock '%s'", path);
-		return set_errno_hint(err, e);
+		gp_error_set_errno(err, -fd, "cannot open the lock '%s'", path);
+		return set_errno_hint(err, -fd);
 	}
 	for (int waited = 0;; waited += 50) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backup.h"
+#include "noderoot.h"
 #include "rows.h"
 #include "safefile.h"
 
@@ -23,12 +24,16 @@ undo_release(struct undo *u)
 	*u = (struct undo){0};
 }
 
-/* The journal's records, or NULL when it cannot be read or parsed at all. */
+/*
+ * The journal's records, or NULL when it cannot be read or parsed at all. Each record keeps
+ * its line number as "_line", for the errors that name it.
+ */
 static json_t *
-journal_load(const char *path, char ***warnings)
+journal_load(const char *root, const char *node, char ***warnings)
 {
+	_cleanup_free_ char *path = gp_path(root, node);
 	_cleanup_free_ char *text = NULL;
-	if (read_file(path, &text, NULL) < 0)
+	if (noderoot_read_file(root, node, &text, NULL) < 0)
 		return NULL;
 	json_t *recs = json_array();
 	char *save = NULL;
@@ -45,6 +50,7 @@ journal_load(const char *path, char ***warnings)
 			*warnings = strv_push(*warnings, w);
 			continue;
 		}
+		json_object_set_new(rec, "_line", json_integer(lineno));
 		json_array_append_new(recs, rec);
 	}
 	return recs;
@@ -79,6 +85,37 @@ session_candidate(const json_t *recs, const char *runtime)
 	return rt;
 }
 
+/*
+ * A journal entry's path must be what gpuprep writes there: absolute and normalised (no "..",
+ * ".", "//"), not inside the backups. Anything else was put there by hand or by an attacker
+ * (/../../etc/hostname would copy the host's file into the image): refused, naming the line.
+ */
+static int
+check_entry_path(const char *root, const char *session_dir, const json_t *rec, const char *path,
+                 struct gp_error *err)
+{
+	_cleanup_free_ char *norm = path ? noderoot_normalize(path) : NULL;
+	const char *why = !path || !*path      ? "no path"
+	                  : path[0] != '/'     ? "a relative path"
+	                  : strcmp(norm, path) ? "a path that is not normalised"
+	                  : strcmp(path, "/") == 0 || str_startswith(path, BACKUP_DIR "/") ||
+	                                  strcmp(path, BACKUP_DIR) == 0
+	                          ? "a path that is not a config file"
+	                          : NULL;
+	if (!why)
+		return 0;
+	_cleanup_free_ char *journal_node = xasprintf("%s/" BACKUP_JOURNAL, session_dir);
+	_cleanup_free_ char *journal = gp_path(root, journal_node);
+	_cleanup_free_ char *session = gp_path(root, session_dir);
+	gp_error_set(err, "'%s':%lld: the entry names %s%s%s%s, which undo does not follow",
+	             journal, (long long)json_integer_value(json_object_get(rec, "_line")), why,
+	             path ? " ('" : "", path ? path : "", path ? "')" : "");
+	return gp_error_hint(err,
+	                     "the journal was changed by hand or is damaged; restore the files "
+	                     "from '%s' by hand, then remove that session",
+	                     session);
+}
+
 static int
 build_undo(const char *root, const char *session_dir, const json_t *recs, struct undo *u,
            struct gp_error *err)
@@ -87,8 +124,10 @@ build_undo(const char *root, const char *session_dir, const json_t *recs, struct
 	json_t *rec;
 	json_array_foreach (recs, i, rec) {
 		const char *path = rec_str(rec, "path");
-		if (!rec_str(rec, "op") || !path || path[0] != '/')
+		if (!rec_str(rec, "op"))
 			continue;
+		if (check_entry_path(root, session_dir, rec, path, err) < 0)
+			return -1;
 		bool existed = json_is_true(json_object_get(rec, "existed"));
 		struct file_change *fc;
 		if (changeset_read(&u->changes, root, path, &fc, err) < 0)
@@ -119,7 +158,7 @@ build_undo(const char *root, const char *session_dir, const json_t *recs, struct
 		_cleanup_free_ char *copy = gp_path(root, copy_node);
 		char *data;
 		size_t len;
-		int r = read_file(copy, &data, &len);
+		int r = noderoot_read_file(root, copy_node, &data, &len);
 		if (r < 0) {
 			gp_error_set_errno(err, r, "cannot read the backup '%s'", copy);
 			return gp_error_hint(err, "the backup is damaged; restore '%s' by hand",
@@ -139,20 +178,24 @@ undo_prepare(const char *root, const char *runtime, struct undo *ret, struct gp_
 {
 	*ret = (struct undo){0};
 	_cleanup_free_ char *base = gp_path(root, BACKUP_DIR);
-	struct dirent **list = NULL;
-	int n = scandir(base, &list, NULL, alphasort);
-	if (n < 0) {
+	DIR *d = noderoot_opendir(root, BACKUP_DIR);
+	if (!d) {
 		if (errno == ENOENT)
 			return 0;
 		return gp_error_set_errno(err, errno, "cannot read the backups in '%s'", base);
 	}
+	_cleanup_strv_ char **list = NULL;
+	for (struct dirent *de; (de = readdir(d));)
+		if (de->d_name[0] != '.')
+			list = strv_push(list, de->d_name);
+	closedir(d);
+	strv_sort(list);
+	int n = (int)strv_length(list);
 	int r = 0;
 	for (int i = n - 1; i >= 0 && !ret->session_dir && r == 0; i--) {
-		const char *name = list[i]->d_name;
-		if (name[0] == '.')
-			continue;
-		_cleanup_free_ char *journal = xasprintf("%s/%s/" BACKUP_JOURNAL, base, name);
-		_cleanup_json_ json_t *recs = journal_load(journal, &ret->warnings);
+		const char *name = list[i];
+		_cleanup_free_ char *journal = xasprintf(BACKUP_DIR "/%s/" BACKUP_JOURNAL, name);
+		_cleanup_json_ json_t *recs = journal_load(root, journal, &ret->warnings);
 		if (!recs)
 			continue;
 		const char *rt = session_candidate(recs, runtime);
@@ -162,9 +205,6 @@ undo_prepare(const char *root, const char *runtime, struct undo *ret, struct gp_
 		ret->runtime = xstrdup(rt);
 		r = build_undo(root, ret->session_dir, recs, ret, err);
 	}
-	for (int i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
 	if (r < 0)
 		undo_release(ret);
 	return r;
@@ -175,15 +215,19 @@ undo_run(const char *root, const char *runtime, bool dry_run, int lock_timeout_m
          struct gp_error *err)
 {
 	*ret = (struct undo){0};
-	_cleanup_close_ int lock = -1;
-	if (!dry_run) {
-		lock = safefile_lock(root, lock_timeout_ms, err);
-		if (lock < 0)
-			return -1;
-	}
+	/* Check the journals before the lock: a refused one leaves the node as it was. */
 	if (undo_prepare(root, runtime, ret, err) < 0)
 		return -1;
-	if (dry_run || !ret->session_dir)
+	if (dry_run)
+		return 0;
+	/* Again under the lock: another run may have written meanwhile. */
+	undo_release(ret);
+	_cleanup_close_ int lock = safefile_lock(root, lock_timeout_ms, err);
+	if (lock < 0)
+		return -1;
+	if (undo_prepare(root, runtime, ret, err) < 0)
+		return -1;
+	if (!ret->session_dir)
 		return 0;
 	if (changeset_apply(&ret->changes, root, "undo", ret->runtime, &ret->backup_dir, err) < 0)
 		goto fail;

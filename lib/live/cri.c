@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "livejson.h"
 
 struct cri_client {
 	struct unixhttp *http;
@@ -422,6 +423,46 @@ parse_info_entry(const struct pb_field *outer, json_t *info, struct gp_error *er
 	return 0;
 }
 
+/*
+ * The fields of the CRI plugin's config that verify reads must have
+ * containerd's types (Go writes a nil map as null): a wrong one is refused,
+ * never read as absent (a defaultRuntimeName of 5 would show as no default).
+ */
+static int
+check_config_types(const json_t *config, struct gp_error *err)
+{
+	const json_t *ctd = json_object_get(config, "containerd");
+	if (livejson_check(json_object_get(config, "enableCDI"), "enableCDI", JSON_TRUE, false,
+	                   err) < 0 ||
+	    livejson_check(ctd, "containerd", JSON_OBJECT, false, err) < 0 ||
+	    livejson_check(json_object_get(ctd, "defaultRuntimeName"),
+	                   "containerd.defaultRuntimeName", JSON_STRING, false, err) < 0)
+		return -1;
+	const json_t *rts = json_object_get(ctd, "runtimes");
+	if (livejson_check(rts, "containerd.runtimes", JSON_OBJECT, true, err) < 0)
+		return -1;
+	const char *key;
+	json_t *rt;
+	json_object_foreach ((json_t *)rts, key, rt) {
+		_cleanup_free_ char *f = xasprintf("containerd.runtimes.%s", key);
+		_cleanup_free_ char *ft = xasprintf("%s.runtimeType", f);
+		_cleanup_free_ char *fo = xasprintf("%s.options", f);
+		_cleanup_free_ char *fb = xasprintf("%s.options.BinaryName", f);
+		_cleanup_free_ char *fs = xasprintf("%s.options.SystemdCgroup", f);
+		const json_t *opts = json_object_get(rt, "options");
+		if (livejson_check(rt, f, JSON_OBJECT, false, err) < 0 ||
+		    livejson_check(json_object_get(rt, "runtimeType"), ft, JSON_STRING, false,
+		                   err) < 0 ||
+		    livejson_check(opts, fo, JSON_OBJECT, true, err) < 0 ||
+		    livejson_check(json_object_get(opts, "BinaryName"), fb, JSON_STRING, false,
+		                   err) < 0 ||
+		    livejson_check(json_object_get(opts, "SystemdCgroup"), fs, JSON_TRUE, false,
+		                   err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 cri_status_parse(const void *msg, size_t len, struct cri_status **ret, struct gp_error *err)
 {
@@ -459,6 +500,8 @@ cri_status_parse(const void *msg, size_t len, struct cri_status **ret, struct gp
 			s->config = NULL;
 			return gp_error_set(err, "info[\"config\"] is not a JSON object");
 		}
+		if (check_config_types(s->config, err) < 0)
+			return gp_error_prefix(err, "info[\"config\"]");
 	}
 	*ret = TAKE_PTR(s);
 	return 0;
@@ -525,6 +568,17 @@ cri_version_release(struct cri_version *v)
 	*v = (struct cri_version){0};
 }
 
+/* An answer that does not parse: say whose, and that a runtime never sends it. */
+static int
+bad_answer(struct cri_client *c, struct gp_error *err)
+{
+	gp_error_prefix(err, "the answer of socket '%s'", cri_client_socket(c));
+	return gp_error_hint(err,
+	                     "a CRI runtime never answers like that: is '%s' the runtime's "
+	                     "socket, and the runtime a released version?",
+	                     cri_client_socket(c));
+}
+
 int
 cri_client_version(struct cri_client *c, struct cri_version *ret, struct gp_error *err)
 {
@@ -537,7 +591,7 @@ cri_client_version(struct cri_client *c, struct cri_version *ret, struct gp_erro
 	if (r < 0)
 		return -1;
 	if (cri_version_parse(msg, len, ret, err) < 0)
-		return gp_error_prefix(err, "the answer of socket '%s'", cri_client_socket(c));
+		return bad_answer(c, err);
 	return 0;
 }
 
@@ -575,7 +629,7 @@ cri_client_status(struct cri_client *c, bool verbose, struct cri_status **ret, s
 	if (r < 0)
 		return -1;
 	if (cri_status_parse(msg, len, ret, err) < 0)
-		return gp_error_prefix(err, "the answer of socket '%s'", cri_client_socket(c));
+		return bad_answer(c, err);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "livejson.h"
+
 struct docker_client {
 	struct unixhttp *http;
 };
@@ -163,15 +165,53 @@ docker_client_info(struct docker_client *c, struct docker_info **ret, struct gp_
 	if (get(c, "/info", &resp, err) < 0)
 		return -1;
 	int r = docker_info_parse(resp.body, resp.body_len, ret, err);
-	if (r < 0)
+	if (r < 0) {
 		gp_error_prefix(err, "GET /info on socket '%s'", unixhttp_socket(c->http));
+		gp_error_hint(err,
+		              "dockerd never answers like that: is '%s' dockerd's socket? its "
+		              "default is %s",
+		              unixhttp_socket(c->http), DOCKER_DEFAULT_SOCKET);
+	}
 	unixhttp_response_release(&resp);
 	return r;
+}
+
+/*
+ * The fields read from /info must have dockerd's types: a wrong one is a peer
+ * that is not dockerd, never a value to read as absent (a DefaultRuntime of 5
+ * would show as dockerd's default, runc).
+ */
+static int
+check_info_types(const json_t *doc, struct gp_error *err)
+{
+	static const char *const strings[] = {"DefaultRuntime", "CgroupDriver", "CgroupVersion",
+	                                      "ServerVersion"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(strings); i++) {
+		_cleanup_free_ char *field = xasprintf("the answer's %s", strings[i]);
+		if (livejson_check(json_object_get(doc, strings[i]), field, JSON_STRING, false,
+		                   err) < 0)
+			return -1;
+	}
+	const json_t *rts = json_object_get(doc, "Runtimes");
+	if (livejson_check(rts, "the answer's Runtimes", JSON_OBJECT, false, err) < 0)
+		return -1;
+	const char *key;
+	json_t *v;
+	json_object_foreach ((json_t *)rts, key, v) {
+		_cleanup_free_ char *field = xasprintf("the answer's Runtimes.%s", key);
+		_cleanup_free_ char *pf = xasprintf("%s.path", field);
+		if (livejson_check(v, field, JSON_OBJECT, false, err) < 0 ||
+		    livejson_check(json_object_get(v, "path"), pf, JSON_STRING, false, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
 docker_info_parse(const char *json, size_t len, struct docker_info **ret, struct gp_error *err)
 {
+	if (len == 0)
+		return gp_error_set(err, "the answer is empty, not a JSON object");
 	json_error_t jerr;
 	json_t *doc = json_loadb(json, len, 0, &jerr);
 	if (!doc)
@@ -180,6 +220,10 @@ docker_info_parse(const char *json, size_t len, struct docker_info **ret, struct
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		return gp_error_set(err, "the answer is not a JSON object");
+	}
+	if (check_info_types(doc, err) < 0) {
+		json_decref(doc);
+		return -1;
 	}
 	struct docker_info *info = xcalloc(1, sizeof(*info));
 	info->doc = doc;

@@ -26,7 +26,12 @@ struct transfer {
 	struct unixhttp_response *resp;
 	size_t cap;
 	size_t nheaders;
+	size_t header_bytes;          /* of every header line so far */
+	unsigned long long announced; /* the last Content-Length, or 0 */
 	bool too_big;
+	bool headers_too_big;
+	bool in_headers;   /* a status line came, its blank line not yet */
+	bool headers_done; /* the blank line after the headers came */
 };
 
 #define MAX_HEADERS 256
@@ -121,8 +126,21 @@ on_header(char *data, size_t size, size_t nitems, void *userdata)
 {
 	struct transfer *t = userdata;
 	size_t n = size * nitems;
+	t->header_bytes += n;
+	if (t->header_bytes > UNIXHTTP_MAX_HEADER_BYTES) {
+		t->headers_too_big = true;
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		t->in_headers = true; /* a status line: a 1xx answer's headers end, others begin */
+		t->headers_done = false;
+	}
 	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
 		n--;
+	if (n == 0 && t->in_headers) {
+		t->in_headers = false;
+		t->headers_done = true;
+	}
 	if (n == 0 || memchr(data, '\0', n) || !memchr(data, ':', n))
 		return size * nitems; /* the blank line, the status line */
 	if (t->nheaders >= MAX_HEADERS)
@@ -130,6 +148,8 @@ on_header(char *data, size_t size, size_t nitems, void *userdata)
 	_cleanup_free_ char *line = xstrndup(data, n);
 	for (char *p = line; *p && *p != ':'; p++)
 		*p = (char)tolower((unsigned char)*p);
+	if (str_startswith(line, "content-length:"))
+		t->announced = strtoull(line + strlen("content-length:"), NULL, 10);
 	t->resp->headers = strv_push(t->resp->headers, line);
 	t->nheaders++;
 	return size * nitems;
@@ -262,11 +282,35 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 		            "socket '%s' closed the connection without answering (%s %s: %s)",
 		            h->socket, req->method, req->path, detail);
 	case CURLE_WRITE_ERROR:
+		if (t->headers_too_big)
+			return fail(h, UNIXHTTP_PROTOCOL, err,
+			            "socket '%s' sent more than %u KiB of headers (%s %s)",
+			            h->socket, UNIXHTTP_MAX_HEADER_BYTES >> 10, req->method,
+			            req->path);
 		if (t->too_big)
 			return fail(h, UNIXHTTP_PROTOCOL, err,
 			            "the answer from socket '%s' is larger than %u MiB (%s %s)",
 			            h->socket, UNIXHTTP_MAX_BODY >> 20, req->method, req->path);
 		break;
+	case CURLE_FILESIZE_EXCEEDED:
+		if (t->announced > UNIXHTTP_MAX_BODY)
+			return fail(h, UNIXHTTP_PROTOCOL, err,
+			            "socket '%s' announced an answer of %llu bytes "
+			            "(Content-Length), more than the %u MiB accepted (%s %s)",
+			            h->socket, t->announced, UNIXHTTP_MAX_BODY >> 20, req->method,
+			            req->path);
+		return fail(h, UNIXHTTP_PROTOCOL, err,
+		            "the answer from socket '%s' is larger than %u MiB (%s %s)", h->socket,
+		            UNIXHTTP_MAX_BODY >> 20, req->method, req->path);
+	case CURLE_OUT_OF_MEMORY:
+		/*
+		 * Our callbacks abort on a failed allocation, so this is libcurl's own
+		 * limit: one header line longer than it holds (CURL_MAX_HTTP_HEADER).
+		 */
+		return fail(h, UNIXHTTP_PROTOCOL, err,
+		            "socket '%s' sent a header line longer than libcurl accepts (%u KiB) "
+		            "(%s %s)",
+		            h->socket, CURL_MAX_HTTP_HEADER >> 10, req->method, req->path);
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_CONTENT_ENCODING:
@@ -355,6 +399,20 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 		map_curl_error(h, rc, req, &t, err);
 		unixhttp_response_release(ret);
 		/* Never reuse a connection that just failed: start afresh next time. */
+		lc->easy_cleanup(h->curl);
+		h->curl = NULL;
+		return -1;
+	}
+	/*
+	 * libcurl 7.88 takes an HTTP/1.1 peer that closes in the middle of the
+	 * headers for one that answered without a body.
+	 */
+	if (!req->http2 && !t.headers_done) {
+		fail(h, UNIXHTTP_CLOSED, err,
+		     "socket '%s' closed the connection in the middle of the answer's headers "
+		     "(%s %s)",
+		     h->socket, req->method, req->path);
+		unixhttp_response_release(ret);
 		lc->easy_cleanup(h->curl);
 		h->curl = NULL;
 		return -1;

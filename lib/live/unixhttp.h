@@ -51,6 +51,8 @@ struct unixhttp_response {
 
 /* The largest answer accepted, so a runaway peer cannot exhaust memory. */
 #define UNIXHTTP_MAX_BODY (16u << 20)
+/* The most header bytes accepted; dockerd and containerd send well under 1 KiB. */
+#define UNIXHTTP_MAX_HEADER_BYTES (64u << 10)
 
 /*
  * A client for one socket. socket may be a path or a "unix://" URL (as

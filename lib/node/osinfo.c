@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "aptindex.h"
+#include "noderoot.h"
 
 static const struct {
 	const char *deb, *rpm;
@@ -125,9 +126,9 @@ os_release_parse(const char *text, struct os_info *info)
 
 /* The architecture of an ELF executable, in RPM spelling, or NULL. */
 static const char *
-elf_arch(const char *path)
+elf_arch(const char *root, const char *node)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = noderoot_open(root, node, O_RDONLY, 0);
 	if (fd < 0)
 		return NULL;
 	unsigned char h[20];
@@ -166,9 +167,8 @@ elf_arch(const char *path)
 static const char *
 tegra_arch(const char *root)
 {
-	_cleanup_free_ char *rel_path = gp_path(root, "/etc/nv_tegra_release");
 	_cleanup_free_ char *rel = NULL;
-	if (read_file(rel_path, &rel, NULL) == 0) {
+	if (noderoot_read_file(root, "/etc/nv_tegra_release", &rel, NULL) == 0) {
 		const char *e = strstr(rel, "EABI: ");
 		if (e) {
 			e += strlen("EABI: ");
@@ -178,10 +178,9 @@ tegra_arch(const char *root)
 				return "armv7hl";
 		}
 	}
-	_cleanup_free_ char *dt_path = gp_path(root, "/proc/device-tree/compatible");
 	_cleanup_free_ char *dt = NULL;
 	size_t len = 0;
-	if (read_file(dt_path, &dt, &len) == 0) {
+	if (noderoot_read_file(root, "/proc/device-tree/compatible", &dt, &len) == 0) {
 		static const char *const arm32[] = {"nvidia,tegra20", "nvidia,tegra30",
 		                                    "nvidia,tegra114", "nvidia,tegra124"};
 		/* NUL-separated strings. */
@@ -195,9 +194,9 @@ tegra_arch(const char *root)
 			return "aarch64";
 		}
 	}
-	_cleanup_free_ char *fam_path = gp_path(root, "/sys/devices/soc0/family");
 	_cleanup_free_ char *fam = NULL;
-	if (read_file(fam_path, &fam, NULL) == 0 && strncasecmp(fam, "tegra", 5) == 0)
+	if (noderoot_read_file(root, "/sys/devices/soc0/family", &fam, NULL) == 0 &&
+	    strncasecmp(fam, "tegra", 5) == 0)
 		return "aarch64";
 	return NULL;
 }
@@ -213,7 +212,7 @@ dpkg_native_arch(const char *root)
 	_cleanup_free_ char *p = gp_path(root, "/var/lib/dpkg/status");
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	if (read_file(p, &text, &len) < 0)
+	if (noderoot_read_file(root, "/var/lib/dpkg/status", &text, &len) < 0)
 		return NULL;
 	static const char *const dpkg[] = {"dpkg", NULL};
 	struct apt_stanza *st = NULL;
@@ -241,7 +240,7 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 	for (size_t i = 0; i < GP_ARRAY_SIZE(candidates); i++) {
 		_cleanup_free_ char *p = gp_path(root, candidates[i]);
 		_cleanup_free_ char *text = NULL;
-		int r = read_file(p, &text, NULL);
+		int r = noderoot_read_file(root, candidates[i], &text, NULL);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0) {
@@ -258,10 +257,8 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 		                                     "/usr/bin/env"};
 		/* A Tegra board is what its SoC is, whatever the image's files say. */
 		rpm = tegra_arch(root);
-		for (size_t i = 0; i < GP_ARRAY_SIZE(probes) && !rpm; i++) {
-			_cleanup_free_ char *p = gp_path(root, probes[i]);
-			rpm = elf_arch(p);
-		}
+		for (size_t i = 0; i < GP_ARRAY_SIZE(probes) && !rpm; i++)
+			rpm = elf_arch(root, probes[i]);
 		if (!rpm)
 			rpm = dpkg_native_arch(root);
 	} else {

@@ -12,6 +12,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
+
 bool
 pci_is_gpu(uint16_t vendor_id, uint16_t class_id)
 {
@@ -642,7 +644,8 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 		if (read_dump(opts->dump, err) < 0)
 			return -1;
 	} else {
-		sysfs = gp_path(opts->root, "/sys/bus/pci");
+		/* libpci takes a path: resolved inside the root, so a symlinked /sys stays in. */
+		sysfs = noderoot_host_path(opts->root, "/sys/bus/pci");
 		devices = xasprintf("%s/devices", sysfs);
 		if (sysfs_check(devices, err) < 0)
 			return -1;

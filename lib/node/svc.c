@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "noderoot.h"
+
 static const char *const mode_names[] = {
         [SVC_MODE_AUTO] = "auto",       [SVC_MODE_SYSTEMD] = "systemd",
         [SVC_MODE_SERVICE] = "service", [SVC_MODE_SIGNAL] = "signal",
@@ -37,18 +39,16 @@ static bool
 has_init_script(const char *root, const char *name)
 {
 	_cleanup_free_ char *rel = xasprintf("/etc/init.d/%s", name);
-	_cleanup_free_ char *p = gp_path(root, rel);
-	return access(p, X_OK) == 0;
+	return noderoot_access(root, rel, X_OK) == 0;
 }
 
 int
 svc_resolve_mode(const char *root, const char *name, enum svc_mode requested, enum svc_mode *ret,
                  struct gp_error *err)
 {
-	_cleanup_free_ char *systemd = gp_path(root, "/run/systemd/system");
 	switch (requested) {
 	case SVC_MODE_AUTO:
-		if (path_is_dir(systemd) && !gp_root_is_set(root)) {
+		if (!gp_root_is_set(root) && path_is_dir("/run/systemd/system")) {
 			*ret = SVC_MODE_SYSTEMD;
 			return 0;
 		}
@@ -107,7 +107,7 @@ svc_restart(const char *root, const char *name, enum svc_mode mode, bool reload,
 		break;
 	case SVC_MODE_SERVICE: {
 		_cleanup_free_ char *rel = xasprintf("/etc/init.d/%s", name);
-		script = gp_path(root, rel);
+		script = noderoot_host_path(root, rel);
 		argv[0] = script;
 		argv[1] = (char *)verb;
 		break;

@@ -273,10 +273,55 @@ entry_from(struct archive *a, struct archive_entry *e, struct pkgarchive_entry *
 	}
 }
 
+char *
+pkgarchive_size_str(uint64_t b)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	if (b < 1024)
+		return xasprintf("%llu bytes", (unsigned long long)b);
+	double v = (double)b / 1024;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < GP_ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(uint64_t)v)
+		return xasprintf("%llu %s", (unsigned long long)v, units[u]);
+	return xasprintf("%.1f %s", v, units[u]);
+}
+
+/* Refuse an entry whose size (or extent so far) is over a limit; total is what came before. */
+static int
+check_limits(const struct pkgarchive_limits *lim, const char *norm, const char *src, uint64_t size,
+             uint64_t total, struct gp_error *err)
+{
+	if (!lim)
+		return 0;
+	if (lim->entry && size > lim->entry) {
+		_cleanup_free_ char *s = pkgarchive_size_str(size);
+		_cleanup_free_ char *m = pkgarchive_size_str(lim->entry);
+		return gp_error_set(err,
+		                    "%s: refusing the archive: '%s' is %s, more than the %s "
+		                    "one file may be",
+		                    src, norm, s, m);
+	}
+	if (lim->total && size > lim->total - (total < lim->total ? total : lim->total)) {
+		_cleanup_free_ char *s = pkgarchive_size_str(size);
+		_cleanup_free_ char *m = pkgarchive_size_str(lim->total);
+		return gp_error_set(err,
+		                    "%s: refusing the archive: with '%s' (%s) its files come to "
+		                    "more than %s",
+		                    src, norm, s, m);
+	}
+	return 0;
+}
+
 int
 pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
-                   struct pkgarchive_listing *ret_listing, struct gp_error *err)
+                   const struct pkgarchive_limits *limits, struct pkgarchive_listing *ret_listing,
+                   struct gp_error *err)
 {
+	uint64_t total = 0;
 	if (load(err) < 0)
 		return -1;
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
@@ -290,8 +335,8 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 	la->archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 	                                              ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 	int r = -1;
-	_cleanup_free_ char *real_dest = realpath(dest, NULL);
-	if (!real_dest) {
+	_cleanup_free_ char *real_dest = dest ? realpath(dest, NULL) : NULL;
+	if (dest && !real_dest) {
 		gp_error_set_errno(err, errno, "extracting into '%s'", dest);
 		goto out;
 	}
@@ -321,6 +366,13 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 			la->archive_read_data_skip(a);
 			continue;
 		}
+		if (check_limits(limits, norm, src, pe->size, total, err) < 0)
+			goto out;
+		if (!dest) {
+			total += pe->size;
+			la->archive_read_data_skip(a);
+			continue;
+		}
 		_cleanup_free_ char *target = xasprintf("%s/%s", real_dest, norm);
 		la->archive_entry_set_pathname(e, target);
 		la->archive_entry_set_perm(e, 0644);
@@ -334,6 +386,12 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 		int64_t off;
 		int dr;
 		while ((dr = la->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+			/* The extent so far: a header without a size, or a sparse entry. */
+			uint64_t extent = (off < 0 ? 0 : (uint64_t)off) + size;
+			if (check_limits(limits, norm, src, extent, total, err) < 0)
+				goto out;
+			if (extent > pe->size)
+				pe->size = extent;
 			if (la->archive_write_data_block(w, buf, size, off) != ARCHIVE_OK) {
 				gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
 				             la->archive_error_string(w));
@@ -351,6 +409,7 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 			             la->archive_error_string(w));
 			goto out;
 		}
+		total += pe->size;
 	}
 	if (rr != ARCHIVE_EOF) {
 		gp_error_set(err, "%s: not a readable archive: %s", src,

@@ -54,16 +54,30 @@ char *pkgarchive_normalize(const char *path);
 /* Which regular files to extract: norm is the normalized path in the archive. */
 typedef bool (*pkgarchive_want_fn)(const char *norm, void *userdata);
 
+/* Bounds on what pkgarchive_extract() writes; 0: no bound. */
+struct pkgarchive_limits {
+	uint64_t entry; /* bytes one extracted file may hold */
+	uint64_t total; /* bytes all extracted files together may hold */
+};
+
 /*
  * Extract the regular files of an archive that want accepts (all of them when
  * want is NULL) into dest (an existing private directory), in one pass,
  * checking every entry as pkgarchive_check_safe() does before anything of it is
  * written; the first unsafe entry refuses the whole archive (the caller removes
- * dest). Ownership is not restored. Returns the listing of every entry
- * (ret_listing may be NULL).
+ * dest). A wanted entry over a limit (limits may be NULL) refuses it too: by
+ * the size in its header before a byte is written, and by the bytes as they
+ * come for a format whose header has none (a sparse entry counts its extent).
+ * Ownership is not restored. Returns the listing of every entry (ret_listing
+ * may be NULL). With dest NULL nothing is written: the listing, with the
+ * wanted entries checked against the limits by their headers' sizes.
  */
 int pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
+                       const struct pkgarchive_limits *limits,
                        struct pkgarchive_listing *ret_listing, struct gp_error *err);
+
+/* "2.0 GiB", "128 MiB", "12 KiB", "17 bytes": a size for a message. Fresh string. */
+char *pkgarchive_size_str(uint64_t bytes);
 
 /* A package file recognised by its name. */
 struct pkg_file {

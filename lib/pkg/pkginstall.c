@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "debver.h"
+#include "noderoot.h"
 #include "proc.h"
 #include "safefile.h"
 #include "tmpfiles.h"
@@ -105,7 +106,8 @@ pkg_plan_write(struct pkg_plan *p, const char *path, const void *data, size_t le
 	/* Writing what is already there is no change. */
 	_cleanup_free_ char *old = NULL;
 	size_t old_len;
-	if (read_file(full, &old, &old_len) == 0 && old_len == len && memcmp(old, data, len) == 0)
+	if (noderoot_read_file(p->root, path, &old, &old_len) == 0 && old_len == len &&
+	    memcmp(old, data, len) == 0)
 		return;
 	p->writes = xrealloc(p->writes, (p->n_writes + 1) * sizeof(*p->writes));
 	char *copy = xmalloc(len + 1);
@@ -340,8 +342,9 @@ pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_outpu
 	int ret = -1;
 	for (size_t i = 0; i < p->n_writes; i++) {
 		struct stat st;
-		if (lstat(p->writes[i].full, &st) == 0) {
-			int e = read_file(p->writes[i].full, &s[i].data, &s[i].len);
+		if (noderoot_stat(p->root, p->writes[i].path, &st) == 0) {
+			int e = noderoot_read_file(p->root, p->writes[i].path, &s[i].data,
+			                           &s[i].len);
 			if (e < 0) {
 				gp_error_set_errno(err, e, "reading '%s'", p->writes[i].full);
 				goto out;
@@ -356,11 +359,12 @@ pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_outpu
 			_cleanup_free_ char *what = xasprintf("writing %s", p->writes[i].full);
 			on_step(what, userdata);
 		}
-		_cleanup_free_ char *dir = xstrdup(p->writes[i].full);
+		_cleanup_free_ char *dir = xstrdup(p->writes[i].path);
 		*strrchr(dir, '/') = '\0';
-		int e = mkdir_p(dir, 0755);
+		int e = noderoot_mkdir_p(p->root, *dir ? dir : "/", 0755);
 		if (e < 0) {
-			gp_error_set_errno(err, e, "creating '%s'", dir);
+			_cleanup_free_ char *host = gp_path(p->root, dir);
+			gp_error_set_errno(err, e, "creating '%s'", host);
 			goto fail;
 		}
 		if (safefile_write(p->root, p->writes[i].path, p->writes[i].data, p->writes[i].len,

@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 
 #include "aptindex.h"
+#include "noderoot.h"
 #include "proc.h"
 #include "tmpfiles.h"
 #include "pkginstall_private.h"
@@ -40,12 +41,13 @@ struct dpkg_entry {
 
 /* Read one file of the database (status, or a journal entry) into the entries; later wins. */
 static int
-dpkg_read(const char *path, const char *const *names, struct dpkg_entry **entries, size_t *n,
-          struct gp_error *err)
+dpkg_read(const char *root, const char *node, const char *const *names, struct dpkg_entry **entries,
+          size_t *n, struct gp_error *err)
 {
+	_cleanup_free_ char *path = gp_path(root, node);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_file(path, &text, &len);
+	int r = noderoot_read_file(root, node, &text, &len);
 	if (r < 0)
 		return gp_error_set(err, "cannot read '%s': %s", path, strerror(-r));
 	_cleanup_free_ char *source = xasprintf("'%s'", path);
@@ -81,7 +83,7 @@ int
 pkg_dpkg_installed(const char *root, const char *const *names, char **ret, struct gp_error *err)
 {
 	_cleanup_free_ char *status = gp_path(root, "/var/lib/dpkg/status");
-	if (!path_exists(status)) {
+	if (!noderoot_exists(root, "/var/lib/dpkg/status")) {
 		gp_error_set(err, "there is no dpkg database at '%s'", status);
 		return gp_error_hint(err, "%s",
 		                     gp_root_is_set(root)
@@ -91,9 +93,8 @@ pkg_dpkg_installed(const char *root, const char *const *names, char **ret, struc
 		                               "system");
 	}
 	/* dpkg's journal: updates not yet folded into status, applied in their numeric order. */
-	_cleanup_free_ char *updates = gp_path(root, "/var/lib/dpkg/updates");
 	_cleanup_strv_ char **journal = NULL;
-	DIR *d = opendir(updates);
+	DIR *d = noderoot_opendir(root, "/var/lib/dpkg/updates");
 	for (struct dirent *de; d && (de = readdir(d));)
 		if (de->d_name[0] && strspn(de->d_name, "0123456789") == strlen(de->d_name))
 			journal = strv_push(journal, de->d_name);
@@ -103,10 +104,10 @@ pkg_dpkg_installed(const char *root, const char *const *names, char **ret, struc
 
 	struct dpkg_entry *entries = NULL;
 	size_t n = 0;
-	int r = dpkg_read(status, names, &entries, &n, err);
+	int r = dpkg_read(root, "/var/lib/dpkg/status", names, &entries, &n, err);
 	for (size_t j = 0; r == 0 && journal && journal[j]; j++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s", updates, journal[j]);
-		r = dpkg_read(p, names, &entries, &n, err);
+		_cleanup_free_ char *p = xasprintf("/var/lib/dpkg/updates/%s", journal[j]);
+		r = dpkg_read(root, p, names, &entries, &n, err);
 	}
 	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; r == 0 && names[i]; i++)
@@ -172,10 +173,10 @@ parse_list_line(char *line, const char *base_url, struct pkg_apt_entry *ret)
 }
 
 static bool
-scan_list_file(const char *full, const char *base_url, struct pkg_apt_entry *ret)
+scan_list_file(const char *root, const char *node, const char *base_url, struct pkg_apt_entry *ret)
 {
 	_cleanup_free_ char *text = NULL;
-	if (read_file(full, &text, NULL) < 0)
+	if (noderoot_read_file(root, node, &text, NULL) < 0)
 		return false;
 	char *save = NULL;
 	for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
@@ -187,11 +188,13 @@ scan_list_file(const char *full, const char *base_url, struct pkg_apt_entry *ret
 }
 
 static bool
-scan_sources_file(const char *full, const char *base_url, struct pkg_apt_entry *ret)
+scan_sources_file(const char *root, const char *node, const char *base_url,
+                  struct pkg_apt_entry *ret)
 {
+	_cleanup_free_ char *full = gp_path(root, node);
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	if (read_file(full, &text, &len) < 0)
+	if (noderoot_read_file(root, node, &text, &len) < 0)
 		return false;
 	struct apt_stanza *st = NULL;
 	size_t n = 0;
@@ -232,13 +235,11 @@ int
 pkg_apt_find_entry(const char *root, const char *base_url, struct pkg_apt_entry *ret)
 {
 	*ret = (struct pkg_apt_entry){0};
-	_cleanup_free_ char *main_list = gp_path(root, "/etc/apt/sources.list");
-	if (scan_list_file(main_list, base_url, ret)) {
+	if (scan_list_file(root, "/etc/apt/sources.list", base_url, ret)) {
 		ret->file = xstrdup("/etc/apt/sources.list");
 		return 1;
 	}
-	_cleanup_free_ char *dir = gp_path(root, "/etc/apt/sources.list.d");
-	DIR *d = opendir(dir);
+	DIR *d = noderoot_opendir(root, "/etc/apt/sources.list.d");
 	if (!d)
 		return 0;
 	char **names = NULL;
@@ -253,9 +254,9 @@ pkg_apt_find_entry(const char *root, const char *base_url, struct pkg_apt_entry 
 		_cleanup_free_ char *sys = xasprintf("/etc/apt/sources.list.d/%s", names[i]);
 		if (strcmp(sys, PKG_APT_LIST) == 0)
 			continue;
-		_cleanup_free_ char *full = gp_path(root, sys);
-		bool hit = str_endswith(names[i], ".list") ? scan_list_file(full, base_url, ret)
-		                                           : scan_sources_file(full, base_url, ret);
+		bool hit = str_endswith(names[i], ".list")
+		                   ? scan_list_file(root, sys, base_url, ret)
+		                   : scan_sources_file(root, sys, base_url, ret);
 		if (hit) {
 			ret->file = TAKE_PTR(sys);
 			found = 1;

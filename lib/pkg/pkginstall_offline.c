@@ -185,60 +185,110 @@ checksums_path(const char *tarball)
 	return xasprintf("%s_checksums.txt", copy);
 }
 
-/* sha256sum lines: "<hex>  <name>" or "<hex> *<name>". Returns the hex for name, or NULL. */
-static char *
-checksum_for(const char *text, const char *name)
-{
-	_cleanup_free_ char *copy = xstrdup(text);
-	char *save = NULL;
-	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-		char *sp = strpbrk(ln, " \t");
-		if (!sp)
-			continue;
-		*sp = '\0';
-		char *n = sp + 1;
-		n += strspn(n, " \t");
-		if (*n == '*')
-			n++;
-		str_strip(n);
-		const char *nb = strrchr(n, '/') ? strrchr(n, '/') + 1 : n;
-		if (strcmp(nb, name) == 0 && strlen(ln) == 64)
-			return xstrdup(ln);
-	}
-	return NULL;
-}
-
-static int
-verify_sum(const char *file, const char *want, const char *sums, struct gp_error *err)
-{
-	char hex[DIGEST_HEX_MAX];
-	if (digest_file_hex(DIGEST_SHA256, file, hex, NULL, err) < 0)
-		return -1;
-	if (digest_hex_equal(hex, want))
-		return 0;
-	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	gp_error_set(err, "checksum mismatch for '%s': '%s' lists SHA256 %s, the file has %s", base,
-	             sums, want, hex);
-	return gp_error_hint(err, "the archive is damaged or was changed; download it again");
-}
-
 /*
- * What to extract from an archive: a bundle's own files, and the toolkit's
- * packages (not -dev, -dbg and the rest of a release tarball).
+ * The checksum files a directory ships (NVIDIA's "*_checksums.txt", or "SHA256SUMS"), read
+ * together; *ret_text stays NULL when there is none. *ret_name names them in messages.
  */
+static int
+dir_sums(const char *dir, char **ret_text, char **ret_name, struct gp_error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return gp_error_set_errno(err, errno, "cannot read '%s'", dir);
+	_cleanup_strv_ char **names = NULL;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (str_endswith(de->d_name, "checksums.txt") ||
+		    strcmp(de->d_name, "SHA256SUMS") == 0)
+			names = strv_push(names, de->d_name);
+	closedir(d);
+	strv_sort(names);
+	struct strbuf text = {0};
+	for (size_t i = 0; names && names[i]; i++) {
+		_cleanup_free_ char *f = xasprintf("%s/%s", dir, names[i]);
+		_cleanup_free_ char *t = NULL;
+		int e = read_file(f, &t, NULL);
+		if (e < 0) {
+			free(text.s);
+			return gp_error_set_errno(err, e, "reading '%s'", f);
+		}
+		strbuf_puts(&text, t);
+		strbuf_puts(&text, "\n");
+		if (!*ret_name)
+			*ret_name = xstrdup(f);
+	}
+	*ret_text = text.s;
+	return 0;
+}
+
+/* What to extract from a bundle: its own files (its packages are under repo/). */
 static bool
-want_member(const char *norm, void *userdata)
+want_bundle_member(const char *norm, void *userdata)
 {
 	(void)userdata;
-	if (strcmp(norm, "manifest.json") == 0 || str_startswith(norm, "repo/") ||
-	    str_startswith(norm, "keys/"))
-		return true;
-	struct pkg_file f;
-	if (pkg_file_parse(norm, &f) <= 0)
-		return false;
-	bool want = is_toolkit(f.name);
-	pkg_file_release(&f);
-	return want;
+	return strcmp(norm, "manifest.json") == 0 || str_startswith(norm, "repo/") ||
+	       str_startswith(norm, "keys/");
+}
+
+/* What to extract from a release tarball: the entries the plan picked, and no other. */
+static bool
+want_picked(const char *norm, void *userdata)
+{
+	char *const *picked = userdata;
+	return strv_contains(picked, norm);
+}
+
+static const struct pkgarchive_limits offline_limits = {
+        .entry = PKG_MAX_FILE_SIZE,
+        .total = N_PKGS * PKG_MAX_FILE_SIZE + PKG_MAX_BUNDLE_EXTRA,
+};
+
+/*
+ * The listing pass writes nothing, but reads every entry: bound what it reads, so a small
+ * archive that says it holds terabytes is refused at the header that says so.
+ */
+static const struct pkgarchive_limits listing_limits = {.total = PKG_MAX_ARCHIVE_CONTENT};
+
+static void
+limit_hint(struct gp_error *err)
+{
+	if (strstr(err->msg, "refusing the archive: ") && strstr(err->msg, " more than "))
+		gp_error_hint(err,
+		              "the toolkit's packages are a few MiB each: this is not an NVIDIA "
+		              "release, or it is damaged; nothing was installed");
+}
+
+/* A package the plan picked, over the limit by the archive's own header: refused unread. */
+static int
+check_picked_size(const struct pkgarchive_listing *l, const char *norm, const char *archive,
+                  struct gp_error *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_free_ char *n = pkgarchive_normalize(l->entries[i].path);
+		if (strcmp(n, norm) != 0 || l->entries[i].size <= PKG_MAX_FILE_SIZE)
+			continue;
+		_cleanup_free_ char *size = pkgarchive_size_str(l->entries[i].size);
+		_cleanup_free_ char *max = pkgarchive_size_str(PKG_MAX_FILE_SIZE);
+		gp_error_set(err,
+		             "'%s': refusing the archive: '%s' is %s, more than the %s a toolkit "
+		             "package may be",
+		             archive, norm, size, max);
+		limit_hint(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Extract from the archive at path into dir; an archive over the limits gets a hint. */
+static int
+extract(const char *path, const char *dir, pkgarchive_want_fn want, void *data,
+        struct gp_error *err)
+{
+	if (pkgarchive_extract(path, dir, want, data, &offline_limits, NULL, err) < 0) {
+		limit_hint(err);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -255,6 +305,7 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 	_cleanup_free_ char *sums_text = NULL;
 	_cleanup_free_ char *tar_sum = NULL;
 	_cleanup_free_ char *dir = NULL;
+	_cleanup_strv_ char **picked = NULL;
 
 	p->location = xstrdup(path);
 	if (stat(path, &st) < 0) {
@@ -270,8 +321,9 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 			goto out;
 		for (size_t k = 0; k < N_PKGS; k++)
 			p->files[k] = xstrdup(c.v[idx[k]].path);
-		ret = 0;
-		goto out;
+		if (dir_sums(path, &sums_text, &sums, err) < 0)
+			goto out;
+		goto check;
 	}
 
 	/* A tarball's own checksum is checked before it is read at all. */
@@ -289,21 +341,28 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 	}
 	if (sums_text) {
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		tar_sum = checksum_for(sums_text, base);
-		if (tar_sum && verify_sum(path, tar_sum, sums, err) < 0)
+		tar_sum = pkg_checksum_for(sums_text, base);
+		if (tar_sum && pkg_verify_sum(path, tar_sum, sums, err) < 0)
 			goto out;
 	}
-	/* One pass: every entry checked, every regular file extracted. */
+	/*
+	 * The listing first, writing nothing (every entry checked, a package the plan
+	 * might pick refused at its header when over the limit); then only the
+	 * packages the plan picked are extracted, within limits.
+	 */
+	if (pkgarchive_extract(path, NULL, NULL, NULL, &listing_limits, &l, err) < 0) {
+		limit_hint(err);
+		goto out;
+	}
 	dir = xasprintf("%s/archive", p->tmpdir);
 	if (mkdir_p(dir, 0700) < 0) {
 		gp_error_set_errno(err, errno, "creating '%s'", dir);
 		goto out;
 	}
-	if (pkgarchive_extract(path, dir, want_member, NULL, &l, err) < 0)
-		goto out;
-
 	if (pkg_bundle_detect(&l)) {
 		p->source = PKG_SOURCE_BUNDLE;
+		if (extract(path, dir, want_bundle_member, NULL, err) < 0)
+			goto out;
 		struct pkg_bundle b = {0};
 		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
 			goto out;
@@ -333,8 +392,8 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 		for (size_t k = 0; k < N_PKGS; k++)
 			p->files[k] = TAKE_PTR(b.files[k]);
 		pkg_bundle_release(&b);
-		ret = 0;
-		goto out;
+		/* Its signed index vouches for each package's SHA256 already. */
+		goto check;
 	}
 
 	p->source = PKG_SOURCE_RELEASE_TARBALL;
@@ -346,6 +405,13 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 	if (select_offline(p, &c, o->version, where, idx, err) < 0)
 		goto out;
 	for (size_t k = 0; k < N_PKGS; k++) {
+		picked = strv_push(picked, c.v[idx[k]].path);
+		if (check_picked_size(&l, c.v[idx[k]].path, path, err) < 0)
+			goto out;
+	}
+	if (extract(path, dir, want_picked, picked, err) < 0)
+		goto out;
+	for (size_t k = 0; k < N_PKGS; k++) {
 		p->files[k] = xasprintf("%s/%s", dir, c.v[idx[k]].path);
 		if (!path_exists(p->files[k])) {
 			gp_error_set(err, "extracting '%s' from '%s' produced no file",
@@ -353,16 +419,15 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 			goto out;
 		}
 	}
-	if (sums_text && !tar_sum) {
+	if (tar_sum) {
+		/* The tarball's own checksum covers its packages. */
+		free(TAKE_PTR(sums_text));
+	} else if (sums_text) {
 		bool any = false;
-		for (size_t k = 0; k < N_PKGS; k++) {
-			const char *b = strrchr(p->files[k], '/') + 1;
-			_cleanup_free_ char *want = checksum_for(sums_text, b);
-			if (!want)
-				continue;
-			any = true;
-			if (verify_sum(p->files[k], want, sums, err) < 0)
-				goto out;
+		for (size_t k = 0; k < N_PKGS && !any; k++) {
+			_cleanup_free_ char *want =
+			        pkg_checksum_for(sums_text, strrchr(p->files[k], '/') + 1);
+			any = want != NULL;
 		}
 		if (!any) {
 			gp_error_set(err, "'%s' lists neither '%s' nor its packages", sums, path);
@@ -371,6 +436,10 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 			goto out;
 		}
 	}
+check:
+	/* Every package checked before dpkg or rpm runs: one bad file, nothing installed. */
+	if (pkg_plan_check_files(p, sums_text, sums, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	pkgarchive_listing_release(&l);

@@ -5,9 +5,10 @@
  *   pkginstall_deb.c      the dpkg database, apt sources, the online deb plan
  *   pkginstall_rpm.c      the rpm database, the online rpm plan
  *   pkginstall_offline.c  a release tarball, a directory or a bundle, either family
+ *   pkginstall_check.c    the offline package files, checked before anything runs
  *   pkginstall_plan.c     pkg_plan_make: the system, then the family's or the source's piece
- * The calls go down that list's arrows only (plan -> deb, rpm, offline -> pkginstall.c), so no
- * two pieces reach each other. Include it after pkginstall.h.
+ * The calls go down that list's arrows only (plan -> deb, rpm, offline -> check ->
+ * pkginstall.c), so no two pieces reach each other. Include it after pkginstall.h.
  */
 #pragma once
 
@@ -15,6 +16,15 @@
 #include <stddef.h>
 
 #define N_PKGS APT_REPO_TOOLKIT_COUNT
+
+/*
+ * The largest package file an offline source may have (the toolkit's are a few MiB), and what
+ * a bundle may hold beside its four packages (its index, signature, key and manifest).
+ */
+#define PKG_MAX_FILE_SIZE    (128ull << 20)
+#define PKG_MAX_BUNDLE_EXTRA (16ull << 20)
+/* What an offline archive's files may come to in all (NVIDIA's release: about 30 MiB). */
+#define PKG_MAX_ARCHIVE_CONTENT (1ull << 30)
 
 #define DPKG_HINT "install dpkg (it comes with every Debian and Ubuntu system)"
 #define APT_HINT  "install apt"
@@ -53,6 +63,18 @@ int pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, st
 /* pkginstall_rpm.c: the installed versions of names from rpm -q (ret: a slot for each). */
 int pkg_rpm_installed(const char *root, const char *const *names, char **ret, struct gp_error *err);
 int pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err);
+
+/* pkginstall_check.c: the SHA256 that sha256sum-style text lists for name, or NULL. */
+char *pkg_checksum_for(const char *text, const char *name);
+/* Compare file's SHA256 with want (from the checksum file sums). */
+int pkg_verify_sum(const char *file, const char *want, const char *sums, struct gp_error *err);
+/*
+ * Check p->files before anything runs: well-formed, the plan's name, version and
+ * architecture, at most PKG_MAX_FILE_SIZE, and the SHA256 that sums_text (may be NULL;
+ * sums_name names it) lists for each, if any.
+ */
+int pkg_plan_check_files(const struct pkg_plan *p, const char *sums_text, const char *sums_name,
+                         struct gp_error *err);
 
 /* pkginstall_offline.c: the four files from o->offline, then the command that installs them. */
 int pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gpgverify.h"
+#include "noderoot.h"
 #include "osinfo.h"
 #include "proc.h"
 #include "pkginstall_private.h"
@@ -66,8 +67,7 @@ have_program_under(const char *root, const char *name)
 	static const char *const dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin"};
 	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *sys = xasprintf("%s/%s", dirs[i], name);
-		_cleanup_free_ char *full = gp_path(root, sys);
-		if (access(full, X_OK) == 0)
+		if (noderoot_access(root, sys, X_OK) == 0)
 			return true;
 	}
 	return false;

@@ -247,6 +247,7 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 		}
 		rep.count[r->status]++;
 	}
+	rep.node_unreadable = ctx.node_done && !ctx.node_ok;
 	free(ctx.cri_socket);
 	preflight_node_release(&ctx);
 	preflight_runtime_release(&ctx);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "noderoot.h"
+
 void
 preflight_set(struct preflight_result *r, enum preflight_status status, const char *fmt, ...)
 {
@@ -63,13 +65,8 @@ preflight_hint(struct preflight_result *r, const char *fmt, ...)
 char *
 preflight_path(const struct preflight_ctx *ctx, const char *path)
 {
-	if (str_startswith(path, "/var/run/")) {
-		_cleanup_free_ char *var_run = gp_path(ctx->root, "/var/run");
-		struct stat st;
-		if (lstat(var_run, &st) == 0 && S_ISLNK(st.st_mode))
-			return gp_path(ctx->root, path + strlen("/var"));
-	}
-	return gp_path(ctx->root, path);
+	/* Resolved inside the root: an image's /var/run -> /run (or -> /outside) stays in it. */
+	return noderoot_socket_path(ctx->root, path);
 }
 
 bool
@@ -77,8 +74,7 @@ preflight_no_kernel_fs(const struct preflight_ctx *ctx, const char *mount)
 {
 	if (!gp_root_is_set(ctx->root))
 		return false;
-	_cleanup_free_ char *p = gp_path(ctx->root, mount);
-	return !path_is_dir(p);
+	return !noderoot_is_dir(ctx->root, mount);
 }
 
 const struct node_info *
@@ -94,6 +90,16 @@ preflight_node(struct preflight_ctx *ctx, const char **ret_error)
 		return NULL;
 	}
 	return &ctx->node;
+}
+
+const struct node_info *
+preflight_node_or_skip(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const char *error = NULL;
+	const struct node_info *n = preflight_node(ctx, &error);
+	if (!n)
+		preflight_set(r, PREFLIGHT_SKIP, "the node could not be scanned (see gpu-present)");
+	return n;
 }
 
 void

@@ -39,6 +39,12 @@ typedef void (*preflight_check_fn)(struct preflight_ctx *ctx, struct preflight_r
  * with *ret_error saying why.
  */
 const struct node_info *preflight_node(struct preflight_ctx *ctx, const char **ret_error);
+/*
+ * preflight_node() for every check but gpu-present: when the scan failed, r is
+ * set to skip, pointing to gpu-present, which says why once (with the hint).
+ */
+const struct node_info *preflight_node_or_skip(struct preflight_ctx *ctx,
+                                               struct preflight_result *r);
 void preflight_node_release(struct preflight_ctx *ctx);
 
 /*

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "noderoot.h"
+
 #include "preflight_check.h"
 #include "rows.h"
 
@@ -55,24 +57,21 @@ preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_resul
 		        ctx->cgroup_driver);
 		return;
 	}
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return;
-	}
 	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
 	_cleanup_free_ char *missing = NULL;
 	size_t nodes = 0;
 	for (char *const *p = n->driver.device_nodes; p && *p; p++) {
 		const char *name = strrchr(*p, '/') + 1;
-		_cleanup_free_ char *node = gp_path(ctx->root, *p);
+		_cleanup_free_ char *node = noderoot_host_path(ctx->root, *p);
 		unsigned maj, min;
 		if (!nvidia_devnum(node, name, &maj, &min))
 			continue;
 		nodes++;
-		_cleanup_free_ char *link = xasprintf("%s/char/%u:%u", dev, maj, min);
-		if (!path_exists(link))
+		_cleanup_free_ char *link = xasprintf("/dev/char/%u:%u", maj, min);
+		if (!noderoot_exists(ctx->root, link))
 			preflight_list_add(&missing, "%s (%u:%u)", name, maj, min);
 	}
 	if (!nodes) {
@@ -94,11 +93,8 @@ preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_resul
 
 /* The kind of a YAML CDI spec: the top-level "kind:" line. Returns a fresh string or NULL. */
 static char *
-yaml_kind(const char *path)
+yaml_kind(char *data)
 {
-	_cleanup_free_ char *data = NULL;
-	if (read_file(path, &data, NULL) < 0)
-		return NULL;
 	for (char *line = data; line && *line;) {
 		char *next = strchr(line, '\n');
 		if (next)
@@ -123,32 +119,36 @@ yaml_kind(const char *path)
 
 /* The kind of a JSON CDI spec. Returns a fresh string or NULL. */
 static char *
-json_kind(const char *path)
+json_kind(const char *data, size_t len)
 {
 	json_error_t jerr;
-	_cleanup_json_ json_t *doc = json_load_file(path, 0, &jerr);
+	_cleanup_json_ json_t *doc = json_loadb(data, len, 0, &jerr);
 	const char *kind = json_string_value(json_object_get(doc, "kind"));
 	return kind ? xstrdup(kind) : NULL;
 }
 
-/* The first spec file in dir whose kind is nvidia.com/gpu; a fresh path or NULL. */
+/* The first spec file in the node dir whose kind is nvidia.com/gpu; a fresh host path or NULL. */
 static char *
-find_gpu_spec(const char *dir)
+find_gpu_spec(const char *root, const char *dir)
 {
-	DIR *d = opendir(dir);
+	DIR *d = noderoot_opendir(root, dir);
 	if (!d)
 		return NULL;
 	char *found = NULL;
 	struct dirent *de;
 	while (!found && (de = readdir(d))) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
-		_cleanup_free_ char *kind = NULL;
-		if (str_endswith(de->d_name, ".json"))
-			kind = json_kind(path);
-		else if (str_endswith(de->d_name, ".yaml") || str_endswith(de->d_name, ".yml"))
-			kind = yaml_kind(path);
+		bool json = str_endswith(de->d_name, ".json");
+		if (!json && !str_endswith(de->d_name, ".yaml") &&
+		    !str_endswith(de->d_name, ".yml"))
+			continue;
+		_cleanup_free_ char *node = xasprintf("%s/%s", dir, de->d_name);
+		_cleanup_free_ char *data = NULL;
+		size_t len = 0;
+		if (noderoot_read_file(root, node, &data, &len) < 0)
+			continue;
+		_cleanup_free_ char *kind = json ? json_kind(data, len) : yaml_kind(data);
 		if (kind && strcmp(kind, CDI_GPU_KIND) == 0)
-			found = TAKE_PTR(path);
+			found = noderoot_host_path(root, node);
 	}
 	closedir(d);
 	return found;
@@ -159,21 +159,17 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 {
 	_cleanup_free_ char *etc = preflight_path(ctx, "/etc/cdi");
 	_cleanup_free_ char *run = preflight_path(ctx, "/var/run/cdi");
-	_cleanup_free_ char *spec = find_gpu_spec(etc);
+	_cleanup_free_ char *spec = find_gpu_spec(ctx->root, "/etc/cdi");
 	if (!spec)
-		spec = find_gpu_spec(run);
+		spec = find_gpu_spec(ctx->root, "/var/run/cdi");
 	if (spec) {
 		preflight_set(r, PREFLIGHT_PASS, "CDI spec for %s: '%s'", CDI_GPU_KIND, spec);
 		return;
 	}
 	/* Needed where the runtime enables CDI, and on Jetson, whose toolkit works through CDI. */
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "no CDI spec, and cannot scan the node: %s",
-		              error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return;
-	}
 	const struct runtime_config_view *v = preflight_runtime_view_quiet(ctx);
 	/* JetPack 4 and 5 (L4T R32 to R35) run the runtime in CSV mode: jetson-mode checks that. */
 	const char *l4t = n->tegra ? n->tegra->l4t_release : NULL;

@@ -16,12 +16,9 @@
 static const struct node_info *
 gpu_node(struct preflight_ctx *ctx, struct preflight_result *r)
 {
-	const char *error = NULL;
-	const struct node_info *n = preflight_node(ctx, &error);
-	if (!n) {
-		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+	const struct node_info *n = preflight_node_or_skip(ctx, r);
+	if (!n)
 		return NULL;
-	}
 	if (node_gpu_count(n) == 0) {
 		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA GPU found (see gpu-present)");
 		return NULL;
@@ -35,7 +32,10 @@ preflight_check_gpu_present(struct preflight_ctx *ctx, struct preflight_result *
 	const char *error = NULL;
 	const struct node_info *n = preflight_node(ctx, &error);
 	if (!n) {
+		/* The one check that says why; the others skip, pointing here. */
 		preflight_set(r, PREFLIGHT_FAIL, "cannot scan the node: %s", error);
+		if (ctx->node_err.hint)
+			preflight_hint(r, "%s", ctx->node_err.hint);
 		return;
 	}
 	if (n->tegra) {

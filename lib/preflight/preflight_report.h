@@ -39,6 +39,7 @@ struct preflight_report {
 	size_t n;
 	size_t count[PREFLIGHT_N_STATUS]; /* results by status, after ignoring */
 	size_t n_ignored;
+	bool node_unreadable; /* the node scan failed: gpu-present says why, once */
 };
 
 void preflight_report_release(struct preflight_report *report);

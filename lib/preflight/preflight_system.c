@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "noderoot.h"
+
 #include "preflight_check.h"
 
 void
@@ -72,7 +74,7 @@ preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r)
 	_cleanup_free_ char *data = NULL;
 	_cleanup_free_ char *missing = NULL;
 
-	if (read_file(v2, &data, NULL) == 0) {
+	if (noderoot_read_file(ctx->root, "/sys/fs/cgroup/cgroup.controllers", &data, NULL) == 0) {
 		for (size_t i = 0; i < GP_ARRAY_SIZE(required_v2); i++)
 			if (!has_word(data, required_v2[i]))
 				preflight_list_add(&missing, "%s", required_v2[i]);
@@ -91,7 +93,7 @@ preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result *r)
 		              "controllers");
 		return;
 	}
-	int e = read_file(v1, &data, NULL);
+	int e = noderoot_read_file(ctx->root, "/proc/cgroups", &data, NULL);
 	if (e < 0) {
 		if (preflight_no_kernel_fs(ctx, "/proc") && preflight_no_kernel_fs(ctx, "/sys")) {
 			preflight_set(r, PREFLIGHT_SKIP,
@@ -131,7 +133,7 @@ preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r)
 	_cleanup_free_ char *data = NULL;
 	_cleanup_free_ char *on = NULL;
 
-	int e = read_file(path, &data, NULL);
+	int e = noderoot_read_file(ctx->root, "/proc/swaps", &data, NULL);
 	if (e == -ENOENT) {
 		if (preflight_no_kernel_fs(ctx, "/proc"))
 			preflight_set(r, PREFLIGHT_SKIP,
@@ -172,7 +174,9 @@ preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r
 	_cleanup_free_ char *path = gp_path(ctx->root, "/proc/sys/net/ipv4/ip_forward");
 	_cleanup_free_ char *line = NULL;
 
-	int e = read_line_file(path, &line);
+	int e = noderoot_read_file(ctx->root, "/proc/sys/net/ipv4/ip_forward", &line, NULL);
+	if (e == 0)
+		line[strcspn(line, "\n")] = '\0';
 	if (e < 0) {
 		if (preflight_no_kernel_fs(ctx, "/proc")) {
 			preflight_set(r, PREFLIGHT_SKIP,
@@ -197,8 +201,7 @@ preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r
 static long
 find_edgecore(const struct preflight_ctx *ctx)
 {
-	_cleanup_free_ char *proc = gp_path(ctx->root, "/proc");
-	DIR *d = opendir(proc);
+	DIR *d = noderoot_opendir(ctx->root, "/proc");
 	if (!d)
 		return 0;
 	long pid = 0;
@@ -206,9 +209,10 @@ find_edgecore(const struct preflight_ctx *ctx)
 	while (!pid && (de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		_cleanup_free_ char *comm_path = xasprintf("%s/%s/comm", proc, de->d_name);
+		_cleanup_free_ char *comm_path = xasprintf("/proc/%s/comm", de->d_name);
 		_cleanup_free_ char *comm = NULL;
-		if (read_line_file(comm_path, &comm) == 0 && strcmp(comm, "edgecore") == 0)
+		if (noderoot_read_file(ctx->root, comm_path, &comm, NULL) == 0 &&
+		    strcmp(str_strip(comm), "edgecore") == 0)
 			pid = strtol(de->d_name, NULL, 10);
 	}
 	closedir(d);
@@ -217,14 +221,14 @@ find_edgecore(const struct preflight_ctx *ctx)
 
 /* Does the directory exist with something in it? A file in its place counts too. */
 static bool
-dir_not_empty(const char *path)
+dir_not_empty(const char *root, const char *path)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0)
+	if (noderoot_stat(root, path, &st) < 0)
 		return false;
 	if (!S_ISDIR(st.st_mode))
 		return true;
-	DIR *d = opendir(path);
+	DIR *d = noderoot_opendir(root, path);
 	if (!d)
 		return true;
 	bool found = false;
@@ -240,7 +244,7 @@ preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_resul
 {
 	_cleanup_free_ char *etc = gp_path(ctx->root, "/etc/kubeedge");
 	long pid = find_edgecore(ctx);
-	bool leftover = dir_not_empty(etc);
+	bool leftover = dir_not_empty(ctx->root, "/etc/kubeedge");
 
 	if (pid && leftover)
 		preflight_set(r, PREFLIGHT_FAIL,

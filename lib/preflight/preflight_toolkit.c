@@ -8,6 +8,7 @@
 
 #include "aptrepo.h"
 #include "debver.h"
+#include "noderoot.h"
 #include "pkginstall.h"
 #include "preflight_check.h"
 
@@ -47,8 +48,8 @@ package_db(const struct preflight_ctx *ctx, const struct node_info *n)
 	}
 	if (family == OS_FAMILY_RPM)
 		return family;
-	_cleanup_free_ char *dpkg = gp_path(ctx->root, "/var/lib/dpkg/status");
-	return path_exists(dpkg) ? OS_FAMILY_DEB : OS_FAMILY_UNKNOWN;
+	return noderoot_exists(ctx->root, "/var/lib/dpkg/status") ? OS_FAMILY_DEB
+	                                                          : OS_FAMILY_UNKNOWN;
 }
 
 /* Where the programs are, for the pass message: "in /usr/bin", or each one's path. */

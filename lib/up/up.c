@@ -210,11 +210,16 @@ run_preflight(struct up_run *u, struct up_step *s, const struct preflight_opts *
 		const struct preflight_result *r = &rep.results[i];
 		if (strcmp(r->id, "gpu-present") != 0 || r->status != PREFLIGHT_FAIL)
 			continue;
-		u->rep->no_gpu = true;
-		gp_error_set_code(err, GP_EXIT_NO_GPU, "%s; nothing was changed", r->message);
+		/* A node that cannot be read is a failure (1), not the news that it has no GPU (3).
+		 */
+		u->rep->no_gpu = !rep.node_unreadable;
+		gp_error_set_code(err, rep.node_unreadable ? GP_EXIT_FAILURE : GP_EXIT_NO_GPU,
+		                  "%s; nothing was changed", r->message);
 		if (r->hint)
 			gp_error_hint(err, "%s", r->hint);
-		int ret = step_end(u, s, UP_FAILED, "%s", r->message);
+		/* The row counts; the check's line beneath it says why, and the error once more. */
+		_cleanup_free_ char *failed = failed_ids(&rep);
+		int ret = step_end(u, s, UP_FAILED, "%s; errors: %s", counts, failed);
 		preflight_report_release(&rep);
 		return ret;
 	}

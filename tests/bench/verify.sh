@@ -31,7 +31,7 @@ cri_status=$src/../shared/tools/cri-status
 # One node root for both: its sockets lead to the daemons, its configs are theirs.
 root=$T/root
 mkdir -p "$root/etc/docker" "$root/run/containerd" "$root/usr/sbin"
-ln -s /usr/sbin/runc "$root/usr/sbin/runc"
+cp /usr/sbin/runc "$root/usr/sbin/runc"
 printf '{\n  "runtimes": {"nvidia": {"path": "/usr/sbin/runc"}},\n  "default-runtime": "nvidia"\n}\n' \
 	>"$root/etc/docker/daemon.json"
 

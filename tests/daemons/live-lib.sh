@@ -42,5 +42,5 @@ exec runc "\$@"
 SH
 		chmod +x "$WRAP"
 	fi
-	ln -sfn "$WRAP" "$1$WRAP"
+	cp -f "$WRAP" "$1$WRAP"
 }

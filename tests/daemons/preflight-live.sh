@@ -41,12 +41,12 @@ if [ -z "$ctd_why" ]; then
 		# keadm's default cgroupfs against SystemdCgroup = true.
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK"
 		expect_rc 1 "live node, keadm's default cgroupfs"
-		expect_contains "$T/out" "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$CT')" \
+		expect_contains "$T/out" "[ERROR cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$CT')" \
 			"cgroupfs: the error shows both values"
 		expect_contains "$T/out" "    hint: keadm join --cgroupdriver=systemd" "cgroupfs: the exact flag"
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --ignore-preflight-errors cgroup-driver
 		expect_rc 0 "cgroupfs with --ignore-preflight-errors cgroup-driver"
-		expect_contains "$T/out" "[WARNING cgroup-driver] keadm join will use --cgroupdriver=cgroupfs" \
+		expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs" \
 			"cgroupfs ignored: a warning"
 
 		# Stale: the daemon restarted on runc as the default, then the file says nvidia again.
@@ -58,7 +58,7 @@ if [ -z "$ctd_why" ]; then
 			expect_rc 1 "runtime-live: stale containerd"
 			expect_contains "$T/out" "[PASS] '$CT' makes 'nvidia' (/usr/bin/nvidia-container-runtime) the default runtime" \
 				"stale: the file is right"
-			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running containerd has not loaded '$CT': default runtime runc, the file says nvidia" \
+			expect_contains "$T/out" "[ERROR runtime-live]: restart needed: the running containerd has not loaded '$CT': default runtime runc, the file says nvidia" \
 				"stale: restart needed, with both values"
 			expect_contains "$T/out" "    hint: gpuprep restart --runtime containerd: the daemon still runs on the config it started with" \
 				"stale: the hint"
@@ -75,7 +75,7 @@ if [ -z "$ctd_why" ]; then
 		containerd_stop "$CT"
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --checks runtime-live
 		expect_rc 0 "runtime-live: containerd stopped"
-		expect_contains "$T/out" "[SKIP runtime-live] no containerd socket" "stopped: skip, the socket is gone"
+		expect_contains "$T/out" "[SKIP runtime-live]: no containerd socket" "stopped: skip, the socket is gone"
 	else
 		not_ok "containerd started on the healthy node's config" "$(tail -20 "$R/etc/containerd/containerd.log")"
 	fi
@@ -104,7 +104,7 @@ if dockerd_usable; then
 			printf '{\n  "default-runtime": "nvidia",\n  "runtimes": {\n    "nvidia": {\n      "path": "/usr/bin/nvidia-container-runtime",\n      "runtimeArgs": []\n    }\n  }\n}\n' >"$DJ"
 			run "$GPUPREP" --root "$R" preflight --runtime docker --checks runtime-live
 			expect_rc 1 "runtime-live: stale dockerd"
-			expect_contains "$T/out" "[ERROR runtime-live] restart needed: the running docker has not loaded '$DJ': default runtime runc, the file says nvidia; runtime nvidia is absent, the file says /usr/bin/nvidia-container-runtime" \
+			expect_contains "$T/out" "[ERROR runtime-live]: restart needed: the running docker has not loaded '$DJ': default runtime runc, the file says nvidia; runtime nvidia is absent, the file says /usr/bin/nvidia-container-runtime" \
 				"docker stale: restart needed"
 			expect_contains "$T/out" "    hint: gpuprep restart --runtime docker: the daemon still runs on the config it started with" \
 				"docker stale: the hint"

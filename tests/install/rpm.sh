@@ -65,4 +65,25 @@ run "$GPUPREP" --root "$root" install --offline "$T/rpms"
 expect_rc 1 "rpm: a missing OS package"
 expect_contains "$T/err" "the toolkit needs packages that are not installed: libseccomp" "rpm: the missing package is named"
 
+# Each rpm is checked before rpm -Uvh runs (issue 11, item 9): a damaged one or one under
+# another's name refuses all four, and nothing is installed.
+mkdir -p "$T/bad-rpms"
+cp "$T/rpms"/*-1.17.8-1.$arch.rpm "$T/bad-rpms/"
+f=$T/bad-rpms/nvidia-container-toolkit-1.17.8-1.$arch.rpm
+head -c $(($(stat -c %s "$f") - 100)) "$T/rpms/${f##*/}" >"$f"
+root=$T/rocky-bad
+mk_rpm_root "$root"
+run "$GPUPREP" --root "$root" install --offline "$T/bad-rpms"
+expect_rc 1 "rpm: a truncated rpm is refused"
+expect_contains "$T/err" "'$f' is not a well-formed .rpm" "rpm: the truncated rpm is named"
+expect_contains "$T/err" "nothing was installed" "rpm: the hint says nothing was installed"
+[ -z "$(rpm_versions "$root")" ] && ok "rpm: a truncated rpm: nothing installed" ||
+	not_ok "rpm: a truncated rpm: nothing installed" "$(rpm_versions "$root")"
+cp "$T/rpms/nvidia-container-toolkit-base-1.17.8-1.$arch.rpm" "$f"
+run "$GPUPREP" --root "$root" install --offline "$T/bad-rpms"
+expect_rc 1 "rpm: a package under another's name is refused"
+expect_contains "$T/err" "'$f' is the package nvidia-container-toolkit-base 1.17.8-1 ($arch), but the plan installs nvidia-container-toolkit 1.17.8-1 ($arch) from it" "rpm: what it is and what the plan says"
+[ -z "$(rpm_versions "$root")" ] && ok "rpm: a renamed rpm: nothing installed" ||
+	not_ok "rpm: a renamed rpm: nothing installed" "$(rpm_versions "$root")"
+
 done_testing

@@ -10,23 +10,84 @@ run "$GPUPREP" --help
 expect_rc 0 "--help"
 expect_contains "$T/out" "Commands:" "--help lists the commands"
 
+# is_json_error FILE CODE NAME: FILE holds one JSON object with schema_version and an error
+# object {message, hint, exit_code} whose exit_code is CODE.
+is_json_error() {
+	if python3 - "$1" "$2" >"$T/json-check" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d.get("error")
+assert isinstance(d.get("schema_version"), int), "no schema_version"
+assert isinstance(e, dict) and set(e) >= {"message", "hint", "exit_code"}, e
+assert e["exit_code"] == int(sys.argv[2]) and e["message"], e
+PY
+	then ok "$3"; else not_ok "$3" "$(cat "$T/json-check")" "stdout: $(head -c 1000 "$1")"; fi
+}
+
 run "$GPUPREP"
 expect_rc 2 "no command is a usage error"
 expect_contains "$T/err" "gpuprep: error: no command given" "no command: message"
-expect_contains "$T/err" "usage: gpuprep" "no command: usage on stderr"
+expect_contains "$T/err" "hint: " "no command: a hint"
+expect_contains "$T/err" "see 'gpuprep --help'" "no command: one line points to --help"
+expect_not_contains "$T/err" "Commands:" "no command: not the whole help"
 
 run "$GPUPREP" frobnicate
 expect_rc 2 "unknown command"
 expect_contains "$T/err" "unknown command 'frobnicate'" "unknown command is named"
+expect_contains "$T/err" "hint: the commands are listed by 'gpuprep --help'" "unknown command: a hint"
+
+run "$GPUPREP" detcet
+expect_rc 2 "a mistyped command"
+expect_contains "$T/err" "hint: did you mean 'detect'?" "a mistyped command: did you mean"
+run "$GPUPREP" help confgure
+expect_rc 2 "help for a mistyped command"
+expect_contains "$T/err" "hint: did you mean 'configure'?" "help, mistyped: did you mean"
 
 run "$GPUPREP" --bogus
 expect_rc 2 "unknown global option"
 expect_contains "$T/err" "'--bogus'" "unknown global option is named"
+run "$GPUPREP" --jsn detect
+expect_rc 2 "a mistyped global option"
+expect_contains "$T/err" "hint: did you mean '--json'?" "a mistyped global option: did you mean"
+
+# An option without its value says so, and which.
+run "$GPUPREP" --root
+expect_rc 2 "--root without a value"
+expect_contains "$T/err" "gpuprep: error: '--root' needs a value" "--root: needs a value"
+run "$GPUPREP" detect --pci-dump
+expect_rc 2 "a command's option without a value"
+expect_contains "$T/err" "gpuprep: error: '--pci-dump' needs a value" "--pci-dump: needs a value"
+run "$GPUPREP" bundle -o
+expect_rc 2 "a short option without a value"
+expect_contains "$T/err" "gpuprep: error: '-o' needs a value" "-o: needs a value"
+run "$GPUPREP" detect --json=yes
+expect_rc 2 "a value for an option that takes none"
+expect_contains "$T/err" "gpuprep: error: '--json' takes no value" "--json=yes: takes no value"
+run "$GPUPREP" up --re x
+expect_rc 2 "an ambiguous abbreviation"
+expect_contains "$T/err" "'--re' is ambiguous" "ambiguous: says so"
+expect_contains "$T/err" "'--repo-url', '--restart-mode'" "ambiguous: names the candidates"
+run "$GPUPREP" detect --version
+expect_rc 2 "the global --version after a command"
+expect_contains "$T/err" "global options go before the command: gpuprep --version" "--version after a command: where it goes"
 
 run "$GPUPREP" help frobnicate
 expect_rc 2 "help for an unknown command"
 
-# Every command listed by --help answers --help (exit 0) and refuses a bad option (exit 2).
+# Global options after the command are taken as if they came before it.
+sample="$FIXTURES/nodes/sample"
+run "$GPUPREP" --json --root "$sample" detect
+expect_rc 0 "--json --root detect"
+cp "$T/out" "$T/before"
+run "$GPUPREP" detect --json --root "$sample"
+expect_rc 0 "detect --json --root"
+expect_file_eq "$T/out" "$T/before" "global options after the command: the same output"
+run "$GPUPREP" detect --root="$sample" -q --no-color -v
+expect_rc 0 "detect --root=DIR -q --no-color -v"
+
+# Every command listed by --help answers --help (exit 0), refuses a bad option (exit 2) with
+# one line pointing to its --help, suggests the option a typo meant, takes the global options
+# after its name, and with --json prints one JSON object with the error when it fails.
 "$GPUPREP" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && $1 != "Commands:" {print $1}' >"$T/commands"
 while read -r cmd; do
 	run "$GPUPREP" "$cmd" --help
@@ -36,7 +97,27 @@ while read -r cmd; do
 	expect_rc 0 "help $cmd"
 	run "$GPUPREP" "$cmd" --no-such-option
 	expect_rc 2 "$cmd with a bad option"
-	expect_contains "$T/err" "usage: gpuprep $cmd" "$cmd bad option prints usage on stderr"
+	expect_contains "$T/err" "gpuprep: error: unknown option '--no-such-option' for $cmd" "$cmd bad option: named"
+	expect_contains "$T/err" "see 'gpuprep $cmd --help'" "$cmd bad option: one line points to --help"
+	expect_not_contains "$T/err" "usage: gpuprep" "$cmd bad option: not the whole usage"
+	# A typo of its first long option: two different neighbouring letters swapped.
+	opt=$("$GPUPREP" "$cmd" --help | sed -n 's/^  *\(-., \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | grep -vx help | head -1)
+	i=1
+	while [ "${opt:i:1}" = "${opt:i+1:1}" ]; do i=$((i + 1)); done
+	typo="${opt:0:i}${opt:i+1:1}${opt:i:1}${opt:i+2}"
+	run "$GPUPREP" "$cmd" "--$typo"
+	expect_rc 2 "$cmd --$typo"
+	expect_contains "$T/err" "hint: did you mean '--$opt'?" "$cmd --$typo: did you mean '--$opt'"
+	# A global option after the command, and --json on a failing input.
+	run "$GPUPREP" "$cmd" --root /nonexistent/gpuprep-root
+	expect_rc 1 "$cmd --root after the command is used"
+	expect_contains "$T/err" "cannot use --root '/nonexistent/gpuprep-root'" "$cmd --root after: the root is named"
+	run "$GPUPREP" --json "$cmd" --root /nonexistent/gpuprep-root
+	expect_rc 1 "--json $cmd on a missing root"
+	is_json_error "$T/out" 1 "--json $cmd on a missing root: one JSON object with the error"
+	run "$GPUPREP" "$cmd" --json --no-such-option
+	expect_rc 2 "$cmd --json with a bad option"
+	is_json_error "$T/out" 2 "$cmd --json with a bad option: the usage error as JSON"
 done <"$T/commands"
 
 run "$GPUPREP" --root /nonexistent/gpuprep-root --help
@@ -49,5 +130,23 @@ if [ -s "$T/commands" ]; then
 	expect_contains "$T/err" "'/nonexistent/gpuprep-root'" "the missing root is named"
 	expect_contains "$T/err" "hint:" "a missing root has a hint"
 fi
+
+# up, install and bundle take --toolkit-version for the toolkit's version (--version too).
+for cmd in up install bundle; do
+	run "$GPUPREP" "$cmd" --help
+	expect_contains "$T/out" "--toolkit-version V" "$cmd --help: --toolkit-version"
+done
+run "$GPUPREP" --root "$FIXTURES/nodes/up-sample" install --dry-run --toolkit-version 'x y'
+expect_rc 2 "install --toolkit-version with a bad version"
+expect_contains "$T/err" "'x y' is not a version number" "install --toolkit-version: the value is checked"
+run "$GPUPREP" --root "$FIXTURES/nodes/up-sample" up --dry-run --toolkit-version 'x y'
+expect_contains "$T/err" "'x y' is not a version number" "up --toolkit-version: the value is checked"
+
+# bundle's network errors do not suggest --offline, which bundle does not have.
+run timeout 60 "$GPUPREP" bundle --repo-url http://127.0.0.1:1/repo -o "$T/b.tar.gz"
+expect_rc 1 "bundle with an unreachable repository"
+expect_contains "$T/err" "hint: " "bundle, unreachable: a hint"
+expect_not_contains "$T/err" "--offline" "bundle, unreachable: the hint does not name --offline"
+expect_contains "$T/err" "--repo-url" "bundle, unreachable: the hint names --repo-url"
 
 done_testing

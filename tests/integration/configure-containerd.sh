@@ -22,12 +22,14 @@ run "$GPUPREP" --root "$root" configure --runtime containerd
 expect_rc 1 "disabled_plugins = [\"cri\"]: refused"
 expect_contains "$T/err" 'unknown service runtime.v1.RuntimeService' "disabled cri: the hint names kubelet's error"
 
-# A new file: the version from `containerd --version` of the binary under --root (a symlink
-# to the real one; no binaries in fixtures), or --config-version.
+# A new file: the version from `containerd --version` of the binary under --root (a copy of
+# the real one: a symlink to it would point outside the root; no binaries in fixtures), or
+# --config-version.
 if command -v containerd >/dev/null; then
 	root=$(new_root missing)
 	mkdir -p "$root/usr/bin"
-	ln -s "$(command -v containerd)" "$root/usr/bin/containerd"
+	ln "$(readlink -f "$(command -v containerd)")" "$root/usr/bin/containerd" 2>/dev/null ||
+		cp "$(command -v containerd)" "$root/usr/bin/containerd"
 	major=$(containerd --version | awk '{ v = $3; sub(/^v/, "", v); split(v, a, "."); print a[1] }')
 	want=2
 	[ "$major" -ge 2 ] && want=3

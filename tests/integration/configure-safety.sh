@@ -161,4 +161,33 @@ else
 	skip "no permission" "not root, no setpriv, or the build is not reachable as nobody"
 fi
 
+# ---- a refused input writes nothing; directories made for a bare root have a system's modes ----
+# (issue 11, item 11; configure_check_refusals checks every refused golden file the same way.)
+root=$(new_root not-object)
+tree_snapshot "$root" >"$T/tree.before"
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 1 "refused file: configure fails"
+tree_snapshot "$root" >"$T/tree.after"
+expect_file_eq "$T/tree.after" "$T/tree.before" "refused file: no lock, no /run, nothing written"
+# A root without /var: var and var/lib as on a real system, only gpuprep's own dir private.
+root=$(new_root two-space)
+umask_was=$(umask)
+umask 022
+run "$GPUPREP" --root "$root" configure --runtime docker
+umask "$umask_was"
+expect_rc 0 "bare root: configure"
+modes=$(stat -c '%n %a' "$root/var" "$root/var/lib" "$root/var/lib/gpuprep" "$root/run" | sed "s|$root/||")
+expected=$'var 755\nvar/lib 755\nvar/lib/gpuprep 700\nrun 755'
+[ "$modes" = "$expected" ] && ok "bare root: var and var/lib 0755, var/lib/gpuprep 0700" ||
+	not_ok "bare root: var and var/lib 0755, var/lib/gpuprep 0700" "$modes"
+# undo with a session it cannot use (its backup copy is gone): refused, nothing written.
+rm -rf "$root/run"
+rm -f "$root"/var/lib/gpuprep/backup/*/etc/docker/daemon.json
+tree_snapshot "$root" >"$T/tree.before"
+run "$GPUPREP" --root "$root" undo
+expect_rc 1 "undo, backup copy missing: refused"
+expect_contains "$T/err" "cannot read the backup" "undo, backup copy missing: says why"
+tree_snapshot "$root" >"$T/tree.after"
+expect_file_eq "$T/tree.after" "$T/tree.before" "undo refused: no lock, no /run, nothing written"
+
 done_testing

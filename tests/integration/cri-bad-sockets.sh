@@ -9,7 +9,8 @@ APIDUMP=$TEST_TOOLS/apidump
 . "$TESTS_SRC/badsock-lib.sh"
 badsock_start stale no-listen no-accept silent close garbage http1 h1-ping h1-ping-bad h1-500 \
 	h2-cut h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed \
-	h2-early-rst
+	h2-early-rst h1-cut-header h1-huge-header h1-long-header h1-huge-length h1-info-types \
+	h2-bad-types
 
 # use_peer MODE: point $sock at that peer.
 use_peer() { sock=$T/p/$1.sock; }
@@ -167,6 +168,32 @@ expect_failure "docker, /_ping not OK" none "error: GET /_ping: socket '$sock' d
 use_peer h1-500
 call docker-info 2000
 expect_failure "docker, HTTP 500" none "error: GET /info: socket '$sock' answered HTTP 500: the daemon is not ready"
+
+# HTTP/1.1 peers that break off or never end: classified, in our words (issue 11, 17-18).
+use_peer h1-cut-header
+call docker-info 2000
+expect_failure "docker, closed mid-header" closed \
+	"error: GET /info: socket '$sock' closed the connection in the middle of the answer's headers"
+use_peer h1-huge-header
+call docker-info 5000
+expect_failure "docker, 1 GB of headers" protocol "socket '$sock' sent more than 64 KiB of headers"
+use_peer h1-long-header
+call docker-info 5000
+expect_failure "docker, a 1 GB header line" protocol \
+	"socket '$sock' sent a header line longer than libcurl accepts"
+use_peer h1-huge-length
+call docker-info 5000
+expect_failure "docker, a 1 TB Content-Length" protocol \
+	"socket '$sock' announced an answer of 1099511627776 bytes (Content-Length)"
+# Answers of the wrong type are refused, not read as absent (item 19).
+use_peer h1-info-types
+call docker-info 2000
+expect_failure "docker, DefaultRuntime 5" none \
+	"the answer's DefaultRuntime is a number (5), not a string"
+use_peer h2-bad-types
+call cri-status 2000
+expect_failure "cri, defaultRuntimeName 5" none \
+	"info[\"config\"]: containerd.defaultRuntimeName is a number (5), not a string"
 
 # Waiting for a daemon to come back (restart): a missing socket is waited out; an
 # answer that is not the daemon's ends the wait at once. `timeout 20` around a 60 s

@@ -82,7 +82,12 @@ dump malformed 1
 expect_contains "$T/err" "gpuprep: error: parsing PCI dump '$FIXTURES/dumps/malformed.lspci': 28:50: expected a byte (2 hex digits)" \
 	"malformed dump: file, line and column"
 expect_contains "$T/err" "hint: a dump is the output of 'lspci -x'" "malformed dump: a hint"
-if [ -s "$T/out" ]; then not_ok "malformed dump: nothing on stdout" "$(cat "$T/out")"; else ok "malformed dump: nothing on stdout"; fi
+# With --json, stdout holds one object even on the failure: the error and its hint (issue 13).
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["error"]; assert d["schema_version"] == 1 and e["exit_code"] == 1 and "28:50: expected a byte" in e["message"] and e["hint"].startswith("a dump is")' "$T/out"; then
+	ok "malformed dump: --json prints the error as one object"
+else
+	not_ok "malformed dump: --json prints the error as one object" "$(cat "$T/out")"
+fi
 
 run "$GPUPREP" --root "$T/empty" detect --pci-dump "$T/no-such.lspci"
 expect_rc 1 "a missing dump"

@@ -93,7 +93,7 @@ for ((i = 0; i < nv; i += 3)); do
 done
 check_all
 
-# Usage errors: exit 2, a message, and the usage on stderr; nothing on stdout.
+# Usage errors: exit 2, a message, and a line pointing to --help on stderr; nothing on stdout.
 # usage_error NAME MESSAGE ARGS...
 usage_error() {
 	local name=$1 msg=$2
@@ -101,7 +101,7 @@ usage_error() {
 	run "$GPUPREP" "$@"
 	expect_rc 2 "$name"
 	expect_contains "$T/err" "$msg" "$name: says why"
-	expect_contains "$T/err" "usage: gpuprep manifest" "$name: prints the usage"
+	expect_contains "$T/err" "see 'gpuprep manifest --help'" "$name: points to --help"
 	if [ -s "$T/out" ]; then not_ok "$name: nothing on stdout" "$(head -c 500 "$T/out")"; else
 		ok "$name: nothing on stdout"
 	fi
@@ -120,7 +120,15 @@ usage_error "--node with device-plugin" "--node applies to test-pod only" \
 usage_error "--edge with test-pod" "--edge applies to device-plugin only" manifest test-pod --edge
 usage_error "--time-slicing with test-pod" "--time-slicing applies to device-plugin only" \
 	manifest test-pod --time-slicing 2
-usage_error "--json" "--json is not supported" --json manifest device-plugin
+# --json: the usage error, and (as with every command) one JSON object on stdout that carries it.
+run "$GPUPREP" --json manifest device-plugin
+expect_rc 2 "--json"
+expect_contains "$T/err" "--json is not supported" "--json: says why"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["error"]; assert d["schema_version"] == 1 and e["exit_code"] == 2 and "--json is not supported" in e["message"] and e["hint"]' "$T/out"; then
+	ok "--json: the error as one JSON object on stdout"
+else
+	not_ok "--json: the error as one JSON object on stdout" "$(head -c 500 "$T/out")"
+fi
 expect_contains "$T/err" "hint: " "--json: a hint"
 usage_error "an empty --image" "--image needs a non-empty value" manifest test-pod --image ''
 usage_error "an empty --namespace" "--namespace needs a non-empty value" \

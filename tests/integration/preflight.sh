@@ -36,9 +36,9 @@ check() {
 	local tag
 	case $want in
 	pass) tag="[PASS] " ;;
-	warn) tag="[WARNING $id] " ;;
-	fail) tag="[ERROR $id] " ;;
-	skip) tag="[SKIP $id] " ;;
+	warn) tag="[WARNING $id]: " ;;
+	fail) tag="[ERROR $id]: " ;;
+	skip) tag="[SKIP $id]: " ;;
 	esac
 	local first=""
 	IFS= read -r first <"$T/out"
@@ -82,11 +82,11 @@ fi
 if unshare -U true 2>/dev/null; then
 	run unshare -U "$GPUPREP" preflight --checks root
 	expect_rc 1 "root: as nobody"
-	first_line_is "[ERROR root] not running as root (euid $(unshare -U id -u))" "root: as nobody: fail"
+	first_line_is "[ERROR root]: not running as root (euid $(unshare -U id -u))" "root: as nobody: fail"
 elif [ "$(id -u)" -ne 0 ]; then
 	run "$GPUPREP" preflight --checks root
 	expect_rc 1 "root: as a user"
-	first_line_is "[ERROR root] not running as root (euid $(id -u))" "root: as a user: fail"
+	first_line_is "[ERROR root]: not running as root (euid $(id -u))" "root: as a user: fail"
 else
 	skip "root: as nobody" "user namespaces are not allowed here"
 	skip "root: as nobody: fail" "user namespaces are not allowed here"
@@ -102,30 +102,30 @@ check "$(fixture_root geforce-audio)" gpu-present pass 0 "a GeForce with its aud
 check "$(jetson)" gpu-present pass 0 "a Jetson board"
 first_line_is "[PASS] a Jetson/Tegra board (L4T R35.4.1)" "gpu-present: Jetson: message"
 check "$(fixture_root amd-aspeed)" gpu-present fail 1 "only AMD and ASPEED VGA"
-first_line_is "[ERROR gpu-present] no NVIDIA GPU: no NVIDIA VGA or 3D controller among 8 PCI functions, and no Jetson/Tegra board" \
+first_line_is "[ERROR gpu-present]: no NVIDIA GPU: no NVIDIA VGA or 3D controller among 8 PCI functions, and no Jetson/Tegra board" \
 	"gpu-present: no NVIDIA: message"
 hint_is "audio and NVSwitch functions are not GPUs; check that the GPU shows in lspci -d 10de: and is not passed through to a VM" \
 	"gpu-present: hint"
 R=$(fixture_root geforce-audio)
 rm "${R:?}/sys/bus/pci/devices/0000:01:00.0"
 check "$R" gpu-present fail 1 "only a GeForce's audio function"
-first_line_is "[ERROR gpu-present] no NVIDIA GPU: the NVIDIA PCI functions are none a GPU (0000:01:00.1: audio device)" \
+first_line_is "[ERROR gpu-present]: no NVIDIA GPU: the NVIDIA PCI functions are none a GPU (0000:01:00.1: audio device)" \
 	"gpu-present: audio only: says why nothing counted"
 check "$(fixture_root amd-aspeed)" nouveau skip 0 "the GPU checks skip without a GPU"
-first_line_is "[SKIP nouveau] no NVIDIA GPU found (see gpu-present)" "no GPU: skip message"
+first_line_is "[SKIP nouveau]: no NVIDIA GPU found (see gpu-present)" "no GPU: skip message"
 
 # --- nouveau ------------------------------------------------------------------------------
 R=$(healthy)
 check "$R" nouveau pass 0 "nvidia drives the T4"
 first_line_is "[PASS] nouveau is not loaded" "nouveau: message"
 check "$(fixture_root nouveau)" nouveau fail 1 "a GPU bound to nouveau"
-first_line_is "[ERROR nouveau] nouveau drives the GPU at 0000:01:00.0" "nouveau: bound: message"
+first_line_is "[ERROR nouveau]: nouveau drives the GPU at 0000:01:00.0" "nouveau: bound: message"
 hint_is "blacklist nouveau (blacklist nouveau and options nouveau modeset=0 in /etc/modprobe.d/blacklist-nouveau.conf), rebuild the initramfs (update-initramfs -u or dracut -f), and reboot" \
 	"nouveau: hint"
 mkdir -p "${R:?}/sys/module/nouveau"
 echo live >"${R:?}/sys/module/nouveau/initstate"
 check "$R" nouveau fail 1 "nouveau loaded beside nvidia"
-first_line_is "[ERROR nouveau] the nouveau module is loaded" "nouveau: loaded: message"
+first_line_is "[ERROR nouveau]: the nouveau module is loaded" "nouveau: loaded: message"
 
 # --- driver-loaded ------------------------------------------------------------------------
 R=$(healthy)
@@ -134,12 +134,12 @@ first_line_is "[PASS] the nvidia kernel module 535.129.03 (proprietary) is loade
 mkdir -p "${R:?}/sys/bus/pci/drivers/vfio-pci"
 ln -sfn ../../../bus/pci/drivers/vfio-pci "${R:?}/sys/devices/pci0000:00/0000:00:04.0/driver"
 check "$R" driver-loaded warn 0 "the T4 passed through with vfio-pci"
-first_line_is "[WARNING driver-loaded] the nvidia module 535.129.03 is loaded, but not every GPU is bound to it: 0000:00:04.0 (vfio-pci)" \
+first_line_is "[WARNING driver-loaded]: the nvidia module 535.129.03 is loaded, but not every GPU is bound to it: 0000:00:04.0 (vfio-pci)" \
 	"driver-loaded: vfio-pci: message"
 R=$(healthy)
 rm -r "${R:?}/proc/driver/nvidia" "${R:?}/sys/module/nvidia"
 check "$R" driver-loaded fail 1 "no nvidia module"
-first_line_is "[ERROR driver-loaded] the nvidia kernel module is not loaded (no '$R/sys/module/nvidia')" \
+first_line_is "[ERROR driver-loaded]: the nvidia kernel module is not loaded (no '$R/sys/module/nvidia')" \
 	"driver-loaded: missing: message"
 hint_is "install the NVIDIA driver, then modprobe nvidia" "driver-loaded: hint"
 check "$(jetson)" driver-loaded skip 0 "Jetson"
@@ -150,14 +150,14 @@ check "$R" device-nodes pass 0 "nvidiactl, nvidia0, nvidia-uvm"
 first_line_is "[PASS] '$R/dev' has nvidiactl, nvidia-uvm and 1 GPU node" "device-nodes: message"
 rm "${R:?}/dev/nvidia-uvm"
 check "$R" device-nodes warn 0 "no nvidia-uvm"
-first_line_is "[WARNING device-nodes] no '$R/dev/nvidia-uvm': CUDA programs will fail" "device-nodes: uvm: message"
+first_line_is "[WARNING device-nodes]: no '$R/dev/nvidia-uvm': CUDA programs will fail" "device-nodes: uvm: message"
 hint_is "nvidia-modprobe -u -c0" "device-nodes: uvm: hint"
 rm "${R:?}/dev/nvidia0"
 check "$R" device-nodes fail 1 "no nvidia0"
-first_line_is "[ERROR device-nodes] missing in '$R/dev': 1 of 1 GPU nodes (nvidiaN)" "device-nodes: nvidia0: message"
+first_line_is "[ERROR device-nodes]: missing in '$R/dev': 1 of 1 GPU nodes (nvidiaN)" "device-nodes: nvidia0: message"
 rm "${R:?}/dev/nvidiactl"
 check "$R" device-nodes fail 1 "no nvidiactl, no nvidia0"
-first_line_is "[ERROR device-nodes] missing in '$R/dev': nvidiactl and 1 of 1 GPU nodes (nvidiaN)" \
+first_line_is "[ERROR device-nodes]: missing in '$R/dev': nvidiactl and 1 of 1 GPU nodes (nvidiaN)" \
 	"device-nodes: both: message"
 check "$(jetson)" device-nodes skip 0 "Jetson"
 
@@ -167,7 +167,7 @@ check "$(jetson)" device-nodes skip 0 "Jetson"
 # stand-in libnvidia-ml.so.1 (tests/fakes/nvml.c: 535.129.03, two GPUs) is loaded.
 R=$(healthy)
 check "$R" nvml skip 0 "under --root"
-first_line_is "[SKIP nvml] not checked under --root: NVML talks to the running kernel's driver, not the image's" \
+first_line_is "[SKIP nvml]: not checked under --root: NVML talks to the running kernel's driver, not the image's" \
 	"nvml: --root: message"
 check "$R" driver-version-match skip 0 "under --root"
 check "$(jetson)" nvml skip 0 "Jetson under --root"
@@ -271,36 +271,36 @@ first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and 
 	"toolkit: programs in two dirs: message"
 rm "${R:?}/usr/local/bin/nvidia-ctk"
 check "$R" toolkit fail 1 "nvidia-ctk missing"
-first_line_is "[ERROR toolkit] not in any bin dir: nvidia-ctk" "toolkit: program missing: message"
+first_line_is "[ERROR toolkit]: not in any bin dir: nvidia-ctk" "toolkit: program missing: message"
 hint_is "the packages are installed but a program is gone: reinstall them (apt-get install --reinstall $PKGS)" \
 	"toolkit: program missing: hint"
 chmod -x "${R:?}/usr/bin/nvidia-container-cli"
 check "$R" toolkit fail 1 "nvidia-container-cli not executable"
-first_line_is "[ERROR toolkit] not in any bin dir: nvidia-ctk, nvidia-container-cli" \
+first_line_is "[ERROR toolkit]: not in any bin dir: nvidia-ctk, nvidia-container-cli" \
 	"toolkit: two programs missing: message"
 
 R=$(healthy)
 drop_pkg "$R" nvidia-container-toolkit-base
 check "$R" toolkit fail 1 "nvidia-container-toolkit-base not installed"
-first_line_is "[ERROR toolkit] not installed: nvidia-container-toolkit-base" "toolkit: package missing: message"
+first_line_is "[ERROR toolkit]: not installed: nvidia-container-toolkit-base" "toolkit: package missing: message"
 hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: package missing: hint"
 R=$(healthy)
 set_pkg "$R" libnvidia-container1 Status "deinstall ok config-files"
 check "$R" toolkit fail 1 "libnvidia-container1 removed, its config files left"
-first_line_is "[ERROR toolkit] not installed: libnvidia-container1" "toolkit: config-files only: message"
+first_line_is "[ERROR toolkit]: not installed: libnvidia-container1" "toolkit: config-files only: message"
 R=$(healthy)
 set_pkg "$R" nvidia-container-toolkit Status "hold ok installed"
 check "$R" toolkit pass 0 "a held package is installed"
 for p in $PKGS; do drop_pkg "$R" "$p"; done
 check "$R" toolkit fail 1 "no toolkit package at all"
-first_line_is "[ERROR toolkit] none of the four packages is installed" "toolkit: no package: message"
+first_line_is "[ERROR toolkit]: none of the four packages is installed" "toolkit: no package: message"
 hint_is "gpuprep install" "toolkit: no package: hint"
 
 R=$(healthy)
 set_pkg "$R" libnvidia-container1 Version 1.17.7-1
 set_pkg "$R" libnvidia-container-tools Version 1.17.7-1
 check "$R" toolkit fail 1 "1.17.8-1 and 1.17.7-1 mixed"
-first_line_is "[ERROR toolkit] the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.7-1, nvidia-container-toolkit-base 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
+first_line_is "[ERROR toolkit]: the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.7-1, nvidia-container-toolkit-base 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
 	"toolkit: mixed versions: message"
 hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: mixed versions: hint"
 # dpkg's journal: an update not yet folded into status counts, as dpkg-query would have it.
@@ -309,7 +309,7 @@ mkdir -p "${R:?}/var/lib/dpkg/updates"
 printf 'Package: nvidia-container-toolkit-base\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.18.0-1\n' \
 	>"$R/var/lib/dpkg/updates/0000"
 check "$R" toolkit fail 1 "dpkg's journal upgraded one package"
-first_line_is "[ERROR toolkit] the packages are not at one version: libnvidia-container1 1.17.8-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit-base 1.18.0-1, nvidia-container-toolkit 1.17.8-1" \
+first_line_is "[ERROR toolkit]: the packages are not at one version: libnvidia-container1 1.17.8-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit-base 1.18.0-1, nvidia-container-toolkit 1.17.8-1" \
 	"toolkit: journal: message"
 hint_is "gpuprep install --version 1.18.0-1 puts all four packages at one version" "toolkit: journal: hint (the newest)"
 if command -v dpkg-query >/dev/null; then
@@ -322,12 +322,12 @@ fi
 R=$(healthy)
 sed -i 's/^Version: 1.17.8-1$/Version 1.17.8-1/' "${R:?}/$ST"
 check "$R" toolkit fail 1 "a broken stanza in dpkg's status"
-first_line_is "[ERROR toolkit] cannot read the package database: '$R/$ST': 22:1: expected 'Field: value'" \
+first_line_is "[ERROR toolkit]: cannot read the package database: '$R/$ST': 22:1: expected 'Field: value'" \
 	"toolkit: broken status: message (the file and line)"
 R=$(healthy)
 rm -r "${R:?}/var/lib/dpkg"
 check "$R" toolkit warn 0 "no package database"
-first_line_is "[WARNING toolkit] nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin, but no package database (no '$R/$ST', and not an rpm system) to tell the toolkit's version" \
+first_line_is "[WARNING toolkit]: nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin, but no package database (no '$R/$ST', and not an rpm system) to tell the toolkit's version" \
 	"toolkit: no package database: message"
 
 # An rpm system: the versions come from rpm -q --root, here Debian's rpm with a database of its
@@ -352,7 +352,7 @@ if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
 	rpm --root "$R" -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
 	rpm --root "$R" -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
 	check "$R" toolkit fail 1 "rpm: one package older, one missing"
-	first_line_is "[ERROR toolkit] not installed: nvidia-container-toolkit-base; the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
+	first_line_is "[ERROR toolkit]: not installed: nvidia-container-toolkit-base; the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
 		"toolkit: rpm: mixed: message"
 	rm "${R:?}/usr/bin/nvidia-ctk"
 	check "$R" toolkit fail 1 "rpm: nvidia-ctk missing too"
@@ -368,7 +368,7 @@ fi
 # Jetson: 1.10 is too old for CSV mode (and has no nvidia-ctk or toolkit-base yet).
 R=$(jetson)
 check "$R" toolkit fail 1 "Jetson with toolkit 1.10"
-first_line_is "[ERROR toolkit] toolkit 1.10.0-1 is older than 1.11, which a Jetson board needs (CSV mode); not in any bin dir: nvidia-ctk; not installed: nvidia-container-toolkit-base" \
+first_line_is "[ERROR toolkit]: toolkit 1.10.0-1 is older than 1.11, which a Jetson board needs (CSV mode); not in any bin dir: nvidia-ctk; not installed: nvidia-container-toolkit-base" \
 	"toolkit: Jetson 1.10: message"
 hint_is "gpuprep install (the newest toolkit; a Jetson board needs 1.11 or newer)" "toolkit: Jetson 1.10: hint"
 sed -i 's/1\.10\.0-1/1.11.0-1/g' "${R:?}/$ST"
@@ -390,25 +390,25 @@ first_line_is "[PASS] '$R/$CT' makes 'nvidia' (/usr/bin/nvidia-container-runtime
 	"runtime-config: message"
 sed -i 's/default_runtime_name = "nvidia"/default_runtime_name = "runc"/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "runc as the default"
-first_line_is "[ERROR runtime-config] the default runtime in '$R/$CT' is 'runc' (runc), not NVIDIA's" \
+first_line_is "[ERROR runtime-config]: the default runtime in '$R/$CT' is 'runc' (runc), not NVIDIA's" \
 	"runtime-config: runc: message"
 hint_is "gpuprep configure --runtime containerd" "runtime-config: runc: hint"
 sed -i 's/default_runtime_name = "runc"/default_runtime_name = "nvidia-cdi"/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "a default runtime with no table"
-first_line_is "[ERROR runtime-config] '$R/$CT' makes 'nvidia-cdi' the default runtime, but defines no such runtime" \
+first_line_is "[ERROR runtime-config]: '$R/$CT' makes 'nvidia-cdi' the default runtime, but defines no such runtime" \
 	"runtime-config: undefined default: message"
 R=$(healthy)
 sed -i 's|BinaryName = "/usr/bin/nvidia-container-runtime"|BinaryName = "/usr/local/nvidia/toolkit/nvidia-container-runtime"|' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "a BinaryName that is not installed"
-first_line_is "[ERROR runtime-config] the default runtime 'nvidia' in '$R/$CT' runs '/usr/local/nvidia/toolkit/nvidia-container-runtime', which is not installed" \
+first_line_is "[ERROR runtime-config]: the default runtime 'nvidia' in '$R/$CT' runs '/usr/local/nvidia/toolkit/nvidia-container-runtime', which is not installed" \
 	"runtime-config: missing binary: message"
 printf 'version = 2\n[plugins\n' >"${R:?}/$CT"
 check "$R" runtime-config fail 1 "malformed TOML"
-expect_contains "$T/out" "[ERROR runtime-config] cannot read containerd's config: $R/$CT: 2:" \
+expect_contains "$T/out" "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: 2:" \
 	"runtime-config: malformed: names the file and line"
 rm "${R:?}/$CT"
 check "$R" runtime-config fail 1 "no config.toml"
-first_line_is "[ERROR runtime-config] no '$R/$CT': containerd has no NVIDIA runtime" \
+first_line_is "[ERROR runtime-config]: no '$R/$CT': containerd has no NVIDIA runtime" \
 	"runtime-config: no file: message"
 # The nvidia runtime in a drop-in that the main file imports, as configure --drop-in writes it.
 mkdir -p "${R:?}/etc/containerd/conf.d"
@@ -427,12 +427,12 @@ sed -i 's/^version = 3/version = 2/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "version 2 with version 3's table: no nvidia default"
 sed -i 's/^version = 2/version = 4/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "an unknown config version"
-first_line_is "[ERROR runtime-config] cannot read containerd's config: $R/$CT: unknown config version 4" \
+first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: unknown config version 4" \
 	"runtime-config: version 4: message"
 # docker: daemon.json through the same reader configure uses.
 R=$(healthy)
 check "$R" runtime-config fail 1 "docker without daemon.json" --runtime docker
-first_line_is "[ERROR runtime-config] no '$R/etc/docker/daemon.json': docker has no NVIDIA runtime" \
+first_line_is "[ERROR runtime-config]: no '$R/etc/docker/daemon.json': docker has no NVIDIA runtime" \
 	"runtime-config: docker: no file: message"
 mkdir -p "${R:?}/etc/docker"
 printf '{\n    "default-runtime": "nvidia",\n    "runtimes": {\n        "nvidia": {\n            "path": "nvidia-container-runtime",\n            "runtimeArgs": []\n        }\n    }\n}\n' >"${R:?}/etc/docker/daemon.json"
@@ -449,11 +449,11 @@ check "$R" runtime-config fail 1 "docker: nvidia-container-runtime not in the bi
 R=$(healthy)
 rm "${R:?}/run/containerd/containerd.sock"
 check "$R" runtime-live skip 0 "no socket"
-first_line_is "[SKIP runtime-live] no containerd socket '$R/run/containerd/containerd.sock': the daemon is not running here" \
+first_line_is "[SKIP runtime-live]: no containerd socket '$R/run/containerd/containerd.sock': the daemon is not running here" \
 	"runtime-live: no socket: message"
 mksock "${R:?}/run/containerd/containerd.sock"
 check "$R" runtime-live fail 1 "a socket nobody listens on"
-expect_contains "$T/out" "[ERROR runtime-live] cannot ask the running containerd: " "runtime-live: dead socket: message"
+expect_contains "$T/out" "[ERROR runtime-live]: cannot ask the running containerd: " "runtime-live: dead socket: message"
 check "$R" runtime-live skip 0 "docker, no socket" --runtime docker
 
 # --- cri-plugin ---------------------------------------------------------------------------
@@ -462,7 +462,7 @@ check "$R" cri-plugin pass 0 "CRI enabled"
 first_line_is "[PASS] the CRI plugin is enabled in '$R/$CT'" "cri-plugin: message"
 sed -i '1a disabled_plugins = ["cri"]' "${R:?}/$CT"
 check "$R" cri-plugin fail 1 "disabled_plugins = [\"cri\"], as docker.io's containerd ships it"
-first_line_is "[ERROR cri-plugin] '$R/$CT' disables the CRI plugin: disabled_plugins holds \"cri\"" \
+first_line_is "[ERROR cri-plugin]: '$R/$CT' disables the CRI plugin: disabled_plugins holds \"cri\"" \
 	"cri-plugin: message"
 hint_is 'remove "cri" from disabled_plugins and restart containerd: without it, edgecore fails with "unknown service runtime.v1.RuntimeService"' \
 	"cri-plugin: hint"
@@ -475,20 +475,20 @@ R=$(healthy)
 check "$R" cgroup-driver pass 0 "systemd on both sides" --cgroup-driver systemd
 first_line_is "[PASS] keadm and containerd both use the systemd cgroup driver" "cgroup-driver: message"
 check "$R" cgroup-driver fail 1 "keadm's default cgroupfs against SystemdCgroup = true"
-first_line_is "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$R/$CT')" \
+first_line_is "[ERROR cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd (SystemdCgroup = true for runtime 'nvidia' in '$R/$CT')" \
 	"cgroup-driver: mismatch: shows both values"
 hint_is "keadm join --cgroupdriver=systemd (and gpuprep preflight --cgroup-driver systemd), or change the runtime: gpuprep configure --runtime containerd --cgroup-driver cgroupfs" \
 	"cgroup-driver: mismatch: the exact flag"
 check "$R" cgroup-driver warn 0 "the mismatch ignored" --ignore-preflight-errors cgroup-driver
 sed -i '/SystemdCgroup/d' "${R:?}/$CT"
 check "$R" cgroup-driver fail 1 "no SystemdCgroup against keadm's systemd" --cgroup-driver systemd
-first_line_is "[ERROR cgroup-driver] keadm join will use --cgroupdriver=systemd, but containerd uses cgroupfs (runtime 'nvidia' has no SystemdCgroup: containerd's default is false)" \
+first_line_is "[ERROR cgroup-driver]: keadm join will use --cgroupdriver=systemd, but containerd uses cgroupfs (runtime 'nvidia' has no SystemdCgroup: containerd's default is false)" \
 	"cgroup-driver: containerd default: message"
 check "$R" cgroup-driver pass 0 "no SystemdCgroup and keadm's cgroupfs"
 mkdir -p "${R:?}/etc/docker"
 printf '{"exec-opts": ["native.cgroupdriver=systemd"]}\n' >"${R:?}/etc/docker/daemon.json"
 check "$R" cgroup-driver fail 1 "docker: exec-opts systemd against keadm's cgroupfs" --runtime docker
-first_line_is "[ERROR cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but docker uses systemd (exec-opts native.cgroupdriver=systemd in '$R/etc/docker/daemon.json')" \
+first_line_is "[ERROR cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but docker uses systemd (exec-opts native.cgroupdriver=systemd in '$R/etc/docker/daemon.json')" \
 	"cgroup-driver: docker: message"
 printf '{"log-driver": "json-file"}\n' >"${R:?}/etc/docker/daemon.json"
 check "$R" cgroup-driver pass 0 "docker's default without systemd: cgroupfs" --runtime docker
@@ -504,28 +504,28 @@ check "$R" cri-socket pass 0 "a plain path" --cri-socket /run/containerd/contain
 check "$R" cri-socket pass 0 "/var/run spelling" --cri-socket unix:///var/run/containerd/containerd.sock
 rm "${R:?}/run/containerd/containerd.sock"
 check "$R" cri-socket fail 1 "no socket"
-first_line_is "[ERROR cri-socket] no CRI socket '$R/run/containerd/containerd.sock' (No such file or directory)" \
+first_line_is "[ERROR cri-socket]: no CRI socket '$R/run/containerd/containerd.sock' (No such file or directory)" \
 	"cri-socket: no socket: message"
 hint_is "start containerd, or pass the socket it listens on with --cri-socket (keadm join --remote-runtime-endpoint)" \
 	"cri-socket: no socket: hint"
 : >"${R:?}/run/containerd/containerd.sock"
 check "$R" cri-socket fail 1 "a regular file"
-first_line_is "[ERROR cri-socket] '$R/run/containerd/containerd.sock' is not a socket" \
+first_line_is "[ERROR cri-socket]: '$R/run/containerd/containerd.sock' is not a socket" \
 	"cri-socket: a regular file: message"
 
 R=$(healthy)
 mksock "${R:?}/run/docker.sock"
 check "$R" cri-socket fail 1 "docker without cri-dockerd" --runtime docker
-first_line_is "[ERROR cri-socket] no cri-dockerd socket '$R/run/cri-dockerd.sock' (No such file or directory): docker needs cri-dockerd since KubeEdge 1.14" \
+first_line_is "[ERROR cri-socket]: no cri-dockerd socket '$R/run/cri-dockerd.sock' (No such file or directory): docker needs cri-dockerd since KubeEdge 1.14" \
 	"cri-socket: docker without cri-dockerd: message"
 hint_is "install and start cri-dockerd, then pass --remote-runtime-endpoint=unix:///var/run/cri-dockerd.sock to keadm join" \
 	"cri-socket: docker without cri-dockerd: hint"
 check "$R" cri-socket fail 1 "docker.sock as the endpoint" --cri-socket unix:///var/run/docker.sock --runtime docker
-first_line_is "[ERROR cri-socket] 'unix:///var/run/docker.sock' is Docker Engine's API, not a CRI endpoint: KubeEdge >= 1.14 removed dockershim" \
+first_line_is "[ERROR cri-socket]: 'unix:///var/run/docker.sock' is Docker Engine's API, not a CRI endpoint: KubeEdge >= 1.14 removed dockershim" \
 	"cri-socket: docker.sock: message"
 mksock "${R:?}/run/cri-dockerd.sock"
 check "$R" cri-socket warn 0 "docker with cri-dockerd, and containerd's socket too" --runtime docker
-first_line_is "[WARNING cri-socket] several CRI sockets: unix:///run/containerd/containerd.sock, unix:///run/cri-dockerd.sock; keadm join uses unix:///run/containerd/containerd.sock unless told" \
+first_line_is "[WARNING cri-socket]: several CRI sockets: unix:///run/containerd/containerd.sock, unix:///run/cri-dockerd.sock; keadm join uses unix:///run/containerd/containerd.sock unless told" \
 	"cri-socket: several sockets: message"
 hint_is "pass --remote-runtime-endpoint=unix:///run/cri-dockerd.sock to keadm join (and --cri-socket to gpuprep preflight)" \
 	"cri-socket: several sockets: hint"
@@ -541,7 +541,7 @@ check "$R" cgroups pass 0 "v2 with every controller"
 first_line_is "[PASS] cgroup v2 with the cpu, cpuset, memory and pids controllers" "cgroups: v2: message"
 echo "cpu io hugetlb" >"${R:?}/sys/fs/cgroup/cgroup.controllers"
 check "$R" cgroups fail 1 "v2 without cpuset, memory, pids"
-first_line_is "[ERROR cgroups] cgroup v2 controllers missing: cpuset, memory, pids (not in '$R/sys/fs/cgroup/cgroup.controllers')" \
+first_line_is "[ERROR cgroups]: cgroup v2 controllers missing: cpuset, memory, pids (not in '$R/sys/fs/cgroup/cgroup.controllers')" \
 	"cgroups: v2 missing: message"
 rm "${R:?}/sys/fs/cgroup/cgroup.controllers"
 cat >"${R:?}/proc/cgroups" <<'EOF'
@@ -561,7 +561,7 @@ hint_is "boot with systemd.unified_cgroup_hierarchy=1 on the kernel command line
 	"cgroups: v1: hint"
 sed -i 's/^memory\t5\t97\t1/memory\t0\t1\t0/; /^devices/d' "${R:?}/proc/cgroups"
 check "$R" cgroups fail 1 "v1 with memory disabled and no devices"
-first_line_is "[ERROR cgroups] cgroup v1 controllers missing or disabled: memory, devices (in '$R/proc/cgroups')" \
+first_line_is "[ERROR cgroups]: cgroup v1 controllers missing or disabled: memory, devices (in '$R/proc/cgroups')" \
 	"cgroups: v1 missing: message"
 rm "${R:?}/proc/cgroups"
 check "$R" cgroups fail 1 "neither v1 nor v2"
@@ -575,7 +575,7 @@ first_line_is "[PASS] '$R/dev/char' links for all 2 NVIDIA device nodes" "dev-ch
 check "$R" dev-char-links skip 0 "cgroupfs does not need them"
 rm "${R:?}/dev/char/195:0"
 check "$R" dev-char-links warn 0 "nvidia0's link missing" --cgroup-driver systemd
-first_line_is "[WARNING dev-char-links] no '$R/dev/char' links for nvidia0 (195:0)" \
+first_line_is "[WARNING dev-char-links]: no '$R/dev/char' links for nvidia0 (195:0)" \
 	"dev-char-links: missing: message"
 hint_is "nvidia-ctk system create-dev-char-symlinks --create-all: without them, containers lose GPU access after systemctl daemon-reload" \
 	"dev-char-links: missing: hint"
@@ -603,7 +603,7 @@ R=$(healthy)
 rm "${R:?}/etc/cdi/nvidia.yaml"
 sed -i '/^  \[plugins."io.containerd.grpc.v1.cri"\]$/a \    enable_cdi = true' "${R:?}/etc/containerd/config.toml"
 check "$R" cdi fail 1 "containerd enables CDI, no spec"
-first_line_is "[ERROR cdi] no CDI spec for nvidia.com/gpu in '$R/etc/cdi' or '$R/run/cdi' (the runtime's config enables CDI)" \
+first_line_is "[ERROR cdi]: no CDI spec for nvidia.com/gpu in '$R/etc/cdi' or '$R/run/cdi' (the runtime's config enables CDI)" \
 	"cdi: enabled: message"
 hint_is "nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml" "cdi: enabled: hint"
 mkdir -p "${R:?}/etc/docker"
@@ -618,7 +618,7 @@ check "$R" swap pass 0 "no swap"
 first_line_is "[PASS] swap is off" "swap: message"
 printf '/swapfile                               file\t\t2097148\t\t0\t\t-2\n' >>"${R:?}/proc/swaps"
 check "$R" swap warn 0 "a swap file"
-first_line_is "[WARNING swap] swap is on: /swapfile" "swap: on: message"
+first_line_is "[WARNING swap]: swap is on: /swapfile" "swap: on: message"
 hint_is "run swapoff -a and remove the swap entries from /etc/fstab: kubelet refuses to start with swap on unless told otherwise" \
 	"swap: on: hint"
 
@@ -627,7 +627,7 @@ R=$(healthy)
 check "$R" ip-forward pass 0 "forwarding on"
 echo 0 >"${R:?}/proc/sys/net/ipv4/ip_forward"
 check "$R" ip-forward fail 1 "forwarding off"
-first_line_is "[ERROR ip-forward] IPv4 forwarding is off (net.ipv4.ip_forward = 0)" "ip-forward: off: message"
+first_line_is "[ERROR ip-forward]: IPv4 forwarding is off (net.ipv4.ip_forward = 0)" "ip-forward: off: message"
 hint_is "sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/" "ip-forward: off: hint"
 rm "${R:?}/proc/sys/net/ipv4/ip_forward"
 check "$R" ip-forward fail 1 "no sysctl file"
@@ -640,14 +640,14 @@ check "$R" edgecore-clean pass 0 "an empty /etc/kubeedge"
 mkdir -p "${R:?}/proc/4242"
 echo edgecore >"${R:?}/proc/4242/comm"
 check "$R" edgecore-clean fail 1 "edgecore running"
-first_line_is "[ERROR edgecore-clean] edgecore is running (pid 4242)" "edgecore-clean: running: message"
+first_line_is "[ERROR edgecore-clean]: edgecore is running (pid 4242)" "edgecore-clean: running: message"
 hint_is "run keadm reset first (it stops edgecore and empties /etc/kubeedge)" "edgecore-clean: hint"
 mkdir -p "${R:?}/etc/kubeedge/config"
 echo "apiVersion: edgecore.config.kubeedge.io/v1alpha2" >"${R:?}/etc/kubeedge/config/edgecore.yaml"
 check "$R" edgecore-clean fail 1 "edgecore running and its config left"
 rm -r "${R:?}/proc/4242"
 check "$R" edgecore-clean fail 1 "a joined node's /etc/kubeedge"
-first_line_is "[ERROR edgecore-clean] '$R/etc/kubeedge' is not empty: this node has joined a cluster before" \
+first_line_is "[ERROR edgecore-clean]: '$R/etc/kubeedge' is not empty: this node has joined a cluster before" \
 	"edgecore-clean: leftover: message"
 
 # --- ignoring errors ----------------------------------------------------------------------
@@ -657,7 +657,7 @@ run "$GPUPREP" --root "$R" preflight --checks ip-forward,swap --ignore-preflight
 expect_rc 0 "an ignored error"
 cat >"$T/want" <<'EOF'
 [PASS] swap is off
-[WARNING ip-forward] IPv4 forwarding is off (net.ipv4.ip_forward = 0)
+[WARNING ip-forward]: IPv4 forwarding is off (net.ipv4.ip_forward = 0)
     hint: sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/
 preflight: 1 passed, 1 warning (1 ignored error), 0 errors, 0 skipped
 EOF
@@ -678,7 +678,7 @@ assert d["summary"] == {"pass": 0, "warn": 1, "fail": 0, "skip": 0, "ignored": 1
 run "$GPUPREP" -q --root "$R" preflight --checks ip-forward,swap
 expect_rc 1 "-q"
 cat >"$T/want" <<'EOF'
-[ERROR ip-forward] IPv4 forwarding is off (net.ipv4.ip_forward = 0)
+[ERROR ip-forward]: IPv4 forwarding is off (net.ipv4.ip_forward = 0)
     hint: sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/
 preflight: 1 passed, 0 warnings, 1 error, 0 skipped
 EOF
@@ -689,7 +689,8 @@ run "$GPUPREP" preflight --checks swap,no-such-check
 expect_rc 2 "--checks with an unknown id"
 expect_contains "$T/err" "gpuprep: error: --checks: unknown check id 'no-such-check'" "unknown id: message"
 expect_contains "$T/err" "hint: the check ids are: root," "unknown id: the hint lists the ids"
-expect_contains "$T/err" "usage: gpuprep preflight" "unknown id: usage on stderr"
+expect_contains "$T/err" "see 'gpuprep preflight --help'" "unknown id: points to --help"
+expect_not_contains "$T/err" "usage: gpuprep preflight" "unknown id: not the whole usage"
 run "$GPUPREP" preflight --ignore-preflight-errors bogus
 expect_rc 2 "--ignore-preflight-errors with an unknown id"
 run "$GPUPREP" preflight --ignore-preflight-errors all,swap
@@ -759,7 +760,7 @@ expect_rc 1 "the healthy node with keadm's default cgroupfs"
 golden preflight-healthy-cgroupfs.txt "keadm's default cgroupfs"
 run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgroup-driver
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
-expect_contains "$T/out" "[WARNING cgroup-driver] keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
+expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
 expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 5 skipped" \
 	"cgroupfs ignored: the summary"
@@ -772,7 +773,7 @@ for node in jetson-nano-jp46:4:R32.7.1 jetson-agx-xavier-jp51:5:R35.4.1; do
 	R=$(fixture_root "$name")
 	D=$R/etc/nvidia-container-runtime/host-files-for-container.d
 	check "$R" cdi skip 0 "JetPack $jp: no spec needed"
-	first_line_is "[SKIP cdi] no CDI spec, and none needed: L4T $l4t (JetPack 4 or 5) runs the NVIDIA runtime in CSV mode (see jetson-mode)" \
+	first_line_is "[SKIP cdi]: no CDI spec, and none needed: L4T $l4t (JetPack 4 or 5) runs the NVIDIA runtime in CSV mode (see jetson-mode)" \
 		"cdi: JetPack $jp: message"
 	check "$R" jetson-mode pass 0 "JetPack $jp: CSV mode"
 	case $jp in
@@ -787,14 +788,14 @@ for node in jetson-nano-jp46:4:R32.7.1 jetson-agx-xavier-jp51:5:R35.4.1; do
 	rm -f "$D"/l4t.csv "$D"/devices.csv "$D"/drivers.csv
 	printf 'lib, /usr/lib/aarch64-linux-gnu/libcudnn.so.8\n' >"$D/cudnn.csv"
 	check "$R" jetson-mode fail 1 "JetPack $jp: only a csv-* package's file"
-	first_line_is "[ERROR jetson-mode] CSV mode (JetPack $jp, L4T $l4t; mode = \"auto\"): no l4t.csv, devices.csv or drivers.csv in '$D' (only $only), so containers get no GPU files" \
+	first_line_is "[ERROR jetson-mode]: CSV mode (JetPack $jp, L4T $l4t; mode = \"auto\"): no l4t.csv, devices.csv or drivers.csv in '$D' (only $only), so containers get no GPU files" \
 		"jetson-mode: JetPack $jp: missing: message"
 done
 hint_is "the CSV files come with L4T's packages: apt-get install --reinstall nvidia-l4t-init (from L4T's apt source, '/etc/apt/sources.list.d/nvidia-l4t-apt-source.list')" \
 	"jetson-mode: JetPack 5: missing: hint"
 rm -rf "${D:?}"
 check "$R" jetson-mode fail 1 "JetPack 5: no CSV directory"
-first_line_is "[ERROR jetson-mode] CSV mode (JetPack 5, L4T R35.4.1; mode = \"auto\"): no CSV files in '$D', so containers get no GPU files" \
+first_line_is "[ERROR jetson-mode]: CSV mode (JetPack 5, L4T R35.4.1; mode = \"auto\"): no CSV files in '$D', so containers get no GPU files" \
 	"jetson-mode: no CSV directory: message"
 sed -i 's/^mode = "auto"/mode = "legacy"/' "$R/etc/nvidia-container-runtime/config.toml"
 check "$R" jetson-mode fail 1 "JetPack 5: legacy mode"
@@ -804,7 +805,7 @@ printf '[nvidia-container-runtime\n' >"$R/etc/nvidia-container-runtime/config.to
 check "$R" jetson-mode fail 1 "JetPack 5: a broken config"
 rm "$R/etc/nvidia-container-runtime/config.toml"
 check "$R" jetson-mode fail 1 "JetPack 5: no config"
-first_line_is "[ERROR jetson-mode] no '$R/etc/nvidia-container-runtime/config.toml' (JetPack 5, L4T R35.4.1): the NVIDIA runtime's config is missing" \
+first_line_is "[ERROR jetson-mode]: no '$R/etc/nvidia-container-runtime/config.toml' (JetPack 5, L4T R35.4.1): the NVIDIA runtime's config is missing" \
 	"jetson-mode: no config: message"
 R=$(fixture_root jetson-orin-nano-jp6)
 check "$R" jetson-mode pass 0 "JetPack 6: CDI mode"
@@ -813,7 +814,7 @@ first_line_is "[PASS] CDI mode (JetPack 6, L4T R36.4.7; mode = \"auto\"): the CD
 check "$R" cdi pass 0 "JetPack 6: the spec"
 rm "${R:?}/etc/cdi/nvidia.yaml"
 check "$R" jetson-mode fail 1 "JetPack 6: no spec"
-first_line_is "[ERROR jetson-mode] CDI mode (JetPack 6, L4T R36.4.7; mode = \"auto\"): no CDI spec for nvidia.com/gpu in '/etc/cdi' or '/var/run/cdi'" \
+first_line_is "[ERROR jetson-mode]: CDI mode (JetPack 6, L4T R36.4.7; mode = \"auto\"): no CDI spec for nvidia.com/gpu in '/etc/cdi' or '/var/run/cdi'" \
 	"jetson-mode: JetPack 6: no spec: message"
 hint_is "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml" "jetson-mode: JetPack 6: no spec: hint"
 check "$R" cdi fail 1 "JetPack 6: cdi fails too"

@@ -67,6 +67,8 @@ expect_contains "$T/out" "install         not run" "no GPU: install did not run"
 expect_contains "$T/err" "gpuprep: error: no NVIDIA GPU: no NVIDIA VGA or 3D controller among 8 PCI functions, and no Jetson/Tegra board; nothing was changed" \
 	"no GPU: the error says nothing was changed"
 if [ "$before" = "$(state "$R")" ]; then ok "no GPU: the root is unchanged"; else not_ok "no GPU: the root is unchanged"; fi
+if grep -n ' $' "$T/out" >"$T/trailing"; then not_ok "no GPU: no line ends in a space" "$(cat "$T/trailing")"; else
+	ok "no GPU: no line ends in a space (the \"not run\" rows)"; fi
 run "$GPUPREP" --root "$R" --json up
 expect_rc 3 "no GPU --json"
 python3 -c 'import json,sys
@@ -98,5 +100,37 @@ run "$GPUPREP" --root "$R" up --repo-url ftp://x
 expect_contains "$T/err" "gpuprep: error: --repo-url 'ftp://x' is not an http:// or https:// URL" "--repo-url ftp://x: the message install and bundle give"
 run "$GPUPREP" --root "$R" up --cgroup-driver none
 expect_contains "$T/err" "gpuprep: error: --cgroup-driver takes systemd or cgroupfs, not 'none'" "--cgroup-driver none: the message configure gives"
+
+# --- an unreadable node: exit 1 (not 3: whether it has a GPU is unknown), the cause once, a hint --
+mkdir -p "$T/empty-root"
+run "$GPUPREP" --root "$T/empty-root" up --dry-run
+expect_rc 1 "a node whose PCI devices cannot be read"
+n=$(grep -c "cannot read PCI devices" "$T/out")
+if [ "$n" = 1 ]; then ok "unreadable node: the cause once on stdout"; else
+	not_ok "unreadable node: the cause once on stdout" "$n times:" "$(cat "$T/out")"; fi
+n=$(grep -c "cannot read PCI devices" "$T/err")
+if [ "$n" = 1 ]; then ok "unreadable node: the cause once on stderr"; else
+	not_ok "unreadable node: the cause once on stderr" "$n times:" "$(cat "$T/err")"; fi
+expect_contains "$T/err" "hint: gpuprep reads the kernel's view of PCI in /sys" "unreadable node: a hint"
+expect_contains "$T/out" "[ERROR gpu-present]: cannot scan the node" "unreadable node: gpu-present says why"
+run "$GPUPREP" --root "$T/empty-root" --json up --dry-run
+expect_rc 1 "unreadable node --json"
+python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert not d["no_gpu"] and d["error"]["exit_code"] == 1 and d["error"]["hint"], d' "$T/out" 2>"$T/py" &&
+	ok "unreadable node --json: not no_gpu, exit_code 1" || not_ok "unreadable node --json: not no_gpu, exit_code 1" "$(cat "$T/py")"
+run "$GPUPREP" --root "$T/empty-root" preflight
+expect_rc 1 "preflight on an unreadable node"
+expect_contains "$T/out" "[SKIP nouveau]: the node could not be scanned (see gpu-present)" "preflight: the other checks point to gpu-present"
+
+# JSON durations are rounded: at most 3 decimals.
+R=$(fixture_root up-sample)
+run "$GPUPREP" --root "$R" --json up --dry-run
+python3 -c 'import json,sys,re
+text=open(sys.argv[1]).read()
+for m in re.finditer(r"\"duration_ms\": ([0-9.eE+-]+)", text):
+    v=m.group(1)
+    assert "e" not in v.lower() and len(v.split(".")[1] if "." in v else "") <= 3, v' "$T/out" 2>"$T/py" &&
+	ok "--json duration_ms has at most 3 decimals" || not_ok "--json duration_ms has at most 3 decimals" "$(cat "$T/py")"
 
 done_testing

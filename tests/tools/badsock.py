@@ -19,6 +19,11 @@ python's start-up once. Modes:
   h1-ping        an HTTP/1.1 server whose /_ping says OK (a minimal dockerd)
   h1-ping-bad    an HTTP/1.1 server whose /_ping says something else
   h1-500         an HTTP/1.1 server answering 500 with a Docker error body
+  h1-cut-header  HTTP/1.1: the status line and half a header, then closes
+  h1-huge-header HTTP/1.1: the status line, then header lines without end (up to 1 GB)
+  h1-long-header HTTP/1.1: the status line, then one header line of up to 1 GB
+  h1-huge-length HTTP/1.1: Content-Length of 1 TB, then a trickle of body
+  h1-info-types  HTTP/1.1: /_ping OK; /info with DefaultRuntime 5 and Runtimes a string
   h2-cut         HTTP/2: headers and half a gRPC message, then closes
   h2-not-grpc    HTTP/2: 404 text/plain
   h2-no-status   HTTP/2: a whole message, but trailers without grpc-status
@@ -26,6 +31,7 @@ python's start-up once. Modes:
   h2-error       HTTP/2: trailers-only, grpc-status 14, a percent-encoded message
   h2-bad-proto   HTTP/2: grpc-status 0 with a truncated protobuf message
   h2-compressed  HTTP/2: a message flagged as compressed
+  h2-bad-types   HTTP/2: a StatusResponse whose info["config"] has defaultRuntimeName 5
   h2-early-rst   HTTP/2: like grpc-go for an unknown service: the status at once, before
                  the request body, then RST_STREAM(NO_ERROR); no reset for a body-less
                  request
@@ -67,7 +73,24 @@ STATUS_200 = b"\x88"  # HPACK static table index 8
 GRPC_CT = lit("content-type", "application/grpc")
 
 
+def varint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([n & 0x7F | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def pb_len(field, payload):
+    return bytes([field << 3 | 2]) + varint(len(payload)) + payload
+
+
 def h2_response(mode):
+    if mode == "h2-bad-types":
+        config = b'{"containerd": {"defaultRuntimeName": 5, "runtimes": {}}}'
+        entry = pb_len(1, b"config") + pb_len(2, config)
+        return [headers([STATUS_200, GRPC_CT]), data(grpc_msg(pb_len(2, entry))),
+                headers([lit("grpc-status", "0")], end_stream=True)]
     if mode == "h2-cut":
         return [headers([STATUS_200, GRPC_CT]),
                 data(b"\x00\x00\x00\x00\x64" + b"\x0a\x10" + b"x" * 8)]
@@ -159,6 +182,44 @@ def serve(conn, mode):
         read_some(conn, b"\r\n\r\n", 0.3)
         conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
                      b"Connection: close\r\n\r\n400 Bad Request")
+        return
+    if mode == "h1-cut-header":
+        read_some(conn, b"\r\n\r\n")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: applic")
+        return
+    if mode == "h1-huge-header":
+        read_some(conn, b"\r\n\r\n")
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        line = b"X-Pad: " + b"a" * 1017 + b"\r\n"  # 1 KiB a line
+        chunk = line * 1024
+        for _ in range(1024):  # 1 GiB, unless the client hangs up first
+            conn.sendall(chunk)
+        return
+    if mode == "h1-long-header":
+        read_some(conn, b"\r\n\r\n")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+        chunk = b"a" * (1 << 20)
+        for _ in range(1024):  # 1 GiB, unless the client hangs up first
+            conn.sendall(chunk)
+        return
+    if mode == "h1-huge-length":
+        read_some(conn, b"\r\n\r\n")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1099511627776\r\n\r\n{")
+        for _ in range(100):
+            conn.sendall(b" " * 1024)
+            time.sleep(0.01)
+        return
+    if mode == "h1-info-types":
+        req = read_some(conn, b"\r\n\r\n")
+        if b"/_ping" in req:
+            body = b"OK"
+        else:
+            body = (b'{"ServerVersion": "28.1.1", "DefaultRuntime": 5, '
+                    b'"Runtimes": {"runc": {"path": "runc"}}, "CgroupDriver": "systemd"}')
+        conn.sendall(b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: "
+                     b"application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                     % len(body) + body)
         return
     if mode.startswith("h1-"):
         read_some(conn, b"\r\n\r\n")

@@ -59,5 +59,25 @@ main(void)
 	ok(strlen(sb.s) == 2000 && memcmp(sb.s + 1996, "abab", 5) == 0,
 	   "strbuf stays NUL-terminated");
 	free(sb.s);
+
+	is_int(str_distance("detect", "detect"), 0, "distance to itself is 0");
+	is_int(str_distance("detcet", "detect"), 1, "a swap of neighbours is 1");
+	is_int(str_distance("detct", "detect"), 1, "a missing letter is 1");
+	is_int(str_distance("", "abc"), 3, "from empty: the length");
+	is_int(str_distance("kitten", "sitting"), 3, "kitten/sitting");
+	static const char *const cmds[] = {"bundle",  "configure", "detect",
+	                                   "install", "up",        "verify"};
+	is_str(str_closest("detcet", cmds, 6), "detect", "closest: a typo");
+	is_str(str_closest("confgure", cmds, 6), "configure", "closest: a dropped letter");
+	is_str(str_closest("conf", cmds, 6), "configure", "closest: a prefix");
+	ok(str_closest("frobnicate", cmds, 6) == NULL, "closest: nothing close");
+	ok(str_closest("xy", cmds, 6) == NULL, "closest: short and far");
+	is_str(str_closest("uo", cmds, 6), "up", "closest: short, one off");
+
+	_cleanup_free_ char *f1 = str_fit("nvidia-container-toolkit-base_1.17.8-1_amd64.deb", 60);
+	is_str(f1, "nvidia-container-toolkit-base_1.17.8-1_amd64.deb", "fit: short enough stays");
+	_cleanup_free_ char *f2 = str_fit("nvidia-container-toolkit-base_1.17.8-1_amd64.deb", 30);
+	is_str(f2, "nvidia-contai....8-1_amd64.deb", "fit: start ... end");
+	is_int(strlen(f2), 30, "fit: exactly the width");
 	return tap_done();
 }

@@ -79,14 +79,54 @@ main(void)
 	            "trailing garbage");
 	parse_fails("{\"a\": 1, \"a\": 2}", "daemon.json:1:10: duplicate object key near '\"a\"'",
 	            "duplicate key");
-	parse_fails("[1, 2]\n", "daemon.json: the document is an array, not an object", "an array");
-	parse_fails("\"str\"", "daemon.json: the document is a string, not an object", "a string");
+	parse_fails("[1, 2]\n", "daemon.json:1:1: the document is an array, not an object",
+	            "an array");
+	parse_fails("\"str\"", "daemon.json:1:1: the document is a string, not an object",
+	            "a string");
+	parse_fails("\n\n  5\n", "daemon.json:3:3: the document is a number, not an object",
+	            "a number, pointed at");
 	parse_fails("{\"é\": 1,}", "daemon.json:1:9: string or '}' expected near '}'",
 	            "columns count characters, not bytes");
 	{
 		struct jsonedit_doc *doc = NULL;
 		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
-		ok(jsonedit_parse("d", "{}\0x", 4, &doc, &err) < 0, "a NUL byte is refused");
+		ok(jsonedit_parse("d", "{}\n\0x", 5, &doc, &err) < 0, "a NUL byte is refused");
+		is_str(err.msg, "d:2:1: the file holds a NUL byte, which JSON does not allow",
+		       "a NUL byte: where");
+	}
+	/* Only NUL bytes (a crash while writing) is not blank: refused, never replaced. */
+	const size_t nul_lens[] = {1, 4, 4096};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(nul_lens); i++) {
+		_cleanup_free_ char *zeros = xcalloc(nul_lens[i], 1);
+		struct jsonedit_doc *doc = NULL;
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		ok(jsonedit_parse("d", zeros, nul_lens[i], &doc, &err) < 0 && !doc,
+		   "%zu NUL bytes are refused", nul_lens[i]);
+		is_str(err.msg, "d:1:1: the file holds only NUL bytes, not JSON",
+		       "only NULs: message");
+		ok(err.hint && strstr(err.hint, "backup"), "only NULs: a hint");
+	}
+	{
+		/* Spaces then NULs: still refused. */
+		struct jsonedit_doc *doc = NULL;
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		ok(jsonedit_parse("d", " \n\0\0", 4, &doc, &err) < 0, "blank then NULs refused");
+		is_str(err.msg, "d:2:1: the file holds a NUL byte, which JSON does not allow",
+		       "blank then NULs: where");
+	}
+	{
+		/* Type errors point at the value. */
+		_cleanup_(jsonedit_freep) struct jsonedit_doc *doc =
+		        parse("{\n  \"runtimes\": {\n    \"nvidia\":   \"x\"\n  }\n}\n");
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		ok(jsonedit_type_error(doc, P("runtimes", "nvidia"), "an object", &err) < 0,
+		   "type_error returns -1");
+		is_str(err.msg, "daemon.json:3:17: 'runtimes.nvidia' is a string, not an object",
+		       "type_error: the value's line:col");
+		ok(err.hint != NULL, "type_error: a hint");
+		unsigned line, col;
+		jsonedit_position(doc, P("runtimes"), &line, &col);
+		ok(line == 2 && col == 15, "position of runtimes: %u:%u", line, col);
 	}
 
 	/* Blank files read as {}; indentation and separators are detected. */
@@ -148,7 +188,7 @@ main(void)
 		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
 		ok(jsonedit_set(doc, P("a", "b"), json_true(), &err) < 0,
 		   "set through an array fails");
-		is_str(err.msg, "daemon.json: 'a' is an array, not an object",
+		is_str(err.msg, "daemon.json:1:7: 'a' is an array, not an object",
 		       "set: the type error");
 		is_str(jsonedit_text(doc, NULL), "{\"a\": [1]}",
 		       "set: a failed edit changes nothing");
@@ -191,7 +231,7 @@ main(void)
 		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
 		_cleanup_json_ json_t *v = json_string("x");
 		ok(jsonedit_array_append(doc, P("e"), v, &err) < 0, "append to an object fails");
-		is_str(err.msg, "daemon.json: 'e' is an object, not an array",
+		is_str(err.msg, "daemon.json:1:7: 'e' is an object, not an array",
 		       "append: the type error");
 	}
 

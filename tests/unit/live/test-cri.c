@@ -152,6 +152,37 @@ main(void)
 	build(&b, "[1]");
 	parse_fail(b.data, b.len, "info[\"config\"] is not a JSON object", "a config array");
 	pb_buf_release(&b);
+	/* Fields verify reads, of the wrong type: refused, never read as absent. */
+	static const struct {
+		const char *config, *want;
+	} bad_types[] = {
+	        {"{\"containerd\": {\"defaultRuntimeName\": 5}}",
+	         "info[\"config\"]: containerd.defaultRuntimeName is a number (5), not a string"},
+	        {"{\"containerd\": []}", "info[\"config\"]: containerd is an array, not an object"},
+	        {"{\"containerd\": {\"runtimes\": \"runc\"}}",
+	         "info[\"config\"]: containerd.runtimes is a string, not an object"},
+	        {"{\"containerd\": {\"runtimes\": {\"runc\": {\"options\": {\"BinaryName\": "
+	         "true}}}}}",
+	         "info[\"config\"]: containerd.runtimes.runc.options.BinaryName is a boolean "
+	         "(true), not a string"},
+	        {"{\"containerd\": {\"runtimes\": {\"runc\": {\"options\": {\"SystemdCgroup\": "
+	         "\"true\"}}}}}",
+	         "info[\"config\"]: containerd.runtimes.runc.options.SystemdCgroup is a string, "
+	         "not "
+	         "a boolean"},
+	        {"{\"enableCDI\": 1}",
+	         "info[\"config\"]: enableCDI is a number (1), not a boolean"},
+	};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(bad_types); i++) {
+		build(&b, bad_types[i].config);
+		parse_fail(b.data, b.len, bad_types[i].want, bad_types[i].want);
+		pb_buf_release(&b);
+	}
+	/* Go's nil maps are null: accepted. */
+	build(&b, "{\"containerd\": {\"runtimes\": {\"runc\": {\"options\": null}}}}");
+	is_int(cri_status_parse(b.data, b.len, &s, &err), 0, "options null parses");
+	pb_buf_release(&b);
+	cri_status_free(s);
 	parse_fail("\x0a\x05\x0a\x03\x0a\x01", 6,
 	           "StatusResponse: malformed protobuf at byte 0: length-delimited field runs past "
 	           "the end",

@@ -74,13 +74,37 @@ main(void)
 	       "nvidia's path");
 	docker_info_free(info);
 
-	static const char odd[] = "{\"DefaultRuntime\": 3, \"Runtimes\": [1]}";
-	is_int(docker_info_parse(odd, sizeof(odd) - 1, &info, &err), 0, "odd types parse");
-	ok(docker_info_default_runtime(info) == NULL, "a number is not a runtime name");
-	ok(docker_info_runtime_path(info, "runc") == NULL, "Runtimes as an array has no paths");
-	char **names = docker_info_runtime_names(info);
-	is_int(strv_length(names), 0, "no names from an array");
-	strv_free(names);
+	/* Fields of the wrong type are refused, never read as absent (DefaultRuntime 3 is not
+	 * runc). */
+	static const struct {
+		const char *doc, *want;
+	} odd[] = {
+	        {"{\"DefaultRuntime\": 3}",
+	         "the answer's DefaultRuntime is a number (3), not a string"},
+	        {"{\"DefaultRuntime\": null}", "the answer's DefaultRuntime is null, not a string"},
+	        {"{\"CgroupDriver\": false}",
+	         "the answer's CgroupDriver is a boolean (false), not a string"},
+	        {"{\"Runtimes\": [1]}", "the answer's Runtimes is an array, not an object"},
+	        {"{\"Runtimes\": {\"runc\": \"runc\"}}",
+	         "the answer's Runtimes.runc is a string, not an object"},
+	        {"{\"Runtimes\": {\"nvidia\": {\"path\": {}}}}",
+	         "the answer's Runtimes.nvidia.path is an object, not a string"},
+	};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(odd); i++) {
+		info = NULL;
+		ok(docker_info_parse(odd[i].doc, strlen(odd[i].doc), &info, &err) == -1,
+		   "refused: %s", odd[i].doc);
+		ok(info == NULL, "nothing returned");
+		is_str(err.msg, odd[i].want, "the message");
+		gp_error_release(&err);
+	}
+	is_int(docker_info_parse("", 0, &info, &err), -1, "an empty answer");
+	is_str(err.msg, "the answer is empty, not a JSON object", "an empty answer: message");
+	gp_error_release(&err);
+	static const char fine[] = "{\"Runtimes\": {\"io.containerd.runc.v2\": {\"runtimeType\": "
+	                           "\"io.containerd.runc.v2\"}}}";
+	is_int(docker_info_parse(fine, sizeof(fine) - 1, &info, &err), 0,
+	       "a runtime without a path parses");
 	docker_info_free(info);
 	docker_info_free(NULL);
 	ok(docker_info_default_runtime(NULL) == NULL, "accessors accept NULL");

@@ -2,8 +2,122 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "pkgarchive.h"
 #include "tap.h"
+
+/* A .tar at path with one entry per name, each of size bytes ('x'). */
+static void
+write_tar(const char *path, const char *const *names, size_t size)
+{
+	struct archive *w = archive_write_new();
+	archive_write_set_format_pax_restricted(w);
+	archive_write_open_filename(w, path);
+	struct archive_entry *e = archive_entry_new();
+	char *data = xmalloc(size);
+	memset(data, 'x', size);
+	for (size_t i = 0; names[i]; i++) {
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)size);
+		archive_write_header(w, e);
+		archive_write_data(w, data, size);
+	}
+	free(data);
+	archive_entry_free(e);
+	archive_write_close(w);
+	archive_write_free(w);
+}
+
+static bool
+exists(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static bool
+want_none(const char *norm, void *userdata)
+{
+	(void)norm;
+	(void)userdata;
+	return false;
+}
+
+/* Extraction within limits (issue 11, item 10). */
+static void
+test_limits(void)
+{
+	char tmpl[] = "/tmp/test-pkgarchive-XXXXXX";
+	char *tmp = mkdtemp(tmpl);
+	if (!tmp) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	_cleanup_free_ char *tar = xasprintf("%s/a.tar", tmp);
+	_cleanup_free_ char *dest = xasprintf("%s/out", tmp);
+	mkdir(dest, 0700);
+	write_tar(tar, (const char *const[]){"d/a.deb", "d/b.deb", "d/c.deb", NULL}, 2048);
+	_cleanup_free_ char *src = xasprintf("'%s'", tar);
+	struct gp_error err = GP_ERROR_INIT;
+	struct pkgarchive_listing l = {0};
+
+	struct pkgarchive_limits one = {.entry = 1024};
+	is_int(pkgarchive_extract(tar, dest, NULL, NULL, &one, &l, &err), -1,
+	       "an entry over the limit refuses the archive");
+	_cleanup_free_ char *want = xasprintf(
+	        "%s: refusing the archive: 'd/a.deb' is 2 KiB, more than the 1 KiB one file may be",
+	        src);
+	is_str(err.msg, want, "  the message names the entry and both sizes");
+	ok(!exists(dest, "d/a.deb"), "  and nothing of it was written");
+	gp_error_release(&err);
+
+	struct pkgarchive_limits all = {.entry = 4096, .total = 5000};
+	is_int(pkgarchive_extract(tar, dest, NULL, NULL, &all, &l, &err), -1,
+	       "entries over the total refuse the archive");
+	_cleanup_free_ char *want2 =
+	        xasprintf("%s: refusing the archive: with 'd/c.deb' (2 KiB) its files come to "
+	                  "more than 4.9 KiB",
+	                  src);
+	is_str(err.msg, want2, "  the message names the entry that crosses it");
+	ok(exists(dest, "d/b.deb") && !exists(dest, "d/c.deb"), "  the one over it is not written");
+	gp_error_release(&err);
+
+	_cleanup_free_ char *dest2 = xasprintf("%s/out2", tmp);
+	mkdir(dest2, 0700);
+	is_int(pkgarchive_extract(tar, NULL, NULL, NULL, &all, &l, &err), -1,
+	       "listing only: the same limits");
+	gp_error_release(&err);
+	is_int(pkgarchive_extract(tar, NULL, NULL, NULL, &one, &l, &err), -1,
+	       "listing only: an entry over the limit");
+	gp_error_release(&err);
+	struct pkgarchive_limits roomy = {.entry = 4096, .total = 8192};
+	is_int(pkgarchive_extract(tar, NULL, NULL, NULL, &roomy, &l, &err), 0,
+	       "listing only, within the limits");
+	is_int(l.n, 3, "  lists every entry");
+	pkgarchive_listing_release(&l);
+
+	/* Only wanted entries count: an unwanted big one is skipped, never written. */
+	static const struct pkgarchive_limits small = {.entry = 1024, .total = 1024};
+	is_int(pkgarchive_extract(tar, dest2, want_none, NULL, &small, NULL, &err), 0,
+	       "unwanted entries are not bound");
+	ok(!exists(dest2, "d/a.deb"), "  nor written");
+
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
+	ok(system(cmd) == 0, "cleanup");
+}
+
+static void
+size_is(uint64_t b, const char *want)
+{
+	_cleanup_free_ char *s = pkgarchive_size_str(b);
+	is_str(s, want, want);
+}
 
 static void
 parse(const char *path, int want, const char *name, const char *version, const char *arch,
@@ -71,6 +185,14 @@ safe(const char *const *spec, const char *want, const char *label)
 int
 main(void)
 {
+	size_is(17, "17 bytes");
+	size_is(2048, "2 KiB");
+	size_is(5000, "4.9 KiB");
+	size_is(128ull << 20, "128 MiB");
+	size_is(2ull << 30, "2 GiB");
+	size_is(3ull << 39, "1.5 TiB");
+	test_limits();
+
 	parse("x/libnvidia-container1_1.17.8-1_amd64.deb", 1, "libnvidia-container1", "1.17.8-1",
 	      "amd64", "a deb file name");
 	parse("nvidia-container-toolkit-base-1.17.8-1.x86_64.rpm", 1,
