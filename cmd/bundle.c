@@ -14,7 +14,7 @@
 
 const char cmd_bundle_summary[] = "make an offline bundle of the NVIDIA container toolkit";
 const char cmd_bundle_usage[] =
-        "usage: gpuprep bundle [--format deb] [--arch ARCH] [--toolkit-version V]\n"
+        "usage: gpuprep bundle [--format deb|rpm] [--arch ARCH] [--toolkit-version V]\n"
         "                      [--repo-url URL] [--keyring FILE] [-o FILE]\n"
         "\n"
         "Download the four NVIDIA container toolkit packages for an air-gapped node, check\n"
@@ -22,15 +22,16 @@ const char cmd_bundle_usage[] =
         "'gpuprep install --offline FILE' installs from.\n"
         "\n"
         "Options:\n"
-        "  --format deb      the package format (only deb bundles are made so far)\n"
-        "  --arch ARCH       the node's architecture: amd64, arm64, ... (default: this machine's)\n"
+        "  --format deb|rpm  the package format (default: deb)\n"
+        "  --arch ARCH       the node's architecture: amd64, arm64, ... for deb; x86_64,\n"
+        "                    aarch64 for rpm (default: this machine's)\n"
         "  --toolkit-version V\n"
         "                    bundle V-1 of all four (default: the newest)\n"
         "  --version V       the same as --toolkit-version V\n"
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
         "  -o, --output FILE write the bundle here (default:\n"
-        "                    nvidia-container-toolkit_<V>_deb_<ARCH>.bundle.tar.gz)\n"
+        "                    nvidia-container-toolkit_<V>_<FORMAT>_<ARCH>.bundle.tar.gz)\n"
         "  -h, --help        print this help\n"
         "\n"
         "See gpuprep-bundle(1).\n";
@@ -108,27 +109,29 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
-	if (strcmp(format, "deb") != 0) {
-		cmd_usage_error(ctx, err,
-		                "--format '%s' is not supported; only deb bundles are made",
-		                format);
-		return gp_error_hint(err, "for rpm nodes use NVIDIA's rpm release tarball with "
-		                          "gpuprep install --offline");
-	}
+	bool rpm = strcmp(format, "rpm") == 0;
+	if (!rpm && strcmp(format, "deb") != 0)
+		return cmd_usage_error(ctx, err, "--format '%s' is not supported: deb or rpm",
+		                       format);
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
 	struct os_info host = {0};
 	if (!o.arch) {
 		if (os_info_read(NULL, &host, err) < 0)
 			return -1;
-		o.arch = host.arch_deb;
+		o.arch = rpm ? host.arch_rpm : host.arch_deb;
 		if (!o.arch) {
 			os_info_release(&host);
 			return cmd_usage_error(ctx, err,
 			                       "cannot tell this machine's architecture; "
 			                       "give --arch");
 		}
-	} else if (!os_arch_rpm_from_deb(o.arch)) {
+	} else if (rpm && !os_arch_deb_from_rpm(o.arch)) {
+		return cmd_usage_error(ctx, err,
+		                       "--arch '%s' is not an rpm architecture name "
+		                       "(x86_64, aarch64, ...)",
+		                       o.arch);
+	} else if (!rpm && !os_arch_rpm_from_deb(o.arch)) {
 		return cmd_usage_error(ctx, err,
 		                       "--arch '%s' is not a Debian architecture name "
 		                       "(amd64, arm64, ...)",
@@ -139,13 +142,14 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 
 	json_t *manifest = NULL;
 	_cleanup_free_ char *out = NULL;
-	int r = pkg_bundle_create(&o, &manifest, &out, err);
+	int r = rpm ? pkg_bundle_create_rpm(&o, &manifest, &out, err)
+	            : pkg_bundle_create(&o, &manifest, &out, err);
 	os_info_release(&host);
 	if (r < 0)
 		return bundle_hint(err);
 	_cleanup_json_ json_t *m = manifest;
-	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for deb %s", out,
-	         json_string_value(json_object_get(m, "toolkit_version")),
+	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for %s %s", out,
+	         json_string_value(json_object_get(m, "toolkit_version")), format,
 	         json_string_value(json_object_get(m, "architecture")));
 	if (ctx->json) {
 		_cleanup_json_ json_t *doc = json_pack("{s:i, s:s, s:O}", "schema_version", 1,

@@ -368,9 +368,18 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 		                   "gpuprep bundle");
 		goto out;
 	}
+	if (strcmp(b.family, "rpm") == 0) {
+		/* key -> repomd.xml -> primary -> each .rpm (pkgbundle_rpm.c) */
+		if (pkg_bundle_check_rpm(src, dir, keyring, &b, err) < 0)
+			goto out;
+		*ret = b;
+		b = (struct pkg_bundle){0};
+		ret_code = 0;
+		goto out;
+	}
 	if (strcmp(b.family, "deb") != 0) {
-		gp_error_set(err, "%s: a '%s' bundle; this gpuprep installs deb bundles only", src,
-		             b.family);
+		gp_error_set(err, "%s: a '%s' bundle; this gpuprep installs deb and rpm bundles",
+		             src, b.family);
 		goto out;
 	}
 

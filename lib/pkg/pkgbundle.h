@@ -55,3 +55,14 @@ bool pkg_bundle_detect(const struct pkgarchive_listing *l);
 int pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
                      const char *keyring, struct pkg_bundle *ret, struct gp_error *err);
 void pkg_bundle_release(struct pkg_bundle *b);
+
+/*
+ * rpm bundles (pkgbundle_rpm.c): o->arch in rpm spelling ("x86_64", "aarch64"); repo/ holds
+ * the repository's repodata/ untouched (repomd.xml, its .asc, what it lists) and the
+ * packages, so the bundle is also a yum repository.
+ */
+int pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
+                          struct gp_error *err);
+/* The signed chain of an extracted rpm bundle whose manifest b holds; fills b's packages. */
+int pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring,
+                         struct pkg_bundle *b, struct gp_error *err);

@@ -51,8 +51,7 @@ rpm_repo_release(struct rpm_repo *r)
 	free(r->arch);
 	free(r->workdir);
 	free(r->fingerprint);
-	free(r->primary_href);
-	free(r->primary_checksum);
+	rpm_md_files_free(r->md, r->n_md);
 	rpm_packages_free(r->pkgs, r->n_pkgs);
 	*r = (struct rpm_repo){0};
 }
@@ -159,14 +158,33 @@ missing(const char *where, const xmlNode *n, const char *what, struct gp_error *
 	                          "check --repo-url");
 }
 
+void
+rpm_md_files_free(struct rpm_md_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].type);
+		free(v[i].href);
+		free(v[i].checksum);
+	}
+	free(v);
+}
+
+static bool
+safe_href(const char *href)
+{
+	return *href && href[0] != '/' && !strstr(href, "..");
+}
+
 int
-rpmmd_parse_repomd(const char *path, const char *where, char **ret_href, char **ret_checksum,
-                   uint64_t *ret_size, struct gp_error *err)
+rpmmd_parse_repomd(const char *path, const char *where, struct rpm_md_file **ret, size_t *ret_n,
+                   size_t *ret_primary, struct gp_error *err)
 {
 	xmlDoc *doc = xml_read(path, where, err);
 	if (!doc)
 		return -1;
-	int ret = -1;
+	int rc = -1;
+	struct rpm_md_file *v = NULL;
+	size_t n = 0, primary = SIZE_MAX;
 	const xmlNode *root = xmlDocGetRootElement(doc);
 	if (!root || !is_elem(root, "repomd")) {
 		gp_error_set(err, "%s: the root element is not <repomd>", where);
@@ -177,28 +195,20 @@ rpmmd_parse_repomd(const char *path, const char *where, char **ret_href, char **
 	for (const xmlNode *d = root->children; d; d = d->next) {
 		if (!is_elem(d, "data"))
 			continue;
-		_cleanup_free_ char *type = attr(d, "type");
-		if (!type || strcmp(type, "primary") != 0)
-			continue;
 		const xmlNode *loc = child(d, "location");
 		const xmlNode *sum = child(d, "checksum");
 		const xmlNode *size = child(d, "size");
+		_cleanup_free_ char *type = attr(d, "type");
 		_cleanup_free_ char *href = loc ? attr(loc, "href") : NULL;
 		_cleanup_free_ char *stype = sum ? attr(sum, "type") : NULL;
 		_cleanup_free_ char *ssize = size ? text(size) : NULL;
-		if (!href) {
-			missing(where, d, "<location href=...>", err);
+		if (!type || !href) {
+			missing(where, d, "type=... or <location href=...>", err);
 			goto out;
 		}
-		if (!sum || !stype) {
-			missing(where, d, "<checksum type=...>", err);
-			goto out;
-		}
-		if (strcmp(stype, "sha256") != 0) {
-			gp_error_set(err,
-			             "%s:%ld: the primary metadata's checksum is %s; only sha256 "
-			             "is accepted",
-			             where, xmlGetLineNo(sum), stype);
+		if (!safe_href(href)) {
+			gp_error_set(err, "%s:%ld: the location '%s' leaves the repository", where,
+			             xmlGetLineNo(loc), href);
 			goto out;
 		}
 		uint64_t sz = 0;
@@ -207,25 +217,43 @@ rpmmd_parse_repomd(const char *path, const char *where, char **ret_href, char **
 			             xmlGetLineNo(size), ssize);
 			goto out;
 		}
-		if (strstr(href, "..") || href[0] == '/') {
-			gp_error_set(err,
-			             "%s:%ld: the primary metadata's location '%s' leaves the "
-			             "repository",
-			             where, xmlGetLineNo(loc), href);
-			goto out;
+		bool sha256 = stype && strcmp(stype, "sha256") == 0;
+		if (strcmp(type, "primary") == 0) {
+			if (!sum || !stype) {
+				missing(where, d, "<checksum type=...>", err);
+				goto out;
+			}
+			if (!sha256) {
+				gp_error_set(err,
+				             "%s:%ld: the primary metadata's checksum is %s; only "
+				             "sha256 is accepted",
+				             where, xmlGetLineNo(sum), stype);
+				goto out;
+			}
+			primary = n;
 		}
-		*ret_href = TAKE_PTR(href);
-		*ret_checksum = text(sum);
-		*ret_size = sz;
-		ret = 0;
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = (struct rpm_md_file){.type = TAKE_PTR(type),
+		                              .href = TAKE_PTR(href),
+		                              .checksum = sha256 ? text(sum) : NULL,
+		                              .size = sz};
+	}
+	if (primary == SIZE_MAX) {
+		gp_error_set(err, "%s: no <data type=\"primary\">", where);
+		gp_error_hint(
+		        err,
+		        "the repository metadata is not what createrepo writes; check --repo-url");
 		goto out;
 	}
-	gp_error_set(err, "%s: no <data type=\"primary\">", where);
-	gp_error_hint(err,
-	              "the repository metadata is not what createrepo writes; check --repo-url");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	*ret_primary = primary;
+	rc = 0;
 out:
+	if (rc < 0)
+		rpm_md_files_free(v, n);
 	xmlFreeDoc(doc);
-	return ret;
+	return rc;
 }
 
 static int
@@ -342,18 +370,18 @@ check_repomd(struct rpm_repo *r, const struct gpg_key *key, const char *dir, con
 	}
 	if (gpg_verify_detached(key, md, asc, src, &r->fingerprint, err) < 0)
 		return -1;
-	free(r->primary_href);
-	free(r->primary_checksum);
-	r->primary_href = r->primary_checksum = NULL;
-	return rpmmd_parse_repomd(md, src, &r->primary_href, &r->primary_checksum, &r->primary_size,
-	                          err);
+	rpm_md_files_free(r->md, r->n_md);
+	r->md = NULL;
+	r->n_md = 0;
+	return rpmmd_parse_repomd(md, src, &r->md, &r->n_md, &r->primary, err);
 }
 
 static int
 check_primary(struct rpm_repo *r, const char *path, const char *where, struct gp_error *err)
 {
-	_cleanup_free_ char *what = xasprintf("%s: %s", where, r->primary_href);
-	if (check_file(path, what, r->primary_checksum, r->primary_size, err) < 0)
+	const struct rpm_md_file *pm = &r->md[r->primary];
+	_cleanup_free_ char *what = xasprintf("%s: %s", where, pm->href);
+	if (check_file(path, what, pm->checksum, pm->size, err) < 0)
 		return -1;
 	rpm_packages_free(r->pkgs, r->n_pkgs);
 	r->pkgs = NULL;
@@ -367,7 +395,7 @@ rpm_repo_check_dir(struct rpm_repo *r, const struct gpg_key *key, const char *di
 {
 	if (check_repomd(r, key, dir, where, err) < 0)
 		return -1;
-	_cleanup_free_ char *primary = xasprintf("%s/%s", dir, r->primary_href);
+	_cleanup_free_ char *primary = xasprintf("%s/%s", dir, r->md[r->primary].href);
 	return check_primary(r, primary, where, err);
 }
 
@@ -401,13 +429,41 @@ rpm_repo_fetch(struct rpm_repo *r, const struct gpg_key *key, struct fetch *f, s
 	}
 	if (check_repomd(r, key, r->workdir, where, err) < 0)
 		return -1;
-	const char *base = strrchr(r->primary_href, '/');
-	_cleanup_free_ char *local = xasprintf("%s/%s", mddir, base ? base + 1 : r->primary_href);
-	_cleanup_free_ char *url = xasprintf("%s/%s", r->repo_url, r->primary_href);
-	if (fetch_to_file(f, url, local, r->primary_size ? r->primary_size : PRIMARY_MAX,
-	                  "primary metadata", NULL, err) < 0)
+	const struct rpm_md_file *pm = &r->md[r->primary];
+	const char *base = strrchr(pm->href, '/');
+	_cleanup_free_ char *local = xasprintf("%s/%s", mddir, base ? base + 1 : pm->href);
+	_cleanup_free_ char *url = xasprintf("%s/%s", r->repo_url, pm->href);
+	if (fetch_to_file(f, url, local, pm->size ? pm->size : PRIMARY_MAX, "primary metadata",
+	                  NULL, err) < 0)
 		return -1;
 	return check_primary(r, local, where, err);
+}
+
+int
+rpm_repo_fetch_md(struct rpm_repo *r, struct fetch *f, const char *dir, struct gp_error *err)
+{
+	_cleanup_free_ char *where = xasprintf("'%s'", r->repo_url);
+	for (size_t i = 0; i < r->n_md; i++) {
+		const struct rpm_md_file *m = &r->md[i];
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, m->href);
+		_cleanup_free_ char *parent = xstrdup(path);
+		*strrchr(parent, '/') = '\0';
+		if (mkdir_p(parent, 0755) < 0)
+			return gp_error_set_errno(err, errno, "creating '%s'", parent);
+		_cleanup_free_ char *url = xasprintf("%s/%s", r->repo_url, m->href);
+		if (fetch_to_file(f, url, path, m->size ? m->size : PRIMARY_MAX, m->type, NULL,
+		                  err) < 0)
+			return -1;
+		if (!m->checksum) {
+			gp_error_set(err, "%s: repomd.xml's checksum of '%s' is not sha256", where,
+			             m->href);
+			return gp_error_hint(err, "gpuprep bundles only metadata it can check");
+		}
+		_cleanup_free_ char *what = xasprintf("%s: %s", where, m->href);
+		if (check_file(path, what, m->checksum, m->size, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int

@@ -23,14 +23,21 @@ struct rpm_package {
 	uint64_t size;
 };
 
+/* One <data> entry of repomd.xml: "primary", "filelists", "other", ... */
+struct rpm_md_file {
+	char *type;
+	char *href;     /* "repodata/...-primary.xml.gz" */
+	char *checksum; /* hex; NULL when not sha256 */
+	uint64_t size;  /* 0 when not given */
+};
+
 struct rpm_repo {
-	char *repo_url;     /* <base>/stable/rpm/<arch>, or a local directory (bundles) */
-	char *arch;         /* "x86_64", "aarch64" */
-	char *workdir;      /* private directory the caller owns */
-	char *fingerprint;  /* the primary key that signed repomd.xml */
-	char *primary_href; /* "repodata/...-primary.xml.gz" */
-	char *primary_checksum;
-	uint64_t primary_size;
+	char *repo_url;         /* <base>/stable/rpm/<arch>, or a local directory (bundles) */
+	char *arch;             /* "x86_64", "aarch64" */
+	char *workdir;          /* private directory the caller owns */
+	char *fingerprint;      /* the primary key that signed repomd.xml */
+	struct rpm_md_file *md; /* repomd.xml's entries; md[primary] is the primary metadata */
+	size_t n_md, primary;
 	struct rpm_package *pkgs;
 	size_t n_pkgs;
 };
@@ -63,9 +70,19 @@ int rpm_repo_select(const struct rpm_repo *r, const char *target,
 /* Check a downloaded package file against primary's size and checksum. */
 int rpm_repo_check_package(const struct rpm_package *p, const char *path, struct gp_error *err);
 
-/* Parse repomd.xml (a file) for the primary metadata; exposed for tests and fuzzing. */
-int rpmmd_parse_repomd(const char *path, const char *where, char **ret_href, char **ret_checksum,
-                       uint64_t *ret_size, struct gp_error *err);
+/*
+ * Fetch the other metadata files repomd.xml lists (filelists, other, ...) into dir/ at their
+ * hrefs, each checked against repomd's size and SHA-256, so dir is a whole yum repository.
+ */
+int rpm_repo_fetch_md(struct rpm_repo *r, struct fetch *f, const char *dir, struct gp_error *err);
+
+/*
+ * Parse repomd.xml (a file): its <data> entries, and which is the primary metadata (whose
+ * checksum must be sha256). Exposed for tests and fuzzing.
+ */
+int rpmmd_parse_repomd(const char *path, const char *where, struct rpm_md_file **ret, size_t *ret_n,
+                       size_t *ret_primary, struct gp_error *err);
+void rpm_md_files_free(struct rpm_md_file *v, size_t n);
 /* Parse primary.xml(.gz) (a file) into packages; exposed for tests and fuzzing. */
 int rpmmd_parse_primary(const char *path, const char *where, struct rpm_package **ret,
                         size_t *ret_n, struct gp_error *err);
