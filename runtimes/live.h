@@ -3,8 +3,9 @@
  * The live side of a container runtime: restart (or reload) its daemon so it
  * loads the config gpuprep wrote, and verify, by asking the running daemon,
  * that it did. Each runtime implements ops->restart and ops->verify
- * (runtimes/runtime.h); runtime_restart() below drives both, with the
- * rollback to the backup configure took when the daemon does not come back.
+ * (runtimes/runtime.h); runtime_restart() below (runtimes/restart.c) drives
+ * both, with the rollback to the backup configure took when the daemon does
+ * not come back.
  *
  * Nothing here prints: progress goes through struct live_progress, drawn by
  * cmd/, and results come back as data.

@@ -395,27 +395,7 @@ noderoot_read_file(const char *root, const char *path, char **ret_data, size_t *
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	size_t cap = S_ISREG(st.st_mode) && (size_t)st.st_size + 1 > 4096 ? (size_t)st.st_size + 1
-	                                                                  : 4096;
-	_cleanup_free_ char *buf = xmalloc(cap);
-	size_t len = 0;
-	for (;;) {
-		if (len + 1 >= cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		ssize_t n = read_retry(fd, buf + len, cap - len - 1);
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if (ret_len)
-		*ret_len = len;
-	*ret_data = TAKE_PTR(buf);
-	return 0;
+	return read_fd(fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, ret_data, ret_len);
 }
 
 int

@@ -208,7 +208,13 @@ read_file(const char *path, char **ret_data, size_t *ret_len)
 	_cleanup_close_ int fd = open_for_read(path, &size);
 	if (fd < 0)
 		return fd;
-	size_t cap = size + 1 < 4096 ? 4096 : size + 1;
+	return read_fd(fd, size, ret_data, ret_len);
+}
+
+int
+read_fd(int fd, size_t size_hint, char **ret_data, size_t *ret_len)
+{
+	size_t cap = size_hint + 1 < 4096 ? 4096 : size_hint + 1;
 	_cleanup_free_ char *buf = xmalloc(cap);
 	size_t len = 0;
 	for (;;) {

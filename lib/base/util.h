@@ -122,6 +122,8 @@ bool gp_root_is_set(const char *root);
  * errno. ret_len may be NULL.
  */
 int read_file(const char *path, char **ret_data, size_t *ret_len);
+/* The rest of fd, NUL-terminated as read_file's; size_hint (0: unknown) sizes the first buffer. */
+int read_fd(int fd, size_t size_hint, char **ret_data, size_t *ret_len);
 /*
  * Open a file to read it whole: returns the descriptor, or a negative errno
  * (-EISDIR for a directory). *ret_size is its size for a regular file, else 0.

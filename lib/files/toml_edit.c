@@ -277,10 +277,7 @@ apply_change(struct toml_doc *doc, const struct change *ch, size_t at, size_t de
 	}
 	r = 0;
 out:
-	free(ps.parts);
-	free(ps.hc_parts);
-	free(ps.hc_parent);
-	free(ps.hc_node);
+	toml_parser_release(&ps);
 	return r;
 }
 

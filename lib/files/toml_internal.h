@@ -130,6 +130,9 @@ struct parser {
 	size_t hc_n, hc_cap;
 };
 
+/* Free what a parser allocated (its key parts and header cache). */
+void toml_parser_release(struct parser *ps);
+
 /* A growable byte string. */
 struct sbuf {
 	char *p;

@@ -667,11 +667,17 @@ toml_doc_index(struct toml_doc *doc, struct gp_error *err)
 	}
 	r = 0;
 out:
-	free(ps.parts);
-	free(ps.hc_parts);
-	free(ps.hc_parent);
-	free(ps.hc_node);
+	toml_parser_release(&ps);
 	return r;
+}
+
+void
+toml_parser_release(struct parser *ps)
+{
+	free(ps->parts);
+	free(ps->hc_parts);
+	free(ps->hc_parent);
+	free(ps->hc_node);
 }
 
 /* ---- documents ---- */
