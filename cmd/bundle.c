@@ -15,8 +15,8 @@
 const char cmd_bundle_summary[] = "make an offline bundle of the NVIDIA container toolkit";
 const char cmd_bundle_usage[] =
         "usage: gpuprep bundle [--format deb|rpm] [--arch ARCH] [--toolkit-version V]\n"
-        "                      [--repo-url URL] [--keyring FILE] [--with-gpuprep FILE]\n"
-        "                      [-o FILE]\n"
+        "                      [--repo-url URL] [--keyring FILE] [--l4t SUITE]\n"
+        "                      [--with-gpuprep FILE] [-o FILE]\n"
         "\n"
         "Download the four NVIDIA container toolkit packages for an air-gapped node, check\n"
         "them against the repository's signed index, and write one .tar.gz that\n"
@@ -31,6 +31,8 @@ const char cmd_bundle_usage[] =
         "  --version V       the same as --toolkit-version V\n"
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
+        "  --l4t SUITE       take the packages from L4T's repository (a Jetson's\n"
+        "                    nvidia-l4t-apt-source.list), suite r35.4, ...; needs --keyring\n"
         "  --with-gpuprep FILE\n"
         "                    carry FILE, a static gpuprep for ARCH, as 'gpuprep' in the\n"
         "                    bundle: 'tar -xzf BUNDLE gpuprep && ./gpuprep up --offline BUNDLE'\n"
@@ -74,7 +76,15 @@ bundle_hint(struct gp_error *err)
 int
 cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
-	enum { OPT_FORMAT = 256, OPT_ARCH, OPT_VERSION, OPT_REPO_URL, OPT_KEYRING, OPT_GPUPREP };
+	enum {
+		OPT_FORMAT = 256,
+		OPT_ARCH,
+		OPT_VERSION,
+		OPT_REPO_URL,
+		OPT_KEYRING,
+		OPT_GPUPREP,
+		OPT_L4T
+	};
 	static const struct option opts[] = {
 	        {"format", required_argument, NULL, OPT_FORMAT},
 	        {"arch", required_argument, NULL, OPT_ARCH},
@@ -83,6 +93,7 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
 	        {"with-gpuprep", required_argument, NULL, OPT_GPUPREP},
+	        {"l4t", required_argument, NULL, OPT_L4T},
 	        {"output", required_argument, NULL, 'o'},
 	        CMD_COMMON_OPTIONS,
 	        {0},
@@ -110,6 +121,9 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_GPUPREP:
 			o.gpuprep = optarg;
 			break;
+		case OPT_L4T:
+			o.l4t = optarg;
+			break;
 		case 'o':
 			o.output = optarg;
 			break;
@@ -123,6 +137,19 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		                       format);
 	if (rpm && o.gpuprep)
 		return cmd_usage_error(ctx, err, "--with-gpuprep is for deb bundles only, so far");
+	if (o.l4t) {
+		unsigned maj, min;
+		char end;
+		if (rpm || sscanf(o.l4t, "r%u.%u%c", &maj, &min, &end) != 2)
+			return cmd_usage_error(ctx, err,
+			                       "--l4t takes an L4T suite such as r35.4 (deb only)");
+		if (!o.keyring) {
+			cmd_usage_error(ctx, err,
+			                "--l4t needs --keyring FILE: L4T's repository key");
+			return gp_error_hint(err, "JetPack keeps it in "
+			                          "/etc/apt/trusted.gpg.d/jetson-ota-public.asc");
+		}
+	}
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
 	struct os_info host = {0};

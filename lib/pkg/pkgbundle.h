@@ -22,8 +22,9 @@ struct pkg_bundle_opts {
 	const char *repo_url; /* NULL for NVIDIA's */
 	const char *keyring;  /* the operator's own key, or NULL for the pinned one */
 	const char *output;   /* NULL: nvidia-container-toolkit_<V>_deb_<arch>.bundle.tar.gz */
-	const char *gpuprep;  /* a static gpuprep for arch to carry as PKG_BUNDLE_GPUPREP, or
-	                         NULL; checked (elf_check_static) before anything is fetched */
+	const char *l4t;     /* an L4T suite ("r35.4"): L4T's dists/ repository, not the flat one */
+	const char *gpuprep; /* a static gpuprep for arch to carry as PKG_BUNDLE_GPUPREP, or
+	                        NULL; checked (elf_check_static) before anything is fetched */
 	struct fetch_opts fetch;
 };
 
