@@ -52,6 +52,7 @@ pkg_apt_entry_release(struct pkg_apt_entry *e)
 	free(e->signed_by);
 	free(e->uri);
 	free(e->suite);
+	free(e->components);
 	*e = (struct pkg_apt_entry){0};
 }
 

@@ -89,4 +89,31 @@ mk_sandbox "$root" arm64
 run "$GPUPREP" --root "$root" install --offline "$T/tampered.tar.gz" --keyring "$T/l4t.asc"
 expect_rc 1 "install: an L4T bundle whose Packages changed"
 expect_contains "$T/err" "checksum mismatch for 'main/binary-arm64/Packages'" "install: the chain is checked again"
+
+# Online on a Jetson: install uses the node's own L4T source (dists/ layout, L4T's key from
+# trusted.gpg.d) and adds no second NVIDIA repository.
+root=$(fixture_root jetson-agx-xavier-jp51)
+mk_sandbox "$root" arm64
+printf 'deb %s r35.4 main\n' "$L4T" >"$root/etc/apt/sources.list.d/nvidia-l4t-apt-source.list"
+mkdir -p "$root/etc/apt/trusted.gpg.d"
+cp "$T/l4t.asc" "$root/etc/apt/trusted.gpg.d/jetson-ota-public.asc"
+run "$GPUPREP" --root "$root" install --dry-run
+expect_rc 0 "online on a Jetson: --dry-run"
+expect_contains "$T/out" "$L4T/dists/r35.4" "online on a Jetson: the source is L4T's repository"
+expect_contains "$T/out" "/etc/apt/sources.list.d/nvidia-l4t-apt-source.list" "online on a Jetson: its source entry is reused"
+expect_not_contains "$T/out" "nvidia-container-toolkit.list" "online on a Jetson: no second NVIDIA repository"
+run "$GPUPREP" --root "$root" install
+expect_rc 0 "online on a Jetson: install from L4T's repository with apt"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "online on a Jetson: all four at 1.14.2-1"
+[ -e "$root/etc/apt/sources.list.d/nvidia-container-toolkit.list" ] &&
+	not_ok "online on a Jetson: no nvidia-container-toolkit.list written" ||
+	ok "online on a Jetson: no nvidia-container-toolkit.list written"
+run "$GPUPREP" --root "$root" install
+expect_rc 0 "online on a Jetson: again"
+expect_contains "$T/err" "nothing to do" "online on a Jetson: again: a no-op"
+rm "$root/etc/apt/trusted.gpg.d/jetson-ota-public.asc"
+run "$GPUPREP" --root "$root" install --version 1.11.0
+expect_rc 1 "online on a Jetson: L4T's key missing"
+expect_contains "$T/err" "give its key with --keyring FILE, or use --repo-url" "online on a Jetson: L4T's key missing: the hint"
 done_testing
