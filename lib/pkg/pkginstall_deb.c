@@ -442,8 +442,9 @@ pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 		int e = noderoot_read_file(p->root, L4T_KEY, &r.key_data, &r.key_len);
 		if (e < 0) {
 			gp_error_set_errno(err, e, "reading L4T's repository key '%s'", kp);
-			gp_error_hint(err, "the node's '%s' names L4T's repository; give its key with "
-			                   "--keyring FILE, or use --repo-url for NVIDIA's",
+			gp_error_hint(err,
+			              "the node's '%s' names L4T's repository; give its key with "
+			              "--keyring FILE, or use --repo-url for NVIDIA's",
 			              L4T_LIST);
 			goto out;
 		}
