@@ -94,7 +94,8 @@ print_driver(struct gp_ctx *ctx, const struct node_info *info)
 		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
 	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
 	if (tegra && !d->device_nodes) {
-		out_line(ctx, "Devices:", "Jetson's GPU nodes are /dev/nvhost-* and /dev/nvmap (from L4T)");
+		out_line(ctx, "Devices:",
+		         "Jetson's GPU nodes are /dev/nvhost-* and /dev/nvmap (from L4T)");
 		return;
 	}
 	struct strbuf nodes = {0};
