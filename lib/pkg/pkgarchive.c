@@ -560,7 +560,7 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 		la->archive_entry_clear(e);
 		la->archive_entry_set_pathname(e, src[i].name);
 		la->archive_entry_set_filetype(e, AE_IFREG);
-		la->archive_entry_set_perm(e, 0644);
+		la->archive_entry_set_perm(e, src[i].mode ? src[i].mode : 0644);
 		la->archive_entry_set_size(e, (la_int64_t)size);
 		la->archive_entry_set_mtime(e, (time_t)mtime, 0);
 		la->archive_entry_set_uname(e, "root");

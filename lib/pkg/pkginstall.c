@@ -312,6 +312,31 @@ failure_hint(const char *tool, const char *output)
 	return "fix what the package manager reports, then run gpuprep install again";
 }
 
+/*
+ * dpkg stopped half way (killed, or the machine went down): packages are unpacked but not
+ * configured, and apt and dpkg refuse to go on until `dpkg --configure -a` finishes the job.
+ * The hint names the command for this root (a fresh string), or NULL when dpkg was not cut off.
+ */
+static char *
+interrupted_hint(const char *tool, char *const argv[], int status, const char *output)
+{
+	bool dpkg_cut = (strcmp(tool, "dpkg") == 0 || strcmp(tool, "apt-get") == 0) && status > 128;
+	if (!dpkg_cut && !strstr(output, "dpkg was interrupted") &&
+	    !(strstr(output, "Sub-process") && strstr(output, "dpkg") && strstr(output, "signal")))
+		return NULL;
+	const char *root = NULL;
+	for (size_t i = 0; argv[i] && !root; i++) {
+		const char *at = strstr(argv[i], "--root=");
+		if (at)
+			root = at + strlen("--root=");
+	}
+	_cleanup_free_ char *rootopt =
+	        root ? xasprintf("--root=%.*s ", (int)strcspn(root, "\";"), root) : xstrdup("");
+	return xasprintf("dpkg stopped half way: run 'dpkg %s--configure -a' to finish what it "
+	                 "unpacked, then run gpuprep install again",
+	                 rootopt);
+}
+
 /* apt-get update may exit 0 on fetch failures with old apt; look at what it said. */
 static bool
 update_failed(const char *output)
@@ -367,7 +392,8 @@ run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output,
 		gp_error_set(err, "'%s' failed (exit status %d); its last lines:%s", line,
 		             res.status, indented);
 	}
-	gp_error_hint(err, "%s", failure_hint(tool, res.output));
+	_cleanup_free_ char *cut = interrupted_hint(tool, c->argv, res.status, res.output);
+	gp_error_hint(err, "%s", cut ? cut : failure_hint(tool, res.output));
 	proc_result_release(&res);
 	return -1;
 }
