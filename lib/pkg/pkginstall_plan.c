@@ -70,7 +70,8 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 		p.root = xstrdup(o->root);
 	if (o->version && !debver_valid(o->version)) {
 		gp_error_set_code(err, 2, "--version '%s' is not a version number", o->version);
-		return -1;
+		gp_error_hint(err, "give the toolkit's version as NVIDIA writes it: 1.17.8");
+		goto fail;
 	}
 	if (os_info_read(p.root, &os, err) < 0)
 		goto fail;
@@ -85,6 +86,13 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 	if (!arch) {
 		gp_error_set(err, "cannot tell the architecture of the system at '%s'",
 		             p.root ? p.root : "/");
+		gp_error_hint(
+		        err, "%s",
+		        p.root ? "gpuprep reads it from the root's /bin/sh (an ELF program) or "
+		                 "from the dpkg package in /var/lib/dpkg/status; a root with "
+		                 "neither is not a whole system: mount the complete image"
+		               : "this machine's architecture is not one NVIDIA ships the "
+		                 "toolkit for (amd64, arm64, ...)");
 		goto fail;
 	}
 	p.arch = xstrdup(arch);
