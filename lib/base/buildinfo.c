@@ -2,7 +2,9 @@
 #include "buildinfo.h"
 
 #include <dlfcn.h>
+#include <libxml/parser.h>
 #include <nettle/version.h>
+#include <stdlib.h>
 #include <pci/pci.h>
 #include <string.h>
 
@@ -92,6 +94,15 @@ nettle_row(void)
 	return row("nettle", v, NULL, false, (void *)nettle_version_major, NULL);
 }
 
+static json_t *
+libxml2_row(void)
+{
+	/* xmlParserVersion is "20914" for 2.9.14. */
+	long n = strtol(xmlParserVersion, NULL, 10);
+	_cleanup_free_ char *v = xasprintf("%ld.%ld.%ld", n / 10000, n / 100 % 100, n % 100);
+	return row("libxml2", v, NULL, false, (void *)xmlCheckVersion, NULL);
+}
+
 json_t *
 buildinfo_libraries(void)
 {
@@ -101,5 +112,6 @@ buildinfo_libraries(void)
 	json_array_append_new(a, libarchive_row());
 	json_array_append_new(a, libcurl_row());
 	json_array_append_new(a, nettle_row());
+	json_array_append_new(a, libxml2_row());
 	return a;
 }
