@@ -9,10 +9,11 @@
 #include "runtime.h"
 #include "safefile.h"
 
-const char cmd_configure_summary[] = "add the nvidia runtime to docker's or containerd's config";
+const char cmd_configure_summary[] =
+        "add the nvidia runtime to docker's, containerd's or CRI-O's config";
 
 const char cmd_configure_usage[] =
-        "usage: gpuprep configure [--runtime docker|containerd] [--config PATH]\n"
+        "usage: gpuprep configure [--runtime docker|containerd|crio] [--config PATH]\n"
         "                         [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--drop-in PATH]\n"
         "                         [--config-version N] [--dry-run]\n"
@@ -24,16 +25,18 @@ const char cmd_configure_usage[] =
         "'gpuprep undo'); a second run changes nothing.\n"
         "\n"
         "Options:\n"
-        "  --runtime R            docker or containerd (default: the one installed)\n"
-        "  --config PATH          the config file (default: /etc/docker/daemon.json or\n"
-        "                         /etc/containerd/config.toml, under --root)\n"
+        "  --runtime R            docker, containerd or crio (default: the one installed)\n"
+        "  --config PATH          the config file (default: /etc/docker/daemon.json,\n"
+        "                         /etc/containerd/config.toml or /etc/crio/crio.conf, which\n"
+        "                         crio only reads, under --root)\n"
         "  --runtime-name NAME    the runtime's name (default: nvidia)\n"
         "  --runtime-path PATH    its binary (default: nvidia-container-runtime for docker,\n"
-        "                         /usr/bin/nvidia-container-runtime for containerd)\n"
+        "                         /usr/bin/nvidia-container-runtime for containerd and crio)\n"
         "  --no-set-default       add the runtime but leave the default runtime alone\n"
         "  --cgroup-driver D      systemd or cgroupfs: the cgroup driver to set\n"
         "  --cdi                  also enable CDI\n"
-        "  --drop-in PATH         containerd: write the change to this drop-in file\n"
+        "  --drop-in PATH         containerd, crio: write the change to this drop-in file\n"
+        "                         (crio default: /etc/crio/crio.conf.d/99-nvidia.toml)\n"
         "  --config-version N     containerd: the config version for a new file (1, 2 or 3)\n"
         "  --dry-run              write nothing; print a unified diff of each file that would\n"
         "                         change\n"

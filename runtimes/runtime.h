@@ -159,6 +159,7 @@ extern const struct runtime_ops runtime_docker;
 extern const struct runtime_ops runtime_containerd;
 extern const struct runtime_ops runtime_cri_dockerd;
 extern const struct runtime_ops runtime_k3s;
+extern const struct runtime_ops runtime_crio;
 
 /*
  * The registry (runtimes/registry.c), for the code above runtimes/: the
@@ -170,6 +171,9 @@ extern const struct runtime_ops *const runtime_all[];
 
 /* The runtime called name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
+
+/* "docker, containerd or crio": the runtimes gpuprep configures, for messages (fresh). */
+char *runtime_configurable_names(void);
 
 /*
  * The runtimes with a config file whose binary is installed under root

@@ -649,11 +649,12 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 {
 	if (o->runtime) {
 		const struct runtime_ops *ops = runtime_find(o->runtime);
-		if (!ops || !ops->configure)
+		if (!ops || !ops->configure) {
+			_cleanup_free_ char *names = runtime_configurable_names();
 			return gp_error_set_code(err, GP_EXIT_USAGE,
-			                         "--runtime: gpuprep up configures docker or "
-			                         "containerd, not '%s'",
-			                         o->runtime);
+			                         "--runtime: gpuprep up configures %s, not '%s'",
+			                         names, o->runtime);
+		}
 		*ret = ops;
 		return 0;
 	}
@@ -667,8 +668,9 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 		return 0;
 	}
 	if (n == 0) {
-		gp_error_set(err, "no container runtime found (docker or containerd)");
-		return gp_error_hint(err, "install docker or containerd first, or name it with "
+		_cleanup_free_ char *names = runtime_configurable_names();
+		gp_error_set(err, "no container runtime found (%s)", names);
+		return gp_error_hint(err, "install one of them first, or name it with "
 		                          "--runtime");
 	}
 	gp_error_set_code(err, GP_EXIT_USAGE, "found %s and %s; choose one with --runtime",

@@ -94,7 +94,7 @@ for args in "--runtime foo" "--runtime k3s" "--offline /x --repo-url http://127.
 	expect_rc 2 "usage error: up $args"
 done
 run "$GPUPREP" --root "$R" up --runtime foo
-expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker or containerd, not 'foo'" "--runtime foo: the message"
+expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker, containerd or crio, not 'foo'" "--runtime foo: the message"
 expect_file_eq "$T/out" /dev/null "usage error: no step runs"
 run "$GPUPREP" --root "$R" up --repo-url ftp://x
 expect_contains "$T/err" "gpuprep: error: --repo-url 'ftp://x' is not an http:// or https:// URL" "--repo-url ftp://x: the message install and bundle give"
