@@ -15,7 +15,8 @@
 const char cmd_bundle_summary[] = "make an offline bundle of the NVIDIA container toolkit";
 const char cmd_bundle_usage[] =
         "usage: gpuprep bundle [--format deb] [--arch ARCH] [--toolkit-version V]\n"
-        "                      [--repo-url URL] [--keyring FILE] [-o FILE]\n"
+        "                      [--repo-url URL] [--keyring FILE] [--with-gpuprep FILE]\n"
+        "                      [-o FILE]\n"
         "\n"
         "Download the four NVIDIA container toolkit packages for an air-gapped node, check\n"
         "them against the repository's signed index, and write one .tar.gz that\n"
@@ -29,6 +30,9 @@ const char cmd_bundle_usage[] =
         "  --version V       the same as --toolkit-version V\n"
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
+        "  --with-gpuprep FILE\n"
+        "                    carry FILE, a static gpuprep for ARCH, as 'gpuprep' in the\n"
+        "                    bundle: 'tar -xzf BUNDLE gpuprep && ./gpuprep up --offline BUNDLE'\n"
         "  -o, --output FILE write the bundle here (default:\n"
         "                    nvidia-container-toolkit_<V>_deb_<ARCH>.bundle.tar.gz)\n"
         "  -h, --help        print this help\n"
@@ -69,7 +73,7 @@ bundle_hint(struct gp_error *err)
 int
 cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
-	enum { OPT_FORMAT = 256, OPT_ARCH, OPT_VERSION, OPT_REPO_URL, OPT_KEYRING };
+	enum { OPT_FORMAT = 256, OPT_ARCH, OPT_VERSION, OPT_REPO_URL, OPT_KEYRING, OPT_GPUPREP };
 	static const struct option opts[] = {
 	        {"format", required_argument, NULL, OPT_FORMAT},
 	        {"arch", required_argument, NULL, OPT_ARCH},
@@ -77,6 +81,7 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"version", required_argument, NULL, OPT_VERSION}, /* the same */
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
+	        {"with-gpuprep", required_argument, NULL, OPT_GPUPREP},
 	        {"output", required_argument, NULL, 'o'},
 	        CMD_COMMON_OPTIONS,
 	        {0},
@@ -100,6 +105,9 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			break;
 		case OPT_KEYRING:
 			o.keyring = optarg;
+			break;
+		case OPT_GPUPREP:
+			o.gpuprep = optarg;
 			break;
 		case 'o':
 			o.output = optarg;
@@ -135,6 +143,7 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		                       o.arch);
 	}
 	o.fetch.progress = progress_draw;
+	o.fetch.retry = progress_retry;
 	o.fetch.userdata = ctx;
 
 	json_t *manifest = NULL;
@@ -144,9 +153,10 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (r < 0)
 		return bundle_hint(err);
 	_cleanup_json_ json_t *m = manifest;
-	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for deb %s", out,
+	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for deb %s%s", out,
 	         json_string_value(json_object_get(m, "toolkit_version")),
-	         json_string_value(json_object_get(m, "architecture")));
+	         json_string_value(json_object_get(m, "architecture")),
+	         o.gpuprep ? ", with gpuprep" : "");
 	if (ctx->json) {
 		_cleanup_json_ json_t *doc = json_pack("{s:i, s:s, s:O}", "schema_version", 1,
 		                                       "bundle", out, "manifest", m);

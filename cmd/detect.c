@@ -18,7 +18,8 @@ const char cmd_detect_usage[] =
         "\n"
         "Options:\n"
         "  --pci-dump FILE  read PCI devices from an 'lspci -x' dump instead of /sys\n"
-        "  --pci-ids FILE   name GPUs from this pci.ids (and not from udev's hwdb)\n"
+        "  --pci-ids FILE   name GPUs from this pci.ids alone (not the node's, udev's\n"
+        "                   hwdb or the built-in NVIDIA names)\n"
         "  -h, --help       print this help and exit\n"
         "\n"
         "Exit status: 0 when an NVIDIA GPU was found, 3 when none was, 1 on an error.\n";
@@ -29,9 +30,12 @@ static const struct rows_column gpu_columns[] = {
         {"VF", "virtual_function"},
 };
 
+/* What each runtime has; the paths of what is there follow the table (100 columns). */
 static const struct rows_column runtime_columns[] = {
-        {"RUNTIME", "name"},         {"BINARY", "binary"},      {"CONFIG", "config_path"},
-        {"EXISTS", "config_exists"}, {"SOCKET", "socket_path"}, {"EXISTS", "socket_exists"},
+        {"RUNTIME", "name"},
+        {"BINARY", "binary"},
+        {"CONFIG", "config_exists"},
+        {"SOCKET", "socket_state"},
 };
 
 static void out_line(struct gp_ctx *ctx, const char *label, const char *fmt, ...) _printf_(3, 4);
@@ -45,6 +49,101 @@ out_line(struct gp_ctx *ctx, const char *label, const char *fmt, ...)
 	va_end(ap);
 	_cleanup_free_ char *line = xasprintf("%-9s %s\n", label, v);
 	cmd_out(ctx, line);
+}
+
+/* The NVML line, naming its source: NVML, nvidia-smi, or the root's /proc/driver/nvidia. */
+static void
+print_nvml(struct gp_ctx *ctx, const struct node_nvml *n)
+{
+	const char *s = n->device_count == 1 ? "" : "s";
+	switch (n->status) {
+	case NODE_NVML_OK:
+		if (n->source == NODE_NVML_SOURCE_NVIDIA_SMI)
+			out_line(ctx, "NVML:", "driver %s, %u device%s, from '%s' (no NVML: %s)",
+			         n->driver_version, n->device_count, s, n->nvidia_smi,
+			         n->nvml_error);
+		else
+			out_line(ctx, "NVML:", "driver %s, %u device%s, from libnvidia-ml.so.1",
+			         n->driver_version, n->device_count, s);
+		break;
+	case NODE_NVML_SKIPPED:
+		if (n->source == NODE_NVML_SOURCE_PROC && n->has_count)
+			out_line(ctx, "NVML:",
+			         "skipped (--root); the root's /proc/driver/nvidia has driver %s, "
+			         "%u GPU%s",
+			         n->driver_version, n->device_count,
+			         n->device_count == 1 ? "" : "s");
+		else if (n->source == NODE_NVML_SOURCE_PROC)
+			out_line(ctx, "NVML:",
+			         "skipped (--root); the root's /proc/driver/nvidia has driver %s",
+			         n->driver_version);
+		else
+			out_line(ctx, "NVML:",
+			         "skipped (--root); the root has no /proc/driver/nvidia/version");
+		break;
+	default:
+		out_line(ctx, "NVML:", "%s: %s", node_nvml_status_name(n->status),
+		         n->error ? n->error : "unknown error");
+		break;
+	}
+}
+
+static void
+print_runtimes(struct gp_ctx *ctx, const json_t *runtimes)
+{
+	_cleanup_free_ char *rt = rows_format_table(runtime_columns, GP_ARRAY_SIZE(runtime_columns),
+	                                            runtimes, ctx->color);
+	cmd_out(ctx, rt);
+	struct strbuf b = {0};
+	size_t i;
+	json_t *r;
+	json_array_foreach (runtimes, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *state = json_string_value(json_object_get(r, "socket_state"));
+		if (json_is_true(json_object_get(r, "config_exists")))
+			strbuf_printf(&b, "%s config: '%s'\n", name,
+			              json_string_value(json_object_get(r, "config_path")));
+		if (state && strcmp(state, "absent") != 0)
+			strbuf_printf(&b, "%s socket: '%s'%s\n", name,
+			              json_string_value(json_object_get(r, "socket_path")),
+			              strcmp(state, "socket") == 0 ? "" : " (not a socket)");
+	}
+	if (b.s) {
+		cmd_out(ctx, "\n");
+		cmd_out(ctx, b.s);
+	}
+	free(b.s);
+}
+
+/* The driver's state; on Tegra what preflight says too: nvgpu, no nvidia module. */
+static void
+print_driver(struct gp_ctx *ctx, const struct node_info *info)
+{
+	const struct node_driver *d = &info->driver;
+	bool tegra = info->tegra && !d->nvidia_loaded;
+	if (tegra)
+		out_line(ctx,
+		         "Driver:", "nvgpu, part of L4T's kernel (Jetson has no nvidia module)");
+	else if (d->kernel_module_version)
+		out_line(ctx, "Driver:", "nvidia %s (%s)%s", d->kernel_module_version,
+		         d->kernel_module_type, d->nvidia_loaded ? ", loaded" : "");
+	else
+		out_line(ctx, "Driver:", "%s",
+		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
+	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
+	if (tegra && !d->device_nodes) {
+		out_line(ctx, "Devices:",
+		         "Jetson's GPU nodes are /dev/nvhost-* and /dev/nvmap (from L4T)");
+		return;
+	}
+	struct strbuf nodes = {0};
+	strbuf_puts(&nodes, d->device_nodes ? "" : "none");
+	for (size_t i = 0; d->device_nodes && d->device_nodes[i]; i++) {
+		strbuf_puts(&nodes, i ? ", " : "");
+		strbuf_puts(&nodes, d->device_nodes[i]);
+	}
+	out_line(ctx, "Devices:", "%s", nodes.s);
+	free(nodes.s);
 }
 
 static void
@@ -72,35 +171,9 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 	if (t && t->model)
 		out_line(ctx, "Board:", "%s", t->model);
 
+	print_driver(ctx, info);
 	const struct node_driver *d = &info->driver;
-	if (d->kernel_module_version)
-		out_line(ctx, "Driver:", "nvidia %s (%s)%s", d->kernel_module_version,
-		         d->kernel_module_type, d->nvidia_loaded ? ", loaded" : "");
-	else
-		out_line(ctx, "Driver:", "%s",
-		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
-	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
-	struct strbuf nodes = {0};
-	strbuf_puts(&nodes, d->device_nodes ? "" : "none");
-	for (size_t i = 0; d->device_nodes && d->device_nodes[i]; i++) {
-		strbuf_puts(&nodes, i ? ", " : "");
-		strbuf_puts(&nodes, d->device_nodes[i]);
-	}
-	out_line(ctx, "Devices:", "%s", nodes.s);
-	free(nodes.s);
-	switch (d->nvml.status) {
-	case NODE_NVML_OK:
-		out_line(ctx, "NVML:", "driver %s, %u device%s", d->nvml.driver_version,
-		         d->nvml.device_count, d->nvml.device_count == 1 ? "" : "s");
-		break;
-	case NODE_NVML_SKIPPED:
-		out_line(ctx, "NVML:", "skipped (--root)");
-		break;
-	default:
-		out_line(ctx, "NVML:", "%s: %s", node_nvml_status_name(d->nvml.status),
-		         d->nvml.error ? d->nvml.error : "unknown error");
-		break;
-	}
+	print_nvml(ctx, &d->nvml);
 
 	const struct os_info *os = &info->os;
 	out_line(ctx, "OS:", "%s %s (%s packages, %s)", os->id ? os->id : "unknown",
@@ -108,9 +181,23 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 	         os->arch_deb ? os->arch_deb : "arch unknown");
 	cmd_out(ctx, "\n");
 
-	_cleanup_free_ char *rt = rows_format_table(runtime_columns, GP_ARRAY_SIZE(runtime_columns),
-	                                            json_object_get(doc, "runtimes"), ctx->color);
-	cmd_out(ctx, rt);
+	print_runtimes(ctx, json_object_get(doc, "runtimes"));
+}
+
+/* For -v: where GPU names came from (gpuprep-detect(1), GPU names). */
+static void
+debug_names(struct gp_ctx *ctx, const struct pci_scan *s)
+{
+	struct strbuf b = {0};
+	if (s->ids_file)
+		strbuf_printf(&b, "'%s' (version %s)", s->ids_file,
+		              *s->ids_version ? s->ids_version : "unknown");
+	if (s->ids_builtin)
+		strbuf_printf(&b, "%sthe built-in NVIDIA list (version %s)", b.len ? " and " : "",
+		              pci_builtin_version());
+	if (b.s)
+		cmd_debug(ctx, "names: %s", b.s);
+	free(b.s);
 }
 
 /* Say on stderr why nothing counted, and what to look at. */
@@ -173,6 +260,7 @@ cmd_detect(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return -1;
 	for (size_t i = 0; info.pci.warnings && info.pci.warnings[i]; i++)
 		cmd_debug(ctx, "libpci: %s", info.pci.warnings[i]);
+	debug_names(ctx, &info.pci);
 
 	_cleanup_json_ json_t *doc = node_info_to_json(&info);
 	if (ctx->json)

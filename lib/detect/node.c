@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -269,83 +268,6 @@ device_nodes(const char *root)
 	return v;
 }
 
-/* NVML's entry points, looked up with dlsym: the library is never linked. */
-typedef int (*nvml_init_fn)(void);
-typedef int (*nvml_shutdown_fn)(void);
-typedef int (*nvml_version_fn)(char *version, unsigned length);
-typedef int (*nvml_count_fn)(unsigned *count);
-typedef const char *(*nvml_error_string_fn)(int result);
-
-static char *
-nvml_error(void *lib, const char *call, int r)
-{
-	nvml_error_string_fn es = (nvml_error_string_fn)dlsym(lib, "nvmlErrorString");
-	const char *s = es ? es(r) : NULL;
-	if (s)
-		return xasprintf("%s: %s", call, s);
-	return xasprintf("%s returned %d", call, r);
-}
-
-static void
-nvml_probe(struct node_nvml *n)
-{
-	void *lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *e = dlerror();
-		n->status = NODE_NVML_UNAVAILABLE;
-		n->error = xstrdup(e ? e : "libnvidia-ml.so.1 cannot be loaded");
-		return;
-	}
-	nvml_init_fn init = (nvml_init_fn)dlsym(lib, "nvmlInit_v2");
-	nvml_shutdown_fn shutdown = (nvml_shutdown_fn)dlsym(lib, "nvmlShutdown");
-	nvml_version_fn version = (nvml_version_fn)dlsym(lib, "nvmlSystemGetDriverVersion");
-	nvml_count_fn count = (nvml_count_fn)dlsym(lib, "nvmlDeviceGetCount_v2");
-	if (!init || !shutdown || !version || !count) {
-		n->status = NODE_NVML_FAILED;
-		n->error = xstrdup("libnvidia-ml.so.1 lacks nvmlInit_v2, nvmlShutdown, "
-		                   "nvmlSystemGetDriverVersion or nvmlDeviceGetCount_v2");
-		goto out;
-	}
-	int r = init();
-	if (r != 0) {
-		n->status = NODE_NVML_FAILED;
-		n->error = nvml_error(lib, "nvmlInit_v2", r);
-		goto out;
-	}
-	char buf[96] = "";
-	unsigned c = 0;
-	if ((r = version(buf, sizeof(buf))) != 0) {
-		n->status = NODE_NVML_FAILED;
-		n->error = nvml_error(lib, "nvmlSystemGetDriverVersion", r);
-	} else if ((r = count(&c)) != 0) {
-		n->status = NODE_NVML_FAILED;
-		n->error = nvml_error(lib, "nvmlDeviceGetCount_v2", r);
-	} else {
-		buf[sizeof(buf) - 1] = '\0';
-		n->status = NODE_NVML_OK;
-		n->driver_version = xstrdup(buf);
-		n->device_count = c;
-	}
-	shutdown();
-out:
-	dlclose(lib);
-}
-
-const char *
-node_nvml_status_name(enum node_nvml_status s)
-{
-	switch (s) {
-	case NODE_NVML_UNAVAILABLE:
-		return "unavailable";
-	case NODE_NVML_FAILED:
-		return "failed";
-	case NODE_NVML_OK:
-		return "ok";
-	default:
-		return "skipped";
-	}
-}
-
 static void
 driver_detect(const struct node_detect_options *opts, struct node_driver *d)
 {
@@ -354,6 +276,8 @@ driver_detect(const struct node_detect_options *opts, struct node_driver *d)
 	bool open = false;
 	if (text && node_parse_nvidia_version(text, &d->kernel_module_version, &open) == 0)
 		d->kernel_module_type = xstrdup(open ? "open" : "proprietary");
+	_cleanup_free_ char *proc_version =
+	        d->kernel_module_version ? xstrdup(d->kernel_module_version) : NULL;
 	d->nvidia_loaded = exists_under(root, "/sys/module/nvidia");
 	d->nouveau_loaded = exists_under(root, "/sys/module/nouveau");
 	if (!d->kernel_module_version && d->nvidia_loaded) {
@@ -362,10 +286,7 @@ driver_detect(const struct node_detect_options *opts, struct node_driver *d)
 			d->kernel_module_version = xstrdup(v);
 	}
 	d->device_nodes = device_nodes(root);
-	if (gp_root_is_set(root) || opts->skip_nvml)
-		d->nvml.status = NODE_NVML_SKIPPED;
-	else
-		nvml_probe(&d->nvml);
+	node_nvml_detect(root, opts->skip_nvml, proc_version, &d->nvml);
 }
 
 static void
@@ -374,8 +295,7 @@ driver_release(struct node_driver *d)
 	free(d->kernel_module_version);
 	free(d->kernel_module_type);
 	strv_free(d->device_nodes);
-	free(d->nvml.driver_version);
-	free(d->nvml.error);
+	node_nvml_release(&d->nvml);
 }
 
 /* ---- runtimes ----------------------------------------------------------------------------- */
@@ -395,7 +315,12 @@ runtime_detect(const char *root, const struct runtime_ops *ops, struct node_runt
 			r->binary = TAKE_PTR(p);
 	}
 	r->config_exists = ops->config_path && exists_under(root, ops->config_path);
-	r->socket_exists = ops->socket_path && exists_under(root, ops->socket_path);
+	/* One rule with preflight's cri-socket and verify: a socket, not just a path. */
+	struct stat st;
+	if (ops->socket_path && stat_under(root, ops->socket_path, &st) == 0) {
+		r->socket_exists = S_ISSOCK(st.st_mode);
+		r->socket_other = !r->socket_exists;
+	}
 }
 
 /* ---- the whole node ----------------------------------------------------------------------- */
@@ -513,14 +438,7 @@ driver_json(const struct node_driver *d)
 	json_object_set_new(o, "nvidia_loaded", json_boolean(d->nvidia_loaded));
 	json_object_set_new(o, "nouveau_loaded", json_boolean(d->nouveau_loaded));
 	json_object_set_new(o, "device_nodes", strv_json(d->device_nodes));
-	json_t *n = json_object();
-	json_object_set_new(n, "status", json_string(node_nvml_status_name(d->nvml.status)));
-	json_object_set_new(n, "driver_version", str_or_null(d->nvml.driver_version));
-	json_object_set_new(n, "device_count",
-	                    d->nvml.status == NODE_NVML_OK ? json_integer(d->nvml.device_count)
-	                                                   : json_null());
-	json_object_set_new(n, "error", str_or_null(d->nvml.error));
-	json_object_set_new(o, "nvml", n);
+	json_object_set_new(o, "nvml", node_nvml_to_json(&d->nvml));
 	return o;
 }
 
@@ -548,6 +466,10 @@ runtime_json(const struct node_runtime *r)
 	json_object_set_new(o, "config_exists", json_boolean(r->config_exists));
 	json_object_set_new(o, "socket_path", str_or_null(r->ops->socket_path));
 	json_object_set_new(o, "socket_exists", json_boolean(r->socket_exists));
+	json_object_set_new(o, "socket_state",
+	                    json_string(r->socket_exists  ? "socket"
+	                                : r->socket_other ? "not a socket"
+	                                                  : "absent"));
 	return o;
 }
 

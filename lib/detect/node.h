@@ -27,6 +27,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "nvml.h"
 #include "osinfo.h"
 #include "pci.h"
 #include "runtime.h"
@@ -40,20 +41,6 @@ struct node_tegra {
 	char *soc_family;  /* /sys/devices/soc0/family ("Tegra"), or NULL */
 	char *model;       /* /proc/device-tree/model, or NULL */
 	char **compatible; /* /proc/device-tree/compatible strings, or NULL */
-};
-
-enum node_nvml_status {
-	NODE_NVML_SKIPPED = 0, /* under --root: the running kernel is not the node's */
-	NODE_NVML_UNAVAILABLE, /* libnvidia-ml.so.1 could not be loaded */
-	NODE_NVML_FAILED,      /* loaded, but a call failed */
-	NODE_NVML_OK,
-};
-
-struct node_nvml {
-	enum node_nvml_status status;
-	char *driver_version;  /* nvmlSystemGetDriverVersion, when OK */
-	unsigned device_count; /* nvmlDeviceGetCount_v2, when OK */
-	char *error;           /* why it is unavailable or failed, or NULL */
 };
 
 struct node_driver {
@@ -71,7 +58,8 @@ struct node_runtime {
 	const struct runtime_ops *ops;
 	char *binary; /* "/usr/bin/containerd", or NULL when not found */
 	bool config_exists;
-	bool socket_exists;
+	bool socket_exists; /* a socket is there: the rule preflight and verify use */
+	bool socket_other;  /* something else is at the socket's path (a file, a dir) */
 };
 
 struct node_info {
@@ -103,9 +91,6 @@ size_t node_gpu_count(const struct node_info *info);
  * schema_version, gpu_count, pci_source, gpus[], tegra, driver, os, runtimes[].
  */
 json_t *node_info_to_json(const struct node_info *info);
-
-/* "skipped", "unavailable", "failed" or "ok". */
-const char *node_nvml_status_name(enum node_nvml_status s);
 
 /*
  * Parsers, exposed for tests.

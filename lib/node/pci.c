@@ -8,11 +8,13 @@
 #include <pci/pci.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "noderoot.h"
+#include "pciids.h"
 
 bool
 pci_is_gpu(uint16_t vendor_id, uint16_t class_id)
@@ -295,8 +297,9 @@ static _printf_(1, 2) void pci_on_debug(char *msg, ...)
  */
 struct ids_subset {
 	int fd;
-	char path[64]; /* /proc/self/fd/N */
-	char *source;  /* the file it was made from */
+	char path[64];    /* /proc/self/fd/N */
+	char *source;     /* the file it was made from */
+	char version[16]; /* its "# Version: YYYY.MM.DD", or "" (unknown: older than any) */
 };
 
 static void
@@ -331,8 +334,29 @@ write_all(int fd, const char *p, size_t n)
  * needs (subsystems, comments), so line numbers stay those of the file.
  * Returns false when there is no such block.
  */
+/* "#\tVersion: 2023.04.10" (n bytes at line) into version (16 bytes), if it is that line. */
+static void
+ids_version_line(const char *line, size_t n, char *version)
+{
+	if (version[0] || n < 2 || line[0] != '#')
+		return;
+	size_t i = 1;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n - i < 8 || memcmp(line + i, "Version:", 8) != 0)
+		return;
+	i += 8;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	const char *v = line + i;
+	if (n - i >= 10 && strspn(v, "0123456789.") >= 10 && v[4] == '.' && v[7] == '.') {
+		memcpy(version, v, 10);
+		version[10] = '\0';
+	}
+}
+
 static bool
-ids_extract_nvidia(FILE *f, struct strbuf *out)
+ids_extract_nvidia(FILE *f, struct strbuf *out, char *version)
 {
 	char buf[1 << 16];
 	size_t len = 0, before = 0;
@@ -353,6 +377,7 @@ ids_extract_nvidia(FILE *f, struct strbuf *out)
 			pos = end;
 			if (!in_block) {
 				if (n < 5 || memcmp(line, "10de ", 5) != 0) {
+					ids_version_line(line, n, version);
 					before++;
 					continue;
 				}
@@ -398,7 +423,7 @@ ids_subset_make(const char *ids_path, struct ids_subset *s)
 	rewind(f);
 
 	struct strbuf block = {0};
-	bool found = ids_extract_nvidia(f, &block);
+	bool found = ids_extract_nvidia(f, &block, s->version);
 	int fd = memfd_create("pci.ids", MFD_CLOEXEC);
 	bool ok = fd >= 0;
 	if (ok) {
@@ -449,6 +474,7 @@ pci_scan_release(struct pci_scan *scan)
 	free(scan->gpus);
 	free(scan->nvidia_other);
 	strv_free(scan->warnings);
+	free(scan->ids_file);
 	*scan = (struct pci_scan){0};
 }
 
@@ -498,31 +524,104 @@ struct scan_state {
 	struct pci_scan *scan;
 	size_t cap_gpus, cap_other;
 	bool names_ready;
-	const char *ids_path; /* the pci.ids names come from */
+	const char *ids_path; /* the pci.ids names come from, or NULL */
+	char *node_ids;       /* the root's own pci.ids (under --root), or NULL */
 	bool in_lookup;       /* libpci is reading it now */
 	struct ids_subset ids;
 };
 
+/* Where distributions keep pci.ids: Debian/Ubuntu, then RHEL/Fedora/SUSE (hwdata), then others. */
+static const char *const node_ids_paths[] = {
+        "/usr/share/misc/pci.ids",    "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids",
+        "/usr/share/misc/pci.ids.gz", "/usr/share/pci.ids.gz",
+};
+
+/*
+ * The root's pci.ids, as a path on this machine resolved inside the root (libpci takes a
+ * path), or NULL when it has none.
+ */
+static char *
+root_ids_file(const char *root)
+{
+	for (size_t i = 0; i < GP_ARRAY_SIZE(node_ids_paths); i++) {
+		struct stat st;
+		if (noderoot_stat(root, node_ids_paths[i], &st) == 0 && S_ISREG(st.st_mode))
+			return noderoot_host_path(root, node_ids_paths[i]);
+	}
+	return NULL;
+}
+
+static int
+pciids_cmp(const void *key, const void *elem)
+{
+	uint16_t k = *(const uint16_t *)key, e = ((const struct pciids_entry *)elem)->device;
+	return k < e ? -1 : k > e;
+}
+
+const char *
+pci_builtin_name(uint16_t vendor, uint16_t device)
+{
+	if (vendor != PCI_VENDOR_NVIDIA)
+		return NULL;
+	const struct pciids_entry *e = bsearch(&device, pciids_nvidia, pciids_nvidia_count,
+	                                       sizeof(*pciids_nvidia), pciids_cmp);
+	return e ? e->name : NULL;
+}
+
+const char *
+pci_builtin_version(void)
+{
+	return pciids_nvidia_version;
+}
+
+const char *
+pci_pick_name(const char *node_name, const char *node_version, const char *builtin_name)
+{
+	if (!node_name || !builtin_name)
+		return node_name ? node_name : builtin_name;
+	/* "YYYY.MM.DD" orders as text; "" (no version line) is older than any. */
+	return strcmp(node_version ? node_version : "", pciids_nvidia_version) >= 0 ? node_name
+	                                                                            : builtin_name;
+}
+
+/*
+ * A device's name. With --pci-ids FILE: from FILE alone. Otherwise from the node's pci.ids
+ * (libpci's default file and udev's hwdb on the running system; under --root only the
+ * root's own file, at the usual paths) and the built-in NVIDIA block, by pci_pick_name().
+ */
 static char *
 lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
 {
+	bool under_root = gp_root_is_set(st->opts->root);
 	if (!st->names_ready) {
 		st->names_ready = true;
-		const char *file = st->opts->ids_file ? st->opts->ids_file : st->pacc->id_file_name;
+		const char *file = st->opts->ids_file;
+		if (!file && under_root)
+			file = st->node_ids = root_ids_file(st->opts->root);
+		else if (!file)
+			file = st->pacc->id_file_name;
 		st->ids_path = file;
 		if (file && ids_subset_make(file, &st->ids))
 			pci_set_name_list_path(st->pacc, st->ids.path, 0);
-		else if (st->opts->ids_file)
-			pci_set_name_list_path(st->pacc, (char *)st->opts->ids_file, 0);
+		else if (file && file != st->pacc->id_file_name)
+			pci_set_name_list_path(st->pacc, (char *)file, 0);
 	}
 	char buf[256];
-	int flags = PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS;
-	if (st->opts->ids_file)
-		flags |= PCI_LOOKUP_NO_HWDB;
-	st->in_lookup = true;
-	const char *name = pci_lookup_name(st->pacc, buf, sizeof(buf), flags, vendor, device);
-	st->in_lookup = false;
-	return xstrdup(name && *name ? name : "unknown");
+	const char *name = NULL;
+	/* Under a root without a pci.ids, libpci is not asked: it would read this machine's. */
+	if (st->ids_path || !under_root) {
+		int flags = PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS;
+		if (st->opts->ids_file || under_root)
+			flags |= PCI_LOOKUP_NO_HWDB;
+		st->in_lookup = true;
+		name = pci_lookup_name(st->pacc, buf, sizeof(buf), flags, vendor, device);
+		st->in_lookup = false;
+		if (name && !*name)
+			name = NULL;
+	}
+	if (!st->opts->ids_file)
+		name = pci_pick_name(name, st->ids.version, pci_builtin_name(vendor, device));
+	return xstrdup(name ? name : "unknown");
 }
 
 static void
@@ -587,12 +686,15 @@ ids_error(const struct scan_state *st, struct gp_error *err)
 	                                  : "pci.ids";
 	char *at = st->ids.fd >= 0 ? strstr(pci_errmsg, st->ids.path) : NULL;
 	if (at)
-		return gp_error_set(err, "reading PCI ID database: %.*s'%s'%s",
-		                    (int)(at - pci_errmsg), pci_errmsg, path,
-		                    at + strlen(st->ids.path));
-	return gp_error_set(err, "reading PCI ID database '%s': %.*s'%s'%s", path,
-	                    (int)(at - pci_errmsg), pci_errmsg, path, at + strlen(st->ids.path));
-	return gp_error_set(err, "reading PCI ID database '%s': %s", path, pci_errmsg);
+		gp_error_set(err, "reading PCI ID database: %.*s'%s'%s", (int)(at - pci_errmsg),
+		             pci_errmsg, path, at + strlen(st->ids.path));
+	else
+		gp_error_set(err, "reading PCI ID database '%s': %s", path, pci_errmsg);
+	if (st->opts->ids_file)
+		return gp_error_hint(err,
+		                     "fix the file given to --pci-ids, or leave the option out");
+	return gp_error_hint(err, "repair the node's pci.ids (reinstall pciutils' ids: 'pci.ids' "
+	                          "or 'hwdata'), or name another file with --pci-ids");
 }
 
 static void
@@ -684,9 +786,16 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 			r = gp_error_set(err, "reading PCI devices from '%s': %s", devices,
 			                 pci_errmsg);
 	}
+	if (st.names_ready) {
+		const char *f = st.ids.source ? st.ids.source : st.ids_path;
+		scan.ids_file = f ? xstrdup(f) : NULL;
+		memcpy(scan.ids_version, st.ids.version, sizeof(scan.ids_version));
+		scan.ids_builtin = !opts->ids_file;
+	}
 	scan_protected(&st, scan_cleanup);
 	pci_warnings = NULL;
 	ids_subset_release(&st.ids);
+	free(st.node_ids);
 	if (r < 0) {
 		pci_scan_release(&scan);
 		return r;

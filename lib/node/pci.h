@@ -44,8 +44,8 @@ struct pci_function {
 struct pci_scan_options {
 	const char *root;     /* read <root>/sys/bus/pci; NULL or "/" for the real one */
 	const char *dump;     /* read this `lspci -x` dump instead of sysfs (a host path) */
-	const char *ids_file; /* pci.ids to name GPUs from, without udev's hwdb; NULL:
-	                         libpci's default file, then hwdb */
+	const char *ids_file; /* pci.ids to name GPUs from, alone (no hwdb, no built-in
+	                         names); NULL: the node's pci.ids and the built-in names */
 };
 
 struct pci_scan {
@@ -56,6 +56,11 @@ struct pci_scan {
 	size_t n_functions; /* every PCI function seen, of any vendor */
 	bool from_dump;
 	char **warnings; /* libpci's warnings, for -v; NULL when none */
+	/* For -v: the pci.ids names came from (a host path, or NULL when none was read), and
+	 * its "# Version:" ("" when unknown); whether the built-in names were consulted. */
+	char *ids_file;
+	char ids_version[16];
+	bool ids_builtin;
 };
 
 /*
@@ -66,6 +71,22 @@ struct pci_scan {
  */
 int pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct gp_error *err);
 void pci_scan_release(struct pci_scan *scan);
+
+/*
+ * The built-in NVIDIA names (pciids.h, from the build's pci.ids): the name of 10de:device, or
+ * NULL; and that file's version ("2023.04.10").
+ */
+const char *pci_builtin_name(uint16_t vendor, uint16_t device);
+const char *pci_builtin_version(void);
+/*
+ * Which name a device gets, when --pci-ids is not given: the node's own pci.ids (version
+ * node_version, "" or NULL when it has no "# Version:" line) against the built-in block.
+ * When both name the device, the newer file wins (the node's on a tie): a newer pci.ids
+ * renames devices, an older one must not hide a newer name. When only one names it, that
+ * one: a name beats "unknown" whichever file is older.
+ */
+const char *pci_pick_name(const char *node_name, const char *node_version,
+                          const char *builtin_name);
 
 /* True for vendor 0x10de with class 0x0300 or 0x0302. */
 bool pci_is_gpu(uint16_t vendor_id, uint16_t class_id);

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cabundle.h"
 #include "config.h"
 #include "curlso.h"
 #include "digest.h"
@@ -15,6 +18,10 @@ struct fetch {
 	CURL *curl;
 	struct fetch_opts opts;
 	char errbuf[CURL_ERROR_SIZE];
+	/* the CA certificates (cabundle.h), looked up on the first transfer */
+	bool ca_done, ca_ok;
+	struct cabundle ca;
+	struct gp_error ca_err;
 };
 
 /* The state of one transfer, shared with libcurl's callbacks. */
@@ -72,6 +79,8 @@ fetch_free(struct fetch *f)
 		return NULL;
 	if (f->curl)
 		lc->easy_cleanup(f->curl);
+	cabundle_release(&f->ca);
+	gp_error_release(&f->ca_err);
 	free(f);
 	return NULL;
 }
@@ -128,12 +137,43 @@ on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, 
 	return 0;
 }
 
+/*
+ * Find the CA certificates once (cabundle_find: SSL_CERT_FILE, SSL_CERT_DIR, the usual paths
+ * of every distribution, libcurl's own default). Only an https URL needs them; an http one
+ * goes on without (and a redirect to https then fails with a TLS error that says so).
+ */
+static int
+tls_roots(struct fetch *f, const char *url, struct gp_error *err)
+{
+	if (!f->ca_done) {
+		f->ca_done = true;
+		const char *builtin = NULL;
+#if LIBCURL_VERSION_NUM >= 0x075400
+		lc->easy_getinfo(f->curl, CURLINFO_CAINFO, &builtin);
+#endif
+		f->ca_ok = cabundle_find(getenv("SSL_CERT_FILE"), getenv("SSL_CERT_DIR"),
+		                         cabundle_paths, builtin, &f->ca, &f->ca_err) == 0;
+	}
+	if (f->ca_ok || strncasecmp(url, "https:", 6) != 0)
+		return 0;
+	gp_error_set(err, "downloading '%s': %s", url, f->ca_err.msg);
+	if (f->ca_err.hint)
+		gp_error_hint(err, "%s", f->ca_err.hint);
+	return -1;
+}
+
 static void
 setup(struct fetch *f, const char *url, struct xfer *x, bool to_file)
 {
 	CURL *c = f->curl;
 	lc->easy_reset(c);
 	f->errbuf[0] = '\0';
+	if (f->ca_ok) {
+		/* Set on every transfer: easy_reset() forgets them. */
+		lc->easy_setopt(c, CURLOPT_CAINFO, f->ca.file);
+		if (f->ca.dir)
+			lc->easy_setopt(c, CURLOPT_CAPATH, f->ca.dir);
+	}
 	lc->easy_setopt(c, CURLOPT_URL, url);
 	lc->easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
 	lc->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -176,10 +216,45 @@ transient(CURLcode rc, long http)
 	}
 }
 
-static int
-set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, struct gp_error *err)
+/*
+ * libcurl's text without its own timing ("Failed to connect to h port 1 after
+ * 0 ms: ..."), which reads as if gpuprep gave up at once: the tries are counted
+ * instead.
+ */
+static char *
+curl_detail(struct fetch *f, CURLcode rc)
 {
-	const char *detail = f->errbuf[0] ? f->errbuf : lc->easy_strerror(rc);
+	char *s = xstrdup(f->errbuf[0] ? f->errbuf : lc->easy_strerror(rc));
+	char *after = strstr(s, " after ");
+	if (after) {
+		char *end = after + strlen(" after ");
+		end += strspn(end, "0123456789");
+		if (str_startswith(end, " ms"))
+			memmove(after, end + 3, strlen(end + 3) + 1);
+	}
+	return s;
+}
+
+static int set_curl_error_once(struct fetch *f, CURLcode rc, long http, const char *url,
+                               struct gp_error *err);
+
+static int
+set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, unsigned tries,
+               struct gp_error *err)
+{
+	int r = set_curl_error_once(f, rc, http, url, err);
+	if (tries > 1) {
+		char *m = xasprintf("%s (tried %u times)", err->msg, tries);
+		free(err->msg);
+		err->msg = m;
+	}
+	return r;
+}
+
+static int
+set_curl_error_once(struct fetch *f, CURLcode rc, long http, const char *url, struct gp_error *err)
+{
+	_cleanup_free_ char *detail = curl_detail(f, rc);
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -210,23 +285,43 @@ set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, struct 
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_USE_SSL_FAILED:
-		gp_error_set(err, "downloading '%s': TLS error: %s", url, detail);
+		gp_error_set(err,
+		             "downloading '%s': TLS error: %s (CA certificates: '%s', from %s)",
+		             url, detail,
+		             f->ca_ok ? (f->ca.file ? f->ca.file : f->ca.dir) : "libcurl's default",
+		             f->ca_ok ? f->ca.from : "libcurl");
 		return gp_error_hint(err,
 		                     "check the system clock and the CA certificates "
-		                     "(ca-certificates); a proxy that intercepts TLS needs its "
-		                     "CA installed");
+		                     "(ca-certificates, or SSL_CERT_FILE); a proxy that intercepts "
+		                     "TLS needs its CA installed");
 	default:
 		gp_error_set(err, "downloading '%s': %s", url, detail);
 		return gp_error_hint(err, "check the network, or use --offline");
 	}
 }
 
+/* Wait before try attempt + 1, saying so first through opts.retry. */
 static void
-backoff(struct fetch *f, unsigned attempt)
+backoff(struct fetch *f, unsigned attempt, const char *label, const char *url, CURLcode rc,
+        long http)
 {
 	unsigned ms = f->opts.backoff_ms;
 	for (unsigned i = 1; i < attempt && ms < 30000; i++)
 		ms *= 2;
+	if (f->opts.retry) {
+		struct gp_error why = GP_ERROR_INIT;
+		set_curl_error_once(f, rc, http, url, &why);
+		const struct fetch_retry r = {
+		        .label = label ? label : url,
+		        .url = url,
+		        .next = attempt + 1,
+		        .tries = f->opts.retries + 1,
+		        .wait_ms = ms,
+		        .why = why.msg,
+		};
+		f->opts.retry(&r, f->opts.userdata);
+		gp_error_release(&why);
+	}
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -236,7 +331,7 @@ int
 fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data, size_t *ret_len,
                 struct gp_error *err)
 {
-	if (handle(f, err) < 0)
+	if (handle(f, err) < 0 || tls_roots(f, url, err) < 0)
 		return -1;
 	for (unsigned attempt = 1;; attempt++) {
 		struct xfer x = {.f = f, .max = max, .fd = -1};
@@ -256,8 +351,8 @@ fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data,
 			return gp_error_set(err, "downloading '%s': larger than %llu bytes", url,
 			                    (unsigned long long)max);
 		if (attempt > f->opts.retries || !transient(rc, http))
-			return set_curl_error(f, rc, http, url, err);
-		backoff(f, attempt);
+			return set_curl_error(f, rc, http, url, attempt, err);
+		backoff(f, attempt, NULL, url, rc, http);
 	}
 }
 
@@ -285,7 +380,7 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
               const char *label, char *ret_sha256, struct gp_error *err)
 {
 	_cleanup_free_ char *part = xasprintf("%s.part", path);
-	if (handle(f, err) < 0)
+	if (handle(f, err) < 0 || tls_roots(f, url, err) < 0)
 		return -1;
 	for (unsigned attempt = 1;; attempt++) {
 		_cleanup_close_ int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -357,7 +452,7 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 			continue;
 		}
 		if (attempt > f->opts.retries || !transient(rc, http))
-			return set_curl_error(f, rc, http, url, err);
-		backoff(f, attempt);
+			return set_curl_error(f, rc, http, url, attempt, err);
+		backoff(f, attempt, label, url, rc, http);
 	}
 }

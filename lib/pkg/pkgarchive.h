@@ -101,6 +101,7 @@ struct pkgarchive_source {
 	const char *disk_path; /* or NULL */
 	const void *data;      /* when disk_path is NULL */
 	size_t len;
+	unsigned mode; /* permissions; 0 means 0644 */
 };
 
 /*

@@ -8,6 +8,7 @@
 
 #include "debver.h"
 #include "digest.h"
+#include "elfinfo.h"
 #include "pkgarchive.h"
 #include "rows.h"
 #include "tmpfiles.h"
@@ -100,7 +101,7 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	_cleanup_free_ char *output = NULL;
 	_cleanup_free_ char *dl = NULL;
 	_cleanup_json_ json_t *manifest = NULL;
-	struct pkgarchive_source src[4 + APT_REPO_TOOLKIT_COUNT];
+	struct pkgarchive_source src[5 + APT_REPO_TOOLKIT_COUNT];
 	_cleanup_(free_pkg_strings) char *paths[APT_REPO_TOOLKIT_COUNT] = {0};
 	_cleanup_(free_pkg_strings) char *names[APT_REPO_TOOLKIT_COUNT] = {0};
 	_cleanup_free_ char *upstream = NULL;
@@ -110,6 +111,9 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	_cleanup_free_ char *mtext = NULL;
 	int ret = -1;
 
+	/* Before any download: a wrong --with-gpuprep costs nothing and writes nothing. */
+	if (o->gpuprep && elf_check_static(o->gpuprep, o->arch, "--with-gpuprep", err) < 0)
+		goto out;
 	if (apt_repo_load_key(&r, f, o->keyring, err) < 0)
 		goto out;
 	if (apt_repo_fetch_index(&r, f, err) < 0)
@@ -189,6 +193,15 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		}
 		json_array_append_new(files, fe);
 	}
+	if (o->gpuprep) {
+		json_t *fe = file_entry(PKG_BUNDLE_GPUPREP, o->gpuprep, err);
+		if (!fe) {
+			json_decref(pkgs);
+			json_decref(files);
+			goto out;
+		}
+		json_array_append_new(files, fe);
+	}
 
 	time_t now = creation_time();
 	created = iso_time(now);
@@ -208,6 +221,9 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		src[n++] = (struct pkgarchive_source){.name = names[k], .disk_path = paths[k]};
 	src[n++] =
 	        (struct pkgarchive_source){.name = PKG_BUNDLE_KEY_FILE, .disk_path = r.key.keyring};
+	if (o->gpuprep)
+		src[n++] = (struct pkgarchive_source){
+		        .name = PKG_BUNDLE_GPUPREP, .disk_path = o->gpuprep, .mode = 0755};
 	if (pkgarchive_write_tar_gz(output, src, n, (int64_t)now, err) < 0)
 		goto out;
 	tmpfiles_rm_rf(dl);

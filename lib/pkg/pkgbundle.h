@@ -13,6 +13,8 @@
 
 #define PKG_BUNDLE_FORMAT_VERSION 1
 #define PKG_BUNDLE_KEY_FILE       "keys/nvidia-container-toolkit-keyring.gpg"
+/* The static gpuprep a bundle may carry (--with-gpuprep), at the top, mode 0755. */
+#define PKG_BUNDLE_GPUPREP "gpuprep"
 
 struct pkg_bundle_opts {
 	const char *arch;     /* Debian spelling: "amd64", "arm64" */
@@ -20,12 +22,16 @@ struct pkg_bundle_opts {
 	const char *repo_url; /* NULL for NVIDIA's */
 	const char *keyring;  /* the operator's own key, or NULL for the pinned one */
 	const char *output;   /* NULL: nvidia-container-toolkit_<V>_deb_<arch>.bundle.tar.gz */
+	const char *gpuprep;  /* a static gpuprep for arch to carry as PKG_BUNDLE_GPUPREP, or
+	                         NULL; checked (elf_check_static) before anything is fetched */
 	struct fetch_opts fetch;
 };
 
 /*
- * Make a bundle. Downloads go to "<output>.download/" beside the output,
- * which a later run resumes from, and which is removed once the bundle is
+ * Make a bundle. With o->gpuprep, the file is checked first (a static ELF executable for
+ * o->arch; else an error, and nothing is fetched or written) and goes into the archive as
+ * "gpuprep", listed in manifest.json's files like the others. Downloads go to "<output>.download/"
+ * beside the output, which a later run resumes from, and which is removed once the bundle is
  * written. Returns the manifest and the output path.
  */
 int pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,

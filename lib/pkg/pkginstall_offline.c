@@ -226,8 +226,9 @@ static bool
 want_bundle_member(const char *norm, void *userdata)
 {
 	(void)userdata;
+	/* A bundle's gpuprep (--with-gpuprep) is checked against manifest.json like the rest. */
 	return strcmp(norm, "manifest.json") == 0 || str_startswith(norm, "repo/") ||
-	       str_startswith(norm, "keys/");
+	       str_startswith(norm, "keys/") || strcmp(norm, PKG_BUNDLE_GPUPREP) == 0;
 }
 
 /* What to extract from a release tarball: the entries the plan picked, and no other. */

@@ -19,7 +19,8 @@
 
 /*
  * The largest package file an offline source may have (the toolkit's are a few MiB), and what
- * a bundle may hold beside its four packages (its index, signature, key and manifest).
+ * a bundle may hold beside its four packages (its index, signature, key and manifest, and a
+ * static gpuprep of under 4 MiB with --with-gpuprep).
  */
 #define PKG_MAX_FILE_SIZE    (128ull << 20)
 #define PKG_MAX_BUNDLE_EXTRA (16ull << 20)

@@ -204,15 +204,17 @@ preflight_check_device_nodes(struct preflight_ctx *ctx, struct preflight_result 
 	              gpus, gpus == 1 ? "" : "s");
 }
 
-/* The node, where NVML can be asked: not under --root, a GPU, not Jetson. Else r is set. */
+/*
+ * The node, where the driver's userspace can be asked (NVML, else nvidia-smi): not under
+ * --root, a GPU, not Jetson. Else r is set.
+ */
 static const struct node_info *
 nvml_node(struct preflight_ctx *ctx, struct preflight_result *r)
 {
 	if (ctx->root) {
-		preflight_set(
-		        r, PREFLIGHT_SKIP,
-		        "not checked under --root: NVML talks to the running kernel's driver, "
-		        "not the image's");
+		preflight_set(r, PREFLIGHT_SKIP,
+		              "not checked under --root: NVML and nvidia-smi talk to the running "
+		              "kernel's driver, not the image's");
 		return NULL;
 	}
 	const struct node_info *n = gpu_node(ctx, r);
@@ -223,6 +225,13 @@ nvml_node(struct preflight_ctx *ctx, struct preflight_result *r)
 	return n;
 }
 
+/* "NVML" or "nvidia-smi": who answered. */
+static const char *
+nvml_who(const struct node_nvml *nv)
+{
+	return nv->source == NODE_NVML_SOURCE_NVIDIA_SMI ? "nvidia-smi" : "NVML";
+}
+
 void
 preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r)
 {
@@ -230,17 +239,20 @@ preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r)
 	if (!n)
 		return;
 	const struct node_nvml *nv = &n->driver.nvml;
+	bool smi = nv->source == NODE_NVML_SOURCE_NVIDIA_SMI;
+	const char *why = smi ? " (libnvidia-ml.so.1 cannot be loaded)" : "";
 	switch (nv->status) {
 	case NODE_NVML_SKIPPED:
 		preflight_set(r, PREFLIGHT_SKIP, "NVML was not loaded");
 		return;
 	case NODE_NVML_UNAVAILABLE:
-		preflight_set(r, PREFLIGHT_FAIL, "cannot load NVML: %s",
+		preflight_set(r, PREFLIGHT_FAIL, "%s",
 		              nv->error ? nv->error : "libnvidia-ml.so.1 not found");
-		preflight_hint(r, "install the driver's libnvidia-ml.so.1, then run ldconfig");
+		preflight_hint(r, "install the driver's userspace (libnvidia-ml.so.1 and "
+		                  "nvidia-smi: Ubuntu's nvidia-utils-VERSION), then run ldconfig");
 		return;
 	case NODE_NVML_FAILED:
-		preflight_set(r, PREFLIGHT_FAIL, "NVML fails: %s",
+		preflight_set(r, PREFLIGHT_FAIL, "%s fails%s: %s", nvml_who(nv), why,
 		              nv->error ? nv->error : "unknown error");
 		preflight_hint(r,
 		               "reboot after a driver upgrade: the library and the kernel module "
@@ -250,15 +262,15 @@ preflight_check_nvml(struct preflight_ctx *ctx, struct preflight_result *r)
 		break;
 	}
 	if (nv->device_count != n->pci.n_gpus) {
-		preflight_set(r, PREFLIGHT_WARN, "NVML %s sees %u GPU%s, PCI has %zu",
+		preflight_set(r, PREFLIGHT_WARN, "%s %s sees %u GPU%s, PCI has %zu%s", nvml_who(nv),
 		              nv->driver_version, nv->device_count,
-		              nv->device_count == 1 ? "" : "s", n->pci.n_gpus);
+		              nv->device_count == 1 ? "" : "s", n->pci.n_gpus, why);
 		preflight_hint(r, "a GPU the driver could not bring up: look for NVRM errors in "
 		                  "dmesg, or reboot after a driver upgrade");
 		return;
 	}
-	preflight_set(r, PREFLIGHT_PASS, "NVML %s sees %u GPU%s", nv->driver_version,
-	              nv->device_count, nv->device_count == 1 ? "" : "s");
+	preflight_set(r, PREFLIGHT_PASS, "%s %s sees %u GPU%s%s", nvml_who(nv), nv->driver_version,
+	              nv->device_count, nv->device_count == 1 ? "" : "s", why);
 }
 
 void
@@ -267,19 +279,21 @@ preflight_check_driver_version_match(struct preflight_ctx *ctx, struct preflight
 	const struct node_info *n = nvml_node(ctx, r);
 	if (!n)
 		return;
+	const struct node_nvml *nv = &n->driver.nvml;
 	const char *kmod = n->driver.kernel_module_version;
-	const char *lib =
-	        n->driver.nvml.status == NODE_NVML_OK ? n->driver.nvml.driver_version : NULL;
+	const char *lib = nv->status == NODE_NVML_OK ? nv->driver_version : NULL;
 	if (!kmod || !lib) {
 		preflight_set(r, PREFLIGHT_SKIP, "no %s version to compare (see %s)",
 		              kmod ? "NVML" : "kernel module", kmod ? "nvml" : "driver-loaded");
 		return;
 	}
+	bool smi = nv->source == NODE_NVML_SOURCE_NVIDIA_SMI;
 	if (strcmp(kmod, lib) != 0) {
-		preflight_set(r, PREFLIGHT_FAIL,
-		              "the kernel module is %s but the NVML library is %s", kmod, lib);
+		preflight_set(r, PREFLIGHT_FAIL, "the kernel module is %s but %s %s", kmod,
+		              smi ? "nvidia-smi reports" : "the NVML library is", lib);
 		preflight_hint(r, "reboot after a driver upgrade, so the new module is loaded");
 		return;
 	}
-	preflight_set(r, PREFLIGHT_PASS, "the kernel module and NVML are both %s", kmod);
+	preflight_set(r, PREFLIGHT_PASS, "the kernel module and %s are both %s",
+	              smi ? "nvidia-smi" : "NVML", kmod);
 }

@@ -19,7 +19,11 @@ rm -rf "$root/var/run"
 ln -s ../run "$root/var/run"
 mkdir -p "$root/etc/crio/crio.conf.d" "$root/run/crio" "$root/etc/init.d"
 nvidia_wrap "$root"
-wrap=$WRAP
+# preflight knows NVIDIA's runtime by its name: the wrapper under that name.
+wrap=$T/nv/nvidia-container-runtime
+mkdir -p "$T/nv" "$root$T/nv"
+cp "$WRAP" "$wrap"
+cp "$WRAP" "$root$wrap"
 runc=$(command -v runc)
 conf=$root/etc/crio/crio.conf
 state=$T/crio

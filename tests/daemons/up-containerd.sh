@@ -202,12 +202,23 @@ containerd_stop "$config"
 echo 1 >"$root/proc/sys/net/ipv4/ip_forward"
 
 # --- offline from a bundle, with no network at all --------------------------------------------
+# The bundle carries a static gpuprep (--with-gpuprep) when one is here. When $GPUPREP is the
+# static build itself, the run is README's air-gapped sequence: the gpuprep that up runs is the
+# one `tar -xzf BUNDLE gpuprep` takes out of the bundle.
 if unshare --net true 2>/dev/null; then
-	run "$GPUPREP" bundle --repo-url "$URL" --keyring "$T/repo.asc" --arch amd64 -o "$T/toolkit.bundle.tar.gz"
-	expect_rc 0 "bundle for the offline run"
+	WG=()
+	SG=$(static_gpuprep) && WG=(--with-gpuprep "$SG")
+	run "$GPUPREP" bundle --repo-url "$URL" --keyring "$T/repo.asc" --arch amd64 "${WG[@]}" -o "$T/toolkit.bundle.tar.gz"
+	expect_rc 0 "bundle for the offline run${SG:+ (with gpuprep: $SG)}"
 	stop_httpd
 	fresh_node offline
-	run unshare --net "${G[@]}" up --runtime containerd --offline "$T/toolkit.bundle.tar.gz" \
+	UG=("${G[@]}")
+	if [ "${SG:-}" = "$GPUPREP" ]; then
+		mkdir -p "$T/airgap"
+		(cd "$T/airgap" && tar -xzf "$T/toolkit.bundle.tar.gz" gpuprep)
+		UG=("$T/airgap/gpuprep" "${G[@]:1}")
+	fi
+	run unshare --net "${UG[@]}" up --runtime containerd --offline "$T/toolkit.bundle.tar.gz" \
 		--keyring "$T/repo.asc" --restart-mode service
 	expect_rc 0 "offline: up --offline under unshare --net"
 	installed_versions "$root" >"$T/got"

@@ -77,10 +77,89 @@ expect_contains "$T/madison" "nvidia-container-toolkit |   1.17.8-1 | file:$T/x/
 run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/again.tar.gz"
 expect_file_eq "$T/again.tar.gz" "$b64" "bundle: reproducible with SOURCE_DATE_EPOCH"
 
+if unshare --net true 2>/dev/null; then net=(unshare --net); else net=(); fi
+# --- --with-gpuprep: the bundle carries a static gpuprep ----------------------------------------
+# Refused before anything is fetched or written: not ELF, dynamic, another architecture, missing.
+nothing_written() { # OUT NAME
+	if [ ! -e "$1" ] && [ ! -e "$1.download" ]; then ok "$2: nothing written"; else
+		not_ok "$2: nothing written" "$(ls -ld "$1"* 2>&1)"
+	fi
+}
+refuse_gpuprep() { # NAME FILE ARCH TEXT
+	local out=$T/wg-$RANDOM.tar.gz before
+	before=$(wc -l <"$HTTPD_LOG")
+	run "$GPUPREP" bundle --arch "$3" --repo-url "$URL" --keyring "$T/repo.asc" --with-gpuprep "$2" -o "$out"
+	expect_rc 1 "--with-gpuprep $1: refused"
+	expect_contains "$T/err" "gpuprep: error: --with-gpuprep: $4" "--with-gpuprep $1: message"
+	expect_contains "$T/err" "hint: " "--with-gpuprep $1: a hint"
+	nothing_written "$out" "--with-gpuprep $1"
+	if [ "$(wc -l <"$HTTPD_LOG")" = "$before" ]; then ok "--with-gpuprep $1: nothing fetched"; else
+		not_ok "--with-gpuprep $1: nothing fetched" "$(tail -3 "$HTTPD_LOG")"
+	fi
+}
+printf '#!/bin/sh\nexec gpuprep "$@"\n' >"$T/gpuprep.sh"
+refuse_gpuprep "a script" "$T/gpuprep.sh" amd64 "'$T/gpuprep.sh' is not an ELF program"
+refuse_gpuprep "a dynamic program" /bin/true amd64 "'/bin/true' is dynamically linked (interpreter /lib"
+expect_contains "$T/err" "OUTDIR/gpuprep-linux-x86_64" "--with-gpuprep a dynamic program: the hint names the static binary"
+refuse_gpuprep "a missing file" "$T/nowhere" amd64 "cannot read '$T/nowhere': No such file or directory"
+if SG=$(static_gpuprep); then
+	refuse_gpuprep "x86-64 for arm64" "$SG" arm64 "'$SG' is a program for x86-64, but the bundle is for arm64 (AArch64)"
+	expect_contains "$T/err" "OUTDIR/gpuprep-linux-aarch64" "--with-gpuprep x86-64 for arm64: the hint names the aarch64 binary"
+	bg=$T/bundles/with-gpuprep.tar.gz
+	run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" --with-gpuprep "$SG" -o "$bg"
+	expect_rc 0 "--with-gpuprep $SG: the bundle is made"
+	expect_contains "$T/err" "with gpuprep" "--with-gpuprep: the note says so"
+	tar -tvzf "$bg" >"$T/wg-list"
+	if grep -qE '^-rwxr-xr-x root/root .* gpuprep$' "$T/wg-list"; then ok "--with-gpuprep: 'gpuprep' at the top, mode 0755"; else
+		not_ok "--with-gpuprep: 'gpuprep' at the top, mode 0755" "$(cat "$T/wg-list")"
+	fi
+	# The documented first step on the air-gapped node: tar -xzf BUNDLE gpuprep.
+	mkdir -p "$T/airgap"
+	(cd "$T/airgap" && tar -xzf "$bg" gpuprep)
+	if cmp -s "$T/airgap/gpuprep" "$SG" && [ -x "$T/airgap/gpuprep" ] && [ "$(ls "$T/airgap")" = gpuprep ]; then
+		ok "tar -xzf BUNDLE gpuprep: just the program, executable, byte for byte"
+	else
+		not_ok "tar -xzf BUNDLE gpuprep: just the program, executable, byte for byte" "$(ls -l "$T/airgap")"
+	fi
+	python3 - "$bg" "$SG" >"$T/py" 2>&1 <<'EOT'
+import hashlib, json, os, sys, tarfile
+t = tarfile.open(sys.argv[1])
+m = json.load(t.extractfile("manifest.json"))
+data = open(sys.argv[2], "rb").read()
+e = [f for f in m["files"] if f["path"] == "gpuprep"]
+assert e == [{"path": "gpuprep", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}], e
+print("listed ok")
+EOT
+	if grep -q "listed ok" "$T/py"; then ok "--with-gpuprep: manifest.json vouches for gpuprep (size, sha256)"; else
+		not_ok "--with-gpuprep: manifest.json vouches for gpuprep (size, sha256)" "$(cat "$T/py")"
+	fi
+	# install --offline takes the bundle with gpuprep inside, and checks it like every file.
+	root=$T/sb-wg
+	mk_sandbox "$root" amd64
+	run "${net[@]}" "$GPUPREP" --root "$root" install --offline "$bg" --keyring "$T/repo.asc"
+	expect_rc 0 "--with-gpuprep: install --offline accepts the bundle"
+	want_all 1.17.8-1 >"$T/want"
+	installed_versions "$root" >"$T/got"
+	expect_file_eq "$T/got" "$T/want" "--with-gpuprep: all four installed"
+	mkdir -p "$T/wg-x"
+	tar -C "$T/wg-x" -xzf "$bg"
+	printf 'x' >>"$T/wg-x/gpuprep"
+	(cd "$T/wg-x" && tar --owner=0 --group=0 -czf "$T/wg-tampered.tar.gz" manifest.json repo keys gpuprep)
+	root=$T/sb-wg2
+	mk_sandbox "$root" amd64
+	run "$GPUPREP" --root "$root" install --offline "$T/wg-tampered.tar.gz" --keyring "$T/repo.asc"
+	expect_rc 1 "--with-gpuprep: a changed gpuprep in the bundle is refused"
+	expect_contains "$T/err" "checksum mismatch for 'gpuprep' in bundle" "--with-gpuprep: a changed gpuprep: message"
+else
+	for t in "x86-64 for arm64" "the bundle is made" "mode 0755" "tar -xzf BUNDLE gpuprep" "manifest" \
+		"install --offline accepts" "all four installed" "a changed gpuprep"; do
+		skip "--with-gpuprep: $t" "no static x86_64 program here (busybox-static, or a static GPUPREP)"
+	done
+fi
+
 # Installed offline, with no network at all.
 root=$T/sb-amd64
 mk_sandbox "$root" amd64
-if unshare --net true 2>/dev/null; then net=(unshare --net); else net=(); fi
 run "${net[@]}" "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
 expect_rc 0 "install --offline from the amd64 bundle${net:+ (unshare --net)}"
 want_all 1.17.8-1 >"$T/want"
@@ -88,7 +167,7 @@ installed_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "bundle install: all four at 1.17.8-1"
 expect_contains "$T/err" "from bundle '$b64'" "bundle install: the source is named"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
-expect_contains "$T/err" "nothing to do" "bundle install: a second run is a no-op"
+expect_contains "$T/out" "already installed: " "bundle install: a second run is a no-op"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc" --version 1.17.7
 expect_rc 1 "bundle install: a version the bundle does not have"
 expect_contains "$T/err" "version 1.17.7-1 is not in bundle '$b64'; it has 1.17.8-1" "bundle install: says which version it has"
@@ -173,8 +252,9 @@ expect_contains "$T/err" "the system at '$root' is arm64, but this host's dpkg i
 # --- downloads: retry with backoff, resume with Range ----------------------------------------------
 stop_httpd
 start_httpd "$T/repo" --fail-once "$deb_path=503" --drop-once "/stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb=300"
-run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
+run "$GPUPREP" -v bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
 expect_rc 0 "bundle with a 503 and a dropped connection"
+expect_contains "$T/err" "retrying (2/5) in 0.5 s: downloading '$URL$deb_path': HTTP 503" "-v: the 503's retry is said"
 same_payload "$T/retry.tar.gz" "$b64" "retried bundle: the same packages and index"
 grep -F "GET $deb_path" "$HTTPD_LOG" >"$T/reqs"
 printf 'GET %s - 503\nGET %s - 200\n' "$deb_path" "$deb_path" >"$T/want-reqs"

@@ -6,6 +6,7 @@
 #   --drop-once PATH=N   the first GET of PATH sends N bytes of the body, then closes
 #   --fail-once PATH=S   the first GET of PATH answers with status S
 #   --no-range           ignore Range headers (answer 200 with the whole file)
+#   --tls CERT KEY       serve HTTPS with this certificate chain and key (PEM files)
 # Every request is logged to --log as "METHOD PATH RANGE STATUS".
 import argparse
 import http.server
@@ -20,6 +21,7 @@ ap.add_argument("--log", required=True)
 ap.add_argument("--drop-once", action="append", default=[])
 ap.add_argument("--fail-once", action="append", default=[])
 ap.add_argument("--no-range", action="store_true")
+ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 args = ap.parse_args()
 
 drops = {p: int(n) for p, n in (d.rsplit("=", 1) for d in args.drop_once)}
@@ -102,6 +104,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 srv.daemon_threads = True
+if args.tls:
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.tls[0], args.tls[1])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print(srv.server_address[1], flush=True)
 sys.stdout.close()
 srv.serve_forever()

@@ -119,6 +119,7 @@ start_httpd() {
 	done
 	PORT=$(head -1 "$T/httpd-$n.port")
 	URL="http://127.0.0.1:$PORT"
+	case " $* " in *" --tls "*) URL="https://127.0.0.1:$PORT" ;; esac
 }
 
 stop_httpd() {
@@ -138,4 +139,20 @@ tree_state() {
 host_dpkg_state() {
 	sha256sum /var/lib/dpkg/status 2>/dev/null
 	ls /var/lib/dpkg/info 2>/dev/null | wc -l
+}
+
+# static_gpuprep: print a static x86_64 program to carry with bundle --with-gpuprep: $GPUPREP
+# itself when it is the static build (CI runs the suites again with it), else busybox-static's
+# /bin/busybox as a stand-in; nothing (and status 1) when neither is, or not on x86_64.
+static_gpuprep() {
+	[ "$(uname -m)" = x86_64 ] || return 1
+	local f
+	for f in "$GPUPREP" /bin/busybox; do
+		if [ -f "$f" ] && readelf -h "$f" 2>/dev/null | grep -q 'Machine: *Advanced Micro Devices X86-64' &&
+			! readelf -ld "$f" 2>/dev/null | grep -qE 'INTERP|\(NEEDED\)'; then
+			printf '%s\n' "$f"
+			return 0
+		fi
+	done
+	return 1
 }

@@ -55,10 +55,23 @@ expect_contains "$T/err" "no NVIDIA GPU found" "amd-aspeed: a note on stderr"
 expect_contains "$T/err" "hint: no NVIDIA function is on PCI" "amd-aspeed: a hint"
 node jetson-xavier-nx 0
 expect_contains "$T/out" "Tegra:    L4T R35.4.1, board t186ref" "jetson: the L4T release"
+# What is true for Tegra, as preflight says it: nvgpu, no nvidia module (issue 13).
+expect_contains "$T/out" "Driver:   nvgpu, part of L4T's kernel (Jetson has no nvidia module)" "jetson: the driver is nvgpu"
+expect_not_contains "$T/out" "nvidia not loaded" "jetson: not 'nvidia not loaded'"
+expect_contains "$T/out" "Devices:  Jetson's GPU nodes are /dev/nvhost-* and /dev/nvmap" "jetson: its device nodes"
 node sample 0
 # The table the README shows, byte for byte.
 if [ -n "${GPUPREP_UPDATE_GOLDEN:-}" ]; then cp "$T/out" "$GOLDEN/detect-sample.txt"; fi
 expect_file_eq "$T/out" "$GOLDEN/detect-sample.txt" "sample: the table is the golden file"
+# The table fits 100 columns (issue 13): the paths of what is there follow it.
+if awk 'length > 100 { bad = 1 } END { exit !bad }' "$T/out"; then
+	not_ok "sample: every line fits 100 columns" "$(awk 'length > 100' "$T/out")"
+else ok "sample: every line fits 100 columns"; fi
+# One socket rule with preflight: the sample's containerd.sock is a plain file, not a socket.
+expect_contains "$T/out" "containerd socket: '/run/containerd/containerd.sock' (not a socket)" \
+	"sample: the socket path that is not a socket says so"
+run "$GPUPREP" --root "$FIXTURES/nodes/sample" preflight --checks cri-socket --runtime containerd
+expect_contains "$T/out" "is not a socket" "sample: preflight agrees"
 
 # -q keeps stderr quiet; the exit status stays.
 run "$GPUPREP" -q --root "$(fixture_root amd-aspeed)" detect --pci-ids "$IDS"
@@ -152,6 +165,72 @@ expect_contains "$T/out" '"binary": "/usr/bin/containerd"' "the symlinked binary
 run "$GPUPREP" detect stray
 expect_rc 2 "an extra argument is a usage error"
 
+# --- GPU names without --pci-ids: the node's pci.ids and the built-in NVIDIA block ---------
+# name_of ROOT ADDRESS: the name detect --json gives the GPU at ADDRESS, into $T/name.
+name_of() {
+	run "$GPUPREP" --json --root "$1" detect
+	python3 -c 'import json,sys; print([g["name"] for g in json.load(open(sys.argv[1]))["gpus"] if g["pci_address"] == sys.argv[2]][0])' \
+		"$T/out" "$2" >"$T/name" 2>&1
+}
+name_is() { # WANT NAME
+	if [ "$(cat "$T/name")" = "$1" ]; then ok "$2"; else not_ok "$2" "got:  $(cat "$T/name")" "want: $1"; fi
+}
+# ids_file ROOT PATH VERSION LINES...: write a pci.ids of that version under ROOT.
+ids_file() {
+	local r=$1 p=$2 v=$3
+	shift 3
+	mkdir -p "$(dirname "$r$p")"
+	{ printf '#\n#\tList of PCI ID'"'"'s\n#\n#\tVersion: %s\n#\n\n' "$v"; printf '%s\n' "$@"; } >"$r$p"
+}
+T4=0000:3b:00.0 A100=0000:86:00.0
+r=$(fixture_root t4-a100)
+name_of "$r" "$T4"
+expect_rc 0 "no pci.ids on the node: detect works"
+name_is "TU104GL [Tesla T4]" "no pci.ids on the node: the built-in name"
+if command -v strace >/dev/null; then
+	strace -f -e trace=open,openat -o "$T/trace" "$GPUPREP" --root "$r" detect >/dev/null 2>&1
+	if grep -E '"/(usr|etc|lib)[^"]*(pci\.ids|hwdb)' "$T/trace" >"$T/outside"; then
+		not_ok "no pci.ids on the node: this machine's pci.ids and hwdb are not read" "$(cat "$T/outside")"
+	else
+		ok "no pci.ids on the node: this machine's pci.ids and hwdb are not read"
+	fi
+else
+	skip "no pci.ids on the node: this machine's pci.ids and hwdb are not read" "no strace"
+fi
+run "$GPUPREP" -v --root "$r" detect
+expect_contains "$T/err" "debug: names: the built-in NVIDIA list (version 20" "-v: the names' source, the built-in list alone"
+ids_file "$r" /usr/share/misc/pci.ids 2999.01.01 "10de  NVIDIA Corporation" "	1eb8  Renamed T4 (newer file)"
+name_of "$r" "$T4"
+run "$GPUPREP" -v --root "$r" detect
+expect_contains "$T/err" "debug: names: '$r/usr/share/misc/pci.ids' (version 2999.01.01) and the built-in NVIDIA list" \
+	"-v: the node's pci.ids with its version, and the built-in list"
+name_is "Renamed T4 (newer file)" "a newer node pci.ids renames a device: its name"
+name_of "$r" "$A100"
+name_is "GA100 [A100 PCIe 40GB]" "a newer node pci.ids lacking a device: the built-in name"
+ids_file "$r" /usr/share/misc/pci.ids 2001.01.01 "10de  NVIDIA Corporation" "	1eb8  Old T4 name" "	2fff  Only the node knows"
+name_of "$r" "$T4"
+name_is "TU104GL [Tesla T4]" "an older node pci.ids: the built-in name wins"
+echo 0x2fff >"$r/sys/bus/pci/devices/$A100/device"
+name_of "$r" "$A100"
+name_is "Only the node knows" "an older node pci.ids still names a device the built-in block lacks"
+rm "$r/usr/share/misc/pci.ids"
+name_of "$r" "$A100"
+name_is "unknown" "a device nobody names: unknown"
+ids_file "$r" /usr/share/hwdata/pci.ids 2999.01.01 "10de  NVIDIA Corporation" "	1eb8  RHEL's T4"
+name_of "$r" "$T4"
+name_is "RHEL's T4" "RHEL's /usr/share/hwdata/pci.ids is the node's"
+printf '10de  NVIDIA Corporation\n\t1eb8  no version line\n' >"$r/usr/share/hwdata/pci.ids"
+name_of "$r" "$T4"
+name_is "TU104GL [Tesla T4]" "a node pci.ids without a version line counts as older"
+printf '10de  NVIDIA Corporation\n\tzz\n' >"$r/usr/share/hwdata/pci.ids"
+run "$GPUPREP" --root "$r" detect
+expect_rc 1 "a broken node pci.ids: an error"
+expect_contains "$T/err" "$r/usr/share/hwdata/pci.ids" "a broken node pci.ids: the error names the root's file"
+expect_contains "$T/err" "pci.ids', line 2" "a broken node pci.ids: and its line"
+expect_contains "$T/err" "hint: repair the node's pci.ids" "a broken node pci.ids: a hint"
+run "$GPUPREP" --root "$r" detect --pci-ids "$IDS"
+expect_rc 0 "--pci-ids: the named file alone, the node's is not read"
+
 # The running machine, without --root: it works, whatever it has.
 if [ -d /sys/bus/pci/devices ]; then
 	run "$GPUPREP" --json detect
@@ -172,14 +251,93 @@ if [ -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ]; then
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["driver"]["nvml"], sort_keys=True))' \
 		"$T/out" >"$T/nvml" 2>&1
-	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "status": "ok"}' >"$T/nvml.want"
+	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "nvidia_smi": null, "nvml_error": null, "source": "nvml", "status": "ok"}' >"$T/nvml.want"
 	expect_file_eq "$T/nvml" "$T/nvml.want" "NVML: driver version and device count"
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_INIT_ERROR=9 run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	expect_contains "$T/out" "NVML:     failed: nvmlInit_v2: Driver Not Loaded" "NVML: a failing init is reported"
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --root "$(fixture_root sample)" --json detect --pci-ids "$IDS"
 	expect_contains "$T/out" '"status": "skipped"' "NVML: skipped under --root even when loadable"
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
+	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from libnvidia-ml.so.1" \
+		"NVML: the table names the source"
 else
 	skip "NVML through a stand-in library" "FAKE_NVML_DIR has no libnvidia-ml.so.1"
+fi
+
+# Under --root neither NVML nor nvidia-smi is asked; the root's /proc/driver/nvidia is read.
+run "$GPUPREP" --root "$(fixture_root sample)" detect --pci-ids "$IDS"
+expect_contains "$T/out" "NVML:     skipped (--root); the root's /proc/driver/nvidia has driver 535.129.03, 1 GPU" \
+	"--root: the root's /proc/driver/nvidia, said so"
+root=$(fixture_root t4-a100)
+printf '#!/bin/sh\ntouch %s/ran\n' "$T" >"$root/usr/bin/nvidia-smi"
+run "$GPUPREP" --root "$root" detect --pci-ids "$IDS"
+expect_contains "$T/out" "NVML:     skipped (--root); the root's /proc/driver/nvidia has driver 535.129.03" \
+	"--root: no gpus/ directory, no count"
+if [ -e "$T/ran" ]; then not_ok "--root: the root's nvidia-smi is never run"; else
+	ok "--root: the root's nvidia-smi is never run"
+fi
+run "$GPUPREP" --root "$(fixture_root amd-aspeed)" detect --pci-ids "$IDS"
+expect_contains "$T/out" "NVML:     skipped (--root); the root has no /proc/driver/nvidia/version" \
+	"--root: no driver in the root, said so"
+
+# Without NVML (a static gpuprep has no dlopen), the node's nvidia-smi answers; in a mount
+# namespace, tests/fixtures/nodes/t4-a100's nvidia-smi and /proc/driver stand for the machine's.
+# smi_node ROOT CMD...: run CMD with ROOT's /proc/driver and nvidia-smi as the machine's.
+smi_node() {
+	local r=$1
+	shift
+	unshare -m --propagation private /bin/bash -c '
+		r=$1; shift
+		mount -t tmpfs tmpfs /proc/driver || exit 99
+		[ -d "${r:?}/proc/driver" ] && cp -a "${r:?}/proc/driver/." /proc/driver/
+		mount -t tmpfs tmpfs /usr/local/bin || exit 99
+		[ -e "${r:?}/usr/bin/nvidia-smi" ] && cp -a "${r:?}/usr/bin/nvidia-smi" /usr/local/bin/
+		exec "$@"' smi_node "$r" "$@"
+}
+smi_reason=""
+[ "$(id -u)" -eq 0 ] || smi_reason="needs root for a mount namespace"
+[ -z "$smi_reason" ] && ! unshare -m --propagation private true 2>/dev/null && smi_reason="mount namespaces are not allowed here"
+[ -z "$smi_reason" ] && [ -e /usr/bin/nvidia-smi ] && smi_reason="this machine has its own /usr/bin/nvidia-smi"
+A=$(fixture_root t4-a100)
+if [ -z "$smi_reason" ]; then
+	run smi_node "$A" true
+	[ "$rc" -eq 99 ] && smi_reason="cannot mount over /proc/driver and /usr/local/bin here"
+fi
+D="$FIXTURES/dumps/t4-a100.lspci"
+if [ -z "$smi_reason" ]; then
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" --json detect --pci-dump "$D"
+	expect_rc 0 "nvidia-smi: detect --json"
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["driver"]["nvml"], sort_keys=True))' \
+		"$T/out" >"$T/nvml" 2>&1
+	sed -i 's/"nvml_error": "[^"]*"/"nvml_error": "..."/' "$T/nvml"
+	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "nvidia_smi": "/usr/local/bin/nvidia-smi", "nvml_error": "...", "source": "nvidia-smi", "status": "ok"}' >"$T/nvml.want"
+	expect_file_eq "$T/nvml" "$T/nvml.want" "nvidia-smi: driver version, count and the source in JSON"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
+	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from '/usr/local/bin/nvidia-smi' (no NVML: " \
+		"nvidia-smi: the table names the source"
+	rm -r "${A:?}/proc"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
+	expect_rc 0 "nvidia-smi fails: detect still succeeds"
+	expect_contains "$T/out" "NVML:     failed: '/usr/local/bin/nvidia-smi' exited with 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver." \
+		"nvidia-smi fails: its exit status and first line"
+	rm "${A:?}/usr/bin/nvidia-smi"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" --json detect --pci-dump "$D"
+	expect_contains "$T/out" '"status": "unavailable"' "neither NVML nor nvidia-smi: unavailable"
+	expect_contains "$T/out" "and there is no nvidia-smi in /usr/bin, /usr/local/bin, /usr/sbin, /bin, /sbin, /usr/local/sbin" \
+		"neither NVML nor nvidia-smi: the directories looked in"
+	expect_contains "$T/out" '"source": null' "neither: no source"
+	# Bad output from a node's nvidia-smi: an error naming the line, never a guess.
+	printf '#!/bin/sh\necho "[N/A], 1"\n' >"$A/usr/bin/nvidia-smi"
+	chmod 755 "$A/usr/bin/nvidia-smi"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
+	expect_contains "$T/out" "NVML:     failed: cannot read the output of '/usr/local/bin/nvidia-smi': line 1: expected 'VERSION, COUNT', got '[N/A], 1'" \
+		"nvidia-smi prints nonsense: the line is named"
+else
+	for t in "nvidia-smi: detect --json" "nvidia-smi: JSON" "nvidia-smi: table" "nvidia-smi fails" \
+		"nvidia-smi fails: message" "neither: unavailable" "neither: directories" "neither: no source" \
+		"nvidia-smi prints nonsense"; do
+		skip "$t" "$smi_reason"
+	done
 fi
 
 done_testing

@@ -162,17 +162,18 @@ first_line_is "[ERROR device-nodes]: missing in '$R/dev': nvidiactl and 1 of 1 G
 check "$(jetson)" device-nodes skip 0 "Jetson"
 
 # --- nvml and driver-version-match --------------------------------------------------------
-# Under --root both skip: NVML talks to the running kernel. To check them for real, the node's
+# Under --root both skip: NVML and nvidia-smi talk to the running kernel. To check them for real, the node's
 # /sys and /proc/driver are mounted over the machine's in a private mount namespace, and the
 # stand-in libnvidia-ml.so.1 (tests/fakes/nvml.c: 535.129.03, two GPUs) is loaded.
 R=$(healthy)
 check "$R" nvml skip 0 "under --root"
-first_line_is "[SKIP nvml]: not checked under --root: NVML talks to the running kernel's driver, not the image's" \
+first_line_is "[SKIP nvml]: not checked under --root: NVML and nvidia-smi talk to the running kernel's driver, not the image's" \
 	"nvml: --root: message"
 check "$R" driver-version-match skip 0 "under --root"
 check "$(jetson)" nvml skip 0 "Jetson under --root"
 
-# as_node ROOT CMD...: run CMD with ROOT's /sys and /proc/driver in place of the machine's.
+# as_node ROOT CMD...: run CMD with ROOT's /sys and /proc/driver in place of the machine's,
+# and ROOT's nvidia-smi (when it has one) as the machine's /usr/local/bin/nvidia-smi.
 as_node() {
 	local r=$1
 	shift
@@ -181,6 +182,8 @@ as_node() {
 		mount --bind "${r:?}/sys" /sys || exit 99
 		mount -t tmpfs tmpfs /proc/driver || exit 99
 		[ -d "${r:?}/proc/driver" ] && cp -a "${r:?}/proc/driver/." /proc/driver/
+		mount -t tmpfs tmpfs /usr/local/bin || exit 99
+		[ -e "${r:?}/usr/bin/nvidia-smi" ] && cp -a "${r:?}/usr/bin/nvidia-smi" /usr/local/bin/
 		exec "$@"' as_node "$r" "$@"
 }
 # nvml_check ROOT ID STATUS RC NAME [ENV...]: check ID on ROOT's kernel state, without --root.
@@ -222,12 +225,9 @@ if [ -z "$nvml_reason" ]; then
 	msg_is "NVML fails: nvmlInit_v2: Driver Not Loaded" "nvml: init fails: message"
 	nvml_check "$A" driver-version-match skip 0 "NVML fails" "$L" FAKE_NVML_INIT_ERROR=9
 	msg_is "no NVML version to compare (see nvml)" "driver-version-match: no NVML: message"
-	nvml_check "$A" nvml fail 1 "no libnvidia-ml.so.1" "LD_LIBRARY_PATH=$T/nowhere"
-	if [ "$rc" -eq 1 ]; then
-		expect_contains "$T/msg" "cannot load NVML: libnvidia-ml.so.1" "nvml: missing library: message"
-	else
-		skip "nvml: missing library: message" "this machine has its own libnvidia-ml.so.1"
-	fi
+	# A loadable NVML wins over the node's nvidia-smi (which as_node puts in place).
+	nvml_check "$A" nvml pass 0 "NVML and nvidia-smi: NVML answers" "$L"
+	msg_is "NVML 535.129.03 sees 2 GPUs" "nvml: NVML first: message"
 	sed -i 's/535\.129\.03/550.54.14/' "${A:?}/proc/driver/nvidia/version"
 	nvml_check "$A" driver-version-match fail 1 "module 550.54.14, library 535.129.03" "$L"
 	msg_is "the kernel module is 550.54.14 but the NVML library is 535.129.03" "driver-version-match: message"
@@ -239,10 +239,66 @@ if [ -z "$nvml_reason" ]; then
 else
 	for t in "nvml: pass" "nvml: message" "driver-version-match: pass" "driver-version-match: message" \
 		"nvml: init fails" "nvml: init fails: message" "driver-version-match: NVML fails" \
-		"driver-version-match: no NVML: message" "nvml: no library" "nvml: missing library: message" \
+		"driver-version-match: no NVML: message" "nvml: NVML and nvidia-smi" "nvml: NVML first: message" \
 		"driver-version-match: fail" "driver-version-match: message" "nvml: count differs" \
 		"nvml: count differs: message" "nvml: Jetson" "nvml: Jetson: message" "driver-version-match: Jetson"; do
 		skip "$t" "$nvml_reason"
+	done
+fi
+
+# Without libnvidia-ml.so.1 (the static gpuprep cannot load it at all; LD_LIBRARY_PATH points
+# nowhere for the dynamic one), the node's nvidia-smi answers
+# (tests/fixtures/nodes/t4-a100/usr/bin/nvidia-smi, in place through as_node), and the message
+# says so. These need no stand-in NVML, and run on the static binary too.
+smi_reason=""
+[ "$(id -u)" -eq 0 ] || smi_reason="needs root to mount a node's /sys in a mount namespace"
+[ -z "$smi_reason" ] && ! unshare -m --propagation private true 2>/dev/null && smi_reason="mount namespaces are not allowed here"
+[ -z "$smi_reason" ] && [ -e /usr/bin/nvidia-smi ] && smi_reason="this machine has its own /usr/bin/nvidia-smi"
+A=$(fixture_root t4-a100)
+N="LD_LIBRARY_PATH=$T/nowhere"
+if [ -z "$smi_reason" ]; then
+	run as_node "$A" true
+	[ "$rc" -eq 99 ] && smi_reason="cannot mount over /sys, /proc/driver and /usr/local/bin here"
+fi
+if [ -z "$smi_reason" ]; then
+	nvml_check "$A" nvml pass 0 "no libnvidia-ml.so.1: the node's nvidia-smi" "$N"
+	[ "$rc" -eq 0 ] || smi_reason="this machine has its own libnvidia-ml.so.1"
+fi
+if [ -z "$smi_reason" ]; then
+	msg_is "nvidia-smi 535.129.03 sees 2 GPUs (libnvidia-ml.so.1 cannot be loaded)" "nvml: nvidia-smi: message"
+	nvml_check "$A" driver-version-match pass 0 "nvidia-smi: 535.129.03 on both sides" "$N"
+	msg_is "the kernel module and nvidia-smi are both 535.129.03" "driver-version-match: nvidia-smi: message"
+	nvml_check "$(fixture_root sample)" nvml fail 1 "nvidia-smi: a node without one" "$N"
+	# nvidia-smi without the driver: exit 9, and its own words.
+	mkdir -p "$T/nodrv"
+	cp -a "$A/." "$T/nodrv/"
+	rm -r "${T:?}/nodrv/proc/driver/nvidia"
+	nvml_check "$T/nodrv" nvml fail 1 "nvidia-smi: no driver" "$N"
+	msg_is "nvidia-smi fails (libnvidia-ml.so.1 cannot be loaded): '/usr/local/bin/nvidia-smi' exited with 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running." \
+		"nvml: nvidia-smi exit 9: message"
+	# Neither source: a failure that names both and where nvidia-smi was looked for.
+	rm "${T:?}/nodrv/usr/bin/nvidia-smi"
+	cp -a "$A/proc" "$T/nodrv/"
+	nvml_check "$T/nodrv" nvml fail 1 "neither NVML nor nvidia-smi" "$N"
+	expect_contains "$T/msg" "cannot load libnvidia-ml.so.1 (" "nvml: neither: NVML's error"
+	expect_contains "$T/msg" "and there is no nvidia-smi in /usr/bin, /usr/local/bin, /usr/sbin, /bin, /sbin, /usr/local/sbin" \
+		"nvml: neither: the directories"
+	expect_contains "$T/out" "nvidia-utils-VERSION), then run ldconfig" "nvml: neither: a hint"
+	nvml_check "$T/nodrv" driver-version-match skip 0 "neither NVML nor nvidia-smi" "$N"
+	msg_is "no NVML version to compare (see nvml)" "driver-version-match: neither: message"
+	# A module of another version than nvidia-smi's library: nvidia-smi's exit 18.
+	sed -i 's/535\.129\.03/550.54.14/' "${A:?}/proc/driver/nvidia/version"
+	nvml_check "$A" nvml fail 1 "nvidia-smi: module 550.54.14, library 535.129.03" "$N"
+	msg_is "nvidia-smi fails (libnvidia-ml.so.1 cannot be loaded): '/usr/local/bin/nvidia-smi' exited with 18: Failed to initialize NVML: Driver/library version mismatch" \
+		"nvml: nvidia-smi: version mismatch: message"
+else
+	for t in "nvml: nvidia-smi" "nvml: nvidia-smi: message" "driver-version-match: nvidia-smi" \
+		"driver-version-match: nvidia-smi: message" "nvml: nvidia-smi: a node without one" \
+		"nvml: nvidia-smi: no driver" "nvml: nvidia-smi exit 9: message" "nvml: neither" \
+		"nvml: neither: NVML's error" "nvml: neither: the directories" "nvml: neither: a hint" \
+		"driver-version-match: neither" "driver-version-match: neither: message" \
+		"nvml: nvidia-smi: version mismatch" "nvml: nvidia-smi: version mismatch: message"; do
+		skip "$t" "$smi_reason"
 	done
 fi
 
@@ -404,8 +460,13 @@ first_line_is "[ERROR runtime-config]: the default runtime 'nvidia' in '$R/$CT' 
 	"runtime-config: missing binary: message"
 printf 'version = 2\n[plugins\n' >"${R:?}/$CT"
 check "$R" runtime-config fail 1 "malformed TOML"
-expect_contains "$T/out" "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: 2:" \
-	"runtime-config: malformed: names the file and line"
+expect_contains "$T/out" "[ERROR runtime-config]: cannot read containerd's config: $R/$CT:2:9: expected ']' to close the table header" \
+	"runtime-config: malformed: names the file, line and column"
+# A key of the wrong type is refused at its line and column, with a hint (issue 11, item 14).
+printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = 5\n' >"${R:?}/$CT"
+check "$R" runtime-config fail 1 "default_runtime_name of the wrong type"
+expect_contains "$T/out" "$R/$CT:3:3: 'plugins.\"io.containerd.grpc.v1.cri\".containerd.default_runtime_name' is an integer, not a string" \
+	"runtime-config: a wrong type: the key's line and column"
 rm "${R:?}/$CT"
 check "$R" runtime-config fail 1 "no config.toml"
 first_line_is "[ERROR runtime-config]: no '$R/$CT': containerd has no NVIDIA runtime" \
@@ -426,9 +487,11 @@ check "$R" runtime-config pass 0 "a version 3 config (io.containerd.cri.v1.runti
 sed -i 's/^version = 3/version = 2/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "version 2 with version 3's table: no nvidia default"
 sed -i 's/^version = 2/version = 4/' "${R:?}/$CT"
+check "$R" runtime-config pass 0 "a version 4 config (containerd 2.3: version 3's CRI layout)"
+sed -i 's/^version = 4/version = 5/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "an unknown config version"
-first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: unknown config version 4" \
-	"runtime-config: version 4: message"
+first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT:1:1: unknown config version 5" \
+	"runtime-config: version 5: message with the line"
 # docker: daemon.json through the same reader configure uses.
 R=$(healthy)
 check "$R" runtime-config fail 1 "docker without daemon.json" --runtime docker
@@ -631,6 +694,7 @@ first_line_is "[ERROR ip-forward]: IPv4 forwarding is off (net.ipv4.ip_forward =
 hint_is "sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/" "ip-forward: off: hint"
 rm "${R:?}/proc/sys/net/ipv4/ip_forward"
 check "$R" ip-forward fail 1 "no sysctl file"
+hint_is "the kernel makes this file when /proc/sys is mounted and it has IPv4 networking: mount /proc/sys (a container may hide it), or run on a kernel with IPv4" "ip-forward: no file: the hint is not sysctl -w"
 
 # --- edgecore-clean -----------------------------------------------------------------------
 R=$(healthy)

@@ -191,6 +191,30 @@ test_scan_sysfs_error(void)
 	ok(system(cmd) == 0, "scratch root removed");
 }
 
+/* The NVIDIA names compiled in from the build's pci.ids (lib/node/embed-pciids.py). */
+static void
+test_builtin_names(void)
+{
+	is_str(pci_builtin_name(0x10de, 0x1eb8), "TU104GL [Tesla T4]", "built in: Tesla T4");
+	is_str(pci_builtin_name(0x10de, 0x20f1), "GA100 [A100 PCIe 40GB]", "built in: A100");
+	ok(pci_builtin_name(0x10de, 0x2fff) == NULL, "built in: an unknown device is NULL");
+	ok(pci_builtin_name(0x1002, 0x1eb8) == NULL, "built in: only vendor 10de");
+	const char *v = pci_builtin_version();
+	ok(strlen(v) == 10 && v[4] == '.' && v[7] == '.' && strspn(v, "0123456789.") == 10,
+	   "built in: the version is YYYY.MM.DD (%s)", v);
+
+	is_str(pci_pick_name("node", "2999.01.01", "builtin"), "node", "newer node file wins");
+	is_str(pci_pick_name("node", v, "builtin"), "node", "same version: the node's own");
+	is_str(pci_pick_name("node", "2000.01.01", "builtin"), "builtin", "older node file loses");
+	is_str(pci_pick_name("node", "", "builtin"), "builtin", "no version: older than any");
+	is_str(pci_pick_name("node", NULL, "builtin"), "builtin", "NULL version: older than any");
+	is_str(pci_pick_name("node", "2000.01.01", NULL), "node",
+	       "an older file still names what the built-in block lacks");
+	is_str(pci_pick_name(NULL, "2999.01.01", "builtin"), "builtin",
+	       "a newer file lacking the device: the built-in name");
+	ok(pci_pick_name(NULL, NULL, NULL) == NULL, "neither: NULL");
+}
+
 int
 main(void)
 {
@@ -205,5 +229,6 @@ main(void)
 	test_validator();
 	test_scan_dump();
 	test_scan_sysfs_error();
+	test_builtin_names();
 	return tap_done();
 }

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The NVIDIA driver's userspace, asked for its version and GPU count: libnvidia-ml.so.1
+ * through dlopen, else the node's nvidia-smi, else (under --root) the root's
+ * /proc/driver/nvidia. See struct node_nvml in node.h.
+ *
+ * nvidia-smi is the general fallback, not a static-build special case: a static gpuprep has
+ * no dlopen (musl's answers "Dynamic loading not supported"), and a dynamic one on a node
+ * whose libnvidia-ml.so.1 is not on the loader's path gets the same answer through it.
+ * nvidia-smi is itself an NVML client, so it is asked only when the library cannot be
+ * loaded: when NVML loads but fails, nvidia-smi would fail the same way.
+ */
+#include "nvml.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "noderoot.h"
+#include "proc.h"
+#include "util.h"
+
+/* Where the node's programs are; the same list detect uses for the runtimes. */
+static const char *const smi_dirs[] = {
+        "/usr/bin", "/usr/local/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/sbin",
+};
+
+/* nvidia-smi answers within a second on a healthy node; a wedged driver can hang it. */
+#define SMI_TIMEOUT_MS 20000
+
+const char *
+node_nvml_status_name(enum node_nvml_status s)
+{
+	switch (s) {
+	case NODE_NVML_UNAVAILABLE:
+		return "unavailable";
+	case NODE_NVML_FAILED:
+		return "failed";
+	case NODE_NVML_OK:
+		return "ok";
+	default:
+		return "skipped";
+	}
+}
+
+const char *
+node_nvml_source_name(enum node_nvml_source s)
+{
+	switch (s) {
+	case NODE_NVML_SOURCE_NVML:
+		return "nvml";
+	case NODE_NVML_SOURCE_NVIDIA_SMI:
+		return "nvidia-smi";
+	case NODE_NVML_SOURCE_PROC:
+		return "proc";
+	default:
+		return NULL;
+	}
+}
+
+/* ---- libnvidia-ml.so.1 -------------------------------------------------------------------- */
+
+/* NVML's entry points, looked up with dlsym: the library is never linked. */
+typedef int (*nvml_init_fn)(void);
+typedef int (*nvml_shutdown_fn)(void);
+typedef int (*nvml_version_fn)(char *version, unsigned length);
+typedef int (*nvml_count_fn)(unsigned *count);
+typedef const char *(*nvml_error_string_fn)(int result);
+
+static char *
+nvml_error(void *lib, const char *call, int r)
+{
+	nvml_error_string_fn es = (nvml_error_string_fn)dlsym(lib, "nvmlErrorString");
+	const char *s = es ? es(r) : NULL;
+	if (s)
+		return xasprintf("%s: %s", call, s);
+	return xasprintf("%s returned %d", call, r);
+}
+
+/* Ask NVML. Returns false when the library cannot be loaded (n->nvml_error says why). */
+static bool
+nvml_probe(struct node_nvml *n)
+{
+	void *lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		const char *e = dlerror();
+		n->nvml_error = xstrdup(e ? e : "libnvidia-ml.so.1 cannot be loaded");
+		return false;
+	}
+	n->source = NODE_NVML_SOURCE_NVML;
+	nvml_init_fn init = (nvml_init_fn)dlsym(lib, "nvmlInit_v2");
+	nvml_shutdown_fn shutdown = (nvml_shutdown_fn)dlsym(lib, "nvmlShutdown");
+	nvml_version_fn version = (nvml_version_fn)dlsym(lib, "nvmlSystemGetDriverVersion");
+	nvml_count_fn count = (nvml_count_fn)dlsym(lib, "nvmlDeviceGetCount_v2");
+	if (!init || !shutdown || !version || !count) {
+		n->status = NODE_NVML_FAILED;
+		n->error = xstrdup("libnvidia-ml.so.1 lacks nvmlInit_v2, nvmlShutdown, "
+		                   "nvmlSystemGetDriverVersion or nvmlDeviceGetCount_v2");
+		goto out;
+	}
+	int r = init();
+	if (r != 0) {
+		n->status = NODE_NVML_FAILED;
+		n->error = nvml_error(lib, "nvmlInit_v2", r);
+		goto out;
+	}
+	char buf[96] = "";
+	unsigned c = 0;
+	if ((r = version(buf, sizeof(buf))) != 0) {
+		n->status = NODE_NVML_FAILED;
+		n->error = nvml_error(lib, "nvmlSystemGetDriverVersion", r);
+	} else if ((r = count(&c)) != 0) {
+		n->status = NODE_NVML_FAILED;
+		n->error = nvml_error(lib, "nvmlDeviceGetCount_v2", r);
+	} else {
+		buf[sizeof(buf) - 1] = '\0';
+		n->status = NODE_NVML_OK;
+		n->driver_version = xstrdup(buf);
+		n->device_count = c;
+		n->has_count = true;
+	}
+	shutdown();
+out:
+	dlclose(lib);
+	return true;
+}
+
+/* ---- nvidia-smi --------------------------------------------------------------------------- */
+
+static bool
+is_driver_version(const char *s, size_t n)
+{
+	if (n == 0 || n > 32 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && s[i] != '.')
+			return false;
+	return true;
+}
+
+int
+node_parse_nvidia_smi(const char *text, char **ret_version, unsigned *ret_count, char **ret_error)
+{
+	_cleanup_free_ char *version = NULL;
+	unsigned count = 0, lines = 0, lineno = 0;
+	const char *line = text;
+	while (line && *line) {
+		const char *eol = line + strcspn(line, "\n");
+		size_t len = (size_t)(eol - line);
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			len--;
+		if (len > 0) {
+			const char *comma = memchr(line, ',', len);
+			size_t nv = comma ? (size_t)(comma - line) : len;
+			const char *c = comma ? comma + 1 : NULL;
+			while (c && c < line + len && *c == ' ')
+				c++;
+			size_t nc = c ? (size_t)(line + len - c) : 0;
+			if (!comma || !is_driver_version(line, nv) || nc == 0 || nc > 6 ||
+			    strspn(c, "0123456789") < nc) {
+				*ret_error =
+				        xasprintf("line %u: expected 'VERSION, COUNT', got '%.*s'",
+				                  lineno, (int)(len > 80 ? 80 : len), line);
+				return -1;
+			}
+			unsigned cnt = (unsigned)strtoul(c, NULL, 10);
+			if (!version) {
+				version = xstrndup(line, nv);
+				count = cnt;
+			} else if (strlen(version) != nv || strncmp(version, line, nv) != 0 ||
+			           cnt != count) {
+				*ret_error = xasprintf("line %u: '%.*s' differs from line 1",
+				                       lineno, (int)(len > 80 ? 80 : len), line);
+				return -1;
+			}
+			lines++;
+		}
+		line = *eol ? eol + 1 : NULL;
+	}
+	if (!version) {
+		*ret_error = xstrdup("no GPU lines");
+		return -1;
+	}
+	if (lines != count) {
+		*ret_error = xasprintf("%u GPU lines, but the count column says %u", lines, count);
+		return -1;
+	}
+	*ret_version = TAKE_PTR(version);
+	*ret_count = count;
+	return 0;
+}
+
+static char *
+find_nvidia_smi(void)
+{
+	for (size_t i = 0; i < GP_ARRAY_SIZE(smi_dirs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/nvidia-smi", smi_dirs[i]);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+			return TAKE_PTR(p);
+	}
+	return NULL;
+}
+
+static char *
+dirs_list(void)
+{
+	struct strbuf b = {0};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(smi_dirs); i++) {
+		strbuf_puts(&b, i ? ", " : "");
+		strbuf_puts(&b, smi_dirs[i]);
+	}
+	return b.s;
+}
+
+/* Run the running system's nvidia-smi (never one under a root). */
+static void
+smi_probe(struct node_nvml *n)
+{
+	n->nvidia_smi = find_nvidia_smi();
+	if (!n->nvidia_smi) {
+		_cleanup_free_ char *dirs = dirs_list();
+		n->status = NODE_NVML_UNAVAILABLE;
+		n->error = xasprintf("cannot load libnvidia-ml.so.1 (%s), and there is no "
+		                     "nvidia-smi in %s",
+		                     n->nvml_error, dirs);
+		return;
+	}
+	n->source = NODE_NVML_SOURCE_NVIDIA_SMI;
+	char *const argv[] = {n->nvidia_smi, "--query-gpu=driver_version,count",
+	                      "--format=csv,noheader", NULL};
+	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
+	struct proc_result res = {0};
+	struct gp_error e = {0};
+	if (proc_run(argv, &po, &res, &e) < 0) {
+		n->status = NODE_NVML_FAILED;
+		n->error = xasprintf("cannot run '%s': %s", n->nvidia_smi, e.msg ? e.msg : "?");
+		gp_error_release(&e);
+		return;
+	}
+	/* Its first words say what is wrong ("NVIDIA-SMI has failed because ..."). */
+	const char *out = res.output ? res.output : "";
+	out += strspn(out, " \t\r\n");
+	_cleanup_free_ char *tail = xstrndup(out, strcspn(out, "\r\n"));
+	_cleanup_free_ char *perr = NULL;
+	if (res.timed_out) {
+		n->status = NODE_NVML_FAILED;
+		n->error = xasprintf("'%s' did not answer within %d s", n->nvidia_smi,
+		                     SMI_TIMEOUT_MS / 1000);
+	} else if (res.status != 0) {
+		n->status = NODE_NVML_FAILED;
+		n->error = xasprintf("'%s' exited with %d%s%s", n->nvidia_smi, res.status,
+		                     *tail ? ": " : "", tail);
+	} else if (node_parse_nvidia_smi(res.output ? res.output : "", &n->driver_version,
+	                                 &n->device_count, &perr) < 0) {
+		n->status = NODE_NVML_FAILED;
+		n->error = xasprintf("cannot read the output of '%s': %s", n->nvidia_smi, perr);
+	} else {
+		n->status = NODE_NVML_OK;
+		n->has_count = true;
+	}
+	proc_result_release(&res);
+}
+
+/* ---- under --root: the root's /proc/driver/nvidia ----------------------------------------- */
+
+static void
+proc_read(const char *root, const char *proc_version, struct node_nvml *n)
+{
+	if (!proc_version)
+		return;
+	n->driver_version = xstrdup(proc_version);
+	n->source = NODE_NVML_SOURCE_PROC;
+	DIR *d = noderoot_opendir(root, "/proc/driver/nvidia/gpus");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n->device_count++;
+	closedir(d);
+	n->has_count = true;
+}
+
+/* ---- the whole probe ---------------------------------------------------------------------- */
+
+void
+node_nvml_detect(const char *root, bool skip, const char *proc_version, struct node_nvml *ret)
+{
+	struct node_nvml n = {.status = NODE_NVML_SKIPPED};
+	if (gp_root_is_set(root))
+		proc_read(root, proc_version, &n);
+	else if (!skip && !nvml_probe(&n))
+		smi_probe(&n);
+	*ret = n;
+}
+
+void
+node_nvml_release(struct node_nvml *n)
+{
+	if (!n)
+		return;
+	free(n->driver_version);
+	free(n->nvidia_smi);
+	free(n->nvml_error);
+	free(n->error);
+	*n = (struct node_nvml){0};
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *
+node_nvml_to_json(const struct node_nvml *n)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string(node_nvml_status_name(n->status)));
+	json_object_set_new(o, "source", str_or_null(node_nvml_source_name(n->source)));
+	json_object_set_new(o, "driver_version", str_or_null(n->driver_version));
+	json_object_set_new(o, "device_count",
+	                    n->has_count ? json_integer(n->device_count) : json_null());
+	json_object_set_new(o, "nvidia_smi", str_or_null(n->nvidia_smi));
+	json_object_set_new(o, "nvml_error", str_or_null(n->nvml_error));
+	json_object_set_new(o, "error", str_or_null(n->error));
+	return o;
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "nvml.h"
+#include "util.h"
+#include "tap.h"
+
+/* smi TEXT VERSION COUNT ERROR NAME: parse nvidia-smi's CSV; VERSION NULL: it fails with ERROR. */
+static void
+smi(const char *text, const char *version, unsigned count, const char *error, const char *name)
+{
+	char *v = NULL, *e = NULL;
+	unsigned c = 12345;
+	int ret = node_parse_nvidia_smi(text, &v, &c, &e);
+	if (!version) {
+		is_int(ret, -1, name);
+		is_str(e, error, name);
+	} else {
+		is_int(ret, 0, name);
+		is_str(v, version, name);
+		is_int(c, count, name);
+	}
+	free(v);
+	free(e);
+}
+
+int
+main(void)
+{
+	/* What nvidia-smi 535 prints on a two-GPU node: one line per GPU. */
+	smi("535.129.03, 2\n535.129.03, 2\n", "535.129.03", 2, NULL, "two GPUs");
+	smi("470.82.01, 1\n", "470.82.01", 1, NULL, "one GPU");
+	smi("550.54.15, 1", "550.54.15", 1, NULL, "no final newline");
+	smi("550.54.15, 1\r\n\n", "550.54.15", 1, NULL, "CRLF and a blank line");
+	smi("", NULL, 0, "no GPU lines", "empty output");
+	smi("No devices were found\n", NULL, 0,
+	    "line 1: expected 'VERSION, COUNT', got 'No devices were found'", "no devices");
+	smi("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n", NULL,
+	    0,
+	    "line 1: expected 'VERSION, COUNT', got 'NVIDIA-SMI has failed because it couldn't "
+	    "communicate with the NVIDIA driver.'",
+	    "driver not loaded");
+	smi("535.129.03, 2\n", NULL, 0, "1 GPU lines, but the count column says 2",
+	    "count column disagrees with the lines");
+	smi("535.129.03, 1\n550.54.15, 1\n", NULL, 0, "line 2: '550.54.15, 1' differs from line 1",
+	    "two versions");
+	smi("535.129.03,\n", NULL, 0, "line 1: expected 'VERSION, COUNT', got '535.129.03,'",
+	    "no count");
+	smi("535.129.03, two\n", NULL, 0,
+	    "line 1: expected 'VERSION, COUNT', got '535.129.03, two'", "count not a number");
+	smi("[N/A], 1\n", NULL, 0, "line 1: expected 'VERSION, COUNT', got '[N/A], 1'",
+	    "version not a number");
+	smi("driver_version, count\n535.129.03, 1\n", NULL, 0,
+	    "line 1: expected 'VERSION, COUNT', got 'driver_version, count'", "a header line");
+
+	is_str(node_nvml_source_name(NODE_NVML_SOURCE_NVIDIA_SMI), "nvidia-smi", "source names");
+	is_str(node_nvml_source_name(NODE_NVML_SOURCE_PROC), "proc", "source proc");
+	ok(node_nvml_source_name(NODE_NVML_SOURCE_NONE) == NULL, "no source: NULL");
+
+	/* Under a root nothing is run: the root's /proc/driver/nvidia (read by node.c) answers. */
+	const char *src = getenv("TESTS_SRC");
+	if (!src) {
+		ok(1, "# SKIP TESTS_SRC is not set");
+		return tap_done();
+	}
+	_cleanup_free_ char *sample = xasprintf("%s/fixtures/nodes/sample", src);
+	_cleanup_free_ char *t4 = xasprintf("%s/fixtures/nodes/t4-a100", src);
+	_cleanup_free_ char *amd = xasprintf("%s/fixtures/nodes/amd-aspeed", src);
+	struct node_nvml n;
+	node_nvml_detect(sample, false, "535.129.03", &n);
+	is_int(n.status, NODE_NVML_SKIPPED, "root: skipped");
+	is_int(n.source, NODE_NVML_SOURCE_PROC, "root: from proc");
+	is_str(n.driver_version, "535.129.03", "root: version");
+	ok(n.has_count && n.device_count == 1, "root: one GPU in gpus/");
+	ok(n.nvidia_smi == NULL, "root: nvidia-smi is not run");
+	node_nvml_release(&n);
+	node_nvml_detect(t4, false, "535.129.03", &n);
+	is_int(n.source, NODE_NVML_SOURCE_PROC, "t4-a100: from proc");
+	ok(!n.has_count, "t4-a100: no gpus/, no count");
+	ok(n.nvidia_smi == NULL, "t4-a100: its nvidia-smi is not run under a root");
+	node_nvml_release(&n);
+	node_nvml_detect(amd, false, NULL, &n);
+	is_int(n.source, NODE_NVML_SOURCE_NONE, "no driver: no source");
+	ok(n.driver_version == NULL, "no driver: no version");
+	node_nvml_release(&n);
+	node_nvml_release(NULL);
+	return tap_done();
+}
