@@ -9,11 +9,12 @@
 #include "runtime.h"
 #include "safefile.h"
 
-const char cmd_configure_summary[] =
-        "add the nvidia runtime to docker's, containerd's or CRI-O's config";
+const char cmd_configure_summary[] = "add the nvidia runtime to docker's, containerd's, CRI-O's, "
+                                     "k3s's or RKE2's config";
 
 const char cmd_configure_usage[] =
-        "usage: gpuprep configure [--runtime docker|containerd|crio] [--config PATH]\n"
+        "usage: gpuprep configure [--runtime docker|containerd|crio|k3s|rke2]\n"
+        "                         [--config PATH]\n"
         "                         [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--drop-in PATH]\n"
         "                         [--config-version N] [--dry-run]\n"
@@ -25,7 +26,9 @@ const char cmd_configure_usage[] =
         "'gpuprep undo'); a second run changes nothing.\n"
         "\n"
         "Options:\n"
-        "  --runtime R            docker, containerd or crio (default: the one installed)\n"
+        "  --runtime R            docker, containerd, crio, k3s or rke2 (default: the one\n"
+        "                         installed); k3s and rke2: default-runtime in\n"
+        "                         /etc/rancher/k3s/config.yaml or /etc/rancher/rke2/config.yaml\n"
         "  --config PATH          the config file (default: /etc/docker/daemon.json,\n"
         "                         /etc/containerd/config.toml or /etc/crio/crio.conf, which\n"
         "                         crio only reads, under --root)\n"

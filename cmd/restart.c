@@ -10,7 +10,7 @@ const char cmd_restart_summary[] = "reload or restart docker, containerd or CRI-
                                    "on failure";
 
 const char cmd_restart_usage[] =
-        "usage: gpuprep restart [--runtime docker|containerd|crio]\n"
+        "usage: gpuprep restart [--runtime docker|containerd|crio|k3s|rke2]\n"
         "                       [--mode auto|systemd|service|signal|none] [--full]\n"
         "                       [--timeout SECONDS] [--socket PATH] [--config PATH]\n"
         "                       [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
@@ -26,8 +26,9 @@ const char cmd_restart_usage[] =
         "same way, check it runs the old config, and exit 1.\n"
         "\n"
         "Options:\n"
-        "  --runtime R          docker, containerd or crio (default: the one whose socket is\n"
-        "                       in place)\n"
+        "  --runtime R          docker, containerd, crio, k3s or rke2 (default: the one whose\n"
+        "                       socket is in place); k3s and rke2 through the unit that\n"
+        "                       runs: k3s or k3s-agent, rke2-server or rke2-agent\n"
         "  --mode M             auto (default): systemd when it runs, else the init script\n"
         "                       /etc/init.d/<name>; systemd; service; signal (dockerd\n"
         "                       reload only); none (only say what to run)\n"

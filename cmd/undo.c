@@ -11,7 +11,7 @@
 const char cmd_undo_summary[] = "restore the config files of the newest configure";
 
 const char cmd_undo_usage[] =
-        "usage: gpuprep undo [--runtime docker|containerd|crio] [--dry-run]\n"
+        "usage: gpuprep undo [--runtime docker|containerd|crio|k3s|rke2] [--dry-run]\n"
         "\n"
         "Restore the files that the newest 'gpuprep configure' changed (of that runtime,\n"
         "with --runtime) from the backup it made, and remove the files it created. Run it\n"

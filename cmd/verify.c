@@ -10,7 +10,7 @@ const char cmd_verify_summary[] = "check that the running docker, containerd or 
                                   "nvidia runtime";
 
 const char cmd_verify_usage[] =
-        "usage: gpuprep verify [--runtime docker|containerd|crio|k3s|cri-dockerd]\n"
+        "usage: gpuprep verify [--runtime docker|containerd|crio|k3s|rke2|cri-dockerd]\n"
         "                      [--socket PATH] [--config PATH]\n"
         "                      [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                      [--cdi] [--smoke IMAGE [--smoke-cmd CMD]] [--timeout SECONDS]\n"
@@ -23,8 +23,8 @@ const char cmd_verify_usage[] =
         "when it does not). One row per check; exit 1 when any fails.\n"
         "\n"
         "Options:\n"
-        "  --runtime R          docker, containerd, crio, k3s or cri-dockerd (default: the one\n"
-        "                       whose socket is in place)\n"
+        "  --runtime R          docker, containerd, crio, k3s, rke2 or cri-dockerd (default:\n"
+        "                       the one whose socket is in place)\n"
         "  --socket PATH        the daemon's socket (default: /run/docker.sock,\n"
         "                       /run/containerd/containerd.sock or /var/run/crio/crio.sock,\n"
         "                       under --root)\n"

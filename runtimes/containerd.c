@@ -749,6 +749,12 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 	if (changeset_read(&ret->changes, opts->root, cfg, &mfc, err) < 0)
 		return -1;
 	_cleanup_free_ char *main_name = gp_path(opts->root, mfc->path);
+	const char *owner = runtime_embedded_containerd(opts->root);
+	if (owner) {
+		gp_error_set(err, "only %s is installed here: its own containerd never reads '%s'",
+		             owner, main_name);
+		return gp_error_hint(err, "run 'gpuprep configure --runtime %s'", owner);
+	}
 	if (str_startswith(cfg, "/var/lib/rancher/") ||
 	    str_startswith(mfc->path, "/var/lib/rancher/")) {
 		gp_error_set(err, "%s is managed by k3s or RKE2, which rewrite it at every start",

@@ -9,8 +9,8 @@
 #include <string.h>
 
 const struct runtime_ops *const runtime_all[] = {
-        &runtime_docker,      &runtime_containerd, &runtime_crio,
-        &runtime_cri_dockerd, &runtime_k3s,        NULL,
+        &runtime_docker, &runtime_containerd, &runtime_crio, &runtime_cri_dockerd,
+        &runtime_k3s,    &runtime_rke2,       NULL,
 };
 
 const struct runtime_ops *

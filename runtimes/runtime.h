@@ -160,6 +160,7 @@ extern const struct runtime_ops runtime_containerd;
 extern const struct runtime_ops runtime_cri_dockerd;
 extern const struct runtime_ops runtime_k3s;
 extern const struct runtime_ops runtime_crio;
+extern const struct runtime_ops runtime_rke2;
 
 /*
  * The registry (runtimes/registry.c), for the code above runtimes/: the
@@ -189,6 +190,12 @@ const struct runtime_ops **runtime_detect_installed(const char *root);
  * holds an executable ops->binary. Returns a fresh node path, or NULL.
  */
 char *runtime_find_binary(const char *root, const struct runtime_ops *ops);
+/*
+ * "k3s" or "rke2" (what --runtime takes) when that is installed under root and containerd's own
+ * binary is not: their containerd reads a config they render at every start.
+ * NULL otherwise.
+ */
+const char *runtime_embedded_containerd(const char *root);
 /* The same for any program name ("nvidia-ctk"). */
 char *runtime_find_program(const char *root, const char *name);
 /*
