@@ -135,7 +135,12 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
 					               "is unclear");
 				in_key = false;
 			} else if (depth == 1) {
-				if (matched) {
+				if (matched && ev.data.scalar.anchor)
+					r = mark_error(
+					        &ev.start_mark, err,
+					        "the key's value has an anchor (&name) that other "
+					        "keys may refer to");
+				else if (matched) {
 					t->found = true;
 					t->value = xstrndup((char *)ev.data.scalar.value,
 					                    ev.data.scalar.length);
@@ -221,6 +226,9 @@ yaml_set_top_scalar(const char *text, size_t len, const char *key, const char *v
 		    text[t.value_start - 1] == ':')
 			strbuf_puts(&out, " ");
 		strbuf_puts(&out, val);
+		/* A block scalar (| or >) takes its line break with it: put one back. */
+		if (t.value_end > t.value_start && text[t.value_end - 1] == '\n')
+			strbuf_puts(&out, "\n");
 		strbuf_add(&out, text + t.value_end, len - t.value_end);
 	} else {
 		_cleanup_free_ char *k = scalar_text(key);

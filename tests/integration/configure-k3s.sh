@@ -54,6 +54,10 @@ printf 'default-runtime:\nselinux: true\n' >"$cfg"
 run "$GPUPREP" --root "$root" configure --runtime k3s
 printf 'default-runtime: nvidia\nselinux: true\n' >"$T/want"
 expect_file_eq "$cfg" "$T/want" "an empty value gets the runtime after its colon"
+printf 'default-runtime: >-\n  runc\nselinux: true\n' >"$cfg"
+run "$GPUPREP" --root "$root" configure --runtime k3s
+printf 'default-runtime: nvidia\nselinux: true\n' >"$T/want"
+expect_file_eq "$cfg" "$T/want" "a folded block value is replaced with its line break kept"
 printf 'selinux: true' >"$cfg"
 run "$GPUPREP" --root "$root" configure --runtime k3s
 printf 'selinux: true\ndefault-runtime: nvidia\n' >"$T/want"
@@ -79,6 +83,7 @@ refuse() {
 	expect_file_eq "$cfg" "$T/before" "$what: the file is unchanged"
 }
 refuse $'default-runtime: runc\ndefault-runtime: crun\n' "config.yaml: 2:1: the key is there twice" "a duplicate key"
+refuse $'default-runtime: &rt runc\nother: *rt\n' "1:18: the key's value has an anchor" "an anchored value"
 refuse $'- a\n- b\n' "1:1: the top level is a list" "a list at the top"
 refuse $'{a: 1}\n' "1:1: the top level is a flow mapping" "a flow mapping"
 refuse $'default-runtime:\n  - nvidia\n' "2:3: the key's value is not a single value" "a list as the value"
