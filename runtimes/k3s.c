@@ -74,7 +74,8 @@ k3s_configure_flavour(const struct k3s_flavour *fl, const struct configure_opts 
 	if (changeset_read(&ret->changes, opts->root, path, &fc, err) < 0)
 		return -1;
 	_cleanup_free_ char *name = gp_path(opts->root, fc->path);
-	if (!runtime_find_program(opts->root, K3S_NVIDIA_PROGRAM))
+	_cleanup_free_ char *nvidia = runtime_find_program(opts->root, K3S_NVIDIA_PROGRAM);
+	if (!nvidia)
 		configure_result_warn(
 		        ret,
 		        "%s is not installed: %s adds its nvidia runtime only when it "
