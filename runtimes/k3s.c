@@ -243,6 +243,7 @@ const struct runtime_ops runtime_rke2 = {
         .config_path = "/var/lib/rancher/rke2/agent/etc/containerd/config.toml",
         .socket_path = K3S_SOCKET,
         .cri_socket = K3S_SOCKET,
+        .service = "rke2-server",
         .configure = rke2_configure,
         .inspect = rke2_inspect,
         .ask_live = cri_ask_live,

@@ -111,6 +111,8 @@ struct runtime_ops {
 	const char *config_path; /* "/etc/containerd/config.toml", or NULL when it has none */
 	const char *socket_path; /* "/run/containerd/containerd.sock" */
 	const char *cri_socket;  /* the CRI endpoint kubelet/edgecore would use, or NULL */
+	const char *service;     /* its systemd unit / init script; NULL: name (rke2: the
+	                            server's, rke2-server; restart finds the one that runs) */
 
 	/*
 	 * Compute the edits that make opts->runtime_name a runtime (and, with

@@ -529,7 +529,8 @@ restart_plan(struct up_run *u, struct up_step *s, struct gp_error *err)
 		                "would leave the restart to you (--restart-mode none)");
 	if (o->restart_mode == SVC_MODE_SIGNAL) {
 		mode = SVC_MODE_SIGNAL;
-	} else if (svc_resolve_mode(o->root, u->ops->name, o->restart_mode, &mode, &e) < 0) {
+	} else if (svc_resolve_mode(o->root, u->ops->service ? u->ops->service : u->ops->name,
+	                            o->restart_mode, &mode, &e) < 0) {
 		s->detail = json_pack("{s:s, s:s?}", "error", e.msg, "hint", e.hint);
 		/* The step's message is the error, with its hint: not "unknown error". */
 		gp_error_set(err, "%s", e.msg);
