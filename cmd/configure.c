@@ -218,7 +218,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		cmd_warn(ctx, "%s", res.warnings[i]);
 
 	bool changed = changeset_changes(&res.changes);
-	_cleanup_free_ char *diff = dry_run ? changeset_diff(&res.changes) : NULL;
+	_cleanup_free_ char *diff = changeset_diff(&res.changes);
 	_cleanup_free_ char *backup = res.backup_dir ? gp_path(ctx->root, res.backup_dir) : NULL;
 	if (ctx->json) {
 		_cleanup_json_ json_t *doc =

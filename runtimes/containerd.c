@@ -142,8 +142,12 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 {
 	int64_t v = 0;
 	int r = toml_get_int(ed->main, TOML_PATH("version"), &v, err);
-	if (r < 0)
-		return gp_error_prefix(err, "%s", ed->main_name);
+	if (r < 0) {
+		toml_error_in(err, ed->main_name);
+		return gp_error_hint(err, "containerd refuses to start with it: write the version "
+		                          "as a bare integer, as in version = 2; the file was left "
+		                          "as it was");
+	}
 	int want = ed->opts->config_version;
 	if (r == 1) {
 		if (v < 1 || v > 3) {
@@ -184,7 +188,7 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 	_cleanup_strv_ char **disabled = NULL;
 	int r = toml_get_strv(doc, TOML_PATH("disabled_plugins"), &disabled, err);
 	if (r < 0)
-		return gp_error_prefix(err, "%s", name);
+		return toml_error_in(err, name);
 	for (size_t i = 0; disabled && disabled[i]; i++)
 		for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
 			if (strcmp(disabled[i], cri_plugin_ids[j]) == 0) {
@@ -202,6 +206,124 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 	return 0;
 }
 
+#define REFUSES "containerd refuses to start with it: "
+
+/* A key of the wrong type for containerd: where it is, what it is, and how to write it. */
+static int
+shape_error(const struct toml_doc *doc, const char *name, const char *const *path, const char *want,
+            const char *hint, struct gp_error *err)
+{
+	const struct toml_node *n = toml_lookup(doc, path);
+	unsigned line, col;
+	toml_node_line_col(doc, n, &line, &col);
+	_cleanup_free_ char *p = toml_path_format(path);
+	gp_error_set(err, "%s:%u:%u: '%s' is %s, not %s", name, line, col, p, toml_node_kind(n),
+	             want);
+	return gp_error_hint(err, "%s; the file was left as it was", hint);
+}
+
+/* The node at path when it exists and is not of type want (tables: not an array of tables). */
+static bool
+wrong_type(const struct toml_doc *doc, const char *const *path, enum toml_type want)
+{
+	const struct toml_node *n = toml_lookup(doc, path);
+	return n && toml_node_type(n) != want;
+}
+
+/*
+ * What configure and inspect read must have the types containerd decodes it into, or
+ * containerd refuses the file: plugins, the CRI plugin, its containerd table, runtimes and
+ * each runtime and its options are tables ([[plugins]] is an array of tables, which
+ * containerd refuses); default_runtime_name, runtime_type and BinaryName are strings;
+ * SystemdCgroup and enable_cdi are booleans. Checked before any edit, so each error points
+ * at the file as written.
+ */
+static int
+check_shape(const struct toml_doc *doc, const char *name, const struct containerd_layout *lay,
+            struct gp_error *err)
+{
+	struct kpath p;
+	kpath_init(&p, lay->containerd);
+	kpath_with(&p, "runtimes");
+	_cleanup_free_ char *cri = toml_path_format(lay->cri);
+	_cleanup_free_ char *ctd = toml_path_format(lay->containerd);
+	_cleanup_free_ char *rts = toml_path_format(p.k);
+	/* plugins, the CRI plugin, containerd, runtimes: each prefix of the path. */
+	for (size_t n = 1; n <= p.n; n++) {
+		const char *save = p.k[n];
+		p.k[n] = NULL;
+		if (wrong_type(doc, p.k, TOML_TABLE)) {
+			_cleanup_free_ char *hint =
+			        n == 1     ? xasprintf(REFUSES
+			                               "plugins is one table with a table for each "
+			                                   "plugin, as in [%s]",
+			                               cri)
+			        : n == p.n ? xasprintf(REFUSES
+			                               "runtimes holds a table for each runtime, "
+			                               "as in [%s.runc]",
+			                               rts)
+			                   : xasprintf(REFUSES "write it as a table: [%s]",
+			                               n == 2 ? cri : ctd);
+			int r = shape_error(doc, name, p.k, "a table", hint, err);
+			p.k[n] = save;
+			return r;
+		}
+		p.k[n] = save;
+	}
+	kpath_pop(&p, 1);
+	kpath_with(&p, "default_runtime_name");
+	if (wrong_type(doc, p.k, TOML_STRING))
+		return shape_error(doc, name, p.k, "a string",
+		                   REFUSES
+		                   "write the runtime's name as a string: default_runtime_name = "
+		                   "\"runc\"",
+		                   err);
+	kpath_init(&p, lay->cri);
+	if (wrong_type(doc, kpath_with(&p, "enable_cdi"), TOML_BOOL))
+		return shape_error(doc, name, p.k, "a boolean",
+		                   "containerd 1.7 and later refuse to start with it: write "
+		                   "enable_cdi = true or false",
+		                   err);
+	kpath_init(&p, lay->containerd);
+	kpath_with(&p, "runtimes");
+	const struct toml_node *rt = toml_lookup(doc, p.k);
+	for (const struct toml_node *c = toml_node_first(doc, rt); c; c = toml_node_next(doc, c)) {
+		size_t klen;
+		const char *k = toml_node_key(doc, c, &klen);
+		_cleanup_free_ char *key = xstrndup(k, klen);
+		kpath_with(&p, key);
+		static const struct {
+			const char *k1, *k2;
+			enum toml_type type;
+			const char *want, *hint;
+		} fields[] = {
+		        {NULL, NULL, TOML_TABLE, "a table",
+		         REFUSES "each runtime is a table of its settings"},
+		        {"runtime_type", NULL, TOML_STRING, "a string",
+		         REFUSES "write it as runtime_type = \"io.containerd.runc.v2\""},
+		        {"options", NULL, TOML_TABLE, "a table",
+		         REFUSES "a runtime's options are a table: [...runtimes.NAME.options]"},
+		        {"options", "BinaryName", TOML_STRING, "a string",
+		         "runc's shim reads it as the binary's path: write it as a string"},
+		        {"options", "SystemdCgroup", TOML_BOOL, "a boolean",
+		         "runc's shim reads it as a boolean: write SystemdCgroup = true or false"},
+		};
+		for (size_t f = 0; f < GP_ARRAY_SIZE(fields); f++) {
+			size_t depth = p.n;
+			if (fields[f].k1)
+				kpath_with(&p, fields[f].k1);
+			if (fields[f].k2)
+				kpath_with(&p, fields[f].k2);
+			if (wrong_type(doc, p.k, fields[f].type))
+				return shape_error(doc, name, p.k, fields[f].want, fields[f].hint,
+				                   err);
+			kpath_pop(&p, p.n - depth);
+		}
+		kpath_pop(&p, 1);
+	}
+	return 0;
+}
+
 /* True when a table exists in the edited document, or in the main one under a drop-in. */
 static bool
 table_exists(const struct containerd_edit *ed, const char *const *path)
@@ -209,7 +331,18 @@ table_exists(const struct containerd_edit *ed, const char *const *path)
 	return toml_table_exists(ed->dst, path) || toml_table_exists(ed->main, path);
 }
 
-/* Copy every key under the table src_path of src into dst_path of dst, keeping raw values. */
+/* One key of a table being copied: its name, and its raw value unless it is a table. */
+struct copy_key {
+	char *key;
+	char *raw; /* NULL for a table */
+};
+
+/*
+ * Copy every key under the table src_path of src into dst_path of dst, keeping raw values.
+ * src and dst may be the same document, and an edit there may index the text again (an inline
+ * table is parsed anew), so the keys are read before the first edit and every table is looked
+ * up again by its path.
+ */
 static int
 copy_table(const struct toml_doc *src, struct kpath *sp, struct toml_doc *dst, struct kpath *dp,
            struct gp_error *err)
@@ -217,31 +350,43 @@ copy_table(const struct toml_doc *src, struct kpath *sp, struct toml_doc *dst, s
 	const struct toml_node *t = toml_lookup(src, sp->k);
 	if (!t || toml_node_type(t) != TOML_TABLE)
 		return 0;
-	if (!toml_node_is_implicit(t) && toml_table_create(dst, dp->k, err) < 0)
-		return -1;
-	for (const struct toml_node *c = toml_node_first(src, t); c; c = toml_node_next(src, c)) {
-		size_t klen;
+	bool implicit = toml_node_is_implicit(t);
+	size_t n = toml_node_count(t), i = 0;
+	struct copy_key *keys = xcalloc(n + 1, sizeof(*keys));
+	for (const struct toml_node *c = toml_node_first(src, t); c && i < n;
+	     c = toml_node_next(src, c), i++) {
+		size_t klen, vlen;
 		const char *kraw = toml_node_key(src, c, &klen);
-		_cleanup_free_ char *key = xstrndup(kraw, klen);
-		if (sp->n >= CONTAINERD_MAX_DEPTH || dp->n >= CONTAINERD_MAX_DEPTH)
-			return gp_error_set(err, "tables nested too deeply to copy");
-		kpath_with(sp, key);
-		kpath_with(dp, key);
-		int r;
-		if (toml_node_type(c) == TOML_TABLE) {
-			r = copy_table(src, sp, dst, dp, err);
-		} else {
-			size_t vlen;
+		keys[i].key = xstrndup(kraw, klen);
+		if (toml_node_type(c) != TOML_TABLE) {
 			const char *vraw = toml_node_raw(src, c, &vlen);
-			_cleanup_free_ char *val = xstrndup(vraw, vlen);
-			r = toml_set_raw(dst, dp->k, val, err);
+			keys[i].raw = xstrndup(vraw, vlen);
 		}
+	}
+	n = i;
+	int r = 0;
+	if (!implicit && toml_table_create(dst, dp->k, err) < 0)
+		r = -1;
+	for (i = 0; i < n && r == 0; i++) {
+		if (sp->n >= CONTAINERD_MAX_DEPTH || dp->n >= CONTAINERD_MAX_DEPTH) {
+			r = gp_error_set(err, "tables nested too deeply to copy");
+			break;
+		}
+		kpath_with(sp, keys[i].key);
+		kpath_with(dp, keys[i].key);
+		if (keys[i].raw)
+			r = toml_set_raw(dst, dp->k, keys[i].raw, err) < 0 ? -1 : 0;
+		else
+			r = copy_table(src, sp, dst, dp, err);
 		kpath_pop(sp, 1);
 		kpath_pop(dp, 1);
-		if (r < 0)
-			return -1;
 	}
-	return 0;
+	for (i = 0; i < n; i++) {
+		free(keys[i].key);
+		free(keys[i].raw);
+	}
+	free(keys);
+	return r;
 }
 
 static enum cgroup_driver
@@ -507,14 +652,15 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		return -1;
 	struct containerd_edit ed = {
 	        .opts = opts, .ret = ret, .main = mdoc, .dst = mdoc, .main_name = main_name};
-	if (pick_version(&ed, mfc, err) < 0 || check_refusals(mdoc, main_name, err) < 0)
+	if (pick_version(&ed, mfc, err) < 0 || check_shape(mdoc, main_name, ed.lay, err) < 0 ||
+	    check_refusals(mdoc, main_name, err) < 0)
 		return -1;
 
 	/* The drop-in: asked for, or in a directory the main file already imports. */
 	_cleanup_free_ char *drop_in = opts->drop_in ? xstrdup(opts->drop_in) : NULL;
 	_cleanup_strv_ char **imports = NULL;
 	if (toml_get_strv(mdoc, TOML_PATH("imports"), &imports, err) < 0)
-		return gp_error_prefix(err, "%s", main_name);
+		return toml_error_in(err, main_name);
 	for (size_t i = 0; !drop_in && imports && imports[i]; i++) {
 		_cleanup_free_ char *dir = import_glob_dir(imports[i], mfc->path);
 		if (dir)
@@ -530,12 +676,13 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		drop_name = gp_path(opts->root, dfc->path);
 		if (parse_file(dfc, drop_name, &ddoc, err) < 0)
 			return -1;
-		if (check_refusals(ddoc, drop_name, err) < 0)
+		if (check_shape(ddoc, drop_name, ed.lay, err) < 0 ||
+		    check_refusals(ddoc, drop_name, err) < 0)
 			return -1;
 		int64_t dv;
 		int r = toml_get_int(ddoc, TOML_PATH("version"), &dv, err);
 		if (r < 0)
-			return gp_error_prefix(err, "%s", drop_name);
+			return toml_error_in(err, drop_name);
 		if (r == 0 && toml_set_int(ddoc, TOML_PATH("version"), ed.version, err) < 0)
 			return -1;
 		ed.dst = ddoc;
@@ -549,7 +696,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		kpath_init(&dp, ed.lay->cri);
 		if (toml_table_exists(mdoc, sp.k) && !toml_table_exists(ddoc, dp.k)) {
 			if (copy_table(mdoc, &sp, ddoc, &dp, err) < 0)
-				return gp_error_prefix(err, "%s", drop_name);
+				return toml_error_in(err, drop_name);
 			_cleanup_free_ char *sect = toml_path_format(sp.k);
 			configure_result_warn(
 			        ret,
@@ -570,7 +717,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 			imports = strv_push(imports, glob);
 			if (toml_set_strv(mdoc, TOML_PATH("imports"), (const char *const *)imports,
 			                  err) < 0)
-				return gp_error_prefix(err, "%s", main_name);
+				return toml_error_in(err, main_name);
 		}
 	}
 	/* Only a new (blank) file lacks a version that is not 1. */
@@ -579,7 +726,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		return -1;
 
 	if (containerd_edit_runtimes(&ed, err) < 0)
-		return gp_error_prefix(err, "%s", ed.dst_name ? ed.dst_name : main_name);
+		return toml_error_in(err, ed.dst_name ? ed.dst_name : main_name);
 
 	size_t len;
 	const char *text = toml_doc_text(mdoc, &len);
@@ -629,7 +776,7 @@ ctd_files_add(struct ctd_files *f, const char *node, const char *name, const cha
 {
 	struct toml_doc *doc;
 	if (toml_doc_parse(text, len, &doc, err) < 0)
-		return gp_error_prefix(err, "%s", name);
+		return toml_error_in(err, name);
 	f->docs = xrealloc(f->docs, (f->n + 1) * sizeof(*f->docs));
 	f->names = xrealloc(f->names, (f->n + 1) * sizeof(*f->names));
 	f->nodes = xrealloc(f->nodes, (f->n + 1) * sizeof(*f->nodes));
@@ -710,7 +857,7 @@ ctd_load_imports(const char *root, struct ctd_files *f, struct gp_error *err)
 		if (toml_get_type(f->docs[i], imports_p) == TOML_NONE)
 			continue;
 		if (toml_get_strv(f->docs[i], imports_p, &imports, err) < 0)
-			return gp_error_prefix(err, "%s", f->names[i]);
+			return toml_error_in(err, f->names[i]);
 		const char *slash = strrchr(f->nodes[i], '/');
 		_cleanup_free_ char *dir =
 		        xstrndup(f->nodes[i], slash ? (size_t)(slash - f->nodes[i]) : 0);
@@ -752,7 +899,7 @@ ctd_string(const struct ctd_files *f, const char *const *path, char **ret, struc
 	if (i < 0)
 		return 0;
 	if (toml_get_string(f->docs[i], path, ret, err) < 0)
-		return gp_error_prefix(err, "%s", f->names[i]);
+		return toml_error_in(err, f->names[i]);
 	return 1;
 }
 
@@ -764,7 +911,7 @@ ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *
 	if (i < 0)
 		return 0;
 	if (toml_get_bool(f->docs[i], path, ret, err) < 0)
-		return gp_error_prefix(err, "%s", f->names[i]);
+		return toml_error_in(err, f->names[i]);
 	if (ret_file)
 		*ret_file = (size_t)i;
 	return 1;
@@ -782,7 +929,7 @@ ctd_inspect_runtimes(const struct ctd_files *f, int64_t version, struct runtime_
 		if (!toml_table_exists(f->docs[i], runtimes_p))
 			continue;
 		if (toml_table_keys(f->docs[i], runtimes_p, &names, err) < 0)
-			return gp_error_prefix(err, "%s", f->names[i]);
+			return toml_error_in(err, f->names[i]);
 		for (size_t k = 0; names && names[k]; k++) {
 			const char *name = names[k];
 			if (runtime_config_view_find(v, name))
@@ -826,7 +973,7 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 		if (toml_get_type(f->docs[i], disabled_p) == TOML_NONE)
 			continue;
 		if (toml_get_strv(f->docs[i], disabled_p, &disabled, err) < 0)
-			return gp_error_prefix(err, "%s", f->names[i]);
+			return toml_error_in(err, f->names[i]);
 		for (size_t k = 0; disabled && disabled[k] && !v->cri_disabled_by; k++)
 			for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
 				if (strcmp(disabled[k], cri_plugin_ids[j]) == 0)
@@ -906,7 +1053,7 @@ containerd_inspect(const char *root, const char *config_path, struct runtime_con
 	static const char *const version_p[] = {"version", NULL};
 	int r = toml_get_int(f.docs[0], version_p, &version, err);
 	if (r < 0) {
-		gp_error_prefix(err, "%s", name);
+		toml_error_in(err, name);
 		goto fail;
 	}
 	if (r == 0 && fc->old_len && strspn(fc->old_data, " \t\r\n") != fc->old_len)
@@ -917,6 +1064,9 @@ containerd_inspect(const char *root, const char *config_path, struct runtime_con
 		              "containerd 1.x reads versions 1 and 2, containerd 2.x version 3");
 		goto fail;
 	}
+	for (size_t i = 0; i < f.n; i++)
+		if (check_shape(f.docs[i], f.names[i], &layouts[version], err) < 0)
+			goto fail;
 	if (ctd_inspect_files(&f, version, &v, err) < 0)
 		goto fail;
 	*ret = v;

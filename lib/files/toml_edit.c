@@ -89,6 +89,16 @@ kill_subtree(struct toml_doc *doc, uint32_t root, bool self)
 		r->flags |= F_DEAD;
 }
 
+/* The section holding the text at offset pos: the last one that starts at or before it. */
+static uint32_t
+section_of(const struct toml_doc *doc, size_t pos)
+{
+	uint32_t sec = 0;
+	for (uint32_t i = 1; i < doc->n_secs && doc->secs[i].start <= pos; i++)
+		sec = i;
+	return sec;
+}
+
 /* Take a node out of its parent's list of children (and the hash table). */
 static void
 unlink_child(struct toml_doc *doc, uint32_t id)
@@ -208,6 +218,12 @@ apply_change(struct toml_doc *doc, const struct change *ch, size_t at, size_t de
 		kill_subtree(doc, ch->id, false);
 		shift(doc, at, del, ins);
 		struct toml_node *n = &doc->nodes[ch->id];
+		/*
+		 * The value's section, as a parse from scratch sees it: the tables that
+		 * dotted keys in an inline table make belong to it.
+		 */
+		ps.sec = section_of(doc, n->off);
+		ps.table = doc->secs[ps.sec].table;
 		uint32_t want_end = n->end;
 		size_t p = n->off;
 		n->type = TOML_NONE;
@@ -261,9 +277,7 @@ apply_change(struct toml_doc *doc, const struct change *ch, size_t at, size_t de
 		break;
 	}
 	case CH_REMOVE: {
-		uint32_t sec = 0;
-		for (uint32_t i = 1; i < doc->n_secs && doc->secs[i].start <= at; i++)
-			sec = i;
+		uint32_t sec = section_of(doc, at);
 		bool was_last = doc->secs[sec].kv_stmt == doc->nodes[ch->id].stmt;
 		unlink_child(doc, ch->id);
 		kill_subtree(doc, ch->id, true);
@@ -653,8 +667,8 @@ toml_table_create(struct toml_doc *doc, const char *const *path, struct gp_error
 	}
 	if (node->type != TOML_TABLE) {
 		_cleanup_free_ char *pre = toml_path_prefix_format(path, n);
-		return gp_error_set(err, "cannot create table '%s': '%s' is %s, not a table", p,
-		                    pre, toml_type_name((enum toml_type)node->type));
+		_cleanup_free_ char *ctx = xasprintf("cannot create table '%s'", p);
+		return toml_type_error(doc, id, ctx, pre, "a table", err);
 	}
 	if (node->flags & F_INLINE)
 		return inline_insert(doc, id, path + n, "{}", err);
@@ -740,8 +754,8 @@ set_value(struct toml_doc *doc, const char *const *path, const struct newval *v,
 		}
 		if (node->type != TOML_TABLE) {
 			_cleanup_free_ char *pre = toml_path_prefix_format(path, n);
-			return gp_error_set(err, "cannot set '%s': '%s' is %s, not a table", p, pre,
-			                    toml_type_name((enum toml_type)node->type));
+			_cleanup_free_ char *ctx = xasprintf("cannot set '%s'", p);
+			return toml_type_error(doc, id, ctx, pre, "a table", err);
 		}
 		if (node->flags & F_INLINE)
 			return inline_insert(doc, id, path + n, text, err);

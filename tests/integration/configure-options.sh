@@ -31,6 +31,7 @@ assert d["changed"] is True and d["dry_run"] is False, d
 assert d["files"] == [{"path": root + "/etc/docker/daemon.json", "changed": True, "created": False}], d
 assert d["backup_dir"].startswith(root + "/var/lib/gpuprep/backup/"), d
 assert d["warnings"] == [], d
+assert d["diff"].startswith("--- a/etc/docker/daemon.json\n+++ b/etc/docker/daemon.json\n@@"), d
 EOF
 run "$GPUPREP" --root "$root" --json configure --runtime docker --cdi --dry-run
 if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changed"] is False and d["diff"] == "" and d["backup_dir"] is None, d' "$T/out"; then
@@ -38,6 +39,22 @@ if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 
 else
 	not_ok "--json --dry-run when configured" "$(cat "$T/out")"
 fi
+
+# Text: what changed, as a count, and with -v the diff itself (issue 13).
+r2=$(new_root two-space)
+run "$GPUPREP" --root "$r2" configure --runtime docker
+expect_rc 0 "configure: text"
+expect_contains "$T/out" "docker: configured '$r2/etc/docker/daemon.json' (+" "configure: says what changed"
+expect_contains "$T/out" "lines changed; -v shows the diff)" "configure: the count points to -v"
+expect_not_contains "$T/out" "+++ b/etc/docker/daemon.json" "configure: no diff without -v"
+r2=$(new_root two-space)
+run "$GPUPREP" --root "$r2" configure --runtime docker -v
+expect_contains "$T/out" "+++ b/etc/docker/daemon.json" "configure -v: the diff"
+cp "$T/out" "$T/v-out"
+r2=$(new_root two-space)
+run "$GPUPREP" --root "$r2" configure --runtime docker --dry-run
+sed -n '/^--- a/,$p' "$T/v-out" >"$T/v-diff"
+expect_file_eq "$T/v-diff" "$T/out" "configure -v: the same diff as --dry-run"
 
 # The backup holds the original at its absolute path, and the journal says so.
 root=$(new_root tab)
