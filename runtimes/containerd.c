@@ -30,7 +30,52 @@ static const struct containerd_layout layouts[] = {
                {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL}},
         [3] = {{"plugins", "io.containerd.cri.v1.runtime", NULL},
                {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL}},
+        /* containerd 2.3's version 4 moves server settings to plugins; CRI stays put. */
+        [4] = {{"plugins", "io.containerd.cri.v1.runtime", NULL},
+               {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL}},
 };
+#define CONTAINERD_MAX_VERSION 4
+
+/*
+ * A version 1 file (no version key) that spells the CRI plugin by its full ID, as
+ * version 2 does: containerd 2.x's migration maps "cri" and the full ID to one key, so a
+ * second spelling beside it makes the winner depend on map order. Edit the one that
+ * exists. (containerd 1.x reads only "cri" in a version 1 file: configure warns.)
+ */
+static const struct containerd_layout layout_v1_full_id = {
+        {"plugins", "io.containerd.grpc.v1.cri", NULL},
+        {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL}};
+
+static const struct containerd_layout *
+layout_for(const struct toml_doc *doc, int version)
+{
+	static const char *const short_p[] = {"plugins", "cri", NULL};
+	if (version == 1 && !toml_table_exists(doc, short_p) &&
+	    toml_table_exists(doc, layout_v1_full_id.cri))
+		return &layout_v1_full_id;
+	return &layouts[version];
+}
+
+/* The line of the top-level version key, 1-based, or 0. */
+static int
+version_line(const char *text, size_t len)
+{
+	int line = 1;
+	for (size_t i = 0; i < len; line++) {
+		size_t j = i;
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		if (j < len && text[j] == '[')
+			return 0;
+		if (len - j > 7 && strncmp(text + j, "version", 7) == 0 &&
+		    strchr(" \t=", text[j + 7]))
+			return line;
+		while (i < len && text[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
 
 /* Disabling any of these plugins disables CRI. */
 static const char *const cri_plugin_ids[] = {
@@ -150,10 +195,13 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 	}
 	int want = ed->opts->config_version;
 	if (r == 1) {
-		if (v < 1 || v > 3) {
-			gp_error_set(err, "%s: config version %lld is not supported", ed->main_name,
-			             (long long)v);
-			return gp_error_hint(err, "containerd knows versions 1, 2 and 3");
+		if (v < 1 || v > CONTAINERD_MAX_VERSION) {
+			int line = version_line(fc->old_data, fc->old_len);
+			gp_error_set(err, "%s:%d:1: config version %lld is not supported",
+			             ed->main_name, line, (long long)v);
+			return gp_error_hint(err,
+			                     "gpuprep knows containerd's config versions 1 to 4 "
+			                     "(1.x: 1 and 2; 2.0-2.2: 3; 2.3 and later: 4)");
 		}
 		ed->version = (int)v;
 	} else if (!text_is_blank(fc->old_data, fc->old_len)) {
@@ -178,7 +226,14 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 		                  ed->main_name, ed->version, want);
 		return gp_error_hint(err, "--config-version only picks the version of a new file");
 	}
-	ed->lay = &layouts[ed->version];
+	ed->lay = layout_for(ed->main, ed->version);
+	if (ed->lay == &layout_v1_full_id)
+		configure_result_warn(ed->ret,
+		                      "%s: a file without 'version' is version 1, where containerd "
+		                      "1.x reads only [plugins.cri] and ignores "
+		                      "[plugins.\"io.containerd.grpc.v1.cri\"], which 2.x reads: "
+		                      "editing that one; add 'version = 2' at the top for 1.x",
+		                      ed->main_name);
 	return 0;
 }
 
@@ -501,6 +556,61 @@ ensure_runtime_type(struct containerd_edit *ed, const char *name, struct gp_erro
 	return toml_set_string(ed->dst, p.k, CONTAINERD_RUNC_V2, err);
 }
 
+/*
+ * containerd 1.x's CRI plugin (pkg/cri/config, 1.6 and 1.7) uses the deprecated
+ * containerd.default_runtime table, under the name "default", whenever its runtime_type
+ * is set, whatever default_runtime_name says. 1: such a table is in the edited file.
+ */
+static int
+legacy_default_runtime(struct containerd_edit *ed, struct gp_error *err)
+{
+	if (ed->version >= 3)
+		return 0;
+	struct kpath p;
+	kpath_init(&p, ed->lay->containerd);
+	kpath_with(&p, "default_runtime");
+	_cleanup_free_ char *type = NULL;
+	if (toml_get_type(ed->dst, kpath_with(&p, "runtime_type")) != TOML_STRING)
+		return 0;
+	if (toml_get_string(ed->dst, p.k, &type, err) < 0)
+		return -1;
+	return *type ? 1 : 0;
+}
+
+/* Move the legacy default runtime out of the way: its settings become runc's (when there is
+ * no runc) and its runtime_type "", so that default_runtime_name counts. */
+static int
+retire_legacy_default(struct containerd_edit *ed, bool *had_runc, struct gp_error *err)
+{
+	struct kpath sp, dp;
+	kpath_init(&sp, ed->lay->containerd);
+	kpath_with(&sp, "default_runtime");
+	_cleanup_free_ char *sect = toml_path_format(sp.k);
+	bool copied = !*had_runc;
+	if (copied) {
+		/* From a snapshot: copy_table reads one document while it writes the other. */
+		size_t len;
+		const char *text = toml_doc_text(ed->dst, &len);
+		_cleanup_toml_doc_ struct toml_doc *snap = NULL;
+		if (toml_doc_parse(text, len, &snap, err) < 0)
+			return -1;
+		kpath_init(&dp, ed->lay->containerd);
+		kpath_with(&dp, "runtimes");
+		kpath_with(&dp, "runc");
+		if (copy_table(snap, &sp, ed->dst, &dp, err) < 0)
+			return -1;
+		*had_runc = true;
+	}
+	if (toml_set_string(ed->dst, kpath_with(&sp, "runtime_type"), "", err) < 0)
+		return -1;
+	configure_result_warn(ed->ret,
+	                      "%s: [%s] has a runtime_type, so containerd 1.x used it instead of "
+	                      "default_runtime_name; its runtime_type is now \"\"%s",
+	                      ed->dst_name ? ed->dst_name : ed->main_name, sect,
+	                      copied ? " and its settings are runtimes.runc's" : "");
+	return 0;
+}
+
 static int
 containerd_edit_runtimes(struct containerd_edit *ed, struct gp_error *err)
 {
@@ -514,6 +624,9 @@ containerd_edit_runtimes(struct containerd_edit *ed, struct gp_error *err)
 	kpath_pop(&p, 1);
 	bool had_self = table_exists(ed, kpath_with(&p, name));
 	kpath_pop(&p, 1);
+	int legacy = o->set_default ? legacy_default_runtime(ed, err) : 0;
+	if (legacy < 0 || (legacy && retire_legacy_default(ed, &had_runc, err) < 0))
+		return -1;
 
 	/* The cgroup driver: asked for, else runc's (or the copied runtime's), else detected. */
 	enum cgroup_driver drv = o->cgroup_driver;
@@ -755,6 +868,7 @@ struct ctd_files {
 	char **nodes; /* the node path of each, to load each file once */
 	size_t n;
 	size_t from;
+	bool daemon_2x; /* the node's containerd is 2.x: no default_runtime table */
 };
 
 static void
@@ -917,12 +1031,43 @@ ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *
 	return 1;
 }
 
+/*
+ * containerd 1.x (pkg/cri/config): a containerd.default_runtime table with a runtime_type is
+ * the default runtime, as "default", whatever default_runtime_name says. containerd 2.x no
+ * longer reads that table.
+ */
+static int
+ctd_legacy_default(const struct ctd_files *f, const char *cri, int64_t version,
+                   struct runtime_config_view *v, struct gp_error *err)
+{
+	const char *const type_p[] = {"plugins",      cri, "containerd", "default_runtime",
+	                              "runtime_type", NULL};
+	const char *const bin_p[] = {"plugins", cri,          "containerd", "default_runtime",
+	                             "options", "BinaryName", NULL};
+	const char *const v1_bin_p[] = {"plugins", cri,       "containerd", "default_runtime",
+	                                "options", "Runtime", NULL};
+	_cleanup_free_ char *type = NULL, *bin = NULL;
+	if (ctd_string(f, type_p, &type, err) < 0)
+		return -1;
+	if (!type || !*type)
+		return 0;
+	if (ctd_string(f, bin_p, &bin, err) < 0)
+		return -1;
+	if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
+		return -1;
+	free(v->default_runtime);
+	v->default_runtime = xstrdup("default");
+	if (!runtime_config_view_find(v, "default"))
+		runtime_config_view_add(v, "default", bin && *bin ? bin : NULL);
+	return 0;
+}
+
 /* Every runtime the CRI plugin's files define, with its binary and SystemdCgroup. */
 static int
 ctd_inspect_runtimes(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
                      struct gp_error *err)
 {
-	const char *cri = layouts[version].cri[1];
+	const char *cri = layout_for(f->docs[0], (int)version)->cri[1];
 	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
 	for (size_t i = f->from; i < f->n; i++) {
 		_cleanup_strv_ char **names = NULL;
@@ -964,7 +1109,7 @@ static int
 ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_view *v,
                   struct gp_error *err)
 {
-	const char *cri = layouts[version].cri[1];
+	const char *cri = layout_for(f->docs[0], (int)version)->cri[1];
 
 	/* containerd appends the disabled_plugins of every file. */
 	static const char *const disabled_p[] = {"disabled_plugins", NULL};
@@ -992,9 +1137,11 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 	const char *const def_p[] = {"plugins", cri, "containerd", "default_runtime_name", NULL};
 	if (ctd_string(f, def_p, &v->default_runtime, err) < 0)
 		return -1;
-	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 	if (ctd_inspect_runtimes(f, version, v, err) < 0)
 		return -1;
+	if (version < 3 && !f->daemon_2x && ctd_legacy_default(f, cri, version, v, err) < 0)
+		return -1;
+	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 
 	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
 	const struct runtime_config_entry *entry = runtime_config_view_find(v, def);
@@ -1058,15 +1205,18 @@ containerd_inspect(const char *root, const char *config_path, struct runtime_con
 	}
 	if (r == 0 && fc->old_len && strspn(fc->old_data, " \t\r\n") != fc->old_len)
 		version = 1;
-	if (version < 1 || version > 3) {
-		gp_error_set(err, "%s: unknown config version %lld", name, (long long)version);
-		gp_error_hint(err,
-		              "containerd 1.x reads versions 1 and 2, containerd 2.x version 3");
+	if (version < 1 || version > CONTAINERD_MAX_VERSION) {
+		gp_error_set(err, "%s:%d:1: unknown config version %lld", name,
+		             version_line(fc->old_data, fc->old_len), (long long)version);
+		gp_error_hint(err, "containerd 1.x reads versions 1 and 2, containerd 2.0-2.2 "
+		                   "version 3, containerd 2.3 and later version 4");
 		goto fail;
 	}
 	for (size_t i = 0; i < f.n; i++)
 		if (check_shape(f.docs[i], f.names[i], &layouts[version], err) < 0)
 			goto fail;
+	/* containerd 2.x dropped the default_runtime table; an unknown one counts as 1.x. */
+	f.daemon_2x = version < 3 && containerd_installed_major(root) >= 2;
 	if (ctd_inspect_files(&f, version, &v, err) < 0)
 		goto fail;
 	*ret = v;

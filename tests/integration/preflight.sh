@@ -487,9 +487,11 @@ check "$R" runtime-config pass 0 "a version 3 config (io.containerd.cri.v1.runti
 sed -i 's/^version = 3/version = 2/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "version 2 with version 3's table: no nvidia default"
 sed -i 's/^version = 2/version = 4/' "${R:?}/$CT"
+check "$R" runtime-config pass 0 "a version 4 config (containerd 2.3: version 3's CRI layout)"
+sed -i 's/^version = 4/version = 5/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "an unknown config version"
-first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: unknown config version 4" \
-	"runtime-config: version 4: message"
+first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT:1:1: unknown config version 5" \
+	"runtime-config: version 5: message with the line"
 # docker: daemon.json through the same reader configure uses.
 R=$(healthy)
 check "$R" runtime-config fail 1 "docker without daemon.json" --runtime docker

@@ -503,6 +503,61 @@ test_edit_inline_dotted_implicit(void)
 	toml_doc_free(doc);
 }
 
+/* Issue 12: a new string or key in the file's quote style; new tables after trailing comments. */
+static void
+test_edit_style(void)
+{
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	struct toml_doc *doc;
+
+	doc = parse("version = 3\nroot = '/var/lib/containerd'\n\n"
+	            "[plugins.'io.containerd.cri.v1.runtime'.containerd]\n"
+	            "default_runtime_name = 'runc'\n");
+	is_int(toml_set_string(doc,
+	                       P("plugins", "io.containerd.cri.v1.runtime", "containerd",
+	                         "default_runtime_name"),
+	                       "nvidia", &err),
+	       1, "literal style: replace a literal string");
+	is_int(toml_set_string(doc,
+	                       P("plugins", "io.containerd.cri.v1.runtime", "containerd",
+	                         "runtimes", "nvidia", "runtime_type"),
+	                       "io.containerd.runc.v2", &err),
+	       1, "literal style: a new table and string");
+	is_int(toml_set_string(doc, P("plugins", "io.containerd.cri.v1.runtime", "x"), "it's",
+	                       &err),
+	       1, "literal style: a string a literal cannot hold");
+	is_text(doc,
+	        "version = 3\nroot = '/var/lib/containerd'\n\n"
+	        "[plugins.'io.containerd.cri.v1.runtime']\nx = \"it's\"\n"
+	        "[plugins.'io.containerd.cri.v1.runtime'.containerd]\n"
+	        "default_runtime_name = 'nvidia'\n\n"
+	        "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.nvidia]\n"
+	        "runtime_type = 'io.containerd.runc.v2'\n",
+	        "literal style: single quotes throughout, basic where a literal cannot be");
+	toml_doc_free(doc);
+
+	doc = parse("a = \"x\"\nb = 'y'\n");
+	toml_set_string(doc, P("b"), "z", &err);
+	toml_set_string(doc, P("c"), "w", &err);
+	is_text(doc, "a = \"x\"\nb = 'z'\nc = \"w\"\n",
+	        "mixed quotes: a replaced string keeps its quotes, a new one is basic");
+	toml_doc_free(doc);
+
+	const char *commented = "[a]\nk = 1\n  # k2 = 2\n  # k3 = 3\n\n# about b\n[b]\nm = 1\n";
+	doc = parse(commented);
+	toml_set_int(doc, P("a", "sub", "x"), 1, &err);
+	is_text(doc,
+	        "[a]\nk = 1\n  # k2 = 2\n  # k3 = 3\n\n[a.sub]\nx = 1\n\n# about b\n[b]\nm = 1\n",
+	        "a new table goes after the table's trailing comments, before the next one's");
+	toml_doc_free(doc);
+
+	doc = parse("[a]\nk = 1\n# about b\n[b]\nm = 1\n");
+	toml_set_int(doc, P("a", "sub", "x"), 1, &err);
+	is_text(doc, "[a]\nk = 1\n\n[a.sub]\nx = 1\n# about b\n[b]\nm = 1\n",
+	        "comments that run into the next header stay with it");
+	toml_doc_free(doc);
+}
+
 static void
 test_errors(void)
 {
@@ -582,6 +637,7 @@ main(void)
 	test_edit_containerd();
 	test_edit_small();
 	test_edit_inline_dotted_implicit();
+	test_edit_style();
 	test_errors();
 	return tap_done();
 }
