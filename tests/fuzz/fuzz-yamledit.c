@@ -39,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strcmp(got, value) != 0)
 			bug("get after set", err.msg);
 		gp_error_release(&err);
-		if (yaml_set_top_scalar(out, len, "default-runtime", value, &again, &len2, &err) != 0)
+		if (yaml_set_top_scalar(out, len, "default-runtime", value, &again, &len2, &err) !=
+		    0)
 			bug("a second set changed the text", err.msg);
 		gp_error_release(&err);
 	}
