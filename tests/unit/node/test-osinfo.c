@@ -75,6 +75,22 @@ main(void)
 	is_str(img.arch_deb, "ppc64el", "the arch of the dpkg package, not of another package");
 	is_str(img.arch_rpm, "ppc64le", "in RPM spelling too");
 	os_info_release(&img);
+
+	/* The hostname: the root's /etc/hostname, past blank and comment lines; else NULL. */
+	ok(os_hostname(tmpl) == NULL,
+	   "no /etc/hostname under a root: no hostname (not the host's)");
+	_cleanup_free_ char *hn = xasprintf("%s/etc/hostname", tmpl);
+	mkdir_p(hn, 0755);
+	rmdir(hn);
+	f = fopen(hn, "w");
+	fputs("\n# the node's name\n  edge-07.example  \n", f);
+	fclose(f);
+	_cleanup_free_ char *name = os_hostname(tmpl);
+	is_str(name, "edge-07.example", "the first word of the first line that is not a comment");
+	f = fopen(hn, "w");
+	fputs("# only a comment\n\n", f);
+	fclose(f);
+	ok(os_hostname(tmpl) == NULL, "an /etc/hostname of comments: no hostname");
 	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpl);
 	ok(system(cmd) == 0, "cleanup");
 	return tap_done();
