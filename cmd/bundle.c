@@ -143,6 +143,7 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		                       o.arch);
 	}
 	o.fetch.progress = progress_draw;
+	o.fetch.retry = progress_retry;
 	o.fetch.userdata = ctx;
 
 	json_t *manifest = NULL;

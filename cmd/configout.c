@@ -2,6 +2,8 @@
 /* How gpuprep configure reports what it did: text, or the --json document. */
 #include "configout.h"
 
+#include <string.h>
+
 static json_t *
 files_json(struct gp_ctx *ctx, const struct changeset *cs)
 {
@@ -31,6 +33,23 @@ files_list(struct gp_ctx *ctx, const struct changeset *cs, bool changed)
 	return out;
 }
 
+/* "+3 -1 lines": the lines a unified diff adds and removes. */
+static char *
+diff_stat(const char *diff, bool verbose)
+{
+	size_t plus = 0, minus = 0;
+	for (const char *l = diff; l && *l;) {
+		if (*l == '+' && !str_startswith(l, "+++ "))
+			plus++;
+		else if (*l == '-' && !str_startswith(l, "--- "))
+			minus++;
+		const char *nl = strchr(l, '\n');
+		l = nl ? nl + 1 : l + strlen(l);
+	}
+	return xasprintf("+%zu -%zu line%s changed%s", plus, minus, plus + minus == 1 ? "" : "s",
+	                 verbose ? "" : "; -v shows the diff");
+}
+
 json_t *
 cmd_configure_json(struct gp_ctx *ctx, const struct runtime_ops *ops,
                    const struct configure_opts *opts, const struct configure_result *res,
@@ -44,8 +63,8 @@ cmd_configure_json(struct gp_ctx *ctx, const struct runtime_ops *ops,
 	json_object_set_new(doc, "changed", json_boolean(changeset_changes(&res->changes)));
 	json_object_set_new(doc, "files", files_json(ctx, &res->changes));
 	json_object_set_new(doc, "backup_dir", backup ? json_string(backup) : json_null());
-	if (dry_run)
-		json_object_set_new(doc, "diff", json_string(diff));
+	/* What changed (or would): a unified diff, "" when nothing. */
+	json_object_set_new(doc, "diff", json_string(diff ? diff : ""));
 	json_t *w = json_array();
 	for (size_t i = 0; res->warnings && res->warnings[i]; i++)
 		json_array_append_new(w, json_string(res->warnings[i]));
@@ -74,9 +93,13 @@ cmd_configure_print(struct gp_ctx *ctx, const struct runtime_ops *ops,
 		return;
 	}
 	if (!ctx->quiet) {
-		_cleanup_free_ char *s =
-		        xasprintf("%s: configured %s\nbackup: '%s' (gpuprep undo restores it)\n",
-		                  ops->name, changed_files, backup);
+		_cleanup_free_ char *stat = diff_stat(diff, ctx->verbose);
+		_cleanup_free_ char *s = xasprintf(
+		        "%s: configured %s (%s)\nbackup: '%s' (gpuprep undo restores it)\n",
+		        ops->name, changed_files, stat, backup);
 		cmd_out(ctx, s);
 	}
+	/* -v: the change itself, as --dry-run shows it. */
+	if (ctx->verbose && diff)
+		cmd_out(ctx, diff);
 }

@@ -34,7 +34,7 @@ const char cmd_configure_usage[] =
         "  --cgroup-driver D      systemd or cgroupfs: the cgroup driver to set\n"
         "  --cdi                  also enable CDI\n"
         "  --drop-in PATH         containerd: write the change to this drop-in file\n"
-        "  --config-version N     containerd: the config version for a new file (1, 2 or 3)\n"
+        "  --config-version N     containerd: the config version for a new file (1 to 4)\n"
         "  --dry-run              write nothing; print a unified diff of each file that would\n"
         "                         change\n"
         "  --restart              then make the daemon load it and verify, as 'gpuprep\n"
@@ -163,10 +163,10 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_CONFIG_VERSION: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 3)
-				return cmd_usage_error(ctx, err,
-				                       "--config-version takes 1, 2 or 3, not '%s'",
-				                       optarg);
+			if (*end || end == optarg || v < 1 || v > 4)
+				return cmd_usage_error(
+				        ctx, err, "--config-version takes 1, 2, 3 or 4, not '%s'",
+				        optarg);
 			opts.config_version = (int)v;
 			break;
 		}
@@ -218,7 +218,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		cmd_warn(ctx, "%s", res.warnings[i]);
 
 	bool changed = changeset_changes(&res.changes);
-	_cleanup_free_ char *diff = dry_run ? changeset_diff(&res.changes) : NULL;
+	_cleanup_free_ char *diff = changeset_diff(&res.changes);
 	_cleanup_free_ char *backup = res.backup_dir ? gp_path(ctx->root, res.backup_dir) : NULL;
 	if (ctx->json) {
 		_cleanup_json_ json_t *doc =

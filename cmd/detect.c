@@ -30,9 +30,12 @@ static const struct rows_column gpu_columns[] = {
         {"VF", "virtual_function"},
 };
 
+/* What each runtime has; the paths of what is there follow the table (100 columns). */
 static const struct rows_column runtime_columns[] = {
-        {"RUNTIME", "name"},         {"BINARY", "binary"},      {"CONFIG", "config_path"},
-        {"EXISTS", "config_exists"}, {"SOCKET", "socket_path"}, {"EXISTS", "socket_exists"},
+        {"RUNTIME", "name"},
+        {"BINARY", "binary"},
+        {"CONFIG", "config_exists"},
+        {"SOCKET", "socket_state"},
 };
 
 static void out_line(struct gp_ctx *ctx, const char *label, const char *fmt, ...) _printf_(3, 4);
@@ -86,6 +89,64 @@ print_nvml(struct gp_ctx *ctx, const struct node_nvml *n)
 }
 
 static void
+print_runtimes(struct gp_ctx *ctx, const json_t *runtimes)
+{
+	_cleanup_free_ char *rt = rows_format_table(runtime_columns, GP_ARRAY_SIZE(runtime_columns),
+	                                            runtimes, ctx->color);
+	cmd_out(ctx, rt);
+	struct strbuf b = {0};
+	size_t i;
+	json_t *r;
+	json_array_foreach (runtimes, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *state = json_string_value(json_object_get(r, "socket_state"));
+		if (json_is_true(json_object_get(r, "config_exists")))
+			strbuf_printf(&b, "%s config: '%s'\n", name,
+			              json_string_value(json_object_get(r, "config_path")));
+		if (state && strcmp(state, "absent") != 0)
+			strbuf_printf(&b, "%s socket: '%s'%s\n", name,
+			              json_string_value(json_object_get(r, "socket_path")),
+			              strcmp(state, "socket") == 0 ? "" : " (not a socket)");
+	}
+	if (b.s) {
+		cmd_out(ctx, "\n");
+		cmd_out(ctx, b.s);
+	}
+	free(b.s);
+}
+
+/* The driver's state; on Tegra what preflight says too: nvgpu, no nvidia module. */
+static void
+print_driver(struct gp_ctx *ctx, const struct node_info *info)
+{
+	const struct node_driver *d = &info->driver;
+	bool tegra = info->tegra && !d->nvidia_loaded;
+	if (tegra)
+		out_line(ctx,
+		         "Driver:", "nvgpu, part of L4T's kernel (Jetson has no nvidia module)");
+	else if (d->kernel_module_version)
+		out_line(ctx, "Driver:", "nvidia %s (%s)%s", d->kernel_module_version,
+		         d->kernel_module_type, d->nvidia_loaded ? ", loaded" : "");
+	else
+		out_line(ctx, "Driver:", "%s",
+		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
+	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
+	if (tegra && !d->device_nodes) {
+		out_line(ctx, "Devices:",
+		         "Jetson's GPU nodes are /dev/nvhost-* and /dev/nvmap (from L4T)");
+		return;
+	}
+	struct strbuf nodes = {0};
+	strbuf_puts(&nodes, d->device_nodes ? "" : "none");
+	for (size_t i = 0; d->device_nodes && d->device_nodes[i]; i++) {
+		strbuf_puts(&nodes, i ? ", " : "");
+		strbuf_puts(&nodes, d->device_nodes[i]);
+	}
+	out_line(ctx, "Devices:", "%s", nodes.s);
+	free(nodes.s);
+}
+
+static void
 print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 {
 	if (info->pci.n_gpus > 0) {
@@ -110,22 +171,8 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 	if (t && t->model)
 		out_line(ctx, "Board:", "%s", t->model);
 
+	print_driver(ctx, info);
 	const struct node_driver *d = &info->driver;
-	if (d->kernel_module_version)
-		out_line(ctx, "Driver:", "nvidia %s (%s)%s", d->kernel_module_version,
-		         d->kernel_module_type, d->nvidia_loaded ? ", loaded" : "");
-	else
-		out_line(ctx, "Driver:", "%s",
-		         d->nvidia_loaded ? "nvidia loaded, version unknown" : "nvidia not loaded");
-	out_line(ctx, "Nouveau:", "%s", d->nouveau_loaded ? "loaded" : "not loaded");
-	struct strbuf nodes = {0};
-	strbuf_puts(&nodes, d->device_nodes ? "" : "none");
-	for (size_t i = 0; d->device_nodes && d->device_nodes[i]; i++) {
-		strbuf_puts(&nodes, i ? ", " : "");
-		strbuf_puts(&nodes, d->device_nodes[i]);
-	}
-	out_line(ctx, "Devices:", "%s", nodes.s);
-	free(nodes.s);
 	print_nvml(ctx, &d->nvml);
 
 	const struct os_info *os = &info->os;
@@ -134,9 +181,7 @@ print_table(struct gp_ctx *ctx, const struct node_info *info, const json_t *doc)
 	         os->arch_deb ? os->arch_deb : "arch unknown");
 	cmd_out(ctx, "\n");
 
-	_cleanup_free_ char *rt = rows_format_table(runtime_columns, GP_ARRAY_SIZE(runtime_columns),
-	                                            json_object_get(doc, "runtimes"), ctx->color);
-	cmd_out(ctx, rt);
+	print_runtimes(ctx, json_object_get(doc, "runtimes"));
 }
 
 /* For -v: where GPU names came from (gpuprep-detect(1), GPU names). */

@@ -148,6 +148,7 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
 	o.fetch.progress = progress_draw;
+	o.fetch.retry = progress_retry;
 	o.fetch.userdata = ctx;
 
 	struct pkg_plan plan = {0};
@@ -165,15 +166,20 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return 0;
 	}
 
-	if (plan.up_to_date) {
-		cmd_note(ctx,
-		         "gpuprep: nothing to do: the NVIDIA container toolkit %s is installed",
-		         plan.version);
-	} else {
+	if (plan.up_to_date && !ctx->json) {
+		/* The result, not a table that reads like a fresh install. */
+		_cleanup_free_ char *s = xasprintf("already installed: %s\n", plan.version);
+		cmd_out(ctx, s);
+		pkg_plan_release(&plan);
+		return 0;
+	}
+	if (!plan.up_to_date) {
 		cmd_note(ctx, "gpuprep: installing the NVIDIA container toolkit %s from %s '%s'",
 		         plan.version ? plan.version : "(newest)", source_words(&plan),
 		         plan.location);
-		if (pkg_plan_execute(&plan, progress_step, progress_relay, ctx, err) < 0) {
+		if (pkg_plan_execute(&plan, progress_step,
+		                     ctx->quiet || ctx->json ? NULL : progress_relay, ctx,
+		                     err) < 0) {
 			pkg_plan_release(&plan);
 			return -1;
 		}

@@ -105,8 +105,11 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
-	if (optind >= argc)
-		return cmd_usage_error(ctx, err, "no manifest named (device-plugin or test-pod)");
+	if (optind >= argc) {
+		cmd_usage_error(ctx, err, "no manifest given: name device-plugin or test-pod");
+		return gp_error_hint(err, "for example: gpuprep manifest device-plugin | kubectl "
+		                          "apply -f -");
+	}
 	if (ctx->json) {
 		cmd_usage_error(ctx, err, "manifest prints YAML only; --json is not supported");
 		return gp_error_hint(err, "leave out --json: 'kubectl apply -f -' reads the YAML");

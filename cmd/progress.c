@@ -73,3 +73,15 @@ progress_step(const char *what, void *userdata)
 	struct gp_ctx *ctx = userdata;
 	cmd_note(ctx, "gpuprep: %s", what);
 }
+
+void
+progress_retry(const struct fetch_retry *r, void *userdata)
+{
+	struct gp_ctx *ctx = userdata;
+	/* Not silent for seconds: with -v, and on a tty without it. */
+	if (ctx->quiet || !(ctx->verbose || ctx->tty))
+		return;
+	fprintf(stderr, "%sretrying (%u/%u) in %u.%u s: %s\n", ctx->tty ? "\r\033[K" : "", r->next,
+	        r->tries, r->wait_ms / 1000, r->wait_ms % 1000 / 100, r->why ? r->why : r->url);
+	fflush(stderr);
+}

@@ -11,6 +11,8 @@
 
 /* A fetch_progress_fn; userdata is the struct gp_ctx. */
 void progress_draw(const struct fetch_progress *p, void *userdata);
+/* A fetch_retry_fn: "retrying (2/5) in 1.0 s: WHY" on stderr, with -v or on a tty. */
+void progress_retry(const struct fetch_retry *r, void *userdata);
 /* A pkg_output_fn: "  <tool>: <line>" on stderr; userdata is the struct gp_ctx. */
 void progress_relay(const char *tool, const char *line, void *userdata);
 /* A pkg_step_fn: "gpuprep: <what>" on stderr. */

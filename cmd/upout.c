@@ -88,6 +88,14 @@ hook_fetch(const struct fetch_progress *p, void *data)
 }
 
 static void
+hook_retry(const struct fetch_retry *r, void *data)
+{
+	struct up_out *out = data;
+	out_clear(out);
+	progress_retry(r, out->ctx);
+}
+
+static void
 hook_step_begin(enum up_step_id id, void *data)
 {
 	struct up_out *out = data;
@@ -117,8 +125,10 @@ cmd_up_out_init(struct up_out *out, struct gp_ctx *ctx, struct up_opts *o, struc
 	};
 	o->progress = lp;
 	o->install_step = hook_install_step;
-	o->install_output = hook_install_output;
+	/* Without -v the tool's output is not shown, so a failure's error carries its end. */
+	o->install_output = ctx->verbose ? hook_install_output : NULL;
 	o->fetch_progress = hook_fetch;
+	o->fetch_retry = hook_retry;
 	o->step_begin = hook_step_begin;
 	o->step_end = hook_step_end;
 	o->data = out;

@@ -30,7 +30,51 @@ static const struct containerd_layout layouts[] = {
                {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL}},
         [3] = {{"plugins", "io.containerd.cri.v1.runtime", NULL},
                {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL}},
+        /* containerd 2.3's version 4 moves server settings to plugins; CRI stays put. */
+        [4] = {{"plugins", "io.containerd.cri.v1.runtime", NULL},
+               {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL}},
 };
+#define CONTAINERD_MAX_VERSION 4
+
+/*
+ * A version 1 file (no version key) that spells the CRI plugin by its full ID, as
+ * version 2 does: containerd 2.x maps "cri" and the full ID to one key, so a second
+ * spelling beside it makes the winner depend on map order. Edit the one that exists.
+ */
+static const struct containerd_layout layout_v1_full_id = {
+        {"plugins", "io.containerd.grpc.v1.cri", NULL},
+        {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL}};
+
+static const struct containerd_layout *
+layout_for(const struct toml_doc *doc, int version)
+{
+	static const char *const short_p[] = {"plugins", "cri", NULL};
+	if (version == 1 && !toml_table_exists(doc, short_p) &&
+	    toml_table_exists(doc, layout_v1_full_id.cri))
+		return &layout_v1_full_id;
+	return &layouts[version];
+}
+
+/* The line of the top-level version key, 1-based, or 0. */
+static int
+version_line(const char *text, size_t len)
+{
+	int line = 1;
+	for (size_t i = 0; i < len; line++) {
+		size_t j = i;
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		if (j < len && text[j] == '[')
+			return 0;
+		if (len - j > 7 && strncmp(text + j, "version", 7) == 0 &&
+		    strchr(" \t=", text[j + 7]))
+			return line;
+		while (i < len && text[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
 
 /* Disabling any of these plugins disables CRI. */
 static const char *const cri_plugin_ids[] = {
@@ -142,14 +186,21 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 {
 	int64_t v = 0;
 	int r = toml_get_int(ed->main, TOML_PATH("version"), &v, err);
-	if (r < 0)
-		return gp_error_prefix(err, "%s", ed->main_name);
+	if (r < 0) {
+		toml_error_in(err, ed->main_name);
+		return gp_error_hint(err, "containerd refuses to start with it: write the version "
+		                          "as a bare integer, as in version = 2; the file was left "
+		                          "as it was");
+	}
 	int want = ed->opts->config_version;
 	if (r == 1) {
-		if (v < 1 || v > 3) {
-			gp_error_set(err, "%s: config version %lld is not supported", ed->main_name,
-			             (long long)v);
-			return gp_error_hint(err, "containerd knows versions 1, 2 and 3");
+		if (v < 1 || v > CONTAINERD_MAX_VERSION) {
+			int line = version_line(fc->old_data, fc->old_len);
+			gp_error_set(err, "%s:%d:1: config version %lld is not supported",
+			             ed->main_name, line, (long long)v);
+			return gp_error_hint(err,
+			                     "gpuprep knows containerd's config versions 1 to 4 "
+			                     "(1.x: 1 and 2; 2.0-2.2: 3; 2.3 and later: 4)");
 		}
 		ed->version = (int)v;
 	} else if (!text_is_blank(fc->old_data, fc->old_len)) {
@@ -174,7 +225,14 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 		                  ed->main_name, ed->version, want);
 		return gp_error_hint(err, "--config-version only picks the version of a new file");
 	}
-	ed->lay = &layouts[ed->version];
+	ed->lay = layout_for(ed->main, ed->version);
+	if (ed->lay == &layout_v1_full_id)
+		configure_result_warn(ed->ret,
+		                      "%s: a file without 'version' is version 1, where containerd "
+		                      "1.x reads only [plugins.cri] and ignores "
+		                      "[plugins.\"io.containerd.grpc.v1.cri\"], which 2.x reads: "
+		                      "editing that one; add 'version = 2' at the top for 1.x",
+		                      ed->main_name);
 	return 0;
 }
 
@@ -184,7 +242,7 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 	_cleanup_strv_ char **disabled = NULL;
 	int r = toml_get_strv(doc, TOML_PATH("disabled_plugins"), &disabled, err);
 	if (r < 0)
-		return gp_error_prefix(err, "%s", name);
+		return toml_error_in(err, name);
 	for (size_t i = 0; disabled && disabled[i]; i++)
 		for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
 			if (strcmp(disabled[i], cri_plugin_ids[j]) == 0) {
@@ -202,6 +260,124 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 	return 0;
 }
 
+#define REFUSES "containerd refuses to start with it: "
+
+/* A key of the wrong type for containerd: where it is, what it is, and how to write it. */
+static int
+shape_error(const struct toml_doc *doc, const char *name, const char *const *path, const char *want,
+            const char *hint, struct gp_error *err)
+{
+	const struct toml_node *n = toml_lookup(doc, path);
+	unsigned line, col;
+	toml_node_line_col(doc, n, &line, &col);
+	_cleanup_free_ char *p = toml_path_format(path);
+	gp_error_set(err, "%s:%u:%u: '%s' is %s, not %s", name, line, col, p, toml_node_kind(n),
+	             want);
+	return gp_error_hint(err, "%s; the file was left as it was", hint);
+}
+
+/* The node at path when it exists and is not of type want (tables: not an array of tables). */
+static bool
+wrong_type(const struct toml_doc *doc, const char *const *path, enum toml_type want)
+{
+	const struct toml_node *n = toml_lookup(doc, path);
+	return n && toml_node_type(n) != want;
+}
+
+/*
+ * What configure and inspect read must have the types containerd decodes it into, or
+ * containerd refuses the file: plugins, the CRI plugin, its containerd table, runtimes and
+ * each runtime and its options are tables ([[plugins]] is an array of tables, which
+ * containerd refuses); default_runtime_name, runtime_type and BinaryName are strings;
+ * SystemdCgroup and enable_cdi are booleans. Checked before any edit, so each error points
+ * at the file as written.
+ */
+static int
+check_shape(const struct toml_doc *doc, const char *name, const struct containerd_layout *lay,
+            struct gp_error *err)
+{
+	struct kpath p;
+	kpath_init(&p, lay->containerd);
+	kpath_with(&p, "runtimes");
+	_cleanup_free_ char *cri = toml_path_format(lay->cri);
+	_cleanup_free_ char *ctd = toml_path_format(lay->containerd);
+	_cleanup_free_ char *rts = toml_path_format(p.k);
+	/* plugins, the CRI plugin, containerd, runtimes: each prefix of the path. */
+	for (size_t n = 1; n <= p.n; n++) {
+		const char *save = p.k[n];
+		p.k[n] = NULL;
+		if (wrong_type(doc, p.k, TOML_TABLE)) {
+			_cleanup_free_ char *hint =
+			        n == 1     ? xasprintf(REFUSES
+			                               "plugins is one table with a table for each "
+			                                   "plugin, as in [%s]",
+			                               cri)
+			        : n == p.n ? xasprintf(REFUSES
+			                               "runtimes holds a table for each runtime, "
+			                               "as in [%s.runc]",
+			                               rts)
+			                   : xasprintf(REFUSES "write it as a table: [%s]",
+			                               n == 2 ? cri : ctd);
+			int r = shape_error(doc, name, p.k, "a table", hint, err);
+			p.k[n] = save;
+			return r;
+		}
+		p.k[n] = save;
+	}
+	kpath_pop(&p, 1);
+	kpath_with(&p, "default_runtime_name");
+	if (wrong_type(doc, p.k, TOML_STRING))
+		return shape_error(doc, name, p.k, "a string",
+		                   REFUSES
+		                   "write the runtime's name as a string: default_runtime_name = "
+		                   "\"runc\"",
+		                   err);
+	kpath_init(&p, lay->cri);
+	if (wrong_type(doc, kpath_with(&p, "enable_cdi"), TOML_BOOL))
+		return shape_error(doc, name, p.k, "a boolean",
+		                   "containerd 1.7 and later refuse to start with it: write "
+		                   "enable_cdi = true or false",
+		                   err);
+	kpath_init(&p, lay->containerd);
+	kpath_with(&p, "runtimes");
+	const struct toml_node *rt = toml_lookup(doc, p.k);
+	for (const struct toml_node *c = toml_node_first(doc, rt); c; c = toml_node_next(doc, c)) {
+		size_t klen;
+		const char *k = toml_node_key(doc, c, &klen);
+		_cleanup_free_ char *key = xstrndup(k, klen);
+		kpath_with(&p, key);
+		static const struct {
+			const char *k1, *k2;
+			enum toml_type type;
+			const char *want, *hint;
+		} fields[] = {
+		        {NULL, NULL, TOML_TABLE, "a table",
+		         REFUSES "each runtime is a table of its settings"},
+		        {"runtime_type", NULL, TOML_STRING, "a string",
+		         REFUSES "write it as runtime_type = \"io.containerd.runc.v2\""},
+		        {"options", NULL, TOML_TABLE, "a table",
+		         REFUSES "a runtime's options are a table: [...runtimes.NAME.options]"},
+		        {"options", "BinaryName", TOML_STRING, "a string",
+		         "runc's shim reads it as the binary's path: write it as a string"},
+		        {"options", "SystemdCgroup", TOML_BOOL, "a boolean",
+		         "runc's shim reads it as a boolean: write SystemdCgroup = true or false"},
+		};
+		for (size_t f = 0; f < GP_ARRAY_SIZE(fields); f++) {
+			size_t depth = p.n;
+			if (fields[f].k1)
+				kpath_with(&p, fields[f].k1);
+			if (fields[f].k2)
+				kpath_with(&p, fields[f].k2);
+			if (wrong_type(doc, p.k, fields[f].type))
+				return shape_error(doc, name, p.k, fields[f].want, fields[f].hint,
+				                   err);
+			kpath_pop(&p, p.n - depth);
+		}
+		kpath_pop(&p, 1);
+	}
+	return 0;
+}
+
 /* True when a table exists in the edited document, or in the main one under a drop-in. */
 static bool
 table_exists(const struct containerd_edit *ed, const char *const *path)
@@ -209,7 +385,18 @@ table_exists(const struct containerd_edit *ed, const char *const *path)
 	return toml_table_exists(ed->dst, path) || toml_table_exists(ed->main, path);
 }
 
-/* Copy every key under the table src_path of src into dst_path of dst, keeping raw values. */
+/* One key of a table being copied: its name, and its raw value unless it is a table. */
+struct copy_key {
+	char *key;
+	char *raw; /* NULL for a table */
+};
+
+/*
+ * Copy every key under the table src_path of src into dst_path of dst, keeping raw values.
+ * src and dst may be the same document, and an edit there may index the text again (an inline
+ * table is parsed anew), so the keys are read before the first edit and every table is looked
+ * up again by its path.
+ */
 static int
 copy_table(const struct toml_doc *src, struct kpath *sp, struct toml_doc *dst, struct kpath *dp,
            struct gp_error *err)
@@ -217,31 +404,43 @@ copy_table(const struct toml_doc *src, struct kpath *sp, struct toml_doc *dst, s
 	const struct toml_node *t = toml_lookup(src, sp->k);
 	if (!t || toml_node_type(t) != TOML_TABLE)
 		return 0;
-	if (!toml_node_is_implicit(t) && toml_table_create(dst, dp->k, err) < 0)
-		return -1;
-	for (const struct toml_node *c = toml_node_first(src, t); c; c = toml_node_next(src, c)) {
-		size_t klen;
+	bool implicit = toml_node_is_implicit(t);
+	size_t n = toml_node_count(t), i = 0;
+	struct copy_key *keys = xcalloc(n + 1, sizeof(*keys));
+	for (const struct toml_node *c = toml_node_first(src, t); c && i < n;
+	     c = toml_node_next(src, c), i++) {
+		size_t klen, vlen;
 		const char *kraw = toml_node_key(src, c, &klen);
-		_cleanup_free_ char *key = xstrndup(kraw, klen);
-		if (sp->n >= CONTAINERD_MAX_DEPTH || dp->n >= CONTAINERD_MAX_DEPTH)
-			return gp_error_set(err, "tables nested too deeply to copy");
-		kpath_with(sp, key);
-		kpath_with(dp, key);
-		int r;
-		if (toml_node_type(c) == TOML_TABLE) {
-			r = copy_table(src, sp, dst, dp, err);
-		} else {
-			size_t vlen;
+		keys[i].key = xstrndup(kraw, klen);
+		if (toml_node_type(c) != TOML_TABLE) {
 			const char *vraw = toml_node_raw(src, c, &vlen);
-			_cleanup_free_ char *val = xstrndup(vraw, vlen);
-			r = toml_set_raw(dst, dp->k, val, err);
+			keys[i].raw = xstrndup(vraw, vlen);
 		}
+	}
+	n = i;
+	int r = 0;
+	if (!implicit && toml_table_create(dst, dp->k, err) < 0)
+		r = -1;
+	for (i = 0; i < n && r == 0; i++) {
+		if (sp->n >= CONTAINERD_MAX_DEPTH || dp->n >= CONTAINERD_MAX_DEPTH) {
+			r = gp_error_set(err, "tables nested too deeply to copy");
+			break;
+		}
+		kpath_with(sp, keys[i].key);
+		kpath_with(dp, keys[i].key);
+		if (keys[i].raw)
+			r = toml_set_raw(dst, dp->k, keys[i].raw, err) < 0 ? -1 : 0;
+		else
+			r = copy_table(src, sp, dst, dp, err);
 		kpath_pop(sp, 1);
 		kpath_pop(dp, 1);
-		if (r < 0)
-			return -1;
 	}
-	return 0;
+	for (i = 0; i < n; i++) {
+		free(keys[i].key);
+		free(keys[i].raw);
+	}
+	free(keys);
+	return r;
 }
 
 static enum cgroup_driver
@@ -356,6 +555,61 @@ ensure_runtime_type(struct containerd_edit *ed, const char *name, struct gp_erro
 	return toml_set_string(ed->dst, p.k, CONTAINERD_RUNC_V2, err);
 }
 
+/*
+ * containerd 1.x's CRI plugin (pkg/cri/config, 1.6 and 1.7) uses the deprecated
+ * containerd.default_runtime table, under the name "default", whenever its runtime_type
+ * is set, whatever default_runtime_name says. 1: such a table is in the edited file.
+ */
+static int
+legacy_default_runtime(struct containerd_edit *ed, struct gp_error *err)
+{
+	if (ed->version >= 3)
+		return 0;
+	struct kpath p;
+	kpath_init(&p, ed->lay->containerd);
+	kpath_with(&p, "default_runtime");
+	_cleanup_free_ char *type = NULL;
+	if (toml_get_type(ed->dst, kpath_with(&p, "runtime_type")) != TOML_STRING)
+		return 0;
+	if (toml_get_string(ed->dst, p.k, &type, err) < 0)
+		return -1;
+	return *type ? 1 : 0;
+}
+
+/* Move the legacy default runtime out of the way: its settings become runc's (when there is
+ * no runc) and its runtime_type "", so that default_runtime_name counts. */
+static int
+retire_legacy_default(struct containerd_edit *ed, bool *had_runc, struct gp_error *err)
+{
+	struct kpath sp, dp;
+	kpath_init(&sp, ed->lay->containerd);
+	kpath_with(&sp, "default_runtime");
+	_cleanup_free_ char *sect = toml_path_format(sp.k);
+	bool copied = !*had_runc;
+	if (copied) {
+		/* From a snapshot: copy_table reads one document while it writes the other. */
+		size_t len;
+		const char *text = toml_doc_text(ed->dst, &len);
+		_cleanup_toml_doc_ struct toml_doc *snap = NULL;
+		if (toml_doc_parse(text, len, &snap, err) < 0)
+			return -1;
+		kpath_init(&dp, ed->lay->containerd);
+		kpath_with(&dp, "runtimes");
+		kpath_with(&dp, "runc");
+		if (copy_table(snap, &sp, ed->dst, &dp, err) < 0)
+			return -1;
+		*had_runc = true;
+	}
+	if (toml_set_string(ed->dst, kpath_with(&sp, "runtime_type"), "", err) < 0)
+		return -1;
+	configure_result_warn(ed->ret,
+	                      "%s: [%s] has a runtime_type, so containerd 1.x used it instead of "
+	                      "default_runtime_name; its runtime_type is now \"\"%s",
+	                      ed->dst_name ? ed->dst_name : ed->main_name, sect,
+	                      copied ? " and its settings are runtimes.runc's" : "");
+	return 0;
+}
+
 static int
 containerd_edit_runtimes(struct containerd_edit *ed, struct gp_error *err)
 {
@@ -369,6 +623,9 @@ containerd_edit_runtimes(struct containerd_edit *ed, struct gp_error *err)
 	kpath_pop(&p, 1);
 	bool had_self = table_exists(ed, kpath_with(&p, name));
 	kpath_pop(&p, 1);
+	int legacy = o->set_default ? legacy_default_runtime(ed, err) : 0;
+	if (legacy < 0 || (legacy && retire_legacy_default(ed, &had_runc, err) < 0))
+		return -1;
 
 	/* The cgroup driver: asked for, else runc's (or the copied runtime's), else detected. */
 	enum cgroup_driver drv = o->cgroup_driver;
@@ -507,14 +764,15 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		return -1;
 	struct containerd_edit ed = {
 	        .opts = opts, .ret = ret, .main = mdoc, .dst = mdoc, .main_name = main_name};
-	if (pick_version(&ed, mfc, err) < 0 || check_refusals(mdoc, main_name, err) < 0)
+	if (pick_version(&ed, mfc, err) < 0 || check_shape(mdoc, main_name, ed.lay, err) < 0 ||
+	    check_refusals(mdoc, main_name, err) < 0)
 		return -1;
 
 	/* The drop-in: asked for, or in a directory the main file already imports. */
 	_cleanup_free_ char *drop_in = opts->drop_in ? xstrdup(opts->drop_in) : NULL;
 	_cleanup_strv_ char **imports = NULL;
 	if (toml_get_strv(mdoc, TOML_PATH("imports"), &imports, err) < 0)
-		return gp_error_prefix(err, "%s", main_name);
+		return toml_error_in(err, main_name);
 	for (size_t i = 0; !drop_in && imports && imports[i]; i++) {
 		_cleanup_free_ char *dir = import_glob_dir(imports[i], mfc->path);
 		if (dir)
@@ -530,12 +788,13 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		drop_name = gp_path(opts->root, dfc->path);
 		if (parse_file(dfc, drop_name, &ddoc, err) < 0)
 			return -1;
-		if (check_refusals(ddoc, drop_name, err) < 0)
+		if (check_shape(ddoc, drop_name, ed.lay, err) < 0 ||
+		    check_refusals(ddoc, drop_name, err) < 0)
 			return -1;
 		int64_t dv;
 		int r = toml_get_int(ddoc, TOML_PATH("version"), &dv, err);
 		if (r < 0)
-			return gp_error_prefix(err, "%s", drop_name);
+			return toml_error_in(err, drop_name);
 		if (r == 0 && toml_set_int(ddoc, TOML_PATH("version"), ed.version, err) < 0)
 			return -1;
 		ed.dst = ddoc;
@@ -549,7 +808,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		kpath_init(&dp, ed.lay->cri);
 		if (toml_table_exists(mdoc, sp.k) && !toml_table_exists(ddoc, dp.k)) {
 			if (copy_table(mdoc, &sp, ddoc, &dp, err) < 0)
-				return gp_error_prefix(err, "%s", drop_name);
+				return toml_error_in(err, drop_name);
 			_cleanup_free_ char *sect = toml_path_format(sp.k);
 			configure_result_warn(
 			        ret,
@@ -570,7 +829,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 			imports = strv_push(imports, glob);
 			if (toml_set_strv(mdoc, TOML_PATH("imports"), (const char *const *)imports,
 			                  err) < 0)
-				return gp_error_prefix(err, "%s", main_name);
+				return toml_error_in(err, main_name);
 		}
 	}
 	/* Only a new (blank) file lacks a version that is not 1. */
@@ -579,7 +838,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		return -1;
 
 	if (containerd_edit_runtimes(&ed, err) < 0)
-		return gp_error_prefix(err, "%s", ed.dst_name ? ed.dst_name : main_name);
+		return toml_error_in(err, ed.dst_name ? ed.dst_name : main_name);
 
 	size_t len;
 	const char *text = toml_doc_text(mdoc, &len);
@@ -608,6 +867,7 @@ struct ctd_files {
 	char **nodes; /* the node path of each, to load each file once */
 	size_t n;
 	size_t from;
+	bool daemon_2x; /* the node's containerd is 2.x: no default_runtime table */
 };
 
 static void
@@ -629,7 +889,7 @@ ctd_files_add(struct ctd_files *f, const char *node, const char *name, const cha
 {
 	struct toml_doc *doc;
 	if (toml_doc_parse(text, len, &doc, err) < 0)
-		return gp_error_prefix(err, "%s", name);
+		return toml_error_in(err, name);
 	f->docs = xrealloc(f->docs, (f->n + 1) * sizeof(*f->docs));
 	f->names = xrealloc(f->names, (f->n + 1) * sizeof(*f->names));
 	f->nodes = xrealloc(f->nodes, (f->n + 1) * sizeof(*f->nodes));
@@ -710,7 +970,7 @@ ctd_load_imports(const char *root, struct ctd_files *f, struct gp_error *err)
 		if (toml_get_type(f->docs[i], imports_p) == TOML_NONE)
 			continue;
 		if (toml_get_strv(f->docs[i], imports_p, &imports, err) < 0)
-			return gp_error_prefix(err, "%s", f->names[i]);
+			return toml_error_in(err, f->names[i]);
 		const char *slash = strrchr(f->nodes[i], '/');
 		_cleanup_free_ char *dir =
 		        xstrndup(f->nodes[i], slash ? (size_t)(slash - f->nodes[i]) : 0);
@@ -752,7 +1012,7 @@ ctd_string(const struct ctd_files *f, const char *const *path, char **ret, struc
 	if (i < 0)
 		return 0;
 	if (toml_get_string(f->docs[i], path, ret, err) < 0)
-		return gp_error_prefix(err, "%s", f->names[i]);
+		return toml_error_in(err, f->names[i]);
 	return 1;
 }
 
@@ -764,10 +1024,41 @@ ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *
 	if (i < 0)
 		return 0;
 	if (toml_get_bool(f->docs[i], path, ret, err) < 0)
-		return gp_error_prefix(err, "%s", f->names[i]);
+		return toml_error_in(err, f->names[i]);
 	if (ret_file)
 		*ret_file = (size_t)i;
 	return 1;
+}
+
+/*
+ * containerd 1.x (pkg/cri/config): a containerd.default_runtime table with a runtime_type is
+ * the default runtime, as "default", whatever default_runtime_name says. containerd 2.x no
+ * longer reads that table.
+ */
+static int
+ctd_legacy_default(const struct ctd_files *f, const char *cri, int64_t version,
+                   struct runtime_config_view *v, struct gp_error *err)
+{
+	const char *const type_p[] = {"plugins",      cri, "containerd", "default_runtime",
+	                              "runtime_type", NULL};
+	const char *const bin_p[] = {"plugins", cri,          "containerd", "default_runtime",
+	                             "options", "BinaryName", NULL};
+	const char *const v1_bin_p[] = {"plugins", cri,       "containerd", "default_runtime",
+	                                "options", "Runtime", NULL};
+	_cleanup_free_ char *type = NULL, *bin = NULL;
+	if (ctd_string(f, type_p, &type, err) < 0)
+		return -1;
+	if (!type || !*type)
+		return 0;
+	if (ctd_string(f, bin_p, &bin, err) < 0)
+		return -1;
+	if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
+		return -1;
+	free(v->default_runtime);
+	v->default_runtime = xstrdup("default");
+	if (!runtime_config_view_find(v, "default"))
+		runtime_config_view_add(v, "default", bin && *bin ? bin : NULL);
+	return 0;
 }
 
 /* Every runtime the CRI plugin's files define, with its binary and SystemdCgroup. */
@@ -775,14 +1066,14 @@ static int
 ctd_inspect_runtimes(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
                      struct gp_error *err)
 {
-	const char *cri = layouts[version].cri[1];
+	const char *cri = layout_for(f->docs[0], (int)version)->cri[1];
 	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
 	for (size_t i = f->from; i < f->n; i++) {
 		_cleanup_strv_ char **names = NULL;
 		if (!toml_table_exists(f->docs[i], runtimes_p))
 			continue;
 		if (toml_table_keys(f->docs[i], runtimes_p, &names, err) < 0)
-			return gp_error_prefix(err, "%s", f->names[i]);
+			return toml_error_in(err, f->names[i]);
 		for (size_t k = 0; names && names[k]; k++) {
 			const char *name = names[k];
 			if (runtime_config_view_find(v, name))
@@ -817,7 +1108,7 @@ static int
 ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_view *v,
                   struct gp_error *err)
 {
-	const char *cri = layouts[version].cri[1];
+	const char *cri = layout_for(f->docs[0], (int)version)->cri[1];
 
 	/* containerd appends the disabled_plugins of every file. */
 	static const char *const disabled_p[] = {"disabled_plugins", NULL};
@@ -826,7 +1117,7 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 		if (toml_get_type(f->docs[i], disabled_p) == TOML_NONE)
 			continue;
 		if (toml_get_strv(f->docs[i], disabled_p, &disabled, err) < 0)
-			return gp_error_prefix(err, "%s", f->names[i]);
+			return toml_error_in(err, f->names[i]);
 		for (size_t k = 0; disabled && disabled[k] && !v->cri_disabled_by; k++)
 			for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
 				if (strcmp(disabled[k], cri_plugin_ids[j]) == 0)
@@ -845,9 +1136,11 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 	const char *const def_p[] = {"plugins", cri, "containerd", "default_runtime_name", NULL};
 	if (ctd_string(f, def_p, &v->default_runtime, err) < 0)
 		return -1;
-	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 	if (ctd_inspect_runtimes(f, version, v, err) < 0)
 		return -1;
+	if (version < 3 && !f->daemon_2x && ctd_legacy_default(f, cri, version, v, err) < 0)
+		return -1;
+	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 
 	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
 	const struct runtime_config_entry *entry = runtime_config_view_find(v, def);
@@ -906,17 +1199,23 @@ containerd_inspect(const char *root, const char *config_path, struct runtime_con
 	static const char *const version_p[] = {"version", NULL};
 	int r = toml_get_int(f.docs[0], version_p, &version, err);
 	if (r < 0) {
-		gp_error_prefix(err, "%s", name);
+		toml_error_in(err, name);
 		goto fail;
 	}
 	if (r == 0 && fc->old_len && strspn(fc->old_data, " \t\r\n") != fc->old_len)
 		version = 1;
-	if (version < 1 || version > 3) {
-		gp_error_set(err, "%s: unknown config version %lld", name, (long long)version);
-		gp_error_hint(err,
-		              "containerd 1.x reads versions 1 and 2, containerd 2.x version 3");
+	if (version < 1 || version > CONTAINERD_MAX_VERSION) {
+		gp_error_set(err, "%s:%d:1: unknown config version %lld", name,
+		             version_line(fc->old_data, fc->old_len), (long long)version);
+		gp_error_hint(err, "containerd 1.x reads versions 1 and 2, containerd 2.0-2.2 "
+		                   "version 3, containerd 2.3 and later version 4");
 		goto fail;
 	}
+	for (size_t i = 0; i < f.n; i++)
+		if (check_shape(f.docs[i], f.names[i], &layouts[version], err) < 0)
+			goto fail;
+	/* containerd 2.x dropped the default_runtime table; an unknown one counts as 1.x. */
+	f.daemon_2x = version < 3 && containerd_installed_major(root) >= 2;
 	if (ctd_inspect_files(&f, version, &v, err) < 0)
 		goto fail;
 	*ret = v;

@@ -3,59 +3,164 @@
 #include "runtime.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "jsonedit.h"
 #include "live.h"
 #include "noderoot.h"
+#include "proc.h"
 #include "rows.h"
 
 #define DOCKER_DEFAULT_RUNTIME_PATH "nvidia-container-runtime"
 
 /*
- * The top-level daemon.json keys dockerd knows, from 20.10 (Debian's
- * docker.io) on. dockerd refuses to start on any other key ("the following
- * directives don't match any configuration option"). The 20.10 set was
- * checked against the real dockerd 20.10.24; the later ones come from moby's
- * daemon/config for the release named.
+ * The top-level daemon.json keys dockerd 28.1 knows, with the release each appeared in
+ * (major * 100 + minor; 2010: 20.10, Debian 12's docker.io, or earlier). dockerd refuses to
+ * start on any other key ("the following directives don't match any configuration
+ * option"). The list was checked key by key with `dockerd-28.1.1 --validate` (a key with a
+ * null or a string value; "proxies", an object, with one); the release of each later key is the
+ * first moby tag whose daemon/config declares it. Keys that dockerd 28 no longer knows
+ * (cluster-store, graph, ...) are gone.
  */
-static const char *const docker_known_keys[] = {
-        "allow-nondistributable-artifacts", "api-cors-header", "authorization-plugins", "bip",
-        "bridge", "builder", "cgroup-parent", "cluster-advertise", "cluster-store",
-        "cluster-store-opts", "containerd", "containerd-namespace", "containerd-plugins-namespace",
-        "cpu-rt-period", "cpu-rt-runtime", "cri-containerd", "data-root", "debug",
-        "default-address-pools", "default-cgroupns-mode", "default-gateway", "default-gateway-v6",
-        "default-ipc-mode", "default-runtime", "default-shm-size", "default-ulimits",
-        "deprecated-key-path", "dns", "dns-opts", "dns-search", "exec-opts", "exec-root",
-        "experimental", "features", "fixed-cidr", "fixed-cidr-v6", "graph", "group",
-        "host-gateway-ip", "hosts", "icc", "init", "init-path", "insecure-registries", "ip",
-        "ip-forward", "ip-masq", "ip6tables", "iptables", "ipv6", "labels", "live-restore",
-        "log-driver", "log-level", "log-opts", "max-concurrent-downloads", "max-concurrent-uploads",
-        "max-download-attempts", "metrics-addr", "mtu", "network-control-plane-mtu",
-        "network-diagnostic-port", "no-new-privileges", "node-generic-resources",
-        "oom-score-adjust", "pidfile", "raw-logs", "registry-mirrors", "restart", "rootless",
-        "runtimes", "seccomp-profile", "selinux-enabled", "shutdown-timeout", "storage-driver",
-        "storage-opts", "swarm-default-advertise-addr", "tls", "tlscacert", "tlscert", "tlskey",
-        "tlsverify", "userland-proxy", "userland-proxy-path", "userns-remap",
-        /* Later releases. */
-        "proxies",              /* 23.0 */
-        "default-network-opts", /* 24.0 */
-        "cdi-spec-dirs",        /* 25.0 */
-        "log-format",           /* 25.0 */
-        "ip-forward-no-drop",   /* 27.0 */
-        "allow-direct-routing", /* 28.0 */
-        "bridge-accept-fwmark", /* 28.0 */
-        "firewall-backend",     /* 28.0 */
-        "host-gateway-ips",     /* 28.0 */
+struct docker_key {
+	const char *key;
+	int since;
+};
+static const struct docker_key docker_known_keys[] = {
+        {"allow-nondistributable-artifacts", 2010},
+        {"api-cors-header", 2010},
+        {"authorization-plugins", 2010},
+        {"bip", 2010},
+        {"bip6", 2800},
+        {"bridge", 2010},
+        {"builder", 2010},
+        {"cdi-spec-dirs", 2500},
+        {"cgroup-parent", 2010},
+        {"containerd", 2010},
+        {"containerd-namespace", 2010},
+        {"containerd-plugins-namespace", 2010},
+        {"cpu-rt-period", 2010},
+        {"cpu-rt-runtime", 2010},
+        {"cri-containerd", 2010},
+        {"data-root", 2010},
+        {"debug", 2010},
+        {"default-address-pools", 2010},
+        {"default-cgroupns-mode", 2010},
+        {"default-gateway", 2010},
+        {"default-gateway-v6", 2010},
+        {"default-ipc-mode", 2010},
+        {"default-network-opts", 2400},
+        {"default-runtime", 2010},
+        {"default-shm-size", 2010},
+        {"default-ulimits", 2010},
+        {"deprecated-key-path", 2010},
+        {"dns", 2010},
+        {"dns-opts", 2010},
+        {"dns-search", 2010},
+        {"exec-opts", 2010},
+        {"exec-root", 2010},
+        {"experimental", 2010},
+        {"features", 2010},
+        {"fixed-cidr", 2010},
+        {"fixed-cidr-v6", 2010},
+        {"group", 2010},
+        {"host-gateway-ip", 2010},
+        {"host-gateway-ips", 2800},
+        {"hosts", 2010},
+        {"http-proxy", 2300},
+        {"https-proxy", 2300},
+        {"icc", 2010},
+        {"init", 2010},
+        {"init-path", 2010},
+        {"insecure-registries", 2010},
+        {"ip", 2010},
+        {"ip-forward", 2010},
+        {"ip-forward-no-drop", 2800},
+        {"ip-masq", 2010},
+        {"ip6tables", 2010},
+        {"iptables", 2010},
+        {"ipv6", 2010},
+        {"labels", 2010},
+        {"live-restore", 2010},
+        {"log-driver", 2010},
+        {"log-format", 2500},
+        {"log-level", 2010},
+        {"log-opts", 2010},
+        {"max-concurrent-downloads", 2010},
+        {"max-concurrent-uploads", 2010},
+        {"max-download-attempts", 2010},
+        {"metrics-addr", 2010},
+        {"mtu", 2010},
+        {"network-control-plane-mtu", 2010},
+        {"network-diagnostic-port", 2010},
+        {"no-new-privileges", 2010},
+        {"no-proxy", 2300},
+        {"node-generic-resources", 2010},
+        {"pidfile", 2010},
+        {"proxies", 2300},
+        {"raw-logs", 2010},
+        {"registry-mirrors", 2010},
+        {"restart", 2010},
+        {"rootless", 2010},
+        {"runtimes", 2010},
+        {"seccomp-profile", 2010},
+        {"selinux-enabled", 2010},
+        {"shutdown-timeout", 2010},
+        {"storage-driver", 2010},
+        {"storage-opts", 2010},
+        {"swarm-default-advertise-addr", 2010},
+        {"tls", 2010},
+        {"tlscacert", 2010},
+        {"tlscert", 2010},
+        {"tlskey", 2010},
+        {"tlsverify", 2010},
+        {"userland-proxy", 2010},
+        {"userland-proxy-path", 2010},
+        {"userns-remap", 2010},
 };
 
-static bool
-docker_key_known(const char *key)
+/* The release that first knew key (major * 100 + minor), or 0 when dockerd 28.1 does not. */
+static int
+docker_key_since(const char *key)
 {
 	for (size_t i = 0; i < GP_ARRAY_SIZE(docker_known_keys); i++)
-		if (strcmp(docker_known_keys[i], key) == 0)
-			return true;
-	return false;
+		if (strcmp(docker_known_keys[i].key, key) == 0)
+			return docker_known_keys[i].since;
+	return 0;
+}
+
+/* The version of the dockerd under root (major * 100 + minor), or 0 when it cannot be run. */
+static int
+docker_installed_version(const char *root)
+{
+	_cleanup_free_ char *node = runtime_find_binary(root, &runtime_docker);
+	if (!node)
+		return 0;
+	_cleanup_free_ char *host = gp_path(root, node);
+	char *const argv[] = {host, (char *)"--version", NULL};
+	struct proc_opts po = {.timeout_ms = 5000, .keep_output = true};
+	struct proc_result pr = {0};
+	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	int major = 0, minor = 0;
+	/* "Docker version 20.10.24+dfsg1, build 297e128" */
+	if (proc_run(argv, &po, &pr, &e) == 0 && pr.status == 0 && pr.output) {
+		const char *v = strstr(pr.output, "version ");
+		if (v && sscanf(v + 8, "%d.%d", &major, &minor) != 2)
+			major = minor = 0;
+	}
+	proc_result_release(&pr);
+	return major * 100 + minor;
+}
+
+/*
+ * The length of a UTF-8 byte order mark at the start of daemon.json: dockerd 23 and later
+ * skip one (editors on Windows write it), and configure keeps it.
+ */
+static size_t
+docker_bom(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
 /* An exec-opts entry "native.cgroupdriver=X": dockerd trims and lowercases the key. */
@@ -234,12 +339,26 @@ docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit
 
 	const char *key;
 	json_t *v;
+	int node = -1;
 	json_object_foreach ((json_t *)jsonedit_root(doc), key, v) {
-		if (!docker_key_known(key))
+		int since = docker_key_since(key);
+		if (!since) {
 			configure_result_warn(ret,
 			                      "%s: dockerd does not know the key '%s' and refuses "
 			                      "to start with it",
 			                      name, key);
+			continue;
+		}
+		if (since <= 2010)
+			continue;
+		if (node < 0)
+			node = docker_installed_version(opts->root);
+		if (node && node < since)
+			configure_result_warn(
+			        ret,
+			        "%s: the key '%s' needs Docker >= %d.%d, and this "
+			        "node's dockerd is %d.%d: it refuses to start with it",
+			        name, key, since / 100, since % 100, node / 100, node % 100);
 	}
 	return 0;
 }
@@ -264,13 +383,17 @@ docker_configure(const struct configure_opts *opts, struct configure_result *ret
 		return -1;
 	_cleanup_free_ char *name = gp_path(opts->root, fc->path);
 	_cleanup_(jsonedit_freep) struct jsonedit_doc *doc = NULL;
-	if (jsonedit_parse(name, fc->old_data, fc->old_len, &doc, err) < 0)
+	size_t bom = docker_bom(fc->old_data, fc->old_len);
+	if (jsonedit_parse(name, fc->old_data + bom, fc->old_len - bom, &doc, err) < 0)
 		return -1;
 	if (docker_edit(opts, name, doc, ret, err) < 0)
 		return -1;
 	size_t len;
 	const char *text = jsonedit_text(doc, &len);
-	file_change_set_new(fc, text, len);
+	_cleanup_free_ char *out = xmalloc(bom + len + 1);
+	memcpy(out, fc->old_data, bom);
+	memcpy(out + bom, text, len);
+	file_change_set_new(fc, out, bom + len);
 	return 0;
 }
 
@@ -364,7 +487,8 @@ docker_inspect(const char *root, const char *config_path, struct runtime_config_
 	v.exists = fc->existed;
 	_cleanup_free_ char *name = gp_path(root, fc->path);
 	_cleanup_(jsonedit_freep) struct jsonedit_doc *doc = NULL;
-	if (jsonedit_parse(name, fc->old_data, fc->old_len, &doc, err) < 0 ||
+	size_t bom = docker_bom(fc->old_data, fc->old_len);
+	if (jsonedit_parse(name, fc->old_data + bom, fc->old_len - bom, &doc, err) < 0 ||
 	    docker_inspect_doc(name, doc, &v, err) < 0) {
 		runtime_config_view_release(&v);
 		return -1;

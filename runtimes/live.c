@@ -487,8 +487,17 @@ live_daemon_pid(const char *root, const char *pid_file, const char *socket, cons
 		from = from_file;
 	} else {
 		gp_error_release(&e);
-		if (svc_pid_from_socket(socket, &pid, err) < 0)
-			return gp_error_prefix(err, "finding the %s process", comm);
+		if (svc_pid_from_socket(socket, &pid, err) < 0) {
+			gp_error_prefix(err, "finding the %s process", comm);
+			if (!err->hint)
+				gp_error_hint(
+				        err,
+				        "a reload signals the running %s, found through its pid "
+				        "file or its socket: is it running? Start it, or restart "
+				        "it with --mode systemd or service",
+				        comm);
+			return -1;
+		}
 		from = "the socket's peer";
 	}
 	gp_error_release(&e);

@@ -12,6 +12,9 @@
 /*
  * Make a fresh private (0700) directory gpuprep-<what>-XXXXXX in $TMPDIR, or
  * when that is unset in /dev/shm (memory) if it is there, else in /tmp.
+ * Beside it, "<dir>.lock" stays locked (flock) while this process lives, and
+ * goes with tmpfiles_rm_rf(); first, the dirs of runs that died (their
+ * .lock older than a minute and not locked) are removed.
  */
 int tmpfiles_mkdtemp(const char *what, char **ret_path, struct gp_error *err);
 /* Remove a tree without following symlinks. NULL is ignored. Returns 0 or -errno. */

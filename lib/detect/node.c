@@ -315,7 +315,12 @@ runtime_detect(const char *root, const struct runtime_ops *ops, struct node_runt
 			r->binary = TAKE_PTR(p);
 	}
 	r->config_exists = ops->config_path && exists_under(root, ops->config_path);
-	r->socket_exists = ops->socket_path && exists_under(root, ops->socket_path);
+	/* One rule with preflight's cri-socket and verify: a socket, not just a path. */
+	struct stat st;
+	if (ops->socket_path && stat_under(root, ops->socket_path, &st) == 0) {
+		r->socket_exists = S_ISSOCK(st.st_mode);
+		r->socket_other = !r->socket_exists;
+	}
 }
 
 /* ---- the whole node ----------------------------------------------------------------------- */
@@ -461,6 +466,10 @@ runtime_json(const struct node_runtime *r)
 	json_object_set_new(o, "config_exists", json_boolean(r->config_exists));
 	json_object_set_new(o, "socket_path", str_or_null(r->ops->socket_path));
 	json_object_set_new(o, "socket_exists", json_boolean(r->socket_exists));
+	json_object_set_new(o, "socket_state",
+	                    json_string(r->socket_exists  ? "socket"
+	                                : r->socket_other ? "not a socket"
+	                                                  : "absent"));
 	return o;
 }
 

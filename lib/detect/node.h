@@ -58,7 +58,8 @@ struct node_runtime {
 	const struct runtime_ops *ops;
 	char *binary; /* "/usr/bin/containerd", or NULL when not found */
 	bool config_exists;
-	bool socket_exists;
+	bool socket_exists; /* a socket is there: the rule preflight and verify use */
+	bool socket_other;  /* something else is at the socket's path (a file, a dir) */
 };
 
 struct node_info {

@@ -48,6 +48,9 @@ backup_session_dir(const struct backup_session *s)
 	return s->dir;
 }
 
+static int session_record(const char *root, const char *session_dir, const char *what,
+                          struct gp_error *err);
+
 int
 backup_begin(const char *root, const char *op, struct backup_session **ret, struct gp_error *err)
 {
@@ -85,12 +88,15 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 	r = noderoot_fsync_dirfd(basefd);
 	if (r < 0)
 		return gp_error_set_errno(err, r, "cannot sync the backup directory '%s'", base);
-	struct backup_session *s = xcalloc(1, sizeof(*s));
+	_cleanup_(backup_session_freep) struct backup_session *s = xcalloc(1, sizeof(*s));
 	s->root = root ? xstrdup(root) : NULL;
 	s->op = xstrdup(op);
 	s->dir = xasprintf("%s/%s", BACKUP_DIR, name);
 	s->stamp = TAKE_PTR(name);
-	*ret = s;
+	/* "begin" without "complete" later: a run that stopped half way (see undo.h). */
+	if (session_record(root, s->dir, "begin", err) < 0)
+		return -1;
+	*ret = TAKE_PTR(s);
 	return 0;
 }
 
@@ -170,6 +176,23 @@ backup_save(struct backup_session *s, const char *runtime, const struct backup_f
 		return -1;
 	safefile_test_point("backup-journal");
 	return 0;
+}
+
+/* A record with no "op" of its own: {"session": what, "time": ...}. */
+static int
+session_record(const char *root, const char *session_dir, const char *what, struct gp_error *err)
+{
+	_cleanup_free_ char *t = now_iso();
+	_cleanup_json_ json_t *rec = json_object();
+	json_object_set_new(rec, "session", json_string(what));
+	json_object_set_new(rec, "time", json_string(t));
+	return journal_append(root, session_dir, rec, err);
+}
+
+int
+backup_mark_complete(const char *root, const char *session_dir, struct gp_error *err)
+{
+	return session_record(root, session_dir, "complete", err);
 }
 
 int

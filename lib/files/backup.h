@@ -59,5 +59,12 @@ backup_session_freep(struct backup_session **s)
 }
 
 /* Append the "undone" record to a session's journal (node path). */
+/*
+ * Append {"session": "complete"} to a session's journal: every file of the change was written.
+ * A session has {"session": "begin"} from backup_begin() on; one with no "complete" (and not
+ * undone) is a run that stopped half way, which undo takes together with the change after it.
+ */
+int backup_mark_complete(const char *root, const char *session_dir, struct gp_error *err);
+
 int backup_mark_undone(const char *root, const char *session_dir, const char *by,
                        struct gp_error *err);

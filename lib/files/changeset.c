@@ -254,6 +254,14 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 	}
 	if (ret_backup_dir)
 		*ret_backup_dir = xstrdup(backup_session_dir(session));
+	if (backup_mark_complete(root, backup_session_dir(session), err) < 0) {
+		_cleanup_free_ char *bdir = gp_path(root, backup_session_dir(session));
+		gp_error_prefix(err, "every file was written, but");
+		return gp_error_hint(err,
+		                     "run 'gpuprep undo' to put back the originals (backed up "
+		                     "in '%s')",
+		                     bdir);
+	}
 	return 0;
 }
 

@@ -83,7 +83,8 @@ char *toml_path_format(const char *const *path);
 
 /*
  * Reading by path. The getters return 1 and set *ret when the key exists, 0
- * when it does not (leaving *ret alone), and -1 when it holds another type.
+ * when it does not (leaving *ret alone), and -1 when it holds another type
+ * ("LINE:COL: 'a.b' is an integer, not a string", at the key, with a hint).
  */
 enum toml_type toml_get_type(const struct toml_doc *doc, const char *const *path);
 /* True when the table exists, defined explicitly or only implied by a deeper header. */
@@ -128,6 +129,21 @@ const char *toml_node_raw(const struct toml_doc *doc, const struct toml_node *no
                           size_t *ret_len);
 /* True for a table that only exists because a deeper [a.b.c] header implies it. */
 bool toml_node_is_implicit(const struct toml_node *node);
+/* "a table", "an array of tables", "an integer", ...: what a node is, for messages. */
+const char *toml_node_kind(const struct toml_node *node);
+/*
+ * Where a node is written (1-based; columns in characters): a key-value's key,
+ * a [header] table's '[', an array of tables' first [[header]], an array
+ * element's value.
+ */
+void toml_node_line_col(const struct toml_doc *doc, const struct toml_node *node,
+                        unsigned *ret_line, unsigned *ret_col);
+/*
+ * Put the file's name in front of an error from this library: "FILE:LINE:COL:
+ * message" when the message starts with a position, else "FILE: message".
+ * Returns -1.
+ */
+int toml_error_in(struct gp_error *err, const char *file);
 /* Typed values; -1 when the node has another type. ret_len may be NULL. */
 int toml_node_string(const struct toml_doc *doc, const struct toml_node *node, char **ret,
                      size_t *ret_len, struct gp_error *err);

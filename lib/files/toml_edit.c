@@ -89,6 +89,16 @@ kill_subtree(struct toml_doc *doc, uint32_t root, bool self)
 		r->flags |= F_DEAD;
 }
 
+/* The section holding the text at offset pos: the last one that starts at or before it. */
+static uint32_t
+section_of(const struct toml_doc *doc, size_t pos)
+{
+	uint32_t sec = 0;
+	for (uint32_t i = 1; i < doc->n_secs && doc->secs[i].start <= pos; i++)
+		sec = i;
+	return sec;
+}
+
 /* Take a node out of its parent's list of children (and the hash table). */
 static void
 unlink_child(struct toml_doc *doc, uint32_t id)
@@ -208,6 +218,12 @@ apply_change(struct toml_doc *doc, const struct change *ch, size_t at, size_t de
 		kill_subtree(doc, ch->id, false);
 		shift(doc, at, del, ins);
 		struct toml_node *n = &doc->nodes[ch->id];
+		/*
+		 * The value's section, as a parse from scratch sees it: the tables that
+		 * dotted keys in an inline table make belong to it.
+		 */
+		ps.sec = section_of(doc, n->off);
+		ps.table = doc->secs[ps.sec].table;
 		uint32_t want_end = n->end;
 		size_t p = n->off;
 		n->type = TOML_NONE;
@@ -261,9 +277,7 @@ apply_change(struct toml_doc *doc, const struct change *ch, size_t at, size_t de
 		break;
 	}
 	case CH_REMOVE: {
-		uint32_t sec = 0;
-		for (uint32_t i = 1; i < doc->n_secs && doc->secs[i].start <= at; i++)
-			sec = i;
+		uint32_t sec = section_of(doc, at);
 		bool was_last = doc->secs[sec].kv_stmt == doc->nodes[ch->id].stmt;
 		unlink_child(doc, ch->id);
 		kill_subtree(doc, ch->id, true);
@@ -560,6 +574,105 @@ header_style(const struct toml_doc *doc, uint32_t parent, bool direct, size_t fa
 	child_style(doc, indent, ret_blank);
 }
 
+/* True when s can be a literal string: one line, no single quote, no control character. */
+static bool
+literal_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\'' || s[i] == 0x7F || ((unsigned char)s[i] < 0x20 && s[i] != '\t'))
+			return false;
+	return true;
+}
+
+/* A string as a literal string when lit and it can be one, else as a basic string. */
+static void
+fmt_string_as(struct sbuf *b, const char *s, size_t n, bool lit)
+{
+	if (!lit || !literal_ok(s, n)) {
+		toml_fmt_string(b, s, n);
+		return;
+	}
+	sb_grow(b, n + 2);
+	sb_addc(b, '\'');
+	sb_add(b, s, n);
+	sb_addc(b, '\'');
+}
+
+static void
+fmt_key_as(struct sbuf *b, const char *k, size_t n, bool lit)
+{
+	struct sbuf t = {0};
+	toml_fmt_key(&t, k, n);
+	if (lit && t.len && t.p[0] == '"') /* not a bare key */
+		fmt_string_as(b, k, n, true);
+	else
+		sb_add(b, t.p, t.len);
+	sb_release(&t);
+}
+
+/*
+ * The file's quote style: true when its strings are all literal ('...'), as in containerd
+ * 2.x's `config default` and the EKS AMI's files; then new strings and quoted keys are
+ * written that way too.
+ */
+static bool
+doc_literal_style(const struct toml_doc *doc)
+{
+	size_t lit = 0;
+	for (uint32_t i = 1; i < doc->n_nodes; i++) {
+		const struct toml_node *x = &doc->nodes[i];
+		if (x->type != TOML_STRING || x->off >= doc->len)
+			continue;
+		if (doc->buf[x->off] == '"')
+			return false;
+		lit += doc->buf[x->off] == '\'';
+	}
+	return lit > 0;
+}
+
+/* A key path as the file would write it (see doc_literal_style). */
+static char *
+doc_path_format(const struct toml_doc *doc, const char *const *path)
+{
+	bool lit = doc_literal_style(doc);
+	struct sbuf b = {0};
+	sb_grow(&b, 0);
+	b.p[0] = '\0';
+	for (size_t i = 0; path[i]; i++) {
+		if (i)
+			sb_addc(&b, '.');
+		fmt_key_as(&b, path[i], strlen(path[i]), lit);
+	}
+	return b.p;
+}
+
+/*
+ * Past the comment lines that directly follow a table's last line (pos, a line start) when a
+ * blank line or the end closes them: they are that table's (commented-out keys, say). A
+ * comment block that runs into the next header is that header's, so pos stays before it.
+ */
+static size_t
+past_trailing_comments(const struct toml_doc *doc, size_t pos)
+{
+	size_t p = pos;
+	while (p < doc->len) {
+		size_t q = p;
+		while (q < doc->len && (doc->buf[q] == ' ' || doc->buf[q] == '\t'))
+			q++;
+		if (q >= doc->len || doc->buf[q] != '#')
+			break;
+		while (q < doc->len && doc->buf[q] != '\n')
+			q++;
+		p = q < doc->len ? q + 1 : q;
+	}
+	if (p == pos)
+		return pos;
+	size_t q = p;
+	while (q < doc->len && (doc->buf[q] == ' ' || doc->buf[q] == '\t' || doc->buf[q] == '\r'))
+		q++;
+	return q >= doc->len || doc->buf[q] == '\n' ? p : pos;
+}
+
 static size_t
 section_end(const struct toml_doc *doc, uint32_t sec)
 {
@@ -582,9 +695,9 @@ header_insert(struct toml_doc *doc, uint32_t e, const char *const *path, size_t 
 			last = i;
 	size_t pos;
 	if (last)
-		pos = section_end(doc, last);
+		pos = past_trailing_comments(doc, section_end(doc, last));
 	else if (e && doc->nodes[e].stmt != NIL)
-		pos = section_end(doc, doc->nodes[e].stmt);
+		pos = past_trailing_comments(doc, section_end(doc, doc->nodes[e].stmt));
 	else
 		pos = doc->len;
 	struct sbuf indent = {0};
@@ -597,7 +710,7 @@ header_insert(struct toml_doc *doc, uint32_t e, const char *const *path, size_t 
 		sb_adds(&t, eol);
 	if (blank && pos > doc->bom && (open_line || !blank_before(doc, pos)))
 		sb_adds(&t, eol);
-	_cleanup_free_ char *key = toml_path_format(path);
+	_cleanup_free_ char *key = doc_path_format(doc, path);
 	struct change ch = {.kind = CH_HEADER, .at = pos + t.len + indent.len};
 	sb_addf(&t, "%s[%s]", indent.p, key);
 	if (!open_line)
@@ -623,7 +736,7 @@ header_for_implicit(struct toml_doc *doc, uint32_t id, const char *const *path,
 	sb_grow(&t, 0);
 	bool blank;
 	header_style(doc, doc->nodes[id].parent, true, doc->secs[first].start, &t, &blank);
-	_cleanup_free_ char *key = toml_path_format(path);
+	_cleanup_free_ char *key = doc_path_format(doc, path);
 	size_t pos = block_start(doc, line_start(doc, doc->secs[first].start));
 	struct change ch = {.kind = CH_HEADER, .at = pos + t.len};
 	sb_addf(&t, "[%s]%s", key, doc_eol(doc));
@@ -653,8 +766,8 @@ toml_table_create(struct toml_doc *doc, const char *const *path, struct gp_error
 	}
 	if (node->type != TOML_TABLE) {
 		_cleanup_free_ char *pre = toml_path_prefix_format(path, n);
-		return gp_error_set(err, "cannot create table '%s': '%s' is %s, not a table", p,
-		                    pre, toml_type_name((enum toml_type)node->type));
+		_cleanup_free_ char *ctx = xasprintf("cannot create table '%s'", p);
+		return toml_type_error(doc, id, ctx, pre, "a table", err);
 	}
 	if (node->flags & F_INLINE)
 		return inline_insert(doc, id, path + n, "{}", err);
@@ -740,8 +853,8 @@ set_value(struct toml_doc *doc, const char *const *path, const struct newval *v,
 		}
 		if (node->type != TOML_TABLE) {
 			_cleanup_free_ char *pre = toml_path_prefix_format(path, n);
-			return gp_error_set(err, "cannot set '%s': '%s' is %s, not a table", p, pre,
-			                    toml_type_name((enum toml_type)node->type));
+			_cleanup_free_ char *ctx = xasprintf("cannot set '%s'", p);
+			return toml_type_error(doc, id, ctx, pre, "a table", err);
 		}
 		if (node->flags & F_INLINE)
 			return inline_insert(doc, id, path + n, text, err);
@@ -775,7 +888,7 @@ set_value(struct toml_doc *doc, const char *const *path, const struct newval *v,
 		}
 		/* a table with a header, or the root */
 		struct sbuf k = {0};
-		toml_fmt_key(&k, path[n], strlen(path[n]));
+		fmt_key_as(&k, path[n], strlen(path[n]), doc_literal_style(doc));
 		int r = section_insert(doc, id ? node->stmt : 0, k.p, text, err);
 		sb_release(&k);
 		return r;
@@ -787,8 +900,14 @@ int
 toml_set_string(struct toml_doc *doc, const char *const *path, const char *value,
                 struct gp_error *err)
 {
+	/* As the value it replaces is written, else in the file's style. */
+	size_t n;
+	uint32_t id = toml_walk(doc, path, &n);
+	bool lit = !path[n] && doc->nodes[id].type == TOML_STRING
+	                   ? doc->buf[doc->nodes[id].off] == '\''
+	                   : doc_literal_style(doc);
 	struct sbuf t = {0};
-	toml_fmt_string(&t, value, strlen(value));
+	fmt_string_as(&t, value, strlen(value), lit);
 	struct newval v = {.type = TOML_STRING, .str = value};
 	int r = set_value(doc, path, &v, t.p, err);
 	sb_release(&t);

@@ -114,6 +114,75 @@ toml_node_is_implicit(const struct toml_node *node)
 	return node && node->type == TOML_TABLE && (node->flags & F_IMPLICIT);
 }
 
+const char *
+toml_node_kind(const struct toml_node *node)
+{
+	if (node->type == TOML_ARRAY && (node->flags & F_AOT))
+		return "an array of tables";
+	return toml_type_name((enum toml_type)node->type);
+}
+
+/* The offset where a node is written; see toml_node_line_col(). */
+static size_t
+node_written_at(const struct toml_doc *doc, const struct toml_node *n)
+{
+	if (n == &doc->nodes[0])
+		return doc->bom;
+	if (n->type == TOML_ARRAY && (n->flags & F_AOT))
+		return n->first ? doc->nodes[n->first].off : n->off;
+	if (n->type == TOML_TABLE && (n->flags & (F_HEADER | F_IMPLICIT)) &&
+	    !(n->flags & F_INLINE_ROOT))
+		return n->off;
+	const struct toml_node *p = &doc->nodes[n->parent];
+	if (p->type == TOML_TABLE && !(n->flags & F_KEY_POOL) && n->key_len) {
+		size_t k = n->key_off;
+		/* a quoted key: point at its opening quote */
+		if (k > 0 && (doc->buf[k - 1] == '"' || doc->buf[k - 1] == '\''))
+			k--;
+		return k;
+	}
+	if (stmt_is_offset(n) && n->stmt != NIL)
+		return n->stmt;
+	return n->off;
+}
+
+void
+toml_node_line_col(const struct toml_doc *doc, const struct toml_node *node, unsigned *ret_line,
+                   unsigned *ret_col)
+{
+	toml_pos_line_col(doc->buf, doc->bom, node_written_at(doc, node), ret_line, ret_col);
+}
+
+int
+toml_type_error(const struct toml_doc *doc, uint32_t id, const char *context, const char *what,
+                const char *want, struct gp_error *err)
+{
+	const struct toml_node *node = &doc->nodes[id];
+	unsigned line, col;
+	toml_node_line_col(doc, node, &line, &col);
+	gp_error_set(err, "%u:%u: %s%s'%s' is %s, not %s", line, col, context ? context : "",
+	             context ? ": " : "", what, toml_node_kind(node), want);
+	return gp_error_hint(err,
+	                     "fix or remove '%s' at that line, then run again; the file was "
+	                     "left as it was",
+	                     what);
+}
+
+int
+toml_error_in(struct gp_error *err, const char *file)
+{
+	const char *m = err->msg ? err->msg : "";
+	size_t d = strspn(m, "0123456789");
+	bool pos = d > 0 && m[d] == ':' && strspn(m + d + 1, "0123456789") > 0;
+	_cleanup_free_ char *old = xstrdup(m);
+	_cleanup_free_ char *hint = err->hint ? xstrdup(err->hint) : NULL;
+	int code = err->code;
+	gp_error_set_code(err, code ? code : GP_EXIT_FAILURE, "%s:%s%s", file, pos ? "" : " ", old);
+	if (hint)
+		gp_error_hint(err, "%s", hint);
+	return -1;
+}
+
 static int
 want_type(const struct toml_doc *doc, const struct toml_node *node, enum toml_type t,
           struct gp_error *err)
@@ -122,8 +191,7 @@ want_type(const struct toml_doc *doc, const struct toml_node *node, enum toml_ty
 		return 0;
 	uint32_t id = (uint32_t)(node - doc->nodes);
 	_cleanup_free_ char *path = toml_node_path(doc, id);
-	return gp_error_set(err, "'%s' is %s, not %s", id ? path : "the root",
-	                    toml_type_name((enum toml_type)node->type), toml_type_name(t));
+	return toml_type_error(doc, id, NULL, id ? path : "the root", toml_type_name(t), err);
 }
 
 int
@@ -238,8 +306,7 @@ get_node(const struct toml_doc *doc, const char *const *path, const struct toml_
 	if (doc->nodes[id].type == TOML_TABLE)
 		return 0;
 	_cleanup_free_ char *p = toml_path_prefix_format(path, n);
-	return gp_error_set(err, "'%s' is %s, not a table", p,
-	                    toml_type_name((enum toml_type)doc->nodes[id].type));
+	return toml_type_error(doc, id, NULL, p, "a table", err);
 }
 
 #define GETTER(name, ctype, call)                                                                  \
@@ -270,10 +337,8 @@ toml_get_strv(const struct toml_doc *doc, const char *const *path, char ***ret,
 		return r;
 	if (node->type != TOML_ARRAY || (node->flags & F_AOT)) {
 		_cleanup_free_ char *p = toml_path_format(path);
-		return gp_error_set(err, "'%s' is %s, not an array of strings", p,
-		                    node->flags & F_AOT
-		                            ? "an array of tables"
-		                            : toml_type_name((enum toml_type)node->type));
+		return toml_type_error(doc, (uint32_t)(node - doc->nodes), NULL, p,
+		                       "an array of strings", err);
 	}
 	char **v = xcalloc(node->count + 1, sizeof(char *));
 	size_t i = 0;
@@ -282,8 +347,12 @@ toml_get_strv(const struct toml_doc *doc, const char *const *path, char ***ret,
 		if (e->type != TOML_STRING) {
 			strv_free(v);
 			_cleanup_free_ char *p = toml_path_format(path);
-			return gp_error_set(err, "'%s' is not an array of strings: it holds %s", p,
-			                    toml_type_name((enum toml_type)e->type));
+			unsigned line, col;
+			toml_node_line_col(doc, e, &line, &col);
+			gp_error_set(err, "%u:%u: '%s' is not an array of strings: it holds %s",
+			             line, col, p, toml_type_name((enum toml_type)e->type));
+			return gp_error_hint(err, "write each element as a quoted string, then run "
+			                          "again; the file was left as it was");
 		}
 		toml_node_string(doc, e, &v[i++], NULL, NULL);
 	}

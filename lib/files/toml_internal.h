@@ -253,6 +253,9 @@ stmt_is_offset(const struct toml_node *n)
 
 /* Offset of the first byte that is not valid UTF-8 (overlongs and surrogates included), or len. */
 size_t toml_utf8_check(const unsigned char *s, size_t len);
+/* Line and column (1-based, columns in characters) of offset pos. */
+void toml_pos_line_col(const char *s, size_t bom, size_t pos, unsigned *ret_line,
+                       unsigned *ret_col);
 /* Set ps->err to "LINE:COL: message" for pos (once: a later failure keeps the first); -1. */
 int toml_fail(struct parser *ps, size_t pos, const char *fmt, ...) _printf_(3, 4);
 /* Names the character at pos for a message: 'x', newline, U+0007, end of file. */
@@ -307,6 +310,14 @@ int toml_parse_header(struct parser *ps, size_t *pos);
 int toml_doc_index(struct toml_doc *doc, struct gp_error *err);
 
 /* ---- toml_get.c ---- */
+
+/*
+ * A type error about node id (the whole path, or its prefix: what it names):
+ * "LINE:COL: [<context>: ]'<what>' is <kind>, not <want>" at where the node is
+ * written, with a hint. context may be NULL. Returns -1.
+ */
+int toml_type_error(const struct toml_doc *doc, uint32_t id, const char *context, const char *what,
+                    const char *want, struct gp_error *err);
 
 /*
  * Follow a path as far as it exists. Returns the node of the whole path

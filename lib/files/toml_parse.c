@@ -788,10 +788,8 @@ node_same(const struct toml_doc *a, uint32_t ia, const struct toml_doc *b, uint3
 	    x->key_len != y->key_len || memcmp(node_key(a, x), node_key(b, y), x->key_len) != 0 ||
 	    x->off != y->off || x->end != y->end || x->count != y->count || x->depth != y->depth)
 		return false;
-	if (stmt_is_offset(x)
-	            ? x->stmt != y->stmt
-	            : (x->stmt == NIL) != (y->stmt == NIL) ||
-	                      (x->stmt != NIL && a->secs[x->stmt].start != b->secs[y->stmt].start))
+	/* An offset, or a section: the same index, as the sections are checked to be the same. */
+	if (x->stmt != y->stmt)
 		return false;
 	uint32_t cx = x->first, cy = y->first;
 	for (; cx && cy; cx = a->nodes[cx].next, cy = b->nodes[cy].next) {

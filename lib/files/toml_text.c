@@ -107,8 +107,8 @@ toml_utf8_check(const unsigned char *s, size_t len)
 	return len;
 }
 
-static void
-pos_line_col(const char *s, size_t bom, size_t pos, unsigned *ret_line, unsigned *ret_col)
+void
+toml_pos_line_col(const char *s, size_t bom, size_t pos, unsigned *ret_line, unsigned *ret_col)
 {
 	unsigned line = 1, col = 1;
 	size_t ls = 0;
@@ -131,7 +131,7 @@ int _printf_(3, 4) toml_fail(struct parser *ps, size_t pos, const char *fmt, ...
 	if (gp_error_is_set(ps->err))
 		return -1;
 	unsigned line, col;
-	pos_line_col(ps->s, ps->doc->bom, pos > ps->len ? ps->len : pos, &line, &col);
+	toml_pos_line_col(ps->s, ps->doc->bom, pos > ps->len ? ps->len : pos, &line, &col);
 	va_list ap;
 	va_start(ap, fmt);
 	_cleanup_free_ char *m = xvasprintf(fmt, ap);

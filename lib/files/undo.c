@@ -21,6 +21,7 @@ undo_release(struct undo *u)
 	free(u->backup_dir);
 	changeset_release(&u->changes);
 	strv_free(u->warnings);
+	strv_free(u->also_undone);
 	*u = (struct undo){0};
 }
 
@@ -85,6 +86,35 @@ session_candidate(const json_t *recs, const char *runtime)
 	return rt;
 }
 
+/* A session that began and did not complete: a run that stopped half way. */
+static bool
+session_interrupted(const json_t *recs)
+{
+	bool begun = false, complete = false;
+	size_t i;
+	json_t *rec;
+	json_array_foreach (recs, i, rec) {
+		const char *what = rec_str(rec, "session");
+		begun = begun || (what && strcmp(what, "begin") == 0);
+		complete = complete || (what && strcmp(what, "complete") == 0);
+	}
+	return begun && !complete;
+}
+
+static bool
+session_has(const json_t *recs, const char *key, const char *value)
+{
+	size_t i;
+	json_t *rec;
+	json_array_foreach (recs, i, rec) {
+		const json_t *v = json_object_get(rec, key);
+		if (v &&
+		    (!value || (json_is_string(v) && strcmp(json_string_value(v), value) == 0)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * A journal entry's path must be what gpuprep writes there: absolute and normalised (no "..",
  * ".", "//"), not inside the backups. Anything else was put there by hand or by an attacker
@@ -117,7 +147,7 @@ check_entry_path(const char *root, const char *session_dir, const json_t *rec, c
 }
 
 static int
-build_undo(const char *root, const char *session_dir, const json_t *recs, struct undo *u,
+build_undo(const char *root, const char *session_dir, const json_t *recs, bool warn, struct undo *u,
            struct gp_error *err)
 {
 	size_t i;
@@ -141,7 +171,7 @@ build_undo(const char *root, const char *session_dir, const json_t *recs, struct
 		bool as_written =
 		        removed ? !fc->existed
 		                : fc->existed && want_hash && strcmp(want_hash, cur_hash) == 0;
-		if (!as_written) {
+		if (!as_written && warn) {
 			const char *when = rec_str(rec, "time");
 			_cleanup_free_ char *w = xasprintf(
 			        "'%s' changed since gpuprep wrote it%s%s; restoring the original "
@@ -203,7 +233,21 @@ undo_prepare(const char *root, const char *runtime, struct undo *ret, struct gp_
 			continue;
 		ret->session_dir = xasprintf("%s/%s", BACKUP_DIR, name);
 		ret->runtime = xstrdup(rt);
-		r = build_undo(root, ret->session_dir, recs, ret, err);
+		r = build_undo(root, ret->session_dir, recs, true, ret, err);
+		/* The older runs of the same runtime that stopped half way come along. */
+		for (int j = i - 1; j >= 0 && r == 0; j--) {
+			_cleanup_free_ char *jn =
+			        xasprintf(BACKUP_DIR "/%s/" BACKUP_JOURNAL, list[j]);
+			_cleanup_json_ json_t *older = journal_load(root, jn, &ret->warnings);
+			if (!older || session_has(older, "undone_by", NULL))
+				continue;
+			if (session_has(older, "op", "undo") ||
+			    !session_candidate(older, ret->runtime) || !session_interrupted(older))
+				break;
+			_cleanup_free_ char *dir = xasprintf("%s/%s", BACKUP_DIR, list[j]);
+			r = build_undo(root, dir, older, false, ret, err);
+			ret->also_undone = strv_push(ret->also_undone, dir);
+		}
 	}
 	if (r < 0)
 		undo_release(ret);
@@ -233,8 +277,15 @@ undo_run(const char *root, const char *runtime, bool dry_run, int lock_timeout_m
 		goto fail;
 	const char *by = ret->backup_dir ? strrchr(ret->backup_dir, '/') + 1 : "nothing-changed";
 	if (backup_mark_undone(root, ret->session_dir, by, err) < 0)
-		goto fail;
+		goto recorded;
+	for (size_t i = 0; ret->also_undone && ret->also_undone[i]; i++)
+		if (backup_mark_undone(root, ret->also_undone[i], by, err) < 0)
+			goto recorded;
 	return 0;
+recorded:
+	/* The originals are back; only the record is missing, and undo again writes it. */
+	gp_error_prefix(err, "the originals are back in place, but");
+	gp_error_hint(err, "run 'gpuprep undo' again to record it");
 fail:
 	gp_error_prefix(err, "undoing '%s'", ret->session_dir);
 	undo_release(ret);

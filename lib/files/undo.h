@@ -19,6 +19,7 @@ struct undo {
 	struct changeset changes; /* current content -> the backed-up original */
 	char **warnings;          /* files changed since gpuprep wrote them, ... */
 	char *backup_dir;         /* the undo's own backup session (node path), once applied */
+	char **also_undone;       /* older sessions of runs that stopped half way, undone with it */
 };
 
 /*
@@ -26,6 +27,11 @@ struct undo {
  * whose files belong to runtime (NULL: any runtime), and build the changes
  * that restore its originals: a file that did not exist is removed. When
  * nothing is left to undo, session_dir stays NULL and 0 is returned.
+ *
+ * Older sessions of runs that stopped half way (killed between two files:
+ * "begin" but no "complete" in the journal, see backup_mark_complete()) come
+ * along, so that one undo puts back what the interrupted run and the run that
+ * finished its job changed together (also_undone lists them).
  */
 int undo_prepare(const char *root, const char *runtime, struct undo *ret, struct gp_error *err);
 void undo_release(struct undo *u);

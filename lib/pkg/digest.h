@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * SHA-256 and SHA-512 (FIPS 180-4), small and dependency-free: the package
- * checks need them and none of the allowed libraries exports them.
+ * SHA-256 and SHA-512 for the package checks, through nettle, with hex
+ * helpers and file digests that name the file in their errors.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <nettle/sha2.h>
 
 #include "error.h"
 
@@ -18,13 +20,10 @@ enum digest_algo {
 
 struct digest {
 	enum digest_algo algo;
-	uint64_t len_lo, len_hi; /* message length in bytes (128 bits for SHA-512) */
-	size_t fill;             /* bytes waiting in buf */
 	union {
-		uint32_t h32[8];
-		uint64_t h64[8];
-	} state;
-	unsigned char buf[128];
+		struct sha256_ctx sha256;
+		struct sha512_ctx sha512;
+	} ctx;
 };
 
 #define DIGEST_SHA256_LEN 32

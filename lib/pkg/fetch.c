@@ -216,10 +216,45 @@ transient(CURLcode rc, long http)
 	}
 }
 
-static int
-set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, struct gp_error *err)
+/*
+ * libcurl's text without its own timing ("Failed to connect to h port 1 after
+ * 0 ms: ..."), which reads as if gpuprep gave up at once: the tries are counted
+ * instead.
+ */
+static char *
+curl_detail(struct fetch *f, CURLcode rc)
 {
-	const char *detail = f->errbuf[0] ? f->errbuf : lc->easy_strerror(rc);
+	char *s = xstrdup(f->errbuf[0] ? f->errbuf : lc->easy_strerror(rc));
+	char *after = strstr(s, " after ");
+	if (after) {
+		char *end = after + strlen(" after ");
+		end += strspn(end, "0123456789");
+		if (str_startswith(end, " ms"))
+			memmove(after, end + 3, strlen(end + 3) + 1);
+	}
+	return s;
+}
+
+static int set_curl_error_once(struct fetch *f, CURLcode rc, long http, const char *url,
+                               struct gp_error *err);
+
+static int
+set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, unsigned tries,
+               struct gp_error *err)
+{
+	int r = set_curl_error_once(f, rc, http, url, err);
+	if (tries > 1) {
+		char *m = xasprintf("%s (tried %u times)", err->msg, tries);
+		free(err->msg);
+		err->msg = m;
+	}
+	return r;
+}
+
+static int
+set_curl_error_once(struct fetch *f, CURLcode rc, long http, const char *url, struct gp_error *err)
+{
+	_cleanup_free_ char *detail = curl_detail(f, rc);
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -265,12 +300,28 @@ set_curl_error(struct fetch *f, CURLcode rc, long http, const char *url, struct 
 	}
 }
 
+/* Wait before try attempt + 1, saying so first through opts.retry. */
 static void
-backoff(struct fetch *f, unsigned attempt)
+backoff(struct fetch *f, unsigned attempt, const char *label, const char *url, CURLcode rc,
+        long http)
 {
 	unsigned ms = f->opts.backoff_ms;
 	for (unsigned i = 1; i < attempt && ms < 30000; i++)
 		ms *= 2;
+	if (f->opts.retry) {
+		struct gp_error why = GP_ERROR_INIT;
+		set_curl_error_once(f, rc, http, url, &why);
+		const struct fetch_retry r = {
+		        .label = label ? label : url,
+		        .url = url,
+		        .next = attempt + 1,
+		        .tries = f->opts.retries + 1,
+		        .wait_ms = ms,
+		        .why = why.msg,
+		};
+		f->opts.retry(&r, f->opts.userdata);
+		gp_error_release(&why);
+	}
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -300,8 +351,8 @@ fetch_to_memory(struct fetch *f, const char *url, uint64_t max, char **ret_data,
 			return gp_error_set(err, "downloading '%s': larger than %llu bytes", url,
 			                    (unsigned long long)max);
 		if (attempt > f->opts.retries || !transient(rc, http))
-			return set_curl_error(f, rc, http, url, err);
-		backoff(f, attempt);
+			return set_curl_error(f, rc, http, url, attempt, err);
+		backoff(f, attempt, NULL, url, rc, http);
 	}
 }
 
@@ -401,7 +452,7 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 			continue;
 		}
 		if (attempt > f->opts.retries || !transient(rc, http))
-			return set_curl_error(f, rc, http, url, err);
-		backoff(f, attempt);
+			return set_curl_error(f, rc, http, url, attempt, err);
+		backoff(f, attempt, label, url, rc, http);
 	}
 }

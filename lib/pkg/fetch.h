@@ -24,12 +24,24 @@ struct fetch_progress {
 
 typedef void (*fetch_progress_fn)(const struct fetch_progress *p, void *userdata);
 
+/* A try that failed and will be made again after a wait. */
+struct fetch_retry {
+	const char *label; /* what is being fetched (the URL when the caller named nothing) */
+	const char *url;
+	unsigned next;    /* the try about to be made: 2 for the first retry */
+	unsigned tries;   /* how many there will be at most */
+	unsigned wait_ms; /* the wait before it */
+	const char *why;  /* what failed, as the final error would say it */
+};
+typedef void (*fetch_retry_fn)(const struct fetch_retry *r, void *userdata);
+
 struct fetch_opts {
 	fetch_progress_fn progress; /* may be NULL */
 	void *userdata;
-	unsigned retries;    /* attempts after the first; the default (0 here) means 4 */
-	unsigned backoff_ms; /* the first wait; doubles each time; 0 means 500 */
-	bool no_retry;       /* exactly one attempt */
+	unsigned retries;     /* attempts after the first; the default (0 here) means 4 */
+	unsigned backoff_ms;  /* the first wait; doubles each time; 0 means 500 */
+	bool no_retry;        /* exactly one attempt */
+	fetch_retry_fn retry; /* told before each wait; may be NULL (userdata as progress) */
 };
 
 struct fetch;

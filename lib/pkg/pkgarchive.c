@@ -81,6 +81,25 @@ fail:
 	return -1;
 }
 
+/*
+ * Opening path failed: a system error (the file is missing, unreadable), or a
+ * file that is no archive libarchive knows, which is not errno's "invalid or
+ * incomplete multibyte or wide character" (EILSEQ, libarchive's format error).
+ */
+static int
+open_error(struct archive *a, const char *path, struct gp_error *err)
+{
+	int e = la->archive_errno(a);
+	const char *why = la->archive_error_string(a);
+	if (e > 0 && e != EILSEQ)
+		return gp_error_set_errno(err, e, "reading '%s'", path);
+	gp_error_set(err, "'%s' is not an archive gpuprep can read%s%s", path, why ? ": " : "",
+	             why ? why : "");
+	return gp_error_hint(err, "--offline takes a .tar.gz archive (NVIDIA's release tarball, "
+	                          "or a bundle made by 'gpuprep bundle'), or a directory of "
+	                          "packages");
+}
+
 int
 pkgarchive_list(const char *path, struct pkgarchive_listing *ret, struct gp_error *err)
 {
@@ -90,13 +109,7 @@ pkgarchive_list(const char *path, struct pkgarchive_listing *ret, struct gp_erro
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
 	int r;
 	if (la->archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		int e = la->archive_errno(a);
-		if (e > 0)
-			r = gp_error_set_errno(err, e, "reading '%s'", path);
-		else
-			r = gp_error_set(err, "reading '%s': %s", path,
-			                 la->archive_error_string(a) ? la->archive_error_string(a)
-			                                             : "not an archive");
+		r = open_error(a, path, err);
 		la->archive_read_free(a);
 		return r;
 	}
@@ -341,13 +354,7 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 		goto out;
 	}
 	if (la->archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-		int e = la->archive_errno(a);
-		if (e > 0)
-			gp_error_set_errno(err, e, "reading '%s'", path);
-		else
-			gp_error_set(err, "reading '%s': %s", path,
-			             la->archive_error_string(a) ? la->archive_error_string(a)
-			                                         : "not an archive");
+		open_error(a, path, err);
 		goto out;
 	}
 	struct archive_entry *e;

@@ -163,6 +163,46 @@ pkg_plan_any_newer(const struct pkg_plan *p, const char *const *versions)
 	return false;
 }
 
+/*
+ * A path or command line as the user can follow it: a file extracted from the
+ * offline archive shows as ARCHIVE:MEMBER, and the private temp dir, which is
+ * made anew by each run, as "<tmp>".
+ */
+static char *
+shown(const struct pkg_plan *p, const char *s)
+{
+	if (!s || !p->tmpdir)
+		return s ? xstrdup(s) : NULL;
+	_cleanup_free_ char *archive = xasprintf("%s/archive/", p->tmpdir);
+	_cleanup_free_ char *member_of = xasprintf("%s:", p->location ? p->location : "");
+	struct strbuf b = {0};
+	strbuf_puts(&b, "");
+	for (const char *at = s; *at;) {
+		const char *hit = strstr(at, p->tmpdir);
+		if (!hit) {
+			strbuf_puts(&b, at);
+			break;
+		}
+		strbuf_add(&b, at, (size_t)(hit - at));
+		if (str_startswith(hit, archive)) {
+			strbuf_puts(&b, member_of);
+			at = hit + strlen(archive);
+		} else {
+			strbuf_puts(&b, "<tmp>");
+			at = hit + strlen(p->tmpdir);
+		}
+	}
+	return b.s;
+}
+
+static json_t *
+json_string_take(char *s)
+{
+	json_t *j = json_string(s);
+	free(s);
+	return j;
+}
+
 json_t *
 pkg_plan_to_json(const struct pkg_plan *p)
 {
@@ -174,7 +214,8 @@ pkg_plan_to_json(const struct pkg_plan *p)
 		        json_pack("{s:s, s:o, s:o, s:o}", "name", apt_repo_toolkit[k], "installed",
 		                  p->installed[k] ? json_string(p->installed[k]) : json_null(),
 		                  "target", target ? json_string(target) : json_null(), "file",
-		                  p->files[k] ? json_string(p->files[k]) : json_null()));
+		                  p->files[k] ? json_string_take(shown(p, p->files[k]))
+		                              : json_null()));
 	}
 	json_t *files = json_array();
 	for (size_t i = 0; i < p->n_writes; i++)
@@ -186,7 +227,8 @@ pkg_plan_to_json(const struct pkg_plan *p)
 		_cleanup_free_ char *env = apt_repo_join(p->cmds[i].env, " ");
 		_cleanup_free_ char *full =
 		        p->cmds[i].env ? xasprintf("%s %s", env, line) : xstrdup(line);
-		json_array_append_new(cmds, json_string(full));
+		_cleanup_free_ char *show = shown(p, full);
+		json_array_append_new(cmds, json_string(show));
 	}
 	json_t *src = json_pack("{s:s, s:s, s:o, s:o}", "kind", pkg_source_name(p->source),
 	                        "location", p->location ? p->location : "", "key_fingerprint",
@@ -270,6 +312,31 @@ failure_hint(const char *tool, const char *output)
 	return "fix what the package manager reports, then run gpuprep install again";
 }
 
+/*
+ * dpkg stopped half way (killed, or the machine went down): packages are unpacked but not
+ * configured, and apt and dpkg refuse to go on until `dpkg --configure -a` finishes the job.
+ * The hint names the command for this root (a fresh string), or NULL when dpkg was not cut off.
+ */
+static char *
+interrupted_hint(const char *tool, char *const argv[], int status, const char *output)
+{
+	bool dpkg_cut = (strcmp(tool, "dpkg") == 0 || strcmp(tool, "apt-get") == 0) && status > 128;
+	if (!dpkg_cut && !strstr(output, "dpkg was interrupted") &&
+	    !(strstr(output, "Sub-process") && strstr(output, "dpkg") && strstr(output, "signal")))
+		return NULL;
+	const char *root = NULL;
+	for (size_t i = 0; argv[i] && !root; i++) {
+		const char *at = strstr(argv[i], "--root=");
+		if (at)
+			root = at + strlen("--root=");
+	}
+	_cleanup_free_ char *rootopt =
+	        root ? xasprintf("--root=%.*s ", (int)strcspn(root, "\";"), root) : xstrdup("");
+	return xasprintf("dpkg stopped half way: run 'dpkg %s--configure -a' to finish what it "
+	                 "unpacked, then run gpuprep install again",
+	                 rootopt);
+}
+
 /* apt-get update may exit 0 on fetch failures with old apt; look at what it said. */
 static bool
 update_failed(const char *output)
@@ -309,17 +376,24 @@ run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output,
 		proc_result_release(&res);
 		return 0;
 	}
-	_cleanup_free_ char *tail = proc_tail_lines(res.output, 12);
-	_cleanup_free_ char *indented = xstrdup("");
-	char *save = NULL;
-	for (char *ln = strtok_r(tail, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-		char *m = xasprintf("%s\n    %s", indented, ln);
-		free(indented);
-		indented = m;
+	if (on_output) {
+		/* Its lines were relayed as they came: the error does not print them again. */
+		gp_error_set(err, "'%s' failed (exit status %d); its output is above", line,
+		             res.status);
+	} else {
+		_cleanup_free_ char *tail = proc_tail_lines(res.output, 12);
+		_cleanup_free_ char *indented = xstrdup("");
+		char *save = NULL;
+		for (char *ln = strtok_r(tail, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+			char *m = xasprintf("%s\n    %s", indented, ln);
+			free(indented);
+			indented = m;
+		}
+		gp_error_set(err, "'%s' failed (exit status %d); its last lines:%s", line,
+		             res.status, indented);
 	}
-	gp_error_set(err, "'%s' failed (exit status %d); its last lines:%s", line, res.status,
-	             indented);
-	gp_error_hint(err, "%s", failure_hint(tool, res.output));
+	_cleanup_free_ char *cut = interrupted_hint(tool, c->argv, res.status, res.output);
+	gp_error_hint(err, "%s", cut ? cut : failure_hint(tool, res.output));
 	proc_result_release(&res);
 	return -1;
 }

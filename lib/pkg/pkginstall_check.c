@@ -177,8 +177,11 @@ check_one(const struct pkg_plan *p, size_t k, const char *sums_text, const char 
 			return -1;
 	}
 	char *id[3] = {NULL, NULL, NULL};
-	if (read_identity(p, file, id, err) < 0)
+	if (read_identity(p, file, id, err) < 0) {
+		for (size_t i = 0; i < 3; i++)
+			free(id[i]);
 		return -1;
+	}
 	const char *any = p->family == OS_FAMILY_RPM ? "noarch" : "all";
 	int r = 0;
 	if (strcmp(id[0], apt_repo_toolkit[k]) != 0 || debver_compare(id[1], p->version) != 0 ||

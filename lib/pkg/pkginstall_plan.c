@@ -85,6 +85,13 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 	if (!arch) {
 		gp_error_set(err, "cannot tell the architecture of the system at '%s'",
 		             p.root ? p.root : "/");
+		gp_error_hint(
+		        err, "%s",
+		        p.root ? "gpuprep reads it from the root's /bin/sh (an ELF program) or "
+		                 "from the dpkg package in /var/lib/dpkg/status; a root with "
+		                 "neither is not a whole system: mount the complete image"
+		               : "this machine's architecture is not one NVIDIA ships the "
+		                 "toolkit for (amd64, arm64, ...)");
 		goto fail;
 	}
 	p.arch = xstrdup(arch);

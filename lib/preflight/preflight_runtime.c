@@ -126,6 +126,14 @@ preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result 
 		preflight_hint(r, "look at %s's log for why", name);
 		return;
 	}
+	if (!is_nvidia_runtime(live.view.default_path)) {
+		/* e.g. containerd 1.x on a deprecated default_runtime table, named "default" */
+		preflight_set(r, PREFLIGHT_FAIL, "the running %s uses '%s' (%s), not NVIDIA's",
+		              name, live_def,
+		              live.view.default_path ? live.view.default_path : STOCK_RUNTIME);
+		preflight_hint(r, "gpuprep configure --runtime %s --restart", name);
+		return;
+	}
 	preflight_set(r, PREFLIGHT_PASS, "the running %s uses '%s' (%s), as '%s' says", name,
 	              live_def, live.view.default_path ? live.view.default_path : STOCK_RUNTIME,
 	              file);

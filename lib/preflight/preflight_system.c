@@ -184,7 +184,15 @@ preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r
 			return;
 		}
 		preflight_set(r, PREFLIGHT_FAIL, "cannot read '%s': %s", path, strerror(-e));
-		preflight_hint(r, "sysctl -w net.ipv4.ip_forward=1");
+		/* No file: sysctl -w could not set it either. */
+		if (e == -ENOENT)
+			preflight_hint(
+			        r, "the kernel makes this file when /proc/sys is mounted and it "
+			           "has IPv4 networking: mount /proc/sys (a container may hide "
+			           "it), or run on a kernel with IPv4");
+		else
+			preflight_hint(r, "run gpuprep as root, or check that sysctl "
+			                  "net.ipv4.ip_forward reads 1");
 		return;
 	}
 	str_strip(line);

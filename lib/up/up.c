@@ -310,7 +310,9 @@ step_install(struct up_run *u, struct gp_error *err)
 	        .repo_url = o->repo_url,
 	        .keyring = o->keyring,
 	        .offline = o->offline,
-	        .fetch = {.progress = o->fetch_progress, .userdata = o->data},
+	        .fetch = {.progress = o->fetch_progress,
+	                  .retry = o->fetch_retry,
+	                  .userdata = o->data},
 	};
 	struct pkg_plan plan = {0};
 	if (pkg_plan_make(&po, &plan, err) < 0) {
@@ -504,7 +506,7 @@ verify_end(struct up_run *u, struct up_step *s, const struct verify_result *v, b
 
 /* Dry run: how the daemon would be restarted, and whether it needs to be. */
 static int
-restart_plan(struct up_run *u, struct up_step *s)
+restart_plan(struct up_run *u, struct up_step *s, struct gp_error *err)
 {
 	const struct up_opts *o = u->o;
 	enum svc_mode mode = SVC_MODE_NONE;
@@ -529,7 +531,13 @@ restart_plan(struct up_run *u, struct up_step *s)
 		mode = SVC_MODE_SIGNAL;
 	} else if (svc_resolve_mode(o->root, u->ops->name, o->restart_mode, &mode, &e) < 0) {
 		s->detail = json_pack("{s:s, s:s?}", "error", e.msg, "hint", e.hint);
-		int r = step_end(u, s, UP_FAILED, "cannot restart %s: %s", u->ops->name, e.msg);
+		/* The step's message is the error, with its hint: not "unknown error". */
+		gp_error_set(err, "%s", e.msg);
+		gp_error_hint(err, "%s",
+		              e.hint ? e.hint
+		                     : "choose another --restart-mode (auto picks one that works "
+		                       "here), or none to restart it yourself");
+		int r = step_end(u, s, UP_FAILED, "%s", e.msg);
 		gp_error_release(&e);
 		return r;
 	}
@@ -551,7 +559,7 @@ step_restart(struct up_run *u, struct gp_error *err)
 	if (!u->ops->restart || !u->ops->verify)
 		return step_end(u, s, UP_SKIPPED, "gpuprep cannot restart %s", u->ops->name);
 	if (o->dry_run)
-		return restart_plan(u, s);
+		return restart_plan(u, s, err);
 
 	struct restart_opts ro = {.mode = o->restart_mode};
 	live_opts_fill(u, &ro.live);
@@ -673,7 +681,8 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 	}
 	gp_error_set_code(err, GP_EXIT_USAGE, "found %s and %s; choose one with --runtime",
 	                  found[0]->name, found[1]->name);
-	return -1;
+	return gp_error_hint(err, "gpuprep up --runtime %s (the runtime keadm join will use)",
+	                     found[1]->name);
 }
 
 /* What the run changed and how to undo it, for the error's hint. */
@@ -717,12 +726,14 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 		return -1;
 	struct up_run u = {.o = o, .rep = ret};
 	/*
-	 * A --runtime gpuprep cannot configure is a usage error before anything
-	 * runs. Not finding one is said after the first step, so that a node
-	 * without a GPU exits 3 whatever else it lacks.
+	 * A --runtime gpuprep cannot configure, or two runtimes and no --runtime,
+	 * is a usage error before anything runs (and before any row is printed).
+	 * Not finding one is said after the first step, so that a node without a
+	 * GPU exits 3 whatever else it lacks.
 	 */
 	struct gp_error pick_err = GP_ERROR_INIT;
-	if (pick_runtime(o, &u.ops, &pick_err) < 0 && o->runtime) {
+	if (pick_runtime(o, &u.ops, &pick_err) < 0 &&
+	    (o->runtime || pick_err.code == GP_EXIT_USAGE)) {
 		gp_error_move(err, &pick_err);
 		return -1;
 	}
@@ -740,6 +751,11 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 	for (size_t i = 0; i < UP_N_STEPS; i++) {
 		struct gp_error e = GP_ERROR_INIT;
 		if (steps[i](&u, &e) < 0) {
+			/* A step that failed without saying why: its row's message says it. */
+			if (!gp_error_is_set(&e))
+				gp_error_set(&e, "%s",
+				             ret->steps[i].message ? ret->steps[i].message
+				                                   : "failed");
 			/* A dry run goes on to show the whole plan; the first error stands. */
 			if (r == 0)
 				gp_error_move(err, &e);

@@ -65,6 +65,7 @@ struct up_opts {
 	pkg_step_fn install_step;             /* install: a command begins */
 	pkg_output_fn install_output;         /* install: a line of apt's or dpkg's output */
 	fetch_progress_fn fetch_progress;     /* install: downloads */
+	fetch_retry_fn fetch_retry;           /* install: a download tried again */
 	void (*step_begin)(enum up_step_id id, void *data);
 	void (*step_end)(const struct up_step *step, void *data);
 	void *data;

@@ -1,14 +1,17 @@
 #!/bin/bash
 # Every config.toml (and drop-in) that `gpuprep configure --runtime containerd` writes for the
-# golden cases goes through the real containerd (Debian's 1.6):
+# golden cases goes through a real containerd: Debian's 1.6, and (as containerd-configure-containerd2,
+# through with-containerd2.sh) ../shared's 2.1.5:
 #  - version 1 and 2: `containerd --config F config dump` merges it (imports included): nvidia
 #    is the default (unless --no-set-default), with its BinaryName, runc is still there, and
 #    the main file's other CRI settings survive a drop-in;
 #  - version 2: a containerd started on it (containerd-lib.sh, private paths) answers CRI Status
 #    with the same values, read with tests/tools/cri-status.py and with our own client
 #    (tests/tools/apidump), and `ctr plugins ls` shows cri ok.
+#  - version 3 (containerd 2.x): the same, started on the output with private paths.
 # Version 3 needs containerd 2.x (1.6 loads the file but has no io.containerd.cri.v1.runtime
-# plugin, so it ignores the runtimes there): those cases are TAP skips, saying so.
+# plugin, so it ignores the runtimes there), version 4 containerd 2.3, and 2.x ignores the CRI
+# section of a version 1 file: those cases are TAP skips, saying so.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/configure-lib.sh"
 . "$TESTS_SRC/daemons/containerd-lib.sh"
@@ -54,7 +57,12 @@ check_dump() {
 import sys, tomllib
 d = tomllib.load(open(sys.argv[1], "rb"))
 name, path, default, sandbox = sys.argv[2:6]
-cri = d["plugins"]["io.containerd.grpc.v1.cri"]
+# containerd 2.x dumps version 3: the runtimes in cri.v1.runtime, the sandbox in cri.v1.images
+if d.get("version", 2) >= 3:
+    cri = d["plugins"]["io.containerd.cri.v1.runtime"]
+    cri["sandbox_image"] = d["plugins"]["io.containerd.cri.v1.images"]["pinned_images"].get("sandbox")
+else:
+    cri = d["plugins"]["io.containerd.grpc.v1.cri"]
 c = cri["containerd"]
 assert c["default_runtime_name"] == default, ("default", c["default_runtime_name"])
 rt = c["runtimes"]
@@ -98,11 +106,20 @@ run_config() {
 	echo "$cfg"
 }
 
-# check_daemon NAME ROOT
+# check_daemon NAME ROOT VERSION
 check_daemon() {
 	local name=$1 root=$2 w cfg sock
 	read -r -a w <<<"$(want "$name")"
-	cfg=$(run_config "$name" "$root")
+	if [ "$3" = 3 ]; then
+		# A version 3 file (containerd 2.x): the output with its root, state, sockets, CNI
+		# and opt tables moved under the test's directory (tests/tools/corpus-check.py).
+		mkdir -p "$T/run-$name"
+		/usr/bin/python3 "$TESTS_SRC/tools/corpus-check.py" runconfig "$root/$CFG" "$T/run-$name" >/dev/null
+		"$CTR_BIN" oci spec >"$T/run-$name/base-spec.json"
+		cfg=$T/run-$name/config.toml
+	else
+		cfg=$(run_config "$name" "$root")
+	fi
 	if ! containerd_start "$cfg" 2>"$T/start.err"; then
 		not_ok "$name: containerd starts on it" "$(cat "$T/start.err")"
 		return
@@ -118,7 +135,9 @@ check_daemon() {
 	same "$name: our client: runc is there" "$(jget "$T/ours.json" checked/runtimes/runc/runtime_type)" '"io.containerd.runc.v2"'
 	want_sd=$(/usr/bin/python3 -c 'import sys, tomllib
 d = tomllib.load(open(sys.argv[1], "rb"))
-print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"][sys.argv[2]]["options"].get("SystemdCgroup") else "false")' "$T/$name.dump" "${w[0]}")
+cri = d["plugins"]["io.containerd.cri.v1.runtime" if d.get("version", 2) >= 3 else "io.containerd.grpc.v1.cri"]
+sc = cri["containerd"]["runtimes"][sys.argv[2]].get("options", {}).get("SystemdCgroup")
+print("null" if sc is None else "true" if sc else "false")' "$T/$name.dump" "${w[0]}")
 	same "$name: our client: ${w[0]}'s SystemdCgroup is the file's ($want_sd)" \
 		"$(jget "$T/ours.json" "checked/runtimes/${w[0]}/systemd_cgroup")" "$want_sd"
 	if [ -n "$have_cri_status" ]; then
@@ -130,7 +149,8 @@ print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtime
 		same "$name: cri-status: runc is there" "$(jget "$T/out" $c/runtimes/runc/runtimeType)" '"io.containerd.runc.v2"'
 		same "$name: cri-status agrees on ${w[0]}'s SystemdCgroup" \
 			"$(jget "$T/out" "$c/runtimes/${w[0]}/options/SystemdCgroup")" "$want_sd"
-		[ "${w[3]}" = - ] ||
+		# containerd 2.x's CRI Status does not show the sandbox image (the images service has it).
+		[ "${w[3]}" = - ] || [ "$major" -ge 2 ] ||
 			same "$name: cri-status: sandbox_image is the main file's" "$(jget "$T/out" config/sandboxImage)" "\"${w[3]}\""
 	else
 		skip "$name: CRI Status through cri-status" "/usr/bin/python3 lacks grpc or protobuf (python3-grpcio, python3-protobuf)"
@@ -141,15 +161,49 @@ print("true" if d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtime
 for exp in "$G"/*.expected; do
 	configure_golden "$exp"
 	version=$(sed -n 's/^version = \([0-9]\)$/\1/p' "$root/$CFG" | head -1)
+	if [ "${version:-1}" -ge 4 ]; then
+		skip "$name: containerd config dump and CRI Status" \
+			"config version $version is containerd 2.3's; $CONTAINERD_BIN is $major.x"
+		continue
+	fi
 	if [ "${version:-1}" = 3 ] && [ "$major" -lt 2 ]; then
 		skip "$name: containerd config dump and CRI Status" \
 			"config version 3 is containerd 2.x's; containerd $major.x has no io.containerd.cri.v1.runtime plugin and ignores that section, so it cannot show the nvidia runtime"
 		continue
 	fi
+	if [ "${version:-1}" = 1 ] && [ "$major" -ge 2 ]; then
+		skip "$name: containerd config dump and CRI Status" \
+			"containerd $major.x renames a version 1 file's plugins but ignores its CRI section's version 1 layout (\"Ignoring unknown key in TOML for plugin\"), the input's too"
+		continue
+	fi
+	if [ "${version:-1}" = 1 ] && [ "$major" -lt 2 ] && grep -q '^\[plugins\."io\.containerd\.grpc\.v1\.cri"' "$root/$CFG" &&
+		! grep -q '^ *\[plugins\.cri[].]' "$root/$CFG"; then
+		skip "$name: containerd config dump and CRI Status" \
+			"containerd $major.x reads only plugins.cri in a version 1 file, so it ignores this file's io.containerd.grpc.v1.cri section (the input's too); tests/daemons/corpus.sh has the same shape"
+		continue
+	fi
 	check_dump "$name" "$root"
-	if [ "${version:-1}" = 2 ]; then
-		check_daemon "$name" "$root"
+	if [ "${version:-1}" = 2 ] || { [ "${version:-1}" = 3 ] && [ ! -f "$G/$name.drop-in" ]; }; then
+		check_daemon "$name" "$root" "${version:-1}"
 	fi
 done
+
+# The daemon's own `containerd config default` (version 3 on 2.x, 2 on 1.x), configured and run.
+root=$T/root-config-default
+mkdir -p "$root/etc/containerd"
+"$CONTAINERD_BIN" config default >"$root/$CFG"
+cp "$root/$CFG" "$T/config-default.orig"
+version=$(sed -n 's/^version = \([0-9]\)$/\1/p' "$root/$CFG" | head -1)
+run "$GPUPREP" --root "$root" configure --runtime containerd
+expect_rc 0 "config-default: configure on containerd $major.x's own config default (version $version)"
+if [ "$version" = 3 ]; then
+	expect_not_contains "$root/$CFG" '"' "config-default: the file's single quotes are kept (no double quote)"
+fi
+G=$T name=config-default
+check_dump "$name" "$root"
+if [ "$version" = 3 ]; then check_daemon "$name" "$root" 3; else
+	skip "config-default: CRI Status" "containerd $major.x's config default holds host paths the harness does not move (its own version $version header)"; fi
+run "$GPUPREP" --root "$root" undo --runtime containerd
+expect_file_eq "$root/$CFG" "$T/config-default.orig" "config-default: undo restores every byte"
 
 done_testing

@@ -46,7 +46,7 @@ expect_same "the socket's peer is our containerd (SO_PEERCRED)" "$(cat "$T/out")
 run "$APIDUMP" cri-version "$sock"
 expect_rc 0 "Version answers"
 expect_same "Version: runtime name" "$(jget "$T/out" runtime_name)" '"containerd"'
-want_version=$(containerd --version | awk '{print $3}')
+want_version=$("$CONTAINERD_BIN" --version | awk '{print $3}')
 expect_same "Version: runtime version is containerd --version's" \
 	"$(jget "$T/out" runtime_version)" "\"$want_version\""
 expect_same "Version: the runtime.v1 API answered" "$(jget "$T/out" api)" '"runtime.v1"'

@@ -76,6 +76,61 @@ if [ -z "$ctd_why" ]; then
 		run "$GPUPREP" --root "$R" preflight --cri-socket "$SOCK" --checks runtime-live
 		expect_rc 0 "runtime-live: containerd stopped"
 		expect_contains "$T/out" "[SKIP runtime-live]: no containerd socket" "stopped: skip, the socket is gone"
+
+		# A deprecated default_runtime table with a runtime_type (kind's and NVIDIA's old
+		# configs): containerd 1.x runs it as "default", whatever default_runtime_name says.
+		cp "$CT" "$T/ct.saved"
+		printf '\n[plugins."io.containerd.grpc.v1.cri".containerd.default_runtime]\n  runtime_type = "io.containerd.runc.v2"\n' >>"$CT"
+		ctd_major=$("$CONTAINERD_BIN" --version | awk '{ v = $3; sub(/^v/, "", v); print int(v) }')
+		if [ "$ctd_major" -ge 2 ]; then
+			# containerd 2.x no longer reads the table: with it on the node (as gpuprep
+			# finds it), the file and the daemon both say nvidia.
+			mkdir -p "$R/usr/bin"
+			ln "$(command -v "$CONTAINERD_BIN")" "$R/usr/bin/containerd" 2>/dev/null ||
+				cp "$(command -v "$CONTAINERD_BIN")" "$R/usr/bin/containerd"
+			if containerd_start "$CT"; then
+				run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+				expect_rc 0 "default_runtime table on containerd 2.x: ignored by it and by preflight"
+				expect_contains "$T/out" "[PASS] the running containerd uses 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+					"default_runtime table on containerd 2.x: the daemon runs nvidia"
+				containerd_stop "$CT"
+			else
+				not_ok "containerd 2.x starts with a default_runtime table" "$(tail -20 "$R/etc/containerd/containerd.log")"
+			fi
+			rm -f "$R/usr/bin/containerd"
+		elif containerd_start "$CT"; then
+			run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+			expect_rc 1 "default_runtime table: preflight fails"
+			expect_contains "$T/out" "[ERROR runtime-config]: the default runtime in '$CT' is 'default' (runc), not NVIDIA's" \
+				"default_runtime table: runtime-config names the runtime containerd uses"
+			expect_contains "$T/out" "[ERROR runtime-live]: the running containerd uses 'default' (runc), not NVIDIA's" \
+				"default_runtime table: runtime-live names the runtime the daemon uses"
+			run "$GPUPREP" --root "$R" --json verify --runtime containerd --socket "$SOCK"
+			expect_rc 1 "default_runtime table: verify fails"
+			seen=$("$PY" -c 'import json, sys
+c = [c for c in json.load(open(sys.argv[1]))["checks"] if c["check"] == "default_runtime"]
+print(json.dumps(c[0].get("seen")) if c else "absent")' "$T/out" 2>&1)
+			if [ "$seen" = '"default"' ]; then
+				ok "default_runtime table: verify's default_runtime check sees 'default'"
+			else
+				not_ok "default_runtime table: verify's default_runtime check sees 'default'" "got: $seen" "$(head -c 1500 "$T/out")"
+			fi
+			run "$GPUPREP" --root "$R" configure --runtime containerd
+			expect_rc 0 "default_runtime table: configure"
+			containerd_stop "$CT"
+			if containerd_start "$CT"; then
+				run "$GPUPREP" --root "$R" preflight --cgroup-driver systemd --cri-socket "$SOCK" --checks runtime-config,runtime-live
+				expect_rc 0 "default_runtime table: after configure and a restart, preflight passes"
+				expect_contains "$T/out" "[PASS] the running containerd uses 'nvidia' (/usr/bin/nvidia-container-runtime)" \
+					"default_runtime table: the live containerd runs nvidia"
+			else
+				not_ok "containerd starts on the configured file" "$(tail -20 "$R/etc/containerd/containerd.log")"
+			fi
+			containerd_stop "$CT"
+		else
+			not_ok "containerd starts with a default_runtime table" "$(tail -20 "$R/etc/containerd/containerd.log")"
+		fi
+		cp "$T/ct.saved" "$CT"
 	else
 		not_ok "containerd started on the healthy node's config" "$(tail -20 "$R/etc/containerd/containerd.log")"
 	fi

@@ -94,7 +94,7 @@ expect_rc 0 "verify after the restart passes"
 cp "$T/out" "$T/verify.json"
 expect_same "verify: ok" "$(jget "$T/verify.json" ok)" "true"
 expect_same "verify: the daemon is containerd" "$(check_field "$T/verify.json" daemon seen)" \
-	"\"containerd $(containerd --version | awk '{print $3}')\""
+	"\"containerd $("$CONTAINERD_BIN" --version | awk '{print $3}')\""
 if [ -x /usr/bin/python3 ] && [ -f "$CRI_STATUS" ] && /usr/bin/python3 -c "import grpc, google.protobuf" 2>/dev/null
 then
 	/usr/bin/python3 "$CRI_STATUS" "$CONTAINERD_SOCK" >"$T/theirs.json"
@@ -105,10 +105,17 @@ then
 		"$(check_field "$T/verify.json" runtime_binary_name seen)" \
 		"$(jget "$T/theirs.json" $c/runtimes/nvidia/options/BinaryName)"
 	run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap" --cdi
-	expect_rc 1 "verify --cdi fails on containerd 1.6"
 	cdi=$(jget "$T/theirs.json" config/enableCDI)
-	expect_same "enableCDI: absent for ours and for cri-status" \
-		"$(check_field "$T/out" enable_cdi seen)/$cdi" '"absent"/null'
+	if [ "$("$CONTAINERD_BIN" --version | awk '{ v = $3; sub(/^v/, "", v); print int(v) }')" -ge 2 ]; then
+		# containerd 2.x has CDI on by default.
+		expect_rc 0 "verify --cdi passes on containerd 2.x (enable_cdi is on by default)"
+		expect_same "enableCDI: true for ours and for cri-status" \
+			"$(check_field "$T/out" enable_cdi seen)/$cdi" '"true"/true'
+	else
+		expect_rc 1 "verify --cdi fails on containerd 1.6"
+		expect_same "enableCDI: absent for ours and for cri-status" \
+			"$(check_field "$T/out" enable_cdi seen)/$cdi" '"absent"/null'
+	fi
 else
 	skip "comparison with cri-status" "/usr/bin/python3 lacks grpc or protobuf (python3-grpcio, python3-protobuf)"
 fi

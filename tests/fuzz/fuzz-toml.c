@@ -7,7 +7,8 @@
  *     text that parses again, to the same values as the edited document holds,
  *     and the index the edit kept up to date is the one a fresh parse builds;
  *   - a set value reads back.
- * Any broken promise aborts.
+ * The edits go along two paths: the first key at each level, and the first
+ * table at each level. Any broken promise aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,28 +63,23 @@ check_edit(struct toml_doc *doc, int r, const char *before, size_t before_len)
 		free(_before);                                                                     \
 	} while (0)
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The edits along one path down the document; tables: prefer a child that is a table. */
+static void
+edit_along(struct toml_doc *doc, bool tables)
 {
 	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
-	struct toml_doc *doc = NULL;
-	if (toml_doc_parse((const char *)data, size, &doc, &err) < 0)
-		return 0;
-	size_t len;
-	const char *text = toml_doc_text(doc, &len);
-	if (len != size || memcmp(text, data, size) != 0)
-		abort();
-	json_decref(toml_doc_to_json(doc));
-
-	/* A path into the document: the first key of each table on the way down. */
 	const char *path[8] = {NULL};
 	char *owned[8] = {NULL};
 	size_t depth = 0;
 	const struct toml_node *n = toml_root(doc);
 	while (depth < 6 && toml_node_type(n) == TOML_TABLE) {
 		const struct toml_node *c = toml_node_first(doc, n);
+		if (tables)
+			for (const struct toml_node *t = c; t; t = toml_node_next(doc, t))
+				if (toml_node_type(t) == TOML_TABLE) {
+					c = t;
+					break;
+				}
 		if (!c)
 			break;
 		size_t kl;
@@ -122,6 +118,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (size_t i = 0; i < depth; i++)
 		free(owned[i]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	struct toml_doc *doc = NULL;
+	if (toml_doc_parse((const char *)data, size, &doc, &err) < 0)
+		return 0;
+	size_t len;
+	const char *text = toml_doc_text(doc, &len);
+	if (len != size || memcmp(text, data, size) != 0)
+		abort();
+	json_decref(toml_doc_to_json(doc));
+
+	/*
+	 * Two paths into the document: the first key of each table on the way down,
+	 * and the first key that is a table (so edits reach the tables under
+	 * [headers] and the inline tables in them, past the root's own keys).
+	 */
+	for (int tables = 0; tables < 2; tables++)
+		edit_along(doc, tables);
 	toml_doc_free(doc);
 	return 0;
 }

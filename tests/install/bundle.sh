@@ -167,7 +167,7 @@ installed_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "bundle install: all four at 1.17.8-1"
 expect_contains "$T/err" "from bundle '$b64'" "bundle install: the source is named"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
-expect_contains "$T/err" "nothing to do" "bundle install: a second run is a no-op"
+expect_contains "$T/out" "already installed: " "bundle install: a second run is a no-op"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc" --version 1.17.7
 expect_rc 1 "bundle install: a version the bundle does not have"
 expect_contains "$T/err" "version 1.17.7-1 is not in bundle '$b64'; it has 1.17.8-1" "bundle install: says which version it has"
@@ -252,8 +252,9 @@ expect_contains "$T/err" "the system at '$root' is arm64, but this host's dpkg i
 # --- downloads: retry with backoff, resume with Range ----------------------------------------------
 stop_httpd
 start_httpd "$T/repo" --fail-once "$deb_path=503" --drop-once "/stable/deb/amd64/libnvidia-container1_1.17.8-1_amd64.deb=300"
-run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
+run "$GPUPREP" -v bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/retry.tar.gz"
 expect_rc 0 "bundle with a 503 and a dropped connection"
+expect_contains "$T/err" "retrying (2/5) in 0.5 s: downloading '$URL$deb_path': HTTP 503" "-v: the 503's retry is said"
 same_payload "$T/retry.tar.gz" "$b64" "retried bundle: the same packages and index"
 grep -F "GET $deb_path" "$HTTPD_LOG" >"$T/reqs"
 printf 'GET %s - 503\nGET %s - 200\n' "$deb_path" "$deb_path" >"$T/want-reqs"

@@ -41,8 +41,8 @@ expect_file_eq "$T/out" "$INSTALL_SRC/golden/offline-installed.txt" "directory: 
 before=$(tree_state "$root")
 run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64"
 expect_rc 0 "directory: a second run"
-expect_contains "$T/err" "nothing to do: the NVIDIA container toolkit 1.17.8-1 is installed" "directory: a second run is a no-op"
-expect_contains "$T/out" "nvidia-container-toolkit       1.17.8-1  1.17.8-1" "directory: the no-op still reports the versions"
+printf 'already installed: 1.17.8-1\n' >"$T/want"
+expect_file_eq "$T/out" "$T/want" "directory: a second run says 'already installed: 1.17.8-1'"
 if [ "$before" = "$(tree_state "$root")" ]; then ok "directory: the no-op changes nothing"; else not_ok "directory: the no-op changes nothing"; fi
 
 run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64" --version 1.17.7
@@ -80,6 +80,15 @@ expect_file_eq "$T/got" "$T/want" "release tarball: all four installed"
 run "$GPUPREP" --root "$root" install --offline "$tarball" --dry-run
 expect_contains "$T/out" "source:   release tarball '$tarball'" "release tarball: the source is named"
 expect_contains "$T/out" "nothing to do" "release tarball: a second run has nothing to do"
+# The plan names the files as the user has them (ARCHIVE:MEMBER), not the temp dir it extracts to.
+root2=$T/sandbox-tar-plan
+mk_sandbox "$root2" amd64
+run "$GPUPREP" --root "$root2" install --offline "$tarball" --dry-run
+expect_contains "$T/out" " $tarball:release-v1.17.8-stable/packages/ubuntu18.04/amd64/nvidia-container-toolkit_1.17.8-1_amd64.deb" \
+	"release tarball: the plan shows the archive's member"
+expect_not_contains "$T/out" "gpuprep-install-" "release tarball: the plan names no temp path"
+run "$GPUPREP" --root "$root2" --json install --offline "$tarball" --dry-run
+expect_not_contains "$T/out" "gpuprep-install-" "release tarball: the JSON plan names no temp path"
 
 # checksums.txt beside it: a good one is used, a bad one refuses.
 (cd "$T/rel" && sha256sum nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz >nvidia-container-toolkit_1.17.8_checksums.txt)

@@ -40,7 +40,7 @@ expect_not_contains "$T/err" "unsandboxed" "online: apt has no sandbox warning"
 before=$(tree_state "$root")
 run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
 expect_rc 0 "online: a second run"
-expect_contains "$T/err" "nothing to do: the NVIDIA container toolkit 1.17.8-1 is installed" "online: a second run is a no-op"
+expect_contains "$T/out" "already installed: 1.17.8-1" "online: a second run is a no-op"
 if [ "$before" = "$(tree_state "$root")" ]; then ok "online: the no-op changes nothing"; else not_ok "online: the no-op changes nothing"; fi
 
 # --- pinned ---------------------------------------------------------------------------------
@@ -52,7 +52,7 @@ expect_file_eq "$T/got" "$T/want" "online: all four pinned to 1.17.7-1"
 requests=$(wc -l <"$HTTPD_LOG")
 run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --version 1.17.7
 expect_rc 0 "online: the same pinned version again"
-expect_contains "$T/err" "nothing to do" "online: pinned and installed is a no-op"
+expect_contains "$T/out" "already installed: 1.17.7-1" "online: pinned and installed is a no-op"
 if [ "$requests" -eq "$(wc -l <"$HTTPD_LOG")" ]; then ok "online: pinned and installed fetches nothing"; else not_ok "online: pinned and installed fetches nothing" "$(tail -3 "$HTTPD_LOG")"; fi
 
 root=$T/sb-pinned
@@ -99,7 +99,19 @@ run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
 expect_rc 1 "a tampered .deb"
 expect_contains "$T/err" "gpuprep: error: 'apt-get -q install -y" "tampered: the failing command is named"
 expect_contains "$T/err" "hint: a downloaded package does not match the repository index" "tampered: hint"
+# apt-get's lines are relayed as they come, and not printed a second time in the error.
+expect_contains "$T/err" "failed (exit status 100); its output is above" "tampered: the error points to the output"
+grep '^    apt-get: E: ' "$T/err" | sed 's/^    apt-get: /    /' >"$T/elines"
+if [ -s "$T/elines" ] && ! grep -qxFf "$T/elines" "$T/err"; then ok "tampered: apt-get's errors are printed once"; else
+	not_ok "tampered: apt-get's errors are printed once" "$(cat "$T/err")"; fi
 unchanged "tampered .deb"
+# -q: nothing is relayed, so the error carries the last lines.
+fresh tampered-q
+run "$GPUPREP" -q --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
+expect_rc 1 "a tampered .deb, -q"
+expect_contains "$T/err" "its last lines:" "tampered -q: the error carries the last lines"
+expect_not_contains "$T/err" "apt-get: " "tampered -q: nothing relayed"
+unchanged "tampered .deb, -q"
 
 # A tampered Packages index: caught by gpuprep against InRelease's SHA512 before apt runs.
 printf '\n' >>"$T/repo-tampered/stable/deb/amd64/Packages"
@@ -125,6 +137,16 @@ expect_rc 1 "no connection"
 expect_contains "$T/err" "gpuprep: error: fetching the repository key: downloading 'http://127.0.0.1:$(cat "$T/closed")/gpgkey': no connection" "no connection: message"
 expect_contains "$T/err" "use --offline" "no connection: the hint points at --offline"
 unchanged "no connection"
+# The tries are counted, not libcurl's "after 0 ms"; -v says each retry as it waits (issue 13).
+expect_contains "$T/err" "(tried 5 times)" "no connection: the error counts the tries"
+expect_not_contains "$T/err" " ms:" "no connection: not libcurl's 'after N ms'"
+expect_not_contains "$T/err" "retrying" "no connection: no retry lines without -v (not a tty)"
+fresh noconn-v
+run "$GPUPREP" -v --root "$root" install --repo-url "http://127.0.0.1:$(cat "$T/closed")"
+expect_rc 1 "no connection, -v"
+expect_contains "$T/err" "retrying (2/5) in 0.5 s: downloading 'http://127.0.0.1:$(cat "$T/closed")/gpgkey': no connection" "no connection -v: the first retry is said"
+expect_contains "$T/err" "retrying (5/5) in 4.0 s" "no connection -v: the last retry is said"
+unchanged "no connection, -v"
 
 if unshare --net true 2>/dev/null; then
 	fresh dns

@@ -149,4 +149,32 @@ expect_contains "$T/err" "hint: " "bundle, unreachable: a hint"
 expect_not_contains "$T/err" "--offline" "bundle, unreachable: the hint does not name --offline"
 expect_contains "$T/err" "--repo-url" "bundle, unreachable: the hint names --repo-url"
 
+# Every error has a hint (issue 13's list).
+fixture_copy() { local d="$T/copy-$1-$RANDOM"; mkdir -p "$d"; cp -a "$FIXTURES/nodes/$1/." "$d/"; printf '%s\n' "$d"; }
+R=$(fixture_copy up-sample)
+printf 'not an archive\n' >"$T/junk.tar.gz"
+run "$GPUPREP" --root "$R" install --offline "$T/junk.tar.gz" --dry-run
+expect_rc 1 "install --offline junk.tar.gz"
+expect_contains "$T/err" "gpuprep: error: '$T/junk.tar.gz' is not an archive gpuprep can read" "junk archive: says so"
+expect_not_contains "$T/err" "multibyte" "junk archive: no misleading errno text"
+expect_contains "$T/err" "hint: --offline takes a .tar.gz archive" "junk archive: a hint"
+mkdir -p "$T/noarch/etc"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$T/noarch/etc/os-release"
+run "$GPUPREP" --root "$T/noarch" install --dry-run
+expect_rc 1 "install on a root whose architecture is unknown"
+expect_contains "$T/err" "cannot tell the architecture of the system at '$T/noarch'" "unknown architecture: says so"
+expect_contains "$T/err" "hint: gpuprep reads it from the root's /bin/sh" "unknown architecture: a hint"
+run "$GPUPREP" --root "$R" restart --runtime docker --mode signal
+expect_rc 1 "restart --mode signal with no socket"
+expect_contains "$T/err" "hint: a reload signals the running dockerd" "restart --mode signal, no socket: a hint"
+run "$GPUPREP" manifest
+expect_rc 2 "manifest with no name"
+expect_contains "$T/err" "gpuprep: error: no manifest given: name device-plugin or test-pod" "manifest, no name: the message"
+expect_contains "$T/err" "hint: for example: gpuprep manifest device-plugin | kubectl apply -f -" "manifest, no name: a hint"
+run "$GPUPREP" --root "$R" up --dry-run --restart-mode systemd
+expect_rc 1 "up --dry-run, a restart that cannot be done"
+expect_contains "$T/err" "up would stop at restart: cannot restart containerd with systemd under --root" "up --dry-run: the restart step's message, not 'unknown error'"
+expect_not_contains "$T/err" "unknown error" "up --dry-run: no 'unknown error'"
+expect_contains "$T/err" "hint: " "up --dry-run, restart: a hint"
+
 done_testing

@@ -51,6 +51,10 @@ expect_rc 0 "--config-version 3"
 expect_not_contains "$T/err" "warning" "--config-version 3: no warning"
 expect_contains "$root/$CFG" '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.nvidia.options]' \
 	"--config-version 3: the v3 CRI table"
+# A fresh v3 file has a blank line before every table, as v2's has (issue 13).
+if awk '/^\[/ && prev != "" { bad = 1 } { prev = $0 } END { exit !bad }' "$root/$CFG"; then
+	not_ok "--config-version 3: a blank line before every table" "$(cat "$root/$CFG")"
+else ok "--config-version 3: a blank line before every table"; fi
 root=$(new_root v2-no-runc)
 run "$GPUPREP" --root "$root" configure --runtime containerd --config-version 3
 expect_rc 2 "--config-version against the file's version"

@@ -60,6 +60,27 @@ kill_undo() {
 		not_ok "undo again after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
 }
 
+# Temp files a killed undo left are ours (the name, a regular file) and stale (every writer
+# holds the lock): even a configure that changes nothing removes them. Anything else that only
+# looks alike stays.
+root=$(new_root two-space)
+run "$GPUPREP" --root "$root" configure --runtime docker
+run env GPUPREP_TEST_KILL_AT=tmp-write "$GPUPREP" --root "$root" undo
+expect_rc 137 "undo killed with its temp file written"
+run "$GPUPREP" --root "$root" configure --runtime docker
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_contains "$T/out" "already configured" "a configure that changes nothing"
+mkdir "$root/etc/docker/.daemon.json.gpuprep-tmp-DIR123"
+ln -s /nowhere "$root/etc/docker/.daemon.json.gpuprep-tmp-LNK123"
+touch "$root/etc/docker/.daemon.json.gpuprep-tmp-toolong" "$root/etc/docker/.other.json.gpuprep-tmp-OTH123"
+touch "$root/etc/docker/.daemon.json.gpuprep-tmp-Stale1"
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 0 "a no-op configure after the killed undo"
+ls -A "$root/etc/docker" | sort >"$T/left"
+printf '%s\n' .daemon.json.gpuprep-tmp-DIR123 .daemon.json.gpuprep-tmp-LNK123 \
+	.daemon.json.gpuprep-tmp-toolong .other.json.gpuprep-tmp-OTH123 daemon.json | sort >"$T/want"
+expect_file_eq "$T/left" "$T/want" "a no-op configure removes the stale temp files, and only those"
+
 for case in two-space missing; do
 	want=old
 	for step in $STEPS; do

@@ -13,6 +13,27 @@ run "$GPUPREP" --root "$root" configure --runtime docker
 expect_rc 0 "unknown key: configure"
 expect_contains "$T/err" "warning: $root/$CFG: dockerd does not know the key 'cgroup-driver'" \
 	"unknown key: warned"
+# Keys are dockerd 28.1's (checked with dockerd-28.1.1 --validate): bip6 (28.0) is known;
+# on a node whose dockerd is older (Debian's 20.10, hard-linked into the root) it needs 28.0.
+root=$(new_root bip6)
+run "$GPUPREP" --root "$root" configure --runtime docker
+expect_rc 0 "bip6: configure"
+expect_not_contains "$T/err" "warning" "bip6: no warning without a dockerd on the node"
+root=$(new_root bip6)
+if [ -x /usr/sbin/dockerd ] && mkdir -p "$root/usr/sbin" &&
+	{ ln /usr/sbin/dockerd "$root/usr/sbin/dockerd" 2>/dev/null ||
+		cp /usr/sbin/dockerd "$root/usr/sbin/dockerd"; }; then
+	node_v=$(/usr/sbin/dockerd --version | sed -n 's/^Docker version \([0-9]*\.[0-9]*\).*/\1/p')
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	if [ "${node_v%%.*}" -lt 28 ]; then
+		expect_contains "$T/err" "warning: $root/$CFG: the key 'bip6' needs Docker >= 28.0, and this node's dockerd is $node_v" \
+			"bip6: 'needs Docker >= 28.0' on a node with dockerd $node_v"
+	else
+		expect_not_contains "$T/err" "bip6" "bip6: no warning with dockerd $node_v"
+	fi
+else
+	skip "bip6 on a node with an older dockerd" "no /usr/sbin/dockerd here (Debian's docker.io)"
+fi
 root=$(new_root nvidia-old-args)
 run "$GPUPREP" --root "$root" configure --runtime docker
 expect_contains "$T/err" "dockerd ignores 'runtimes.nvidia.args'" "runtime args: 'args' warned"
@@ -31,6 +52,7 @@ assert d["changed"] is True and d["dry_run"] is False, d
 assert d["files"] == [{"path": root + "/etc/docker/daemon.json", "changed": True, "created": False}], d
 assert d["backup_dir"].startswith(root + "/var/lib/gpuprep/backup/"), d
 assert d["warnings"] == [], d
+assert d["diff"].startswith("--- a/etc/docker/daemon.json\n+++ b/etc/docker/daemon.json\n@@"), d
 EOF
 run "$GPUPREP" --root "$root" --json configure --runtime docker --cdi --dry-run
 if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changed"] is False and d["diff"] == "" and d["backup_dir"] is None, d' "$T/out"; then
@@ -38,6 +60,22 @@ if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 
 else
 	not_ok "--json --dry-run when configured" "$(cat "$T/out")"
 fi
+
+# Text: what changed, as a count, and with -v the diff itself (issue 13).
+r2=$(new_root two-space)
+run "$GPUPREP" --root "$r2" configure --runtime docker
+expect_rc 0 "configure: text"
+expect_contains "$T/out" "docker: configured '$r2/etc/docker/daemon.json' (+" "configure: says what changed"
+expect_contains "$T/out" "lines changed; -v shows the diff)" "configure: the count points to -v"
+expect_not_contains "$T/out" "+++ b/etc/docker/daemon.json" "configure: no diff without -v"
+r2=$(new_root two-space)
+run "$GPUPREP" --root "$r2" configure --runtime docker -v
+expect_contains "$T/out" "+++ b/etc/docker/daemon.json" "configure -v: the diff"
+cp "$T/out" "$T/v-out"
+r2=$(new_root two-space)
+run "$GPUPREP" --root "$r2" configure --runtime docker --dry-run
+sed -n '/^--- a/,$p' "$T/v-out" >"$T/v-diff"
+expect_file_eq "$T/v-diff" "$T/out" "configure -v: the same diff as --dry-run"
 
 # The backup holds the original at its absolute path, and the journal says so.
 root=$(new_root tab)

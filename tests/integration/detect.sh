@@ -57,10 +57,23 @@ expect_contains "$T/err" "no NVIDIA GPU found" "amd-aspeed: a note on stderr"
 expect_contains "$T/err" "hint: no NVIDIA function is on PCI" "amd-aspeed: a hint"
 node jetson-xavier-nx 0
 expect_contains "$T/out" "Tegra:    L4T R35.4.1, board t186ref" "jetson: the L4T release"
+# What is true for Tegra, as preflight says it: nvgpu, no nvidia module (issue 13).
+expect_contains "$T/out" "Driver:   nvgpu, part of L4T's kernel (Jetson has no nvidia module)" "jetson: the driver is nvgpu"
+expect_not_contains "$T/out" "nvidia not loaded" "jetson: not 'nvidia not loaded'"
+expect_contains "$T/out" "Devices:  Jetson's GPU nodes are /dev/nvhost-* and /dev/nvmap" "jetson: its device nodes"
 node sample 0
 # The table the README shows, byte for byte.
 if [ -n "${GPUPREP_UPDATE_GOLDEN:-}" ]; then cp "$T/out" "$GOLDEN/detect-sample.txt"; fi
 expect_file_eq "$T/out" "$GOLDEN/detect-sample.txt" "sample: the table is the golden file"
+# The table fits 100 columns (issue 13): the paths of what is there follow it.
+if awk 'length > 100 { bad = 1 } END { exit !bad }' "$T/out"; then
+	not_ok "sample: every line fits 100 columns" "$(awk 'length > 100' "$T/out")"
+else ok "sample: every line fits 100 columns"; fi
+# One socket rule with preflight: the sample's containerd.sock is a plain file, not a socket.
+expect_contains "$T/out" "containerd socket: '/run/containerd/containerd.sock' (not a socket)" \
+	"sample: the socket path that is not a socket says so"
+run "$GPUPREP" --root "$FIXTURES/nodes/sample" preflight --checks cri-socket --runtime containerd
+expect_contains "$T/out" "is not a socket" "sample: preflight agrees"
 
 # -q keeps stderr quiet; the exit status stays.
 run "$GPUPREP" -q --root "$(fixture_root amd-aspeed)" detect --pci-ids "$IDS"

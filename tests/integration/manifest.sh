@@ -112,7 +112,7 @@ for n in 0 1 -2 abc 2x 4.0 ' 4' +4 '' 2147483648 99999999999999999999; do
 done
 usage_error "--time-slicing without a value" "'--time-slicing'" \
 	manifest device-plugin --time-slicing
-usage_error "no manifest named" "no manifest named" manifest
+usage_error "no manifest named" "no manifest given: name device-plugin or test-pod" manifest
 usage_error "an unknown manifest" "unknown manifest 'daemonset'" manifest daemonset
 usage_error "two manifests" "unexpected argument 'test-pod'" manifest device-plugin test-pod
 usage_error "--node with device-plugin" "--node applies to test-pod only" \

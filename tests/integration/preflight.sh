@@ -460,8 +460,13 @@ first_line_is "[ERROR runtime-config]: the default runtime 'nvidia' in '$R/$CT' 
 	"runtime-config: missing binary: message"
 printf 'version = 2\n[plugins\n' >"${R:?}/$CT"
 check "$R" runtime-config fail 1 "malformed TOML"
-expect_contains "$T/out" "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: 2:" \
-	"runtime-config: malformed: names the file and line"
+expect_contains "$T/out" "[ERROR runtime-config]: cannot read containerd's config: $R/$CT:2:9: expected ']' to close the table header" \
+	"runtime-config: malformed: names the file, line and column"
+# A key of the wrong type is refused at its line and column, with a hint (issue 11, item 14).
+printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = 5\n' >"${R:?}/$CT"
+check "$R" runtime-config fail 1 "default_runtime_name of the wrong type"
+expect_contains "$T/out" "$R/$CT:3:3: 'plugins.\"io.containerd.grpc.v1.cri\".containerd.default_runtime_name' is an integer, not a string" \
+	"runtime-config: a wrong type: the key's line and column"
 rm "${R:?}/$CT"
 check "$R" runtime-config fail 1 "no config.toml"
 first_line_is "[ERROR runtime-config]: no '$R/$CT': containerd has no NVIDIA runtime" \
@@ -482,9 +487,11 @@ check "$R" runtime-config pass 0 "a version 3 config (io.containerd.cri.v1.runti
 sed -i 's/^version = 3/version = 2/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "version 2 with version 3's table: no nvidia default"
 sed -i 's/^version = 2/version = 4/' "${R:?}/$CT"
+check "$R" runtime-config pass 0 "a version 4 config (containerd 2.3: version 3's CRI layout)"
+sed -i 's/^version = 4/version = 5/' "${R:?}/$CT"
 check "$R" runtime-config fail 1 "an unknown config version"
-first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT: unknown config version 4" \
-	"runtime-config: version 4: message"
+first_line_is "[ERROR runtime-config]: cannot read containerd's config: $R/$CT:1:1: unknown config version 5" \
+	"runtime-config: version 5: message with the line"
 # docker: daemon.json through the same reader configure uses.
 R=$(healthy)
 check "$R" runtime-config fail 1 "docker without daemon.json" --runtime docker
@@ -687,6 +694,7 @@ first_line_is "[ERROR ip-forward]: IPv4 forwarding is off (net.ipv4.ip_forward =
 hint_is "sysctl -w net.ipv4.ip_forward=1, and keep it in a file under /etc/sysctl.d/" "ip-forward: off: hint"
 rm "${R:?}/proc/sys/net/ipv4/ip_forward"
 check "$R" ip-forward fail 1 "no sysctl file"
+hint_is "the kernel makes this file when /proc/sys is mounted and it has IPv4 networking: mount /proc/sys (a container may hide it), or run on a kernel with IPv4" "ip-forward: no file: the hint is not sysctl -w"
 
 # --- edgecore-clean -----------------------------------------------------------------------
 R=$(healthy)

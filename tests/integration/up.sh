@@ -133,4 +133,18 @@ for m in re.finditer(r"\"duration_ms\": ([0-9.eE+-]+)", text):
     assert "e" not in v.lower() and len(v.split(".")[1] if "." in v else "") <= 3, v' "$T/out" 2>"$T/py" &&
 	ok "--json duration_ms has at most 3 decimals" || not_ok "--json duration_ms has at most 3 decimals" "$(cat "$T/py")"
 
+# Two runtimes and no --runtime (as on a Jetson with both): decided before any row is printed.
+R=$(fixture_root up-sample)
+mkdir -p "$R/usr/bin" "$R/etc/docker"
+printf '#!/bin/sh\n' >"$R/usr/bin/dockerd"
+chmod +x "$R/usr/bin/dockerd"
+printf '{}\n' >"$R/etc/docker/daemon.json"
+run "$GPUPREP" --root "$R" up --dry-run
+expect_rc 2 "two runtimes, no --runtime"
+if [ -s "$T/out" ]; then not_ok "two runtimes: no row printed before the error" "$(cat "$T/out")"; else
+	ok "two runtimes: no row printed before the error"; fi
+expect_contains "$T/err" "gpuprep: error: found docker and containerd; choose one with --runtime" "two runtimes: the error"
+expect_contains "$T/err" "hint: gpuprep up --runtime containerd" "two runtimes: the hint"
+expect_not_contains "$T/err" "usage: gpuprep up" "two runtimes: not the whole usage"
+
 done_testing

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "tmpfiles.h"
@@ -44,6 +50,58 @@ main(void)
 	ok(!path_exists(dir), "it is gone");
 	ok(path_exists("/etc"), "the symlink was not followed");
 	is_int(tmpfiles_rm_rf(NULL), 0, "NULL is ignored");
+
+	/* Temp dirs of runs that died go; the others stay (issue 11 item 7). */
+	char base[] = "/tmp/gpuprep-test-sweep.XXXXXX";
+	ok(mkdtemp(base) != NULL, "a TMPDIR for the sweep");
+	setenv("TMPDIR", base, 1);
+	const char *names[] = {"stale", "nolock", "held", "fresh"};
+	char *dirs[4], *locks[4];
+	for (int i = 0; i < 4; i++) {
+		dirs[i] = xasprintf("%s/gpuprep-install-%s0", base, names[i]);
+		locks[i] = xasprintf("%s.lock", dirs[i]);
+		mkdir(dirs[i], 0700);
+		if (i != 1)
+			close(open(locks[i], O_RDWR | O_CREAT, 0600));
+		if (i != 3) {
+			struct timespec old[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+			utimensat(AT_FDCWD, locks[i], old, 0);
+		}
+	}
+	int pipefd[2];
+	ok(pipe(pipefd) == 0, "a pipe");
+	pid_t holder = fork();
+	if (holder == 0) {
+		int fd = open(locks[2], O_RDWR);
+		flock(fd, LOCK_EX);
+		(void)!write(pipefd[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	ok(read(pipefd[0], &c, 1) == 1, "another process holds one lock");
+	char *fresh = NULL;
+	is_int(tmpfiles_mkdtemp("install", &fresh, &err), 0, "a new temp dir");
+	ok(!path_exists(dirs[0]) && !path_exists(locks[0]),
+	   "a dead run's dir and lock are removed");
+	ok(path_exists(dirs[1]), "a dir without a lock file is not ours: it stays");
+	ok(path_exists(dirs[2]) && path_exists(locks[2]), "a dir whose lock is held stays");
+	ok(path_exists(dirs[3]), "a dir whose lock is under a minute old stays");
+	char *own_lock = xasprintf("%s.lock", fresh);
+	ok(path_exists(own_lock), "the new dir has its lock file");
+	tmpfiles_rm_rf(fresh);
+	ok(!path_exists(own_lock), "removing the dir removes its lock file");
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	char *cmd = xasprintf("rm -rf '%s'", base);
+	ok(system(cmd) == 0, "clean up");
+	for (int i = 0; i < 4; i++) {
+		free(dirs[i]);
+		free(locks[i]);
+	}
+	free(cmd);
+	free(own_lock);
+	free(fresh);
 
 	setenv("TMPDIR", "/nonexistent/gpuprep", 1);
 	char *bad = NULL;

@@ -120,6 +120,42 @@ is_text(const struct toml_doc *doc, const char *want, const char *name)
 		_m;                                                                                \
 	})
 
+/* Type errors point at where the key is written (issue 11, item 14). */
+static void
+test_positions(void)
+{
+	_cleanup_toml_doc_ struct toml_doc *doc =
+	        parse("version = \"2\"\n[[plugins]]\nx = 1\n[t]\n  \"q.k\" = 5\n"
+	              "  a.b.c = 1\n[t.sub]\n[u.v]\n");
+	const struct {
+		const char *const *path;
+		const char *where;
+	} at[] = {
+	        {P("version"), "1:1"},  {P("plugins"), "2:1"}, {P("t"), "4:1"},
+	        {P("t", "q.k"), "5:3"}, {P("t", "a"), "6:3"},  {P("t", "a", "b", "c"), "6:7"},
+	        {P("t", "sub"), "7:1"}, {P("u"), "8:2"},
+	};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(at); i++) {
+		unsigned line, col;
+		toml_node_line_col(doc, toml_lookup(doc, at[i].path), &line, &col);
+		_cleanup_free_ char *got = xasprintf("%u:%u", line, col);
+		_cleanup_free_ char *name = toml_path_format(at[i].path);
+		is_str(got, at[i].where, name);
+	}
+	is_str(toml_node_kind(toml_lookup(doc, P("plugins"))), "an array of tables",
+	       "kind: an array of tables");
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	int64_t v;
+	is_int(toml_get_int(doc, P("version"), &v, &err), -1, "version as a string");
+	toml_error_in(&err, "config.toml");
+	is_str(err.msg, "config.toml:1:1: 'version' is a string, not an integer",
+	       "error_in: FILE:LINE:COL");
+	ok(err.hint != NULL, "error_in keeps the hint");
+	gp_error_set(&err, "no position here");
+	toml_error_in(&err, "config.toml");
+	is_str(err.msg, "config.toml: no position here", "error_in without a position");
+}
+
 static void
 test_read_containerd(void)
 {
@@ -140,11 +176,13 @@ test_read_containerd(void)
 	       "a missing key is 0");
 	ok(!absent && !gp_error_is_set(&err), "and sets nothing");
 	is_int(toml_get_bool(doc, P("version"), &systemd, &err), -1, "a wrong type is -1");
-	is_str(err.msg, "'version' is an integer, not a boolean", "and says what it is");
+	is_str(err.msg, "2:1: 'version' is an integer, not a boolean",
+	       "and says what it is, at the key");
+	ok(err.hint != NULL, "with a hint");
 	gp_error_release(&err);
 	is_int(toml_get_string(doc, P("root", "x"), &absent, &err), -1,
 	       "a path through a value is -1");
-	is_str(err.msg, "'root' is a string, not a table", "and names the value");
+	is_str(err.msg, "5:1: 'root' is a string, not a table", "and names the value");
 	gp_error_release(&err);
 
 	ok(toml_table_exists(doc, P(RTS, "runc")), "the runc table exists");
@@ -236,7 +274,8 @@ test_read_kinds(void)
 	ok(strv_length(strs) == 3 && strcmp(strs[2], "z") == 0, "three, comments skipped");
 	char **mixed = NULL;
 	is_int(toml_get_strv(doc, P("mixed"), &mixed, &err), -1, "a mixed array is not strings");
-	is_str(err.msg, "'mixed' is not an array of strings: it holds an integer", "message");
+	is_str(err.msg, "19:10: 'mixed' is not an array of strings: it holds an integer",
+	       "message, at the element");
 	gp_error_release(&err);
 	_cleanup_free_ char *deep = NULL;
 	toml_get_string(doc, P("t", "in", "x", "y"), &deep, &err);
@@ -418,6 +457,23 @@ test_edit_inline_dotted_implicit(void)
 	        "after the section that defines it");
 	toml_doc_free(doc);
 
+	/*
+	 * A dotted key added inside an inline table under a header makes a table of
+	 * that header's section, not the root's (issue 11, item 16; fuzz-toml found it
+	 * with the header indented, and the self-check now compares sections by index).
+	 */
+	static const char *const under_header[] = {" [u.d]\nl={a=1}", "[u.d]\nl={a=1}",
+	                                           "[u]\n[u.d]\nl={a=1}\n[v]\n"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(under_header); i++) {
+		doc = parse(under_header[i]);
+		is_int(toml_set_int(doc, P("u", "d", "l", "a"), -42, &err), 1,
+		       "an edit in an inline table under a header");
+		is_int(toml_set_strv(doc, P("u", "d", "l", "new", "k"), P("a", "b"), &err), 1,
+		       "a dotted key added in it");
+		ok(toml_doc_check(doc), "the index matches a fresh parse (case %zu)", i);
+		toml_doc_free(doc);
+	}
+
 	doc = parse("[t]\na.b = 1\nc = 2\n");
 	is_int(toml_delete(doc, P("t", "a", "b"), &err), 1, "delete a dotted key's line");
 	is_text(doc, "[t]\nc = 2\n", "the line went");
@@ -444,6 +500,61 @@ test_edit_inline_dotted_implicit(void)
 	is_int(toml_table_create(doc, P("a", "d"), &err), 1, "a second sub-table");
 	is_text(doc, "[a]\nx = 1\n\n[a.b]\ny = 2\n\n[a.d]\n\n[c]\nz = 3\n",
 	        "after the last sub-table of its parent, blank line like its sibling");
+	toml_doc_free(doc);
+}
+
+/* Issue 12: a new string or key in the file's quote style; new tables after trailing comments. */
+static void
+test_edit_style(void)
+{
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	struct toml_doc *doc;
+
+	doc = parse("version = 3\nroot = '/var/lib/containerd'\n\n"
+	            "[plugins.'io.containerd.cri.v1.runtime'.containerd]\n"
+	            "default_runtime_name = 'runc'\n");
+	is_int(toml_set_string(doc,
+	                       P("plugins", "io.containerd.cri.v1.runtime", "containerd",
+	                         "default_runtime_name"),
+	                       "nvidia", &err),
+	       1, "literal style: replace a literal string");
+	is_int(toml_set_string(doc,
+	                       P("plugins", "io.containerd.cri.v1.runtime", "containerd",
+	                         "runtimes", "nvidia", "runtime_type"),
+	                       "io.containerd.runc.v2", &err),
+	       1, "literal style: a new table and string");
+	is_int(toml_set_string(doc, P("plugins", "io.containerd.cri.v1.runtime", "x"), "it's",
+	                       &err),
+	       1, "literal style: a string a literal cannot hold");
+	is_text(doc,
+	        "version = 3\nroot = '/var/lib/containerd'\n\n"
+	        "[plugins.'io.containerd.cri.v1.runtime']\nx = \"it's\"\n"
+	        "[plugins.'io.containerd.cri.v1.runtime'.containerd]\n"
+	        "default_runtime_name = 'nvidia'\n\n"
+	        "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.nvidia]\n"
+	        "runtime_type = 'io.containerd.runc.v2'\n",
+	        "literal style: single quotes throughout, basic where a literal cannot be");
+	toml_doc_free(doc);
+
+	doc = parse("a = \"x\"\nb = 'y'\n");
+	toml_set_string(doc, P("b"), "z", &err);
+	toml_set_string(doc, P("c"), "w", &err);
+	is_text(doc, "a = \"x\"\nb = 'z'\nc = \"w\"\n",
+	        "mixed quotes: a replaced string keeps its quotes, a new one is basic");
+	toml_doc_free(doc);
+
+	const char *commented = "[a]\nk = 1\n  # k2 = 2\n  # k3 = 3\n\n# about b\n[b]\nm = 1\n";
+	doc = parse(commented);
+	toml_set_int(doc, P("a", "sub", "x"), 1, &err);
+	is_text(doc,
+	        "[a]\nk = 1\n  # k2 = 2\n  # k3 = 3\n\n[a.sub]\nx = 1\n\n# about b\n[b]\nm = 1\n",
+	        "a new table goes after the table's trailing comments, before the next one's");
+	toml_doc_free(doc);
+
+	doc = parse("[a]\nk = 1\n# about b\n[b]\nm = 1\n");
+	toml_set_int(doc, P("a", "sub", "x"), 1, &err);
+	is_text(doc, "[a]\nk = 1\n\n[a.sub]\nx = 1\n# about b\n[b]\nm = 1\n",
+	        "comments that run into the next header stay with it");
 	toml_doc_free(doc);
 }
 
@@ -491,7 +602,7 @@ test_errors(void)
 	doc = parse("a = 1\n[t]\n[[arr]]\n");
 	const char *before = "a = 1\n[t]\n[[arr]]\n";
 	is_str(ERR_OF(toml_set_int(doc, P("a", "b"), 1, &_e)),
-	       "cannot set 'a.b': 'a' is an integer, not a table", "set through a value");
+	       "1:1: cannot set 'a.b': 'a' is an integer, not a table", "set through a value");
 	is_str(ERR_OF(toml_set_int(doc, P("t"), 1, &_e)), "cannot set 't': it is a table",
 	       "set over a table");
 	is_str(ERR_OF(toml_delete(doc, P("t"), &_e)),
@@ -521,10 +632,12 @@ int
 main(void)
 {
 	test_read_containerd();
+	test_positions();
 	test_read_kinds();
 	test_edit_containerd();
 	test_edit_small();
 	test_edit_inline_dotted_implicit();
+	test_edit_style();
 	test_errors();
 	return tap_done();
 }
