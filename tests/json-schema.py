@@ -64,8 +64,10 @@ def validate(schema, value, path, root, errors):
         if "pattern" in schema and not re.search(schema["pattern"], value):
             errors.append(f"{path}: {json.dumps(value)} does not match {schema['pattern']}")
     if "anyOf" in schema:
-        if not any(not collect(s, value, path, root) for s in schema["anyOf"]):
-            errors.append(f"{path}: matches none of anyOf")
+        branches = [collect(s, value, path, root) for s in schema["anyOf"]]
+        if all(branches):
+            errors.append(f"{path}: matches none of anyOf; the nearest: " +
+                          "; ".join(min(branches, key=len)))
     if isinstance(value, dict):
         props = schema.get("properties", {})
         for key in schema.get("required", []):
