@@ -14,27 +14,30 @@
 
 const char cmd_bundle_summary[] = "make an offline bundle of the NVIDIA container toolkit";
 const char cmd_bundle_usage[] =
-        "usage: gpuprep bundle [--format deb] [--arch ARCH] [--toolkit-version V]\n"
-        "                      [--repo-url URL] [--keyring FILE] [--with-gpuprep FILE]\n"
-        "                      [-o FILE]\n"
+        "usage: gpuprep bundle [--format deb|rpm] [--arch ARCH] [--toolkit-version V]\n"
+        "                      [--repo-url URL] [--keyring FILE] [--l4t SUITE]\n"
+        "                      [--with-gpuprep FILE] [-o FILE]\n"
         "\n"
         "Download the four NVIDIA container toolkit packages for an air-gapped node, check\n"
         "them against the repository's signed index, and write one .tar.gz that\n"
         "'gpuprep install --offline FILE' installs from.\n"
         "\n"
         "Options:\n"
-        "  --format deb      the package format (only deb bundles are made so far)\n"
-        "  --arch ARCH       the node's architecture: amd64, arm64, ... (default: this machine's)\n"
+        "  --format deb|rpm  the package format (default: deb)\n"
+        "  --arch ARCH       the node's architecture: amd64, arm64, ... for deb; x86_64,\n"
+        "                    aarch64 for rpm (default: this machine's)\n"
         "  --toolkit-version V\n"
         "                    bundle V-1 of all four (default: the newest)\n"
         "  --version V       the same as --toolkit-version V\n"
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
+        "  --l4t SUITE       take the packages from L4T's repository (a Jetson's\n"
+        "                    nvidia-l4t-apt-source.list), suite r35.4, ...; needs --keyring\n"
         "  --with-gpuprep FILE\n"
         "                    carry FILE, a static gpuprep for ARCH, as 'gpuprep' in the\n"
         "                    bundle: 'tar -xzf BUNDLE gpuprep && ./gpuprep up --offline BUNDLE'\n"
         "  -o, --output FILE write the bundle here (default:\n"
-        "                    nvidia-container-toolkit_<V>_deb_<ARCH>.bundle.tar.gz)\n"
+        "                    nvidia-container-toolkit_<V>_<FORMAT>_<ARCH>.bundle.tar.gz)\n"
         "  -h, --help        print this help\n"
         "\n"
         "See gpuprep-bundle(1).\n";
@@ -73,7 +76,15 @@ bundle_hint(struct gp_error *err)
 int
 cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
-	enum { OPT_FORMAT = 256, OPT_ARCH, OPT_VERSION, OPT_REPO_URL, OPT_KEYRING, OPT_GPUPREP };
+	enum {
+		OPT_FORMAT = 256,
+		OPT_ARCH,
+		OPT_VERSION,
+		OPT_REPO_URL,
+		OPT_KEYRING,
+		OPT_GPUPREP,
+		OPT_L4T
+	};
 	static const struct option opts[] = {
 	        {"format", required_argument, NULL, OPT_FORMAT},
 	        {"arch", required_argument, NULL, OPT_ARCH},
@@ -82,6 +93,7 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"repo-url", required_argument, NULL, OPT_REPO_URL},
 	        {"keyring", required_argument, NULL, OPT_KEYRING},
 	        {"with-gpuprep", required_argument, NULL, OPT_GPUPREP},
+	        {"l4t", required_argument, NULL, OPT_L4T},
 	        {"output", required_argument, NULL, 'o'},
 	        CMD_COMMON_OPTIONS,
 	        {0},
@@ -109,6 +121,9 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_GPUPREP:
 			o.gpuprep = optarg;
 			break;
+		case OPT_L4T:
+			o.l4t = optarg;
+			break;
 		case 'o':
 			o.output = optarg;
 			break;
@@ -116,12 +131,24 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
-	if (strcmp(format, "deb") != 0) {
-		cmd_usage_error(ctx, err,
-		                "--format '%s' is not supported; only deb bundles are made",
-		                format);
-		return gp_error_hint(err, "for rpm nodes use NVIDIA's rpm release tarball with "
-		                          "gpuprep install --offline");
+	bool rpm = strcmp(format, "rpm") == 0;
+	if (!rpm && strcmp(format, "deb") != 0)
+		return cmd_usage_error(ctx, err, "--format '%s' is not supported: deb or rpm",
+		                       format);
+	if (rpm && o.gpuprep)
+		return cmd_usage_error(ctx, err, "--with-gpuprep is for deb bundles only, so far");
+	if (o.l4t) {
+		unsigned maj, min;
+		char end;
+		if (rpm || sscanf(o.l4t, "r%u.%u%c", &maj, &min, &end) != 2)
+			return cmd_usage_error(ctx, err,
+			                       "--l4t takes an L4T suite such as r35.4 (deb only)");
+		if (!o.keyring) {
+			cmd_usage_error(ctx, err,
+			                "--l4t needs --keyring FILE: L4T's repository key");
+			return gp_error_hint(err, "JetPack keeps it in "
+			                          "/etc/apt/trusted.gpg.d/jetson-ota-public.asc");
+		}
 	}
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
@@ -129,14 +156,19 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (!o.arch) {
 		if (os_info_read(NULL, &host, err) < 0)
 			return -1;
-		o.arch = host.arch_deb;
+		o.arch = rpm ? host.arch_rpm : host.arch_deb;
 		if (!o.arch) {
 			os_info_release(&host);
 			return cmd_usage_error(ctx, err,
 			                       "cannot tell this machine's architecture; "
 			                       "give --arch");
 		}
-	} else if (!os_arch_rpm_from_deb(o.arch)) {
+	} else if (rpm && !os_arch_deb_from_rpm(o.arch)) {
+		return cmd_usage_error(ctx, err,
+		                       "--arch '%s' is not an rpm architecture name "
+		                       "(x86_64, aarch64, ...)",
+		                       o.arch);
+	} else if (!rpm && !os_arch_rpm_from_deb(o.arch)) {
 		return cmd_usage_error(ctx, err,
 		                       "--arch '%s' is not a Debian architecture name "
 		                       "(amd64, arm64, ...)",
@@ -148,13 +180,14 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 
 	json_t *manifest = NULL;
 	_cleanup_free_ char *out = NULL;
-	int r = pkg_bundle_create(&o, &manifest, &out, err);
+	int r = rpm ? pkg_bundle_create_rpm(&o, &manifest, &out, err)
+	            : pkg_bundle_create(&o, &manifest, &out, err);
 	os_info_release(&host);
 	if (r < 0)
 		return bundle_hint(err);
 	_cleanup_json_ json_t *m = manifest;
-	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for deb %s%s", out,
-	         json_string_value(json_object_get(m, "toolkit_version")),
+	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for %s %s%s", out,
+	         json_string_value(json_object_get(m, "toolkit_version")), format,
 	         json_string_value(json_object_get(m, "architecture")),
 	         o.gpuprep ? ", with gpuprep" : "");
 	if (ctx->json) {

@@ -38,8 +38,9 @@ static const struct containerd_layout layouts[] = {
 
 /*
  * A version 1 file (no version key) that spells the CRI plugin by its full ID, as
- * version 2 does: containerd 2.x maps "cri" and the full ID to one key, so a second
- * spelling beside it makes the winner depend on map order. Edit the one that exists.
+ * version 2 does: containerd 2.x's migration maps "cri" and the full ID to one key, so a
+ * second spelling beside it makes the winner depend on map order. Edit the one that
+ * exists. (containerd 1.x reads only "cri" in a version 1 file: configure warns.)
  */
 static const struct containerd_layout layout_v1_full_id = {
         {"plugins", "io.containerd.grpc.v1.cri", NULL},

@@ -388,6 +388,14 @@ docker_configure(const struct configure_opts *opts, struct configure_result *ret
 		return -1;
 	if (docker_edit(opts, name, doc, ret, err) < 0)
 		return -1;
+	int node = bom ? docker_installed_version(opts->root) : 0;
+	if (node && node < 2300)
+		configure_result_warn(
+		        ret,
+		        "%s: the file starts with a UTF-8 byte order mark, which needs "
+		        "Docker >= 23.0, and this node's dockerd is %d.%d: it refuses "
+		        "to start with it (kept, as it was there before)",
+		        name, node / 100, node % 100);
 	size_t len;
 	const char *text = jsonedit_text(doc, &len);
 	_cleanup_free_ char *out = xmalloc(bom + len + 1);

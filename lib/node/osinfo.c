@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -158,6 +159,50 @@ elf_arch(const char *root, const char *node)
 }
 
 /*
+ * The architecture of a Jetson/Tegra board, from the SoC rather than the image: the
+ * "EABI:" field of /etc/nv_tegra_release ("aarch64"; "hf" on the 32-bit TK1), else the
+ * device tree's "nvidia,tegraNNN" compatible (tegra20/30/114/124 are 32-bit, every
+ * later one 64-bit), else soc0's family "Tegra" (every board L4T still supports is
+ * 64-bit). NULL when the root is not a Tegra board.
+ */
+static const char *
+tegra_arch(const char *root)
+{
+	_cleanup_free_ char *rel = NULL;
+	if (noderoot_read_file(root, "/etc/nv_tegra_release", &rel, NULL) == 0) {
+		const char *e = strstr(rel, "EABI: ");
+		if (e) {
+			e += strlen("EABI: ");
+			if (str_startswith(e, "aarch64"))
+				return "aarch64";
+			if (str_startswith(e, "hf"))
+				return "armv7hl";
+		}
+	}
+	_cleanup_free_ char *dt = NULL;
+	size_t len = 0;
+	if (noderoot_read_file(root, "/proc/device-tree/compatible", &dt, &len) == 0) {
+		static const char *const arm32[] = {"nvidia,tegra20", "nvidia,tegra30",
+		                                    "nvidia,tegra114", "nvidia,tegra124"};
+		/* NUL-separated strings. */
+		for (size_t off = 0; off < len; off += strlen(dt + off) + 1) {
+			const char *c = dt + off;
+			if (!str_startswith(c, "nvidia,tegra"))
+				continue;
+			for (size_t i = 0; i < GP_ARRAY_SIZE(arm32); i++)
+				if (strcmp(c, arm32[i]) == 0)
+					return "armv7hl";
+			return "aarch64";
+		}
+	}
+	_cleanup_free_ char *fam = NULL;
+	if (noderoot_read_file(root, "/sys/devices/soc0/family", &fam, NULL) == 0 &&
+	    strncasecmp(fam, "tegra", 5) == 0)
+		return "aarch64";
+	return NULL;
+}
+
+/*
  * The native architecture of a deb system, in RPM spelling, from its dpkg
  * database: the Architecture of the installed dpkg package, which is always
  * native. For a root with no ELF shell to probe. NULL when unknown.
@@ -211,6 +256,8 @@ os_info_read(const char *root, struct os_info *ret, struct gp_error *err)
 	if (gp_root_is_set(root)) {
 		static const char *const probes[] = {"/bin/sh", "/usr/bin/sh", "/bin/busybox",
 		                                     "/usr/bin/env"};
+		/* A Tegra board is what its SoC is, whatever the image's files say. */
+		rpm = tegra_arch(root);
 		for (size_t i = 0; i < GP_ARRAY_SIZE(probes) && !rpm; i++)
 			rpm = elf_arch(root, probes[i]);
 		if (!rpm)

@@ -26,8 +26,10 @@ struct os_info {
 /*
  * Read <root>/etc/os-release (falling back to <root>/usr/lib/os-release) and
  * the architecture. With no root, the architecture is the running kernel's
- * (uname); under a root it comes from the ELF header of the image's own
- * /bin/sh, so preparing an arm64 image on an amd64 host is right.
+ * (uname); under a root it comes from the SoC on a Jetson/Tegra board
+ * (/etc/nv_tegra_release, /proc/device-tree/compatible, /sys/devices/soc0/family:
+ * arm64 whatever dpkg says), else from the ELF header of the image's own /bin/sh
+ * (then dpkg's database), so preparing an arm64 image on an amd64 host is right.
  * A missing os-release is not an error (id stays NULL, family unknown).
  */
 int os_info_read(const char *root, struct os_info *ret, struct gp_error *err);

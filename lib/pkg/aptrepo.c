@@ -30,7 +30,24 @@ apt_repo_init(struct apt_repo *r, const char *base_url, const char *arch, const 
 		r->base_url[--n] = '\0';
 	r->arch = xstrdup(arch);
 	r->dist_url = xasprintf("%s/stable/deb/%s", r->base_url, arch);
+	r->packages_name = xstrdup("Packages");
+	r->pool_url = xstrdup(r->dist_url);
 	r->workdir = xstrdup(workdir);
+}
+
+void
+apt_repo_set_suite(struct apt_repo *r, const char *suite, const char *component)
+{
+	free(r->dist_url);
+	free(r->suite);
+	free(r->component);
+	free(r->packages_name);
+	free(r->pool_url);
+	r->suite = xstrdup(suite);
+	r->component = xstrdup(component);
+	r->dist_url = xasprintf("%s/dists/%s", r->base_url, suite);
+	r->packages_name = xasprintf("%s/binary-%s/Packages", component, r->arch);
+	r->pool_url = xstrdup(r->base_url);
 }
 
 void
@@ -40,6 +57,10 @@ apt_repo_release(struct apt_repo *r)
 		return;
 	free(r->base_url);
 	free(r->dist_url);
+	free(r->suite);
+	free(r->component);
+	free(r->packages_name);
+	free(r->pool_url);
 	free(r->arch);
 	free(r->workdir);
 	free(r->key_source);
@@ -83,7 +104,7 @@ int
 apt_repo_fetch_index(struct apt_repo *r, struct fetch *f, struct gp_error *err)
 {
 	_cleanup_free_ char *in_url = xasprintf("%s/InRelease", r->dist_url);
-	_cleanup_free_ char *pk_url = xasprintf("%s/Packages", r->dist_url);
+	_cleanup_free_ char *pk_url = xasprintf("%s/%s", r->dist_url, r->packages_name);
 	if (fetch_to_memory(f, in_url, INDEX_MAX, &r->inrelease, &r->inrelease_len, err) < 0) {
 		if (strstr(err->msg, "HTTP 404"))
 			gp_error_hint(err,
@@ -114,21 +135,23 @@ apt_repo_check_index(struct apt_repo *r, const char *where, struct gp_error *err
 	struct apt_release rel = {0};
 	if (aptindex_release(text, len, src, &rel, err) < 0)
 		return -1;
-	const struct apt_release_file *pf = apt_release_find(&rel, "Packages");
+	const struct apt_release_file *pf = apt_release_find(&rel, r->packages_name);
 	if (!pf || !pf->sha512) {
 		apt_release_release(&rel);
-		gp_error_set(err, "%s: InRelease lists no SHA512 for 'Packages'", where);
-		return gp_error_hint(err, "the repository is not a flat apt repository that "
-		                          "gpuprep can check; check --repo-url");
+		gp_error_set(err, "%s: InRelease lists no SHA512 for '%s'", where,
+		             r->packages_name);
+		return gp_error_hint(err, "the repository is not an apt repository that gpuprep "
+		                          "can check (flat, or dists/ with an uncompressed "
+		                          "Packages); check --repo-url");
 	}
 	char hex[DIGEST_HEX_MAX];
 	digest_buffer_hex(DIGEST_SHA512, r->packages, r->packages_len, hex);
 	if (pf->size != r->packages_len || !digest_hex_equal(hex, pf->sha512)) {
-		gp_error_set(
-		        err,
-		        "%s: checksum mismatch for 'Packages': InRelease lists %llu bytes with "
-		        "SHA512 %.16s..., got %zu bytes with SHA512 %.16s...",
-		        where, (unsigned long long)pf->size, pf->sha512, r->packages_len, hex);
+		gp_error_set(err,
+		             "%s: checksum mismatch for '%s': InRelease lists %llu bytes with "
+		             "SHA512 %.16s..., got %zu bytes with SHA512 %.16s...",
+		             where, r->packages_name, (unsigned long long)pf->size, pf->sha512,
+		             r->packages_len, hex);
 		apt_release_release(&rel);
 		return gp_error_hint(err, "the index changed while it was fetched, or was tampered "
 		                          "with; try again, or use another mirror");

@@ -17,9 +17,16 @@
 #define APT_REPO_TOOLKIT_COUNT 4
 extern const char *const apt_repo_toolkit[APT_REPO_TOOLKIT_COUNT + 1];
 
+/* L4T's own repository (JetPack's packages, the toolkit among them): a dists/ layout. */
+#define APT_REPO_L4T_URL "https://repo.download.nvidia.com/jetson/common"
+
 struct apt_repo {
-	char *base_url; /* without a trailing slash */
-	char *dist_url; /* <base>/stable/deb/<arch> */
+	char *base_url;      /* without a trailing slash */
+	char *dist_url;      /* <base>/stable/deb/<arch>, or <base>/dists/<suite> */
+	char *suite;         /* NULL for the flat layout; "r35.4" */
+	char *component;     /* "main" with a suite */
+	char *packages_name; /* as InRelease lists it: "Packages", "main/binary-arm64/Packages" */
+	char *pool_url;      /* what Filename is relative to: dist_url (flat), base_url (dists) */
 	char *arch;
 	char *workdir; /* private directory for the keyring and downloads */
 
@@ -43,6 +50,12 @@ struct apt_repo {
  */
 void apt_repo_init(struct apt_repo *r, const char *base_url, const char *arch, const char *workdir);
 void apt_repo_release(struct apt_repo *r);
+
+/*
+ * Use a normal dists/ repository (as L4T's): InRelease at <base>/dists/<suite>/, Packages
+ * at <component>/binary-<arch>/Packages beneath it, package files relative to <base>.
+ */
+void apt_repo_set_suite(struct apt_repo *r, const char *suite, const char *component);
 
 /*
  * Load the trusted key: keyring_file when given (all its keys are trusted), or

@@ -467,6 +467,23 @@ gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *so
 }
 
 int
+gpg_verify_detached(const struct gpg_key *k, const char *path, const char *sig_path,
+                    const char *source, char **ret_fpr, struct gp_error *err)
+{
+	_cleanup_free_ char *data = xstrdup(path);
+	_cleanup_free_ char *sig = xstrdup(sig_path);
+	char *argv[] = {"gpgv", "--status-fd", "1", "--keyring", k->keyring, sig, data, NULL};
+	struct proc_result res = {0};
+	if (gnupg_run(k, argv, &res, err) < 0)
+		return -1;
+	int r = gpg_status_check(res.output, k, source, ret_fpr, err);
+	if (r == 0 && res.status != 0)
+		r = gp_error_set(err, "%s: gpgv failed: %s", source, complaint(res.output));
+	proc_result_release(&res);
+	return r < 0 ? -1 : 0;
+}
+
+int
 gpg_key_armor(const struct gpg_key *k, char **ret_text, struct gp_error *err)
 {
 	_cleanup_free_ char *outp = xasprintf("%s/armored.asc", k->workdir);

@@ -59,6 +59,12 @@ bool gpg_key_has(const struct gpg_key *k, const char *fingerprint);
 int gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *source,
                            char **ret_text, size_t *ret_len, char **ret_fpr, struct gp_error *err);
 
+/*
+ * Verify a detached signature (sig_path, armored or binary: repomd.xml.asc) of the
+ * file at path, with the same rules as gpg_verify_clearsigned.
+ */
+int gpg_verify_detached(const struct gpg_key *k, const char *path, const char *sig_path,
+                        const char *source, char **ret_fpr, struct gp_error *err);
 /* Parse gpgv --status-fd output; exposed for tests. Returns 0 and the primary fingerprint of
  * a VALIDSIG line whose key is trusted, or -1 with err set. */
 int gpg_status_check(const char *status, const struct gpg_key *k, const char *source,

@@ -95,7 +95,20 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	if (tmpfiles_mkdtemp("bundle", &tmp, err) < 0)
 		return -1;
 	struct apt_repo r;
-	apt_repo_init(&r, o->repo_url, o->arch, tmp);
+	apt_repo_init(&r,
+	              o->repo_url ? o->repo_url
+	              : o->l4t    ? APT_REPO_L4T_URL
+	                          : NULL,
+	              o->arch, tmp);
+	if (o->l4t)
+		apt_repo_set_suite(&r, o->l4t, "main");
+	/* The bundle keeps the repository's layout: repo/InRelease and repo/Packages (flat), or
+	 * repo/dists/<suite>/InRelease and .../main/binary-<arch>/Packages (L4T's). */
+	_cleanup_free_ char *in_name =
+	        r.suite ? xasprintf("repo/dists/%s/InRelease", r.suite) : xstrdup("repo/InRelease");
+	_cleanup_free_ char *pk_name =
+	        r.suite ? xasprintf("repo/dists/%s/%s", r.suite, r.packages_name)
+	                : xstrdup("repo/Packages");
 	_cleanup_fetch_ struct fetch *f = fetch_new(&o->fetch);
 	_cleanup_free_ char *target = o->version ? apt_repo_version_target(o->version) : NULL;
 	_cleanup_free_ char *output = NULL;
@@ -146,7 +159,7 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 			gp_error_hint(err, "the repository index is incomplete; check --repo-url");
 			goto out;
 		}
-		_cleanup_free_ char *url = xasprintf("%s/%s", r.dist_url, rel);
+		_cleanup_free_ char *url = xasprintf("%s/%s", r.pool_url, rel);
 		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 		paths[k] = xasprintf("%s/%s", dl, base);
 		char got[DIGEST_HEX_MAX];
@@ -182,7 +195,7 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		goto out;
 	}
 	json_t *files = json_array();
-	const char *const fnames[] = {"repo/InRelease", "repo/Packages", PKG_BUNDLE_KEY_FILE};
+	const char *const fnames[] = {in_name, pk_name, PKG_BUNDLE_KEY_FILE};
 	const char *const fpaths[] = {in_path, pk_path, r.key.keyring};
 	for (size_t i = 0; i < GP_ARRAY_SIZE(fnames); i++) {
 		json_t *fe = file_entry(fnames[i], fpaths[i], err);
@@ -210,13 +223,17 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	                     "package_family", "deb", "architecture", o->arch, "source_url",
 	                     r.dist_url, "key_fingerprint", r.fingerprint, "created", created,
 	                     "packages", pkgs, "files", files);
+	if (r.suite) {
+		json_object_set_new(manifest, "suite", json_string(r.suite));
+		json_object_set_new(manifest, "component", json_string(r.component));
+	}
 	mtext = rows_format_json(manifest);
 
 	size_t n = 0;
 	src[n++] = (struct pkgarchive_source){
 	        .name = "manifest.json", .data = mtext, .len = strlen(mtext)};
-	src[n++] = (struct pkgarchive_source){.name = "repo/InRelease", .disk_path = in_path};
-	src[n++] = (struct pkgarchive_source){.name = "repo/Packages", .disk_path = pk_path};
+	src[n++] = (struct pkgarchive_source){.name = in_name, .disk_path = in_path};
+	src[n++] = (struct pkgarchive_source){.name = pk_name, .disk_path = pk_path};
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
 		src[n++] = (struct pkgarchive_source){.name = names[k], .disk_path = paths[k]};
 	src[n++] =
@@ -324,8 +341,8 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	_cleanup_free_ char *mpath = xasprintf("%s/manifest.json", dir);
 	_cleanup_free_ char *work = xasprintf("%s/.verify", dir);
 	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
-	_cleanup_free_ char *inp = xasprintf("%s/repo/InRelease", dir);
-	_cleanup_free_ char *pkp = xasprintf("%s/repo/Packages", dir);
+	_cleanup_free_ char *inp = NULL;
+	_cleanup_free_ char *pkp = NULL;
 	int ret_code = -1;
 
 	json_error_t jerr;
@@ -384,9 +401,18 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 		                   "gpuprep bundle");
 		goto out;
 	}
+	if (strcmp(b.family, "rpm") == 0) {
+		/* key -> repomd.xml -> primary -> each .rpm (pkgbundle_rpm.c) */
+		if (pkg_bundle_check_rpm(src, dir, keyring, &b, err) < 0)
+			goto out;
+		*ret = b;
+		b = (struct pkg_bundle){0};
+		ret_code = 0;
+		goto out;
+	}
 	if (strcmp(b.family, "deb") != 0) {
-		gp_error_set(err, "%s: a '%s' bundle; this gpuprep installs deb bundles only", src,
-		             b.family);
+		gp_error_set(err, "%s: a '%s' bundle; this gpuprep installs deb and rpm bundles",
+		             src, b.family);
 		goto out;
 	}
 
@@ -396,6 +422,20 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 		goto out;
 	}
 	apt_repo_init(&r, NULL, b.arch, work);
+	/* A bundle from L4T's dists/ repository keeps that layout. */
+	const char *suite = jstr(b.manifest, "suite");
+	const char *component = jstr(b.manifest, "component");
+	if (suite && (!component || !safe_member(suite) || !safe_member(component))) {
+		gp_error_set(err, "%s: manifest.json: a bad 'suite' or 'component'", src);
+		gp_error_hint(err, "the bundle is damaged or was not made by gpuprep bundle");
+		goto out;
+	}
+	if (suite)
+		apt_repo_set_suite(&r, suite, component);
+	inp = suite ? xasprintf("%s/repo/dists/%s/InRelease", dir, suite)
+	            : xasprintf("%s/repo/InRelease", dir);
+	pkp = suite ? xasprintf("%s/repo/dists/%s/%s", dir, suite, r.packages_name)
+	            : xasprintf("%s/repo/Packages", dir);
 	if (keyring) {
 		if (apt_repo_load_key(&r, NULL, keyring, err) < 0)
 			goto out;
@@ -416,8 +456,8 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	int e1 = read_file(inp, &r.inrelease, &r.inrelease_len);
 	int e2 = e1 < 0 ? 0 : read_file(pkp, &r.packages, &r.packages_len);
 	if (e1 < 0 || e2 < 0) {
-		gp_error_set_errno(err, e1 < 0 ? e1 : e2, "%s: reading repo/%s", src,
-		                   e1 < 0 ? "InRelease" : "Packages");
+		gp_error_set_errno(err, e1 < 0 ? e1 : e2, "%s: reading '%s'", src,
+		                   e1 < 0 ? inp : pkp);
 		goto out;
 	}
 	if (apt_repo_check_index(&r, src, err) < 0) {

@@ -22,8 +22,9 @@ struct pkg_bundle_opts {
 	const char *repo_url; /* NULL for NVIDIA's */
 	const char *keyring;  /* the operator's own key, or NULL for the pinned one */
 	const char *output;   /* NULL: nvidia-container-toolkit_<V>_deb_<arch>.bundle.tar.gz */
-	const char *gpuprep;  /* a static gpuprep for arch to carry as PKG_BUNDLE_GPUPREP, or
-	                         NULL; checked (elf_check_static) before anything is fetched */
+	const char *l4t;     /* an L4T suite ("r35.4"): L4T's dists/ repository, not the flat one */
+	const char *gpuprep; /* a static gpuprep for arch to carry as PKG_BUNDLE_GPUPREP, or
+	                        NULL; checked (elf_check_static) before anything is fetched */
 	struct fetch_opts fetch;
 };
 
@@ -61,3 +62,14 @@ bool pkg_bundle_detect(const struct pkgarchive_listing *l);
 int pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
                      const char *keyring, struct pkg_bundle *ret, struct gp_error *err);
 void pkg_bundle_release(struct pkg_bundle *b);
+
+/*
+ * rpm bundles (pkgbundle_rpm.c): o->arch in rpm spelling ("x86_64", "aarch64"); repo/ holds
+ * the repository's repodata/ untouched (repomd.xml, its .asc, what it lists) and the
+ * packages, so the bundle is also a yum repository.
+ */
+int pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
+                          struct gp_error *err);
+/* The signed chain of an extracted rpm bundle whose manifest b holds; fills b's packages. */
+int pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring,
+                         struct pkg_bundle *b, struct gp_error *err);

@@ -52,6 +52,7 @@ pkg_apt_entry_release(struct pkg_apt_entry *e)
 	free(e->signed_by);
 	free(e->uri);
 	free(e->suite);
+	free(e->components);
 	*e = (struct pkg_apt_entry){0};
 }
 
@@ -292,10 +293,14 @@ static const char *
 failure_hint(const char *tool, const char *output)
 {
 	if (strstr(output, "NO_PUBKEY") || strstr(output, "is not signed") ||
-	    strstr(output, "GPG error"))
+	    strstr(output, "GPG error") || strstr(output, "GPG signature verification error"))
 		return "the repository's signature does not verify with its keyring; check "
 		       "--keyring and --repo-url";
-	if (strstr(output, "Hash Sum mismatch") || strstr(output, "File has unexpected size"))
+	if (strstr(output, "Hash Sum mismatch") || strstr(output, "File has unexpected size") ||
+	    /* dnf (librepo): a package longer or shorter, or with other bytes, than primary says */
+	    strstr(output, "Inconsistent server data") ||
+	    strstr(output, "Package does not match intended download") ||
+	    strstr(output, "checksum doesn't match") || strstr(output, "Checksum mismatch"))
 		return "a downloaded package does not match the repository index; the mirror may "
 		       "be "
 		       "mid-update or tampered with: try again later";

@@ -129,6 +129,7 @@ struct pkg_apt_entry {
 	char *signed_by;
 	char *uri;
 	char *suite;
+	char *components; /* "main" (one-line format), or NULL */
 	bool deb822;
 };
 int pkg_apt_find_entry(const char *root, const char *base_url, struct pkg_apt_entry *ret);

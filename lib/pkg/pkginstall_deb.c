@@ -169,6 +169,13 @@ parse_list_line(char *line, const char *base_url, struct pkg_apt_entry *ret)
 	ret->uri = xstrdup(uri);
 	ret->suite = xstrdup(suite);
 	ret->signed_by = TAKE_PTR(signed_by);
+	char *rest = save ? save + strspn(save, " \t") : NULL;
+	if (rest && *rest && *rest != '#') {
+		size_t n = strcspn(rest, "#\n");
+		while (n && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+			n--;
+		ret->components = n ? xstrndup(rest, n) : NULL;
+	}
 	return true;
 }
 
@@ -351,6 +358,39 @@ write_root_apt_conf(struct pkg_plan *p, const char *source_line, char **ret_conf
 	return 0;
 }
 
+/*
+ * A Jetson's L4T apt source (JetPack writes it): the first "deb URI SUITE ..." line in
+ * L4T_LIST whose URI ends in /jetson/common, where the toolkit lives beside JetPack's own
+ * packages. Returns 1 with the URI and suite, 0 when there is none.
+ */
+#define L4T_LIST "/etc/apt/sources.list.d/nvidia-l4t-apt-source.list"
+#define L4T_KEY  "/etc/apt/trusted.gpg.d/jetson-ota-public.asc"
+static int
+l4t_source(const char *root, char **ret_uri, char **ret_suite)
+{
+	_cleanup_free_ char *text = NULL;
+	if (noderoot_read_file(root, L4T_LIST, &text, NULL) < 0)
+		return 0;
+	char *save = NULL;
+	for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char *s2 = NULL;
+		char *deb = strtok_r(ln, " \t", &s2);
+		char *uri = deb ? strtok_r(NULL, " \t", &s2) : NULL;
+		char *suite = uri ? strtok_r(NULL, " \t", &s2) : NULL;
+		if (!suite || strcmp(deb, "deb") != 0 || uri[0] == '[')
+			continue;
+		size_t n = strlen(uri);
+		while (n && uri[n - 1] == '/')
+			n--;
+		if (n < 14 || strncmp(uri + n - 14, "/jetson/common", 14) != 0)
+			continue;
+		*ret_uri = xstrndup(uri, n);
+		*ret_suite = xstrdup(suite);
+		return 1;
+	}
+	return 0;
+}
+
 int
 pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err)
 {
@@ -369,7 +409,13 @@ pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 
 	if (mkdir_p(work, 0700) < 0)
 		return gp_error_set_errno(err, errno, "creating '%s'", work);
-	apt_repo_init(&r, o->repo_url, p->arch, work);
+	/* On a Jetson, L4T's own repository, unless --repo-url names another. */
+	_cleanup_free_ char *l4t_uri = NULL;
+	_cleanup_free_ char *l4t_suite = NULL;
+	bool l4t = !o->repo_url && l4t_source(p->root, &l4t_uri, &l4t_suite) > 0;
+	apt_repo_init(&r, l4t ? l4t_uri : o->repo_url, p->arch, work);
+	if (l4t)
+		apt_repo_set_suite(&r, l4t_suite, "main");
 	p->location = xstrdup(r.dist_url);
 
 	/* Pinned and already there: nothing to fetch. */
@@ -384,8 +430,29 @@ pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 	}
 
 	f = fetch_new(&o->fetch);
-	if (apt_repo_load_key(&r, f, o->keyring, err) < 0)
+	if (l4t && !o->keyring) {
+		/* The key apt on the node already trusts for L4T's repository. */
+		_cleanup_free_ char *kd = xasprintf("%s/key", work);
+		_cleanup_free_ char *kp = gp_path(p->root, L4T_KEY);
+		r.key_source = xasprintf("'%s'", kp);
+		if (mkdir_p(kd, 0700) < 0) {
+			gp_error_set_errno(err, errno, "creating '%s'", kd);
+			goto out;
+		}
+		int e = noderoot_read_file(p->root, L4T_KEY, &r.key_data, &r.key_len);
+		if (e < 0) {
+			gp_error_set_errno(err, e, "reading L4T's repository key '%s'", kp);
+			gp_error_hint(err,
+			              "the node's '%s' names L4T's repository; give its key with "
+			              "--keyring FILE, or use --repo-url for NVIDIA's",
+			              L4T_LIST);
+			goto out;
+		}
+		if (gpg_key_load(r.key_data, r.key_len, r.key_source, kd, &r.key, err) < 0)
+			goto out;
+	} else if (apt_repo_load_key(&r, f, o->keyring, err) < 0) {
 		goto out;
+	}
 	if (apt_repo_fetch_index(&r, f, err) < 0)
 		goto out;
 	if (apt_repo_select(&r, target, sel, err) < 0)
@@ -403,15 +470,17 @@ pkg_plan_online_deb(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 	/* The source: reuse an entry that already names the repository, or write ours. */
 	if (pkg_apt_find_entry(p->root, r.base_url, &existing) > 0) {
 		p->reused = xstrdup(existing.file);
+		const char *comp = existing.components ? existing.components : "";
+		const char *sp = existing.components ? " " : "";
 		if (existing.signed_by && gp_root_is_set(p->root)) {
 			_cleanup_free_ char *sb = gp_path(p->root, existing.signed_by);
-			line = xasprintf("deb [signed-by=%s] %s %s\n", sb, existing.uri,
-			                 existing.suite);
+			line = xasprintf("deb [signed-by=%s] %s %s%s%s\n", sb, existing.uri,
+			                 existing.suite, sp, comp);
 		} else if (existing.signed_by) {
-			line = xasprintf("deb [signed-by=%s] %s %s\n", existing.signed_by,
-			                 existing.uri, existing.suite);
+			line = xasprintf("deb [signed-by=%s] %s %s%s%s\n", existing.signed_by,
+			                 existing.uri, existing.suite, sp, comp);
 		} else {
-			line = xasprintf("deb %s %s\n", existing.uri, existing.suite);
+			line = xasprintf("deb %s %s%s%s\n", existing.uri, existing.suite, sp, comp);
 		}
 	} else {
 		int e = read_file(r.key.keyring, &keyring_data, &keyring_len);

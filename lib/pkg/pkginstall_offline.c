@@ -367,13 +367,14 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 		struct pkg_bundle b = {0};
 		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
 			goto out;
-		if (p->family != OS_FAMILY_DEB || strcmp(b.arch, p->arch) != 0) {
-			gp_error_set(err, "bundle '%s' is for deb %s; this system is %s %s", path,
-			             b.arch, os_family_name(p->family), p->arch);
+		if (strcmp(b.family, os_family_name(p->family)) != 0 ||
+		    strcmp(b.arch, p->arch) != 0) {
+			gp_error_set(err, "bundle '%s' is for %s %s; this system is %s %s", path,
+			             b.family, b.arch, os_family_name(p->family), p->arch);
 			gp_error_hint(err,
 			              "make a bundle for this system with gpuprep bundle "
-			              "--format deb --arch %s",
-			              p->arch);
+			              "--format %s --arch %s",
+			              os_family_name(p->family), p->arch);
 			pkg_bundle_release(&b);
 			goto out;
 		}

@@ -70,7 +70,8 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 		p.root = xstrdup(o->root);
 	if (o->version && !debver_valid(o->version)) {
 		gp_error_set_code(err, 2, "--version '%s' is not a version number", o->version);
-		return -1;
+		gp_error_hint(err, "give the toolkit's version as NVIDIA writes it: 1.17.8");
+		goto fail;
 	}
 	if (os_info_read(p.root, &os, err) < 0)
 		goto fail;

@@ -10,9 +10,11 @@
 
 #include "gpgverify.h"
 #include "noderoot.h"
+#include "osinfo.h"
 #include "proc.h"
-#include "tmpfiles.h"
 #include "pkginstall_private.h"
+#include "rpmrepo.h"
+#include "tmpfiles.h"
 
 /*
  * The installed versions of names (ret has a slot for each, NULL when not
@@ -71,20 +73,41 @@ have_program_under(const char *root, const char *name)
 	return false;
 }
 
+/* The release's major version ("9" from VERSION_ID="9.3"), for dnf --releasever; or NULL. */
+static char *
+releasever(const char *root)
+{
+	struct os_info os = {0};
+	struct gp_error ignored = GP_ERROR_INIT;
+	char *v = NULL;
+	if (os_info_read(root, &os, &ignored) == 0 && os.version_id)
+		v = xstrndup(os.version_id, strcspn(os.version_id, "."));
+	os_info_release(&os);
+	gp_error_release(&ignored);
+	return v;
+}
+
 int
 pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp_error *err)
 {
 	struct apt_repo r;
+	struct rpm_repo md;
 	_cleanup_free_ char *work = xasprintf("%s/repo", p->tmpdir);
+	_cleanup_free_ char *mdwork = xasprintf("%s/rpmmd", p->tmpdir);
 	_cleanup_free_ char *target = o->version ? apt_repo_version_target(o->version) : NULL;
 	int ret = -1;
 	if (mkdir_p(work, 0700) < 0)
 		return gp_error_set_errno(err, errno, "creating '%s'", work);
+	if (mkdir_p(mdwork, 0700) < 0)
+		return gp_error_set_errno(err, errno, "creating '%s'", mdwork);
 	apt_repo_init(&r, o->repo_url, p->arch, work);
 	p->location = xasprintf("%s/stable/rpm/$basearch", r.base_url);
+	_cleanup_free_ char *repo_url = xasprintf("%s/stable/rpm/%s", r.base_url, p->arch);
+	rpm_repo_init(&md, repo_url, p->arch, mdwork);
 	_cleanup_fetch_ struct fetch *f = NULL;
 	_cleanup_free_ char *armored = NULL;
 	_cleanup_free_ char *repo = NULL;
+	_cleanup_free_ char *relver = NULL;
 	if (target) {
 		const char *want[N_PKGS] = {target, target, target, target};
 		if (pkg_plan_all_installed_at(p, want)) {
@@ -99,8 +122,19 @@ pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 		goto out;
 	if (!r.key.fingerprints && gpg_key_list(&r.key, err) < 0)
 		goto out;
-	p->fingerprint = xstrdup(r.key.fingerprints[0]);
-	p->version = target ? xstrdup(target) : NULL;
+	/* The chain dnf checks with repo_gpgcheck=1, checked here first: a bad signature, a
+	 * damaged index or a version the repository lacks stops the plan before dnf runs. */
+	const struct rpm_package *pick[N_PKGS];
+	if (rpm_repo_fetch(&md, &r.key, f, err) < 0 || rpm_repo_select(&md, target, pick, err) < 0)
+		goto out;
+	p->fingerprint = xstrdup(md.fingerprint ? md.fingerprint : r.key.fingerprints[0]);
+	p->version = xstrdup(pick[0]->evr);
+	const char *want[N_PKGS] = {p->version, p->version, p->version, p->version};
+	if (pkg_plan_all_installed_at(p, want)) {
+		p->up_to_date = true;
+		ret = 0;
+		goto out;
+	}
 
 	if (gpg_key_armor(&r.key, &armored, err) < 0)
 		goto out;
@@ -116,6 +150,7 @@ pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 	repo = xasprintf(repo_fmt, r.base_url, PKG_RPM_KEY);
 	pkg_plan_write(p, PKG_YUM_REPO, repo, strlen(repo), 0644);
 
+	/* yum on CentOS 7 (no dnf): the same repo file; yum takes the same flags used here. */
 	const char *tool = have_program_under(p->root, "dnf") || !have_program_under(p->root, "yum")
 	                           ? "dnf"
 	                           : "yum";
@@ -136,18 +171,20 @@ pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 			goto out;
 		pkg_command_add2(c, "--installroot=", p->root);
 		pkg_command_add2(c, "--setopt=reposdir=", tdir);
+		/* An image's release is not what the host runs: say it, from its os-release. */
+		relver = releasever(p->root);
+		if (relver)
+			pkg_command_add2(c, "--releasever=", relver);
 	}
+	/* The versions checked above, all four pinned. */
 	pkg_command_add(c, "install");
 	for (size_t k = 0; k < N_PKGS; k++) {
-		if (target) {
-			_cleanup_free_ char *a = xasprintf("%s-%s", apt_repo_toolkit[k], target);
-			pkg_command_add(c, a);
-		} else {
-			pkg_command_add(c, apt_repo_toolkit[k]);
-		}
+		_cleanup_free_ char *a = xasprintf("%s-%s", apt_repo_toolkit[k], p->version);
+		pkg_command_add(c, a);
 	}
 	ret = 0;
 out:
+	rpm_repo_release(&md);
 	apt_repo_release(&r);
 	return ret;
 }

@@ -30,6 +30,7 @@
 	X("cgroups", cgroups)                                                                      \
 	X("dev-char-links", dev_char_links)                                                        \
 	X("cdi", cdi)                                                                              \
+	X("jetson-mode", jetson_mode)                                                              \
 	X("swap", swap)                                                                            \
 	X("ip-forward", ip_forward)                                                                \
 	X("edgecore-clean", edgecore_clean)

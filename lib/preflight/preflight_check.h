@@ -98,6 +98,7 @@ void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_resu
 void preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_jetson_mode(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cri_socket(struct preflight_ctx *ctx, struct preflight_result *r);

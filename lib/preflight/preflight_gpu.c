@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -170,6 +171,16 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 	if (!n)
 		return;
 	const struct runtime_config_view *v = preflight_runtime_view_quiet(ctx);
+	/* JetPack 4 and 5 (L4T R32 to R35) run the runtime in CSV mode: jetson-mode checks that. */
+	const char *l4t = n->tegra ? n->tegra->l4t_release : NULL;
+	if (n->tegra && l4t && l4t[0] == 'R' && atoi(l4t + 1) < 36 && !(v && v->cdi == 1)) {
+		preflight_set(
+		        r, PREFLIGHT_SKIP,
+		        "no CDI spec, and none needed: L4T %s (JetPack 4 or 5) runs the NVIDIA "
+		        "runtime in CSV mode (see jetson-mode)",
+		        l4t);
+		return;
+	}
 	if (!n->tegra && !(v && v->cdi == 1)) {
 		if (ctx->runtime->inspect)
 			preflight_set(
@@ -187,7 +198,8 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 	}
 	preflight_set(r, PREFLIGHT_FAIL, "no CDI spec for %s in '%s' or '%s' (%s)", CDI_GPU_KIND,
 	              etc, run,
-	              n->tegra ? "a Jetson board needs one" : "the runtime's config enables CDI");
+	              n->tegra ? "a Jetson board on JetPack 6 needs one"
+	                       : "the runtime's config enables CDI");
 	preflight_hint(r, "nvidia-ctk cdi generate%s --output=/etc/cdi/nvidia.yaml",
 	               n->tegra ? " --mode=csv" : "");
 }

@@ -51,7 +51,7 @@ expect_comp "docker" "configure --runtime=d" configure --runtime = d
 expect_comp "cgroupfs systemd" "configure --cgroup-driver" configure --cgroup-driver ""
 expect_comp "cgroupfs systemd" "preflight --cgroup-driver" preflight --cgroup-driver ""
 expect_comp "containerd docker" "undo --runtime" undo --runtime ""
-expect_comp "deb" "bundle --format: the one format" bundle --format ""
+expect_comp "deb rpm" "bundle --format: deb and rpm" bundle --format ""
 expect_comp "--dry-run" "options of a command from their start" undo --d
 expect_comp "--pci-dump --pci-ids" "options after global options" -q --root / detect --pci
 expect_comp "" "no option value for a placeholder (--version V)" install --version ""

@@ -34,6 +34,22 @@ if [ -x /usr/sbin/dockerd ] && mkdir -p "$root/usr/sbin" &&
 else
 	skip "bip6 on a node with an older dockerd" "no /usr/sbin/dockerd here (Debian's docker.io)"
 fi
+# A byte order mark is kept; on a node with a dockerd older than 23.0 that refuses it, a warning.
+root=$(new_root bom)
+if [ -x /usr/sbin/dockerd ] && mkdir -p "$root/usr/sbin" &&
+	{ ln /usr/sbin/dockerd "$root/usr/sbin/dockerd" 2>/dev/null ||
+		cp /usr/sbin/dockerd "$root/usr/sbin/dockerd"; }; then
+	node_v=$(/usr/sbin/dockerd --version | sed -n 's/^Docker version \([0-9]*\.[0-9]*\).*/\1/p')
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	if [ "${node_v%%.*}" -lt 23 ]; then
+		expect_contains "$T/err" "warning: $root/$CFG: the file starts with a UTF-8 byte order mark, which needs Docker >= 23.0, and this node's dockerd is $node_v" \
+			"bom: 'needs Docker >= 23.0' on a node with dockerd $node_v"
+	else
+		expect_not_contains "$T/err" "byte order mark" "bom: no warning with dockerd $node_v"
+	fi
+else
+	skip "bom on a node with an older dockerd" "no /usr/sbin/dockerd here (Debian's docker.io)"
+fi
 root=$(new_root nvidia-old-args)
 run "$GPUPREP" --root "$root" configure --runtime docker
 expect_contains "$T/err" "dockerd ignores 'runtimes.nvidia.args'" "runtime args: 'args' warned"

@@ -657,8 +657,8 @@ check "$R" cdi pass 0 "a JSON spec in /var/run/cdi"
 first_line_is "[PASS] CDI spec for nvidia.com/gpu: '$R/run/cdi/nvidia.json'" "cdi: json in /var/run/cdi: message"
 printf '{"cdiVersion": "0.5.0", "kind": "example.com/fpga"}\n' >"${R:?}/run/cdi/nvidia.json"
 printf 'cdiVersion: "0.5.0"\nkind: "example.com/fpga"\n' >"${R:?}/etc/cdi/other.yaml"
-echo "R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64" >"${R:?}/etc/nv_tegra_release"
-check "$R" cdi fail 1 "Jetson with only other kinds of spec"
+echo "# R36 (release), REVISION: 4.7, GCID: 42132812, BOARD: generic, EABI: aarch64" >"${R:?}/etc/nv_tegra_release"
+check "$R" cdi fail 1 "JetPack 6 Jetson with only other kinds of spec"
 hint_is "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml" "cdi: Jetson: hint"
 printf 'cdiVersion: "0.5.0"\nkind: '"'"'nvidia.com/gpu'"'"'  # quoted\n' >"${R:?}/etc/cdi/other.yaml"
 check "$R" cdi pass 0 "Jetson with a quoted kind"
@@ -826,8 +826,66 @@ run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgro
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
 expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
-expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 4 skipped" \
+expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 5 skipped" \
 	"cgroupfs ignored: the summary"
+
+# --- jetson-mode: CSV on JetPack 4 and 5, CDI on JetPack 6 ----------------------------------
+R=$(healthy)
+check "$R" jetson-mode skip 0 "not a Jetson board"
+for node in jetson-nano-jp46:4:R32.7.1 jetson-agx-xavier-jp51:5:R35.4.1; do
+	IFS=: read -r name jp l4t <<<"$node"
+	R=$(fixture_root "$name")
+	D=$R/etc/nvidia-container-runtime/host-files-for-container.d
+	check "$R" cdi skip 0 "JetPack $jp: no spec needed"
+	first_line_is "[SKIP cdi]: no CDI spec, and none needed: L4T $l4t (JetPack 4 or 5) runs the NVIDIA runtime in CSV mode (see jetson-mode)" \
+		"cdi: JetPack $jp: message"
+	check "$R" jetson-mode pass 0 "JetPack $jp: CSV mode"
+	case $jp in
+	4) files="cuda.csv, l4t.csv" only="cuda.csv, cudnn.csv" ;;
+	5) files="devices.csv, drivers.csv" only="cudnn.csv" ;;
+	esac
+	first_line_is "[PASS] CSV mode (JetPack $jp, L4T $l4t; mode = \"auto\"): $files in '$D'" \
+		"jetson-mode: JetPack $jp: message"
+	check "$R" gpu-present pass 0 "JetPack $jp: the board"
+	run "$GPUPREP" --root "$R" --json detect
+	expect_contains "$T/out" '"arch": "arm64"' "detect: JetPack $jp: arm64 from the SoC (no shell, no dpkg database)"
+	rm -f "$D"/l4t.csv "$D"/devices.csv "$D"/drivers.csv
+	printf 'lib, /usr/lib/aarch64-linux-gnu/libcudnn.so.8\n' >"$D/cudnn.csv"
+	check "$R" jetson-mode fail 1 "JetPack $jp: only a csv-* package's file"
+	first_line_is "[ERROR jetson-mode]: CSV mode (JetPack $jp, L4T $l4t; mode = \"auto\"): no l4t.csv, devices.csv or drivers.csv in '$D' (only $only), so containers get no GPU files" \
+		"jetson-mode: JetPack $jp: missing: message"
+done
+hint_is "the CSV files come with L4T's packages: apt-get install --reinstall nvidia-l4t-init (from L4T's apt source, '/etc/apt/sources.list.d/nvidia-l4t-apt-source.list')" \
+	"jetson-mode: JetPack 5: missing: hint"
+rm -rf "${D:?}"
+check "$R" jetson-mode fail 1 "JetPack 5: no CSV directory"
+first_line_is "[ERROR jetson-mode]: CSV mode (JetPack 5, L4T R35.4.1; mode = \"auto\"): no CSV files in '$D', so containers get no GPU files" \
+	"jetson-mode: no CSV directory: message"
+sed -i 's/^mode = "auto"/mode = "legacy"/' "$R/etc/nvidia-container-runtime/config.toml"
+check "$R" jetson-mode fail 1 "JetPack 5: legacy mode"
+hint_is "set mode = \"csv\" under [nvidia-container-runtime] in '/etc/nvidia-container-runtime/config.toml'" \
+	"jetson-mode: legacy mode: hint"
+printf '[nvidia-container-runtime\n' >"$R/etc/nvidia-container-runtime/config.toml"
+check "$R" jetson-mode fail 1 "JetPack 5: a broken config"
+rm "$R/etc/nvidia-container-runtime/config.toml"
+check "$R" jetson-mode fail 1 "JetPack 5: no config"
+first_line_is "[ERROR jetson-mode]: no '$R/etc/nvidia-container-runtime/config.toml' (JetPack 5, L4T R35.4.1): the NVIDIA runtime's config is missing" \
+	"jetson-mode: no config: message"
+R=$(fixture_root jetson-orin-nano-jp6)
+check "$R" jetson-mode pass 0 "JetPack 6: CDI mode"
+first_line_is "[PASS] CDI mode (JetPack 6, L4T R36.4.7; mode = \"auto\"): the CDI spec is there" \
+	"jetson-mode: JetPack 6: message"
+check "$R" cdi pass 0 "JetPack 6: the spec"
+rm "${R:?}/etc/cdi/nvidia.yaml"
+check "$R" jetson-mode fail 1 "JetPack 6: no spec"
+first_line_is "[ERROR jetson-mode]: CDI mode (JetPack 6, L4T R36.4.7; mode = \"auto\"): no CDI spec for nvidia.com/gpu in '/etc/cdi' or '/var/run/cdi'" \
+	"jetson-mode: JetPack 6: no spec: message"
+hint_is "nvidia-ctk cdi generate --mode=csv --output=/etc/cdi/nvidia.yaml" "jetson-mode: JetPack 6: no spec: hint"
+check "$R" cdi fail 1 "JetPack 6: cdi fails too"
+# A JetPack 5 board whose runtime is switched to CDI needs the spec as well.
+R=$(fixture_root jetson-agx-xavier-jp51)
+sed -i 's/^mode = "auto"/mode = "cdi"/' "$R/etc/nvidia-container-runtime/config.toml"
+check "$R" jetson-mode fail 1 "JetPack 5 in CDI mode without a spec"
 
 # --- the Jetson node ----------------------------------------------------------------------
 # NVML and the driver-module checks skip; its toolkit, 1.10, fails: CSV mode needs 1.11.

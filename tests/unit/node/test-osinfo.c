@@ -76,6 +76,33 @@ main(void)
 	is_str(img.arch_rpm, "ppc64le", "in RPM spelling too");
 	os_info_release(&img);
 
+	/* A Jetson/Tegra board is what its SoC says, whatever dpkg's database says. */
+	const char *const dirs[] = {"sys/devices/soc0", "proc/device-tree", "etc"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *d = xasprintf("%s/%s", tmpl, dirs[i]);
+		mkdir_p(d, 0755);
+	}
+	_cleanup_free_ char *fam = xasprintf("%s/sys/devices/soc0/family", tmpl);
+	tap_write_file(fam, "Tegra\n", 0644);
+	is_int(os_info_read(tmpl, &img, &err), 0, "reading a Tegra image (soc0 only)");
+	is_str(img.arch_deb, "arm64", "soc0's family Tegra: arm64, not dpkg's ppc64el");
+	os_info_release(&img);
+	_cleanup_free_ char *compat = xasprintf("%s/proc/device-tree/compatible", tmpl);
+	f = fopen(compat, "wb");
+	fwrite("nvidia,jetson-tk1\0nvidia,tegra124\0", 1, 35, f);
+	fclose(f);
+	is_int(os_info_read(tmpl, &img, &err), 0, "reading a TK1 image (device tree)");
+	is_str(img.arch_deb, "armhf", "tegra124 in the device tree: armhf (the 32-bit TK1)");
+	os_info_release(&img);
+	_cleanup_free_ char *rel = xasprintf("%s/etc/nv_tegra_release", tmpl);
+	tap_write_file(rel,
+	               "# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: "
+	               "aarch64, DATE: Tue Aug  1 19:57:35 UTC 2023\n",
+	               0644);
+	is_int(os_info_read(tmpl, &img, &err), 0, "reading a Tegra image with nv_tegra_release");
+	is_str(img.arch_rpm, "aarch64", "nv_tegra_release's EABI comes first");
+	os_info_release(&img);
+
 	/* The hostname: the root's /etc/hostname, past blank and comment lines; else NULL. */
 	ok(os_hostname(tmpl) == NULL,
 	   "no /etc/hostname under a root: no hostname (not the host's)");
