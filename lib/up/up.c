@@ -300,9 +300,11 @@ step_install(struct up_run *u, struct gp_error *err)
 	struct up_step *s = step_begin(u, UP_STEP_INSTALL);
 	if (!o->version && !o->offline) {
 		_cleanup_free_ char *v = installed_toolkit(o->root);
-		if (v)
+		if (v) {
+			u->rep->toolkit_version = xstrdup(v);
 			return step_end(u, s, UP_ALREADY_DONE,
 			                "the NVIDIA container toolkit %s is installed", v);
+		}
 	}
 	struct pkg_install_opts po = {
 	        .root = o->root,
@@ -322,6 +324,8 @@ step_install(struct up_run *u, struct gp_error *err)
 	s->detail = pkg_plan_to_json(&plan);
 	const char *from = pkg_source_name(plan.source);
 	const char *version = plan.version ? plan.version : "(the newest)";
+	if (plan.version)
+		u->rep->toolkit_version = xstrdup(plan.version);
 	int r;
 	if (plan.up_to_date) {
 		r = step_end(u, s, UP_ALREADY_DONE, "the NVIDIA container toolkit %s is installed",
@@ -336,6 +340,8 @@ step_install(struct up_run *u, struct gp_error *err)
 	} else {
 		_cleanup_free_ char *now = installed_toolkit(o->root);
 		u->rep->installed_version = xstrdup(now ? now : version);
+		free(u->rep->toolkit_version);
+		u->rep->toolkit_version = xstrdup(u->rep->installed_version);
 		r = step_end(u, s, UP_DONE,
 		             "installed the NVIDIA container toolkit %s from %s '%s'",
 		             u->rep->installed_version, from, plan.location);
@@ -593,6 +599,7 @@ step_restart(struct up_run *u, struct gp_error *err)
 		return step_end(u, s, UP_SKIPPED, "not restarted (--restart-mode none): run %s",
 		                rr.first.manual ? rr.first.manual : "the restart by hand");
 	}
+	u->rep->restarted = true;
 	_cleanup_free_ char *pids = restart_result_pids(&rr.first);
 	const char *how = rr.first.action == RESTART_ACTION_RELOAD ? "reloaded" : "restarted";
 	if (rr.verified) {

@@ -41,7 +41,8 @@ assert d["keadm"]["flags"] == "--remote-runtime-endpoint=unix:///run/containerd/
 c=d["steps"][2]["detail"]
 assert c["diff"].startswith("--- a/etc/containerd/config.toml\n"), c
 assert d["steps"][3]["detail"]["mode"] == "service", d["steps"][3]
-assert d["changed"] == {"installed": None, "files": [], "backup_dir": None, "rolled_back": False}, d["changed"]
+assert d["changed"] == {"installed": None, "files": [], "restarted": False, "backup_dir": None, "rolled_back": False}, d["changed"]
+assert d["toolkit_version"] == "1.17.8-1", d["toolkit_version"]
 assert d["undo"] is None and d["error"] is None' "$T/out" 2>"$T/py" && ok "dry run --json: the steps, the diff, the restart mode, the keadm flags" ||
 	not_ok "dry run --json: the steps, the diff, the restart mode, the keadm flags" "$(cat "$T/py")"
 if [ "$before" = "$(state "$R")" ]; then ok "dry run --json: the root is unchanged"; else not_ok "dry run --json: the root is unchanged"; fi
