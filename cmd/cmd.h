@@ -134,6 +134,7 @@ void cmd_debug(struct gp_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 	X(install)                                                                                 \
 	X(manifest)                                                                                \
 	X(preflight)                                                                               \
+	X(report)                                                                                  \
 	X(restart)                                                                                 \
 	X(undo)                                                                                    \
 	X(up)                                                                                      \

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "complete.h"
 #include "config.h"
+#include "osinfo.h"
 #include "preflight.h"
 
 static const struct gp_command commands[] = {
@@ -97,17 +98,20 @@ complete(int argc, char **argv)
 
 /*
  * With --json, stdout gets one object even when the command failed: the
- * command's document (or {schema_version, command}) and, on an error, its
- * "error": {message, hint, exit_code}.
+ * command's document (or {schema_version}) led by what every document
+ * carries -- schema_version, command, gpuprep_version and host (the node's
+ * hostname, from the root's /etc/hostname) -- and, on an error, its
+ * "error": {message, hint, exit_code}. The schemas are in share/gpuprep/schemas/.
  */
 static void
 print_json(struct gp_ctx *ctx, const struct gp_error *err, int code)
 {
-	_cleanup_json_ json_t *doc = ctx->doc ? json_incref(ctx->doc) : NULL;
-	if (!doc) {
-		doc = json_pack("{s:i, s:s?}", "schema_version", 1, "command",
-		                ctx->cmd ? ctx->cmd->name : NULL);
-	}
+	_cleanup_free_ char *host = os_hostname(ctx->root);
+	_cleanup_json_ json_t *doc = json_pack("{s:i, s:s?, s:s, s:s?}", "schema_version", 1,
+	                                       "command", ctx->cmd ? ctx->cmd->name : NULL,
+	                                       "gpuprep_version", GPUPREP_VERSION, "host", host);
+	if (ctx->doc)
+		json_object_update(doc, ctx->doc);
 	if (err && gp_error_is_set(err))
 		json_object_set_new(doc, "error",
 		                    json_pack("{s:s, s:s?, s:i}", "message", err->msg, "hint",

@@ -3,13 +3,20 @@
 """Validate a JSON document against a JSON Schema, with the standard library only.
 
 usage: json-schema.py SCHEMA DOCUMENT
+       json-schema.py --by-command SCHEMA_DIR DOCUMENT...
 
 Supports the subset the tests' schemas use: type (also a list), properties,
 required, additionalProperties (bool or schema), items, enum, const, minimum,
 minLength, pattern, $ref to "#/$defs/NAME", and anyOf. An unknown keyword is an
 error, so a schema cannot silently ask for more than is checked. Prints each
 violation with its JSON path and exits 1 when there is any.
+
+With --by-command, each DOCUMENT is checked against SCHEMA_DIR/COMMAND.json,
+COMMAND being the document's own "command" key (every gpuprep --json document
+carries it; null, for an error before any command, uses error.json). A
+document beside a DOCUMENT.args file is named by that command line.
 """
+import os
 import json
 import re
 import sys
@@ -57,8 +64,10 @@ def validate(schema, value, path, root, errors):
         if "pattern" in schema and not re.search(schema["pattern"], value):
             errors.append(f"{path}: {json.dumps(value)} does not match {schema['pattern']}")
     if "anyOf" in schema:
-        if not any(not collect(s, value, path, root) for s in schema["anyOf"]):
-            errors.append(f"{path}: matches none of anyOf")
+        branches = [collect(s, value, path, root) for s in schema["anyOf"]]
+        if all(branches):
+            errors.append(f"{path}: matches none of anyOf; the nearest: " +
+                          "; ".join(min(branches, key=len)))
     if isinstance(value, dict):
         props = schema.get("properties", {})
         for key in schema.get("required", []):
@@ -83,7 +92,42 @@ def collect(schema, value, path, root):
     return errors
 
 
+def by_command(schema_dir, docs):
+    bad = 0
+    for path in docs:
+        name = path
+        if os.path.exists(path[:-len(".json")] + ".args"):
+            with open(path[:-len(".json")] + ".args") as f:
+                name = f"{path} (gpuprep {f.read().strip()})"
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except json.JSONDecodeError as e:
+            print(f"{name}: not JSON: {e}")
+            bad += 1
+            continue
+        if not isinstance(doc, dict):
+            print(f"{name}: not a JSON object")
+            bad += 1
+            continue
+        command = doc.get("command") or "error"
+        schema_path = os.path.join(schema_dir, f"{command}.json")
+        if not os.path.exists(schema_path):
+            print(f"{name}: no schema for command {command!r} ({schema_path})")
+            bad += 1
+            continue
+        with open(schema_path) as f:
+            schema = json.load(f)
+        errors = collect(schema, doc, "$", schema)
+        for e in errors:
+            print(f"{name}: {os.path.basename(schema_path)}: {e}")
+        bad += 1 if errors else 0
+    return 1 if bad else 0
+
+
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--by-command":
+        return by_command(sys.argv[2], sys.argv[3:])
     if len(sys.argv) != 3:
         raise SystemExit(__doc__.strip().splitlines()[2])
     with open(sys.argv[1]) as f:

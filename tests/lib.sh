@@ -39,15 +39,52 @@ not_ok() {
 }
 # skip NAME REASON: reported as a TAP skip, never as a pass.
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
-done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
+done_testing() {
+	if [ "$_json_n" -gt 0 ]; then
+		if python3 "$TESTS_SRC/json-schema.py" --by-command "$TESTS_SRC/schemas" \
+			"$T"/json-seen/*.json >"$T/json-seen.log" 2>&1; then
+			ok "every --json output of this script ($_json_n) matches its command's schema"
+		else
+			not_ok "every --json output of this script ($_json_n) matches its command's schema" \
+				"$(head -c 4000 "$T/json-seen.log")"
+		fi
+	fi
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}
 
 # run CMD...: run with stdout in $T/out, stderr in $T/err, status in $rc.
+# A run of $GPUPREP with --json keeps its stdout for done_testing's schema check.
 run() {
 	set +e
 	"$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	set -e 2>/dev/null || true
 	set +e
+	json_seen "$T/out" "$@"
+}
+
+# json_seen FILE CMD...: when CMD is $GPUPREP with --json (and not --help, help or
+# --version), keep a copy of FILE, its stdout, for the check in done_testing: every
+# --json document must match tests/schemas/COMMAND.json, COMMAND being its "command".
+_json_n=0
+json_seen() {
+	local out=$1 a json=0
+	shift
+	[ "$1" = "$GPUPREP" ] || return 0
+	shift
+	for a in "$@"; do
+		case $a in
+		--) break ;;
+		--json) json=1 ;;
+		-h | --help | help | --version | __complete) return 0 ;;
+		esac
+	done
+	[ "$json" = 1 ] || return 0
+	_json_n=$((_json_n + 1))
+	mkdir -p "$T/json-seen"
+	cp "$out" "$T/json-seen/$_json_n.json"
+	printf '%s\n' "$*" >"$T/json-seen/$_json_n.args"
 }
 
 # expect_rc WANT NAME: check $rc from the last run.

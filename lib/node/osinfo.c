@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "aptindex.h"
 #include "noderoot.h"
@@ -288,4 +289,27 @@ os_info_release(struct os_info *info)
 	free(info->arch_deb);
 	free(info->arch_rpm);
 	*info = (struct os_info){0};
+}
+
+char *
+os_hostname(const char *root)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	if (noderoot_read_file(root, "/etc/hostname", &text, &len) == 0) {
+		/* hostname(5): the first line that is not blank or a comment. */
+		for (const char *p = text; *p;) {
+			p += strspn(p, " \t\r\n");
+			size_t n = strcspn(p, " \t\r\n");
+			if (n > 0 && *p != '#')
+				return xstrndup(p, n);
+			p += strcspn(p, "\n");
+		}
+	}
+	if (root)
+		return NULL;
+	char buf[256] = "";
+	if (gethostname(buf, sizeof(buf) - 1) == 0 && buf[0])
+		return xstrdup(buf);
+	return NULL;
 }

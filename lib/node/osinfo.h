@@ -45,3 +45,9 @@ void os_release_parse(const char *text, struct os_info *info);
 const char *os_arch_deb_from_rpm(const char *rpm);
 /* "amd64" -> "x86_64"; NULL when unknown. */
 const char *os_arch_rpm_from_deb(const char *deb);
+
+/*
+ * The node's hostname: the first word of <root>/etc/hostname; with no root
+ * and no /etc/hostname, gethostname(2). NULL when none is known. Free it.
+ */
+char *os_hostname(const char *root);

@@ -300,9 +300,11 @@ step_install(struct up_run *u, struct gp_error *err)
 	struct up_step *s = step_begin(u, UP_STEP_INSTALL);
 	if (!o->version && !o->offline) {
 		_cleanup_free_ char *v = installed_toolkit(o->root);
-		if (v)
+		if (v) {
+			u->rep->toolkit_version = xstrdup(v);
 			return step_end(u, s, UP_ALREADY_DONE,
 			                "the NVIDIA container toolkit %s is installed", v);
+		}
 	}
 	struct pkg_install_opts po = {
 	        .root = o->root,
@@ -322,6 +324,8 @@ step_install(struct up_run *u, struct gp_error *err)
 	s->detail = pkg_plan_to_json(&plan);
 	const char *from = pkg_source_name(plan.source);
 	const char *version = plan.version ? plan.version : "(the newest)";
+	if (plan.version)
+		u->rep->toolkit_version = xstrdup(plan.version);
 	int r;
 	if (plan.up_to_date) {
 		r = step_end(u, s, UP_ALREADY_DONE, "the NVIDIA container toolkit %s is installed",
@@ -336,6 +340,8 @@ step_install(struct up_run *u, struct gp_error *err)
 	} else {
 		_cleanup_free_ char *now = installed_toolkit(o->root);
 		u->rep->installed_version = xstrdup(now ? now : version);
+		free(u->rep->toolkit_version);
+		u->rep->toolkit_version = xstrdup(u->rep->installed_version);
 		r = step_end(u, s, UP_DONE,
 		             "installed the NVIDIA container toolkit %s from %s '%s'",
 		             u->rep->installed_version, from, plan.location);
@@ -529,7 +535,8 @@ restart_plan(struct up_run *u, struct up_step *s, struct gp_error *err)
 		                "would leave the restart to you (--restart-mode none)");
 	if (o->restart_mode == SVC_MODE_SIGNAL) {
 		mode = SVC_MODE_SIGNAL;
-	} else if (svc_resolve_mode(o->root, u->ops->name, o->restart_mode, &mode, &e) < 0) {
+	} else if (svc_resolve_mode(o->root, u->ops->service ? u->ops->service : u->ops->name,
+	                            o->restart_mode, &mode, &e) < 0) {
 		s->detail = json_pack("{s:s, s:s?}", "error", e.msg, "hint", e.hint);
 		/* The step's message is the error, with its hint: not "unknown error". */
 		gp_error_set(err, "%s", e.msg);
@@ -592,6 +599,7 @@ step_restart(struct up_run *u, struct gp_error *err)
 		return step_end(u, s, UP_SKIPPED, "not restarted (--restart-mode none): run %s",
 		                rr.first.manual ? rr.first.manual : "the restart by hand");
 	}
+	u->rep->restarted = true;
 	_cleanup_free_ char *pids = restart_result_pids(&rr.first);
 	const char *how = rr.first.action == RESTART_ACTION_RELOAD ? "reloaded" : "restarted";
 	if (rr.verified) {
@@ -657,11 +665,12 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 {
 	if (o->runtime) {
 		const struct runtime_ops *ops = runtime_find(o->runtime);
-		if (!ops || !ops->configure)
+		if (!ops || !ops->configure) {
+			_cleanup_free_ char *names = runtime_configurable_names();
 			return gp_error_set_code(err, GP_EXIT_USAGE,
-			                         "--runtime: gpuprep up configures docker or "
-			                         "containerd, not '%s'",
-			                         o->runtime);
+			                         "--runtime: gpuprep up configures %s, not '%s'",
+			                         names, o->runtime);
+		}
 		*ret = ops;
 		return 0;
 	}
@@ -675,8 +684,9 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 		return 0;
 	}
 	if (n == 0) {
-		gp_error_set(err, "no container runtime found (docker or containerd)");
-		return gp_error_hint(err, "install docker or containerd first, or name it with "
+		_cleanup_free_ char *names = runtime_configurable_names();
+		gp_error_set(err, "no container runtime found (%s)", names);
+		return gp_error_hint(err, "install one of them first, or name it with "
 		                          "--runtime");
 	}
 	gp_error_set_code(err, GP_EXIT_USAGE, "found %s and %s; choose one with --runtime",

@@ -51,6 +51,7 @@ up_report_release(struct up_report *r)
 		json_decref(r->steps[i].detail);
 	}
 	free(r->installed_version);
+	free(r->toolkit_version);
 	strv_free(r->files_changed);
 	free(r->backup_dir);
 	free(r->manual);
@@ -86,9 +87,9 @@ up_report_json(const struct up_report *r, const char *root, bool dry_run,
 		json_array_append_new(files, json_string(host));
 	}
 	_cleanup_free_ char *backup = r->backup_dir ? gp_path(root, r->backup_dir) : NULL;
-	json_t *changed =
-	        json_pack("{s:s?, s:o, s:s?, s:b}", "installed", r->installed_version, "files",
-	                  files, "backup_dir", backup, "rolled_back", r->rolled_back);
+	json_t *changed = json_pack("{s:s?, s:o, s:b, s:s?, s:b}", "installed",
+	                            r->installed_version, "files", files, "restarted", r->restarted,
+	                            "backup_dir", backup, "rolled_back", r->rolled_back);
 	_cleanup_free_ char *undo =
 	        r->files_changed && !r->rolled_back && r->runtime
 	                ? xasprintf("gpuprep undo --runtime %s", r->runtime->name)
@@ -104,10 +105,10 @@ up_report_json(const struct up_report *r, const char *root, bool dry_run,
 	if (err && gp_error_is_set(err))
 		error = json_pack("{s:s, s:s?, s:i}", "message", err->msg, "hint", err->hint,
 		                  "exit_code", err->code);
-	return json_pack("{s:i, s:s?, s:b, s:b, s:b, s:s?, s:o, s:o, s:s?, s:o, s:o}",
+	return json_pack("{s:i, s:s?, s:s?, s:b, s:b, s:b, s:s?, s:o, s:o, s:s?, s:o, s:o}",
 	                 "schema_version", UP_SCHEMA_VERSION, "runtime",
-	                 r->runtime ? r->runtime->name : NULL, "dry_run", dry_run, "ok", ok,
-	                 "no_gpu", r->no_gpu, "failed_step",
-	                 r->failed ? up_step_name(r->failed_step) : NULL, "steps", steps, "changed",
-	                 changed, "undo", undo, "keadm", keadm, "error", error);
+	                 r->runtime ? r->runtime->name : NULL, "toolkit_version",
+	                 r->toolkit_version, "dry_run", dry_run, "ok", ok, "no_gpu", r->no_gpu,
+	                 "failed_step", r->failed ? up_step_name(r->failed_step) : NULL, "steps",
+	                 steps, "changed", changed, "undo", undo, "keadm", keadm, "error", error);
 }

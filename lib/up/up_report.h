@@ -59,6 +59,8 @@ struct up_report {
 
 	/* What this run changed, for the report and the undo advice. */
 	char *installed_version; /* the toolkit version this run installed, or NULL */
+	char *toolkit_version;   /* the toolkit version on the node (or to be), or NULL */
+	bool restarted;          /* the runtime was restarted or reloaded */
 	char **files_changed;    /* node paths configure wrote */
 	char *backup_dir;        /* configure's backup session (node path), or NULL */
 	bool rolled_back;        /* the restart's rollback restored the backup */

@@ -8,11 +8,13 @@ IDS="$FIXTURES/pci.ids"
 GOLDEN="$FIXTURES/golden"
 
 # golden NAME: compare $T/out with golden/detect-NAME.json (or rewrite it).
+# gpuprep_version is @VERSION@ in the golden files, so a release does not rewrite them.
 golden() {
+	sed 's/^  "gpuprep_version": ".*",$/  "gpuprep_version": "@VERSION@",/' "$T/out" >"$T/out.norm"
 	if [ -n "${GPUPREP_UPDATE_GOLDEN:-}" ]; then
-		cp "$T/out" "$GOLDEN/detect-$1.json"
+		cp "$T/out.norm" "$GOLDEN/detect-$1.json"
 	fi
-	expect_file_eq "$T/out" "$GOLDEN/detect-$1.json" "$1: JSON is the golden file"
+	expect_file_eq "$T/out.norm" "$GOLDEN/detect-$1.json" "$1: JSON is the golden file"
 }
 
 # table_rows NAME: the table has exactly one row per GPU address in the golden file.

@@ -41,7 +41,8 @@ assert d["keadm"]["flags"] == "--remote-runtime-endpoint=unix:///run/containerd/
 c=d["steps"][2]["detail"]
 assert c["diff"].startswith("--- a/etc/containerd/config.toml\n"), c
 assert d["steps"][3]["detail"]["mode"] == "service", d["steps"][3]
-assert d["changed"] == {"installed": None, "files": [], "backup_dir": None, "rolled_back": False}, d["changed"]
+assert d["changed"] == {"installed": None, "files": [], "restarted": False, "backup_dir": None, "rolled_back": False}, d["changed"]
+assert d["toolkit_version"] == "1.17.8-1", d["toolkit_version"]
 assert d["undo"] is None and d["error"] is None' "$T/out" 2>"$T/py" && ok "dry run --json: the steps, the diff, the restart mode, the keadm flags" ||
 	not_ok "dry run --json: the steps, the diff, the restart mode, the keadm flags" "$(cat "$T/py")"
 if [ "$before" = "$(state "$R")" ]; then ok "dry run --json: the root is unchanged"; else not_ok "dry run --json: the root is unchanged"; fi
@@ -86,7 +87,7 @@ expect_contains "$T/err" "nothing was changed" "nouveau: nothing was changed"
 
 # --- usage errors ------------------------------------------------------------------------------
 R=$(fixture_root up-sample)
-for args in "--runtime foo" "--runtime k3s" "--offline /x --repo-url http://127.0.0.1/" "--repo-url ftp://x" \
+for args in "--runtime foo" "--runtime cri-dockerd" "--offline /x --repo-url http://127.0.0.1/" "--repo-url ftp://x" \
 	"--cgroup-driver none" "--restart-mode sometimes" "--ignore-preflight-errors nosuch" \
 	"--ignore-preflight-errors all,swap" "--cri-socket run/x.sock" "--smoke=" "extra"; do
 	# shellcheck disable=SC2086
@@ -94,7 +95,7 @@ for args in "--runtime foo" "--runtime k3s" "--offline /x --repo-url http://127.
 	expect_rc 2 "usage error: up $args"
 done
 run "$GPUPREP" --root "$R" up --runtime foo
-expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker or containerd, not 'foo'" "--runtime foo: the message"
+expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker, containerd, crio, k3s or rke2, not 'foo'" "--runtime foo: the message"
 expect_file_eq "$T/out" /dev/null "usage error: no step runs"
 run "$GPUPREP" --root "$R" up --repo-url ftp://x
 expect_contains "$T/err" "gpuprep: error: --repo-url 'ftp://x' is not an http:// or https:// URL" "--repo-url ftp://x: the message install and bundle give"

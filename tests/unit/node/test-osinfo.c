@@ -102,6 +102,22 @@ main(void)
 	is_int(os_info_read(tmpl, &img, &err), 0, "reading a Tegra image with nv_tegra_release");
 	is_str(img.arch_rpm, "aarch64", "nv_tegra_release's EABI comes first");
 	os_info_release(&img);
+
+	/* The hostname: the root's /etc/hostname, past blank and comment lines; else NULL. */
+	ok(os_hostname(tmpl) == NULL,
+	   "no /etc/hostname under a root: no hostname (not the host's)");
+	_cleanup_free_ char *hn = xasprintf("%s/etc/hostname", tmpl);
+	mkdir_p(hn, 0755);
+	rmdir(hn);
+	f = fopen(hn, "w");
+	fputs("\n# the node's name\n  edge-07.example  \n", f);
+	fclose(f);
+	_cleanup_free_ char *name = os_hostname(tmpl);
+	is_str(name, "edge-07.example", "the first word of the first line that is not a comment");
+	f = fopen(hn, "w");
+	fputs("# only a comment\n\n", f);
+	fclose(f);
+	ok(os_hostname(tmpl) == NULL, "an /etc/hostname of comments: no hostname");
 	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpl);
 	ok(system(cmd) == 0, "cleanup");
 	return tap_done();
