@@ -5,6 +5,7 @@
 #include <libxml/parser.h>
 #include <nettle/version.h>
 #include <stdlib.h>
+#include <yaml.h>
 #include <pci/pci.h>
 #include <string.h>
 
@@ -103,6 +104,13 @@ libxml2_row(void)
 	return row("libxml2", v, NULL, false, (void *)xmlCheckVersion, NULL);
 }
 
+static json_t *
+libyaml_row(void)
+{
+	return row("libyaml", yaml_get_version_string(), NULL, false,
+	           (void *)yaml_get_version_string, NULL);
+}
+
 json_t *
 buildinfo_libraries(void)
 {
@@ -113,5 +121,6 @@ buildinfo_libraries(void)
 	json_array_append_new(a, libcurl_row());
 	json_array_append_new(a, nettle_row());
 	json_array_append_new(a, libxml2_row());
+	json_array_append_new(a, libyaml_row());
 	return a;
 }
