@@ -12,20 +12,30 @@
 #include "manifest.h"
 #include "template.h"
 
-const char cmd_manifest_summary[] = "print the device plugin or a GPU test pod as YAML for kubectl";
+const char cmd_manifest_summary[] =
+        "print the device plugin, a GPU test pod or the RuntimeClass as YAML for kubectl";
 
 const char cmd_manifest_usage[] =
         "usage: gpuprep manifest device-plugin [--edge] [--time-slicing N] [--image IMAGE]\n"
-        "                                      [--namespace NS]\n"
+        "                                      [--namespace NS] [--runtime-class NAME]\n"
+        "                                      [--mig-strategy single|mixed]\n"
         "       gpuprep manifest test-pod [--node NAME] [--image IMAGE] [--namespace NS]\n"
+        "                                 [--runtime-class NAME]\n"
+        "       gpuprep manifest runtimeclass\n"
         "\n"
         "Print Kubernetes objects as YAML on stdout, for 'kubectl apply -f -'.\n"
         "\n"
         "  device-plugin        the NVIDIA device plugin DaemonSet (namespace kube-system)\n"
         "    --edge             KubeEdge: run on edge nodes only, tolerate their taint\n"
         "    --time-slicing N   advertise each GPU N times (N >= 2), with a ConfigMap\n"
+        "    --mig-strategy S   how GPUs in MIG mode are advertised: single or mixed\n"
         "  test-pod             a pod that takes one GPU and runs a CUDA sample\n"
         "    --node NAME        bind the pod to the node NAME\n"
+        "  runtimeclass         the RuntimeClass " MANIFEST_RUNTIME_CLASS
+        " (handler " MANIFEST_RUNTIME_HANDLER "), for nodes\n"
+        "                       where nvidia is not the default runtime\n"
+        "  --runtime-class NAME run the pods with the RuntimeClass NAME (" MANIFEST_RUNTIME_CLASS
+        ")\n"
         "  --image IMAGE        the container image; defaults:\n"
         "                         " MANIFEST_DEVICE_PLUGIN_IMAGE "\n"
         "                         " MANIFEST_TEST_POD_IMAGE "\n"
@@ -64,17 +74,28 @@ parse_replicas(struct gp_ctx *ctx, const char *s, unsigned *ret, struct gp_error
 int
 cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
-	enum { OPT_EDGE = 256, OPT_TIME_SLICING, OPT_IMAGE, OPT_NAMESPACE, OPT_NODE };
+	enum {
+		OPT_EDGE = 256,
+		OPT_TIME_SLICING,
+		OPT_IMAGE,
+		OPT_NAMESPACE,
+		OPT_NODE,
+		OPT_RUNTIME_CLASS,
+		OPT_MIG_STRATEGY,
+	};
 	static const struct option opts[] = {
 	        {"edge", no_argument, NULL, OPT_EDGE},
 	        {"time-slicing", required_argument, NULL, OPT_TIME_SLICING},
 	        {"image", required_argument, NULL, OPT_IMAGE},
 	        {"namespace", required_argument, NULL, OPT_NAMESPACE},
 	        {"node", required_argument, NULL, OPT_NODE},
+	        {"runtime-class", required_argument, NULL, OPT_RUNTIME_CLASS},
+	        {"mig-strategy", required_argument, NULL, OPT_MIG_STRATEGY},
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	const char *image = NULL, *namespace = NULL, *node = NULL, *time_slicing = NULL;
+	const char *runtime_class = NULL, *mig = NULL;
 	bool edge = false;
 	int c;
 
@@ -101,12 +122,26 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 				return -1;
 			node = optarg;
 			break;
+		case OPT_RUNTIME_CLASS:
+			if (check_value(ctx, "--runtime-class", optarg, err) < 0)
+				return -1;
+			runtime_class = optarg;
+			break;
+		case OPT_MIG_STRATEGY:
+			if (!manifest_mig_strategy_valid(optarg))
+				return cmd_usage_error(
+				        ctx, err, "--mig-strategy takes single or mixed, not '%s'",
+				        optarg);
+			mig = optarg;
+			break;
 		}
 	}
 	if (c < 0)
 		return cmd_opt_exit(c);
 	if (optind >= argc) {
-		cmd_usage_error(ctx, err, "no manifest given: name device-plugin or test-pod");
+		cmd_usage_error(ctx, err,
+		                "no manifest given: name device-plugin, test-pod or "
+		                "runtimeclass");
 		return gp_error_hint(err, "for example: gpuprep manifest device-plugin | kubectl "
 		                          "apply -f -");
 	}
@@ -118,8 +153,11 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	const char *kind = argv[optind];
 	_cleanup_free_ char *yaml = NULL;
 	if (strcmp(kind, "device-plugin") == 0) {
-		struct manifest_device_plugin m = {
-		        .image = image, .namespace = namespace, .edge = edge};
+		struct manifest_device_plugin m = {.image = image,
+		                                   .namespace = namespace,
+		                                   .edge = edge,
+		                                   .runtime_class = runtime_class,
+		                                   .mig_strategy = mig};
 		if (node)
 			return cmd_usage_error(ctx, err, "--node applies to test-pod only");
 		if (time_slicing && parse_replicas(ctx, time_slicing, &m.replicas, err) < 0)
@@ -127,15 +165,27 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		if (manifest_device_plugin_render(&m, &yaml, err) < 0)
 			return -1;
 	} else if (strcmp(kind, "test-pod") == 0) {
-		struct manifest_test_pod m = {.image = image, .namespace = namespace, .node = node};
-		if (edge || time_slicing)
+		struct manifest_test_pod m = {.image = image,
+		                              .namespace = namespace,
+		                              .node = node,
+		                              .runtime_class = runtime_class};
+		if (edge || time_slicing || mig)
 			return cmd_usage_error(ctx, err, "%s applies to device-plugin only",
-			                       edge ? "--edge" : "--time-slicing");
+			                       edge           ? "--edge"
+			                       : time_slicing ? "--time-slicing"
+			                                      : "--mig-strategy");
 		if (manifest_test_pod_render(&m, &yaml, err) < 0)
+			return -1;
+	} else if (strcmp(kind, "runtimeclass") == 0) {
+		if (edge || time_slicing || mig || image || namespace || node || runtime_class)
+			return cmd_usage_error(ctx, err, "runtimeclass takes no options");
+		if (manifest_runtimeclass_render(&yaml, err) < 0)
 			return -1;
 	} else {
 		return cmd_usage_error(ctx, err,
-		                       "unknown manifest '%s' (device-plugin or test-pod)", kind);
+		                       "unknown manifest '%s' (device-plugin, test-pod or "
+		                       "runtimeclass)",
+		                       kind);
 	}
 	cmd_out(ctx, yaml);
 	return 0;

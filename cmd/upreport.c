@@ -190,4 +190,10 @@ cmd_up_print_end(struct gp_ctx *ctx, const struct up_report *rep, bool dry_run, 
 	cmd_out(ctx, "\n");
 	cmd_out(ctx, head);
 	cmd_out(ctx, tail);
+	if (rep->not_default)
+		cmd_out(ctx,
+		        "nvidia is not the default runtime: pods select it with a RuntimeClass\n"
+		        "  gpuprep manifest runtimeclass | kubectl apply -f -\n"
+		        "  gpuprep manifest device-plugin --runtime-class nvidia | kubectl apply "
+		        "-f -\n");
 }

@@ -3,7 +3,9 @@
 """Check the YAML `gpuprep manifest` printed against the options it was given.
 
 usage: check-manifest.py device-plugin [--edge] [--time-slicing N] [--image I] [--namespace NS]
-       check-manifest.py test-pod [--node NAME] [--image I] [--namespace NS]
+                         [--runtime-class NAME] [--mig-strategy S]
+       check-manifest.py test-pod [--node NAME] [--image I] [--namespace NS] [--runtime-class NAME]
+       check-manifest.py runtimeclass
        check-manifest.py --batch DIR
 
 The first two read the YAML on stdin. --batch checks every case in DIR: N.yaml, the output,
@@ -12,7 +14,8 @@ and N.args, the options (NUL-terminated), and prints "N<TAB>ok" or "N<TAB>FAILUR
 
 It parses every document with yaml.safe_load_all (python3-yaml) and asserts what the seeds
 rely on: tolerations, node affinity, the ConfigMap, its mount and --config-file, the GPU limit,
-FAIL_ON_INIT_ERROR, the hostPath, priorityClassName, and that every value given comes back
+FAIL_ON_INIT_ERROR, MIG_STRATEGY, runtimeClassName, the RuntimeClass's handler, the hostPath,
+priorityClassName, and that every value given comes back
 exactly. Prints the failed assertions and exits 1 when there is any.
 """
 import argparse
@@ -99,6 +102,8 @@ def check_device_plugin(docs, o):
         return
     env = {e["name"]: e.get("value") for e in ctr.get("env") or []}
     eq(env.get("FAIL_ON_INIT_ERROR"), "false", "FAIL_ON_INIT_ERROR")
+    eq(env.get("MIG_STRATEGY"), o.mig_strategy, "MIG_STRATEGY (none without --mig-strategy)")
+    eq(pod.get("runtimeClassName"), o.runtime_class, "runtimeClassName")
 
     volumes = {v["name"]: v for v in pod.get("volumes") or []}
     mounts = {m["mountPath"]: m["name"] for m in ctr.get("volumeMounts") or []}
@@ -147,6 +152,7 @@ def check_test_pod(docs, o):
     check(spec.get("restartPolicy") in ("Never", "OnFailure"),
           f"the pod runs to completion: restartPolicy {spec.get('restartPolicy')!r}")
     eq(spec.get("nodeName"), o.node, "nodeName")
+    eq(spec.get("runtimeClassName"), o.runtime_class, "runtimeClassName")
     check(GPU_TOLERATION in (spec.get("tolerations") or []), "the GPU toleration")
     ctr = the_container(spec["containers"], o.image, "nvcr.io/nvidia/k8s/cuda-sample:vectoradd-")
     if ctr is None:
@@ -154,12 +160,22 @@ def check_test_pod(docs, o):
     eq(ctr.get("resources", {}).get("limits"), {"nvidia.com/gpu": 1}, "the GPU limit")
 
 
+def check_runtimeclass(docs):
+    if not eq([d.get("kind") for d in docs], ["RuntimeClass"], "the documents' kinds"):
+        return
+    rc = docs[0]
+    eq(rc["apiVersion"], "node.k8s.io/v1", "RuntimeClass apiVersion")
+    eq(rc["metadata"]["name"], "nvidia", "the RuntimeClass's name")
+    eq(rc.get("handler"), "nvidia", "the handler (the runtime's nvidia runtime)")
+
+
 def parse_options(argv):
     """gpuprep's own options, parsed as getopt does: the word after an option is its value,
     whatever it looks like ('-x', '---'), and --opt=value works too."""
     o = argparse.Namespace(kind=None, edge=False, time_slicing=None, image=None,
-                           namespace=None, node=None)
-    takes_value = {"--time-slicing", "--image", "--namespace", "--node"}
+                           namespace=None, node=None, runtime_class=None, mig_strategy=None)
+    takes_value = {"--time-slicing", "--image", "--namespace", "--node", "--runtime-class",
+                   "--mig-strategy"}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -176,7 +192,7 @@ def parse_options(argv):
         else:
             o.kind = a
         i += 1
-    if o.kind not in ("device-plugin", "test-pod"):
+    if o.kind not in ("device-plugin", "test-pod", "runtimeclass"):
         sys.exit(f"check-manifest.py: unknown manifest {o.kind!r}")
     if o.time_slicing is not None:
         o.time_slicing = int(o.time_slicing)
@@ -202,6 +218,8 @@ def check_case(argv, raw):
         return [f"not YAML: {e}"]
     if o.kind == "device-plugin":
         check_device_plugin(docs, o)
+    elif o.kind == "runtimeclass":
+        check_runtimeclass(docs)
     else:
         check_test_pod(docs, o)
     return list(failures)

@@ -273,13 +273,17 @@ complete_arg(const struct complete_spec *spec, const char *arg, const char *valu
 	return COMPLETE_WORDS;
 }
 
-/* The long options (of the verb, where it has its own), that start with prefix. */
+/*
+ * The long options (of the verb, where it has a synopsis line: a verb with none
+ * in its brackets, "gpuprep manifest runtimeclass", takes only --help), that start
+ * with prefix.
+ */
 static char **
 complete_options(struct usage *u, const struct usage_verb *verb, const char *prefix)
 {
 	char **v = xcalloc(1, sizeof(char *));
-	if (verb && verb->opts) {
-		for (char **o = verb->opts; *o; o++)
+	if (verb) {
+		for (char **o = verb->opts; o && *o; o++)
 			v = push_matching(v, *o, prefix);
 		if (usage_lookup(u, "--help", strlen("--help"), 0))
 			v = push_matching(v, "--help", prefix);

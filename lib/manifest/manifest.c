@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "manifest.h"
 
+#include <string.h>
+
 #include "template.h"
 
 static int
@@ -24,9 +26,14 @@ manifest_device_plugin_render(const struct manifest_device_plugin *m, char **ret
 	        {"namespace", m->namespace ? m->namespace : MANIFEST_DEVICE_PLUGIN_NAMESPACE},
 	        {"edge", m->edge ? "true" : NULL},
 	        {"replicas", m->replicas ? replicas : NULL},
+	        {"runtime_class", m->runtime_class},
+	        {"mig_strategy", m->mig_strategy},
 	};
 	_cleanup_free_ char *config = NULL, *daemonset = NULL;
 
+	if (m->mig_strategy && !manifest_mig_strategy_valid(m->mig_strategy))
+		return gp_error_set(err, "unknown MIG strategy '%s' (single or mixed)",
+		                    m->mig_strategy);
 	if (m->replicas == 1)
 		return gp_error_set(err, "time-slicing needs at least 2 replicas per GPU");
 	if (render("device-plugin.yaml", vars, GP_ARRAY_SIZE(vars), &daemonset, err) < 0)
@@ -48,6 +55,23 @@ manifest_test_pod_render(const struct manifest_test_pod *m, char **ret_yaml, str
 	        {"image", m->image ? m->image : MANIFEST_TEST_POD_IMAGE},
 	        {"namespace", m->namespace},
 	        {"node", m->node},
+	        {"runtime_class", m->runtime_class},
 	};
 	return render("test-pod.yaml", vars, GP_ARRAY_SIZE(vars), ret_yaml, err);
+}
+
+bool
+manifest_mig_strategy_valid(const char *s)
+{
+	return strcmp(s, "single") == 0 || strcmp(s, "mixed") == 0;
+}
+
+int
+manifest_runtimeclass_render(char **ret_yaml, struct gp_error *err)
+{
+	const struct template_var vars[] = {
+	        {"name", MANIFEST_RUNTIME_CLASS},
+	        {"handler", MANIFEST_RUNTIME_HANDLER},
+	};
+	return render("runtimeclass.yaml", vars, GP_ARRAY_SIZE(vars), ret_yaml, err);
 }

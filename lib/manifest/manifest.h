@@ -19,22 +19,32 @@
 #define MANIFEST_DEVICE_PLUGIN_IMAGE     "nvcr.io/nvidia/k8s-device-plugin:v0.20.1"
 #define MANIFEST_TEST_POD_IMAGE          "nvcr.io/nvidia/k8s/cuda-sample:vectoradd-cuda12.5.0"
 #define MANIFEST_DEVICE_PLUGIN_NAMESPACE "kube-system"
+/* The RuntimeClass `manifest runtimeclass` prints, and the handler the runtimes configure. */
+#define MANIFEST_RUNTIME_CLASS   "nvidia"
+#define MANIFEST_RUNTIME_HANDLER "nvidia"
 
 struct manifest_device_plugin {
-	const char *image;     /* NULL: MANIFEST_DEVICE_PLUGIN_IMAGE */
-	const char *namespace; /* NULL: MANIFEST_DEVICE_PLUGIN_NAMESPACE */
-	bool edge;             /* KubeEdge: edge nodes only, tolerate their taint */
-	unsigned replicas;     /* time-slicing replicas per GPU, >= 2; 0: no time-slicing */
+	const char *image;         /* NULL: MANIFEST_DEVICE_PLUGIN_IMAGE */
+	const char *namespace;     /* NULL: MANIFEST_DEVICE_PLUGIN_NAMESPACE */
+	bool edge;                 /* KubeEdge: edge nodes only, tolerate their taint */
+	unsigned replicas;         /* time-slicing replicas per GPU, >= 2; 0: no time-slicing */
+	const char *runtime_class; /* NULL: none, the node's default runtime */
+	const char *mig_strategy;  /* "single" or "mixed"; NULL: the plugin's default (none) */
 };
 
 struct manifest_test_pod {
-	const char *image;     /* NULL: MANIFEST_TEST_POD_IMAGE */
-	const char *namespace; /* NULL: none, kubectl's current namespace */
-	const char *node;      /* NULL: any node; else bound to it with nodeName */
+	const char *image;         /* NULL: MANIFEST_TEST_POD_IMAGE */
+	const char *namespace;     /* NULL: none, kubectl's current namespace */
+	const char *node;          /* NULL: any node; else bound to it with nodeName */
+	const char *runtime_class; /* NULL: none, the node's default runtime */
 };
 
 /* The YAML documents, as a fresh string; with replicas, the ConfigMap comes first. */
 int manifest_device_plugin_render(const struct manifest_device_plugin *m, char **ret_yaml,
                                   struct gp_error *err);
+/* The RuntimeClass MANIFEST_RUNTIME_CLASS with the handler MANIFEST_RUNTIME_HANDLER. */
+int manifest_runtimeclass_render(char **ret_yaml, struct gp_error *err);
+/* Whether s is a MIG strategy the device plugin takes here: "single" or "mixed". */
+bool manifest_mig_strategy_valid(const char *s);
 int manifest_test_pod_render(const struct manifest_test_pod *m, char **ret_yaml,
                              struct gp_error *err);

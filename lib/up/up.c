@@ -748,6 +748,7 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 		return -1;
 	}
 	ret->runtime = u.ops;
+	ret->not_default = !o->set_default;
 	if (u.ops && o->cri_socket && u.ops->cri_socket && u.ops->socket_path &&
 	    strcmp(u.ops->cri_socket, u.ops->socket_path) == 0 &&
 	    preflight_endpoint_path(o->cri_socket, &u.live_socket, err) < 0)

@@ -66,6 +66,7 @@ struct up_report {
 	bool rolled_back;        /* the restart's rollback restored the backup */
 	bool restart_manual;     /* --restart-mode none left the restart to the user */
 	char *manual;            /* what to run then */
+	bool not_default;        /* nvidia is not the runtime's default: pods need a RuntimeClass */
 
 	/* The keadm join flags that match the configured runtime. */
 	char *cri_endpoint;  /* "unix:///run/containerd/containerd.sock" */

@@ -57,12 +57,15 @@ expect_comp "--pci-dump --pci-ids" "options after global options" -q --root / de
 expect_comp "" "no option value for a placeholder (--version V)" install --version ""
 expect_comp "--dry-run --help --runtime" "an empty word after a command offers its options" undo ""
 
-expect_comp "device-plugin test-pod" "manifest kinds" manifest ""
+expect_comp "device-plugin runtimeclass test-pod" "manifest kinds" manifest ""
 expect_comp "test-pod" "a manifest kind from its start" manifest t
-expect_comp "--edge --help --image --namespace --time-slicing" "device-plugin's own options" \
-	manifest device-plugin ""
-expect_comp "--help --image --namespace --node" "test-pod's own options" manifest test-pod --
-expect_comp "--edge --help --image --namespace --node --time-slicing" \
+expect_comp "--edge --help --image --mig-strategy --namespace --runtime-class --time-slicing" \
+	"device-plugin's own options" manifest device-plugin ""
+expect_comp "--help --image --namespace --node --runtime-class" "test-pod's own options" \
+	manifest test-pod --
+expect_comp "--help" "runtimeclass takes no options but --help" manifest runtimeclass --
+expect_comp "mixed single" "--mig-strategy's values" manifest device-plugin --mig-strategy ""
+expect_comp "--edge --help --image --mig-strategy --namespace --node --runtime-class --time-slicing" \
 	"manifest options before a kind: all of them" manifest --
 
 # Check ids: exactly the checks that preflight runs, read from its JSON report.

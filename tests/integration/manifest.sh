@@ -49,6 +49,12 @@ expect_file_eq "$T/out" "$GOLDEN/device-plugin-edge-time-slicing-4.yaml" \
 	"device-plugin --edge --time-slicing 4: golden output"
 run "$GPUPREP" manifest test-pod --node gpu-node-1
 expect_file_eq "$T/out" "$GOLDEN/test-pod-node.yaml" "test-pod --node: golden output"
+run "$GPUPREP" manifest runtimeclass
+expect_rc 0 "runtimeclass"
+expect_file_eq "$T/out" "$GOLDEN/runtimeclass.yaml" "runtimeclass: golden output"
+run "$GPUPREP" manifest device-plugin --runtime-class nvidia --mig-strategy mixed
+expect_file_eq "$T/out" "$GOLDEN/device-plugin-runtime-class-mig-mixed.yaml" \
+	"device-plugin --runtime-class nvidia --mig-strategy mixed: golden output"
 if [ -s "$T/err" ]; then not_ok "nothing on stderr" "$(cat "$T/err")"; else ok "nothing on stderr"; fi
 
 # The templates are inside the binary: a copy of it alone, run elsewhere, prints the same.
@@ -66,6 +72,11 @@ variant device-plugin --time-slicing 2147483647
 variant device-plugin --image registry.local:5000/nvidia/k8s-device-plugin:v0.20.1 \
 	--namespace gpu-system --edge --time-slicing=8
 variant --edge device-plugin
+variant device-plugin --runtime-class nvidia
+variant device-plugin --mig-strategy single
+variant device-plugin --mig-strategy=mixed --runtime-class=nvidia --time-slicing 2 --edge
+variant runtimeclass
+variant test-pod --runtime-class nvidia
 variant test-pod
 variant test-pod --node edge-node-1
 variant test-pod --image=nvcr.io/nvidia/cuda:12.5.0-base-ubuntu22.04 --namespace=gpu-test \
@@ -91,6 +102,10 @@ for ((i = 0; i < nv; i += 3)); do
 	check "test-pod: ${a@Q}, ${b@Q} and ${c@Q} stay exact" test-pod --node "$a" \
 		--namespace "$b" --image "$c"
 done
+for ((i = 0; i < nv; i += 4)); do
+	a=${values[$i]}
+	check "--runtime-class ${a@Q} stays exact" device-plugin --runtime-class "$a"
+done
 check_all
 
 # Usage errors: exit 2, a message, and a line pointing to --help on stderr; nothing on stdout.
@@ -112,7 +127,8 @@ for n in 0 1 -2 abc 2x 4.0 ' 4' +4 '' 2147483648 99999999999999999999; do
 done
 usage_error "--time-slicing without a value" "'--time-slicing'" \
 	manifest device-plugin --time-slicing
-usage_error "no manifest named" "no manifest given: name device-plugin or test-pod" manifest
+usage_error "no manifest named" "no manifest given: name device-plugin, test-pod or runtimeclass" \
+	manifest
 usage_error "an unknown manifest" "unknown manifest 'daemonset'" manifest daemonset
 usage_error "two manifests" "unexpected argument 'test-pod'" manifest device-plugin test-pod
 usage_error "--node with device-plugin" "--node applies to test-pod only" \
@@ -120,6 +136,16 @@ usage_error "--node with device-plugin" "--node applies to test-pod only" \
 usage_error "--edge with test-pod" "--edge applies to device-plugin only" manifest test-pod --edge
 usage_error "--time-slicing with test-pod" "--time-slicing applies to device-plugin only" \
 	manifest test-pod --time-slicing 2
+usage_error "--mig-strategy with test-pod" "--mig-strategy applies to device-plugin only" \
+	manifest test-pod --mig-strategy single
+for m in none '' Single mixed, all; do
+	usage_error "--mig-strategy '$m'" "--mig-strategy takes single or mixed, not '$m'" \
+		manifest device-plugin --mig-strategy "$m"
+done
+usage_error "runtimeclass with an option" "runtimeclass takes no options" \
+	manifest runtimeclass --image x
+usage_error "an empty --runtime-class" "--runtime-class needs a non-empty value" \
+	manifest test-pod --runtime-class ''
 # --json: the usage error, and (as with every command) one JSON object on stdout that carries it.
 run "$GPUPREP" --json manifest device-plugin
 expect_rc 2 "--json"

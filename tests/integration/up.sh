@@ -54,7 +54,12 @@ expect_contains "$T/out" '+  SystemdCgroup = true' "--cgroup-driver systemd: in 
 expect_not_contains "$T/out" '+  default_runtime_name = "nvidia"' "--no-set-default: the default runtime stays"
 expect_contains "$T/out" "would leave the restart to you (--restart-mode none)" "--restart-mode none: in the plan"
 expect_contains "$T/out" "--cgroupdriver=systemd" "--cgroup-driver systemd: the keadm flag"
+expect_contains "$T/out" "  gpuprep manifest runtimeclass | kubectl apply -f -" \
+	"--no-set-default: suggests the RuntimeClass"
+expect_contains "$T/out" "  gpuprep manifest device-plugin --runtime-class nvidia | kubectl apply -f -" \
+	"--no-set-default: suggests the device plugin with --runtime-class"
 run "$GPUPREP" --root "$R" up --dry-run --cri-socket unix:///run/k3s/containerd/containerd.sock
+expect_not_contains "$T/out" "manifest runtimeclass" "nvidia the default: no RuntimeClass suggested"
 expect_contains "$T/out" "  --remote-runtime-endpoint=unix:///run/k3s/containerd/containerd.sock --cgroupdriver=cgroupfs" \
 	"--cri-socket: the keadm flag"
 
