@@ -16,7 +16,8 @@ const char cmd_up_usage[] =
         "                  [--toolkit-version V]\n"
         "                  [--offline PATH] [--repo-url URL] [--keyring FILE]\n"
         "                  [--cgroup-driver systemd|cgroupfs]\n"
-        "                  [--cri-socket ENDPOINT] [--cdi] [--no-set-default]\n"
+        "                  [--cri-socket ENDPOINT] [--cdi] [--exec-root-tools]\n"
+        "                  [--no-set-default]\n"
         "                  [--restart-mode auto|systemd|service|signal|none] [--smoke IMAGE]\n"
         "                  [--ignore-preflight-errors ID,...|all] [--dry-run]\n"
         "\n"
@@ -41,7 +42,9 @@ const char cmd_up_usage[] =
         "  --cgroup-driver D      systemd or cgroupfs: set it in the runtime, and pass it to\n"
         "                         keadm (default: what the runtime uses)\n"
         "  --cri-socket ENDPOINT  the endpoint keadm join will get (default: the runtime's)\n"
-        "  --cdi                  also enable CDI\n"
+        "  --cdi                  also enable CDI, and generate /etc/cdi/nvidia.yaml with the\n"
+        "                         node's nvidia-ctk when missing or stale\n"
+        "  --exec-root-tools      under --root, allow running the root's own nvidia-ctk here\n"
         "  --no-set-default       add the nvidia runtime, but keep the default runtime\n"
         "  --restart-mode M       auto (default), systemd, service, signal or none\n"
         "  --smoke IMAGE          verify by running IMAGE with the nvidia runtime\n"
@@ -66,6 +69,7 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		OPT_CGROUP_DRIVER,
 		OPT_CRI_SOCKET,
 		OPT_CDI,
+		OPT_EXEC_ROOT_TOOLS,
 		OPT_NO_SET_DEFAULT,
 		OPT_RESTART_MODE,
 		OPT_SMOKE,
@@ -82,6 +86,7 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"cgroup-driver", required_argument, NULL, OPT_CGROUP_DRIVER},
 	        {"cri-socket", required_argument, NULL, OPT_CRI_SOCKET},
 	        {"cdi", no_argument, NULL, OPT_CDI},
+	        {"exec-root-tools", no_argument, NULL, OPT_EXEC_ROOT_TOOLS},
 	        {"no-set-default", no_argument, NULL, OPT_NO_SET_DEFAULT},
 	        {"restart-mode", required_argument, NULL, OPT_RESTART_MODE},
 	        {"smoke", required_argument, NULL, OPT_SMOKE},
@@ -124,6 +129,9 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			break;
 		case OPT_CDI:
 			o.cdi = true;
+			break;
+		case OPT_EXEC_ROOT_TOOLS:
+			o.exec_root_tools = true;
 			break;
 		case OPT_NO_SET_DEFAULT:
 			o.set_default = false;

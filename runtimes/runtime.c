@@ -165,6 +165,21 @@ runtime_config_view_add(struct runtime_config_view *v, const char *name, const c
 	return e;
 }
 
+/* The CDI spec the caller generated joins the change set: backed up, journaled, undone. */
+static int
+add_cdi_spec(const struct configure_opts *opts, struct configure_result *ret, struct gp_error *err)
+{
+	if (!opts->cdi_spec)
+		return 0;
+	struct file_change *fc = NULL;
+	if (changeset_read(&ret->changes, opts->root, opts->cdi_spec_path, &fc, err) < 0)
+		return -1;
+	if (!fc->existed)
+		fc->mode = 0644;
+	file_change_set_new(fc, opts->cdi_spec, opts->cdi_spec_len);
+	return 0;
+}
+
 int
 runtime_configure(const struct runtime_ops *ops, const struct configure_opts *opts, unsigned flags,
                   int lock_timeout_ms, struct configure_result *ret, struct gp_error *err)
@@ -180,7 +195,7 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	 * Read and check the input before the lock: a refused file must leave the
 	 * node as it was, without even the lock or /run created.
 	 */
-	if (ops->configure(opts, ret, err) < 0)
+	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0)
 		goto fail;
 	if (dry)
 		return 0;
@@ -189,7 +204,7 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 		goto fail;
 	/* Again under the lock: another run may have changed the files meanwhile. */
 	configure_result_release(ret);
-	if (ops->configure(opts, ret, err) < 0)
+	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0)
 		goto fail;
 	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
 	                    err) < 0)

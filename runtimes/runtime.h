@@ -41,6 +41,10 @@ struct configure_opts {
 	bool cdi;
 	const char *drop_in; /* node path; containerd only */
 	int config_version;  /* 0: from the file or the installed version; containerd only */
+	/* The CDI spec to write to cdi_spec_path, in the same change set; NULL: none. */
+	const char *cdi_spec_path;
+	const char *cdi_spec;
+	size_t cdi_spec_len;
 };
 
 /*

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "cdispec.h"
 #include "noderoot.h"
 
 #include "preflight_check.h"
@@ -129,7 +130,7 @@ json_kind(const char *data, size_t len)
 
 /* The first spec file in the node dir whose kind is nvidia.com/gpu; a fresh host path or NULL. */
 static char *
-find_gpu_spec(const char *root, const char *dir)
+find_gpu_spec(const char *root, const char *dir, char **ret_data)
 {
 	DIR *d = noderoot_opendir(root, dir);
 	if (!d)
@@ -147,8 +148,12 @@ find_gpu_spec(const char *root, const char *dir)
 		if (noderoot_read_file(root, node, &data, &len) < 0)
 			continue;
 		_cleanup_free_ char *kind = json ? json_kind(data, len) : yaml_kind(data);
-		if (kind && strcmp(kind, CDI_GPU_KIND) == 0)
-			found = noderoot_host_path(root, node);
+		if (kind && strcmp(kind, CDI_GPU_KIND) == 0) {
+			/* yaml_kind() split the text: read it again, whole. */
+			size_t n = 0;
+			if (noderoot_read_file(root, node, ret_data, &n) == 0)
+				found = noderoot_host_path(root, node);
+		}
 	}
 	closedir(d);
 	return found;
@@ -159,11 +164,27 @@ preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r)
 {
 	_cleanup_free_ char *etc = preflight_path(ctx, "/etc/cdi");
 	_cleanup_free_ char *run = preflight_path(ctx, "/var/run/cdi");
-	_cleanup_free_ char *spec = find_gpu_spec(ctx->root, "/etc/cdi");
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *spec = find_gpu_spec(ctx->root, "/etc/cdi", &data);
 	if (!spec)
-		spec = find_gpu_spec(ctx->root, "/var/run/cdi");
+		spec = find_gpu_spec(ctx->root, "/var/run/cdi", &data);
 	if (spec) {
-		preflight_set(r, PREFLIGHT_PASS, "CDI spec for %s: '%s'", CDI_GPU_KIND, spec);
+		/* A spec names the driver's libraries by version: after a driver update it is
+		 * stale. */
+		_cleanup_free_ char *made = cdispec_driver_version(data);
+		_cleanup_free_ char *loaded = cdispec_loaded_driver(ctx->root);
+		if (made && loaded && strcmp(made, loaded) != 0) {
+			preflight_set(
+			        r, PREFLIGHT_FAIL,
+			        "CDI spec '%s' is stale: made for driver %s, the loaded driver "
+			        "is %s",
+			        spec, made, loaded);
+			preflight_hint(r, "gpuprep configure --cdi (or nvidia-ctk cdi generate "
+			                  "--output=/etc/cdi/nvidia.yaml) regenerates it");
+			return;
+		}
+		preflight_set(r, PREFLIGHT_PASS, "CDI spec for %s: '%s'%s%s%s", CDI_GPU_KIND, spec,
+		              made ? " (driver " : "", made ? made : "", made ? ")" : "");
 		return;
 	}
 	/* Needed where the runtime enables CDI, and on Jetson, whose toolkit works through CDI. */

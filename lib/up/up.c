@@ -5,9 +5,12 @@
  */
 #include "up.h"
 
+#include "cdispec.h"
+
 #include <string.h>
 #include <time.h>
 
+#include "cdispec.h"
 #include "osinfo.h"
 #include "preflight.h"
 
@@ -393,12 +396,28 @@ step_configure(struct up_run *u, struct gp_error *err)
 	        .cgroup_driver = o->cgroup_driver,
 	        .cdi = o->cdi,
 	};
+	/* --cdi: the spec from the nvidia-ctk the install step put there, when missing or stale. */
+	_cleanup_(cdispec_plan_release) struct cdispec_plan cdi = {0};
+	if (o->cdi) {
+		if (cdispec_plan(o->root, o->exec_root_tools, !o->dry_run, &cdi, err) < 0) {
+			gp_error_prefix(err, "generating the CDI spec '%s'", CDISPEC_PATH);
+			return step_end(u, s, UP_FAILED, "%s", err->msg);
+		}
+		co.cdi_spec_path = CDISPEC_PATH;
+		co.cdi_spec = cdi.data;
+		co.cdi_spec_len = cdi.len;
+	}
 	_cleanup_(configure_result_release) struct configure_result res = {0};
 	if (runtime_configure(u->ops, &co, o->dry_run ? RUNTIME_CONFIGURE_DRY_RUN : 0,
 	                      o->lock_timeout_ms, &res, err) < 0) {
 		gp_error_prefix(err, "configuring %s", u->ops->name);
 		return step_end(u, s, UP_FAILED, "%s", err->msg);
 	}
+	if (cdi.skipped)
+		configure_result_warn(&res, "CDI spec '%s' not generated: %s", CDISPEC_PATH,
+		                      cdi.skipped);
+	else if (o->cdi && !cdi.current && o->dry_run)
+		configure_result_warn(&res, "would run '%s' to generate the CDI spec", cdi.command);
 	u->config_changed = changeset_changes(&res.changes);
 	json_t *warnings = json_array();
 	for (size_t i = 0; res.warnings && res.warnings[i]; i++)

@@ -49,6 +49,7 @@ struct up_opts {
 	/* configure */
 	enum cgroup_driver cgroup_driver; /* --cgroup-driver */
 	bool cdi;                         /* --cdi */
+	bool exec_root_tools;             /* --exec-root-tools: may run the root's nvidia-ctk */
 	bool set_default;                 /* not --no-set-default */
 	/* restart, verify */
 	enum svc_mode restart_mode; /* --restart-mode */
