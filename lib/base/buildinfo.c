@@ -2,7 +2,6 @@
 #include "buildinfo.h"
 
 #include <dlfcn.h>
-#include <libxml/parser.h>
 #include <nettle/version.h>
 #include <stdlib.h>
 #include <yaml.h>
@@ -11,6 +10,7 @@
 
 #include "archiveso.h"
 #include "curlso.h"
+#include "xmlso.h"
 #include "util.h"
 
 /* The shared object that holds fn, or null when it is in the binary itself. */
@@ -98,10 +98,14 @@ nettle_row(void)
 static json_t *
 libxml2_row(void)
 {
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	const struct xmlso *lx = xmlso_load(&err);
+	if (!lx)
+		return row("libxml2", NULL, NULL, true, NULL, err.msg);
 	/* xmlParserVersion is "20914" for 2.9.14. */
-	long n = strtol(xmlParserVersion, NULL, 10);
+	long n = strtol(lx->parser_version, NULL, 10);
 	_cleanup_free_ char *v = xasprintf("%ld.%ld.%ld", n / 10000, n / 100 % 100, n % 100);
-	return row("libxml2", v, NULL, false, (void *)xmlCheckVersion, NULL);
+	return row("libxml2", v, NULL, true, *(void **)&lx->xmlReadFile, NULL);
 }
 
 static json_t *

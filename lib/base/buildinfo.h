@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The libraries behind this build of gpuprep, for --version: libpci, jansson,
- * libarchive, libcurl, nettle, libxml2 and libyaml, with the versions that run (the ones linked in, or
- * those the dynamic build links at start or loads on use).
+ * libarchive, libcurl, nettle, libxml2 and libyaml, with the versions that run (the ones linked in,
+ * or those the dynamic build links at start or loads on use).
  */
 #pragma once
 

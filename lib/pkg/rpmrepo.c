@@ -3,9 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +10,7 @@
 #include "debver.h"
 #include "digest.h"
 #include "tmpfiles.h"
+#include "xmlso.h"
 
 #define REPOMD_MAX  (16u << 20)
 #define PRIMARY_MAX (512ull << 20)
@@ -65,16 +63,22 @@ xml_quiet(void *ctx, const char *fmt, ...)
 	(void)fmt;
 }
 
+/* libxml2, loaded by xml_read(): every other function here runs on a document it read. */
+static const struct xmlso *X;
+
 /* Parse a file (gzip and xz are undone by libxml2 itself); no network, no entities. */
 static xmlDoc *
 xml_read(const char *path, const char *where, struct gp_error *err)
 {
-	xmlSetGenericErrorFunc(NULL, xml_quiet);
-	xmlResetLastError();
-	xmlDoc *doc =
-	        xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	X = xmlso_load(err);
+	if (!X)
+		return NULL;
+	X->xmlSetGenericErrorFunc(NULL, xml_quiet);
+	X->xmlResetLastError();
+	xmlDoc *doc = X->xmlReadFile(path, NULL,
+	                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
-		const xmlError *e = xmlGetLastError();
+		const xmlError *e = X->xmlGetLastError();
 		if (e && e->message) {
 			size_t n = strlen(e->message);
 			while (n && e->message[n - 1] == '\n')
@@ -110,11 +114,11 @@ child(const xmlNode *parent, const char *name)
 static char *
 attr(const xmlNode *n, const char *name)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	xmlChar *v = X->xmlGetProp(n, (const xmlChar *)name);
 	if (!v)
 		return NULL;
 	char *s = xstrdup((const char *)v);
-	xmlFree(v);
+	X->free(v);
 	return s;
 }
 
@@ -122,7 +126,7 @@ attr(const xmlNode *n, const char *name)
 static char *
 text(const xmlNode *n)
 {
-	xmlChar *v = xmlNodeGetContent(n);
+	xmlChar *v = X->xmlNodeGetContent(n);
 	const char *s = v ? (const char *)v : "";
 	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
 		s++;
@@ -131,7 +135,7 @@ text(const xmlNode *n)
 	               s[len - 1] == '\r'))
 		len--;
 	char *r = xstrndup(s, len);
-	xmlFree(v);
+	X->free(v);
 	return r;
 }
 
@@ -152,8 +156,8 @@ parse_u64(const char *s, uint64_t *ret)
 static int
 missing(const char *where, const xmlNode *n, const char *what, struct gp_error *err)
 {
-	gp_error_set(err, "%s:%ld: <%s> has no %s", where, xmlGetLineNo(n), (const char *)n->name,
-	             what);
+	gp_error_set(err, "%s:%ld: <%s> has no %s", where, X->xmlGetLineNo(n),
+	             (const char *)n->name, what);
 	return gp_error_hint(err, "the repository metadata is not what createrepo writes; "
 	                          "check --repo-url");
 }
@@ -185,7 +189,7 @@ rpmmd_parse_repomd(const char *path, const char *where, struct rpm_md_file **ret
 	int rc = -1;
 	struct rpm_md_file *v = NULL;
 	size_t n = 0, primary = SIZE_MAX;
-	const xmlNode *root = xmlDocGetRootElement(doc);
+	const xmlNode *root = X->xmlDocGetRootElement(doc);
 	if (!root || !is_elem(root, "repomd")) {
 		gp_error_set(err, "%s: the root element is not <repomd>", where);
 		gp_error_hint(err, "check --repo-url: it should name the directory that holds "
@@ -208,13 +212,13 @@ rpmmd_parse_repomd(const char *path, const char *where, struct rpm_md_file **ret
 		}
 		if (!safe_href(href)) {
 			gp_error_set(err, "%s:%ld: the location '%s' leaves the repository", where,
-			             xmlGetLineNo(loc), href);
+			             X->xmlGetLineNo(loc), href);
 			goto out;
 		}
 		uint64_t sz = 0;
 		if (ssize && !parse_u64(ssize, &sz)) {
 			gp_error_set(err, "%s:%ld: <size> is not a number: '%s'", where,
-			             xmlGetLineNo(size), ssize);
+			             X->xmlGetLineNo(size), ssize);
 			goto out;
 		}
 		bool sha256 = stype && strcmp(stype, "sha256") == 0;
@@ -227,7 +231,7 @@ rpmmd_parse_repomd(const char *path, const char *where, struct rpm_md_file **ret
 				gp_error_set(err,
 				             "%s:%ld: the primary metadata's checksum is %s; only "
 				             "sha256 is accepted",
-				             where, xmlGetLineNo(sum), stype);
+				             where, X->xmlGetLineNo(sum), stype);
 				goto out;
 			}
 			primary = n;
@@ -252,7 +256,7 @@ rpmmd_parse_repomd(const char *path, const char *where, struct rpm_md_file **ret
 out:
 	if (rc < 0)
 		rpm_md_files_free(v, n);
-	xmlFreeDoc(doc);
+	X->xmlFreeDoc(doc);
 	return rc;
 }
 
@@ -281,12 +285,12 @@ parse_package(const xmlNode *pk, const char *where, struct rpm_package *p, struc
 		return missing(where, pk, "version ver/rel, location href or checksum type", err);
 	if (psize && !parse_u64(psize, &p->size)) {
 		gp_error_set(err, "%s:%ld: <size package='%s'> is not a number", where,
-		             xmlGetLineNo(size), psize);
+		             X->xmlGetLineNo(size), psize);
 		return -1;
 	}
 	if (strstr(p->href, "..") || p->href[0] == '/') {
 		gp_error_set(err, "%s:%ld: the package location '%s' leaves the repository", where,
-		             xmlGetLineNo(loc), p->href);
+		             X->xmlGetLineNo(loc), p->href);
 		return -1;
 	}
 	p->evr = epoch && strcmp(epoch, "0") != 0 ? xasprintf("%s:%s-%s", epoch, v, rel)
@@ -304,7 +308,7 @@ rpmmd_parse_primary(const char *path, const char *where, struct rpm_package **re
 	struct rpm_package *v = NULL;
 	size_t n = 0;
 	int r = -1;
-	const xmlNode *root = xmlDocGetRootElement(doc);
+	const xmlNode *root = X->xmlDocGetRootElement(doc);
 	if (!root || !is_elem(root, "metadata")) {
 		gp_error_set(err, "%s: the root element is not <metadata>", where);
 		goto out;
@@ -324,7 +328,7 @@ rpmmd_parse_primary(const char *path, const char *where, struct rpm_package **re
 out:
 	if (r < 0)
 		rpm_packages_free(v, n);
-	xmlFreeDoc(doc);
+	X->xmlFreeDoc(doc);
 	return r;
 }
 

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "xmlso.h"
+
+#include <dlfcn.h>
+#include <stdbool.h>
+
+static struct xmlso lx;
+static bool loaded;
+
+const struct xmlso *
+xmlso_load(struct gp_error *err)
+{
+	if (loaded)
+		return &lx;
+	static const char *const names[] = {"libxml2.so.2", "libxml2.so"};
+	void *h = NULL;
+	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		gp_error_set(err, "cannot load libxml2: %s", dlerror());
+		gp_error_hint(err, "install libxml2 (the Debian package 'libxml2', or 'libxml2' "
+		                   "on rpm systems)");
+		return NULL;
+	}
+#define XMLSO_SYM(name)                                                                            \
+	*(void **)&lx.xml##name = dlsym(h, "xml" #name);                                           \
+	if (!lx.xml##name) {                                                                       \
+		gp_error_set(err, "cannot load libxml2: no symbol 'xml%s'", #name);                \
+		gp_error_hint(err, "install libxml2 2.9 or later");                                \
+		return NULL;                                                                       \
+	}
+	XMLSO_FUNCS(XMLSO_SYM)
+#undef XMLSO_SYM
+	/*
+	 * xmlFree and xmlParserVersion are variables, behind accessor functions when
+	 * libxml2 keeps them per thread: ask xmlMemGet for the one, and take the
+	 * accessor or the variable for the other.
+	 */
+	int (*mem_get)(xmlFreeFunc *, xmlMallocFunc *, xmlReallocFunc *, xmlStrdupFunc *) =
+	        (int (*)(xmlFreeFunc *, xmlMallocFunc *, xmlReallocFunc *, xmlStrdupFunc *))dlsym(
+	                h, "xmlMemGet");
+	const char **(*version_of)(void) = (const char **(*)(void))dlsym(h, "__xmlParserVersion");
+	const char **version =
+	        version_of ? version_of() : (const char **)dlsym(h, "xmlParserVersion");
+	xmlFreeFunc free_fn = NULL;
+	if (!mem_get || mem_get(&free_fn, NULL, NULL, NULL) != 0 || !free_fn || !version) {
+		gp_error_set(err, "cannot load libxml2: no symbol '%s'",
+		             version ? "xmlMemGet" : "xmlParserVersion");
+		gp_error_hint(err, "install libxml2 2.9 or later");
+		return NULL;
+	}
+	lx.free = free_fn;
+	lx.parser_version = *version;
+	loaded = true;
+	return &lx;
+}
