@@ -18,7 +18,7 @@ const char cmd_manifest_usage[] =
         "usage: gpuprep manifest device-plugin [--edge] [--time-slicing N] [--image IMAGE]\n"
         "                                      [--namespace NS]\n"
         "       gpuprep manifest test-pod [--node NAME] [--image IMAGE] [--namespace NS]\n"
-        "       gpuprep manifest ansible [-o DIR]\n"
+        "       gpuprep manifest ansible [--output DIR]\n"
         "\n"
         "Print Kubernetes objects as YAML on stdout, for 'kubectl apply -f -'; or the\n"
         "Ansible playbook that runs 'gpuprep up' on many nodes.\n"

@@ -57,12 +57,14 @@ expect_comp "--pci-dump --pci-ids" "options after global options" -q --root / de
 expect_comp "" "no option value for a placeholder (--version V)" install --version ""
 expect_comp "--dry-run --help --runtime" "an empty word after a command offers its options" undo ""
 
-expect_comp "device-plugin test-pod" "manifest kinds" manifest ""
+expect_comp "ansible device-plugin test-pod" "manifest kinds" manifest ""
+expect_comp "--help --output" "ansible's own options" manifest ansible --
+expect_comp "--help --require-ready" "report's options" report --
 expect_comp "test-pod" "a manifest kind from its start" manifest t
 expect_comp "--edge --help --image --namespace --time-slicing" "device-plugin's own options" \
 	manifest device-plugin ""
 expect_comp "--help --image --namespace --node" "test-pod's own options" manifest test-pod --
-expect_comp "--edge --help --image --namespace --node --time-slicing" \
+expect_comp "--edge --help --image --namespace --node --output --time-slicing" \
 	"manifest options before a kind: all of them" manifest --
 
 # Check ids: exactly the checks that preflight runs, read from its JSON report.
