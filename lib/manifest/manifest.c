@@ -105,9 +105,10 @@ manifest_ansible_playbook(char **ret_yaml, struct gp_error *err)
 		return gp_error_set(err, "ansible-site.yml does not end with the play's roles");
 	const struct template_file *defaults = template_find("ansible-playbook-vars.yml");
 	if (!defaults)
-		return gp_error_set(err, "the template 'ansible-playbook-vars.yml' is not built in");
-	char *out = xasprintf("%.*s  vars:\n    gpuprep_defaults:\n", (int)(at - f[0].text),
-	                      f[0].text);
+		return gp_error_set(err,
+		                    "the template 'ansible-playbook-vars.yml' is not built in");
+	char *out =
+	        xasprintf("%.*s  vars:\n    gpuprep_defaults:\n", (int)(at - f[0].text), f[0].text);
 	out = append_indented(out, f[1].text, 6);
 	char *next = xasprintf("%s  tasks:\n", out);
 	free(out);
