@@ -112,6 +112,8 @@ int cmd_pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_
                      struct gp_error *err);
 /* Print the command's usage on stdout and return 0 (for -h/--help). */
 int cmd_help(struct gp_ctx *ctx);
+/* gpuprep --version (cmd/version.c): the build and its libraries, as text or --json; 0. */
+int cmd_version(struct gp_ctx *ctx);
 
 /* Data on stdout. */
 void cmd_out(struct gp_ctx *ctx, const char *s);

@@ -37,7 +37,7 @@ static const char main_usage_head[] =
         "  -q, --quiet    print only data and errors\n"
         "  -v, --verbose  say more on stderr (repeatable)\n"
         "  --no-color     no color, also when NO_COLOR is set\n"
-        "  --version      print the version and exit\n"
+        "  --version      print the version, the build and its libraries, and exit\n"
         "  -h, --help     print this help and exit\n"
         "\n"
         "Commands:\n";
@@ -214,8 +214,7 @@ main(int argc, char **argv)
 			no_color = true;
 			break;
 		case OPT_VERSION:
-			printf("gpuprep %s\n", GPUPREP_VERSION);
-			return 0;
+			return cmd_version(&ctx);
 		case 'h':
 			print_main_usage(stdout);
 			return 0;

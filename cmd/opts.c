@@ -184,10 +184,11 @@ cmd_pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_ops 
 {
 	if (name) {
 		const struct runtime_ops *ops = runtime_find(name);
-		if (!ops || !ops->config_path)
-			return cmd_usage_error(ctx, err,
-			                       "unknown runtime '%s' (choose docker or containerd)",
-			                       name);
+		if (!ops || !ops->config_path) {
+			_cleanup_free_ char *names = runtime_configurable_names();
+			return cmd_usage_error(ctx, err, "unknown runtime '%s' (choose %s)", name,
+			                       names);
+		}
 		*ret = ops;
 		return 0;
 	}
@@ -202,7 +203,8 @@ cmd_pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_ops 
 	}
 	if (n == 0) {
 		cmd_usage_error(ctx, err, "no container runtime found; choose one with --runtime");
-		return gp_error_hint(err, "install docker or containerd first");
+		_cleanup_free_ char *names = runtime_configurable_names();
+		return gp_error_hint(err, "install %s first", names);
 	}
 	_cleanup_free_ char *names = xstrdup("");
 	for (size_t i = 0; i < n; i++) {

@@ -12,18 +12,19 @@
 const char cmd_preflight_summary[] = "check the node before keadm join";
 
 const char cmd_preflight_usage[] =
-        "usage: gpuprep preflight [--runtime docker|containerd] [--cri-socket PATH]\n"
+        "usage: gpuprep preflight [--runtime docker|containerd|crio|k3s|rke2]\n"
+        "                         [--cri-socket PATH]\n"
         "                         [--cgroup-driver systemd|cgroupfs]\n"
         "                         [--ignore-preflight-errors ID,...|all] [--checks ID,...]\n"
         "\n"
         "Check the node before keadm join, and say exactly what to fix.\n"
         "\n"
         "Options:\n"
-        "  --runtime NAME          the runtime to check: docker or containerd (default: the one\n"
-        "                          behind the CRI socket)\n"
+        "  --runtime NAME          the runtime to check: docker, containerd, crio, k3s or rke2\n"
+        "                          (default: the one behind the CRI socket)\n"
         "  --cri-socket PATH       the endpoint keadm join will get as --remote-runtime-endpoint\n"
-        "                          (unix:///path or /path; default " PREFLIGHT_DEFAULT_CRI_SOCKET
-        ")\n"
+        "                          (unix:///path or /path; default: --runtime's own socket,\n"
+        "                          else " PREFLIGHT_DEFAULT_CRI_SOCKET ")\n"
         "  --cgroup-driver DRIVER  the value keadm join will get as --cgroupdriver: systemd or\n"
         "                          cgroupfs (default " PREFLIGHT_DEFAULT_CGROUP_DRIVER ")\n"
         "  --ignore-preflight-errors ID,...|all\n"

@@ -5,11 +5,12 @@
 
 #include "liveout.h"
 
-const char cmd_restart_summary[] = "reload or restart docker or containerd, verify, roll back "
+const char cmd_restart_summary[] = "reload or restart docker, containerd or CRI-O, verify, roll "
+                                   "back "
                                    "on failure";
 
 const char cmd_restart_usage[] =
-        "usage: gpuprep restart [--runtime docker|containerd]\n"
+        "usage: gpuprep restart [--runtime docker|containerd|crio|k3s|rke2]\n"
         "                       [--mode auto|systemd|service|signal|none] [--full]\n"
         "                       [--timeout SECONDS] [--socket PATH] [--config PATH]\n"
         "                       [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
@@ -17,15 +18,17 @@ const char cmd_restart_usage[] =
         "\n"
         "Make the daemon load its config: dockerd is reloaded with SIGHUP when only\n"
         "runtimes, default-runtime or features changed since 'gpuprep configure' (no\n"
-        "container stops), and restarted otherwise; containerd is always restarted through\n"
-        "its service manager (its containers keep running through their shims). Then wait\n"
+        "container stops), and restarted otherwise; containerd and CRI-O are always restarted\n"
+        "through their service manager (their containers keep running through their shims\n"
+        "or conmon; CRI-O loads runtimes only when it starts). Then wait\n"
         "until it answers and verify it as 'gpuprep verify' does. When it does not come\n"
         "back or verify fails, put back the backup configure took, restart it again the\n"
         "same way, check it runs the old config, and exit 1.\n"
         "\n"
         "Options:\n"
-        "  --runtime R          docker or containerd (default: the one whose socket is in\n"
-        "                       place)\n"
+        "  --runtime R          docker, containerd, crio, k3s or rke2 (default: the one whose\n"
+        "                       socket is in place); k3s and rke2 through the unit that\n"
+        "                       runs: k3s or k3s-agent, rke2-server or rke2-agent\n"
         "  --mode M             auto (default): systemd when it runs, else the init script\n"
         "                       /etc/init.d/<name>; systemd; service; signal (dockerd\n"
         "                       reload only); none (only say what to run)\n"

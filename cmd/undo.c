@@ -11,7 +11,7 @@
 const char cmd_undo_summary[] = "restore the config files of the newest configure";
 
 const char cmd_undo_usage[] =
-        "usage: gpuprep undo [--runtime docker|containerd] [--dry-run]\n"
+        "usage: gpuprep undo [--runtime docker|containerd|crio|k3s|rke2] [--dry-run]\n"
         "\n"
         "Restore the files that the newest 'gpuprep configure' changed (of that runtime,\n"
         "with --runtime) from the backup it made, and remove the files it created. Run it\n"
@@ -38,11 +38,11 @@ cmd_undo(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		switch (c) {
 		case OPT_RUNTIME:
-			if (!runtime_find(optarg))
-				return cmd_usage_error(ctx, err,
-				                       "unknown runtime '%s' (choose docker or "
-				                       "containerd)",
-				                       optarg);
+			if (!runtime_find(optarg)) {
+				_cleanup_free_ char *names = runtime_configurable_names();
+				return cmd_usage_error(ctx, err, "unknown runtime '%s' (choose %s)",
+				                       optarg, names);
+			}
 			runtime = optarg;
 			break;
 		case OPT_DRY_RUN:

@@ -12,8 +12,10 @@ const char cmd_up_summary[] = "take the node from fresh to GPU-ready: preflight,
                               "configure, restart, verify";
 
 const char cmd_up_usage[] =
-        "usage: gpuprep up [--runtime docker|containerd] [--toolkit-version V] [--offline PATH]\n"
-        "                  [--repo-url URL] [--keyring FILE] [--cgroup-driver systemd|cgroupfs]\n"
+        "usage: gpuprep up [--runtime docker|containerd|crio|k3s|rke2]\n"
+        "                  [--toolkit-version V]\n"
+        "                  [--offline PATH] [--repo-url URL] [--keyring FILE]\n"
+        "                  [--cgroup-driver systemd|cgroupfs]\n"
         "                  [--cri-socket ENDPOINT] [--cdi] [--no-set-default]\n"
         "                  [--restart-mode auto|systemd|service|signal|none] [--smoke IMAGE]\n"
         "                  [--ignore-preflight-errors ID,...|all] [--dry-run]\n"
@@ -27,7 +29,8 @@ const char cmd_up_usage[] =
         "with the keadm join flags that match the node.\n"
         "\n"
         "Options:\n"
-        "  --runtime R            docker or containerd (default: the one installed)\n"
+        "  --runtime R            docker, containerd, crio, k3s or rke2 (default: the one\n"
+        "                         installed)\n"
         "  --toolkit-version V    install toolkit V (default: keep an installed one, else the\n"
         "                         newest)\n"
         "  --version V            the same as --toolkit-version V\n"

@@ -13,109 +13,10 @@
 #include "proc.h"
 #include "toml.h"
 
+#include "containerd_internal.h"
+
 #define CONTAINERD_DEFAULT_RUNTIME_PATH "/usr/bin/nvidia-container-runtime"
-#define CONTAINERD_RUNC_V2              "io.containerd.runc.v2"
 #define CONTAINERD_DROP_IN_FILE         "99-%s.toml"
-#define CONTAINERD_MAX_DEPTH            16
-
-/* Where each config version keeps the CRI plugin and its containerd table. */
-struct containerd_layout {
-	const char *cri[3];        /* the CRI plugin's table: enable_cdi */
-	const char *containerd[4]; /* its containerd table: runtimes, default_runtime_name */
-};
-
-static const struct containerd_layout layouts[] = {
-        [1] = {{"plugins", "cri", NULL}, {"plugins", "cri", "containerd", NULL}},
-        [2] = {{"plugins", "io.containerd.grpc.v1.cri", NULL},
-               {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL}},
-        [3] = {{"plugins", "io.containerd.cri.v1.runtime", NULL},
-               {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL}},
-        /* containerd 2.3's version 4 moves server settings to plugins; CRI stays put. */
-        [4] = {{"plugins", "io.containerd.cri.v1.runtime", NULL},
-               {"plugins", "io.containerd.cri.v1.runtime", "containerd", NULL}},
-};
-#define CONTAINERD_MAX_VERSION 4
-
-/*
- * A version 1 file (no version key) that spells the CRI plugin by its full ID, as
- * version 2 does: containerd 2.x's migration maps "cri" and the full ID to one key, so a
- * second spelling beside it makes the winner depend on map order. Edit the one that
- * exists. (containerd 1.x reads only "cri" in a version 1 file: configure warns.)
- */
-static const struct containerd_layout layout_v1_full_id = {
-        {"plugins", "io.containerd.grpc.v1.cri", NULL},
-        {"plugins", "io.containerd.grpc.v1.cri", "containerd", NULL}};
-
-static const struct containerd_layout *
-layout_for(const struct toml_doc *doc, int version)
-{
-	static const char *const short_p[] = {"plugins", "cri", NULL};
-	if (version == 1 && !toml_table_exists(doc, short_p) &&
-	    toml_table_exists(doc, layout_v1_full_id.cri))
-		return &layout_v1_full_id;
-	return &layouts[version];
-}
-
-/* The line of the top-level version key, 1-based, or 0. */
-static int
-version_line(const char *text, size_t len)
-{
-	int line = 1;
-	for (size_t i = 0; i < len; line++) {
-		size_t j = i;
-		while (j < len && (text[j] == ' ' || text[j] == '\t'))
-			j++;
-		if (j < len && text[j] == '[')
-			return 0;
-		if (len - j > 7 && strncmp(text + j, "version", 7) == 0 &&
-		    strchr(" \t=", text[j + 7]))
-			return line;
-		while (i < len && text[i] != '\n')
-			i++;
-		i++;
-	}
-	return 0;
-}
-
-/* Disabling any of these plugins disables CRI. */
-static const char *const cri_plugin_ids[] = {
-        "cri",
-        "io.containerd.grpc.v1.cri",
-        "io.containerd.cri.v1.runtime",
-        "io.containerd.cri.v1.images",
-};
-
-/* A key path built from a prefix and more keys; at most 16 keys. */
-struct kpath {
-	const char *k[CONTAINERD_MAX_DEPTH + 1];
-	size_t n;
-};
-
-static void
-kpath_init(struct kpath *p, const char *const *prefix)
-{
-	p->n = 0;
-	for (; *prefix; prefix++)
-		p->k[p->n++] = *prefix;
-	p->k[p->n] = NULL;
-}
-
-static const char *const *
-kpath_with(struct kpath *p, const char *key)
-{
-	if (p->n < CONTAINERD_MAX_DEPTH) {
-		p->k[p->n++] = key;
-		p->k[p->n] = NULL;
-	}
-	return p->k;
-}
-
-static void
-kpath_pop(struct kpath *p, size_t n)
-{
-	p->n -= n;
-	p->k[p->n] = NULL;
-}
 
 /* The parsed documents and what configure decided. */
 struct containerd_edit {
@@ -142,46 +43,6 @@ parse_file(const struct file_change *fc, const char *name, struct toml_doc **ret
 	return 0;
 }
 
-static bool
-text_is_blank(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (!isspace((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* The major version of the containerd under root, or 0 when it cannot be run. */
-static int
-containerd_installed_major(const char *root)
-{
-	_cleanup_free_ char *node = runtime_find_binary(root, &runtime_containerd);
-	if (!node)
-		return 0;
-	_cleanup_free_ char *host = noderoot_host_path(root, node);
-	char *const argv[] = {host, (char *)"--version", NULL};
-	struct proc_opts po = {.timeout_ms = 5000, .keep_output = true};
-	struct proc_result pr = {0};
-	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
-	int major = 0;
-	/* "containerd github.com/containerd/containerd 1.6.20~ds1 <commit>" */
-	if (proc_run(argv, &po, &pr, &e) == 0 && pr.status == 0 && pr.output) {
-		_cleanup_free_ char *out = xstrdup(pr.output);
-		char *save = NULL;
-		for (char *w = strtok_r(out, " \t\n", &save); w;
-		     w = strtok_r(NULL, " \t\n", &save)) {
-			if (*w == 'v')
-				w++;
-			if (isdigit((unsigned char)w[0]) && strchr(w, '.')) {
-				major = atoi(w);
-				break;
-			}
-		}
-	}
-	proc_result_release(&pr);
-	return major;
-}
-
 static int
 pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp_error *err)
 {
@@ -196,7 +57,7 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 	int want = ed->opts->config_version;
 	if (r == 1) {
 		if (v < 1 || v > CONTAINERD_MAX_VERSION) {
-			int line = version_line(fc->old_data, fc->old_len);
+			int line = containerd_version_line(fc->old_data, fc->old_len);
 			gp_error_set(err, "%s:%d:1: config version %lld is not supported",
 			             ed->main_name, line, (long long)v);
 			return gp_error_hint(err,
@@ -204,7 +65,7 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 			                     "(1.x: 1 and 2; 2.0-2.2: 3; 2.3 and later: 4)");
 		}
 		ed->version = (int)v;
-	} else if (!text_is_blank(fc->old_data, fc->old_len)) {
+	} else if (!containerd_text_is_blank(fc->old_data, fc->old_len)) {
 		/* As containerd reads it: a file with no version is version 1. */
 		ed->version = 1;
 	} else if (want) {
@@ -226,8 +87,8 @@ pick_version(struct containerd_edit *ed, const struct file_change *fc, struct gp
 		                  ed->main_name, ed->version, want);
 		return gp_error_hint(err, "--config-version only picks the version of a new file");
 	}
-	ed->lay = layout_for(ed->main, ed->version);
-	if (ed->lay == &layout_v1_full_id)
+	ed->lay = containerd_layout_for(ed->main, ed->version);
+	if (ed->lay == &containerd_layout_v1_full_id)
 		configure_result_warn(ed->ret,
 		                      "%s: a file without 'version' is version 1, where containerd "
 		                      "1.x reads only [plugins.cri] and ignores "
@@ -245,8 +106,8 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 	if (r < 0)
 		return toml_error_in(err, name);
 	for (size_t i = 0; disabled && disabled[i]; i++)
-		for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
-			if (strcmp(disabled[i], cri_plugin_ids[j]) == 0) {
+		for (size_t j = 0; j < GP_ARRAY_SIZE(containerd_cri_plugin_ids); j++)
+			if (strcmp(disabled[i], containerd_cri_plugin_ids[j]) == 0) {
 				gp_error_set(err,
 				             "%s: disabled_plugins holds \"%s\", so containerd "
 				             "serves no CRI",
@@ -258,124 +119,6 @@ check_refusals(const struct toml_doc *doc, const char *name, struct gp_error *er
 				        "disabled_plugins, then run again",
 				        disabled[i]);
 			}
-	return 0;
-}
-
-#define REFUSES "containerd refuses to start with it: "
-
-/* A key of the wrong type for containerd: where it is, what it is, and how to write it. */
-static int
-shape_error(const struct toml_doc *doc, const char *name, const char *const *path, const char *want,
-            const char *hint, struct gp_error *err)
-{
-	const struct toml_node *n = toml_lookup(doc, path);
-	unsigned line, col;
-	toml_node_line_col(doc, n, &line, &col);
-	_cleanup_free_ char *p = toml_path_format(path);
-	gp_error_set(err, "%s:%u:%u: '%s' is %s, not %s", name, line, col, p, toml_node_kind(n),
-	             want);
-	return gp_error_hint(err, "%s; the file was left as it was", hint);
-}
-
-/* The node at path when it exists and is not of type want (tables: not an array of tables). */
-static bool
-wrong_type(const struct toml_doc *doc, const char *const *path, enum toml_type want)
-{
-	const struct toml_node *n = toml_lookup(doc, path);
-	return n && toml_node_type(n) != want;
-}
-
-/*
- * What configure and inspect read must have the types containerd decodes it into, or
- * containerd refuses the file: plugins, the CRI plugin, its containerd table, runtimes and
- * each runtime and its options are tables ([[plugins]] is an array of tables, which
- * containerd refuses); default_runtime_name, runtime_type and BinaryName are strings;
- * SystemdCgroup and enable_cdi are booleans. Checked before any edit, so each error points
- * at the file as written.
- */
-static int
-check_shape(const struct toml_doc *doc, const char *name, const struct containerd_layout *lay,
-            struct gp_error *err)
-{
-	struct kpath p;
-	kpath_init(&p, lay->containerd);
-	kpath_with(&p, "runtimes");
-	_cleanup_free_ char *cri = toml_path_format(lay->cri);
-	_cleanup_free_ char *ctd = toml_path_format(lay->containerd);
-	_cleanup_free_ char *rts = toml_path_format(p.k);
-	/* plugins, the CRI plugin, containerd, runtimes: each prefix of the path. */
-	for (size_t n = 1; n <= p.n; n++) {
-		const char *save = p.k[n];
-		p.k[n] = NULL;
-		if (wrong_type(doc, p.k, TOML_TABLE)) {
-			_cleanup_free_ char *hint =
-			        n == 1     ? xasprintf(REFUSES
-			                               "plugins is one table with a table for each "
-			                                   "plugin, as in [%s]",
-			                               cri)
-			        : n == p.n ? xasprintf(REFUSES
-			                               "runtimes holds a table for each runtime, "
-			                               "as in [%s.runc]",
-			                               rts)
-			                   : xasprintf(REFUSES "write it as a table: [%s]",
-			                               n == 2 ? cri : ctd);
-			int r = shape_error(doc, name, p.k, "a table", hint, err);
-			p.k[n] = save;
-			return r;
-		}
-		p.k[n] = save;
-	}
-	kpath_pop(&p, 1);
-	kpath_with(&p, "default_runtime_name");
-	if (wrong_type(doc, p.k, TOML_STRING))
-		return shape_error(doc, name, p.k, "a string",
-		                   REFUSES
-		                   "write the runtime's name as a string: default_runtime_name = "
-		                   "\"runc\"",
-		                   err);
-	kpath_init(&p, lay->cri);
-	if (wrong_type(doc, kpath_with(&p, "enable_cdi"), TOML_BOOL))
-		return shape_error(doc, name, p.k, "a boolean",
-		                   "containerd 1.7 and later refuse to start with it: write "
-		                   "enable_cdi = true or false",
-		                   err);
-	kpath_init(&p, lay->containerd);
-	kpath_with(&p, "runtimes");
-	const struct toml_node *rt = toml_lookup(doc, p.k);
-	for (const struct toml_node *c = toml_node_first(doc, rt); c; c = toml_node_next(doc, c)) {
-		size_t klen;
-		const char *k = toml_node_key(doc, c, &klen);
-		_cleanup_free_ char *key = xstrndup(k, klen);
-		kpath_with(&p, key);
-		static const struct {
-			const char *k1, *k2;
-			enum toml_type type;
-			const char *want, *hint;
-		} fields[] = {
-		        {NULL, NULL, TOML_TABLE, "a table",
-		         REFUSES "each runtime is a table of its settings"},
-		        {"runtime_type", NULL, TOML_STRING, "a string",
-		         REFUSES "write it as runtime_type = \"io.containerd.runc.v2\""},
-		        {"options", NULL, TOML_TABLE, "a table",
-		         REFUSES "a runtime's options are a table: [...runtimes.NAME.options]"},
-		        {"options", "BinaryName", TOML_STRING, "a string",
-		         "runc's shim reads it as the binary's path: write it as a string"},
-		        {"options", "SystemdCgroup", TOML_BOOL, "a boolean",
-		         "runc's shim reads it as a boolean: write SystemdCgroup = true or false"},
-		};
-		for (size_t f = 0; f < GP_ARRAY_SIZE(fields); f++) {
-			size_t depth = p.n;
-			if (fields[f].k1)
-				kpath_with(&p, fields[f].k1);
-			if (fields[f].k2)
-				kpath_with(&p, fields[f].k2);
-			if (wrong_type(doc, p.k, fields[f].type))
-				return shape_error(doc, name, p.k, fields[f].want, fields[f].hint,
-				                   err);
-			kpath_pop(&p, p.n - depth);
-		}
-		kpath_pop(&p, 1);
-	}
 	return 0;
 }
 
@@ -750,6 +493,12 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 	if (changeset_read(&ret->changes, opts->root, cfg, &mfc, err) < 0)
 		return -1;
 	_cleanup_free_ char *main_name = gp_path(opts->root, mfc->path);
+	const char *owner = runtime_embedded_containerd(opts->root);
+	if (owner) {
+		gp_error_set(err, "only %s is installed here: its own containerd never reads '%s'",
+		             owner, main_name);
+		return gp_error_hint(err, "run 'gpuprep configure --runtime %s'", owner);
+	}
 	if (str_startswith(cfg, "/var/lib/rancher/") ||
 	    str_startswith(mfc->path, "/var/lib/rancher/")) {
 		gp_error_set(err, "%s is managed by k3s or RKE2, which rewrite it at every start",
@@ -765,7 +514,8 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		return -1;
 	struct containerd_edit ed = {
 	        .opts = opts, .ret = ret, .main = mdoc, .dst = mdoc, .main_name = main_name};
-	if (pick_version(&ed, mfc, err) < 0 || check_shape(mdoc, main_name, ed.lay, err) < 0 ||
+	if (pick_version(&ed, mfc, err) < 0 ||
+	    containerd_check_shape(mdoc, main_name, ed.lay, err) < 0 ||
 	    check_refusals(mdoc, main_name, err) < 0)
 		return -1;
 
@@ -789,7 +539,7 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		drop_name = gp_path(opts->root, dfc->path);
 		if (parse_file(dfc, drop_name, &ddoc, err) < 0)
 			return -1;
-		if (check_shape(ddoc, drop_name, ed.lay, err) < 0 ||
+		if (containerd_check_shape(ddoc, drop_name, ed.lay, err) < 0 ||
 		    check_refusals(ddoc, drop_name, err) < 0)
 			return -1;
 		int64_t dv;
@@ -852,379 +602,6 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 }
 
 /* The runtime containerd's CRI plugin uses when the config names none. */
-#define CONTAINERD_STOCK_RUNTIME "runc"
-
-/*
- * The main config and the files its `imports` name (and theirs), in the
- * order containerd merges them. The CRI plugin's values come from
- * docs[from] on: containerd 1.x (config versions 1 and 2) replaces a whole
- * plugin section with an import's, so only the last file that has the
- * section counts; containerd 2.x (version 3) merges key by key, and a later
- * file's value wins.
- */
-struct ctd_files {
-	struct toml_doc **docs;
-	char **names; /* the host path of each, for messages */
-	char **nodes; /* the node path of each, to load each file once */
-	size_t n;
-	size_t from;
-	bool daemon_2x; /* the node's containerd is 2.x: no default_runtime table */
-};
-
-static void
-ctd_files_release(struct ctd_files *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		toml_doc_free(f->docs[i]);
-		free(f->names[i]);
-		free(f->nodes[i]);
-	}
-	free(f->docs);
-	free(f->names);
-	free(f->nodes);
-}
-
-static int
-ctd_files_add(struct ctd_files *f, const char *node, const char *name, const char *text, size_t len,
-              struct gp_error *err)
-{
-	struct toml_doc *doc;
-	if (toml_doc_parse(text, len, &doc, err) < 0)
-		return toml_error_in(err, name);
-	f->docs = xrealloc(f->docs, (f->n + 1) * sizeof(*f->docs));
-	f->names = xrealloc(f->names, (f->n + 1) * sizeof(*f->names));
-	f->nodes = xrealloc(f->nodes, (f->n + 1) * sizeof(*f->nodes));
-	f->docs[f->n] = doc;
-	f->names[f->n] = xstrdup(name);
-	f->nodes[f->n] = xstrdup(node);
-	f->n++;
-	return 0;
-}
-
-/* Load an imported file (node path) unless it is loaded already. */
-static int
-ctd_files_import(struct ctd_files *f, const char *root, const char *node, size_t by,
-                 struct gp_error *err)
-{
-	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->nodes[i], node) == 0)
-			return 0;
-	_cleanup_free_ char *name = gp_path(root, node);
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int e = noderoot_read_file(root, node, &text, &len);
-	if (e < 0) {
-		gp_error_set_errno(err, e, "cannot read '%s', imported by '%s'", name,
-		                   f->names[by]);
-		return gp_error_hint(err, "containerd does not start while an import is missing: "
-		                          "create the file or remove it from imports");
-	}
-	return ctd_files_add(f, node, name, text, len, err);
-}
-
-/*
- * The node paths an import pattern matches, sorted as glob(3) sorts them. The directory is
- * listed inside the root; a pattern with '*' before its last component is globbed on the
- * resolved directory's host path.
- */
-static char **
-ctd_glob(const char *root, const char *node)
-{
-	const char *slash = strrchr(node, '/');
-	_cleanup_free_ char *dir = xstrndup(node, (size_t)(slash - node));
-	char **out = NULL;
-	if (strchr(dir, '*')) {
-		_cleanup_free_ char *pattern = noderoot_host_path(root, node);
-		_cleanup_free_ char *base = noderoot_host_path(root, "/");
-		size_t skip = strcmp(base, "/") == 0 ? 0 : strlen(base);
-		glob_t g = {0};
-		if (glob(pattern, 0, NULL, &g) == 0)
-			for (size_t m = 0; m < g.gl_pathc; m++)
-				out = strv_push(out, g.gl_pathv[m] + skip);
-		globfree(&g);
-		return out;
-	}
-	DIR *d = noderoot_opendir(root, *dir ? dir : "/");
-	if (!d)
-		return NULL;
-	for (struct dirent *de; (de = readdir(d));)
-		if (fnmatch(slash + 1, de->d_name, FNM_PERIOD) == 0) {
-			_cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
-			out = strv_push(out, p);
-		}
-	closedir(d);
-	return strv_sort(out);
-}
-
-/*
- * Load the files `imports` names, and the files they import, as containerd
- * resolves them: a pattern with '*' is globbed as it is (relative to
- * containerd's working directory, /); another relative path is relative to
- * the importing file's directory; a file that does not exist is an error.
- */
-static int
-ctd_load_imports(const char *root, struct ctd_files *f, struct gp_error *err)
-{
-	static const char *const imports_p[] = {"imports", NULL};
-	for (size_t i = 0; i < f->n; i++) {
-		_cleanup_strv_ char **imports = NULL;
-		if (toml_get_type(f->docs[i], imports_p) == TOML_NONE)
-			continue;
-		if (toml_get_strv(f->docs[i], imports_p, &imports, err) < 0)
-			return toml_error_in(err, f->names[i]);
-		const char *slash = strrchr(f->nodes[i], '/');
-		_cleanup_free_ char *dir =
-		        xstrndup(f->nodes[i], slash ? (size_t)(slash - f->nodes[i]) : 0);
-		for (size_t k = 0; imports && imports[k]; k++) {
-			const char *imp = imports[k];
-			if (!strchr(imp, '*')) {
-				_cleanup_free_ char *node =
-				        imp[0] == '/' ? xstrdup(imp) : xasprintf("%s/%s", dir, imp);
-				if (ctd_files_import(f, root, node, i, err) < 0)
-					return -1;
-				continue;
-			}
-			_cleanup_free_ char *node =
-			        imp[0] == '/' ? xstrdup(imp) : xasprintf("/%s", imp);
-			_cleanup_strv_ char **matches = ctd_glob(root, node);
-			for (size_t m = 0; matches && matches[m]; m++)
-				if (ctd_files_import(f, root, matches[m], i, err) < 0)
-					return -1;
-		}
-	}
-	return 0;
-}
-
-/* The last file (from f->from on) that sets path, or -1. */
-static ssize_t
-ctd_find(const struct ctd_files *f, const char *const *path)
-{
-	for (size_t i = f->n; i-- > f->from;)
-		if (toml_get_type(f->docs[i], path) != TOML_NONE)
-			return (ssize_t)i;
-	return -1;
-}
-
-/* Read a string (1), absent (0), or fail on another type (-1). */
-static int
-ctd_string(const struct ctd_files *f, const char *const *path, char **ret, struct gp_error *err)
-{
-	ssize_t i = ctd_find(f, path);
-	if (i < 0)
-		return 0;
-	if (toml_get_string(f->docs[i], path, ret, err) < 0)
-		return toml_error_in(err, f->names[i]);
-	return 1;
-}
-
-static int
-ctd_bool(const struct ctd_files *f, const char *const *path, bool *ret, size_t *ret_file,
-         struct gp_error *err)
-{
-	ssize_t i = ctd_find(f, path);
-	if (i < 0)
-		return 0;
-	if (toml_get_bool(f->docs[i], path, ret, err) < 0)
-		return toml_error_in(err, f->names[i]);
-	if (ret_file)
-		*ret_file = (size_t)i;
-	return 1;
-}
-
-/*
- * containerd 1.x (pkg/cri/config): a containerd.default_runtime table with a runtime_type is
- * the default runtime, as "default", whatever default_runtime_name says. containerd 2.x no
- * longer reads that table.
- */
-static int
-ctd_legacy_default(const struct ctd_files *f, const char *cri, int64_t version,
-                   struct runtime_config_view *v, struct gp_error *err)
-{
-	const char *const type_p[] = {"plugins",      cri, "containerd", "default_runtime",
-	                              "runtime_type", NULL};
-	const char *const bin_p[] = {"plugins", cri,          "containerd", "default_runtime",
-	                             "options", "BinaryName", NULL};
-	const char *const v1_bin_p[] = {"plugins", cri,       "containerd", "default_runtime",
-	                                "options", "Runtime", NULL};
-	_cleanup_free_ char *type = NULL, *bin = NULL;
-	if (ctd_string(f, type_p, &type, err) < 0)
-		return -1;
-	if (!type || !*type)
-		return 0;
-	if (ctd_string(f, bin_p, &bin, err) < 0)
-		return -1;
-	if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
-		return -1;
-	free(v->default_runtime);
-	v->default_runtime = xstrdup("default");
-	if (!runtime_config_view_find(v, "default"))
-		runtime_config_view_add(v, "default", bin && *bin ? bin : NULL);
-	return 0;
-}
-
-/* Every runtime the CRI plugin's files define, with its binary and SystemdCgroup. */
-static int
-ctd_inspect_runtimes(const struct ctd_files *f, int64_t version, struct runtime_config_view *v,
-                     struct gp_error *err)
-{
-	const char *cri = layout_for(f->docs[0], (int)version)->cri[1];
-	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
-	for (size_t i = f->from; i < f->n; i++) {
-		_cleanup_strv_ char **names = NULL;
-		if (!toml_table_exists(f->docs[i], runtimes_p))
-			continue;
-		if (toml_table_keys(f->docs[i], runtimes_p, &names, err) < 0)
-			return toml_error_in(err, f->names[i]);
-		for (size_t k = 0; names && names[k]; k++) {
-			const char *name = names[k];
-			if (runtime_config_view_find(v, name))
-				continue;
-			const char *const bin_p[] = {"plugins", cri,       "containerd", "runtimes",
-			                             name,      "options", "BinaryName", NULL};
-			const char *const v1_bin_p[] = {"plugins",  cri,  "containerd",
-			                                "runtimes", name, "options",
-			                                "Runtime",  NULL};
-			const char *const sc_p[] = {"plugins",       cri,  "containerd",
-			                            "runtimes",      name, "options",
-			                            "SystemdCgroup", NULL};
-			_cleanup_free_ char *bin = NULL;
-			if (ctd_string(f, bin_p, &bin, err) < 0)
-				return -1;
-			if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
-				return -1;
-			struct runtime_config_entry *e =
-			        runtime_config_view_add(v, name, bin && *bin ? bin : NULL);
-			bool systemd = false;
-			int r = ctd_bool(f, sc_p, &systemd, NULL, err);
-			if (r < 0)
-				return -1;
-			if (r > 0)
-				e->systemd_cgroup = systemd;
-		}
-	}
-	return 0;
-}
-
-static int
-ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_view *v,
-                  struct gp_error *err)
-{
-	const char *cri = layout_for(f->docs[0], (int)version)->cri[1];
-
-	/* containerd appends the disabled_plugins of every file. */
-	static const char *const disabled_p[] = {"disabled_plugins", NULL};
-	for (size_t i = 0; i < f->n && !v->cri_disabled_by; i++) {
-		_cleanup_strv_ char **disabled = NULL;
-		if (toml_get_type(f->docs[i], disabled_p) == TOML_NONE)
-			continue;
-		if (toml_get_strv(f->docs[i], disabled_p, &disabled, err) < 0)
-			return toml_error_in(err, f->names[i]);
-		for (size_t k = 0; disabled && disabled[k] && !v->cri_disabled_by; k++)
-			for (size_t j = 0; j < GP_ARRAY_SIZE(cri_plugin_ids); j++)
-				if (strcmp(disabled[k], cri_plugin_ids[j]) == 0)
-					v->cri_disabled_by = xstrdup(disabled[k]);
-	}
-
-	/* containerd 1.x: the last file with the CRI plugin's section holds all of it. */
-	f->from = 0;
-	if (version < 3) {
-		const char *const cri_p[] = {"plugins", cri, NULL};
-		for (size_t i = 0; i < f->n; i++)
-			if (toml_table_exists(f->docs[i], cri_p))
-				f->from = i;
-	}
-
-	const char *const def_p[] = {"plugins", cri, "containerd", "default_runtime_name", NULL};
-	if (ctd_string(f, def_p, &v->default_runtime, err) < 0)
-		return -1;
-	if (ctd_inspect_runtimes(f, version, v, err) < 0)
-		return -1;
-	if (version < 3 && !f->daemon_2x && ctd_legacy_default(f, cri, version, v, err) < 0)
-		return -1;
-	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
-
-	const char *const runtimes_p[] = {"plugins", cri, "containerd", "runtimes", NULL};
-	const struct runtime_config_entry *entry = runtime_config_view_find(v, def);
-	/* containerd keeps its built-in runc only while no runtime table is configured. */
-	v->default_defined = entry || (strcmp(def, CONTAINERD_STOCK_RUNTIME) == 0 &&
-	                               ctd_find(f, runtimes_p) < 0);
-	if (entry && entry->path)
-		v->default_path = xstrdup(entry->path);
-
-	const char *const sc_p[] = {"plugins", cri,       "containerd",    "runtimes",
-	                            def,       "options", "SystemdCgroup", NULL};
-	bool systemd = false;
-	size_t file = 0;
-	int r = ctd_bool(f, sc_p, &systemd, &file, err);
-	if (r < 0)
-		return -1;
-	v->cgroup_driver = systemd ? CGROUP_DRIVER_SYSTEMD : CGROUP_DRIVER_CGROUPFS;
-	if (r > 0)
-		v->cgroup_driver_source =
-		        xasprintf("SystemdCgroup = %s for runtime '%s' in '%s'",
-		                  systemd ? "true" : "false", def, f->names[file]);
-	else
-		v->cgroup_driver_source = xasprintf(
-		        "runtime '%s' has no SystemdCgroup: containerd's default is false", def);
-
-	const char *const cdi_p[] = {"plugins", cri, "enable_cdi", NULL};
-	bool cdi = false;
-	r = ctd_bool(f, cdi_p, &cdi, NULL, err);
-	if (r < 0)
-		return -1;
-	if (r > 0)
-		v->cdi = cdi;
-	return 0;
-}
-
-static int
-containerd_inspect(const char *root, const char *config_path, struct runtime_config_view *ret,
-                   struct gp_error *err)
-{
-	_cleanup_(changeset_release) struct changeset cs = CHANGESET_INIT;
-	_cleanup_(ctd_files_release) struct ctd_files f = {0};
-	struct runtime_config_view v = {.cdi = -1};
-	struct file_change *fc;
-	if (changeset_read(&cs, root, config_path ? config_path : runtime_containerd.config_path,
-	                   &fc, err) < 0)
-		return -1;
-	v.path = xstrdup(fc->path);
-	v.exists = fc->existed;
-	_cleanup_free_ char *name = gp_path(root, fc->path);
-	if (ctd_files_add(&f, fc->path, name, fc->old_data, fc->old_len, err) < 0 ||
-	    ctd_load_imports(root, &f, err) < 0)
-		goto fail;
-
-	/* As containerd reads it: no version key in a non-empty file means version 1. */
-	int64_t version = 2;
-	static const char *const version_p[] = {"version", NULL};
-	int r = toml_get_int(f.docs[0], version_p, &version, err);
-	if (r < 0) {
-		toml_error_in(err, name);
-		goto fail;
-	}
-	if (r == 0 && fc->old_len && strspn(fc->old_data, " \t\r\n") != fc->old_len)
-		version = 1;
-	if (version < 1 || version > CONTAINERD_MAX_VERSION) {
-		gp_error_set(err, "%s:%d:1: unknown config version %lld", name,
-		             version_line(fc->old_data, fc->old_len), (long long)version);
-		gp_error_hint(err, "containerd 1.x reads versions 1 and 2, containerd 2.0-2.2 "
-		                   "version 3, containerd 2.3 and later version 4");
-		goto fail;
-	}
-	for (size_t i = 0; i < f.n; i++)
-		if (check_shape(f.docs[i], f.names[i], &layouts[version], err) < 0)
-			goto fail;
-	/* containerd 2.x dropped the default_runtime table; an unknown one counts as 1.x. */
-	f.daemon_2x = version < 3 && containerd_installed_major(root) >= 2;
-	if (ctd_inspect_files(&f, version, &v, err) < 0)
-		goto fail;
-	*ret = v;
-	return 0;
-fail:
-	runtime_config_view_release(&v);
-	return -1;
-}
 
 static int
 containerd_restart(const struct restart_opts *opts, struct restart_result *ret,
@@ -1242,7 +619,7 @@ containerd_verify(const struct live_opts *opts, struct verify_result *ret, struc
 const struct runtime_ops runtime_containerd = {
         .name = "containerd",
         .binary = "containerd",
-        .config_path = "/etc/containerd/config.toml",
+        .config_path = CONTAINERD_CONFIG_PATH,
         .socket_path = "/run/containerd/containerd.sock",
         .cri_socket = "/run/containerd/containerd.sock",
         .configure = containerd_configure,

@@ -319,3 +319,24 @@ int containerd_live_verify(const struct runtime_ops *ops, const struct runtime_o
                            struct gp_error *err);
 int cri_dockerd_live_verify(const struct runtime_ops *ops, const struct live_opts *opts,
                             struct verify_result *ret, struct gp_error *err);
+
+/* CRI-O (runtimes/crio_live.c). */
+#define CRIO_STOCK_RUNTIME        "crun" /* CRI-O's default_runtime since 1.31 */
+#define CRIO_DEFAULT_RUNTIME_PATH "/usr/bin/nvidia-container-runtime"
+struct toml_doc;
+/*
+ * Fill v from CRI-O config documents in the order CRI-O reads them (the main
+ * config, then each drop-in by name; later ones win; names[i] names docs[i]
+ * in messages): default_runtime (CRI-O's crun when none says), the runtime
+ * tables, cgroup_manager. With resolve, a runtime without runtime_path gets
+ * its name looked up under root, as CRI-O looks it up in its PATH.
+ */
+int crio_view_fill(struct toml_doc *const *docs, char *const *names, size_t n, const char *root,
+                   bool resolve, struct runtime_config_view *v, struct gp_error *err);
+/* The CRI for readiness, GET /config for the runtimes, GET /info for the cgroup driver. */
+int crio_ask_live(const char *socket, unsigned timeout_ms, struct runtime_live *ret,
+                  struct gp_error *err);
+int crio_live_restart(const struct runtime_ops *ops, const struct restart_opts *opts,
+                      struct restart_result *ret, struct gp_error *err);
+int crio_live_verify(const struct runtime_ops *ops, const struct live_opts *opts,
+                     struct verify_result *ret, struct gp_error *err);

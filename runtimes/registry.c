@@ -9,7 +9,8 @@
 #include <string.h>
 
 const struct runtime_ops *const runtime_all[] = {
-        &runtime_docker, &runtime_containerd, &runtime_cri_dockerd, &runtime_k3s, NULL,
+        &runtime_docker, &runtime_containerd, &runtime_crio, &runtime_cri_dockerd,
+        &runtime_k3s,    &runtime_rke2,       NULL,
 };
 
 const struct runtime_ops *
@@ -19,6 +20,23 @@ runtime_find(const char *name)
 		if (strcmp(runtime_all[i]->name, name) == 0)
 			return runtime_all[i];
 	return NULL;
+}
+
+char *
+runtime_configurable_names(void)
+{
+	struct strbuf s = {0};
+	size_t n = 0, total = 0;
+	for (size_t i = 0; runtime_all[i]; i++)
+		total += runtime_all[i]->configure != NULL;
+	for (size_t i = 0; runtime_all[i]; i++) {
+		if (!runtime_all[i]->configure)
+			continue;
+		strbuf_puts(&s, n == 0 ? "" : n + 1 == total ? " or " : ", ");
+		strbuf_puts(&s, runtime_all[i]->name);
+		n++;
+	}
+	return s.s ? s.s : xstrdup("");
 }
 
 const struct runtime_ops **

@@ -83,6 +83,21 @@ program_at(const char *root, const char *node)
 	return 0;
 }
 
+const char *
+runtime_embedded_containerd(const char *root)
+{
+	static const char *const owners[] = {"k3s", "rke2"};
+	_cleanup_free_ char *own = runtime_find_program(root, "containerd");
+	if (own)
+		return NULL;
+	for (size_t i = 0; i < GP_ARRAY_SIZE(owners); i++) {
+		_cleanup_free_ char *bin = runtime_find_program(root, owners[i]);
+		if (bin)
+			return owners[i];
+	}
+	return NULL;
+}
+
 char *
 runtime_find_program(const char *root, const char *name)
 {

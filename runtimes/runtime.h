@@ -111,6 +111,8 @@ struct runtime_ops {
 	const char *config_path; /* "/etc/containerd/config.toml", or NULL when it has none */
 	const char *socket_path; /* "/run/containerd/containerd.sock" */
 	const char *cri_socket;  /* the CRI endpoint kubelet/edgecore would use, or NULL */
+	const char *service;     /* its systemd unit / init script; NULL: name (rke2: the
+	                            server's, rke2-server; restart finds the one that runs) */
 
 	/*
 	 * Compute the edits that make opts->runtime_name a runtime (and, with
@@ -159,6 +161,8 @@ extern const struct runtime_ops runtime_docker;
 extern const struct runtime_ops runtime_containerd;
 extern const struct runtime_ops runtime_cri_dockerd;
 extern const struct runtime_ops runtime_k3s;
+extern const struct runtime_ops runtime_crio;
+extern const struct runtime_ops runtime_rke2;
 
 /*
  * The registry (runtimes/registry.c), for the code above runtimes/: the
@@ -170,6 +174,9 @@ extern const struct runtime_ops *const runtime_all[];
 
 /* The runtime called name, or NULL. */
 const struct runtime_ops *runtime_find(const char *name);
+
+/* "docker, containerd or crio": the runtimes gpuprep configures, for messages (fresh). */
+char *runtime_configurable_names(void);
 
 /*
  * The runtimes with a config file whose binary is installed under root
@@ -185,6 +192,12 @@ const struct runtime_ops **runtime_detect_installed(const char *root);
  * holds an executable ops->binary. Returns a fresh node path, or NULL.
  */
 char *runtime_find_binary(const char *root, const struct runtime_ops *ops);
+/*
+ * "k3s" or "rke2" (what --runtime takes) when that is installed under root and containerd's own
+ * binary is not: their containerd reads a config they render at every start.
+ * NULL otherwise.
+ */
+const char *runtime_embedded_containerd(const char *root);
 /* The same for any program name ("nvidia-ctk"). */
 char *runtime_find_program(const char *root, const char *name);
 /*

@@ -3,11 +3,19 @@
 #   GPUPREP        the built binary
 #   TESTS_SRC      the tests/ source directory (fixtures live there)
 #   SHARED_DIR     ../shared beside the checkout (may be absent)
+#   GPUPREP_BIN    (optional, from the caller's environment) a gpuprep to test instead of
+#                  meson's: .ci/run runs the integration, daemons and install suites again with it
+#                  pointing at the static binary of .ci/portable
 # Each test script gets one scratch directory, $T, removed on exit.
 set -u
+if [ -n "${GPUPREP_BIN:-}" ]; then GPUPREP=$GPUPREP_BIN; fi
 : "${GPUPREP:?GPUPREP must point at the built gpuprep}"
 : "${TESTS_SRC:?TESTS_SRC must point at tests/}"
 FIXTURES="$TESTS_SRC/fixtures"
+# GPUPREP_STATIC is 1 when the binary under test is a static build (gpuprep --version says so):
+# it cannot dlopen, so the tests of a stand-in libnvidia-ml.so.1 skip on it.
+GPUPREP_STATIC=0
+case $("$GPUPREP" --version 2>/dev/null | sed -n 2p) in *", static build for "*) GPUPREP_STATIC=1 ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-test.XXXXXX")
 _tap_n=0
 _tap_failed=0

@@ -6,6 +6,8 @@
  * at every start), which detect, configure, preflight and verify never need.
  * lib/pkgarchive calls libarchive only through here; the function pointers
  * have the names and types archive.h declares: la->archive_read_new().
+ * The static build (meson -Dstatic=true) links libarchive instead and fills
+ * the same table from archiveso_linked.c.
  */
 #pragma once
 
@@ -43,6 +45,7 @@
 	X(read_open_memory)                                                                        \
 	X(read_support_filter_all)                                                                 \
 	X(read_support_format_all)                                                                 \
+	X(version_details)                                                                         \
 	X(write_add_filter_gzip)                                                                   \
 	X(write_close)                                                                             \
 	X(write_data)                                                                              \

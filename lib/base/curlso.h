@@ -4,6 +4,8 @@
  * that never talk HTTP (install --offline, detect, configure) neither load it
  * nor pay for its dozens of dependent libraries at startup. fetch (downloads)
  * and unixhttp (the daemons' APIs) both call libcurl only through here.
+ * The static build (meson -Dstatic=true) links libcurl instead and fills the
+ * same table from curlso_linked.c.
  */
 #pragma once
 

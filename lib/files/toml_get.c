@@ -297,6 +297,7 @@ static int
 get_node(const struct toml_doc *doc, const char *const *path, const struct toml_node **ret,
          struct gp_error *err)
 {
+	*ret = NULL; /* on every path, for the callers' flow analysis at -O3 */
 	size_t n;
 	uint32_t id = toml_walk(doc, path, &n);
 	if (!path[n]) {

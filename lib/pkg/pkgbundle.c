@@ -402,9 +402,8 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 		goto out;
 	}
 	if (strcmp(b.family, "rpm") == 0) {
-		/* key -> repomd.xml -> primary -> each .rpm (pkgbundle_rpm.c) */
-		if (pkg_bundle_check_rpm(src, dir, keyring, &b, err) < 0)
-			goto out;
+		/* Its chain (key -> repomd.xml -> primary -> each .rpm) is pkg_bundle_check_rpm's.
+		 */
 		*ret = b;
 		b = (struct pkg_bundle){0};
 		ret_code = 0;

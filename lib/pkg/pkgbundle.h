@@ -57,7 +57,8 @@ bool pkg_bundle_detect(const struct pkgarchive_listing *l);
  * Check a bundle extracted into dir (l is its listing): every file against the
  * manifest (and no file it does not list), InRelease's signature (by the pinned
  * key, or by keyring when given), Packages against InRelease, and each package
- * against Packages.
+ * against Packages. For an rpm bundle (ret->family "rpm") only the manifest and the files
+ * are checked here: the caller must then run pkg_bundle_check_rpm() for the signed chain.
  */
 int pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
                      const char *keyring, struct pkg_bundle *ret, struct gp_error *err);

@@ -367,6 +367,12 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 		struct pkg_bundle b = {0};
 		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
 			goto out;
+		_cleanup_free_ char *bsrc = xasprintf("bundle '%s'", path);
+		if (strcmp(b.family, "rpm") == 0 &&
+		    pkg_bundle_check_rpm(bsrc, dir, o->keyring, &b, err) < 0) {
+			pkg_bundle_release(&b);
+			goto out;
+		}
 		if (strcmp(b.family, os_family_name(p->family)) != 0 ||
 		    strcmp(b.arch, p->arch) != 0) {
 			gp_error_set(err, "bundle '%s' is for %s %s; this system is %s %s", path,

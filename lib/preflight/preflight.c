@@ -162,10 +162,11 @@ checkable_runtime(const char *name)
 int
 preflight_opts_validate(const struct preflight_opts *opts, struct gp_error *err)
 {
-	if (opts->runtime && !checkable_runtime(opts->runtime))
-		return gp_error_set_code(err, GP_EXIT_USAGE,
-		                         "--runtime: unknown runtime '%s' (docker or containerd)",
-		                         opts->runtime);
+	if (opts->runtime && !checkable_runtime(opts->runtime)) {
+		_cleanup_free_ char *names = runtime_configurable_names();
+		return gp_error_set_code(err, GP_EXIT_USAGE, "--runtime: unknown runtime '%s' (%s)",
+		                         opts->runtime, names);
+	}
 	if (opts->cgroup_driver && strcmp(opts->cgroup_driver, "systemd") != 0 &&
 	    strcmp(opts->cgroup_driver, "cgroupfs") != 0)
 		return gp_error_set_code(
@@ -212,9 +213,15 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 		return -1;
 
 	_cleanup_free_ char *given = NULL;
+	/* --runtime without --cri-socket: keadm join will get that runtime's own socket. */
+	const struct runtime_ops *named = opts->runtime ? checkable_runtime(opts->runtime) : NULL;
+	_cleanup_free_ char *named_endpoint =
+	        named && named->cri_socket ? xasprintf("unix://%s", named->cri_socket) : NULL;
 	struct preflight_ctx ctx = {
 	        .root = gp_root_is_set(opts->root) ? opts->root : NULL,
-	        .cri_endpoint = opts->cri_socket ? opts->cri_socket : PREFLIGHT_DEFAULT_CRI_SOCKET,
+	        .cri_endpoint = opts->cri_socket ? opts->cri_socket
+	                        : named_endpoint ? named_endpoint
+	                                         : PREFLIGHT_DEFAULT_CRI_SOCKET,
 	        .cri_socket_given = opts->cri_socket != NULL,
 	        .cgroup_driver =
 	                opts->cgroup_driver ? opts->cgroup_driver : PREFLIGHT_DEFAULT_CGROUP_DRIVER,

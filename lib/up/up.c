@@ -536,7 +536,8 @@ restart_plan(struct up_run *u, struct up_step *s, struct gp_error *err)
 		                "would leave the restart to you (--restart-mode none)");
 	if (o->restart_mode == SVC_MODE_SIGNAL) {
 		mode = SVC_MODE_SIGNAL;
-	} else if (svc_resolve_mode(o->root, u->ops->name, o->restart_mode, &mode, &e) < 0) {
+	} else if (svc_resolve_mode(o->root, u->ops->service ? u->ops->service : u->ops->name,
+	                            o->restart_mode, &mode, &e) < 0) {
 		s->detail = json_pack("{s:s, s:s?}", "error", e.msg, "hint", e.hint);
 		/* The step's message is the error, with its hint: not "unknown error". */
 		gp_error_set(err, "%s", e.msg);
@@ -665,11 +666,12 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 {
 	if (o->runtime) {
 		const struct runtime_ops *ops = runtime_find(o->runtime);
-		if (!ops || !ops->configure)
+		if (!ops || !ops->configure) {
+			_cleanup_free_ char *names = runtime_configurable_names();
 			return gp_error_set_code(err, GP_EXIT_USAGE,
-			                         "--runtime: gpuprep up configures docker or "
-			                         "containerd, not '%s'",
-			                         o->runtime);
+			                         "--runtime: gpuprep up configures %s, not '%s'",
+			                         names, o->runtime);
+		}
 		*ret = ops;
 		return 0;
 	}
@@ -683,8 +685,9 @@ pick_runtime(const struct up_opts *o, const struct runtime_ops **ret, struct gp_
 		return 0;
 	}
 	if (n == 0) {
-		gp_error_set(err, "no container runtime found (docker or containerd)");
-		return gp_error_hint(err, "install docker or containerd first, or name it with "
+		_cleanup_free_ char *names = runtime_configurable_names();
+		gp_error_set(err, "no container runtime found (%s)", names);
+		return gp_error_hint(err, "install one of them first, or name it with "
 		                          "--runtime");
 	}
 	gp_error_set_code(err, GP_EXIT_USAGE, "found %s and %s; choose one with --runtime",

@@ -29,32 +29,8 @@ finish() {
 	rm -rf "$T"
 }
 trap finish EXIT
-. "$src/tests/daemons/containerd-lib.sh"
-
-# The node: the bundled up-sample (a T4 on the nvidia driver, the toolkit installed,
-# containerd on runc), its containerd running on its own config.toml.
-root=$T/node
-mkdir -p "$root"
-cp -a "$src/tests/fixtures/nodes/up-sample/." "$root/"
-rm -f "$root/run/containerd/containerd.sock"
-config=$(containerd_config_write "$root/etc/containerd" - <<'TOML'
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  default_runtime_name = "runc"
-TOML
-)
-containerd_start "$config"
-ln -s "$CONTAINERD_SOCK" "$root/run/containerd/containerd.sock"
-containerd_init_script "$root/etc/init.d/containerd" "$config"
-
-# Make it ready once (configure and restart), then check that a second run has nothing to do.
-up=("$gpuprep" --root "$root" up --runtime containerd --restart-mode service)
-"${up[@]}" >"$T/first" 2>&1 || { echo "up fails on the node:" >&2; cat "$T/first" >&2; exit 1; }
-"${up[@]}" >"$T/second" 2>&1
-if [ "$(grep -c 'already done' "$T/second")" != 6 ]; then
-	echo "the node is not ready after one run:" >&2
-	cat "$T/second" >&2
-	exit 1
-fi
+. "$src/tests/bench/ready-node.sh"
+ready_node "$gpuprep"
 pf=("$gpuprep" --root "$root" preflight --runtime containerd)
 vf=("$gpuprep" --root "$root" verify --runtime containerd)
 ct=(ctr --address "$CONTAINERD_SOCK" version)

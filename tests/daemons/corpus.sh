@@ -111,7 +111,7 @@ one() {
 	cp "$root/$cfg" "$T/out.$kind"
 	# A main file that imports a directory: the change goes to a drop-in there.
 	local dropin
-	dropin=$(sed -n "s|^containerd: configured '\\(.*99-nvidia.toml\\)'$|\\1|p" "$T/out")
+	dropin=$(sed -n "s|^containerd: configured '\\(.*99-nvidia.toml\\)'.*$|\\1|p" "$T/out")
 	if /usr/bin/python3 "$CHECK" check "$kind" "$f" "$T/out.$kind" $dropin >"$T/check" 2>&1; then
 		ok "$name: (b) (c) (d) $(grep -c '^ok' "$T/check") checks: parses, only the expected keys changed, lines kept"
 	else

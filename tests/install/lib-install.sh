@@ -119,7 +119,8 @@ start_httpd() {
 	done
 	PORT=$(head -1 "$T/httpd-$n.port")
 	URL="http://127.0.0.1:$PORT"
-	case " $* " in *" --tls "*) URL="https://127.0.0.1:$PORT" ;; esac
+	# HTTPS by name, as repositories are (the server still listens on 127.0.0.1 only).
+	case " $* " in *" --tls "*) URL="https://localhost:$PORT" ;; esac
 }
 
 stop_httpd() {

@@ -102,7 +102,7 @@ rpm_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "install: all four at 1.17.8-1"
 run "$GPUPREP" --root "$root" install --offline "$b" --keyring "$T/repo.asc"
 expect_rc 0 "install: again"
-expect_contains "$T/err" "nothing to do" "install: again: a no-op"
+expect_contains "$T/out" "already installed: " "install: again: a no-op"
 root=$T/rocky-pinned
 rpm_root "$root"
 run "$GPUPREP" --root "$root" install --offline "$b"

@@ -85,12 +85,12 @@ expect_file_eq "$T/got" "$T/want" "newest: all four upgraded to 1.17.8-1"
 before=$(rpm_state "$root")
 run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
 expect_rc 0 "second run"
-expect_contains "$T/err" "nothing to do" "second run: a no-op"
+expect_contains "$T/out" "already installed: " "second run: a no-op"
 expect_not_contains "$T/err" "dnf" "second run: dnf does not run"
 [ "$before" = "$(rpm_state "$root")" ] && ok "second run: nothing changed" || not_ok "second run: nothing changed"
 run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --version 1.17.8
 expect_rc 0 "second run, pinned"
-expect_contains "$T/err" "nothing to do" "second run, pinned: a no-op"
+expect_contains "$T/out" "already installed: " "second run, pinned: a no-op"
 
 # --- failures: each stops before dnf runs or is reported with a hint, and changes nothing ------
 fresh() {

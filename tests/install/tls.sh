@@ -9,13 +9,15 @@
 
 command -v openssl >/dev/null || { skip "HTTPS downloads" "no openssl to make a throwaway CA"; done_testing; exit 0; }
 
-# A throwaway CA, and a certificate for 127.0.0.1 that it signs.
+# A throwaway CA, and a certificate it signs for the name localhost (and the address
+# 127.0.0.1). The URL names the host, as a repository's does: the static build's TLS library
+# (mbed TLS 2.28, see .ci/portable) matches a certificate's DNS names but not its IP addresses.
 P=$T/pki
 mkdir -p "$P"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=gpuprep test CA" \
 	-keyout "$P/ca.key" -out "$P/ca.pem" 2>"$P/log"
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$P/srv.key" -out "$P/srv.csr" 2>>"$P/log"
-printf 'subjectAltName=IP:127.0.0.1\n' >"$P/ext"
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$P/srv.key" -out "$P/srv.csr" 2>>"$P/log"
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$P/ext"
 openssl x509 -req -in "$P/srv.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial -days 2 \
 	-extfile "$P/ext" -out "$P/srv.pem" 2>>"$P/log"
 [ -s "$P/srv.pem" ] || { not_ok "a throwaway CA" "$(cat "$P/log")"; done_testing; exit 1; }

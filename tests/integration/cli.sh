@@ -5,6 +5,48 @@
 run "$GPUPREP" --version
 expect_rc 0 "--version"
 expect_contains "$T/out" "gpuprep " "--version prints the name and version"
+# Then the commit and the build, and one line per library: its version, what it was built
+# with, and where its code runs from (linked in, the shared object linked at start, or the one
+# loaded on use).
+if sed -n 2p "$T/out" | grep -qE '^commit ([0-9a-f]{12}(-dirty)?|unknown), (static|dynamic) build for [a-z0-9_]+$'; then
+	ok "--version: the commit, static or dynamic, the arch"
+else not_ok "--version: the commit, static or dynamic, the arch" "$(cat "$T/out")"; fi
+if [ -d "$TESTS_SRC/../.git" ] || [ -f "$TESTS_SRC/../.git" ]; then
+	head=$(git -C "$TESTS_SRC/.." rev-parse --short=12 HEAD 2>/dev/null || true)
+	expect_contains "$T/out" "commit $head" "--version: the commit is the checkout's HEAD"
+else
+	skip "--version: the commit is the checkout's HEAD" "the source is not a git checkout"
+fi
+static=$(sed -n 2p "$T/out" | grep -c ', static build' || true)
+for lib in libpci jansson libarchive libcurl nettle libxml2 libyaml; do
+	line=$(grep "^$lib " "$T/out" || true)
+	if [ "$static" = 1 ]; then
+		re="^$lib [0-9]+\.[0-9]+[^ ]*( \(.*\))?, linked in$"
+	else
+		re="^$lib [0-9]+\.[0-9]+[^ ]*( \(.*\))?, (loaded on use from )?/[^ ]+\.so[^ ]*$"
+	fi
+	if printf '%s\n' "$line" | grep -qE "$re"; then ok "--version: $lib, its version and where it is"; else
+		not_ok "--version: $lib, its version and where it is" "line: '$line'" "want: $re"
+	fi
+done
+if [ "$static" = 1 ]; then
+	expect_contains "$T/out" "libcurl 7" "--version: libcurl linked in"
+else
+	expect_contains "$T/out" "loaded on use from " "--version: the dynamic build loads libcurl and libarchive on use"
+fi
+run "$GPUPREP" --json --version
+expect_rc 0 "--json --version"
+python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert d["schema_version"] == 1 and d["version"] and d["commit"], d
+assert d["build"] in ("static", "dynamic"), d
+assert [l["name"] for l in d["libraries"]] == ["libpci", "jansson", "libarchive", "libcurl", "nettle", "libxml2", "libyaml"], d
+for l in d["libraries"]:
+    assert l["version"] and l["error"] is None, l
+    assert (l["file"] is None) == (d["build"] == "static"), l
+    assert l["loaded_on_use"] == (l["name"] in ("libarchive", "libcurl")), l' "$T/out" 2>"$T/py" &&
+	ok "--json --version: build, commit, the seven libraries" ||
+	not_ok "--json --version: build, commit, the seven libraries" "$(cat "$T/py")"
 
 run "$GPUPREP" --help
 expect_rc 0 "--help"
@@ -102,12 +144,15 @@ while read -r cmd; do
 	expect_not_contains "$T/err" "usage: gpuprep" "$cmd bad option: not the whole usage"
 	# A typo of its first long option: two different neighbouring letters swapped.
 	opt=$("$GPUPREP" "$cmd" --help | sed -n 's/^  *\(-., \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' | grep -vx help | head -1)
+	# (A command whose only long option is --help has nothing to mistype.)
 	i=1
-	while [ "${opt:i:1}" = "${opt:i+1:1}" ]; do i=$((i + 1)); done
-	typo="${opt:0:i}${opt:i+1:1}${opt:i:1}${opt:i+2}"
-	run "$GPUPREP" "$cmd" "--$typo"
-	expect_rc 2 "$cmd --$typo"
-	expect_contains "$T/err" "hint: did you mean '--$opt'?" "$cmd --$typo: did you mean '--$opt'"
+	while [ $((i + 1)) -lt ${#opt} ] && [ "${opt:i:1}" = "${opt:i+1:1}" ]; do i=$((i + 1)); done
+	if [ ${#opt} -ge 3 ]; then
+		typo="${opt:0:i}${opt:i+1:1}${opt:i:1}${opt:i+2}"
+		run "$GPUPREP" "$cmd" "--$typo"
+		expect_rc 2 "$cmd --$typo"
+		expect_contains "$T/err" "hint: did you mean '--$opt'?" "$cmd --$typo: did you mean '--$opt'"
+	fi
 	# A global option after the command, and --json on a failing input.
 	run "$GPUPREP" "$cmd" --root /nonexistent/gpuprep-root
 	expect_rc 1 "$cmd --root after the command is used"

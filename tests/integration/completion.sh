@@ -44,13 +44,13 @@ expect_comp "--help --json --no-color --quiet --root --verbose --version" "globa
 expect_comp "--root" "a global option from its start" --ro
 expect_comp "" "an unknown command completes nothing" frobnicate ""
 
-expect_comp "containerd docker" "configure --runtime: the runtimes" configure --runtime ""
-expect_comp "containerd" "configure --runtime c" configure --runtime c
-expect_comp "containerd docker" "configure --runtime= (bash splits at '=')" configure --runtime =
+expect_comp "containerd crio docker k3s rke2" "configure --runtime: the runtimes" configure --runtime ""
+expect_comp "containerd crio" "configure --runtime c" configure --runtime c
+expect_comp "containerd crio docker k3s rke2" "configure --runtime= (bash splits at '=')" configure --runtime =
 expect_comp "docker" "configure --runtime=d" configure --runtime = d
 expect_comp "cgroupfs systemd" "configure --cgroup-driver" configure --cgroup-driver ""
 expect_comp "cgroupfs systemd" "preflight --cgroup-driver" preflight --cgroup-driver ""
-expect_comp "containerd docker" "undo --runtime" undo --runtime ""
+expect_comp "containerd crio docker k3s rke2" "undo --runtime" undo --runtime ""
 expect_comp "deb rpm" "bundle --format: deb and rpm" bundle --format ""
 expect_comp "--dry-run" "options of a command from their start" undo --d
 expect_comp "--pci-dump --pci-ids" "options after global options" -q --root / detect --pci

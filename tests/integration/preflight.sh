@@ -207,6 +207,7 @@ msg_is() {
 	if [ "$got" = "$1" ]; then ok "$2"; else not_ok "$2" "got:  $got" "want: $1"; fi
 }
 nvml_reason=""
+[ "$GPUPREP_STATIC" = 1 ] && nvml_reason="a static gpuprep cannot dlopen libnvidia-ml.so.1"
 [ "$(id -u)" -eq 0 ] || nvml_reason="needs root to mount a node's /sys in a mount namespace"
 [ -z "$nvml_reason" ] && ! unshare -m --propagation private true 2>/dev/null && nvml_reason="mount namespaces are not allowed here"
 [ -z "$nvml_reason" ] && [ ! -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ] && nvml_reason="no stand-in NVML in FAKE_NVML_DIR"

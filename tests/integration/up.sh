@@ -87,7 +87,7 @@ expect_contains "$T/err" "nothing was changed" "nouveau: nothing was changed"
 
 # --- usage errors ------------------------------------------------------------------------------
 R=$(fixture_root up-sample)
-for args in "--runtime foo" "--runtime k3s" "--offline /x --repo-url http://127.0.0.1/" "--repo-url ftp://x" \
+for args in "--runtime foo" "--runtime cri-dockerd" "--offline /x --repo-url http://127.0.0.1/" "--repo-url ftp://x" \
 	"--cgroup-driver none" "--restart-mode sometimes" "--ignore-preflight-errors nosuch" \
 	"--ignore-preflight-errors all,swap" "--cri-socket run/x.sock" "--smoke=" "extra"; do
 	# shellcheck disable=SC2086
@@ -95,7 +95,7 @@ for args in "--runtime foo" "--runtime k3s" "--offline /x --repo-url http://127.
 	expect_rc 2 "usage error: up $args"
 done
 run "$GPUPREP" --root "$R" up --runtime foo
-expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker or containerd, not 'foo'" "--runtime foo: the message"
+expect_contains "$T/err" "gpuprep: error: --runtime: gpuprep up configures docker, containerd, crio, k3s or rke2, not 'foo'" "--runtime foo: the message"
 expect_file_eq "$T/out" /dev/null "usage error: no step runs"
 run "$GPUPREP" --root "$R" up --repo-url ftp://x
 expect_contains "$T/err" "gpuprep: error: --repo-url 'ftp://x' is not an http:// or https:// URL" "--repo-url ftp://x: the message install and bundle give"
