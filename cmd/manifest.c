@@ -22,8 +22,10 @@ const char cmd_manifest_usage[] =
         "       gpuprep manifest test-pod [--node NAME] [--image IMAGE] [--namespace NS]\n"
         "                                 [--runtime-class NAME]\n"
         "       gpuprep manifest runtimeclass\n"
+        "       gpuprep manifest ansible [--output DIR]\n"
         "\n"
-        "Print Kubernetes objects as YAML on stdout, for 'kubectl apply -f -'.\n"
+        "Print Kubernetes objects as YAML on stdout, for 'kubectl apply -f -'; or the\n"
+        "Ansible playbook that runs 'gpuprep up' on many nodes.\n"
         "\n"
         "  device-plugin        the NVIDIA device plugin DaemonSet (namespace kube-system)\n"
         "    --edge             KubeEdge: run on edge nodes only, tolerate their taint\n"
@@ -34,6 +36,10 @@ const char cmd_manifest_usage[] =
         "  runtimeclass         the RuntimeClass " MANIFEST_RUNTIME_CLASS
         " (handler " MANIFEST_RUNTIME_HANDLER "), for nodes\n"
         "                       where nvidia is not the default runtime\n"
+        "  ansible              the playbook: copies gpuprep and a bundle to each host, runs\n"
+        "                       'gpuprep --json up', gathers the reports (variables: see\n"
+        "                       gpuprep-manifest(1))\n"
+        "    -o, --output DIR   write it as a role layout in DIR (site.yml, roles/gpuprep/)\n"
         "  --runtime-class NAME run the pods with the RuntimeClass NAME (" MANIFEST_RUNTIME_CLASS
         ")\n"
         "  --image IMAGE        the container image; defaults:\n"
@@ -44,6 +50,55 @@ const char cmd_manifest_usage[] =
         "\n"
         "Values are quoted, so the YAML stays valid whatever they hold. The output is YAML\n"
         "only: --json is refused. See gpuprep-manifest(1).\n";
+
+/* Write text to path, unless a different file is there: nothing is lost. */
+static int
+write_new(struct gp_ctx *ctx, const char *path, const char *text, struct gp_error *err)
+{
+	_cleanup_free_ char *old = NULL;
+	size_t len = 0;
+	if (read_file(path, &old, &len) == 0) {
+		if (len == strlen(text) && memcmp(old, text, len) == 0)
+			return 0;
+		gp_error_set(err, "'%s' exists and differs from gpuprep's", path);
+		return gp_error_hint(err, "move it away, or write into an empty directory");
+	}
+	_cleanup_free_ char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	int r = mkdir_p(dir, 0755);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot create '%s'", dir);
+	FILE *f = fopen(path, "wx");
+	if (!f)
+		return gp_error_set_errno(err, errno, "cannot create '%s'", path);
+	bool ok = fputs(text, f) >= 0;
+	if (fclose(f) != 0 || !ok)
+		return gp_error_set_errno(err, errno, "cannot write '%s'", path);
+	cmd_note(ctx, "gpuprep: wrote '%s'", path);
+	return 0;
+}
+
+/* manifest ansible: one playbook on stdout, or the role layout in dir. */
+static int
+ansible(struct gp_ctx *ctx, const char *dir, struct gp_error *err)
+{
+	if (!dir) {
+		_cleanup_free_ char *yaml = NULL;
+		if (manifest_ansible_playbook(&yaml, err) < 0)
+			return -1;
+		cmd_out(ctx, yaml);
+		return 0;
+	}
+	struct manifest_file files[MANIFEST_ANSIBLE_N_FILES];
+	if (manifest_ansible_layout(files, err) < 0)
+		return -1;
+	for (size_t i = 0; i < MANIFEST_ANSIBLE_N_FILES; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i].path);
+		if (write_new(ctx, path, files[i].text, err) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 /* A value the user typed goes into the YAML quoted; it must be non-empty UTF-8. */
 static int
@@ -82,6 +137,7 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		OPT_NODE,
 		OPT_RUNTIME_CLASS,
 		OPT_MIG_STRATEGY,
+		OPT_OUTPUT,
 	};
 	static const struct option opts[] = {
 	        {"edge", no_argument, NULL, OPT_EDGE},
@@ -91,16 +147,23 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"node", required_argument, NULL, OPT_NODE},
 	        {"runtime-class", required_argument, NULL, OPT_RUNTIME_CLASS},
 	        {"mig-strategy", required_argument, NULL, OPT_MIG_STRATEGY},
+	        {"output", required_argument, NULL, 'o'},
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
 	const char *image = NULL, *namespace = NULL, *node = NULL, *time_slicing = NULL;
 	const char *runtime_class = NULL, *mig = NULL;
+	const char *output = NULL;
 	bool edge = false;
 	int c;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, 1, err)) > 0) {
+	while ((c = cmd_getopt(ctx, argc, argv, "o:", opts, 1, err)) > 0) {
 		switch (c) {
+		case 'o':
+			if (check_value(ctx, "--output", optarg, err) < 0)
+				return -1;
+			output = optarg;
+			break;
 		case OPT_EDGE:
 			edge = true;
 			break;
@@ -140,8 +203,8 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return cmd_opt_exit(c);
 	if (optind >= argc) {
 		cmd_usage_error(ctx, err,
-		                "no manifest given: name device-plugin, test-pod or "
-		                "runtimeclass");
+		                "no manifest given: name device-plugin, test-pod, "
+		                "runtimeclass or ansible");
 		return gp_error_hint(err, "for example: gpuprep manifest device-plugin | kubectl "
 		                          "apply -f -");
 	}
@@ -152,6 +215,15 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 
 	const char *kind = argv[optind];
 	_cleanup_free_ char *yaml = NULL;
+	if (output && strcmp(kind, "ansible") != 0)
+		return cmd_usage_error(ctx, err, "--output applies to ansible only");
+	if (strcmp(kind, "ansible") == 0) {
+		if (image || namespace || node || edge || time_slicing || runtime_class || mig)
+			return cmd_usage_error(ctx, err,
+			                       "ansible takes only --output; the playbook's "
+			                       "variables hold up's options");
+		return ansible(ctx, output, err);
+	}
 	if (strcmp(kind, "device-plugin") == 0) {
 		struct manifest_device_plugin m = {.image = image,
 		                                   .namespace = namespace,
@@ -183,8 +255,8 @@ cmd_manifest(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			return -1;
 	} else {
 		return cmd_usage_error(ctx, err,
-		                       "unknown manifest '%s' (device-plugin, test-pod or "
-		                       "runtimeclass)",
+		                       "unknown manifest '%s' (device-plugin, test-pod, "
+		                       "runtimeclass or ansible)",
 		                       kind);
 	}
 	cmd_out(ctx, yaml);

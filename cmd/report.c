@@ -9,7 +9,7 @@
 const char cmd_report_summary[] = "merge many nodes' JSON reports into one table";
 
 const char cmd_report_usage[] =
-        "usage: gpuprep report FILE...\n"
+        "usage: gpuprep report [--require-ready] FILE...\n"
         "\n"
         "Read the JSON reports that 'gpuprep --json up', 'preflight' and 'verify' printed\n"
         "on many nodes (as the Ansible playbook of 'gpuprep manifest ansible' gathers them)\n"
@@ -20,10 +20,12 @@ const char cmd_report_usage[] =
         "still reported. With --json, one object: hosts, refused and totals.\n"
         "\n"
         "Options:\n"
-        "  -h, --help  print this help\n"
+        "  --require-ready  also exit 1 unless every host is ready (a CI gate)\n"
+        "  -h, --help       print this help\n"
         "\n"
         "Exit status: 0 every file was read and no host failed, 1 a host failed or a file\n"
-        "was refused, 2 usage error. See gpuprep-report(1).\n";
+        "was refused (or, with --require-ready, a host is not ready), 2 usage error. See\n"
+        "gpuprep-report(1).\n";
 
 static const struct rows_column cols[] = {
         {"HOST", "host"},
@@ -98,10 +100,17 @@ print_table(struct gp_ctx *ctx, const struct fleet *f)
 int
 cmd_report(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
-	static const struct option options[] = {CMD_COMMON_OPTIONS, {0}};
+	enum { OPT_REQUIRE_READY = 256 };
+	static const struct option options[] = {
+	        {"require-ready", no_argument, NULL, OPT_REQUIRE_READY},
+	        CMD_COMMON_OPTIONS,
+	        {0},
+	};
+	bool require_ready = false;
 	int c;
 	while ((c = cmd_getopt(ctx, argc, argv, "", options, INT_MAX, err)) > 0)
-		;
+		if (c == OPT_REQUIRE_READY)
+			require_ready = true;
 	if (c < 0)
 		return cmd_opt_exit(c);
 	if (optind >= argc)
@@ -122,5 +131,7 @@ cmd_report(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	struct fleet_totals t;
 	fleet_totals(&f, &t);
-	return t.failed || t.refused ? GP_EXIT_FAILURE : GP_EXIT_OK;
+	if (t.failed || t.refused || (require_ready && t.ready < t.hosts))
+		return GP_EXIT_FAILURE;
+	return GP_EXIT_OK;
 }

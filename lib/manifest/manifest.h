@@ -48,3 +48,19 @@ int manifest_runtimeclass_render(char **ret_yaml, struct gp_error *err);
 bool manifest_mig_strategy_valid(const char *s);
 int manifest_test_pod_render(const struct manifest_test_pod *m, char **ret_yaml,
                              struct gp_error *err);
+
+/*
+ * The Ansible playbook of `gpuprep manifest ansible` (templates/ansible-*.yml): a
+ * role layout of three files, or the same as one playbook. The files hold
+ * Ansible's own Jinja; they are printed as they are.
+ */
+struct manifest_file {
+	const char *path; /* under the directory: "site.yml", "roles/gpuprep/tasks/main.yml" */
+	const char *text;
+};
+#define MANIFEST_ANSIBLE_N_FILES 3
+/* The role layout: site.yml, roles/gpuprep/defaults/main.yml, roles/gpuprep/tasks/main.yml. */
+int manifest_ansible_layout(struct manifest_file ret[MANIFEST_ANSIBLE_N_FILES],
+                            struct gp_error *err);
+/* One playbook: site.yml with the role's defaults as the play's vars and its tasks inline. */
+int manifest_ansible_playbook(char **ret_yaml, struct gp_error *err);

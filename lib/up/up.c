@@ -424,7 +424,8 @@ step_configure(struct up_run *u, struct gp_error *err)
 		json_array_append_new(warnings, json_string(res.warnings[i]));
 	s->detail = json_pack("{s:o, s:o}", "files", changes_json(o->root, &res.changes),
 	                      "warnings", warnings);
-	if (o->dry_run && u->config_changed) {
+	/* The diff, also of a real run: Ansible's --diff shows it (gpuprep manifest ansible). */
+	if (u->config_changed) {
 		_cleanup_free_ char *diff = changeset_diff(&res.changes);
 		json_object_set_new(s->detail, "diff", json_string(diff));
 	}

@@ -214,7 +214,7 @@ expect_rc 1 "restart --mode signal with no socket"
 expect_contains "$T/err" "hint: a reload signals the running dockerd" "restart --mode signal, no socket: a hint"
 run "$GPUPREP" manifest
 expect_rc 2 "manifest with no name"
-expect_contains "$T/err" "gpuprep: error: no manifest given: name device-plugin, test-pod or runtimeclass" "manifest, no name: the message"
+expect_contains "$T/err" "gpuprep: error: no manifest given: name device-plugin, test-pod, runtimeclass or ansible" "manifest, no name: the message"
 expect_contains "$T/err" "hint: for example: gpuprep manifest device-plugin | kubectl apply -f -" "manifest, no name: a hint"
 run "$GPUPREP" --root "$R" up --dry-run --restart-mode systemd
 expect_rc 1 "up --dry-run, a restart that cannot be done"

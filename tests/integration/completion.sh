@@ -57,7 +57,7 @@ expect_comp "--pci-dump --pci-ids" "options after global options" -q --root / de
 expect_comp "" "no option value for a placeholder (--version V)" install --version ""
 expect_comp "--dry-run --help --runtime" "an empty word after a command offers its options" undo ""
 
-expect_comp "device-plugin runtimeclass test-pod" "manifest kinds" manifest ""
+expect_comp "ansible device-plugin runtimeclass test-pod" "manifest kinds" manifest ""
 expect_comp "test-pod" "a manifest kind from its start" manifest t
 expect_comp "--edge --help --image --mig-strategy --namespace --runtime-class --time-slicing" \
 	"device-plugin's own options" manifest device-plugin ""
@@ -65,7 +65,9 @@ expect_comp "--help --image --namespace --node --runtime-class" "test-pod's own 
 	manifest test-pod --
 expect_comp "--help" "runtimeclass takes no options but --help" manifest runtimeclass --
 expect_comp "mixed single" "--mig-strategy's values" manifest device-plugin --mig-strategy ""
-expect_comp "--edge --help --image --mig-strategy --namespace --node --runtime-class --time-slicing" \
+expect_comp "--help --output" "ansible's own options" manifest ansible --
+expect_comp "--help --require-ready" "report's options" report --
+expect_comp "--edge --help --image --mig-strategy --namespace --node --output --runtime-class --time-slicing" \
 	"manifest options before a kind: all of them" manifest --
 
 # Check ids: exactly the checks that preflight runs, read from its JSON report.

@@ -127,8 +127,8 @@ for n in 0 1 -2 abc 2x 4.0 ' 4' +4 '' 2147483648 99999999999999999999; do
 done
 usage_error "--time-slicing without a value" "'--time-slicing'" \
 	manifest device-plugin --time-slicing
-usage_error "no manifest named" "no manifest given: name device-plugin, test-pod or runtimeclass" \
-	manifest
+usage_error "no manifest named" \
+	"no manifest given: name device-plugin, test-pod, runtimeclass or ansible" manifest
 usage_error "an unknown manifest" "unknown manifest 'daemonset'" manifest daemonset
 usage_error "two manifests" "unexpected argument 'test-pod'" manifest device-plugin test-pod
 usage_error "--node with device-plugin" "--node applies to test-pod only" \
@@ -167,4 +167,27 @@ usage_error "--node not UTF-8" "the value of --node is not valid UTF-8" \
 usage_error "--namespace not UTF-8" "the value of --namespace is not valid UTF-8" \
 	manifest device-plugin --namespace $'\xed\xa0\x80'
 
+# --- ansible: the playbook on stdout, the role layout with -o DIR (Ansible runs it in ansible.sh)
+run "$GPUPREP" manifest ansible
+expect_rc 0 "ansible: the playbook"
+expect_contains "$T/out" "- name: Prepare GPU nodes with gpuprep" "ansible: one play"
+expect_contains "$T/out" "    gpuprep_defaults:" "ansible: the role's defaults inline"
+expect_contains "$T/out" "    - name: gpuprep | gpuprep --json up" "ansible: the role's tasks inline"
+python3 -c 'import yaml,sys; d=yaml.safe_load(open(sys.argv[1])); assert d[0]["vars"]["gpuprep_defaults"]["gpuprep_restart_mode"] == "auto"; assert len(d[0]["tasks"]) > 5' "$T/out" 2>"$T/py" &&
+	ok "ansible: the playbook is YAML with the defaults and the tasks" || not_ok "ansible: the playbook is YAML" "$(cat "$T/py")"
+run "$GPUPREP" manifest ansible -o "$T/role"
+expect_rc 0 "ansible -o DIR"
+expect_contains "$T/err" "gpuprep: wrote '$T/role/roles/gpuprep/tasks/main.yml'" "ansible -o DIR: says what it wrote"
+run "$GPUPREP" manifest ansible -o "$T/role"
+expect_rc 0 "ansible -o DIR again: the same files are left as they are"
+echo "# mine" >>"$T/role/site.yml"
+cp "$T/role/site.yml" "$T/site.mine"
+run "$GPUPREP" manifest ansible --output "$T/role"
+expect_rc 1 "ansible -o DIR over a changed file: refused"
+expect_contains "$T/err" "gpuprep: error: '$T/role/site.yml' exists and differs from gpuprep's" "... naming the file"
+expect_file_eq "$T/role/site.yml" "$T/site.mine" "... and the file is kept"
+run "$GPUPREP" manifest device-plugin -o "$T/x"
+expect_rc 2 "-o with device-plugin: usage error"
+run "$GPUPREP" manifest ansible --edge
+expect_rc 2 "ansible --edge: usage error"
 done_testing

@@ -106,6 +106,19 @@ assert d["totals"]["refused"] == 1 and d["totals"]["hosts"] == 1' "$T/out" "$T/b
 # Only good reports: exit 0 (pending hosts are not failures).
 run "$GPUPREP" report "$D/edge-1.json" "$D/edge-2.json" "$D/edge-3.json"
 expect_rc 0 "every file read and no host failed: exit 0"
+run "$GPUPREP" report --require-ready "$D/edge-1.json" "$D/edge-2.json"
+expect_rc 1 "--require-ready: pending hosts fail the gate"
+python3 - "$D/edge-1.json" "$T/ready.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for s in d["steps"]:
+    if s["step"] in ("restart", "verify", "preflight-full"):
+        s["status"] = "done"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run "$GPUPREP" report --require-ready "$T/ready.json"
+expect_rc 0 "--require-ready: a host whose verify step is done is ready"
+expect_contains "$T/out" "1 host: 1 ready" "a verified up report is ready"
 # The same host twice: one row; a failure stays.
 run "$GPUPREP" --json report "$D/edge-4.json" "$D/edge-1.json"
 cp "$D/edge-1.json" "$T/again.json"

@@ -136,8 +136,10 @@ test_yaml_quote(void)
 static void
 test_builtin(void)
 {
-	static const char *const names[] = {"device-plugin.yaml", "runtimeclass.yaml",
-	                                    "test-pod.yaml", "time-slicing.yaml"};
+	static const char *const names[] = {"ansible-defaults.yml", "ansible-playbook-vars.yml",
+	                                    "ansible-site.yml",     "ansible-tasks.yml",
+	                                    "device-plugin.yaml",   "runtimeclass.yaml",
+	                                    "test-pod.yaml",        "time-slicing.yaml"};
 	is_int(template_files_count, GP_ARRAY_SIZE(names), "every template is built in");
 	for (size_t i = 0; i < GP_ARRAY_SIZE(names); i++) {
 		const struct template_file *t = template_find(names[i]);
