@@ -17,6 +17,11 @@ struct backup_session {
 	char *op;
 	char *dir; /* node path */
 	char *stamp;
+	int basefd;     /* the backup directory (O_PATH) */
+	int sessfd;     /* the session directory (O_PATH) */
+	char *journal;  /* the records not yet written: backup_commit() writes them at once */
+	char **synced;  /* the session's directories to fsync, relative to it ("." first) */
+	bool committed; /* the journal exists and the session is durable */
 };
 
 static char *
@@ -39,6 +44,12 @@ backup_session_free(struct backup_session *s)
 	free(s->op);
 	free(s->dir);
 	free(s->stamp);
+	free(s->journal);
+	strv_free(s->synced);
+	if (s->basefd >= 0)
+		close(s->basefd);
+	if (s->sessfd >= 0)
+		close(s->sessfd);
 	free(s);
 }
 
@@ -48,8 +59,7 @@ backup_session_dir(const struct backup_session *s)
 	return s->dir;
 }
 
-static int session_record(const char *root, const char *session_dir, const char *what,
-                          struct gp_error *err);
+static int session_record(struct backup_session *s, const char *what, struct gp_error *err);
 
 int
 backup_begin(const char *root, const char *op, struct backup_session **ret, struct gp_error *err)
@@ -84,51 +94,100 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 		if (n == 99)
 			return gp_error_set(err, "too many backups in '%s' this second", base);
 	}
-	/* The session must survive a crash before any file changes. */
-	r = noderoot_fsync_dirfd(basefd);
-	if (r < 0)
-		return gp_error_set_errno(err, r, "cannot sync the backup directory '%s'", base);
 	_cleanup_(backup_session_freep) struct backup_session *s = xcalloc(1, sizeof(*s));
+	s->basefd = TAKE_FD(basefd);
+	s->sessfd = openat(s->basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->sessfd < 0)
+		return gp_error_set_errno(err, errno, "cannot open the backup directory '%s/%s'",
+		                          base, name);
 	s->root = root ? xstrdup(root) : NULL;
 	s->op = xstrdup(op);
 	s->dir = xasprintf("%s/%s", BACKUP_DIR, name);
 	s->stamp = TAKE_PTR(name);
-	/* "begin" without "complete" later: a run that stopped half way (see undo.h). */
-	if (session_record(root, s->dir, "begin", err) < 0)
+	s->synced = strv_push(NULL, ".");
+	/*
+	 * "begin" without "complete" later: a run that stopped half way (see undo.h). It and
+	 * every file's record reach the journal in one write, in backup_commit().
+	 */
+	if (session_record(s, "begin", err) < 0)
 		return -1;
 	*ret = TAKE_PTR(s);
 	return 0;
 }
 
-/* Write (create, or append to) the node path and fsync it, then fsync its directory. */
 static int
-write_durable(const char *root, const char *node, int flags, const char *data, size_t len,
-              struct gp_error *err)
+write_all_fd(int fd, const char *data, size_t len)
 {
-	_cleanup_free_ char *path = gp_path(root, node);
-	_cleanup_close_ int fd = noderoot_open(root, node, O_WRONLY | O_NOFOLLOW | flags, 0600);
-	if (fd < 0)
-		return gp_error_set_errno(err, fd, "cannot write '%s'", path);
 	while (len > 0) {
 		ssize_t w = write(fd, data, len);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return gp_error_set_errno(err, errno, "cannot write '%s'", path);
+			return -errno;
 		}
 		data += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) < 0)
-		return gp_error_set_errno(err, errno, "cannot sync '%s'", path);
-	_cleanup_free_ char *name = NULL;
-	_cleanup_close_ int dirfd = noderoot_open_parent(root, node, &name);
-	int r = dirfd < 0 ? dirfd : noderoot_fsync_dirfd(dirfd);
-	if (r < 0)
-		return gp_error_set_errno(err, r, "cannot sync the directory of '%s'", path);
 	return 0;
 }
 
+/* Write a new file at rel in the session and fsync it (its directory: backup_commit()). */
+static int
+write_new_synced(struct backup_session *s, const char *rel, const char *data, size_t len,
+                 struct gp_error *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", s->dir, rel);
+	_cleanup_free_ char *host = gp_path(s->root, path);
+	_cleanup_close_ int fd =
+	        openat(s->sessfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "cannot write '%s'", host);
+	int r = write_all_fd(fd, data, len);
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot write '%s'", host);
+	if (fsync(fd) < 0)
+		return gp_error_set_errno(err, errno, "cannot sync '%s'", host);
+	return 0;
+}
+
+/*
+ * Create the directories of rel (a path in the session, "etc/docker/daemon.json") inside the
+ * session, which is ours alone (0700, made by this run): each one is noted for one fsync in
+ * backup_commit().
+ */
+static int
+session_mkdirs(struct backup_session *s, const char *rel, struct gp_error *err)
+{
+	_cleanup_free_ char *dir = xstrdup(rel);
+	for (char *p = strchr(dir, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (!strv_contains(s->synced, dir)) {
+			if (mkdirat(s->sessfd, dir, 0700) < 0 && errno != EEXIST) {
+				_cleanup_free_ char *host = xasprintf("%s/%s", s->dir, dir);
+				_cleanup_free_ char *h = gp_path(s->root, host);
+				return gp_error_set_errno(err, errno, "cannot create '%s'", h);
+			}
+			s->synced = strv_push(s->synced, dir);
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Append the record to the session's journal: in memory until backup_commit(). */
+static int
+journal_add(struct backup_session *s, json_t *rec, struct gp_error *err)
+{
+	_cleanup_free_ char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!line)
+		return gp_error_set(err, "cannot encode the journal record");
+	char *joined = xasprintf("%s%s\n", s->journal ? s->journal : "", line);
+	free(s->journal);
+	s->journal = joined;
+	return 0;
+}
+
+/* Append one record to a committed session's journal (node path) and fsync the journal. */
 static int
 journal_append(const char *root, const char *session_dir, json_t *rec, struct gp_error *err)
 {
@@ -136,24 +195,31 @@ journal_append(const char *root, const char *session_dir, json_t *rec, struct gp
 	if (!line)
 		return gp_error_set(err, "cannot encode the journal record");
 	_cleanup_free_ char *text = xasprintf("%s\n", line);
-	_cleanup_free_ char *path = xasprintf("%s/" BACKUP_JOURNAL, session_dir);
-	return write_durable(root, path, O_CREAT | O_APPEND, text, strlen(text), err);
+	_cleanup_free_ char *node = xasprintf("%s/" BACKUP_JOURNAL, session_dir);
+	_cleanup_free_ char *path = gp_path(root, node);
+	/* The journal exists (backup_commit() made it and synced its directory): no new entry. */
+	_cleanup_close_ int fd = noderoot_open(root, node, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return gp_error_set_errno(err, fd, "cannot write '%s'", path);
+	int r = write_all_fd(fd, text, strlen(text));
+	if (r < 0)
+		return gp_error_set_errno(err, r, "cannot write '%s'", path);
+	if (fsync(fd) < 0)
+		return gp_error_set_errno(err, errno, "cannot sync '%s'", path);
+	return 0;
 }
 
 int
 backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
             struct gp_error *err)
 {
+	if (s->committed)
+		return gp_error_set(err, "the backup '%s' is already committed", s->dir);
 	if (fc->existed) {
-		_cleanup_free_ char *copy = xasprintf("%s%s", s->dir, fc->path);
-		_cleanup_free_ char *parent = xstrndup(copy, (size_t)(strrchr(copy, '/') - copy));
-		int r = noderoot_mkdir_p(s->root, parent, 0700);
-		if (r < 0) {
-			_cleanup_free_ char *host = gp_path(s->root, parent);
-			return gp_error_set_errno(err, r, "cannot create '%s'", host);
-		}
-		if (write_durable(s->root, copy, O_CREAT | O_EXCL, fc->old_data, fc->old_len, err) <
-		    0)
+		const char *rel = fc->path + strspn(fc->path, "/");
+		if (session_mkdirs(s, rel, err) < 0)
+			return -1;
+		if (write_new_synced(s, rel, fc->old_data, fc->old_len, err) < 0)
 			return -1;
 		safefile_test_point("backup-copy");
 	}
@@ -172,27 +238,69 @@ backup_save(struct backup_session *s, const char *runtime, const struct backup_f
 	json_object_set_new(rec, "new_size",
 	                    json_integer(fc->removed ? 0 : (json_int_t)fc->new_len));
 	json_object_set_new(rec, "new_fnv1a64", json_string(hex));
-	if (journal_append(s->root, s->dir, rec, err) < 0)
+	return journal_add(s, rec, err);
+}
+
+/* fsync the directory at rel in the session ("." the session itself). */
+static int
+sync_session_dir(struct backup_session *s, const char *rel, struct gp_error *err)
+{
+	_cleanup_close_ int fd =
+	        openat(s->sessfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = fd < 0 ? -errno : noderoot_fsync_dirfd(fd);
+	if (r < 0) {
+		_cleanup_free_ char *node = xasprintf("%s/%s", s->dir, rel);
+		_cleanup_free_ char *host = gp_path(s->root, node);
+		return gp_error_set_errno(err, r, "cannot sync the directory '%s'", host);
+	}
+	return 0;
+}
+
+int
+backup_commit(struct backup_session *s, struct gp_error *err)
+{
+	if (s->committed)
+		return 0;
+	/* Each copy is synced already; the journal in one write, then each directory once. */
+	if (write_new_synced(s, BACKUP_JOURNAL, s->journal ? s->journal : "",
+	                     s->journal ? strlen(s->journal) : 0, err) < 0)
 		return -1;
+	for (size_t i = strv_length(s->synced); i-- > 0;)
+		if (sync_session_dir(s, s->synced[i], err) < 0)
+			return -1;
+	int r = noderoot_fsync_dirfd(s->basefd);
+	if (r < 0) {
+		_cleanup_free_ char *base = gp_path(s->root, BACKUP_DIR);
+		return gp_error_set_errno(err, r, "cannot sync the backup directory '%s'", base);
+	}
+	s->committed = true;
 	safefile_test_point("backup-journal");
 	return 0;
 }
 
 /* A record with no "op" of its own: {"session": what, "time": ...}. */
-static int
-session_record(const char *root, const char *session_dir, const char *what, struct gp_error *err)
+static json_t *
+session_rec(const char *what)
 {
 	_cleanup_free_ char *t = now_iso();
-	_cleanup_json_ json_t *rec = json_object();
+	json_t *rec = json_object();
 	json_object_set_new(rec, "session", json_string(what));
 	json_object_set_new(rec, "time", json_string(t));
-	return journal_append(root, session_dir, rec, err);
+	return rec;
+}
+
+static int
+session_record(struct backup_session *s, const char *what, struct gp_error *err)
+{
+	_cleanup_json_ json_t *rec = session_rec(what);
+	return journal_add(s, rec, err);
 }
 
 int
 backup_mark_complete(const char *root, const char *session_dir, struct gp_error *err)
 {
-	return session_record(root, session_dir, "complete", err);
+	_cleanup_json_ json_t *rec = session_rec("complete");
+	return journal_append(root, session_dir, rec, err);
 }
 
 int

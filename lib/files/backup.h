@@ -46,9 +46,19 @@ struct backup_file {
 /* Create a new session directory. op is "configure", "undo", ... */
 int backup_begin(const char *root, const char *op, struct backup_session **ret,
                  struct gp_error *err);
-/* Copy fc's original (when it existed) into the session and journal it, durably. */
+/*
+ * Copy fc's original (when it existed) into the session, synced, and add its journal record;
+ * the record and the directories reach the disk in backup_commit().
+ */
 int backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
                 struct gp_error *err);
+/*
+ * Make the session durable before any file changes: the journal ("begin" and every saved
+ * file's record) in one write and one fsync, then one fsync for each of the session's
+ * directories and one for the backup directory. A session killed before this has no journal,
+ * and nothing had changed yet: undo passes it by.
+ */
+int backup_commit(struct backup_session *s, struct gp_error *err);
 /* The session's node path ("/var/lib/gpuprep/backup/20260102T030405Z"). */
 const char *backup_session_dir(const struct backup_session *s);
 void backup_session_free(struct backup_session *s);

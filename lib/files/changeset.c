@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "backup.h"
 #include "noderoot.h"
@@ -131,10 +132,10 @@ restore_one(const char *root, const struct file_change *fc, struct gp_error *err
 }
 
 static int
-apply_one(const char *root, const struct file_change *fc, struct gp_error *err)
+apply_one(const char *root, const struct file_change *fc, int *ret_dirfd, struct gp_error *err)
 {
 	if (fc->remove)
-		return safefile_remove(root, fc->path, err);
+		return safefile_unlink(root, fc->path, ret_dirfd, err);
 	_cleanup_free_ char *dir = xstrdup(fc->path);
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -146,7 +147,65 @@ apply_one(const char *root, const struct file_change *fc, struct gp_error *err)
 			return -1;
 		}
 	}
-	return safefile_write(root, fc->path, fc->new_data, fc->new_len, fc->mode, err);
+	return safefile_replace(root, fc->path, fc->new_data, fc->new_len, fc->mode, ret_dirfd,
+	                        err);
+}
+
+/* The directories written to and not yet synced: each once, however many files it got. */
+struct pending_dirs {
+	int fds[16];
+	size_t n;
+};
+
+/* Note dirfd (taken) for one fsync; the same directory twice is closed and not noted. */
+static int
+pending_add(const char *root, struct pending_dirs *p, int dirfd, struct gp_error *err)
+{
+	if (dirfd < 0)
+		return 0;
+	struct stat a, b;
+	if (fstat(dirfd, &a) == 0)
+		for (size_t i = 0; i < p->n; i++)
+			if (fstat(p->fds[i], &b) == 0 && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino) {
+				close(dirfd);
+				return 0;
+			}
+	if (p->n == sizeof(p->fds) / sizeof(p->fds[0])) {
+		int r = noderoot_fsync_dirfd(dirfd);
+		close(dirfd);
+		if (r < 0) {
+			_cleanup_free_ char *host = gp_path(root, "/");
+			return gp_error_set_errno(err, r, "cannot sync a directory under '%s'",
+			                          host);
+		}
+		return 0;
+	}
+	p->fds[p->n++] = dirfd;
+	return 0;
+}
+
+/* fsync every pending directory once, and close them all (even after a failure). */
+static int
+pending_sync(const char *root, struct pending_dirs *p, struct gp_error *err)
+{
+	int r = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (r == 0)
+			r = noderoot_fsync_dirfd(p->fds[i]);
+		close(p->fds[i]);
+	}
+	p->n = 0;
+	if (r < 0) {
+		_cleanup_free_ char *host = gp_path(root, "/");
+		gp_error_set_errno(err, r,
+		                   "the files were replaced, but cannot sync their directory "
+		                   "under '%s'",
+		                   host);
+		return -1;
+	}
+	safefile_test_point("dir-fsync");
+	return 0;
 }
 
 /*
@@ -155,6 +214,12 @@ apply_one(const char *root, const struct file_change *fc, struct gp_error *err)
  * imports it), then edits, then removals (the main config stops importing a drop-in before
  * the drop-in goes). Returns the changing files' indexes; *ret_n of them.
  */
+static int
+file_kind(const struct file_change *fc)
+{
+	return fc->remove ? 2 : fc->existed ? 1 : 0;
+}
+
 static size_t *
 apply_order(const struct changeset *cs, size_t *ret_n)
 {
@@ -163,8 +228,7 @@ apply_order(const struct changeset *cs, size_t *ret_n)
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < cs->n_files; i++) {
 			const struct file_change *fc = cs->files[i];
-			int kind = fc->remove ? 2 : fc->existed ? 1 : 0;
-			if (kind == pass && file_change_changes(fc))
+			if (file_kind(fc) == pass && file_change_changes(fc))
 				order[n++] = i;
 		}
 	*ret_n = n;
@@ -215,10 +279,29 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 	for (size_t k = 0; k < n; k++)
 		if (backup_one(session, runtime, cs->files[order[k]], err) < 0)
 			return -1;
+	if (backup_commit(session, err) < 0)
+		return -1;
 
+	/*
+	 * Each directory is synced once, after its last file of a kind (new files, edits,
+	 * removals), before the next kind starts: a drop-in is durable before the main config
+	 * that imports it changes.
+	 */
+	struct pending_dirs pending = {.n = 0};
 	for (size_t k = 0; k < n; k++) {
-		if (apply_one(root, cs->files[order[k]], err) == 0)
+		int dirfd = -1;
+		int r = apply_one(root, cs->files[order[k]], &dirfd, err);
+		if (r == 0)
+			r = pending_add(root, &pending, dirfd, err);
+		if (r == 0 && (k + 1 == n || file_kind(cs->files[order[k + 1]]) !=
+		                                     file_kind(cs->files[order[k]])))
+			r = pending_sync(root, &pending, err);
+		if (r == 0)
 			continue;
+		/* Close what is left unsynced; the rollback syncs its own writes. */
+		for (size_t i = 0; i < pending.n; i++)
+			close(pending.fds[i]);
+		pending.n = 0;
 		/*
 		 * Put back every file tried so far, this one too: a write can fail after its
 		 * rename (the directory's fsync), and then the file is already new.

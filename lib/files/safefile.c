@@ -137,6 +137,13 @@ int
 safefile_write(const char *root, const char *path, const char *data, size_t len, mode_t mode,
                struct gp_error *err)
 {
+	return safefile_replace(root, path, data, len, mode, NULL, err);
+}
+
+int
+safefile_replace(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                 int *ret_dirfd, struct gp_error *err)
+{
 	/* A symlinked config has its target written: follow it inside the root. */
 	_cleanup_free_ char *target = NULL;
 	if (safefile_resolve(root, path, &target, err) < 0)
@@ -204,6 +211,10 @@ safefile_write(const char *root, const char *path, const char *data, size_t len,
 		goto fail;
 	}
 	safefile_test_point("rename");
+	if (ret_dirfd) {
+		*ret_dirfd = TAKE_FD(dirfd);
+		return 0;
+	}
 	/* The file is new from here on; a failure says so (changeset_apply puts it back). */
 	r = noderoot_fsync_dirfd(dirfd);
 	if (r < 0) {
@@ -221,6 +232,14 @@ fail:
 int
 safefile_remove(const char *root, const char *path, struct gp_error *err)
 {
+	return safefile_unlink(root, path, NULL, err);
+}
+
+int
+safefile_unlink(const char *root, const char *path, int *ret_dirfd, struct gp_error *err)
+{
+	if (ret_dirfd)
+		*ret_dirfd = -1;
 	_cleanup_free_ char *host = gp_path(root, path);
 	_cleanup_free_ char *name = NULL;
 	_cleanup_close_ int dirfd = noderoot_open_parent(root, path, &name);
@@ -232,6 +251,10 @@ safefile_remove(const char *root, const char *path, struct gp_error *err)
 		if (errno == ENOENT)
 			return 0;
 		return fail_errno(err, errno, "cannot remove", host);
+	}
+	if (ret_dirfd) {
+		*ret_dirfd = TAKE_FD(dirfd);
+		return 0;
 	}
 	int r = noderoot_fsync_dirfd(dirfd);
 	if (r < 0) {

@@ -48,8 +48,19 @@ int safefile_resolve(const char *root, const char *path, char **ret_path, struct
 int safefile_write(const char *root, const char *path, const char *data, size_t len, mode_t mode,
                    struct gp_error *err);
 
+/*
+ * safefile_write() without the directory's fsync: the file is synced and renamed, and
+ * *ret_dirfd is its directory (O_PATH), for the caller to fsync once (noderoot_fsync_dirfd)
+ * after every file of that directory, and close. The file is durable only then.
+ */
+int safefile_replace(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                     int *ret_dirfd, struct gp_error *err);
+
 /* Remove the node path and fsync its directory; a missing file is not an error. */
 int safefile_remove(const char *root, const char *path, struct gp_error *err);
+
+/* safefile_remove() leaving the fsync to the caller as safefile_replace() does (-1: none). */
+int safefile_unlink(const char *root, const char *path, int *ret_dirfd, struct gp_error *err);
 
 /*
  * Check, before anything changes, that safefile_write() can replace the node

@@ -77,8 +77,9 @@ struct toml_section {
 };
 
 /*
- * The text, the nodes and the hash slots each live in a mapping of their own
- * whose used part is populated ahead of use, a range per call. On some
+ * The text, the nodes and the hash slots each live on the heap while small (a key parsed on
+ * its own, a small config: no mapping to make and unmap), and past 256 KB in a mapping of
+ * their own whose used part is populated ahead of use, a range per call. On some
  * virtual machines the first touch of a page costs tens of microseconds (a
  * trap to the hypervisor), more than parsing the bytes on it.
  */
@@ -87,6 +88,7 @@ struct region {
 	size_t cap; /* bytes mapped */
 	size_t pop; /* bytes populated */
 	bool exact; /* populate what is asked for; else an eighth more, for growing arrays */
+	bool heap;  /* small: malloc'd (cap <= 256 KB), not mapped */
 };
 
 struct toml_doc {

@@ -22,22 +22,54 @@ round_up(size_t n, size_t to)
 	return (n + to - 1) / to * to;
 }
 
+/*
+ * Below this a region is on the heap: a key parsed on its own, a small config, never pay a
+ * mapping's mmap, madvise and munmap (and its page faults).
+ */
+#define REGION_HEAP_MAX (256 * 1024)
+
 /* Make bytes [0, n) of a region usable, keeping their contents; returns its (moved?) base. */
 void *
 toml_region_need(struct region *r, size_t n)
 {
-	if (n > r->cap) {
-		size_t cap = r->cap ? r->cap : 65536;
+	if (n <= r->cap)
+		goto populate;
+	if (n <= REGION_HEAP_MAX && (r->heap || !r->p)) {
+		size_t cap = r->cap ? r->cap : 256;
 		while (cap < n)
 			cap *= 2;
-		void *p = r->p ? mremap(r->p, r->cap, cap, MREMAP_MAYMOVE)
-		               : mmap(NULL, cap, PROT_READ | PROT_WRITE,
-		                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED)
-			xmalloc(SIZE_MAX); /* the one way lib/ fails on memory: abort */
-		r->p = p;
+		r->p = xrealloc(r->p, cap);
+		memset(r->p + r->cap, 0, cap - r->cap); /* zeroed, as a fresh mapping is */
 		r->cap = cap;
+		r->heap = true;
+		r->pop = cap; /* heap memory needs no populating */
+		return r->p;
 	}
+	size_t cap = r->cap > 65536 ? r->cap : 65536;
+	while (cap < n)
+		cap *= 2;
+	void *p;
+	if (r->heap) {
+		/* Outgrew the heap: into a mapping of its own, the used part populated. */
+		p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED) {
+			madvise(p, round_up(r->cap, 16384), MADV_POPULATE_WRITE);
+			memcpy(p, r->p, r->cap);
+			free(r->p);
+			r->pop = round_up(r->cap, 16384);
+			r->heap = false;
+		}
+	} else {
+		p = r->p ? mremap(r->p, r->cap, cap, MREMAP_MAYMOVE)
+		         : mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
+	if (p == MAP_FAILED)
+		xmalloc(SIZE_MAX); /* the one way lib/ fails on memory: abort */
+	r->p = p;
+	r->cap = cap;
+populate:
 	if (n > r->pop) {
 		/* an eighth more than asked, for growing arrays; the text asks for its size */
 		size_t pop = round_up(r->exact ? n : n + n / 8, 16384);
@@ -53,7 +85,9 @@ toml_region_need(struct region *r, size_t n)
 static void
 region_free(struct region *r)
 {
-	if (r->p)
+	if (r->heap)
+		free(r->p);
+	else if (r->p)
 		munmap(r->p, r->cap);
 	*r = (struct region){.exact = r->exact};
 }
