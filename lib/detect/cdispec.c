@@ -107,7 +107,8 @@ run_tool(const char *root, struct cdispec_plan *p, bool csv, struct gp_error *er
 	if (read_file(out, &p->data, &p->len) < 0)
 		return gp_error_set_errno(err, errno, "'%s' wrote no spec to '%s'", p->command,
 		                          out);
-	if (!cdispec_driver_version(p->data) && !csv)
+	_cleanup_free_ char *made_for = cdispec_driver_version(p->data);
+	if (!made_for && !csv)
 		return gp_error_set(err, "the spec '%s' wrote names no driver library", p->command);
 	return 0;
 }
