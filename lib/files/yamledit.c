@@ -109,7 +109,10 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
 			depth--;
 			break;
 		case YAML_ALIAS_EVENT:
-			if (depth == 1) {
+			if (depth == 0)
+				r = mark_error(&ev.start_mark, err,
+				               "the top level is an alias (*name), not a mapping");
+			else if (depth == 1) {
 				if (matched)
 					r = mark_error(&ev.start_mark, err,
 					               "the key's value is an alias (*name)");
@@ -119,9 +122,12 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
 			break;
 		case YAML_SCALAR_EVENT:
 			if (depth == 0) {
-				bool empty = ev.data.scalar.length == 0 ||
-				             strcmp((char *)ev.data.scalar.value, "~") == 0 ||
-				             strcmp((char *)ev.data.scalar.value, "null") == 0;
+				/*
+				 * Only an empty document takes a first key; a written null
+				 * (~, null) would stay in front of it and make the text
+				 * invalid, so it is refused like any other single value.
+				 */
+				bool empty = ev.data.scalar.length == 0;
 				if (!empty || ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 					r = mark_error(
 					        &ev.start_mark, err,
