@@ -237,6 +237,23 @@ read_fd(int fd, size_t size_hint, char **ret_data, size_t *ret_len)
 }
 
 int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 read_line_file(const char *path, char **ret_line)
 {
 	char *data;

@@ -129,6 +129,8 @@ int read_fd(int fd, size_t size_hint, char **ret_data, size_t *ret_len);
  * (-EISDIR for a directory). *ret_size is its size for a regular file, else 0.
  */
 int open_for_read(const char *path, size_t *ret_size);
+/* Write all of data, again after EINTR and short writes. Returns 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
 /* read(2), again after EINTR. */
 ssize_t read_retry(int fd, void *buf, size_t n);
 /* Read the first line of a small file, without the newline. Returns 0 or -errno. */

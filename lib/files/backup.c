@@ -115,22 +115,6 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 	return 0;
 }
 
-static int
-write_all_fd(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write a new file at rel in the session and fsync it (its directory: backup_commit()). */
 static int
 write_new_synced(struct backup_session *s, const char *rel, const char *data, size_t len,
@@ -142,7 +126,7 @@ write_new_synced(struct backup_session *s, const char *rel, const char *data, si
 	        openat(s->sessfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "cannot write '%s'", host);
-	int r = write_all_fd(fd, data, len);
+	int r = write_all(fd, data, len);
 	if (r < 0)
 		return gp_error_set_errno(err, r, "cannot write '%s'", host);
 	if (fsync(fd) < 0)
@@ -201,7 +185,7 @@ journal_append(const char *root, const char *session_dir, json_t *rec, struct gp
 	_cleanup_close_ int fd = noderoot_open(root, node, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return gp_error_set_errno(err, fd, "cannot write '%s'", path);
-	int r = write_all_fd(fd, text, strlen(text));
+	int r = write_all(fd, text, strlen(text));
 	if (r < 0)
 		return gp_error_set_errno(err, r, "cannot write '%s'", path);
 	if (fsync(fd) < 0)

@@ -76,22 +76,6 @@ set_errno_hint(struct gp_error *err, int e)
 	return -1;
 }
 
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Create ".<name>.gpuprep-tmp-XXXXXX" in dirfd; returns the fd and the name. */
 static int
 tmp_create(int dirfd, const char *name, char **ret_tmp)

@@ -312,22 +312,6 @@ ids_subset_release(struct ids_subset *s)
 	s->source = NULL;
 }
 
-static bool
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /*
  * Copy NVIDIA's vendor block out of a pci.ids stream, with one empty line for
  * every line before it and for every line in it that a device lookup never
@@ -429,7 +413,8 @@ ids_subset_make(const char *ids_path, struct ids_subset *s)
 	if (ok) {
 		s->fd = fd;
 		snprintf(s->path, sizeof(s->path), "/proc/self/fd/%d", fd);
-		ok = access(s->path, R_OK) == 0 && (!found || write_all(fd, block.s, block.len));
+		ok = access(s->path, R_OK) == 0 &&
+		     (!found || write_all(fd, block.s, block.len) == 0);
 	}
 	free(block.s);
 	if (!ok) {
