@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "pkgbundle.h"
+#include "pkgbundle_private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,8 +14,8 @@
 #include "rows.h"
 #include "tmpfiles.h"
 
-static char *
-iso_time(time_t t)
+char *
+pkg_bundle_iso_time(time_t t)
 {
 	struct tm tm;
 	char buf[32];
@@ -24,8 +25,8 @@ iso_time(time_t t)
 }
 
 /* SOURCE_DATE_EPOCH makes bundles reproducible; otherwise the current time. */
-static time_t
-creation_time(void)
+time_t
+pkg_bundle_creation_time(void)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	if (sde && *sde) {
@@ -69,8 +70,8 @@ check_file(const char *path, const char *label, uint64_t size, const char *sha25
 	return 0;
 }
 
-static json_t *
-file_entry(const char *name, const char *path, struct gp_error *err)
+json_t *
+pkg_bundle_file_entry(const char *name, const char *path, struct gp_error *err)
 {
 	char hex[DIGEST_HEX_MAX];
 	uint64_t size;
@@ -198,7 +199,7 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	const char *const fnames[] = {in_name, pk_name, PKG_BUNDLE_KEY_FILE};
 	const char *const fpaths[] = {in_path, pk_path, r.key.keyring};
 	for (size_t i = 0; i < GP_ARRAY_SIZE(fnames); i++) {
-		json_t *fe = file_entry(fnames[i], fpaths[i], err);
+		json_t *fe = pkg_bundle_file_entry(fnames[i], fpaths[i], err);
 		if (!fe) {
 			json_decref(pkgs);
 			json_decref(files);
@@ -207,7 +208,7 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		json_array_append_new(files, fe);
 	}
 	if (o->gpuprep) {
-		json_t *fe = file_entry(PKG_BUNDLE_GPUPREP, o->gpuprep, err);
+		json_t *fe = pkg_bundle_file_entry(PKG_BUNDLE_GPUPREP, o->gpuprep, err);
 		if (!fe) {
 			json_decref(pkgs);
 			json_decref(files);
@@ -216,8 +217,8 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		json_array_append_new(files, fe);
 	}
 
-	time_t now = creation_time();
-	created = iso_time(now);
+	time_t now = pkg_bundle_creation_time();
+	created = pkg_bundle_iso_time(now);
 	manifest = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "format_version",
 	                     PKG_BUNDLE_FORMAT_VERSION, "toolkit_version", upstream,
 	                     "package_family", "deb", "architecture", o->arch, "source_url",
@@ -281,8 +282,8 @@ pkg_bundle_release(struct pkg_bundle *b)
 	*b = (struct pkg_bundle){0};
 }
 
-static const char *
-jstr(json_t *o, const char *key)
+const char *
+pkg_bundle_jstr(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	return json_is_string(v) ? json_string_value(v) : NULL;
@@ -300,8 +301,8 @@ static int
 check_member(const char *archive, const char *dir, json_t *o, const char *pathkey, char ***listed,
              struct gp_error *err)
 {
-	const char *name = jstr(o, pathkey);
-	const char *sha = jstr(o, "sha256");
+	const char *name = pkg_bundle_jstr(o, pathkey);
+	const char *sha = pkg_bundle_jstr(o, "sha256");
 	json_t *size = json_object_get(o, "size");
 	if (!name || !sha || !json_is_integer(size) || json_integer_value(size) < 0 ||
 	    !safe_member(name)) {
@@ -362,16 +363,16 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	static const char *const req[] = {"toolkit_version", "package_family", "architecture",
 	                                  "source_url", "key_fingerprint"};
 	for (size_t i = 0; i < GP_ARRAY_SIZE(req); i++)
-		if (!jstr(b.manifest, req[i])) {
+		if (!pkg_bundle_jstr(b.manifest, req[i])) {
 			gp_error_set(err, "%s: manifest.json: '%s' is missing", src, req[i]);
 			gp_error_hint(err,
 			              "the bundle is damaged or was not made by gpuprep bundle");
 			goto out;
 		}
-	b.toolkit_version = xstrdup(jstr(b.manifest, "toolkit_version"));
-	b.family = xstrdup(jstr(b.manifest, "package_family"));
-	b.arch = xstrdup(jstr(b.manifest, "architecture"));
-	b.source_url = xstrdup(jstr(b.manifest, "source_url"));
+	b.toolkit_version = xstrdup(pkg_bundle_jstr(b.manifest, "toolkit_version"));
+	b.family = xstrdup(pkg_bundle_jstr(b.manifest, "package_family"));
+	b.arch = xstrdup(pkg_bundle_jstr(b.manifest, "architecture"));
+	b.source_url = xstrdup(pkg_bundle_jstr(b.manifest, "source_url"));
 	json_t *pkgs = json_object_get(b.manifest, "packages");
 	json_t *files = json_object_get(b.manifest, "files");
 	if (!json_is_array(pkgs) || json_array_size(pkgs) != APT_REPO_TOOLKIT_COUNT ||
@@ -422,8 +423,8 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	}
 	apt_repo_init(&r, NULL, b.arch, work);
 	/* A bundle from L4T's dists/ repository keeps that layout. */
-	const char *suite = jstr(b.manifest, "suite");
-	const char *component = jstr(b.manifest, "component");
+	const char *suite = pkg_bundle_jstr(b.manifest, "suite");
+	const char *component = pkg_bundle_jstr(b.manifest, "component");
 	if (suite && (!component || !safe_member(suite) || !safe_member(component))) {
 		gp_error_set(err, "%s: manifest.json: a bad 'suite' or 'component'", src);
 		gp_error_hint(err, "the bundle is damaged or was not made by gpuprep bundle");
@@ -466,7 +467,7 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 			              "key: give it with --keyring FILE");
 		goto out;
 	}
-	const char *want_fpr = jstr(b.manifest, "key_fingerprint");
+	const char *want_fpr = pkg_bundle_jstr(b.manifest, "key_fingerprint");
 	if (!digest_hex_equal(want_fpr, r.fingerprint)) {
 		gp_error_set(err, "%s: manifest.json names key %s, but InRelease is signed by %s",
 		             src, want_fpr, r.fingerprint);
@@ -477,9 +478,9 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	b.fingerprint = xstrdup(r.fingerprint);
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
 		json_t *po = json_array_get(pkgs, k);
-		const char *name = jstr(po, "name");
-		const char *ver = jstr(po, "version");
-		const char *file = jstr(po, "file");
+		const char *name = pkg_bundle_jstr(po, "name");
+		const char *ver = pkg_bundle_jstr(po, "version");
+		const char *file = pkg_bundle_jstr(po, "file");
 		const struct apt_package *match = NULL;
 		for (size_t p = 0; p < r.n_pkgs && !match; p++) {
 			const struct apt_package *ap = &r.pkgs[p];
@@ -488,7 +489,8 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 			if (name && ver && file && member && strcmp(ap->name, name) == 0 &&
 			    strcmp(ap->name, apt_repo_toolkit[k]) == 0 &&
 			    strcmp(ap->version, ver) == 0 && strcmp(member, file) == 0 &&
-			    ap->sha256 && digest_hex_equal(ap->sha256, jstr(po, "sha256")) &&
+			    ap->sha256 &&
+			    digest_hex_equal(ap->sha256, pkg_bundle_jstr(po, "sha256")) &&
 			    (json_int_t)ap->size == json_integer_value(json_object_get(po, "size")))
 				match = ap;
 		}

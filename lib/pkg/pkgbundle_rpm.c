@@ -15,44 +15,10 @@
 #include "digest.h"
 #include "pkgarchive.h"
 #include "pkgbundle.h"
+#include "pkgbundle_private.h"
 #include "rows.h"
 #include "rpmrepo.h"
 #include "tmpfiles.h"
-
-static json_t *
-entry(const char *name, const char *path, struct gp_error *err)
-{
-	char hex[DIGEST_HEX_MAX];
-	uint64_t size;
-	if (digest_file_hex(DIGEST_SHA256, path, hex, &size, err) < 0)
-		return NULL;
-	return json_pack("{s:s, s:I, s:s}", "path", name, "size", (json_int_t)size, "sha256", hex);
-}
-
-static char *
-iso_time(time_t t)
-{
-	struct tm tm;
-	char buf[32];
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
-}
-
-/* SOURCE_DATE_EPOCH makes bundles reproducible; otherwise the current time. */
-static time_t
-creation_time(void)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(sde, &end, 10);
-		if (!errno && !*end && v >= 0)
-			return (time_t)v;
-	}
-	return time(NULL);
-}
 
 int
 pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
@@ -126,7 +92,7 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	names[n] = xstrdup(PKG_BUNDLE_KEY_FILE);
 	paths[n++] = xstrdup(keyr.key.keyring);
 	for (size_t i = 0; i < n; i++) {
-		json_t *e = entry(names[i], paths[i], err);
+		json_t *e = pkg_bundle_file_entry(names[i], paths[i], err);
 		if (!e)
 			goto out;
 		json_array_append_new(files, e);
@@ -153,8 +119,8 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 		                                      (json_int_t)p->size, "sha256", p->checksum));
 		n++;
 	}
-	time_t now = creation_time();
-	created = iso_time(now);
+	time_t now = pkg_bundle_creation_time();
+	created = pkg_bundle_iso_time(now);
 	head = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "format_version",
 	                 PKG_BUNDLE_FORMAT_VERSION, "toolkit_version", upstream, "package_family",
 	                 "rpm", "architecture", o->arch, "source_url", r.repo_url,
@@ -186,13 +152,6 @@ out:
 	rpm_repo_release(&r);
 	apt_repo_release(&keyr);
 	return ret;
-}
-
-static const char *
-jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 int
@@ -235,7 +194,7 @@ pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring, stru
 			              "key: give it with --keyring FILE");
 		goto out;
 	}
-	const char *want_fpr = jstr(b->manifest, "key_fingerprint");
+	const char *want_fpr = pkg_bundle_jstr(b->manifest, "key_fingerprint");
 	if (!want_fpr || !digest_hex_equal(want_fpr, r.fingerprint)) {
 		gp_error_set(err, "%s: manifest.json names key %s, but repomd.xml is signed by %s",
 		             src, want_fpr ? want_fpr : "(none)", r.fingerprint);
@@ -246,9 +205,9 @@ pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring, stru
 	json_t *pkgs = json_object_get(b->manifest, "packages");
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
 		json_t *po = json_array_get(pkgs, k);
-		const char *name = jstr(po, "name");
-		const char *ver = jstr(po, "version");
-		const char *file = jstr(po, "file");
+		const char *name = pkg_bundle_jstr(po, "name");
+		const char *ver = pkg_bundle_jstr(po, "version");
+		const char *file = pkg_bundle_jstr(po, "file");
 		const struct rpm_package *match = NULL;
 		for (size_t i = 0; i < r.n_pkgs && !match; i++) {
 			const struct rpm_package *p = &r.pkgs[i];
@@ -256,7 +215,7 @@ pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring, stru
 			if (name && ver && file && strcmp(p->name, name) == 0 &&
 			    strcmp(p->name, apt_repo_toolkit[k]) == 0 && strcmp(p->evr, ver) == 0 &&
 			    strcmp(member, file) == 0 && strcmp(p->checksum_type, "sha256") == 0 &&
-			    digest_hex_equal(p->checksum, jstr(po, "sha256")) &&
+			    digest_hex_equal(p->checksum, pkg_bundle_jstr(po, "sha256")) &&
 			    (json_int_t)p->size == json_integer_value(json_object_get(po, "size")))
 				match = p;
 		}

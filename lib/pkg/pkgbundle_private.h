@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the deb bundles (pkgbundle.c) and the rpm bundles (pkgbundle_rpm.c) share,
+ * from pkgbundle.c. Private to lib/pkg/pkgbundle*.c.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <time.h>
+
+#include "error.h"
+
+/* "2026-12-02T21:57:00Z" for t, in UTC; a fresh string. */
+char *pkg_bundle_iso_time(time_t t);
+/* SOURCE_DATE_EPOCH makes bundles reproducible; otherwise the current time. */
+time_t pkg_bundle_creation_time(void);
+/* A manifest entry {path: name, size, sha256} for the file at path; NULL with err set. */
+json_t *pkg_bundle_file_entry(const char *name, const char *path, struct gp_error *err);
+/* o[key] when it is a string, else NULL. */
+const char *pkg_bundle_jstr(json_t *o, const char *key);
