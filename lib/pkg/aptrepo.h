@@ -92,3 +92,11 @@ char **apt_repo_common_versions(const char *const *names, const char *const *can
                                 const char *const *cand_versions, size_t n);
 /* "1.17.8-1, 1.17.7-1" */
 char *apt_repo_join(char *const *v, const char *sep);
+/*
+ * The toolkit version to install from n candidate (name, version) pairs: target, or the
+ * newest all four have. *ret_common (every such version, newest first) owns *ret_want.
+ * Errors name url, and arch with the archs seen when none fit it. apt and rpm share it.
+ */
+int apt_repo_pick_version(const char *const *names, const char *const *vers, size_t n,
+                          char *const *archs, const char *url, const char *arch, const char *target,
+                          char ***ret_common, const char **ret_want, struct gp_error *err);

@@ -501,37 +501,14 @@ rpm_repo_select(const struct rpm_repo *r, const char *target,
 		vers[n] = p->evr;
 		n++;
 	}
-	_cleanup_strv_ char **common =
-	        apt_repo_common_versions((const char *const *)apt_repo_toolkit, names, vers, n);
+	_cleanup_strv_ char **common = NULL;
+	const char *want = NULL;
+	int r_pick = apt_repo_pick_version(names, vers, n, archs, r->repo_url, r->arch, target,
+	                                   &common, &want, err);
 	free(names);
 	free(vers);
-	if (!common) {
-		if (archs) {
-			_cleanup_free_ char *a = apt_repo_join(archs, ", ");
-			gp_error_set(err, "'%s' has no toolkit packages for %s, only for %s",
-			             r->repo_url, r->arch, a);
-		} else {
-			gp_error_set(err,
-			             "'%s' does not have all four toolkit packages at any one "
-			             "version",
-			             r->repo_url);
-		}
-		return gp_error_hint(err, "check --repo-url and the architecture");
-	}
-	const char *want = common[0];
-	if (target) {
-		want = NULL;
-		for (size_t i = 0; common[i]; i++)
-			if (debver_compare(common[i], target) == 0)
-				want = common[i];
-		if (!want) {
-			_cleanup_free_ char *list = apt_repo_join(common, ", ");
-			gp_error_set(err, "version %s is not in '%s'; it has %s", target,
-			             r->repo_url, list);
-			return gp_error_hint(err, "pick one of those with --version, or leave "
-			                          "--version out for the newest");
-		}
-	}
+	if (r_pick < 0)
+		return -1;
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
 		ret[k] = NULL;
 		for (size_t i = 0; i < r->n_pkgs && !ret[k]; i++) {
