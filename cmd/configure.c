@@ -19,7 +19,7 @@ const char cmd_configure_usage[] =
         "                         [--config PATH]\n"
         "                         [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--exec-root-tools]\n"
-        "                         [--dev-char-links|--no-dev-char-links]\n"
+        "                         [--dev-char-links] [--no-dev-char-links]\n"
         "                         [--drop-in PATH]\n"
         "                         [--config-version N] [--dry-run]\n"
         "                         [--restart] [--restart-mode auto|systemd|service|signal|none]\n"

@@ -17,7 +17,7 @@ const char cmd_up_usage[] =
         "                  [--offline PATH] [--repo-url URL] [--keyring FILE]\n"
         "                  [--cgroup-driver systemd|cgroupfs]\n"
         "                  [--cri-socket ENDPOINT] [--cdi] [--exec-root-tools]\n"
-        "                  [--dev-char-links|--no-dev-char-links]\n"
+        "                  [--dev-char-links] [--no-dev-char-links]\n"
         "                  [--no-set-default]\n"
         "                  [--restart-mode auto|systemd|service|signal|none] [--smoke IMAGE]\n"
         "                  [--ignore-preflight-errors ID,...|all] [--dry-run]\n"
