@@ -32,13 +32,6 @@ struct preflight_opts {
 	const char *mig_strategy;  /* --mig-strategy none|single|mixed, or NULL */
 };
 
-/*
- * The device plugin's MIG strategy in a manifest's text: the MIG_STRATEGY variable's value,
- * a --mig-strategy argument, or a config's migStrategy. Returns the value (fresh, unquoted)
- * with its 1-based line in *ret_line, or NULL when the text sets none.
- */
-char *preflight_mig_strategy_in(const char *text, unsigned *ret_line);
-
 /* The ids of every check, in the order they run; NULL-terminated. */
 const char *const *preflight_check_ids(void);
 bool preflight_check_exists(const char *id);

@@ -99,6 +99,12 @@ void preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r)
 void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_mig(struct preflight_ctx *ctx, struct preflight_result *r);
+/*
+ * The device plugin's MIG strategy in a manifest's text: the MIG_STRATEGY variable's value,
+ * a --mig-strategy argument, or a config's migStrategy. Returns the value (fresh, unquoted)
+ * with its 1-based line in *ret_line, or NULL when the text sets none.
+ */
+char *preflight_mig_strategy_in(const char *text, unsigned *ret_line);
 void preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_jetson_mode(struct preflight_ctx *ctx, struct preflight_result *r);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "node.h"
-#include "preflight.h"
 #include "preflight_check.h"
 
 /*

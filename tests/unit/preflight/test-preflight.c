@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "preflight.h"
+#include "preflight_check.h"
 #include "rows.h"
 #include "tap.h"
 
