@@ -40,7 +40,9 @@ struct configure_opts {
 	enum cgroup_driver cgroup_driver;
 	bool cdi;
 	const char *drop_in; /* node path; containerd only */
-	int config_version;  /* 0: from the file or the installed version; containerd only */
+	int config_version;  /* 0: from the file or the installed version; containerd, and
+	                        k3s/rke2 with template (2: config.toml.tmpl, 3: config-v3) */
+	bool template;       /* k3s, rke2: also write containerd's config template */
 	/* The CDI spec to write to cdi_spec_path, in the same change set; NULL: none. */
 	const char *cdi_spec_path;
 	const char *cdi_spec;
