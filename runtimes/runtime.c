@@ -189,7 +189,7 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 		gp_error_set(err, "configuring %s is not supported yet", ops->name);
 		return -1;
 	}
-	if (opts->template && ops != &runtime_k3s && ops != &runtime_rke2) {
+	if (opts->template && !ops->takes_template) {
 		gp_error_set_code(err, GP_EXIT_USAGE, "--template does not apply to %s", ops->name);
 		return gp_error_hint(err, "only k3s and RKE2 render their containerd config "
 		                          "from a template");

@@ -119,6 +119,8 @@ struct runtime_ops {
 	const char *cri_socket;  /* the CRI endpoint kubelet/edgecore would use, or NULL */
 	const char *service;     /* its systemd unit / init script; NULL: name (rke2: the
 	                            server's, rke2-server; restart finds the one that runs) */
+	bool takes_template;     /* configure takes --template (k3s, rke2: their containerd's
+	                            config template) */
 
 	/*
 	 * Compute the edits that make opts->runtime_name a runtime (and, with
