@@ -428,7 +428,7 @@ k3s_configure_flavour(const struct k3s_flavour *fl, const struct configure_opts 
 	/* default-runtime goes where k3s takes it from. */
 	const char *path = opts->config_path ? opts->config_path : fl->config_yaml;
 	_cleanup_(k3s_setting_release) struct k3s_setting set = {0};
-	if (k3s_find_default(opts->root, fl->config_yaml, &set, err) < 0)
+	if (k3s_find_default(opts->root, path, &set, err) < 0)
 		return -1;
 	if (set.file) {
 		_cleanup_free_ char *where = gp_path(opts->root, set.file);
@@ -444,8 +444,7 @@ k3s_configure_flavour(const struct k3s_flavour *fl, const struct configure_opts 
 		}
 		if (!opts->config_path)
 			path = set.file;
-		else if (strcmp(set.file, opts->config_path) != 0 &&
-		         strcmp(set.file, fl->config_yaml) != 0)
+		else if (strcmp(set.file, opts->config_path) != 0)
 			configure_result_warn(
 			        ret,
 			        "%s:%u: default-runtime: %s is read after '%s' and wins "
@@ -564,21 +563,44 @@ rke2_restart(const struct restart_opts *opts, struct restart_result *ret, struct
 	return k3s_restart_flavour(&rke2_flavour, opts, ret, err);
 }
 
-/* The config.toml k3s renders is containerd's: containerd's inspect reads it. */
+/*
+ * The config.toml k3s renders is containerd's: containerd's inspect reads it.
+ * default_source says what config.yaml and its drop-ins will make the
+ * default at k3s's next start, and where.
+ */
+static int
+k3s_inspect_flavour(const struct k3s_flavour *fl, const char *root, const char *config_path,
+                    struct runtime_config_view *ret, struct gp_error *err)
+{
+	if (runtime_containerd.inspect(root, config_path ? config_path : fl->ops->config_path, ret,
+	                               err) < 0)
+		return -1;
+	_cleanup_(k3s_setting_release) struct k3s_setting set = {0};
+	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	if (k3s_find_default(root, fl->config_yaml, &set, &e) < 0)
+		ret->default_source = xasprintf("%s's config cannot be read: %s", fl->title, e.msg);
+	else if (set.file)
+		ret->default_source =
+		        xasprintf("%s's config says default-runtime%s: %s ('%s':%u)", fl->title,
+		                  set.append ? "+" : "", set.value, set.file, set.line);
+	else
+		ret->default_source =
+		        xasprintf("no default-runtime in '%s' or its drop-ins", fl->config_yaml);
+	return 0;
+}
+
 static int
 k3s_inspect(const char *root, const char *config_path, struct runtime_config_view *ret,
             struct gp_error *err)
 {
-	return runtime_containerd.inspect(root, config_path ? config_path : runtime_k3s.config_path,
-	                                  ret, err);
+	return k3s_inspect_flavour(&k3s_flavour, root, config_path, ret, err);
 }
 
 static int
 rke2_inspect(const char *root, const char *config_path, struct runtime_config_view *ret,
              struct gp_error *err)
 {
-	return runtime_containerd.inspect(
-	        root, config_path ? config_path : runtime_rke2.config_path, ret, err);
+	return k3s_inspect_flavour(&rke2_flavour, root, config_path, ret, err);
 }
 
 /*

@@ -138,6 +138,7 @@ runtime_config_view_release(struct runtime_config_view *v)
 	free(v->default_path);
 	free(v->cri_disabled_by);
 	free(v->cgroup_driver_source);
+	free(v->default_source);
 	for (size_t i = 0; i < v->n_runtimes; i++) {
 		free(v->runtimes[i].name);
 		free(v->runtimes[i].path);

@@ -100,6 +100,9 @@ struct runtime_config_view {
 	                           plugin off, or NULL */
 	bool cgroup_driver_set; /* docker: exec-opts names the driver (not the default);
 	                           containerd keeps it per runtime (systemd_cgroup) */
+	char *default_source;   /* k3s, rke2: the default-runtime k3s renders at its next start,
+	                           and the file:line of config.yaml (or a drop-in) it comes
+	                           from, for messages; NULL: none */
 	struct runtime_config_entry *runtimes; /* every runtime defined, in file order */
 	size_t n_runtimes;
 };

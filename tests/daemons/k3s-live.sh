@@ -68,6 +68,10 @@ expect_same "before: k3s's nvidia runtime is there" "$(check_field "$T/out" runt
 run "${G[@]}" configure --runtime k3s
 expect_rc 0 "configure --runtime k3s"
 expect_file_eq "$root/etc/rancher/k3s/config.yaml" <(echo "default-runtime: nvidia") "config.yaml says default-runtime: nvidia"
+# preflight reads the rendered config.toml, and says what config.yaml will render next.
+run "${G[@]}" preflight --runtime k3s
+expect_contains "$T/out" "the default runtime in '$root/var/lib/rancher/k3s/agent/etc/containerd/config.toml' is 'runc' (runc), not NVIDIA's; k3s's config says default-runtime: nvidia ('/etc/rancher/k3s/config.yaml':1)" \
+	"configured, not restarted: preflight's runtime-config says where the next default comes from"
 # k3s would render this at its next start; until then the daemon runs the old one.
 render nvidia
 run "${G[@]}" --json verify --runtime k3s
