@@ -298,6 +298,16 @@ k3s_configure_template(const struct k3s_flavour *fl, const struct configure_opts
 			        "config-v3.toml.tmpl, or 2 for older releases",
 			        fl->title);
 		}
+		if (version < 2) {
+			gp_error_set(err,
+			             "'%s/config.toml' is a version 1 config: this %s predates the "
+			             "template gpuprep extends (k3s v1.27.5+k3s1)",
+			             fl->containerd_dir, fl->title);
+			return gp_error_hint(err,
+			                     "upgrade %s, or pass --config-version 2 if it is "
+			                     "newer than the file says",
+			                     fl->title);
+		}
 		version = version >= 3 ? 3 : 2;
 	}
 	if (version == 2 && have3)

@@ -140,6 +140,11 @@ expect_rc 1 "nothing rendered yet: refused"
 expect_contains "$T/err" "cannot tell which template k3s reads" "nothing rendered: says why"
 expect_contains "$T/err" "hint: pass --config-version 3" "nothing rendered: says what to pass"
 if [ ! -e "$root/etc/rancher/k3s/config.yaml" ]; then ok "nothing rendered: nothing written"; else not_ok "nothing rendered: nothing written"; fi
+printf '[plugins.opt]\n  path = "/x"\n' >"$dir/config.toml"
+run "$GPUPREP" --root "$root" configure --runtime k3s --template
+expect_rc 1 "a version 1 config.toml (k3s before the base template): refused"
+expect_contains "$T/err" "is a version 1 config: this k3s predates the template gpuprep extends" "version 1: says why"
+rm "$dir/config.toml"
 run "$GPUPREP" --root "$root" configure --runtime k3s --template --config-version 3
 expect_rc 0 "--config-version 3 on an image"
 expect_file_eq "$dir/config-v3.toml.tmpl" "$K3S_TEMPLATES/gpuprep-v3.toml.tmpl" "--config-version 3: config-v3.toml.tmpl"
