@@ -21,7 +21,7 @@ const char cmd_configure_usage[] =
         "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--exec-root-tools]\n"
         "                         [--dev-char-links] [--no-dev-char-links]\n"
         "                         [--drop-in PATH]\n"
-        "                         [--config-version N] [--dry-run]\n"
+        "                         [--config-version N] [--template] [--dry-run]\n"
         "                         [--restart] [--restart-mode auto|systemd|service|signal|none]\n"
         "                         [--restart-timeout SECONDS]\n"
         "\n"
@@ -50,7 +50,10 @@ const char cmd_configure_usage[] =
         "  --no-dev-char-links    leave /dev/char and the udev rule alone\n"
         "  --drop-in PATH         containerd, crio: write the change to this drop-in file\n"
         "                         (crio default: /etc/crio/crio.conf.d/99-nvidia.toml)\n"
-        "  --config-version N     containerd: the config version for a new file (1 to 4)\n"
+        "  --config-version N     containerd: the config version for a new file (1 to 4);\n"
+        "                         k3s, rke2 --template: 2 or 3, the template to write\n"
+        "  --template             k3s, rke2: also write containerd's config.toml.tmpl (or\n"
+        "                         config-v3.toml.tmpl) with the runtime's table\n"
         "  --dry-run              write nothing; print a unified diff of each file that would\n"
         "                         change\n"
         "  --restart              then make the daemon load it and verify, as 'gpuprep\n"
@@ -117,6 +120,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		OPT_EXEC_ROOT_TOOLS,
 		OPT_DEV_CHAR,
 		OPT_NO_DEV_CHAR,
+		OPT_TEMPLATE,
 	};
 	static const struct option options[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
@@ -135,6 +139,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"exec-root-tools", no_argument, NULL, OPT_EXEC_ROOT_TOOLS},
 	        {"dev-char-links", no_argument, NULL, OPT_DEV_CHAR},
 	        {"no-dev-char-links", no_argument, NULL, OPT_NO_DEV_CHAR},
+	        {"template", no_argument, NULL, OPT_TEMPLATE},
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
@@ -205,6 +210,9 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_DEV_CHAR:
 		case OPT_NO_DEV_CHAR:
 			dev_char = c == OPT_DEV_CHAR ? DEVCHAR_ON : DEVCHAR_OFF;
+			break;
+		case OPT_TEMPLATE:
+			opts.template = true;
 			break;
 		case OPT_RESTART_MODE:
 			if (svc_mode_parse(optarg, &ro.mode, err) < 0)
