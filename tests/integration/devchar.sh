@@ -144,6 +144,9 @@ expect_rc 0 "undo the link's return"
 # Undo: the links gpuprep made and the rule go; the node's own link, and a link changed since
 # (no longer gpuprep's), stay.
 rm "$R/dev/char/195:254" && ln -s /dev/null "$R/dev/char/195:254"
+run "$GPUPREP" --root "$R" --json undo --dry-run
+expect_rc 0 "undo --json --dry-run"
+expect_contains "$T/out" "\"$R/dev/char/195:0\"" "undo --json --dry-run: lists the link it would remove"
 run "$GPUPREP" --root "$R" undo
 expect_rc 0 "undo"
 expect_contains "$T/err" "'$R/dev/char/195:254' links to '/dev/null' since gpuprep made it: leaving it" \
