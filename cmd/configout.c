@@ -129,9 +129,9 @@ cmd_configure_cdi_spec(struct gp_ctx *ctx, struct configure_opts *opts, bool exe
 
 int
 cmd_configure_dev_char(struct gp_ctx *ctx, struct configure_opts *opts, bool exec_root,
-                       bool dry_run, struct devchar_plan *dc, struct gp_error *err)
+                       bool dry_run, bool required, struct devchar_plan *dc, struct gp_error *err)
 {
-	if (devchar_plan(opts->root, exec_root, !dry_run, dc, err) < 0)
+	if (devchar_plan(opts->root, exec_root, !dry_run, required, dc, err) < 0)
 		return gp_error_prefix(err, "creating the '%s' links", DEVCHAR_DIR);
 	if (dc->skipped)
 		cmd_warn(ctx, "'%s' links not created: %s", DEVCHAR_DIR, dc->skipped);

@@ -21,4 +21,5 @@ int cmd_configure_cdi_spec(struct gp_ctx *ctx, struct configure_opts *opts, bool
                            bool dry_run, struct cdispec_plan *cdi, struct gp_error *err);
 /* The /dev/char links and their udev rule (lib/detect/devchar.h) into opts; or why not. */
 int cmd_configure_dev_char(struct gp_ctx *ctx, struct configure_opts *opts, bool exec_root,
-                           bool dry_run, struct devchar_plan *dc, struct gp_error *err);
+                           bool dry_run, bool required, struct devchar_plan *dc,
+                           struct gp_error *err);

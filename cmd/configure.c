@@ -252,7 +252,8 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return -1;
 	_cleanup_(devchar_plan_release) struct devchar_plan dc = {0};
 	if (devchar_wanted(opts.root, ops, opts.cgroup_driver, dev_char) &&
-	    cmd_configure_dev_char(ctx, &opts, exec_root, dry_run, &dc, err) < 0)
+	    cmd_configure_dev_char(ctx, &opts, exec_root, dry_run, dev_char == DEVCHAR_ON, &dc,
+	                           err) < 0)
 		return -1;
 	_cleanup_(configure_result_release) struct configure_result res = {0};
 	if (runtime_configure(ops, &opts, dry_run ? RUNTIME_CONFIGURE_DRY_RUN : 0,

@@ -14,7 +14,8 @@
 #include "tmpfiles.h"
 #include "util.h"
 
-#define DEVCHAR_ARGS "system create-dev-char-symlinks --create-all"
+#define DEVCHAR_ARGS  "system create-dev-char-symlinks --create-all"
+#define TEGRA_RELEASE "/etc/nv_tegra_release"
 
 bool
 devchar_wanted(const char *root, const struct runtime_ops *ops, enum cgroup_driver cgroup_driver,
@@ -22,6 +23,9 @@ devchar_wanted(const char *root, const struct runtime_ops *ops, enum cgroup_driv
 {
 	if (mode != DEVCHAR_AUTO)
 		return mode == DEVCHAR_ON;
+	/* Jetson's GPU nodes are not /dev/nvidia*: nvidia-ctk makes no links for them. */
+	if (noderoot_exists(root, TEGRA_RELEASE))
+		return false;
 	if (cgroup_driver)
 		return cgroup_driver == CGROUP_DRIVER_SYSTEMD;
 	struct runtime_config_view v = {0};
@@ -119,7 +123,7 @@ collect(const char *root, const char *dir, struct devchar_plan *p, struct gp_err
 }
 
 static int
-run_tool(const char *root, struct devchar_plan *p, struct gp_error *err)
+run_tool(const char *root, struct devchar_plan *p, bool required, struct gp_error *err)
 {
 	_cleanup_(tmpfiles_rm_rf_freep) char *dir = NULL;
 	if (tmpfiles_mkdtemp("devchar", &dir, err) < 0)
@@ -127,21 +131,36 @@ run_tool(const char *root, struct devchar_plan *p, struct gp_error *err)
 	_cleanup_free_ char *out = xasprintf("%s/char", dir);
 	_cleanup_free_ char *out_arg = xasprintf("--dev-char-path=%s", out);
 	char *args[] = {"system", "create-dev-char-symlinks", "--create-all", out_arg, NULL};
-	if (cdispec_run_root_tool(root, p->tool, p->command, args, err) < 0)
-		return gp_error_hint(err,
-		                     "is the NVIDIA driver loaded? run '%s' by hand to see why; "
-		                     "nothing was changed",
-		                     p->command);
+	if (cdispec_run_root_tool(root, p->tool, p->command, args, err) < 0) {
+		if (required)
+			return gp_error_hint(err,
+			                     "is the NVIDIA driver loaded? run '%s' by hand to see "
+			                     "why; nothing was changed",
+			                     p->command);
+		/* Not asked for by name: the rest of configure goes on, and says why not. */
+		p->skipped = xasprintf("%s; is the NVIDIA driver loaded? run '%s' once it is",
+		                       err->msg, p->command);
+		free(p->rule);
+		p->rule = NULL;
+		gp_error_release(err);
+		return 0;
+	}
 	p->ran = true;
 	return collect(root, out, p, err);
 }
 
 int
-devchar_plan(const char *root, bool exec_root, bool generate, struct devchar_plan *ret,
-             struct gp_error *err)
+devchar_plan(const char *root, bool exec_root, bool generate, bool required,
+             struct devchar_plan *ret, struct gp_error *err)
 {
 	*ret = (struct devchar_plan){0};
 	ret->command = xstrdup(CDISPEC_TOOL " " DEVCHAR_ARGS);
+	if (noderoot_exists(root, TEGRA_RELEASE)) {
+		ret->skipped = xstrdup("a Jetson board: its GPU nodes (/dev/nvhost-*, /dev/nvmap) "
+		                       "are not /dev/nvidia*, and nvidia-ctk makes no links for "
+		                       "them");
+		return 0;
+	}
 	ret->tool = runtime_find_program(root, CDISPEC_TOOL);
 	if (!ret->tool) {
 		ret->skipped = xstrdup("the node has no " CDISPEC_TOOL " (the NVIDIA Container "
@@ -158,5 +177,5 @@ devchar_plan(const char *root, bool exec_root, bool generate, struct devchar_pla
 	ret->rule = rule_needed(root, ret->tool);
 	if (!generate)
 		return 0;
-	return run_tool(root, ret, err);
+	return run_tool(root, ret, required, err);
 }

@@ -37,7 +37,8 @@ enum devchar_mode {
 
 /*
  * Are the links wanted: on or off as asked; auto when the cgroup driver configure sets
- * (cgroup_driver) is systemd, or, that unset, the one the runtime's config has.
+ * (cgroup_driver) is systemd, or, that unset, the one the runtime's config has, and the node
+ * is not a Jetson board.
  */
 bool devchar_wanted(const char *root, const struct runtime_ops *ops,
                     enum cgroup_driver cgroup_driver, enum devchar_mode mode);
@@ -57,12 +58,13 @@ void devchar_plan_release(struct devchar_plan *p);
 
 /*
  * Decide, and with generate (not a dry run) run the node's nvidia-ctk into a private temp
- * directory and list the links the node's /dev/char lacks. No tool, or a root other than "/"
- * without exec_root: ret->skipped says why, and 0 is returned. -1 with err when the tool ran
- * and failed.
+ * directory and list the links the node's /dev/char lacks. No tool, a root other than "/"
+ * without exec_root, or a Jetson board: ret->skipped says why, and 0 is returned. When the tool
+ * runs and fails (no NVIDIA driver loaded): -1 with err if required (--dev-char-links), else
+ * ret->skipped says why and 0 is returned, so that the rest of configure goes on.
  */
-int devchar_plan(const char *root, bool exec_root, bool generate, struct devchar_plan *ret,
-                 struct gp_error *err);
+int devchar_plan(const char *root, bool exec_root, bool generate, bool required,
+                 struct devchar_plan *ret, struct gp_error *err);
 
 /* The plan's links and rule, for the change set configure writes (struct configure_opts). */
 void devchar_plan_to_opts(const struct devchar_plan *p, struct configure_opts *opts);

@@ -412,7 +412,8 @@ step_configure(struct up_run *u, struct gp_error *err)
 	_cleanup_(devchar_plan_release) struct devchar_plan dc = {0};
 	bool dev_char = devchar_wanted(o->root, u->ops, o->cgroup_driver, o->dev_char);
 	if (dev_char) {
-		if (devchar_plan(o->root, o->exec_root_tools, !o->dry_run, &dc, err) < 0) {
+		if (devchar_plan(o->root, o->exec_root_tools, !o->dry_run,
+		                 o->dev_char == DEVCHAR_ON, &dc, err) < 0) {
 			gp_error_prefix(err, "creating the '%s' links", DEVCHAR_DIR);
 			return step_end(u, s, UP_FAILED, "%s", err->msg);
 		}

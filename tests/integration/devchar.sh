@@ -85,16 +85,43 @@ expect_contains "$T/out" '+ACTION=="add", DEVPATH=="/bus/pci/drivers/nvidia", RU
 [ ! -s "$FAKE_CTK_LOG" ] && [ ! -e "$R/dev/char" ] && [ ! -e "$R/$RULE" ] &&
 	ok "dry run: nvidia-ctk did not run, nothing written" || not_ok "dry run: nvidia-ctk did not run, nothing written"
 
-# The driver is not loaded (no NVIDIA majors in /proc/devices): nvidia-ctk fails, nothing changes.
+# The driver is not loaded (no NVIDIA majors in /proc/devices): nvidia-ctk fails. Asked for by
+# name (--dev-char-links), that is an error and nothing changes; by default (the cgroup driver)
+# configure goes on without the links, and says why.
 mv "$R/proc/devices" "$T/devices"
+run "$GPUPREP" --root "$R" configure --runtime containerd --cgroup-driver systemd --exec-root-tools --dev-char-links
+expect_rc 1 "--dev-char-links, nvidia-ctk fails: exit 1"
+expect_contains "$T/err" "failed reading device majors: no NVIDIA devices found" "--dev-char-links, nvidia-ctk fails: its last lines"
+expect_contains "$T/err" "hint: is the NVIDIA driver loaded?" "--dev-char-links, nvidia-ctk fails: hint"
+expect_file_eq "$R/etc/containerd/config.toml" "$T/config0" "--dev-char-links, nvidia-ctk fails: the config is unchanged"
+[ ! -e "$R/dev/char" ] && [ ! -e "$R/$RULE" ] && ok "--dev-char-links, nvidia-ctk fails: no links, no rule" ||
+	not_ok "--dev-char-links, nvidia-ctk fails: no links, no rule"
 run "$GPUPREP" --root "$R" configure --runtime containerd --cgroup-driver systemd --exec-root-tools
-expect_rc 1 "nvidia-ctk fails: exit 1"
-expect_contains "$T/err" "failed reading device majors: no NVIDIA devices found" "nvidia-ctk fails: its last lines"
-expect_contains "$T/err" "hint: is the NVIDIA driver loaded?" "nvidia-ctk fails: hint"
-expect_file_eq "$R/etc/containerd/config.toml" "$T/config0" "nvidia-ctk fails: the config is unchanged"
-[ ! -e "$R/dev/char" ] && [ ! -e "$R/$RULE" ] && ok "nvidia-ctk fails: no links, no rule" ||
-	not_ok "nvidia-ctk fails: no links, no rule"
+expect_rc 0 "by default, nvidia-ctk fails: configure goes on"
+expect_contains "$T/err" "warning: '/dev/char' links not created: 'nvidia-ctk system create-dev-char-symlinks --create-all' exited with status 1" \
+	"by default, nvidia-ctk fails: a warning with its exit status"
+expect_contains "$T/err" "failed reading device majors: no NVIDIA devices found\"; is the NVIDIA driver loaded?" \
+	"by default, nvidia-ctk fails: its last lines, and what to look at"
+expect_contains "$R/etc/containerd/config.toml" "SystemdCgroup = true" "by default, nvidia-ctk fails: the runtime is configured"
+[ ! -e "$R/dev/char" ] && [ ! -e "$R/$RULE" ] && ok "by default, nvidia-ctk fails: no links, no rule" ||
+	not_ok "by default, nvidia-ctk fails: no links, no rule"
+run "$GPUPREP" --root "$R" undo
+expect_rc 0 "undo it"
 mv "$T/devices" "$R/proc/devices"
+
+# A Jetson board: its GPU nodes are not /dev/nvidia*, so no links by default, and a reason when
+# asked for them.
+J=$(fixture_root jetson-orin-nano-jp6)
+mkdir -p "$J/usr/bin" && cp "$CTK" "$J/usr/bin/nvidia-ctk"
+: >"$FAKE_CTK_LOG"
+run "$GPUPREP" --root "$J" configure --runtime containerd --cgroup-driver systemd --exec-root-tools
+expect_rc 0 "Jetson, systemd: configure"
+expect_not_contains "$T/err" "/dev/char" "Jetson, systemd: no links by default, nothing said"
+run "$GPUPREP" --root "$J" configure --runtime containerd --cgroup-driver systemd --exec-root-tools --dev-char-links
+expect_contains "$T/err" "'/dev/char' links not created: a Jetson board: its GPU nodes (/dev/nvhost-*, /dev/nvmap) are not /dev/nvidia*" \
+	"Jetson, --dev-char-links: says why not"
+[ ! -s "$FAKE_CTK_LOG" ] && [ ! -e "$J/dev/char" ] && ok "Jetson: nvidia-ctk not run, no links" ||
+	not_ok "Jetson: nvidia-ctk not run, no links" "$(cat "$FAKE_CTK_LOG")"
 
 # One link the node already has stays the node's: gpuprep adds the others.
 mkdir -p "$R/dev/char" && ln -s ../nvidiactl "$R/dev/char/195:255"
