@@ -12,9 +12,16 @@
 #include "debver.h"
 #include "noderoot.h"
 #include "proc.h"
+#include "rpmver.h"
 #include "safefile.h"
 #include "tmpfiles.h"
 #include "pkginstall_private.h"
+
+apt_vercmp_fn
+pkg_vercmp(enum os_family family)
+{
+	return family == OS_FAMILY_RPM ? rpmver_compare : debver_compare;
+}
 
 /* Run a program, keeping its output (stdout and stderr together). */
 int
@@ -147,9 +154,9 @@ pkg_command_add2(struct pkg_command *c, const char *prefix, const char *arg)
 bool
 pkg_plan_all_installed_at(const struct pkg_plan *p, const char *const *versions)
 {
+	apt_vercmp_fn cmp = pkg_vercmp(p->family);
 	for (size_t k = 0; k < N_PKGS; k++)
-		if (!p->installed[k] || !versions[k] ||
-		    debver_compare(p->installed[k], versions[k]))
+		if (!p->installed[k] || !versions[k] || cmp(p->installed[k], versions[k]))
 			return false;
 	return true;
 }
@@ -157,9 +164,9 @@ pkg_plan_all_installed_at(const struct pkg_plan *p, const char *const *versions)
 bool
 pkg_plan_any_newer(const struct pkg_plan *p, const char *const *versions)
 {
+	apt_vercmp_fn cmp = pkg_vercmp(p->family);
 	for (size_t k = 0; k < N_PKGS; k++)
-		if (p->installed[k] && versions[k] &&
-		    debver_compare(p->installed[k], versions[k]) > 0)
+		if (p->installed[k] && versions[k] && cmp(p->installed[k], versions[k]) > 0)
 			return true;
 	return false;
 }

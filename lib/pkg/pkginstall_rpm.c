@@ -32,7 +32,8 @@ pkg_rpm_installed(const char *root, const char *const *names, char **ret, struct
 		argv = strv_push(argv, root);
 	}
 	argv = strv_push(argv, "--qf");
-	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\n");
+	/* the epoch only where there is one, as repositories write the EVR */
+	argv = strv_push(argv, "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n");
 	for (size_t i = 0; names[i]; i++)
 		argv = strv_push(argv, names[i]);
 	struct proc_result res = {0};
