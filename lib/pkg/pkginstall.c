@@ -92,6 +92,7 @@ pkg_plan_release(struct pkg_plan *p)
 	free(p->cmds);
 	tmpfiles_rm_rf(p->tmpdir);
 	free(p->tmpdir);
+	free(p->rpm_dbpath);
 	*p = (struct pkg_plan){0};
 }
 
@@ -242,10 +243,11 @@ pkg_plan_to_json(const struct pkg_plan *p)
 	                        "location", p->location ? p->location : "", "key_fingerprint",
 	                        p->fingerprint ? json_string(p->fingerprint) : json_null(),
 	                        "reused_entry", p->reused ? json_string(p->reused) : json_null());
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "schema_version", 1,
-	                 "action", p->up_to_date ? "none" : "install", "root",
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	                 "schema_version", 1, "action", p->up_to_date ? "none" : "install", "root",
 	                 p->root ? p->root : "/", "package_family", os_family_name(p->family),
-	                 "architecture", p->arch, "version",
+	                 "architecture", p->arch, "rpm_dbpath",
+	                 p->rpm_dbpath ? json_string(p->rpm_dbpath) : json_null(), "version",
 	                 p->version ? json_string(p->version) : json_null(), "source", src,
 	                 "packages", pk, "files", files, "commands", cmds);
 }

@@ -467,6 +467,8 @@ pkg_plan_offline_commands(struct pkg_plan *p, struct gp_error *err)
 			pkg_command_add(c, "--root");
 			pkg_command_add(c, p->root);
 		}
+		pkg_command_add(c, "--dbpath");
+		pkg_command_add(c, p->rpm_dbpath);
 		pkg_command_add(c, "-Uvh");
 		const char *versions[N_PKGS] = {p->version, p->version, p->version, p->version};
 		if (pkg_plan_any_newer(p, versions))

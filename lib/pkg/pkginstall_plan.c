@@ -104,6 +104,8 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 		goto fail;
 	}
 	p.arch = xstrdup(arch);
+	if (p.family == OS_FAMILY_RPM)
+		p.rpm_dbpath = xstrdup(pkg_rpm_dbpath(p.root));
 	if (tmpfiles_mkdtemp("install", &p.tmpdir, err) < 0)
 		goto fail;
 	if (query_all(p.root, p.family, p.installed, &p.missing_deps, err) < 0)

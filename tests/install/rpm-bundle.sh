@@ -83,7 +83,7 @@ rpm_root "$root"
 mkdir -p "$T/dnf-repos"
 printf '[bundle]\nname=bundle\nbaseurl=file://%s/repo\nrepo_gpgcheck=1\ngpgcheck=0\ngpgkey=file://%s\n' \
 	"$T/x-x86_64" "$T/repo.asc" >"$T/dnf-repos/bundle.repo"
-run dnf -y -q --installroot="$root" --releasever=9 --setopt=reposdir="$T/dnf-repos" install nvidia-container-toolkit
+run env HOME="$(rpm_home "$root")" dnf -y -q --installroot="$root" --releasever=9 --setopt=reposdir="$T/dnf-repos" install nvidia-container-toolkit
 expect_rc 0 "yum repository: dnf installs from the extracted bundle (repo_gpgcheck=1)"
 want_all 1.17.8-1 >"$T/want"
 rpm_versions "$root" >"$T/got"
@@ -95,7 +95,7 @@ root=$T/rocky
 rpm_root "$root"
 run "$GPUPREP" --root "$root" install --offline "$b" --keyring "$T/repo.asc" --dry-run
 expect_rc 0 "install: --dry-run"
-expect_contains "$T/out" "rpm --root $root -Uvh" "install: one rpm -Uvh"
+expect_contains "$T/out" "rpm --root $root --dbpath /var/lib/rpm -Uvh" "install: one rpm -Uvh, with the node's database"
 run "$GPUPREP" --root "$root" install --offline "$b" --keyring "$T/repo.asc"
 expect_rc 0 "install: from the bundle"
 rpm_versions "$root" >"$T/got"
