@@ -116,6 +116,14 @@ int pkg_query_installed(const char *root, enum os_family family, char *ret[APT_R
                         struct gp_error *err);
 
 /*
+ * The installed versions of any packages (names NULL-terminated; ret, one slot per name, is
+ * set to NULL first and stays NULL for what is not installed) in the family's database under
+ * root: pkg_dpkg_installed(), or rpm -q with the node's --dbpath ("EPOCH:" where there is one).
+ */
+int pkg_installed_versions(const char *root, enum os_family family, const char *const *names,
+                           char **ret, struct gp_error *err);
+
+/*
  * The installed versions of names (NULL-terminated; ret, one slot per name,
  * starts all NULL and stays NULL for what is not installed), read straight
  * from <root>/var/lib/dpkg/status and dpkg's journal of updates beside it, as

@@ -23,6 +23,17 @@ pkg_query_installed(const char *root, enum os_family family, char *ret[N_PKGS],
 	return pkg_dpkg_installed(root, apt_repo_toolkit, ret, err);
 }
 
+int
+pkg_installed_versions(const char *root, enum os_family family, const char *const *names,
+                       char **ret, struct gp_error *err)
+{
+	for (size_t i = 0; names[i]; i++)
+		ret[i] = NULL;
+	if (family == OS_FAMILY_RPM)
+		return pkg_rpm_installed(root, names, ret, err);
+	return pkg_dpkg_installed(root, names, ret, err);
+}
+
 /*
  * One query for the four packages and the OS packages they need: the
  * installed versions, and the needed packages that are missing (NULL when none).
