@@ -191,7 +191,7 @@ if [ "$before" = "$(node_state)" ]; then ok "second run: no file of the root wri
 	not_ok "second run: no file of the root written (every mtime)" "$(diff <(echo "$before") <(node_state) | head -20)"; fi
 
 # --- --restart-mode none: what the README gives for a chroot or an image --------------------------
-in_node './gpuprep up --offline toolkit-amd64.tar.gz --keyring repo.asc --restart-mode none --json'
+in_node "$SEQ --restart-mode none --json"
 net_checks "--restart-mode none"
 expect_rc 0 "--restart-mode none: exit 0 once configure is done"
 cp "$T/out" "$T/none.json"
