@@ -16,7 +16,8 @@
 # on every Debian and Ubuntu node: install checks the bundle's InRelease with it.
 #
 # The node: up-sample's GPU, driver and kernel state (/sys, /proc, /dev: fixture trees, as in
-# every test), its containerd config and the containerd and runc programs' places, and a /dev/null.
+# every test), its containerd config, its stand-ins for the containerd and runc programs (which
+# detect looks for; no daemon runs), and a real /dev/null (dpkg's maintainer scripts write to it).
 # The driver's userspace answers through a stand-in nvidia-smi (t4-a100's, for up-sample's one
 # GPU), as preflight's nvml check asks it when NVML cannot be loaded (never, in a static binary).
 # The root keeps its own /etc/os-release (Debian 12): it is the truth about that root.
@@ -78,7 +79,7 @@ expect_contains "$T/members" "gpuprep" "the bundle holds gpuprep"
 C=$T/node
 cp -a "$base" "$C"
 N=$FIXTURES/nodes/up-sample
-rm -rf "${C:?}/proc" "$C/sys" "$C/dev"
+rm -rf "${C:?}/proc" "${C:?}/sys" "${C:?}/dev"
 cp -a "$N/proc" "$N/sys" "$N/dev" "$C/"
 mknod -m 666 "$C/dev/null" c 1 3
 mkdir -p "$C/etc/containerd"
