@@ -59,7 +59,7 @@ host_state() {
 	local p
 	for p in /etc/containerd /etc/docker /etc/crio /etc/rancher /etc/cdi /var/lib/gpuprep \
 		/etc/apt/sources.list.d /etc/apt/keyrings /usr/bin/nvidia-ctk /usr/bin/nvidia-container-runtime \
-		/run/gpuprep.lock "$bin"; do
+		"$bin"; do
 		if [ -e "$p" ]; then find "$p" \( -type f -o -type l \) -printf '%p %T@ %s\n' | sort; else echo "$p absent"; fi
 	done
 	# the cached root: every entry, with its mtime
