@@ -11,20 +11,21 @@
 # The root is `debootstrap --variant=minbase` from Debian's mirror (GPUPREP_MINBASE_MIRROR,
 # default http://deb.debian.org/debian; its Release is checked against debian-archive-keyring),
 # plus libcap2, which NVIDIA's libnvidia-container1 depends on and every real node has (systemd
-# and iputils need it; minbase has neither). Then apt is purged, with the TLS stack only it
+# and iputils need it; minbase has neither), and the node's container runtime: Debian's
+# containerd (1.6) and runc, installed by debootstrap like every other package. Then apt is purged, with the TLS stack only it
 # needs (gnutls, hogweed, nettle): an offline install runs `dpkg -i`, never apt, and nettle is one
 # of gpuprep's own libraries, which the node must not have for the test to mean anything. gpgv
 # (and debian-archive-keyring) stay: every Debian and Ubuntu node has them, and install checks
 # the bundle's InRelease with gpgv.
-# /var/cache/apt/archives is emptied. About 115 MB; about 50 s to build on 2 cores (most of it
-# the download), 0.5 s to copy.
+# /var/cache/apt/archives is emptied. About 215 MB; about a minute to build on 2 cores (most
+# of it the download), 1 s to copy.
 set -euo pipefail
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 suite=${1:-bookworm}
 arch=${2:-$(dpkg --print-architecture)}
 cache=${GPUPREP_MINBASE_CACHE:-/var/cache/gpuprep-minbase}
 mirror=${GPUPREP_MINBASE_MIRROR:-http://deb.debian.org/debian}
-include=libcap2
+include=libcap2,containerd,runc
 purge="apt libapt-pkg6.0 libgnutls30 libhogweed6 libnettle8"
 recipe="debootstrap --variant=minbase --include=$include --arch=$arch $suite; dpkg --purge $purge; rm var/cache/apt/archives/*.deb"
 dir=$cache/$suite-$arch
