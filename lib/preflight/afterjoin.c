@@ -503,7 +503,7 @@ check_agent_cgroup_driver(struct aj_ctx *c, struct preflight_result *r)
 		driver = cgroup_driver_name(c->view.cgroup_driver);
 		_cleanup_free_ char *vfile = gp_path(c->pf.root, c->view.path);
 		from = c->view.cgroup_driver_source
-		               ? xasprintf("%s, in '%s'", c->view.cgroup_driver_source, vfile)
+		               ? xstrdup(c->view.cgroup_driver_source)
 		               : xasprintf("its default: '%s' sets none", vfile);
 	}
 	if (!driver) {

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,8 @@ get_string(const struct yaml_tree *t, yaml_node_id m, const char *key, const cha
 		return 0;
 	bool plain = false;
 	const char *s = yaml_tree_scalar(t, n, &plain);
-	if (s && plain && (strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || *s == '\0'))
+	/* Unset, null or "" (kubeadm writes containerRuntimeEndpoint: ""): the default. */
+	if (s && (*s == '\0' || (plain && (strcmp(s, "~") == 0 || strcmp(s, "null") == 0))))
 		return 0;
 	if (!s) {
 		node_error(t, n, err, "%s%s must be a string", where, key);
@@ -410,6 +412,31 @@ parse_plugin_config(const struct yaml_tree *t, yaml_node_id root, struct dp_shar
 	return 0;
 }
 
+/*
+ * An error at "L:C:" in a ConfigMap's block of text (its "|" on line start),
+ * moved to where it is in the file: line start + L, and C past the block's
+ * indentation.
+ */
+static void
+inner_error(const char *text, size_t len, size_t start, struct gp_error *err)
+{
+	unsigned long l, c;
+	int used = 0;
+	if (!err->msg || sscanf(err->msg, "%lu:%lu: %n", &l, &c, &used) != 2 || !used)
+		return;
+	/* The block's indentation: its first line's. */
+	size_t want = start + l, at = 1, i = 0;
+	while (i < len && at < start + 1)
+		if (text[i++] == '\n')
+			at++;
+	size_t indent = 0;
+	while (i + indent < len && text[i + indent] == ' ')
+		indent++;
+	char *msg = xasprintf("%zu:%zu: %s", want, indent + c, err->msg + used);
+	free(err->msg);
+	err->msg = msg;
+}
+
 int
 dp_sharing_parse(const char *text, size_t len, struct dp_sharing *ret, struct gp_error *err)
 {
@@ -470,9 +497,10 @@ dp_sharing_parse(const char *text, size_t len, struct dp_sharing *ret, struct gp
 	}
 	size_t line, col;
 	yaml_tree_mark(t, val, &line, &col);
-	if (dp_sharing_parse(inner, strlen(inner), ret, err) < 0)
-		return gp_error_prefix(err, "data.%s (from line %zu)",
-		                       yaml_tree_scalar(t, key, NULL), line);
+	if (dp_sharing_parse(inner, strlen(inner), ret, err) < 0) {
+		inner_error(text, len, line, err);
+		return gp_error_prefix(err, "data.%s", yaml_tree_scalar(t, key, NULL));
+	}
 	return 0;
 }
 
