@@ -64,6 +64,50 @@ yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_
 	return r;
 }
 
+int
+yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret, struct gp_error *err)
+{
+	yaml_parser_t p;
+	if (!yaml_parser_initialize(&p))
+		return gp_error_set(err, "cannot start the YAML parser");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	struct yaml_tree **all = xcalloc(1, sizeof(*all));
+	size_t n = 0;
+	int r = 0;
+	for (;;) {
+		struct yaml_tree *t = xcalloc(1, sizeof(*t));
+		if (!yaml_parser_load(&p, &t->doc)) {
+			const yaml_mark_t *m = p.problem ? &p.problem_mark : &p.context_mark;
+			gp_error_set(err, "%zu:%zu: %s%s%s", m->line + 1, m->column + 1,
+			             p.problem ? p.problem : "invalid YAML", p.context ? " " : "",
+			             p.context ? p.context : "");
+			r = gp_error_hint(err, "fix the YAML at that line and column");
+			free(t);
+			break;
+		}
+		t->loaded = true;
+		if (!yaml_document_get_root_node(&t->doc)) {
+			bool end = t->doc.start_mark.index >= len || p.stream_end_produced;
+			yaml_tree_free(t);
+			if (end)
+				break;
+			continue;
+		}
+		all = xrealloc(all, (n + 2) * sizeof(*all));
+		all[n++] = t;
+		all[n] = NULL;
+	}
+	yaml_parser_delete(&p);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			yaml_tree_free(all[i]);
+		free(all);
+		return -1;
+	}
+	*ret = all;
+	return 0;
+}
+
 void
 yaml_tree_free(struct yaml_tree *t)
 {

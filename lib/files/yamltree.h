@@ -31,6 +31,12 @@ enum yaml_tree_kind {
  * comment-only text gives a tree whose root is 0.
  */
 int yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_error *err);
+/*
+ * Every document of a stream ("---" between them), as a NULL-terminated
+ * array (free each, then the array); empty documents are left out.
+ */
+int yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret,
+                        struct gp_error *err);
 void yaml_tree_free(struct yaml_tree *t);
 void yaml_tree_freep(struct yaml_tree **t);
 

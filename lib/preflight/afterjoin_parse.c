@@ -437,14 +437,60 @@ inner_error(const char *text, size_t len, size_t start, struct gp_error *err)
 	err->msg = msg;
 }
 
+static int sharing_doc(const struct yaml_tree *t, const char *text, size_t len,
+                       struct dp_sharing *ret, struct gp_error *err);
+
+/* The document's kind: is it a ConfigMap? */
+static bool
+is_configmap(const struct yaml_tree *t)
+{
+	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+	yaml_node_id k = yaml_tree_get(t, yaml_tree_root(t), "kind", &e);
+	const char *s = k > 0 ? yaml_tree_scalar(t, k, NULL) : NULL;
+	return s && strcmp(s, "ConfigMap") == 0;
+}
+
 int
 dp_sharing_parse(const char *text, size_t len, struct dp_sharing *ret, struct gp_error *err)
 {
-	_cleanup_(yaml_tree_freep) struct yaml_tree *t = NULL;
-	yaml_node_id root;
+	struct yaml_tree **docs = NULL;
 	*ret = (struct dp_sharing){0};
-	if (load(text, len, &t, &root, err) < 0)
+	if (yaml_tree_parse_all(text, len, &docs, err) < 0)
 		return -1;
+	/* A manifest stream (gpuprep manifest device-plugin --time-slicing N): its ConfigMap. */
+	const struct yaml_tree *pick = docs[0];
+	size_t n = 0, maps = 0;
+	for (; docs[n]; n++)
+		if (is_configmap(docs[n]) && !maps++)
+			pick = docs[n];
+	int r;
+	if (n > 1 && maps != 1) {
+		gp_error_set(err, "%zu YAML documents, %zu of them a ConfigMap", n, maps);
+		r = gp_error_hint(err, "pass the device plugin's ConfigMap, or the manifest that "
+		                       "holds it with its DaemonSet");
+	} else if (!pick) {
+		gp_error_set(err, "1:1: empty: not a device plugin config");
+		r = gp_error_hint(err, "pass the device plugin's config file (version: v1, "
+		                       "sharing: ...) or its ConfigMap");
+	} else {
+		r = sharing_doc(pick, text, len, ret, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		yaml_tree_free(docs[i]);
+	free(docs);
+	return r;
+}
+
+static int
+sharing_doc(const struct yaml_tree *t, const char *text, size_t len, struct dp_sharing *ret,
+            struct gp_error *err)
+{
+	yaml_node_id root = yaml_tree_root(t);
+	if (yaml_tree_kind(t, root) != YAML_TREE_MAPPING) {
+		node_error(t, root, err, "the document is not a mapping of keys");
+		return gp_error_hint(err, "pass the device plugin's config file (version: v1, "
+		                          "sharing: ...) or its ConfigMap");
+	}
 	_cleanup_free_ char *kind = NULL;
 	if (get_string(t, root, "kind", "", &kind, err) < 0)
 		return -1;

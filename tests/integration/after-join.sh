@@ -179,6 +179,8 @@ line_is "[PASS] the device plugin offers 4 nvidia.com/gpu: 1 GPU x 4 replicas (r
 case_ "$R" gpu-count pass 0 "time-slicing with the ConfigMap" --device-plugin-config "$FIXTURES/device-plugin/time-slicing-configmap.yaml"
 line_is "[PASS] the device plugin offers 4 nvidia.com/gpu: 1 GPU x 4 replicas (sharing.timeSlicing in '$FIXTURES/device-plugin/time-slicing-configmap.yaml'), as detect sees" \
 	"time-slicing: replicas from the ConfigMap"
+"$GPUPREP" manifest device-plugin --edge --time-slicing 4 >"$T/manifest.yaml"
+case_ "$R" gpu-count pass 0 "time-slicing from gpuprep manifest's stream (ConfigMap + DaemonSet)" --device-plugin-config "$T/manifest.yaml"
 sed 's/replicas: 4/replicas: 8/' "$FIXTURES/device-plugin/time-slicing-configmap.yaml" >"$T/ts8.yaml"
 case_ "$R" gpu-count fail 1 "replicas the plugin does not offer" --device-plugin-config "$T/ts8.yaml"
 line_is "[ERROR gpu-count]: the device plugin offers 4 nvidia.com/gpu, but detect sees 1 GPU x 8 replicas (sharing.timeSlicing in '$T/ts8.yaml'): 8 expected" \
