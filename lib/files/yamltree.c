@@ -24,6 +24,15 @@ node(const struct yaml_tree *t, yaml_node_id n)
 	return yaml_document_get_node((yaml_document_t *)&t->doc, n);
 }
 
+/* A document with nothing in it: no node, or an empty plain scalar ("---" alone). */
+static bool
+doc_empty(const yaml_document_t *d)
+{
+	const yaml_node_t *y = yaml_document_get_root_node((yaml_document_t *)d);
+	return !y || (y->type == YAML_SCALAR_NODE && y->data.scalar.length == 0 &&
+	              y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
+}
+
 int
 yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_error *err)
 {
@@ -45,7 +54,7 @@ yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_
 		t->loaded = true;
 		yaml_document_t next;
 		if (yaml_parser_load(&p, &next)) {
-			bool more = yaml_document_get_root_node(&next) != NULL;
+			bool more = yaml_document_get_root_node(&next) != NULL && !doc_empty(&next);
 			size_t line = next.start_mark.line + 1;
 			yaml_document_delete(&next);
 			if (more) {
@@ -87,10 +96,11 @@ yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret, struc
 		}
 		t->loaded = true;
 		if (!yaml_document_get_root_node(&t->doc)) {
-			bool end = t->doc.start_mark.index >= len || p.stream_end_produced;
+			yaml_tree_free(t); /* the stream's end */
+			break;
+		}
+		if (doc_empty(&t->doc)) {
 			yaml_tree_free(t);
-			if (end)
-				break;
 			continue;
 		}
 		all = xrealloc(all, (n + 2) * sizeof(*all));
@@ -128,7 +138,7 @@ yaml_tree_freep(struct yaml_tree **t)
 yaml_node_id
 yaml_tree_root(const struct yaml_tree *t)
 {
-	return node(t, 1) ? 1 : 0;
+	return t && !doc_empty(&t->doc) ? 1 : 0;
 }
 
 enum yaml_tree_kind
