@@ -269,6 +269,13 @@ agent_config_parse_kubelet(const char *text, size_t len, const char *flags,
 	if (t && get_string(t, root, "apiVersion", "", &c.api_version, err) < 0)
 		goto fail;
 	c.cgroup_driver = flag_value(flags, "cgroup-driver");
+	if (c.cgroup_driver && strcmp(c.cgroup_driver, "systemd") != 0 &&
+	    strcmp(c.cgroup_driver, "cgroupfs") != 0) {
+		gp_error_set(err, "kubelet's --cgroup-driver=%s: unknown cgroup driver",
+		             c.cgroup_driver);
+		gp_error_hint(err, "--cgroup-driver takes systemd or cgroupfs");
+		goto fail;
+	}
 	if (c.cgroup_driver) {
 		c.cgroup_driver_from = xstrdup("the --cgroup-driver flag");
 	} else if (t) {

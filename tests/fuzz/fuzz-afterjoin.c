@@ -56,7 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_sharing s;
 	if (dp_sharing_parse((const char *)data, size, &s, &err) == 0) {
 		for (size_t i = 0; i < s.n; i++)
-			if (!s.shares[i].name || !s.shares[i].advertised || s.shares[i].replicas < 1)
+			if (!s.shares[i].name || !s.shares[i].advertised ||
+			    s.shares[i].replicas < 1)
 				bug("an accepted sharing without a name, or replicas below 1");
 		dp_sharing_release(&s);
 	}

@@ -125,6 +125,11 @@ test_kubelet(void)
 	is_str(c.cgroup_driver_from, "the --cgroup-driver flag", "said so");
 	agent_config_release(&c);
 
+	is_int(agent_config_parse_kubelet(NULL, 0, "--cgroup-driver=cgroup", &c, &err), -1,
+	       "an unknown --cgroup-driver (found by fuzz-afterjoin)");
+	is_str(err.msg, "kubelet's --cgroup-driver=cgroup: unknown cgroup driver", "names it");
+	gp_error_release(&err);
+
 	is_int(agent_config_parse_kubelet(NULL, 0, "--xcgroup-driver=systemd", &c, &err), 0,
 	       "a flag's name inside another's");
 	is_str(c.cgroup_driver, "cgroupfs", "is not taken");
