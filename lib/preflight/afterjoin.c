@@ -160,6 +160,21 @@ agent_find(struct aj_ctx *c)
 	c->cmdline = cmd;
 }
 
+/* The agent's systemd unit file under the root (keadm installs /lib/systemd/system/...), or NULL.
+ */
+static char *
+unit_file(const char *root, const char *name)
+{
+	static const char *const dirs[] = {"/etc/systemd/system", "/lib/systemd/system",
+	                                   "/usr/lib/systemd/system"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s.service", dirs[i], name);
+		if (noderoot_exists(root, path))
+			return gp_path(root, path);
+	}
+	return NULL;
+}
+
 static void
 check_node_agent(struct aj_ctx *c, struct preflight_result *r)
 {
@@ -186,7 +201,21 @@ check_node_agent(struct aj_ctx *c, struct preflight_result *r)
 		              "%scannot tell whether %s runs: no /proc under the root", what, name);
 		return;
 	}
-	preflight_set(r, PREFLIGHT_FAIL, "%s%s is not running ('%s' is there)", what, name, file);
+	_cleanup_free_ char *unit = unit_file(c->pf.root, name);
+	if (!unit) {
+		preflight_set(r, PREFLIGHT_FAIL,
+		              "%s%s is not running ('%s' is there), and no %s.service unit is "
+		              "installed",
+		              what, name, file, name);
+		preflight_hint(
+		        r, "%s did not finish: run it again (it installs and starts %s.service)",
+		        c->kind == AGENT_KUBELET ? "kubeadm join (or the kubelet package)"
+		                                 : "keadm join",
+		        name);
+		return;
+	}
+	preflight_set(r, PREFLIGHT_FAIL, "%s%s is not running ('%s' is there; its unit is '%s')",
+	              what, name, file, unit);
 	preflight_hint(r,
 	               "systemctl start %s; if it exits again, journalctl -u %s -n 50 says why "
 	               "(a cgroup driver mismatch reads \"misconfiguration: kubelet cgroup "

@@ -195,10 +195,17 @@ expect_contains "$T/err" "gpuprep: error: --device-plugin-config: '$T/bad.yaml':
 R=$(joined)
 rm -r "$R/proc/4242"
 case_ "$R" node-agent fail 1 "edgecore not running"
-line_is "[ERROR node-agent]: edgecore is not running ('$R/etc/kubeedge/config/edgecore.yaml' is there)" \
-	"edgecore down: says so"
+line_is "[ERROR node-agent]: edgecore is not running ('$R/etc/kubeedge/config/edgecore.yaml' is there; its unit is '$R/lib/systemd/system/edgecore.service')" \
+	"edgecore down: says so, with its unit"
 expect_contains "$T/out" "    hint: systemctl start edgecore; if it exits again, journalctl -u edgecore -n 50 says why" \
 	"edgecore down: the hint"
+
+rm "$R/lib/systemd/system/edgecore.service"
+case_ "$R" node-agent fail 1 "edgecore down, no unit"
+line_is "[ERROR node-agent]: edgecore is not running ('$R/etc/kubeedge/config/edgecore.yaml' is there), and no edgecore.service unit is installed" \
+	"no unit: says so"
+line_is "    hint: keadm join did not finish: run it again (it installs and starts edgecore.service)" \
+	"no unit: the hint"
 
 # --- a kubeadm node: kubelet, no edgecore ------------------------------------------------------------
 R=$(joined kubeadm-join)
