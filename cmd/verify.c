@@ -46,7 +46,7 @@ const char cmd_verify_usage[] =
         "  --smoke-cmd CMD      the command to run in it (default: nvidia-smi -L, which must\n"
         "                       list a GPU); split on spaces\n"
         "  --timeout SECONDS    how long the smoke container may run (default: 60)\n"
-        "  --after-join         instead, prove the node took GPU pods after keadm join (or\n"
+        "  --after-join         instead, prove the node can run GPU pods after keadm join (or\n"
         "                       kubeadm join) and the device plugin's rollout: edgecore (or\n"
         "                       kubelet) runs, its cgroup driver and runtime endpoint agree\n"
         "                       with the live runtime, NVIDIA's device plugin registered,\n"
@@ -61,8 +61,9 @@ const char cmd_verify_usage[] =
         "                       --root\n"
         "  -h, --help           print this help\n"
         "\n"
-        "Exit status: 0 every check passed, 1 a check failed (or, with --after-join, an\n"
-        "error), 2 usage error.\n";
+        "Exit status: 0 every check passed (skips allowed), 1 a check failed or the\n"
+        "daemon (with --after-join: --device-plugin-config) cannot be read, 2 usage\n"
+        "error.\n";
 
 /* Split CMD on blanks into a vector (NULL when it holds no word). */
 static char **
