@@ -99,6 +99,8 @@ verify_after_join(struct gp_ctx *ctx, const struct afterjoin_opts *o, struct gp_
 	if (ctx->json) {
 		_cleanup_json_ json_t *doc = preflight_report_json(&rep);
 		json_object_set_new(doc, "phase", json_string("after-join"));
+		/* As verify's own document has it: gpuprep report reads it. */
+		json_object_set_new(doc, "ok", json_boolean(preflight_report_ok(&rep)));
 		cmd_out_json(ctx, doc);
 	} else {
 		cmd_print_checks(ctx, &rep, "verify --after-join");

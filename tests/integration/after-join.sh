@@ -77,6 +77,10 @@ else
 	not_ok "joined: --json matches tests/schemas/verify.json" "$(cat "$T/schema.log")"
 fi
 expect_contains "$T/out" '"phase": "after-join"' "joined: --json names the phase"
+cp "$T/out" "$T/after-join.json"
+run "$GPUPREP" report "$T/after-join.json"
+expect_rc 0 "joined: gpuprep report reads the document"
+expect_contains "$T/out" "verify-report:passed" "joined: report: passed"
 
 # --- cgroup driver mismatch, fixed by configure, brought back by undo ---------------------------
 R=$(joined)
