@@ -496,8 +496,8 @@ live_driver(const struct runtime_live *l, char **ret_from)
 {
 	const struct runtime_config_view *v = &l->view;
 	if (v->cgroup_driver_set && cgroup_driver_name(v->cgroup_driver)) {
-		*ret_from =
-		        xstrdup(v->cgroup_driver_source ? v->cgroup_driver_source : "its answer");
+		*ret_from = xstrdup(v->cgroup_driver_source ? v->cgroup_driver_source
+		                                            : "as the running daemon reports it");
 		return cgroup_driver_name(v->cgroup_driver);
 	}
 	const char *def = v->default_runtime ? v->default_runtime : "runc";
