@@ -111,6 +111,24 @@ expect_file_eq "$T/got" "$T/want" "sysimage: all four in /usr/lib/sysimage/rpm"
 run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
 expect_contains "$T/out" "already installed: " "sysimage: a second run is a no-op"
 
+# --- rpm's version order picks the newest: 1.1 is newer than 1.a for rpm (dpkg says the opposite)
+URL_MAIN=$URL
+d=$T/repo-order/stable/rpm/x86_64
+for v in 1.a 1.1; do rpm_toolkit "$d" "$v" x86_64; done
+createrepo_c --quiet --no-database --simple-md-filenames "$d" >/dev/null
+rpm_sign_repo "$d" repo
+cp "$T/repo.asc" "$T/repo-order/gpgkey"
+start_httpd "$T/repo-order"
+root=$T/rocky-order
+rpm_root "$root"
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --dry-run
+expect_rc 0 "version order: --dry-run"
+expect_contains "$T/out" "version:  1.1-1" "version order: the newest is 1.1-1 in rpm's order (rpmvercmp: digits beat letters)"
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --version 1.a --dry-run
+expect_rc 0 "version order: --version 1.a"
+expect_contains "$T/out" "install libnvidia-container1-1.a-1 " "version order: --version 1.a pins 1.a-1"
+URL=$URL_MAIN
+
 # --- failures: each stops before dnf runs or is reported with a hint, and changes nothing ------
 fresh() {
 	root=$T/rocky-$1
