@@ -914,7 +914,7 @@ run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgro
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
 expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
-expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 6 skipped" \
+expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 7 skipped" \
 	"cgroupfs ignored: the summary"
 
 # --- jetson-mode: CSV on JetPack 4 and 5, CDI on JetPack 6 ----------------------------------
