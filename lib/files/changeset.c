@@ -17,8 +17,9 @@ file_change_free(struct file_change *fc)
 	if (!fc)
 		return;
 	free(fc->path);
+	if (fc->new_data != fc->old_data)
+		free(fc->new_data);
 	free(fc->old_data);
-	free(fc->new_data);
 	free(fc);
 }
 
@@ -72,8 +73,8 @@ changeset_read(struct changeset *cs, const char *root, const char *path, struct 
 		return gp_error_set_errno(err, r, "cannot read '%s'", host);
 	}
 	fc->path = TAKE_PTR(target);
-	fc->new_data = xmalloc(fc->old_len + 1);
-	memcpy(fc->new_data, fc->old_data, fc->old_len + 1);
+	/* Unchanged until an editor sets it: the same bytes, not a copy of a big file. */
+	fc->new_data = fc->old_data;
 	fc->new_len = fc->old_len;
 
 	cs->files = xrealloc(cs->files, (cs->n_files + 1) * sizeof(*cs->files));
@@ -94,7 +95,8 @@ file_change_set_new(struct file_change *fc, const char *data, size_t len)
 void
 file_change_take_new(struct file_change *fc, char *data, size_t len)
 {
-	free(fc->new_data);
+	if (fc->new_data != fc->old_data)
+		free(fc->new_data);
 	fc->new_data = data;
 	fc->new_len = len;
 }
@@ -105,7 +107,8 @@ file_change_changes(const struct file_change *fc)
 	if (fc->remove)
 		return fc->existed;
 	return !fc->existed || fc->old_len != fc->new_len ||
-	       memcmp(fc->old_data, fc->new_data, fc->old_len) != 0;
+	       (fc->new_data != fc->old_data &&
+	        memcmp(fc->old_data, fc->new_data, fc->old_len) != 0);
 }
 
 bool
