@@ -349,7 +349,9 @@ fail_before:
 	safefile_batch_release(&batch);
 	tmps_free(tmps, n);
 	backup_discard(session);
-	return -1;
+	_cleanup_free_ char *h = err->hint ? TAKE_PTR(err->hint) : NULL;
+	return gp_error_hint(err, "%s%snothing was changed: every file is as it was", h ? h : "",
+	                     h ? "; " : "");
 }
 
 char *
