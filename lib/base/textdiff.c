@@ -78,7 +78,7 @@ line_eq(const struct lines *a, size_t i, const struct lines *b, size_t j)
 /*
  * Myers' O((N+M)D) greedy search for the shortest edit script, keeping each round's furthest
  * points for the walk back. Fills sc in order and returns true, or returns false (sc empty)
- * when more than MYERS_MAX_D edits are needed.
+ * when more than MYERS_MAX_D edits are needed, or the search grows too long.
  */
 static bool
 diff_myers(const struct lines *a, const struct lines *b, struct script *sc)
@@ -91,7 +91,10 @@ diff_myers(const struct lines *a, const struct lines *b, struct script *sc)
 	_cleanup_free_ ptrdiff_t *trace = NULL;
 	size_t trace_cap = 0;
 	ptrdiff_t d_end = -1;
-	for (ptrdiff_t d = 0; d <= max && d_end < 0; d++) {
+	/* Many changes spread over a big file: each round can walk most of it; give up after
+	 * 32 walks' worth, so a dry run never takes more than a fraction of a second. */
+	size_t work = 0, budget = 32 * (size_t)(n + m) + 1024 * 1024;
+	for (ptrdiff_t d = 0; d <= max && d_end < 0 && work <= budget; d++) {
 		size_t need = (size_t)((d + 1) * (d + 1));
 		if (need > trace_cap) {
 			trace_cap = need * 2;
@@ -105,7 +108,7 @@ diff_myers(const struct lines *a, const struct lines *b, struct script *sc)
 				x = v[k - 1 + max + 1] + 1;
 			ptrdiff_t y = x - k;
 			while (x < n && y < m && line_eq(a, (size_t)x, b, (size_t)y))
-				x++, y++;
+				x++, y++, work++;
 			v[k + max + 1] = x;
 			trace[d * d + (k + d)] = x;
 			if (x >= n && y >= m && d_end < 0)
