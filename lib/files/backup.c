@@ -19,9 +19,9 @@ struct backup_session {
 	char *stamp;
 	int basefd;    /* the backup directory (O_PATH) */
 	int sessfd;    /* the session directory (O_PATH) */
-	char *journal; /* the records not yet written: backup_commit() writes them at once */
+	char *journal; /* the records not yet written: backup_commit_add() writes them at once */
 	char **synced; /* the session's directories to fsync, relative to it ("." first) */
-	int *copies;   /* the copies written, to sync in backup_commit() */
+	int *copies;   /* the copies written, to sync in backup_commit_add() */
 	char **copy_hosts;
 	size_t n_copies;
 	int journalfd;  /* the journal, once written (O_APPEND) */
@@ -119,7 +119,7 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 	s->synced = strv_push(NULL, ".");
 	/*
 	 * "begin" without "complete" later: a run that stopped half way (see undo.h). It and
-	 * every file's record reach the journal in one write, in backup_commit().
+	 * every file's record reach the journal in one write, in backup_commit_add().
 	 */
 	if (session_record(s, "begin", err) < 0)
 		return -1;
@@ -127,7 +127,7 @@ backup_begin(const char *root, const char *op, struct backup_session **ret, stru
 	return 0;
 }
 
-/* Write a new file at rel in the session; returns its fd, to sync in backup_commit(). */
+/* Write a new file at rel in the session; returns its fd, to sync in backup_commit_add(). */
 static int
 write_new(struct backup_session *s, const char *rel, const char *data, size_t len, int flags,
           char **ret_host, struct gp_error *err)
@@ -148,7 +148,7 @@ write_new(struct backup_session *s, const char *rel, const char *data, size_t le
 /*
  * Create the directories of rel (a path in the session, "etc/docker/daemon.json") inside the
  * session, which is ours alone (0700, made by this run): each one is noted for one fsync in
- * backup_commit().
+ * backup_commit_add().
  */
 static int
 session_mkdirs(struct backup_session *s, const char *rel, struct gp_error *err)
@@ -169,7 +169,7 @@ session_mkdirs(struct backup_session *s, const char *rel, struct gp_error *err)
 	return 0;
 }
 
-/* Append the record to the session's journal: in memory until backup_commit(). */
+/* Append the record to the session's journal: in memory until backup_commit_add(). */
 static int
 journal_add(struct backup_session *s, json_t *rec, struct gp_error *err)
 {
@@ -192,7 +192,8 @@ journal_append(const char *root, const char *session_dir, json_t *rec, struct gp
 	_cleanup_free_ char *text = xasprintf("%s\n", line);
 	_cleanup_free_ char *node = xasprintf("%s/" BACKUP_JOURNAL, session_dir);
 	_cleanup_free_ char *path = gp_path(root, node);
-	/* The journal exists (backup_commit() made it and synced its directory): no new entry. */
+	/* The journal exists (backup_commit_add() made it and synced its directory): no new entry.
+	 */
 	_cleanup_close_ int fd = noderoot_open(root, node, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return gp_error_set_errno(err, fd, "cannot write '%s'", path);
@@ -281,18 +282,6 @@ backup_committed(struct backup_session *s)
 	safefile_test_point("backup-journal");
 }
 
-int
-backup_commit(struct backup_session *s, struct gp_error *err)
-{
-	if (s->committed)
-		return 0;
-	_cleanup_(safefile_batch_release) struct safefile_batch b = {0};
-	if (backup_commit_add(s, &b, err) < 0 || safefile_batch_run(&b, err) < 0)
-		return -1;
-	backup_committed(s);
-	return 0;
-}
-
 void
 backup_discard(struct backup_session *s)
 {
@@ -306,6 +295,8 @@ backup_discard(struct backup_session *s)
 int
 backup_complete_add(struct backup_session *s, struct safefile_batch *b, struct gp_error *err)
 {
+	if (!s->committed || s->journalfd < 0)
+		return gp_error_set(err, "the backup '%s' is not committed", s->dir);
 	_cleanup_json_ json_t *rec = session_rec("complete");
 	_cleanup_free_ char *line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	_cleanup_free_ char *node = xasprintf("%s/" BACKUP_JOURNAL, s->dir);

@@ -49,7 +49,7 @@ int backup_begin(const char *root, const char *op, struct backup_session **ret,
                  struct gp_error *err);
 /*
  * Copy fc's original (when it existed) into the session, synced, and add its journal record;
- * the record and the directories reach the disk in backup_commit().
+ * the record and the directories reach the disk in backup_commit_add().
  */
 int backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
                 struct gp_error *err);
@@ -68,8 +68,6 @@ void backup_committed(struct backup_session *s);
  * passes the session by (nothing changed).
  */
 void backup_discard(struct backup_session *s);
-/* backup_commit_add(), a batch of its own run, and backup_committed(). */
-int backup_commit(struct backup_session *s, struct gp_error *err);
 /*
  * Append {"session": "complete"} to a committed session's journal and add the journal to b
  * (with the directories of the last files renamed): every file of the change was written.
