@@ -76,13 +76,19 @@ int
 backup_begin(const char *root, const char *op, struct backup_session **ret, struct gp_error *err)
 {
 	_cleanup_free_ char *base = gp_path(root, BACKUP_DIR);
-	/* /var and /var/lib as on any system (an image may lack them); only ours is private. */
-	int r = noderoot_mkdir_p(root, "/var/lib", 0755);
-	if (r == 0)
-		r = noderoot_mkdir_p(root, BACKUP_DIR, 0700);
-	if (r < 0)
-		return gp_error_set_errno(err, r, "cannot create the backup directory '%s'", base);
+	/* On a used node it is there: one open, no walk creating each parent. */
 	_cleanup_close_ int basefd = noderoot_open(root, BACKUP_DIR, O_PATH | O_DIRECTORY, 0);
+	if (basefd == -ENOENT) {
+		/* /var and /var/lib as on any system (an image may lack them); only ours is
+		 * private. */
+		int r = noderoot_mkdir_p(root, "/var/lib", 0755);
+		if (r == 0)
+			r = noderoot_mkdir_p(root, BACKUP_DIR, 0700);
+		if (r < 0)
+			return gp_error_set_errno(err, r, "cannot create the backup directory '%s'",
+			                          base);
+		basefd = noderoot_open(root, BACKUP_DIR, O_PATH | O_DIRECTORY, 0);
+	}
 	if (basefd < 0)
 		return gp_error_set_errno(err, basefd, "cannot open the backup directory '%s'",
 		                          base);
