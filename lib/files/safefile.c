@@ -251,8 +251,14 @@ safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kind, bo
 {
 	if (fd < 0)
 		return;
+	/* A directory may come twice (two files in it); each file is added once, or by the
+	 * same fd. */
 	struct stat st = {0};
-	if (fstat(fd, &st) == 0)
+	if (kind == SAFEFILE_SYNC_FILE) {
+		for (size_t i = 0; i < b->n; i++)
+			if (b->v[i].fd == fd)
+				return;
+	} else if (fstat(fd, &st) == 0)
 		for (size_t i = 0; i < b->n; i++)
 			if (b->v[i].dev == st.st_dev && b->v[i].ino == st.st_ino) {
 				if (take)
