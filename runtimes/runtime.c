@@ -129,6 +129,18 @@ runtime_program_check(const char *root, const char *path, char **ret_node)
 }
 
 void
+runtime_version_release(struct runtime_version *v)
+{
+	if (!v)
+		return;
+	free(v->daemon);
+	free(v->source);
+	free(v->said);
+	free(v->hint);
+	*v = (struct runtime_version){0};
+}
+
+void
 runtime_config_view_release(struct runtime_config_view *v)
 {
 	if (!v)

@@ -114,6 +114,19 @@ const struct runtime_config_entry *runtime_config_view_find(const struct runtime
 struct runtime_config_entry *runtime_config_view_add(struct runtime_config_view *v,
                                                      const char *name, const char *path);
 
+/*
+ * What a runtime's version means for GPUs (runtime_ops.version): the version, where it was
+ * read, and what it allows.
+ */
+struct runtime_version {
+	char *daemon; /* "dockerd 18.09.6"; NULL when the version cannot be told */
+	char *source; /* where it was read: "the running daemon", "package docker-ce (dpkg)" */
+	char *said;   /* what this version does with NVIDIA's runtime: a sentence */
+	bool limited; /* said names something this version lacks */
+	char *hint;   /* with limited: what to do, or NULL */
+};
+void runtime_version_release(struct runtime_version *v);
+
 struct runtime_ops {
 	const char *name;        /* "containerd": what --runtime takes */
 	const char *binary;      /* "containerd": looked up in the usual bin dirs under root */
@@ -165,6 +178,14 @@ struct runtime_ops {
 	 */
 	int (*verify)(const struct live_opts *opts, struct verify_result *ret,
 	              struct gp_error *err);
+	/*
+	 * The daemon's version and what it allows: from the daemon on socket (a host path) when
+	 * it answers within timeout_ms (socket may be NULL), else from the package database
+	 * under root, else from the binary. ret->daemon stays NULL when none tells. NULL: every
+	 * version of this runtime that gpuprep supports works the same way.
+	 */
+	void (*version)(const char *root, const char *socket, unsigned timeout_ms,
+	                struct runtime_version *ret);
 };
 
 /* Each runtime's ops, in its own file (runtimes/docker.c, ...). */

@@ -401,23 +401,39 @@ if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
 	R=$(healthy)
 	rm -r "${R:?}/var/lib/dpkg"
 	printf 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nID_LIKE="rhel centos fedora"\n' >"$R/etc/os-release"
-	rpm --root "$R" --initdb
-	rpm --root "$R" -i --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/*-1.17.8-1.noarch.rpm 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm --initdb
+	rpm --root "$R" --dbpath /var/lib/rpm -i --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/*-1.17.8-1.noarch.rpm 2>/dev/null
 	check "$R" toolkit pass 0 "rpm: all four at 1.17.8-1"
 	first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin" \
 		"toolkit: rpm: message"
-	rpm --root "$R" -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
-	rpm --root "$R" -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
 	check "$R" toolkit fail 1 "rpm: one package older, one missing"
 	first_line_is "[ERROR toolkit]: not installed: nvidia-container-toolkit-base; the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
 		"toolkit: rpm: mixed: message"
 	rm "${R:?}/usr/bin/nvidia-ctk"
 	check "$R" toolkit fail 1 "rpm: nvidia-ctk missing too"
 	hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: rpm: hint"
+	# Without nvidia-container-toolkit the newest installed version names the toolkit, in rpm's
+	# order: 1.1 is newer than 1.a there (dpkg's order says the opposite).
+	for p in libnvidia-container1 libnvidia-container-tools; do
+		for v in 1.a 1.1; do
+			rpmbuild -bb --quiet --define "_topdir $T/rpmbuild" --define "pkgname $p" --define "pkgver $v" \
+				--define "_binary_payload w1.gzdio" --define "__os_install_post %{nil}" "$T/f.spec" 2>/dev/null
+		done
+	done
+	rpm --root "$R" --dbpath /var/lib/rpm -e --justdb --nodeps nvidia-container-toolkit libnvidia-container1 \
+		libnvidia-container-tools 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm -i --justdb --nodeps --quiet \
+		"$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.a-1.noarch.rpm \
+		"$T"/rpmbuild/RPMS/noarch/libnvidia-container-tools-1.1-1.noarch.rpm 2>/dev/null
+	check "$R" toolkit fail 1 "rpm: newest in rpm's order"
+	hint_is "gpuprep install --version 1.1-1 puts all four packages at one version" "toolkit: rpm: newest: hint"
 else
 	for t in "toolkit: rpm: pass" "toolkit: rpm: pass: human" "toolkit: rpm: message" "toolkit: rpm: mixed" \
 		"toolkit: rpm: mixed: human" "toolkit: rpm: mixed: message" "toolkit: rpm: nvidia-ctk" \
-		"toolkit: rpm: nvidia-ctk: human" "toolkit: rpm: hint"; do
+		"toolkit: rpm: nvidia-ctk: human" "toolkit: rpm: hint" "toolkit: rpm: newest" \
+		"toolkit: rpm: newest: human" "toolkit: rpm: newest: hint"; do
 		skip "$t" "rpm and rpmbuild are not installed (Debian package 'rpm')"
 	done
 fi
@@ -827,7 +843,7 @@ run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgro
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
 expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
-expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 5 skipped" \
+expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 6 skipped" \
 	"cgroupfs ignored: the summary"
 
 # --- jetson-mode: CSV on JetPack 4 and 5, CDI on JetPack 6 ----------------------------------
