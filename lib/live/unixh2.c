@@ -227,38 +227,47 @@ wait_fd(struct unixh2 *c, short events, uint64_t deadline)
 }
 
 /*
- * Send what the session has to send. 0 when all went (or the peer is gone:
- * then what it sent is still to be read), -1 on a session error, -2 past the
- * deadline.
+ * Send what the session has to send, gathered into one write (the preface,
+ * SETTINGS, HEADERS and DATA of a first request go in one send(2), and the
+ * peer wakes once). 0 when all went (or the peer is gone: then what it sent
+ * is still to be read), -1 on a session error, -2 past the deadline.
  */
 static int
 flush(struct unixh2 *c, uint64_t deadline)
 {
+	_cleanup_free_ char *buf = NULL;
+	struct strbuf out = {0};
 	for (;;) {
 		const uint8_t *d;
 		ssize_t n = c->ng->session_mem_send(c->s, &d);
 		if (n < 0) {
+			free(out.s);
 			snprintf(c->detail, sizeof(c->detail), "%s", c->ng->strerror((int)n));
 			c->broken = true;
 			return -1;
 		}
 		if (n == 0)
+			break;
+		strbuf_add(&out, (const char *)d, (size_t)n);
+	}
+	buf = out.s;
+	const char *d = out.s;
+	size_t n = out.len;
+	while (n > 0) {
+		ssize_t w = send(c->fd, d, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			d += w;
+			n -= (size_t)w;
+		} else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int r = wait_fd(c, POLLOUT, deadline);
+			if (r < 0)
+				return r;
+		} else {
+			c->eof = true; /* EPIPE, ECONNRESET: the peer is gone */
 			return 0;
-		while (n > 0) {
-			ssize_t w = send(c->fd, d, (size_t)n, MSG_NOSIGNAL);
-			if (w > 0) {
-				d += w;
-				n -= w;
-			} else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-				int r = wait_fd(c, POLLOUT, deadline);
-				if (r < 0)
-					return r;
-			} else {
-				c->eof = true; /* EPIPE, ECONNRESET: the peer is gone */
-				return 0;
-			}
 		}
 	}
+	return 0;
 }
 
 /* Read once and feed the session. 0, -1 on a session error, -2 past the deadline. */
