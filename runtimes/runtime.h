@@ -40,7 +40,9 @@ struct configure_opts {
 	enum cgroup_driver cgroup_driver;
 	bool cdi;
 	const char *drop_in; /* node path; containerd only */
-	int config_version;  /* 0: from the file or the installed version; containerd only */
+	int config_version;  /* 0: from the file or the installed version; containerd, and
+	                        k3s/rke2 with template (2: config.toml.tmpl, 3: config-v3) */
+	bool template;       /* k3s, rke2: also write containerd's config template */
 	/* The CDI spec to write to cdi_spec_path, in the same change set; NULL: none. */
 	const char *cdi_spec_path;
 	const char *cdi_spec;
@@ -98,6 +100,9 @@ struct runtime_config_view {
 	                           plugin off, or NULL */
 	bool cgroup_driver_set; /* docker: exec-opts names the driver (not the default);
 	                           containerd keeps it per runtime (systemd_cgroup) */
+	char *default_source;   /* k3s, rke2: the default-runtime k3s renders at its next start,
+	                           and the file:line of config.yaml (or a drop-in) it comes
+	                           from, for messages; NULL: none */
 	struct runtime_config_entry *runtimes; /* every runtime defined, in file order */
 	size_t n_runtimes;
 };
@@ -117,6 +122,8 @@ struct runtime_ops {
 	const char *cri_socket;  /* the CRI endpoint kubelet/edgecore would use, or NULL */
 	const char *service;     /* its systemd unit / init script; NULL: name (rke2: the
 	                            server's, rke2-server; restart finds the one that runs) */
+	bool takes_template;     /* configure takes --template (k3s, rke2: their containerd's
+	                            config template) */
 
 	/*
 	 * Compute the edits that make opts->runtime_name a runtime (and, with

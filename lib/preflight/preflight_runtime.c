@@ -35,12 +35,10 @@ runtime_binary_exists(const struct preflight_ctx *ctx, const char *path)
 	return runtime_program_check(ctx->root, path, NULL) == 0;
 }
 
-void
-preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r)
+static void
+check_runtime_config(struct preflight_ctx *ctx, const struct runtime_config_view *v,
+                     struct preflight_result *r)
 {
-	const struct runtime_config_view *v = preflight_runtime_view(ctx, r);
-	if (!v)
-		return;
 	const char *name = ctx->runtime->name;
 	_cleanup_free_ char *file = gp_path(ctx->root, v->path);
 	if (!v->exists) {
@@ -75,6 +73,21 @@ preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_resul
 	}
 	preflight_set(r, PREFLIGHT_PASS, "'%s' makes '%s' (%s) the default runtime", file, def,
 	              v->default_path);
+}
+
+void
+preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct runtime_config_view *v = preflight_runtime_view(ctx, r);
+	if (!v)
+		return;
+	check_runtime_config(ctx, v, r);
+	/* k3s, rke2: what their flags will render at the next start, and from where. */
+	if (v->default_source && r->message) {
+		char *m = xasprintf("%s; %s", r->message, v->default_source);
+		free(r->message);
+		r->message = m;
+	}
 }
 
 void
