@@ -422,7 +422,8 @@ unixh2_perform(struct unixh2 *c, const char *sock, const char *limit,
 		            req->method, req->path);
 	const char *detail = c->detail;
 	_cleanup_free_ char *code = NULL;
-	if (!detail[0] && st.closed && st.close_code != NGHTTP2_NO_ERROR)
+	/* A stream closed while the connection stays up was reset (RST_STREAM, maybe NO_ERROR). */
+	if (!detail[0] && st.closed && (st.close_code != NGHTTP2_NO_ERROR || !c->eof))
 		detail = code =
 		        xasprintf("stream reset with %s", c->ng->http2_strerror(st.close_code));
 	if (!detail[0])

@@ -8,7 +8,7 @@
 APIDUMP=$TEST_TOOLS/apidump
 . "$TESTS_SRC/badsock-lib.sh"
 badsock_start stale no-listen no-accept silent close garbage http1 h1-ping h1-ping-bad h1-500 \
-	h2-cut h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed \
+	h2-cut h2-rst-mid h2-refuse h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed \
 	h2-early-rst h1-cut-header h1-huge-header h1-long-header h1-huge-length h1-info-types \
 	h2-bad-types
 
@@ -134,6 +134,20 @@ use_peer h2-cut
 call cri-status 2000
 expect_failure "cri, closed mid-answer" closed \
 	"error: $cri: the connection to socket '$sock' broke before the answer was complete"
+
+# HTTP/2, the stream reset in the middle of the gRPC message, the connection kept open.
+use_peer h2-rst-mid
+call cri-status 2000
+expect_failure "cri, stream reset mid-answer" closed \
+	"error: $cri: the connection to socket '$sock' broke before the answer was complete" \
+	"stream reset with NO_ERROR"
+
+# HTTP/2, the stream refused before any answer (and again for the body-less retry).
+use_peer h2-refuse
+call cri-status 2000
+expect_failure "cri, stream refused" reset \
+	"error: $cri: socket '$sock' reset the HTTP/2 stream without an answer" \
+	"stream reset with REFUSED_STREAM" "hint: is '$sock' a CRI socket?"
 
 # HTTP/2 but not gRPC.
 use_peer h2-not-grpc
