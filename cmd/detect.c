@@ -27,7 +27,7 @@ const char cmd_detect_usage[] =
 static const struct rows_column gpu_columns[] = {
         {"ADDRESS", "pci_address"}, {"VENDOR", "vendor_id"}, {"DEVICE", "device_id"},
         {"CLASS", "class"},         {"NAME", "name"},        {"DRIVER", "driver"},
-        {"VF", "virtual_function"},
+        {"VF", "virtual_function"}, {"MIG", "mig_mode"},
 };
 
 /* What each runtime has; the paths of what is there follow the table (100 columns). */
@@ -86,6 +86,15 @@ print_nvml(struct gp_ctx *ctx, const struct node_nvml *n)
 		         n->error ? n->error : "unknown error");
 		break;
 	}
+	/* The MIG column's gaps, and modes that change at the next GPU reset. */
+	if (n->mig_error)
+		out_line(ctx, "MIG:", "unknown: %s", n->mig_error);
+	for (size_t i = 0; i < n->n_gpus; i++)
+		if (n->gpus[i].mig && n->gpus[i].mig_pending &&
+		    n->gpus[i].mig_pending != n->gpus[i].mig)
+			out_line(ctx, "MIG:", "%s: %s, %s after the next GPU reset or reboot",
+			         n->gpus[i].pci_address, node_mig_mode_name(n->gpus[i].mig),
+			         node_mig_mode_name(n->gpus[i].mig_pending));
 }
 
 static void

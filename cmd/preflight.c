@@ -16,6 +16,7 @@ const char cmd_preflight_usage[] =
         "usage: gpuprep preflight [--runtime docker|containerd|crio|k3s|rke2]\n"
         "                         [--cri-socket PATH]\n"
         "                         [--cgroup-driver systemd|cgroupfs]\n"
+        "                         [--device-plugin FILE] [--mig-strategy none|single|mixed]\n"
         "                         [--ignore-preflight-errors ID,...|all] [--checks ID,...]\n"
         "\n"
         "Check the node before keadm join, and say exactly what to fix.\n"
@@ -28,6 +29,10 @@ const char cmd_preflight_usage[] =
         "                          else " PREFLIGHT_DEFAULT_CRI_SOCKET ")\n"
         "  --cgroup-driver DRIVER  the value keadm join will get as --cgroupdriver: systemd or\n"
         "                          cgroupfs (default " PREFLIGHT_DEFAULT_CGROUP_DRIVER ")\n"
+        "  --device-plugin FILE    the device plugin manifest you will apply: the mig check\n"
+        "                          reads its MIG strategy\n"
+        "  --mig-strategy S        the device plugin's MIG strategy, instead: none, single or\n"
+        "                          mixed\n"
         "  --ignore-preflight-errors ID,...|all\n"
         "                          report these checks' errors as warnings\n"
         "  --checks ID,...         run only these checks\n"
@@ -39,13 +44,23 @@ const char cmd_preflight_usage[] =
 int
 cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
-	enum { OPT_RUNTIME = 256, OPT_CRI_SOCKET, OPT_CGROUP_DRIVER, OPT_IGNORE, OPT_CHECKS };
+	enum {
+		OPT_RUNTIME = 256,
+		OPT_CRI_SOCKET,
+		OPT_CGROUP_DRIVER,
+		OPT_IGNORE,
+		OPT_CHECKS,
+		OPT_DEVICE_PLUGIN,
+		OPT_MIG_STRATEGY,
+	};
 	static const struct option opts[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
 	        {"cri-socket", required_argument, NULL, OPT_CRI_SOCKET},
 	        {"cgroup-driver", required_argument, NULL, OPT_CGROUP_DRIVER},
 	        {"ignore-preflight-errors", required_argument, NULL, OPT_IGNORE},
 	        {"checks", required_argument, NULL, OPT_CHECKS},
+	        {"device-plugin", required_argument, NULL, OPT_DEVICE_PLUGIN},
+	        {"mig-strategy", required_argument, NULL, OPT_MIG_STRATEGY},
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
@@ -74,6 +89,12 @@ cmd_preflight(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		case OPT_CHECKS:
 			if (preflight_add_ids("--checks", optarg, &only, NULL, err) < 0)
 				return -1;
+			break;
+		case OPT_DEVICE_PLUGIN:
+			po.device_plugin = optarg;
+			break;
+		case OPT_MIG_STRATEGY:
+			po.mig_strategy = optarg;
 			break;
 		}
 	}

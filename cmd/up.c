@@ -17,6 +17,7 @@ const char cmd_up_usage[] =
         "                  [--offline PATH] [--repo-url URL] [--keyring FILE]\n"
         "                  [--cgroup-driver systemd|cgroupfs]\n"
         "                  [--cri-socket ENDPOINT] [--cdi] [--exec-root-tools]\n"
+        "                  [--dev-char-links] [--no-dev-char-links]\n"
         "                  [--no-set-default]\n"
         "                  [--restart-mode auto|systemd|service|signal|none] [--smoke IMAGE]\n"
         "                  [--ignore-preflight-errors ID,...|all] [--dry-run]\n"
@@ -45,6 +46,11 @@ const char cmd_up_usage[] =
         "  --cdi                  also enable CDI, and generate /etc/cdi/nvidia.yaml with the\n"
         "                         node's nvidia-ctk when missing or stale\n"
         "  --exec-root-tools      under --root, allow running the root's own nvidia-ctk here\n"
+        "  --dev-char-links       in the configure step, create the /dev/char links to the\n"
+        "                         NVIDIA device nodes with the node's nvidia-ctk and install\n"
+        "                         the udev rule that remakes them (default: when the cgroup\n"
+        "                         driver is systemd)\n"
+        "  --no-dev-char-links    leave /dev/char and the udev rule alone\n"
         "  --no-set-default       add the nvidia runtime, but keep the default runtime\n"
         "  --restart-mode M       auto (default), systemd, service, signal or none\n"
         "  --smoke IMAGE          verify by running IMAGE with the nvidia runtime\n"
@@ -70,6 +76,8 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		OPT_CRI_SOCKET,
 		OPT_CDI,
 		OPT_EXEC_ROOT_TOOLS,
+		OPT_DEV_CHAR,
+		OPT_NO_DEV_CHAR,
 		OPT_NO_SET_DEFAULT,
 		OPT_RESTART_MODE,
 		OPT_SMOKE,
@@ -87,6 +95,8 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"cri-socket", required_argument, NULL, OPT_CRI_SOCKET},
 	        {"cdi", no_argument, NULL, OPT_CDI},
 	        {"exec-root-tools", no_argument, NULL, OPT_EXEC_ROOT_TOOLS},
+	        {"dev-char-links", no_argument, NULL, OPT_DEV_CHAR},
+	        {"no-dev-char-links", no_argument, NULL, OPT_NO_DEV_CHAR},
 	        {"no-set-default", no_argument, NULL, OPT_NO_SET_DEFAULT},
 	        {"restart-mode", required_argument, NULL, OPT_RESTART_MODE},
 	        {"smoke", required_argument, NULL, OPT_SMOKE},
@@ -132,6 +142,10 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			break;
 		case OPT_EXEC_ROOT_TOOLS:
 			o.exec_root_tools = true;
+			break;
+		case OPT_DEV_CHAR:
+		case OPT_NO_DEV_CHAR:
+			o.dev_char = c == OPT_DEV_CHAR ? DEVCHAR_ON : DEVCHAR_OFF;
 			break;
 		case OPT_NO_SET_DEFAULT:
 			o.set_default = false;

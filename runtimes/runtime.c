@@ -193,6 +193,29 @@ add_cdi_spec(const struct configure_opts *opts, struct configure_result *ret, st
 	return 0;
 }
 
+/* The /dev/char links and their udev rule join it the same way (lib/detect/devchar.h). */
+static int
+add_dev_char(const struct configure_opts *opts, struct configure_result *ret, struct gp_error *err)
+{
+	struct file_change *fc = NULL;
+	for (size_t i = 0; opts->links && opts->links[i]; i++) {
+		if (changeset_read_symlink(&ret->changes, opts->root, opts->links[i], &fc, err) < 0)
+			return -1;
+		/* Only where none is: a link already there is the node's, whatever it says. */
+		if (!fc->existed)
+			file_change_set_new(fc, opts->link_targets[i],
+			                    strlen(opts->link_targets[i]));
+	}
+	if (!opts->udev_rule)
+		return 0;
+	if (changeset_read(&ret->changes, opts->root, opts->udev_rule_path, &fc, err) < 0)
+		return -1;
+	if (!fc->existed)
+		fc->mode = 0644;
+	file_change_set_new(fc, opts->udev_rule, strlen(opts->udev_rule));
+	return 0;
+}
+
 int
 runtime_configure(const struct runtime_ops *ops, const struct configure_opts *opts, unsigned flags,
                   int lock_timeout_ms, struct configure_result *ret, struct gp_error *err)
@@ -213,7 +236,8 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	 * Read and check the input before the lock: a refused file must leave the
 	 * node as it was, without even the lock or /run created.
 	 */
-	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0)
+	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
+	    add_dev_char(opts, ret, err) < 0)
 		goto fail;
 	if (dry)
 		return 0;
@@ -222,7 +246,8 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 		goto fail;
 	/* Again under the lock: another run may have changed the files meanwhile. */
 	configure_result_release(ret);
-	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0)
+	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
+	    add_dev_char(opts, ret, err) < 0)
 		goto fail;
 	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
 	                    err) < 0)

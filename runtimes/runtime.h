@@ -47,6 +47,12 @@ struct configure_opts {
 	const char *cdi_spec_path;
 	const char *cdi_spec;
 	size_t cdi_spec_len;
+	/* Symbolic links to make, node paths and their targets, NULL-terminated, and a udev rule
+	 * file to write (lib/detect/devchar.h), in the same change set; NULL: none. */
+	char *const *links;
+	char *const *link_targets;
+	const char *udev_rule_path;
+	const char *udev_rule;
 };
 
 /*

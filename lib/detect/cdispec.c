@@ -72,6 +72,38 @@ root_is_host(const char *root)
 	return !root || strcmp(root, "/") == 0;
 }
 
+int
+cdispec_run_root_tool(const char *root, const char *tool, const char *command, char *const *args,
+                      struct gp_error *err)
+{
+	_cleanup_close_ int fd = noderoot_open(root, tool, O_RDONLY, 0);
+	if (fd < 0)
+		return gp_error_set_errno(err, -fd, "cannot open '%s'", tool);
+	/* Inherited by the child: it runs this very file, also a script (its interpreter). */
+	int flags = fcntl(fd, F_GETFD);
+	if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+		return gp_error_set_errno(err, errno, "cannot pass '%s' on", tool);
+	_cleanup_free_ char *self = xasprintf("/proc/self/fd/%d", fd);
+	size_t n = 0;
+	while (args[n])
+		n++;
+	_cleanup_free_ char **argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = self;
+	for (size_t i = 0; i < n; i++)
+		argv[i + 1] = args[i];
+	struct proc_opts po = {.timeout_ms = 120000, .keep_output = true};
+	struct proc_result pr = {0};
+	int r = proc_run(argv, &po, &pr, err);
+	if (r == 0 && pr.status != 0) {
+		_cleanup_free_ char *tail = proc_tail_lines(pr.output ? pr.output : "", 5);
+		gp_error_set(err, "'%s' exited with status %d%s%s", command, pr.status,
+		             *tail ? ": " : "", tail);
+		r = -1;
+	}
+	proc_result_release(&pr);
+	return r;
+}
+
 /* Run the root's own tool (opened inside the root) with args; the spec comes back in ret. */
 static int
 run_tool(const char *root, struct cdispec_plan *p, bool csv, struct gp_error *err)
@@ -81,27 +113,9 @@ run_tool(const char *root, struct cdispec_plan *p, bool csv, struct gp_error *er
 		return -1;
 	_cleanup_free_ char *out = xasprintf("%s/nvidia.yaml", dir);
 	_cleanup_free_ char *out_arg = xasprintf("--output=%s", out);
-	_cleanup_close_ int fd = noderoot_open(root, p->tool, O_RDONLY, 0);
-	if (fd < 0)
-		return gp_error_set_errno(err, -fd, "cannot open '%s'", p->tool);
-	/* Inherited by the child: it runs this very file, also a script (its interpreter). */
-	int flags = fcntl(fd, F_GETFD);
-	if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
-		return gp_error_set_errno(err, errno, "cannot pass '%s' on", p->tool);
-	_cleanup_free_ char *self = xasprintf("/proc/self/fd/%d", fd);
-	char *argv[] = {self, "cdi", "generate", csv ? "--mode=csv" : out_arg, csv ? out_arg : NULL,
+	char *args[] = {"cdi", "generate", csv ? "--mode=csv" : out_arg, csv ? out_arg : NULL,
 	                NULL};
-	struct proc_opts po = {.timeout_ms = 120000, .keep_output = true};
-	struct proc_result pr = {0};
-	int r = proc_run(argv, &po, &pr, err);
-	if (r == 0 && pr.status != 0) {
-		_cleanup_free_ char *tail = proc_tail_lines(pr.output ? pr.output : "", 5);
-		gp_error_set(err, "'%s' exited with status %d%s%s", p->command, pr.status,
-		             *tail ? ": " : "", tail);
-		r = -1;
-	}
-	proc_result_release(&pr);
-	if (r < 0)
+	if (cdispec_run_root_tool(root, p->tool, p->command, args, err) < 0)
 		return gp_error_hint(err, "run '%s' by hand to see why; the spec was not changed",
 		                     p->command);
 	if (read_file(out, &p->data, &p->len) < 0)

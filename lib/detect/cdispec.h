@@ -52,3 +52,12 @@ void cdispec_plan_release(struct cdispec_plan *p);
  */
 int cdispec_plan(const char *root, bool exec_root, bool generate, struct cdispec_plan *ret,
                  struct gp_error *err);
+
+/*
+ * Run the root's own program tool (a node path, opened inside the root and run through
+ * /proc/self/fd) with args (NULL-terminated, after argv[0]); command names it in messages.
+ * -1 with err when it cannot run or exits non-zero (its last lines in the message). The caller
+ * decides whether running it is allowed (exec_root).
+ */
+int cdispec_run_root_tool(const char *root, const char *tool, const char *command,
+                          char *const *args, struct gp_error *err);

@@ -402,8 +402,9 @@ hex4(unsigned v)
 }
 
 static json_t *
-gpu_json(const struct pci_function *f)
+gpu_json(const struct pci_function *f, const struct node_nvml *nvml)
 {
+	const struct node_nvml_gpu *g = node_nvml_gpu_find(nvml, f->address);
 	json_t *o = json_object();
 	json_object_set_new(o, "pci_address", json_string(f->address));
 	json_object_set_new(o, "vendor_id", hex4(f->vendor_id));
@@ -412,6 +413,10 @@ gpu_json(const struct pci_function *f)
 	json_object_set_new(o, "name", json_string(f->name ? f->name : "unknown"));
 	json_object_set_new(o, "driver", str_or_null(f->driver));
 	json_object_set_new(o, "virtual_function", json_boolean(f->virtual_function));
+	/* From NVML or nvidia-smi; null when not asked (under --root) or not answered. */
+	json_object_set_new(o, "mig_mode", str_or_null(g ? node_mig_mode_name(g->mig) : NULL));
+	json_object_set_new(o, "mig_mode_pending",
+	                    str_or_null(g ? node_mig_mode_name(g->mig_pending) : NULL));
 	return o;
 }
 
@@ -482,7 +487,7 @@ node_info_to_json(const struct node_info *info)
 	json_object_set_new(doc, "pci_source", json_string(info->pci.from_dump ? "dump" : "sysfs"));
 	json_t *gpus = json_array();
 	for (size_t i = 0; i < info->pci.n_gpus; i++)
-		json_array_append_new(gpus, gpu_json(&info->pci.gpus[i]));
+		json_array_append_new(gpus, gpu_json(&info->pci.gpus[i], &info->driver.nvml));
 	json_object_set_new(doc, "gpus", gpus);
 	json_object_set_new(doc, "tegra", tegra_json(info->tegra));
 	json_object_set_new(doc, "driver", driver_json(&info->driver));

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,6 +62,50 @@ node_nvml_source_name(enum node_nvml_source s)
 	}
 }
 
+const char *
+node_mig_mode_name(enum node_mig_mode m)
+{
+	switch (m) {
+	case NODE_MIG_ENABLED:
+		return "enabled";
+	case NODE_MIG_DISABLED:
+		return "disabled";
+	case NODE_MIG_UNSUPPORTED:
+		return "unsupported";
+	default:
+		return NULL;
+	}
+}
+
+/* NVML's and nvidia-smi's bus id ("00000000:3B:00.0") as lib/node/pci writes it. */
+static char *
+pci_address_of(const char *bus_id)
+{
+	unsigned dom, bus, dev, fn;
+	char end;
+	if (sscanf(bus_id, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &end) != 4 || dom > 0xffff ||
+	    bus > 0xff || dev > 0x1f || fn > 7)
+		return NULL;
+	return xasprintf("%04x:%02x:%02x.%x", dom, bus, dev, fn);
+}
+
+const struct node_nvml_gpu *
+node_nvml_gpu_find(const struct node_nvml *n, const char *pci_address)
+{
+	for (size_t i = 0; pci_address && i < n->n_gpus; i++)
+		if (strcmp(n->gpus[i].pci_address, pci_address) == 0)
+			return &n->gpus[i];
+	return NULL;
+}
+
+static void
+gpus_free(struct node_nvml_gpu *gpus, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(gpus[i].pci_address);
+	free(gpus);
+}
+
 /* ---- libnvidia-ml.so.1 -------------------------------------------------------------------- */
 
 /* NVML's entry points, looked up with dlsym: the library is never linked. */
@@ -69,6 +114,16 @@ typedef int (*nvml_shutdown_fn)(void);
 typedef int (*nvml_version_fn)(char *version, unsigned length);
 typedef int (*nvml_count_fn)(unsigned *count);
 typedef const char *(*nvml_error_string_fn)(int result);
+/* nvml.h's nvmlPciInfo_t (v3) and the two calls that name a GPU and read its MIG mode. */
+struct nvml_pci_info {
+	char bus_id_legacy[16];
+	unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
+	char bus_id[32];
+};
+typedef int (*nvml_handle_fn)(unsigned index, void **device);
+typedef int (*nvml_pci_fn)(void *device, struct nvml_pci_info *pci);
+typedef int (*nvml_mig_fn)(void *device, unsigned *current, unsigned *pending);
+#define NVML_ERROR_NOT_SUPPORTED 3
 
 static char *
 nvml_error(void *lib, const char *call, int r)
@@ -78,6 +133,59 @@ nvml_error(void *lib, const char *call, int r)
 	if (s)
 		return xasprintf("%s: %s", call, s);
 	return xasprintf("%s returned %d", call, r);
+}
+
+static enum node_mig_mode
+nvml_mig_mode(unsigned m)
+{
+	return m == 1 ? NODE_MIG_ENABLED : m == 0 ? NODE_MIG_DISABLED : NODE_MIG_UNKNOWN;
+}
+
+/* Each GPU's PCI address and MIG mode (drivers before R450 have no nvmlDeviceGetMigMode). */
+static void
+nvml_gpus(void *lib, struct node_nvml *n)
+{
+	nvml_handle_fn handle = (nvml_handle_fn)dlsym(lib, "nvmlDeviceGetHandleByIndex_v2");
+	nvml_pci_fn pci = (nvml_pci_fn)dlsym(lib, "nvmlDeviceGetPciInfo_v3");
+	nvml_mig_fn mig = (nvml_mig_fn)dlsym(lib, "nvmlDeviceGetMigMode");
+	if (!handle || !pci || !mig) {
+		n->mig_error = xstrdup("libnvidia-ml.so.1 lacks nvmlDeviceGetHandleByIndex_v2, "
+		                       "nvmlDeviceGetPciInfo_v3 or nvmlDeviceGetMigMode (a driver "
+		                       "before R450 has no MIG)");
+		return;
+	}
+	struct node_nvml_gpu *gpus = xcalloc(n->device_count + 1, sizeof(*gpus));
+	size_t k = 0;
+	for (unsigned i = 0; i < n->device_count; i++) {
+		void *dev = NULL;
+		struct nvml_pci_info info = {0};
+		unsigned cur = 0, pend = 0;
+		int r = handle(i, &dev);
+		if (r == 0)
+			r = pci(dev, &info);
+		info.bus_id[sizeof(info.bus_id) - 1] = '\0';
+		char *addr = r == 0 ? pci_address_of(info.bus_id) : NULL;
+		if (!addr) {
+			n->mig_error = r ? nvml_error(lib, "nvmlDeviceGetPciInfo_v3", r)
+			                 : xasprintf("NVML names GPU %u '%s', not a PCI address", i,
+			                             info.bus_id);
+			gpus_free(gpus, k);
+			return;
+		}
+		gpus[k].pci_address = addr;
+		r = mig(dev, &cur, &pend);
+		gpus[k].mig = r == NVML_ERROR_NOT_SUPPORTED ? NODE_MIG_UNSUPPORTED
+		              : r == 0                      ? nvml_mig_mode(cur)
+		                                            : NODE_MIG_UNKNOWN;
+		gpus[k].mig_pending = r == NVML_ERROR_NOT_SUPPORTED ? NODE_MIG_UNSUPPORTED
+		                      : r == 0                      ? nvml_mig_mode(pend)
+		                                                    : NODE_MIG_UNKNOWN;
+		if (r != 0 && r != NVML_ERROR_NOT_SUPPORTED && !n->mig_error)
+			n->mig_error = nvml_error(lib, "nvmlDeviceGetMigMode", r);
+		k++;
+	}
+	n->gpus = gpus;
+	n->n_gpus = k;
 }
 
 /* Ask NVML. Returns false when the library cannot be loaded (n->nvml_error says why). */
@@ -121,6 +229,7 @@ nvml_probe(struct node_nvml *n)
 		n->driver_version = xstrdup(buf);
 		n->device_count = c;
 		n->has_count = true;
+		nvml_gpus(lib, n);
 	}
 	shutdown();
 out:
@@ -194,6 +303,95 @@ node_parse_nvidia_smi(const char *text, char **ret_version, unsigned *ret_count,
 	return 0;
 }
 
+static enum node_mig_mode
+smi_mig_mode(const char *s, size_t n)
+{
+	if (n == 7 && strncmp(s, "Enabled", 7) == 0)
+		return NODE_MIG_ENABLED;
+	if (n == 8 && strncmp(s, "Disabled", 8) == 0)
+		return NODE_MIG_DISABLED;
+	if ((n == 5 && strncmp(s, "[N/A]", 5) == 0) || (n == 3 && strncmp(s, "N/A", 3) == 0) ||
+	    (n == 15 && strncmp(s, "[Not Supported]", 15) == 0))
+		return NODE_MIG_UNSUPPORTED;
+	return NODE_MIG_UNKNOWN;
+}
+
+int
+node_parse_nvidia_smi_mig(const char *text, struct node_nvml_gpu **ret_gpus, size_t *ret_n,
+                          char **ret_error)
+{
+	struct node_nvml_gpu *gpus = NULL;
+	size_t n = 0;
+	unsigned lineno = 0;
+	for (const char *line = text; line && *line;) {
+		const char *eol = line + strcspn(line, "\n");
+		size_t len = (size_t)(eol - line);
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			len--;
+		_cleanup_free_ char *copy = xstrndup(line, len);
+		const char *orig = line;
+		line = *eol ? eol + 1 : NULL;
+		if (!*copy)
+			continue;
+		size_t commas = 0;
+		for (const char *c = copy; (c = strchr(c, ',')); c++)
+			commas++;
+		char *f[3] = {NULL};
+		size_t nf = 0;
+		for (char *p = copy, *save = NULL, *tok; nf < 3 && (tok = strtok_r(p, ",", &save));
+		     p = NULL)
+			f[nf++] = str_strip(tok);
+		if (commas != 2)
+			nf = 0;
+		char *addr = nf == 3 ? pci_address_of(f[0]) : NULL;
+		enum node_mig_mode cur = nf == 3 ? smi_mig_mode(f[1], strlen(f[1])) : 0;
+		enum node_mig_mode pend = nf == 3 ? smi_mig_mode(f[2], strlen(f[2])) : 0;
+		if (!addr || !cur || !pend) {
+			free(addr);
+			gpus_free(gpus, n);
+			*ret_error =
+			        xasprintf("line %u: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', "
+			                  "got '%.*s'",
+			                  lineno, (int)(len > 80 ? 80 : len), orig);
+			return -1;
+		}
+		gpus = xrealloc(gpus, (n + 1) * sizeof(*gpus));
+		gpus[n++] = (struct node_nvml_gpu){addr, cur, pend};
+	}
+	*ret_gpus = gpus;
+	*ret_n = n;
+	return 0;
+}
+
+/* The MIG modes from the same nvidia-smi: a driver before R450 does not know the fields. */
+static void
+smi_mig_probe(struct node_nvml *n)
+{
+	char *const argv[] = {n->nvidia_smi,
+	                      "--query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending",
+	                      "--format=csv,noheader", NULL};
+	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
+	struct proc_result res = {0};
+	struct gp_error e = {0};
+	_cleanup_free_ char *perr = NULL;
+	if (proc_run(argv, &po, &res, &e) < 0) {
+		n->mig_error = xasprintf("cannot run '%s': %s", n->nvidia_smi, e.msg ? e.msg : "?");
+		gp_error_release(&e);
+		return;
+	}
+	const char *out = res.output ? res.output : "";
+	if (res.timed_out || res.status != 0) {
+		out += strspn(out, " \t\r\n");
+		n->mig_error = xasprintf("'%s' cannot tell the MIG mode (exit %d): %.*s",
+		                         n->nvidia_smi, res.status, (int)strcspn(out, "\r\n"), out);
+	} else if (node_parse_nvidia_smi_mig(out, &n->gpus, &n->n_gpus, &perr) < 0) {
+		n->mig_error = xasprintf("cannot read the MIG modes '%s' printed: %s",
+		                         n->nvidia_smi, perr);
+	}
+	proc_result_release(&res);
+}
+
 static char *
 find_nvidia_smi(void)
 {
@@ -264,6 +462,8 @@ smi_probe(struct node_nvml *n)
 		n->has_count = true;
 	}
 	proc_result_release(&res);
+	if (n->status == NODE_NVML_OK)
+		smi_mig_probe(n);
 }
 
 /* ---- under --root: the root's /proc/driver/nvidia ----------------------------------------- */
@@ -308,6 +508,8 @@ node_nvml_release(struct node_nvml *n)
 	free(n->nvidia_smi);
 	free(n->nvml_error);
 	free(n->error);
+	gpus_free(n->gpus, n->n_gpus);
+	free(n->mig_error);
 	*n = (struct node_nvml){0};
 }
 
@@ -329,5 +531,6 @@ node_nvml_to_json(const struct node_nvml *n)
 	json_object_set_new(o, "nvidia_smi", str_or_null(n->nvidia_smi));
 	json_object_set_new(o, "nvml_error", str_or_null(n->nvml_error));
 	json_object_set_new(o, "error", str_or_null(n->error));
+	json_object_set_new(o, "mig_error", str_or_null(n->mig_error));
 	return o;
 }

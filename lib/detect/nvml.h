@@ -30,6 +30,21 @@ enum node_nvml_source {
 	NODE_NVML_SOURCE_PROC,       /* the root's /proc/driver/nvidia (under --root only) */
 };
 
+/* A GPU's MIG mode, as NVML (nvmlDeviceGetMigMode) or nvidia-smi (mig.mode.*) says. */
+enum node_mig_mode {
+	NODE_MIG_UNKNOWN = 0, /* not asked (under --root, NVML failed) or not answered */
+	NODE_MIG_UNSUPPORTED, /* the GPU has no MIG (before Ampere, GeForce) */
+	NODE_MIG_DISABLED,
+	NODE_MIG_ENABLED,
+};
+
+/* One GPU as NVML sees it. */
+struct node_nvml_gpu {
+	char *pci_address;              /* "0000:3b:00.0", lowercase, as lib/node/pci.h writes it */
+	enum node_mig_mode mig;         /* the current mode */
+	enum node_mig_mode mig_pending; /* the mode after the next GPU reset or reboot */
+};
+
 struct node_nvml {
 	enum node_nvml_status status;
 	enum node_nvml_source source; /* where driver_version and device_count come from */
@@ -39,7 +54,15 @@ struct node_nvml {
 	char *nvidia_smi; /* the nvidia-smi that was run, or NULL */
 	char *nvml_error; /* why libnvidia-ml.so.1 could not be loaded, when it was tried */
 	char *error;      /* why the status is unavailable or failed, or NULL */
+	struct node_nvml_gpu *gpus; /* with status OK: each GPU's MIG mode, when it could be read */
+	size_t n_gpus;
+	char *mig_error; /* why the MIG modes could not be read (status OK), or NULL */
 };
+
+/* "enabled", "disabled", "unsupported", or NULL for unknown. */
+const char *node_mig_mode_name(enum node_mig_mode m);
+/* The GPU at a PCI address ("0000:3b:00.0"), or NULL when NVML did not list it. */
+const struct node_nvml_gpu *node_nvml_gpu_find(const struct node_nvml *n, const char *pci_address);
 
 /* "skipped", "unavailable", "failed" or "ok". */
 const char *node_nvml_status_name(enum node_nvml_status s);
@@ -51,7 +74,7 @@ const char *node_nvml_source_name(enum node_nvml_source s);
  */
 void node_nvml_detect(const char *root, bool skip, const char *proc_version, struct node_nvml *ret);
 void node_nvml_release(struct node_nvml *n);
-/* {status, source, driver_version, device_count, nvidia_smi, nvml_error, error}. */
+/* {status, source, driver_version, device_count, nvidia_smi, nvml_error, error, mig_error}. */
 json_t *node_nvml_to_json(const struct node_nvml *n);
 
 /*
@@ -61,3 +84,11 @@ json_t *node_nvml_to_json(const struct node_nvml *n);
  */
 int node_parse_nvidia_smi(const char *text, char **ret_version, unsigned *ret_count,
                           char **ret_error);
+
+/*
+ * The output of `nvidia-smi --query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending
+ * --format=csv,noheader`: one "00000000:3B:00.0, Enabled, Enabled" line per GPU ("[N/A]" where
+ * the GPU has no MIG). Returns 0 with the GPUs, or -1 with a fresh message in *ret_error.
+ */
+int node_parse_nvidia_smi_mig(const char *text, struct node_nvml_gpu **ret_gpus, size_t *ret_n,
+                              char **ret_error);

@@ -246,6 +246,8 @@ backup_save(struct backup_session *s, const char *runtime, const struct backup_f
 	json_object_set_new(rec, "new_size",
 	                    json_integer(fc->removed ? 0 : (json_int_t)fc->new_len));
 	json_object_set_new(rec, "new_fnv1a64", json_string(hex));
+	if (fc->symlink)
+		json_object_set_new(rec, "symlink", json_true());
 	return journal_add(s, rec, err);
 }
 

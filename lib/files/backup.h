@@ -13,6 +13,10 @@
  *    "existed": true, "mode": 420, "time": "2026-01-02T03:04:05Z",
  *    "new_size": 181, "new_fnv1a64": "af63bd4c8601b7df"}
  *
+ * A symbolic link gpuprep makes (the /dev/char links) is journaled the same way with
+ * "symlink": true, its target standing for the content (new_size, new_fnv1a64): undo
+ * removes it while it still points there.
+ *
  * Undo restores the newest session that is not an undo and not yet undone,
  * and then appends {"undone_by": "<session>", "time": ...} to its journal.
  */
@@ -42,6 +46,7 @@ struct backup_file {
 	const char *new_data; /* what replaces it (journaled as size and hash); NULL: "" */
 	size_t new_len;
 	bool removed; /* the file is removed instead */
+	bool symlink; /* a symbolic link: the data are its targets, journaled as "symlink": true */
 };
 
 /* Create a new session directory. op is "configure", "undo", ... */

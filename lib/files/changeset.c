@@ -2,6 +2,8 @@
 #include "changeset.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,6 +85,106 @@ changeset_read(struct changeset *cs, const char *root, const char *path, struct 
 	return 0;
 }
 
+/* The target of the link at the node path: 0, -ENOENT when nothing is there, -EINVAL when
+ * something other than a link is. */
+static int
+read_link(const char *root, const char *path, char **ret_target)
+{
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dirfd = noderoot_open_parent(root, path, &name);
+	if (dirfd < 0)
+		return dirfd;
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	*ret_target = xstrndup(buf, (size_t)n);
+	return 0;
+}
+
+int
+changeset_read_symlink(struct changeset *cs, const char *root, const char *path,
+                       struct file_change **ret, struct gp_error *err)
+{
+	_cleanup_free_ char *norm = noderoot_normalize(path);
+	for (size_t i = 0; i < cs->n_files; i++)
+		if (strcmp(cs->files[i]->path, norm) == 0) {
+			*ret = cs->files[i];
+			return 0;
+		}
+	_cleanup_free_ char *host = gp_path(root, norm);
+	_cleanup_free_ char *target = NULL;
+	int r = read_link(root, norm, &target);
+	if (r < 0 && r != -ENOENT) {
+		gp_error_set_errno(err, r == -EINVAL ? 0 : r, "cannot make '%s' a link%s", host,
+		                   r == -EINVAL ? ": something other than a link is there" : "");
+		return gp_error_hint(err, "move '%s' away, then run this again", host);
+	}
+	struct file_change *fc = xcalloc(1, sizeof(*fc));
+	fc->symlink = true;
+	fc->mode = 0777;
+	fc->existed = r == 0;
+	fc->old_data = r == 0 ? TAKE_PTR(target) : xstrdup("");
+	fc->old_len = strlen(fc->old_data);
+	fc->new_data = xstrdup(fc->old_data);
+	fc->new_len = fc->old_len;
+	fc->path = TAKE_PTR(norm);
+	cs->files = xrealloc(cs->files, (cs->n_files + 1) * sizeof(*cs->files));
+	cs->files[cs->n_files++] = fc;
+	*ret = fc;
+	return 0;
+}
+
+/*
+ * Make the node path a link to target: made under a temp name and renamed over the path, so
+ * that it is the old entry or the new link at every moment. *ret_dirfd as safefile_replace().
+ */
+static int
+symlink_replace(const char *root, const char *path, const char *target, int *ret_dirfd,
+                struct gp_error *err)
+{
+	_cleanup_free_ char *host = gp_path(root, path);
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		int r = noderoot_mkdir_p(root, dir, 0755);
+		if (r < 0)
+			return gp_error_set_errno(err, r, "cannot create the directory of '%s'",
+			                          host);
+	}
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dirfd = noderoot_open_parent(root, path, &name);
+	if (dirfd < 0)
+		return gp_error_set_errno(err, -dirfd, "cannot create the link '%s'", host);
+	_cleanup_free_ char *tmp = xasprintf(".%s.gpuprep-link", name);
+	(void)unlinkat(dirfd, tmp, 0);
+	if (symlinkat(target, dirfd, tmp) < 0)
+		return gp_error_set_errno(err, errno, "cannot create the link '%s'", host);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		(void)unlinkat(dirfd, tmp, 0);
+		return gp_error_set_errno(err, e, "cannot create the link '%s'", host);
+	}
+	if (ret_dirfd) {
+		*ret_dirfd = TAKE_FD(dirfd);
+		return 0;
+	}
+	int r = noderoot_fsync_dirfd(dirfd);
+	return r < 0 ? gp_error_set_errno(err, r, "cannot sync the directory of '%s'", host) : 0;
+}
+
+/* Remove the link at the node path, only while it still points at target. */
+static int
+symlink_remove(const char *root, const char *path, const char *target, int *ret_dirfd,
+               struct gp_error *err)
+{
+	_cleanup_free_ char *cur = NULL;
+	if (read_link(root, path, &cur) < 0 || strcmp(cur, target) != 0)
+		return 0;
+	return safefile_unlink(root, path, ret_dirfd, err);
+}
+
 void
 file_change_set_new(struct file_change *fc, const char *data, size_t len)
 {
@@ -106,6 +208,8 @@ file_change_changes(const struct file_change *fc)
 {
 	if (fc->remove)
 		return fc->existed;
+	if (fc->symlink && !fc->new_len)
+		return false;
 	return !fc->existed || fc->old_len != fc->new_len ||
 	       (fc->new_data != fc->old_data &&
 	        memcmp(fc->old_data, fc->new_data, fc->old_len) != 0);
@@ -124,6 +228,12 @@ changeset_changes(const struct changeset *cs)
 static int
 restore_one(const char *root, const struct file_change *fc, struct gp_error *err)
 {
+	if (fc->symlink) {
+		if (!fc->existed)
+			return fc->remove ? 0
+			                  : symlink_remove(root, fc->path, fc->new_data, NULL, err);
+		return symlink_replace(root, fc->path, fc->old_data, NULL, err);
+	}
 	_cleanup_free_ char *cur = NULL;
 	size_t len = 0;
 	int r = noderoot_read_file(root, fc->path, &cur, &len);
@@ -159,8 +269,11 @@ apply_one(const char *root, const struct file_change *fc, struct safefile_tmp *t
           struct safefile_batch *b, struct gp_error *err)
 {
 	int dirfd = -1;
-	int r = fc->remove ? safefile_unlink(root, fc->path, &dirfd, err)
-	                   : safefile_tmp_rename(tmp, &dirfd, err);
+	int r = fc->symlink && fc->remove
+	                ? symlink_remove(root, fc->path, fc->old_data, &dirfd, err)
+	        : fc->symlink ? symlink_replace(root, fc->path, fc->new_data, &dirfd, err)
+	        : fc->remove  ? safefile_unlink(root, fc->path, &dirfd, err)
+	                      : safefile_tmp_rename(tmp, &dirfd, err);
 	if (r < 0)
 		return -1;
 	_cleanup_free_ char *host = gp_path(root, fc->path);
@@ -211,6 +324,7 @@ backup_one(struct backup_session *session, const char *runtime, const struct fil
 	        .new_data = fc->new_data,
 	        .new_len = fc->new_len,
 	        .removed = fc->remove,
+	        .symlink = fc->symlink,
 	};
 	return backup_save(session, runtime, &f, err);
 }
@@ -232,13 +346,14 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 		*ret_backup_dir = NULL;
 	/* Temp files a killed run left (every writer holds the lock, so none is live). */
 	for (size_t i = 0; i < cs->n_files; i++)
-		safefile_clean_stale(root, cs->files[i]->path);
+		if (!cs->files[i]->symlink)
+			safefile_clean_stale(root, cs->files[i]->path);
 	if (!changeset_changes(cs))
 		return 0;
 
 	/* Refuse before anything changes. */
 	for (size_t i = 0; i < cs->n_files; i++)
-		if (file_change_changes(cs->files[i]) &&
+		if (file_change_changes(cs->files[i]) && !cs->files[i]->symlink &&
 		    safefile_check_writable(root, cs->files[i]->path, err) < 0)
 			return -1;
 
@@ -261,7 +376,8 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 	_cleanup_(safefile_batch_release) struct safefile_batch batch = {0};
 	for (size_t k = 0; k < n; k++) {
 		const struct file_change *fc = cs->files[order[k]];
-		if (!fc->remove && prepare_one(root, fc, &tmps[k], err) < 0)
+		/* A link is made in place, by a rename (apply_one); it has no temp file. */
+		if (!fc->remove && !fc->symlink && prepare_one(root, fc, &tmps[k], err) < 0)
 			goto fail_before;
 	}
 	if (backup_commit_add(session, &batch, err) < 0)

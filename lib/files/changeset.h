@@ -33,6 +33,11 @@ struct file_change {
 	char *new_data;
 	size_t new_len;
 	bool remove; /* the file should not exist afterwards */
+	/*
+	 * The entry is a symbolic link (changeset_read_symlink()): old_data and new_data hold
+	 * link targets, and the link itself is created, replaced or removed, never followed.
+	 */
+	bool symlink;
 };
 
 struct changeset {
@@ -55,6 +60,15 @@ void changeset_release(struct changeset *cs);
  */
 int changeset_read(struct changeset *cs, const char *root, const char *path,
                    struct file_change **ret, struct gp_error *err);
+
+/*
+ * Like changeset_read(), for a symbolic link at the node path (its last component not
+ * followed): old_data is its target ("" and existed = false when nothing is there). Set the
+ * target it should have with file_change_set_new(), or remove it. Errors: something other
+ * than a link is there.
+ */
+int changeset_read_symlink(struct changeset *cs, const char *root, const char *path,
+                           struct file_change **ret, struct gp_error *err);
 
 /* Replace fc's new data with a copy of data. */
 void file_change_set_new(struct file_change *fc, const char *data, size_t len);

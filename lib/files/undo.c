@@ -146,6 +146,56 @@ check_entry_path(const char *root, const char *session_dir, const json_t *rec, c
 	                     session);
 }
 
+/*
+ * A link gpuprep made (a "symlink" record): removed while it still points where gpuprep
+ * pointed it; one that was there before gets its old target back, from the backup copy. A
+ * link changed since is left alone, with a warning: it is no longer gpuprep's.
+ */
+static int
+undo_symlink(const char *root, const char *session_dir, const json_t *rec, const char *path,
+             bool warn, struct undo *u, struct gp_error *err)
+{
+	struct file_change *fc;
+	if (changeset_read_symlink(&u->changes, root, path, &fc, err) < 0)
+		return -1;
+	_cleanup_free_ char *host = gp_path(root, fc->path);
+	const char *want_hash = rec_str(rec, "new_fnv1a64");
+	_cleanup_free_ char *cur_hash =
+	        xasprintf("%016llx", (unsigned long long)fnv1a64(fc->old_data, fc->old_len));
+	bool removed = json_is_true(json_object_get(rec, "removed"));
+	bool as_written = removed ? !fc->existed
+	                          : fc->existed && want_hash && strcmp(want_hash, cur_hash) == 0;
+	if (!json_is_true(json_object_get(rec, "existed"))) {
+		if (as_written) {
+			fc->remove = true;
+		} else if (fc->existed && warn) {
+			_cleanup_free_ char *w = xasprintf("'%s' links to '%s' since gpuprep made "
+			                                   "it: leaving it",
+			                                   host, fc->old_data);
+			u->warnings = strv_push(u->warnings, w);
+		}
+		return 0;
+	}
+	_cleanup_free_ char *copy_node = xasprintf("%s%s", session_dir, path);
+	_cleanup_free_ char *copy = gp_path(root, copy_node);
+	char *target;
+	int r = noderoot_read_file(root, copy_node, &target, NULL);
+	if (r < 0) {
+		gp_error_set_errno(err, r, "cannot read the backup '%s'", copy);
+		return gp_error_hint(err, "the backup is damaged; restore the link '%s' by hand",
+		                     host);
+	}
+	if (!as_written && warn) {
+		_cleanup_free_ char *w = xasprintf("'%s' changed since gpuprep wrote it; pointing "
+		                                   "it back at '%s' anyway",
+		                                   host, target);
+		u->warnings = strv_push(u->warnings, w);
+	}
+	file_change_take_new(fc, target, strlen(target));
+	fc->remove = false;
+	return 0;
+}
+
 static int
 build_undo(const char *root, const char *session_dir, const json_t *recs, bool warn, struct undo *u,
            struct gp_error *err)
@@ -158,6 +208,11 @@ build_undo(const char *root, const char *session_dir, const json_t *recs, bool w
 			continue;
 		if (check_entry_path(root, session_dir, rec, path, err) < 0)
 			return -1;
+		if (json_is_true(json_object_get(rec, "symlink"))) {
+			if (undo_symlink(root, session_dir, rec, path, warn, u, err) < 0)
+				return -1;
+			continue;
+		}
 		bool existed = json_is_true(json_object_get(rec, "existed"));
 		struct file_change *fc;
 		if (changeset_read(&u->changes, root, path, &fc, err) < 0)

@@ -7,6 +7,8 @@
 #include "preflight.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "preflight_check.h"
@@ -21,6 +23,7 @@
 	X("device-nodes", device_nodes)                                                            \
 	X("nvml", nvml)                                                                            \
 	X("driver-version-match", driver_version_match)                                            \
+	X("mig", mig)                                                                              \
 	X("toolkit", toolkit)                                                                      \
 	X("runtime-config", runtime_config)                                                        \
 	X("runtime-live", runtime_live)                                                            \
@@ -174,6 +177,18 @@ preflight_opts_validate(const struct preflight_opts *opts, struct gp_error *err)
 		        err, GP_EXIT_USAGE,
 		        "--cgroup-driver: unknown driver '%s' (systemd or cgroupfs)",
 		        opts->cgroup_driver);
+	if (opts->mig_strategy && strcmp(opts->mig_strategy, "none") != 0 &&
+	    strcmp(opts->mig_strategy, "single") != 0 && strcmp(opts->mig_strategy, "mixed") != 0)
+		return gp_error_set_code(
+		        err, GP_EXIT_USAGE,
+		        "--mig-strategy: unknown strategy '%s' (none, single or mixed)",
+		        opts->mig_strategy);
+	if (opts->device_plugin && access(opts->device_plugin, R_OK) < 0) {
+		gp_error_set_errno(err, errno, "--device-plugin: cannot read '%s'",
+		                   opts->device_plugin);
+		return gp_error_hint(err, "give the device plugin manifest you will apply (gpuprep "
+		                          "manifest device-plugin > FILE writes one)");
+	}
 	if (opts->cri_socket) {
 		_cleanup_free_ char *path = NULL;
 		if (preflight_endpoint_path(opts->cri_socket, &path, err) < 0)
@@ -226,13 +241,16 @@ preflight_run(const struct preflight_opts *opts, struct preflight_report *ret, s
 	        .cri_socket_given = opts->cri_socket != NULL,
 	        .cgroup_driver =
 	                opts->cgroup_driver ? opts->cgroup_driver : PREFLIGHT_DEFAULT_CGROUP_DRIVER,
+	        .device_plugin = opts->device_plugin,
+	        .mig_strategy = opts->mig_strategy,
 	};
 	if (preflight_endpoint_path(ctx.cri_endpoint, &given, err) < 0)
 		return -1;
 	ctx.cri_socket = normalize_socket_path(given);
 	ctx.runtime_given = opts->runtime != NULL;
 	ctx.want_nvml = !opts->only || strv_contains(opts->only, "nvml") ||
-	                strv_contains(opts->only, "driver-version-match");
+	                strv_contains(opts->only, "driver-version-match") ||
+	                strv_contains(opts->only, "mig");
 	ctx.runtime =
 	        opts->runtime ? checkable_runtime(opts->runtime) : infer_runtime(ctx.cri_socket);
 

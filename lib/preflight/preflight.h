@@ -28,6 +28,8 @@ struct preflight_opts {
 	char **ignore;             /* --ignore-preflight-errors ids (validated), or NULL */
 	bool ignore_all;           /* --ignore-preflight-errors all */
 	char **only;               /* --checks ids (validated), or NULL for every check */
+	const char *device_plugin; /* --device-plugin FILE: the manifest to deploy (a host path) */
+	const char *mig_strategy;  /* --mig-strategy none|single|mixed, or NULL */
 };
 
 /* The ids of every check, in the order they run; NULL-terminated. */

@@ -18,6 +18,8 @@ struct preflight_ctx {
 	char *cri_socket;                  /* its path, "/run/containerd/containerd.sock" */
 	bool cri_socket_given;             /* --cri-socket was passed */
 	const char *cgroup_driver;         /* "systemd" or "cgroupfs" */
+	const char *device_plugin;         /* --device-plugin FILE, or NULL */
+	const char *mig_strategy;          /* --mig-strategy, or NULL */
 
 	/* The node scan, made once on first use by preflight_node(). */
 	struct node_info node;
@@ -96,6 +98,13 @@ void preflight_check_cgroups(struct preflight_ctx *ctx, struct preflight_result 
 void preflight_check_swap(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_mig(struct preflight_ctx *ctx, struct preflight_result *r);
+/*
+ * The device plugin's MIG strategy in a manifest's text: the MIG_STRATEGY variable's value,
+ * a --mig-strategy argument, or a config's migStrategy. Returns the value (fresh, unquoted)
+ * with its 1-based line in *ret_line, or NULL when the text sets none.
+ */
+char *preflight_mig_strategy_in(const char *text, unsigned *ret_line);
 void preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_jetson_mode(struct preflight_ctx *ctx, struct preflight_result *r);

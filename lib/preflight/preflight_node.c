@@ -4,6 +4,7 @@
  * all of them: gpu-present, nouveau, driver-loaded, device-nodes, nvml,
  * driver-version-match.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "node.h"
@@ -296,4 +297,147 @@ preflight_check_driver_version_match(struct preflight_ctx *ctx, struct preflight
 	}
 	preflight_set(r, PREFLIGHT_PASS, "the kernel module and %s are both %s",
 	              smi ? "nvidia-smi" : "NVML", kmod);
+}
+
+/* A value after "KEY:" or "KEY=" on a line, unquoted; fresh, or NULL. */
+static char *
+value_after(const char *p)
+{
+	p += strspn(p, " \t");
+	if (*p == '"' || *p == '\'') {
+		const char *end = strchr(p + 1, *p);
+		return end && end > p + 1 ? xstrndup(p + 1, (size_t)(end - p - 1)) : NULL;
+	}
+	size_t n = strcspn(p, " \t\r#\"',]}");
+	return n ? xstrndup(p, n) : NULL;
+}
+
+char *
+preflight_mig_strategy_in(const char *text, unsigned *ret_line)
+{
+	bool env = false; /* the line before named MIG_STRATEGY: its value follows */
+	unsigned lineno = 0;
+	for (const char *line = text; line && *line;) {
+		const char *eol = line + strcspn(line, "\n");
+		_cleanup_free_ char *l = xstrndup(line, (size_t)(eol - line));
+		line = *eol ? eol + 1 : NULL;
+		lineno++;
+		char *t = str_strip(l);
+		if (*t == '#')
+			continue;
+		if (str_startswith(t, "- "))
+			t = str_strip(t + 2);
+		const char *hit = NULL;
+		if (env && str_startswith(t, "value:"))
+			hit = t + strlen("value:");
+		else if (str_startswith(t, "migStrategy:"))
+			hit = t + strlen("migStrategy:");
+		else if ((hit = strstr(t, "--mig-strategy=")))
+			hit += strlen("--mig-strategy=");
+		env = str_startswith(t, "name:") && strstr(t, "MIG_STRATEGY");
+		if (hit) {
+			char *v = value_after(hit);
+			if (v) {
+				*ret_line = lineno;
+				return v;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* The GPUs with MIG on now or after the next reset, as "0000:86:00.0, ..."; NULL: none. */
+static char *
+mig_on_list(const struct node_nvml *nv)
+{
+	char *list = NULL;
+	for (size_t i = 0; i < nv->n_gpus; i++) {
+		const struct node_nvml_gpu *g = &nv->gpus[i];
+		if (g->mig == NODE_MIG_ENABLED)
+			preflight_list_add(&list, "%s", g->pci_address);
+		else if (g->mig_pending == NODE_MIG_ENABLED)
+			preflight_list_add(&list, "%s (after the next GPU reset)", g->pci_address);
+	}
+	return list;
+}
+
+void
+preflight_check_mig(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct node_info *n = nvml_node(ctx, r);
+	if (!n)
+		return;
+	const struct node_nvml *nv = &n->driver.nvml;
+	if (nv->status != NODE_NVML_OK) {
+		preflight_set(r, PREFLIGHT_SKIP, "no MIG modes without NVML (see nvml)");
+		return;
+	}
+	if (!nv->n_gpus) {
+		preflight_set(r, PREFLIGHT_SKIP, "the GPUs' MIG modes cannot be read: %s",
+		              nv->mig_error ? nv->mig_error : "no GPU listed");
+		return;
+	}
+	_cleanup_free_ char *on = mig_on_list(nv);
+	if (!on) {
+		size_t capable = 0;
+		for (size_t i = 0; i < nv->n_gpus; i++)
+			capable += nv->gpus[i].mig != NODE_MIG_UNSUPPORTED;
+		preflight_set(r, PREFLIGHT_PASS, "%s",
+		              capable ? "MIG is off on every GPU" : "no GPU here has MIG");
+		return;
+	}
+	/* The strategy the device plugin will run with: --mig-strategy, else its manifest's. */
+	_cleanup_free_ char *from_file = NULL;
+	_cleanup_free_ char *where = NULL;
+	const char *strategy = ctx->mig_strategy;
+	if (!strategy && ctx->device_plugin) {
+		_cleanup_free_ char *text = NULL;
+		if (read_file(ctx->device_plugin, &text, NULL) < 0) {
+			preflight_set(r, PREFLIGHT_FAIL,
+			              "MIG is on for %s, and the device plugin "
+			              "manifest '%s' cannot be read: %s",
+			              on, ctx->device_plugin, strerror(errno));
+			preflight_hint(
+			        r, "give the manifest you will apply with --device-plugin FILE");
+			return;
+		}
+		unsigned line = 0;
+		from_file = preflight_mig_strategy_in(text, &line);
+		if (from_file)
+			where = xasprintf("'%s':%u", ctx->device_plugin, line);
+		strategy = from_file;
+	}
+	if (strategy && (strcmp(strategy, "single") == 0 || strcmp(strategy, "mixed") == 0)) {
+		preflight_set(r, PREFLIGHT_PASS,
+		              "MIG is on for %s; the device plugin's MIG strategy "
+		              "is %s%s%s",
+		              on, strategy, where ? ", " : " (--mig-strategy)", where ? where : "");
+		return;
+	}
+	if (strategy && strcmp(strategy, "none") != 0) {
+		preflight_set(r, PREFLIGHT_WARN,
+		              "MIG is on for %s, and %s sets an unknown MIG "
+		              "strategy '%s'",
+		              on, where ? where : "--mig-strategy", strategy);
+	} else if (strategy) {
+		preflight_set(r, PREFLIGHT_WARN,
+		              "MIG is on for %s, but the device plugin's MIG "
+		              "strategy is none (%s): it advertises no GPU in MIG mode",
+		              on, where ? where : "--mig-strategy");
+	} else if (ctx->device_plugin) {
+		preflight_set(r, PREFLIGHT_WARN,
+		              "MIG is on for %s, but the device plugin manifest "
+		              "'%s' has no MIG strategy: it advertises no GPU in MIG mode",
+		              on, ctx->device_plugin);
+	} else {
+		preflight_set(
+		        r, PREFLIGHT_WARN,
+		        "MIG is on for %s, and the device plugin's MIG "
+		        "strategy is not known (pass --device-plugin FILE or --mig-strategy): "
+		        "without one it advertises no GPU in MIG mode",
+		        on);
+	}
+	preflight_hint(r, "gpuprep manifest device-plugin --mig-strategy single|mixed (single: "
+	                  "every GPU has the same MIG layout; mixed: each MIG profile is its own "
+	                  "resource)");
 }

@@ -407,6 +407,18 @@ step_configure(struct up_run *u, struct gp_error *err)
 		co.cdi_spec = cdi.data;
 		co.cdi_spec_len = cdi.len;
 	}
+	/* The /dev/char links with the systemd cgroup driver, from the nvidia-ctk just installed.
+	 */
+	_cleanup_(devchar_plan_release) struct devchar_plan dc = {0};
+	bool dev_char = devchar_wanted(o->root, u->ops, o->cgroup_driver, o->dev_char);
+	if (dev_char) {
+		if (devchar_plan(o->root, o->exec_root_tools, !o->dry_run,
+		                 o->dev_char == DEVCHAR_ON, &dc, err) < 0) {
+			gp_error_prefix(err, "creating the '%s' links", DEVCHAR_DIR);
+			return step_end(u, s, UP_FAILED, "%s", err->msg);
+		}
+		devchar_plan_to_opts(&dc, &co);
+	}
 	_cleanup_(configure_result_release) struct configure_result res = {0};
 	if (runtime_configure(u->ops, &co, o->dry_run ? RUNTIME_CONFIGURE_DRY_RUN : 0,
 	                      o->lock_timeout_ms, &res, err) < 0) {
@@ -418,6 +430,12 @@ step_configure(struct up_run *u, struct gp_error *err)
 		                      cdi.skipped);
 	else if (o->cdi && !cdi.current && o->dry_run)
 		configure_result_warn(&res, "would run '%s' to generate the CDI spec", cdi.command);
+	if (dc.skipped)
+		configure_result_warn(&res, "'%s' links not created: %s", DEVCHAR_DIR, dc.skipped);
+	else if (dev_char && o->dry_run)
+		configure_result_warn(&res,
+		                      "would run '%s' and add the links it makes that '%s' lacks",
+		                      dc.command, DEVCHAR_DIR);
 	u->config_changed = changeset_changes(&res.changes);
 	json_t *warnings = json_array();
 	for (size_t i = 0; res.warnings && res.warnings[i]; i++)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "changeset.h"
+#include "devchar.h"
 #include "error.h"
 #include "fetch.h"
 #include "live.h"
@@ -50,7 +51,8 @@ struct up_opts {
 	enum cgroup_driver cgroup_driver; /* --cgroup-driver */
 	bool cdi;                         /* --cdi */
 	bool exec_root_tools;             /* --exec-root-tools: may run the root's nvidia-ctk */
-	bool set_default;                 /* not --no-set-default */
+	enum devchar_mode dev_char; /* --dev-char-links, --no-dev-char-links, or auto (systemd) */
+	bool set_default;           /* not --no-set-default */
 	/* restart, verify */
 	enum svc_mode restart_mode; /* --restart-mode */
 	const char *smoke_image;    /* --smoke IMAGE */

@@ -201,6 +201,33 @@ expect_file_eq "$config" "$T/config.before" "final preflight failure: undo resto
 containerd_stop "$config"
 echo 1 >"$root/proc/sys/net/ipv4/ip_forward"
 
+# --- the /dev/char links, made by the configure step after the install step -----------------
+# The systemd cgroup driver: the nvidia-ctk the install step put on the node (the fixture
+# program, reading the node's /proc/devices and PCI devices) makes the links, with NVIDIA's udev
+# rule; the last preflight's dev-char-links check passes; undo removes them.
+fresh_node dev-char
+cp "$FIXTURES/cdi/proc-devices" "$root/proc/devices"
+export FAKE_CTK_ROOT=$root
+[ ! -e "$root/usr/bin/nvidia-ctk" ] && [ ! -e "$root/dev/char" ] && ok "dev-char: no nvidia-ctk and no links before up" ||
+	not_ok "dev-char: no nvidia-ctk and no links before up"
+run "${G[@]}" "${UP[@]}" --cgroup-driver systemd --exec-root-tools
+expect_rc 0 "dev-char: up --cgroup-driver systemd --exec-root-tools"
+got=$(for l in "$root"/dev/char/*; do printf '%s -> %s\n' "${l##*/}" "$(readlink "$l")"; done)
+want=$(printf '%s\n' '195:0 -> /dev/nvidia0' '195:254 -> /dev/nvidia-modeset' '195:255 -> /dev/nvidiactl' \
+	'510:0 -> /dev/nvidia-uvm' '510:1 -> /dev/nvidia-uvm-tools')
+expect_same "dev-char: the links, made after the install step" "$got" "$want"
+expect_contains "$root/lib/udev/rules.d/71-nvidia-dev-char.rules" \
+	'RUN+="/usr/bin/nvidia-ctk system create-dev-char-symlinks --create-all"' "dev-char: NVIDIA's udev rule"
+expect_contains "$T/out" "preflight-full  done" "dev-char: the last preflight passes"
+expect_not_contains "$T/out" "dev-char-links" "dev-char: without a dev-char-links warning"
+run "${G[@]}" undo --runtime containerd
+expect_rc 0 "dev-char: undo"
+if [ -z "$(ls -A "$root/dev/char")" ] && [ ! -e "$root/lib/udev/rules.d/71-nvidia-dev-char.rules" ]; then
+	ok "dev-char: undo removes the links and the rule"
+else not_ok "dev-char: undo removes the links and the rule" "$(ls -la "$root/dev/char")"; fi
+unset FAKE_CTK_ROOT
+containerd_stop "$config"
+
 # --- offline from a bundle, with no network at all --------------------------------------------
 # The bundle carries a static gpuprep (--with-gpuprep) when one is here. When $GPUPREP is the
 # static build itself, the run is README's air-gapped sequence: the gpuprep that up runs is the

@@ -3,8 +3,9 @@
 # tests/install/lib-install.sh.
 #
 #   up_repo            the four toolkit packages at 1.17.8-1 (with the programs the real ones
-#                      ship: nvidia-container-runtime, a script that runs runc, nvidia-ctk and
-#                      nvidia-container-cli), in a signed flat repository served on 127.0.0.1:
+#                      ship: nvidia-container-runtime, a script that runs runc, nvidia-ctk (the
+#                      fixture program of tests/fixtures/cdi) and nvidia-container-cli), in a
+#                      signed flat repository served on 127.0.0.1:
 #                      sets URL; the key is $T/repo.asc
 #   up_node            a fresh node root: the up-sample fixture's GPU, driver and kernel state,
 #                      without the toolkit, as a dpkg sandbox (mk_sandbox); prints its path
@@ -30,7 +31,10 @@ up_repo() {
 	mk_toolkit "$p" 1.17.8 amd64
 	# The programs the real packages install, which configure names and preflight looks for.
 	add_program "$p/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" /usr/bin/nvidia-container-runtime 'exec runc "$@"'
-	add_program "$p/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" /usr/bin/nvidia-ctk 'exit 0'
+	# nvidia-ctk: the fixture program of tests/fixtures/cdi (cdi generate,
+	# system create-dev-char-symlinks), which configure runs with --exec-root-tools.
+	add_program "$p/nvidia-container-toolkit-base_1.17.8-1_amd64.deb" /usr/bin/nvidia-ctk \
+		"exec sh '$FIXTURES/cdi/nvidia-ctk' \"\$@\""
 	add_program "$p/libnvidia-container-tools_1.17.8-1_amd64.deb" /usr/bin/nvidia-container-cli 'exit 0'
 	mk_gpg_key repo
 	mk_repo "$T/repo" repo amd64

@@ -255,8 +255,28 @@ elif [ -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ]; then
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["driver"]["nvml"], sort_keys=True))' \
 		"$T/out" >"$T/nvml" 2>&1
-	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "nvidia_smi": null, "nvml_error": null, "source": "nvml", "status": "ok"}' >"$T/nvml.want"
+	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "mig_error": null, "nvidia_smi": null, "nvml_error": null, "source": "nvml", "status": "ok"}' >"$T/nvml.want"
 	expect_file_eq "$T/nvml" "$T/nvml.want" "NVML: driver version and device count"
+	# Each GPU's MIG mode (nvmlDeviceGetMigMode): the T4 has none, the A100's is off.
+	mig_modes() {
+		python3 -c 'import json,sys; print(" ".join("%s=%s/%s" % (g["pci_address"], g["mig_mode"], g["mig_mode_pending"]) for g in json.load(open(sys.argv[1]))["gpus"]))' "$1"
+	}
+	got=$(mig_modes "$T/out")
+	[ "$got" = "0000:3b:00.0=unsupported/unsupported 0000:86:00.0=disabled/disabled" ] &&
+		ok "NVML: each GPU's MIG mode in JSON" || not_ok "NVML: each GPU's MIG mode in JSON" "$got"
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_MIG=1/1 run "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
+	got=$(mig_modes "$T/out")
+	[ "$got" = "0000:3b:00.0=unsupported/unsupported 0000:86:00.0=enabled/enabled" ] &&
+		ok "NVML: MIG on" || not_ok "NVML: MIG on" "$got"
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_MIG=0/1 run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
+	expect_contains "$T/out" "MIG:      0000:86:00.0: disabled, enabled after the next GPU reset or reboot" \
+		"NVML: a pending MIG mode is said"
+	if grep -qE '^0000:86:00\.0 .* disabled *$' "$T/out" && grep -qE '^0000:3b:00\.0 .* unsupported *$' "$T/out" &&
+		grep -qE '^ADDRESS .* MIG *$' "$T/out"; then
+		ok "NVML: the table's MIG column"
+	else not_ok "NVML: the table's MIG column" "$(cat "$T/out")"; fi
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_MIG=x run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
+	expect_contains "$T/out" "MIG:      unknown: nvmlDeviceGetMigMode: Unknown Error" "NVML: a failing MIG call is said"
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" FAKE_NVML_INIT_ERROR=9 run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	expect_contains "$T/out" "NVML:     failed: nvmlInit_v2: Driver Not Loaded" "NVML: a failing init is reported"
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --root "$(fixture_root sample)" --json detect --pci-ids "$IDS"
@@ -314,8 +334,17 @@ if [ -z "$smi_reason" ]; then
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["driver"]["nvml"], sort_keys=True))' \
 		"$T/out" >"$T/nvml" 2>&1
 	sed -i 's/"nvml_error": "[^"]*"/"nvml_error": "..."/' "$T/nvml"
-	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "nvidia_smi": "/usr/local/bin/nvidia-smi", "nvml_error": "...", "source": "nvidia-smi", "status": "ok"}' >"$T/nvml.want"
+	echo '{"device_count": 2, "driver_version": "535.129.03", "error": null, "mig_error": null, "nvidia_smi": "/usr/local/bin/nvidia-smi", "nvml_error": "...", "source": "nvidia-smi", "status": "ok"}' >"$T/nvml.want"
 	expect_file_eq "$T/nvml" "$T/nvml.want" "nvidia-smi: driver version, count and the source in JSON"
+	python3 -c 'import json,sys; print(" ".join("%s=%s/%s" % (g["pci_address"], g["mig_mode"], g["mig_mode_pending"]) for g in json.load(open(sys.argv[1]))["gpus"]))' "$T/out" >"$T/mig"
+	echo "0000:3b:00.0=unsupported/unsupported 0000:86:00.0=disabled/disabled" >"$T/mig.want"
+	expect_file_eq "$T/mig" "$T/mig.want" "nvidia-smi: each GPU's MIG mode (mig.mode.current, mig.mode.pending)"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_MIG="Enabled, Enabled" "$GPUPREP" --json detect --pci-dump "$D"
+	expect_contains "$T/out" '"mig_mode": "enabled"' "nvidia-smi: MIG on"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_MIG="Enabled" "$GPUPREP" detect --pci-dump "$D"
+	expect_contains "$T/out" "MIG:      unknown: cannot read the MIG modes '/usr/local/bin/nvidia-smi' printed: line 2: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got '00000000:86:00.0, Enabled'" \
+		"nvidia-smi: MIG output it cannot read: the line is named"
+	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices" "nvidia-smi: MIG output it cannot read: the rest stands"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
 	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from '/usr/local/bin/nvidia-smi' (no NVML: " \
 		"nvidia-smi: the table names the source"

@@ -303,6 +303,77 @@ else
 	done
 fi
 
+# --- mig ----------------------------------------------------------------------------------
+# MIG on a GPU needs a device plugin with a MIG strategy (single or mixed), or the GPU is not
+# advertised. The modes come from NVML (the stand-in's A100: FAKE_NVML_MIG) or the node's
+# nvidia-smi (FAKE_SMI_MIG); the strategy from --mig-strategy or the manifest (--device-plugin).
+check "$(healthy)" mig skip 0 "under --root"
+run "$GPUPREP" --root "$(healthy)" preflight --checks mig --mig-strategy all
+expect_rc 2 "mig: --mig-strategy all: usage error"
+expect_contains "$T/err" "--mig-strategy: unknown strategy 'all' (none, single or mixed)" "mig: --mig-strategy all: message"
+run "$GPUPREP" --root "$(healthy)" preflight --checks mig --device-plugin "$T/no-such.yaml"
+expect_rc 1 "mig: --device-plugin that cannot be read"
+expect_contains "$T/err" "--device-plugin: cannot read '$T/no-such.yaml': No such file or directory" \
+	"mig: --device-plugin that cannot be read: message"
+# mig_check ROOT STATUS RC NAME ENV... -- ARGS...: the mig check on ROOT's kernel state.
+mig_check() {
+	local r=$1 want=$2 want_rc=$3 name=$4 envs=()
+	shift 4
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	run as_node "$r" env "${envs[@]}" "$GPUPREP" --json preflight --checks mig "$@"
+	local got
+	got=$(statuses "$T/out")
+	if [ "$rc" -eq "$want_rc" ] && [ "$got" = "mig=$want" ]; then ok "mig: $name: $want (exit $want_rc)"; else
+		not_ok "mig: $name: $want (exit $want_rc)" "got exit $rc, '$got'" "$(head -c 1500 "$T/out")" "$(head -c 500 "$T/err")"
+	fi
+	sed -n 's/^      "message": "\(.*\)",$/\1/p' "$T/out" >"$T/msg"
+	sed -n 's/^      "hint": "\(.*\)",\{0,1\}$/\1/p' "$T/out" >"$T/hint"
+}
+"$GPUPREP" manifest device-plugin >"$T/dp-none.yaml"
+"$GPUPREP" manifest device-plugin --mig-strategy mixed >"$T/dp-mixed.yaml"
+mixed_line=$(($(grep -n 'name: MIG_STRATEGY' "$T/dp-mixed.yaml" | cut -d: -f1) + 1))
+if [ -z "$nvml_reason" ]; then
+	A=$(fixture_root t4-a100)
+	L="LD_LIBRARY_PATH=$FAKE_NVML_DIR"
+	mig_check "$A" pass 0 "the A100's MIG off, the T4 has none" "$L"
+	msg_is "MIG is off on every GPU" "mig: off: message"
+	mig_check "$A" warn 0 "MIG on, no strategy given" "$L" FAKE_NVML_MIG=1/1
+	msg_is "MIG is on for 0000:86:00.0, and the device plugin's MIG strategy is not known (pass --device-plugin FILE or --mig-strategy): without one it advertises no GPU in MIG mode" \
+		"mig: on, no strategy: message"
+	expect_contains "$T/hint" "gpuprep manifest device-plugin --mig-strategy single|mixed" "mig: on, no strategy: the hint"
+	mig_check "$A" warn 0 "MIG on, a manifest without a strategy" "$L" FAKE_NVML_MIG=1/1 -- --device-plugin "$T/dp-none.yaml"
+	msg_is "MIG is on for 0000:86:00.0, but the device plugin manifest '$T/dp-none.yaml' has no MIG strategy: it advertises no GPU in MIG mode" \
+		"mig: on, a manifest without a strategy: message"
+	mig_check "$A" pass 0 "MIG on, the manifest's strategy mixed" "$L" FAKE_NVML_MIG=1/1 -- --device-plugin "$T/dp-mixed.yaml"
+	msg_is "MIG is on for 0000:86:00.0; the device plugin's MIG strategy is mixed, '$T/dp-mixed.yaml':$mixed_line" \
+		"mig: on, mixed: message names the manifest's line"
+	mig_check "$A" pass 0 "MIG on, --mig-strategy single" "$L" FAKE_NVML_MIG=1/1 -- --mig-strategy single
+	mig_check "$A" warn 0 "MIG on, --mig-strategy none" "$L" FAKE_NVML_MIG=1/1 -- --mig-strategy none
+	mig_check "$A" warn 0 "MIG on after the next reset" "$L" FAKE_NVML_MIG=0/1
+	msg_is "MIG is on for 0000:86:00.0 (after the next GPU reset), and the device plugin's MIG strategy is not known (pass --device-plugin FILE or --mig-strategy): without one it advertises no GPU in MIG mode" \
+		"mig: pending: message"
+	mig_check "$A" skip 0 "NVML fails" "$L" FAKE_NVML_INIT_ERROR=9
+	mig_check "$(jetson)" skip 0 "Jetson" "$L"
+else
+	for t in "off" "off: message" "on, no strategy" "on, no strategy: message" "on, no strategy: the hint" \
+		"a manifest without a strategy" "a manifest without a strategy: message" "mixed" "mixed: message" \
+		"--mig-strategy single" "--mig-strategy none" "pending" "pending: message" "NVML fails" "Jetson"; do
+		skip "mig: $t" "$nvml_reason"
+	done
+fi
+if [ -z "$smi_reason" ]; then
+	A=$(fixture_root t4-a100)
+	mig_check "$A" warn 0 "nvidia-smi says MIG is on" "LD_LIBRARY_PATH=$T/nowhere" "FAKE_SMI_MIG=Enabled, Enabled"
+	msg_is "MIG is on for 0000:86:00.0, and the device plugin's MIG strategy is not known (pass --device-plugin FILE or --mig-strategy): without one it advertises no GPU in MIG mode" \
+		"mig: nvidia-smi: message"
+	mig_check "$A" skip 0 "nvidia-smi's MIG answer unreadable" "LD_LIBRARY_PATH=$T/nowhere" "FAKE_SMI_MIG=Enabled"
+else
+	skip "mig: nvidia-smi" "$smi_reason"
+	skip "mig: nvidia-smi: message" "$smi_reason"
+	skip "mig: nvidia-smi's MIG answer unreadable" "$smi_reason"
+fi
+
 # --- toolkit ------------------------------------------------------------------------------
 ST=var/lib/dpkg/status
 PKGS="libnvidia-container1 libnvidia-container-tools nvidia-container-toolkit-base nvidia-container-toolkit"
@@ -843,7 +914,7 @@ run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgro
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
 expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
-expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 6 skipped" \
+expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 7 skipped" \
 	"cgroupfs ignored: the summary"
 
 # --- jetson-mode: CSV on JetPack 4 and 5, CDI on JetPack 6 ----------------------------------

@@ -22,9 +22,73 @@ smi(const char *text, const char *version, unsigned count, const char *error, co
 	free(e);
 }
 
+/* The MIG query's output: the GPUs as "ADDRESS=CURRENT/PENDING ...", or "error: MESSAGE". */
+static void
+smi_mig(const char *text, const char *want, const char *name)
+{
+	struct node_nvml_gpu *g = NULL;
+	size_t n = 0;
+	_cleanup_free_ char *e = NULL;
+	char got[512] = "";
+	if (node_parse_nvidia_smi_mig(text, &g, &n, &e) < 0) {
+		snprintf(got, sizeof(got), "error: %s", e);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const char *c = node_mig_mode_name(g[i].mig);
+			const char *p = node_mig_mode_name(g[i].mig_pending);
+			size_t l = strlen(got);
+			snprintf(got + l, sizeof(got) - l, "%s%s=%s/%s", i ? " " : "",
+			         g[i].pci_address, c ? c : "?", p ? p : "?");
+			free(g[i].pci_address);
+		}
+		free(g);
+	}
+	is_str(got, want, name);
+}
+
+static void
+test_mig(void)
+{
+	/* The MIG user guide's shape, with a T4 ("[N/A]") beside an A100. */
+	smi_mig("00000000:3B:00.0, [N/A], [N/A]\n00000000:86:00.0, Enabled, Enabled\n",
+	        "0000:3b:00.0=unsupported/unsupported 0000:86:00.0=enabled/enabled",
+	        "mig: two GPUs");
+	smi_mig("00000000:86:00.0, Disabled, Enabled\r\n\n", "0000:86:00.0=disabled/enabled",
+	        "mig: pending, CRLF, a blank line");
+	smi_mig("", "", "mig: no GPU");
+	smi_mig("00000000:86:00.0, Enabled\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
+	        "'00000000:86:00.0, Enabled'",
+	        "mig: a missing column");
+	smi_mig("00000000:3B:00.0, [N/A], [N/A]\n00000000:86:00.0, On, On\n",
+	        "error: line 2: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
+	        "'00000000:86:00.0, On, On'",
+	        "mig: an unknown mode, the line named");
+	smi_mig("Field \"mig.mode.current\" is not a valid field to query.\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got 'Field "
+	        "\"mig.mode.current\" is not a valid field to query.'",
+	        "mig: an old nvidia-smi's answer");
+	smi_mig("00000000:86:00.0, Enabled, Enabled, x\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
+	        "'00000000:86:00.0, Enabled, Enabled, x'",
+	        "mig: a fourth column");
+	smi_mig("zz:86:00.0, Enabled, Enabled\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
+	        "'zz:86:00.0, Enabled, Enabled'",
+	        "mig: not a bus id");
+	struct node_nvml n = {0};
+	struct node_nvml_gpu g = {.pci_address = "0000:86:00.0", .mig = NODE_MIG_ENABLED};
+	n.gpus = &g;
+	n.n_gpus = 1;
+	ok(node_nvml_gpu_find(&n, "0000:86:00.0") == &g, "mig: found by PCI address");
+	ok(node_nvml_gpu_find(&n, "0000:3b:00.0") == NULL, "mig: another address: none");
+	ok(node_mig_mode_name(NODE_MIG_UNKNOWN) == NULL, "mig: unknown has no name");
+}
+
 int
 main(void)
 {
+	test_mig();
 	/* What nvidia-smi 535 prints on a two-GPU node: one line per GPU. */
 	smi("535.129.03, 2\n535.129.03, 2\n", "535.129.03", 2, NULL, "two GPUs");
 	smi("470.82.01, 1\n", "470.82.01", 1, NULL, "one GPU");

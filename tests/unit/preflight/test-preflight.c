@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "preflight.h"
+#include "preflight_check.h"
 #include "rows.h"
 #include "tap.h"
 
@@ -118,9 +119,35 @@ test_validate(void)
 	is_int(err.code, GP_EXIT_USAGE, "an unknown cgroup driver: usage error");
 }
 
+static void
+strategy(const char *text, const char *want, unsigned want_line, const char *name)
+{
+	unsigned line = 0;
+	_cleanup_free_ char *got = preflight_mig_strategy_in(text, &line);
+	is_str(got, want, name);
+	if (want)
+		is_int(line, want_line, name);
+}
+
+static void
+test_mig_strategy(void)
+{
+	strategy("env:\n  - name: MIG_STRATEGY\n    value: \"mixed\"\n", "mixed", 3,
+	         "the env variable gpuprep's manifest sets");
+	strategy("        - name: FAIL_ON_INIT_ERROR\n          value: \"false\"\n", NULL, 0,
+	         "another variable's value is not taken");
+	strategy("args: [\"--mig-strategy=single\"]\n", "single", 1, "an argument in a flow list");
+	strategy("        - --mig-strategy=single\n", "single", 1, "an argument in a list");
+	strategy("version: v1\nflags:\n  migStrategy: 'none'\n", "none", 3,
+	         "the plugin's config file");
+	strategy("# - name: MIG_STRATEGY\n#   value: mixed\n", NULL, 0, "comments are not read");
+	strategy("", NULL, 0, "an empty file");
+}
+
 int
 main(void)
 {
+	test_mig_strategy();
 	test_parse_ids();
 	test_endpoint();
 	test_ids();
