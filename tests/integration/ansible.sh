@@ -418,7 +418,7 @@ for h in $HOSTS; do [ "$(recap $h changed)" = 0 ] || bad+="$h "; done
 expect_contains "$T/out" "gpuprep up --dry-run: preflight already_done, install already_done, configure would_do" "--check runs up --dry-run"
 expect_contains "$T/out" '"+  default_runtime_name = \"nvidia\"",' "--diff: the containerd config diff"
 expect_contains "$T/out" '"--- a/etc/docker/daemon.json",' "--diff: the docker config diff"
-play --check
-expect_not_contains "$T/out" "--- a/etc/containerd/config.toml" "--check without --diff: no diff"
+play --check --limit h1,h5
+expect_not_contains "$T/out" "--- a/etc/" "--check without --diff (h1 and h5): no diff"
 echo "# $(basename "$0"): $(($(date +%s) - started)) s"
 done_testing
