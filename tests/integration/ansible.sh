@@ -143,8 +143,12 @@ rpm_node() {
 	cp -a "$FIXTURES/nodes/up-sample/." "$r/"
 	rm -rf "${r:?}/var/lib/dpkg" "$r/usr/bin/nvidia-"*
 	rpm_root "$r" x86_64
-	rpm --root "$r" -i --quiet "$T"/rpms/{libnvidia-container1,libnvidia-container-tools,nvidia-container-toolkit-base,nvidia-container-toolkit}-1.17.8-1.x86_64.rpm ||
-		return 1
+	# The database rpm_root made (rpm-lib.sh's rpm_dbpath says where, where it has one).
+	local db=()
+	if declare -F rpm_dbpath >/dev/null; then db=(--dbpath "$(rpm_dbpath "$r")"); fi
+	# (Debian's rpm warns on stderr that it is not Debian's package manager.)
+	rpm --root "$r" "${db[@]}" -i --quiet "$T"/rpms/{libnvidia-container1,libnvidia-container-tools,nvidia-container-toolkit-base,nvidia-container-toolkit}-1.17.8-1.x86_64.rpm \
+		2>"$T/rpm.err" || { cat "$T/rpm.err" >&2; return 1; }
 	printf '%s\n' "$r"
 }
 
