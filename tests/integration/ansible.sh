@@ -313,6 +313,16 @@ if [ -n "$LIVE" ]; then
 		seen=$("$DOCKER_CLI" -H "unix://$(dockerd_sock $h)" info --format '{{json .DefaultRuntime}}' 2>&1)
 		expect_same "first run: $h's dockerd itself runs nvidia as its default runtime" "$seen" '"nvidia"'
 	done
+	# What each containerd loaded, asked by an independent CRI client (tests/tools/cri-status.py).
+	if "$APY" -c "import grpc, google.protobuf" 2>/dev/null; then
+		for h in h1 h2 h3 h4 h8; do
+			seen=$("$APY" "$TESTS_SRC/tools/cri-status.py" "$(root_of $h)/etc/containerd/containerd.sock" 2>&1 |
+				"$APY" -c 'import json,sys; print(json.load(sys.stdin)["config"]["containerd"]["defaultRuntimeName"])' 2>&1)
+			expect_same "first run: $h's containerd itself runs nvidia as its default runtime (CRI status)" "$seen" nvidia
+		done
+	else
+		skip "each containerd's CRI status, asked by tests/tools/cri-status.py" "python3-grpcio or python3-protobuf is not installed"
+	fi
 else
 	grep -q 'gpuprep up: preflight already_done, install already_done, configure done, restart skipped' "$T/out" &&
 		ok "first run: each host's steps in Ansible's output" || not_ok "first run: each host's steps in Ansible's output" "$(grep -m3 'gpuprep up' "$T/out")"
