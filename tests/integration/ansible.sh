@@ -17,10 +17,16 @@
 #     verified against the running daemon. The second run restarts nothing (same PIDs).
 #
 # The nodes (name root runtime arch):
-#   h1, h3  up-sample (dpkg), containerd
+#   h1      up-sample (dpkg), containerd
 #   h2      an rpm-family node: up-sample's GPU and driver as Rocky 9 with its own rpmdb, the
 #           toolkit installed in it by rpm from fixture rpms (tests/install/rpm-lib.sh);
 #           without rpm/rpmbuild it is up-sample again, and a skip says so
+#   h3      the air-gapped path, the playbook's default: up-sample without the toolkit (a
+#           dpkg sandbox, tests/daemons/up-lib.sh's up_node), containerd, gpuprep_online=false:
+#           the playbook copies the controller's bundle (`gpuprep bundle` from a signed
+#           repository on 127.0.0.1, whose server is stopped before any play) to the host,
+#           and up --offline installs the toolkit from it with real dpkg; without dpkg-deb,
+#           gpg or apt-ftparchive it is up-sample online, and a skip says so
 #   h4      t4-a100 with preflight-healthy, containerd
 #   h5      up-sample, docker;   h6  t4-a100 with preflight-healthy, docker
 #   h7, h8  the Jetson Xavier NX (preflight-jetson over it, its dpkg database made
@@ -31,9 +37,8 @@
 #           registered, else through qemu-aarch64-static by a two-line wrapper; without the
 #           static build or qemu, a wrapper that runs this build stands in, and a skip says
 #           the aarch64 binary did not run.
-# The toolkit is already installed in the fixture nodes, and the hosts use the online path
-# (gpuprep_online=true) with no repository reachable, so nothing is downloaded; the
-# offline bundle's copy is not exercised here (tests/install/*.sh cover `up --offline`).
+# The toolkit is already installed in the other fixture nodes, and they use the online path
+# (gpuprep_online=true) with no repository reachable, so nothing is downloaded.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/preflight-lib.sh"
 . "$TESTS_SRC/portable/portable-lib.sh"
@@ -152,6 +157,19 @@ rpm_node() {
 	printf '%s\n' "$r"
 }
 
+# The offline bundle for h3, made from a signed repository served on 127.0.0.1 only while
+# `gpuprep bundle` runs.
+BUNDLE=
+. "$TESTS_SRC/install/lib-install.sh"
+if command -v dpkg-deb >/dev/null && command -v gpg >/dev/null && command -v apt-ftparchive >/dev/null; then
+	. "$TESTS_SRC/daemons/up-lib.sh"
+	up_repo
+	run "$GPUPREP" --json bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/toolkit.bundle.tar.gz"
+	expect_rc 0 "the controller's offline bundle"
+	stop_httpd
+	[ "$rc" != 0 ] || BUNDLE=$T/toolkit.bundle.tar.gz
+fi
+
 # live_containerd ROOT: a real containerd on ROOT's config.toml (runc its default runtime, the
 # private paths of containerd-lib.sh), its socket linked at ROOT's /run/containerd, and the
 # init script up's restart runs.
@@ -203,7 +221,9 @@ make_nodes() {
 		if [ -n "$RPM_NODE" ] && r=$(rpm_node); then echo "h2 $r containerd -"; else
 			echo "h2 $(fixture_root up-sample) containerd -"
 		fi
-		echo "h3 $(fixture_root up-sample) containerd -"
+		if [ -n "$BUNDLE" ]; then echo "h3 $(up_node) containerd -"; else
+			echo "h3 $(fixture_root up-sample) containerd -"
+		fi
 		# preflight-healthy's containerd already has nvidia: its config goes back to up-sample's.
 		r=$(node t4-a100 preflight-healthy)
 		cp "$FIXTURES/nodes/up-sample/etc/containerd/config.toml" "$r/etc/containerd/config.toml"
@@ -232,6 +252,9 @@ make_nodes() {
 			printf '%s ansible_connection=local gpuprep_root=%s gpuprep_runtime=%s gpuprep_bin=%s' \
 				"$h" "$r" "$rt" "$T/bin-$h/gpuprep"
 			[ "$a" = - ] || printf ' gpuprep_arch=%s' "$a"
+			[ "$h" != h3 ] || [ -z "$BUNDLE" ] ||
+				printf ' gpuprep_online=false gpuprep_bundle=%s gpuprep_bundle_dest=%s gpuprep_keyring=%s' \
+					"$BUNDLE" "$T/bin-h3/toolkit.bundle.tar.gz" "$T/repo.asc"
 			# Docker Engine speaks no CRI (keadm needs cri-dockerd, not run here).
 			[ -z "$LIVE" ] || [ "$rt" != docker ] || printf ' gpuprep_ignore_preflight_errors=cri-socket'
 			echo
@@ -358,6 +381,19 @@ if [ -n "$RPM_NODE" ]; then
 	else not_ok "h2: up found the toolkit in its rpmdb" "$(head -c 1500 "$T/reports/h2.json")"; fi
 else
 	skip "an rpm-family node (h2)" "rpm or rpmbuild is not installed (Debian: rpm): h2 is up-sample, a dpkg node"
+fi
+
+if [ -n "$BUNDLE" ]; then
+	cmp -s "$BUNDLE" "$T/bin-h3/toolkit.bundle.tar.gz" && ok "h3 (offline): the bundle was copied to gpuprep_bundle_dest" ||
+		not_ok "h3: the bundle was copied to gpuprep_bundle_dest"
+	installed_versions "$(root_of h3)" >"$T/got"
+	printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
+	expect_file_eq "$T/got" "$T/want" "h3 (offline): up --offline installed the toolkit 1.17.8-1 from the bundle (dpkg)"
+	expect_same "h3 (offline): the install step's source is the bundle" \
+		"$(jget "$T/reports/h3.json" steps/1/status) $(jget "$T/reports/h3.json" steps/1/detail/source/kind) $(jget "$T/reports/h3.json" changed/installed)" \
+		'"done" "bundle" "1.17.8-1"'
+else
+	skip "h3: the air-gapped path (the bundle copied, up --offline)" "dpkg-deb, gpg or apt-ftparchive is not installed: h3 is up-sample, online"
 fi
 
 # gpuprep report on the gathered files: the totals match the run.
