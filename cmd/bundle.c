@@ -135,8 +135,6 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (!rpm && strcmp(format, "deb") != 0)
 		return cmd_usage_error(ctx, err, "--format '%s' is not supported: deb or rpm",
 		                       format);
-	if (rpm && o.gpuprep)
-		return cmd_usage_error(ctx, err, "--with-gpuprep is for deb bundles only, so far");
 	if (o.l4t) {
 		unsigned maj, min;
 		char end;

@@ -19,7 +19,7 @@ const char cmd_configure_usage[] =
         "                         [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                         [--cgroup-driver systemd|cgroupfs] [--cdi] [--exec-root-tools]\n"
         "                         [--drop-in PATH]\n"
-        "                         [--config-version N] [--dry-run]\n"
+        "                         [--config-version N] [--template] [--dry-run]\n"
         "                         [--restart] [--restart-mode auto|systemd|service|signal|none]\n"
         "                         [--restart-timeout SECONDS]\n"
         "\n"
@@ -44,7 +44,10 @@ const char cmd_configure_usage[] =
         "  --exec-root-tools      under --root, allow running the root's own nvidia-ctk here\n"
         "  --drop-in PATH         containerd, crio: write the change to this drop-in file\n"
         "                         (crio default: /etc/crio/crio.conf.d/99-nvidia.toml)\n"
-        "  --config-version N     containerd: the config version for a new file (1 to 4)\n"
+        "  --config-version N     containerd: the config version for a new file (1 to 4);\n"
+        "                         k3s, rke2 --template: 2 or 3, the template to write\n"
+        "  --template             k3s, rke2: also write containerd's config.toml.tmpl (or\n"
+        "                         config-v3.toml.tmpl) with the runtime's table\n"
         "  --dry-run              write nothing; print a unified diff of each file that would\n"
         "                         change\n"
         "  --restart              then make the daemon load it and verify, as 'gpuprep\n"
@@ -129,6 +132,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		OPT_RESTART_MODE,
 		OPT_RESTART_TIMEOUT,
 		OPT_EXEC_ROOT_TOOLS,
+		OPT_TEMPLATE,
 	};
 	static const struct option options[] = {
 	        {"runtime", required_argument, NULL, OPT_RUNTIME},
@@ -145,6 +149,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	        {"restart-mode", required_argument, NULL, OPT_RESTART_MODE},
 	        {"restart-timeout", required_argument, NULL, OPT_RESTART_TIMEOUT},
 	        {"exec-root-tools", no_argument, NULL, OPT_EXEC_ROOT_TOOLS},
+	        {"template", no_argument, NULL, OPT_TEMPLATE},
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
@@ -210,6 +215,9 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			break;
 		case OPT_EXEC_ROOT_TOOLS:
 			exec_root = true;
+			break;
+		case OPT_TEMPLATE:
+			opts.template = true;
 			break;
 		case OPT_RESTART_MODE:
 			if (svc_mode_parse(optarg, &ro.mode, err) < 0)

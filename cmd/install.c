@@ -66,18 +66,20 @@ source_words(const struct pkg_plan *p)
 static void
 print_plan(struct gp_ctx *ctx, const struct pkg_plan *p, json_t *doc)
 {
-	_cleanup_free_ char *head =
-	        xasprintf("source:   %s '%s'\n"
-	                  "%s%s%s"
-	                  "%s%s%s"
-	                  "system:   %s %s%s%s%s\n"
-	                  "version:  %s\n",
-	                  source_words(p), p->location, p->fingerprint ? "key:      " : "",
-	                  p->fingerprint ? p->fingerprint : "", p->fingerprint ? "\n" : "",
-	                  p->reused ? "reusing:  " : "", p->reused ? p->reused : "",
-	                  p->reused ? "\n" : "", os_family_name(p->family), p->arch,
-	                  p->root ? " at '" : "", p->root ? p->root : "", p->root ? "'" : "",
-	                  p->version ? p->version : "the newest (chosen by the package manager)");
+	_cleanup_free_ char *head = xasprintf(
+	        "source:   %s '%s'\n"
+	        "%s%s%s"
+	        "%s%s%s"
+	        "system:   %s %s%s%s%s\n"
+	        "%s%s%s"
+	        "version:  %s\n",
+	        source_words(p), p->location, p->fingerprint ? "key:      " : "",
+	        p->fingerprint ? p->fingerprint : "", p->fingerprint ? "\n" : "",
+	        p->reused ? "reusing:  " : "", p->reused ? p->reused : "", p->reused ? "\n" : "",
+	        os_family_name(p->family), p->arch, p->root ? " at '" : "", p->root ? p->root : "",
+	        p->root ? "'" : "", p->rpm_dbpath ? "rpmdb:    " : "",
+	        p->rpm_dbpath ? p->rpm_dbpath : "", p->rpm_dbpath ? "\n" : "",
+	        p->version ? p->version : "the newest (chosen by the package manager)");
 	cmd_out(ctx, head);
 	_cleanup_free_ char *table =
 	        rows_format_table(pkg_cols_plan, GP_ARRAY_SIZE(pkg_cols_plan),

@@ -203,7 +203,7 @@ cmd_print_verify(struct gp_ctx *ctx, const struct verify_result *v)
 	cmd_out(ctx, table);
 	for (size_t i = 0; i < v->n_checks; i++) {
 		const struct live_check *c = &v->checks[i];
-		if (c->status == LIVE_CHECK_PASS || !c->note)
+		if (!c->note)
 			continue;
 		_cleanup_free_ char *line = xasprintf("%s: %s\n", c->name, c->note);
 		cmd_out(ctx, line);

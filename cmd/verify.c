@@ -3,8 +3,10 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "afterjoin.h"
 #include "liveout.h"
 #include "node.h"
+#include "preflightout.h"
 
 const char cmd_verify_summary[] = "check that the running docker, containerd or CRI-O has the "
                                   "nvidia runtime";
@@ -14,6 +16,8 @@ const char cmd_verify_usage[] =
         "                      [--socket PATH] [--config PATH]\n"
         "                      [--runtime-name NAME] [--runtime-path PATH] [--no-set-default]\n"
         "                      [--cdi] [--smoke IMAGE [--smoke-cmd CMD]] [--timeout SECONDS]\n"
+        "       gpuprep verify --after-join [--edgecore-config PATH]\n"
+        "                      [--device-plugin-config FILE]\n"
         "\n"
         "Ask the running daemon, not the file: docker through GET /info on its socket,\n"
         "containerd (and any CRI runtime) through the CRI's Status call, CRI-O through\n"
@@ -42,7 +46,24 @@ const char cmd_verify_usage[] =
         "  --smoke-cmd CMD      the command to run in it (default: nvidia-smi -L, which must\n"
         "                       list a GPU); split on spaces\n"
         "  --timeout SECONDS    how long the smoke container may run (default: 60)\n"
-        "  -h, --help           print this help\n";
+        "  --after-join         instead, prove the node can run GPU pods after keadm join (or\n"
+        "                       kubeadm join) and the device plugin's rollout: edgecore (or\n"
+        "                       kubelet) runs, its cgroup driver and runtime endpoint agree\n"
+        "                       with the live runtime, NVIDIA's device plugin registered,\n"
+        "                       and it offers the GPUs detect sees; one line per check, as\n"
+        "                       preflight prints them\n"
+        "  --edgecore-config PATH\n"
+        "                       edgecore's config (default: edgecore's --config, else\n"
+        "                       " AFTERJOIN_EDGECORE_CONFIG ", under --root)\n"
+        "  --device-plugin-config FILE\n"
+        "                       the device plugin's ConfigMap (or the config file in it),\n"
+        "                       for its time-slicing replicas; read as given, not under\n"
+        "                       --root\n"
+        "  -h, --help           print this help\n"
+        "\n"
+        "Exit status: 0 every check passed (skips allowed), 1 a check failed or the\n"
+        "daemon (with --after-join: --device-plugin-config) cannot be read, 2 usage\n"
+        "error.\n";
 
 /* Split CMD on blanks into a vector (NULL when it holds no word). */
 static char **
@@ -68,13 +89,41 @@ node_has_gpu(struct gp_ctx *ctx, bool *ret, struct gp_error *err)
 	return 0;
 }
 
+/* verify --after-join: the afterjoin checks, printed as preflight prints its own. */
+static int
+verify_after_join(struct gp_ctx *ctx, const struct afterjoin_opts *o, struct gp_error *err)
+{
+	struct preflight_report rep;
+	if (afterjoin_run(o, &rep, err) < 0)
+		return -1;
+	if (ctx->json) {
+		_cleanup_json_ json_t *doc = preflight_report_json(&rep);
+		json_object_set_new(doc, "phase", json_string("after-join"));
+		/* As verify's own document has it: gpuprep report reads it. */
+		json_object_set_new(doc, "ok", json_boolean(preflight_report_ok(&rep)));
+		cmd_out_json(ctx, doc);
+	} else {
+		cmd_print_checks(ctx, &rep, "verify --after-join");
+		if (!preflight_report_ok(&rep))
+			cmd_note(ctx, "fix the errors above, then run gpuprep verify --after-join "
+			              "again");
+	}
+	int code = preflight_report_ok(&rep) ? GP_EXIT_OK : GP_EXIT_FAILURE;
+	preflight_report_release(&rep);
+	return code;
+}
+
 int
 cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 {
+	enum { OPT_AFTER_JOIN = 0x3000, OPT_EDGECORE_CONFIG, OPT_DP_CONFIG };
 	static const struct option options[] = {
 	        CMD_LIVE_OPTIONS,
 	        {"smoke", required_argument, NULL, LIVE_OPT_SMOKE},
 	        {"smoke-cmd", required_argument, NULL, LIVE_OPT_SMOKE_CMD},
+	        {"after-join", no_argument, NULL, OPT_AFTER_JOIN},
+	        {"edgecore-config", required_argument, NULL, OPT_EDGECORE_CONFIG},
+	        {"device-plugin-config", required_argument, NULL, OPT_DP_CONFIG},
 	        CMD_COMMON_OPTIONS,
 	        {0},
 	};
@@ -84,14 +133,30 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	};
 	const char *runtime = NULL;
 	_cleanup_strv_ char **smoke_cmd = NULL;
+	struct afterjoin_opts aj = {0};
+	bool after_join = false, live_option = false;
 	int c;
 	while ((c = cmd_getopt(ctx, argc, argv, "", options, 0, err)) > 0) {
 		int r = cmd_live_option(ctx, c, optarg, &o, &runtime, err);
 		if (r < 0)
 			return -1;
+		live_option =
+		        live_option || r > 0 || c == LIVE_OPT_SMOKE || c == LIVE_OPT_SMOKE_CMD;
 		if (r > 0)
 			continue;
 		switch (c) {
+		case OPT_AFTER_JOIN:
+			after_join = true;
+			break;
+		case OPT_EDGECORE_CONFIG:
+			if (optarg[0] != '/')
+				return cmd_usage_error(ctx, err,
+				                       "--edgecore-config takes an absolute path");
+			aj.edgecore_config = optarg;
+			break;
+		case OPT_DP_CONFIG:
+			aj.device_plugin_config = optarg;
+			break;
 		case LIVE_OPT_SMOKE:
 			o.smoke_image = optarg;
 			break;
@@ -106,6 +171,19 @@ cmd_verify(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (c < 0)
 		return cmd_opt_exit(c);
 	o.root = ctx->root; /* --root may come after the command */
+	if (!after_join && (aj.edgecore_config || aj.device_plugin_config))
+		return cmd_usage_error(ctx, err, "--%s needs --after-join",
+		                       aj.edgecore_config ? "edgecore-config"
+		                                          : "device-plugin-config");
+	if (after_join && live_option)
+		return cmd_usage_error(ctx, err,
+		                       "--after-join takes only --edgecore-config and "
+		                       "--device-plugin-config: it finds the runtime in the node "
+		                       "agent's config");
+	if (after_join) {
+		aj.root = ctx->root;
+		return verify_after_join(ctx, &aj, err);
+	}
 	if (smoke_cmd && !o.smoke_image)
 		return cmd_usage_error(ctx, err, "--smoke-cmd needs --smoke IMAGE");
 	o.smoke_cmd = smoke_cmd;

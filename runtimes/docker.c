@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "docker_version.h"
 #include "jsonedit.h"
 #include "live.h"
 #include "noderoot.h"
@@ -128,29 +129,6 @@ docker_key_since(const char *key)
 		if (strcmp(docker_known_keys[i].key, key) == 0)
 			return docker_known_keys[i].since;
 	return 0;
-}
-
-/* The version of the dockerd under root (major * 100 + minor), or 0 when it cannot be run. */
-static int
-docker_installed_version(const char *root)
-{
-	_cleanup_free_ char *node = runtime_find_binary(root, &runtime_docker);
-	if (!node)
-		return 0;
-	_cleanup_free_ char *host = gp_path(root, node);
-	char *const argv[] = {host, (char *)"--version", NULL};
-	struct proc_opts po = {.timeout_ms = 5000, .keep_output = true};
-	struct proc_result pr = {0};
-	_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
-	int major = 0, minor = 0;
-	/* "Docker version 20.10.24+dfsg1, build 297e128" */
-	if (proc_run(argv, &po, &pr, &e) == 0 && pr.status == 0 && pr.output) {
-		const char *v = strstr(pr.output, "version ");
-		if (v && sscanf(v + 8, "%d.%d", &major, &minor) != 2)
-			major = minor = 0;
-	}
-	proc_result_release(&pr);
-	return major * 100 + minor;
 }
 
 /*
@@ -352,14 +330,32 @@ docker_edit(const struct configure_opts *opts, const char *name, struct jsonedit
 		if (since <= 2010)
 			continue;
 		if (node < 0)
-			node = docker_installed_version(opts->root);
+			node = docker_node_version(opts->root, NULL, NULL);
+		char vs[16], vn[16];
 		if (node && node < since)
 			configure_result_warn(
 			        ret,
-			        "%s: the key '%s' needs Docker >= %d.%d, and this "
-			        "node's dockerd is %d.%d: it refuses to start with it",
-			        name, key, since / 100, since % 100, node / 100, node % 100);
+			        "%s: the key '%s' needs Docker >= %s, and this node's "
+			        "dockerd is %s: it refuses to start with it",
+			        name, key, docker_version_label(since, vs),
+			        docker_version_label(node, vn));
 	}
+	/* What the node's dockerd does with what is written here. */
+	if (node < 0)
+		node = docker_node_version(opts->root, NULL, NULL);
+	char vn[16];
+	if (node && node < DOCKER_CDI_SINCE && opts->cdi)
+		configure_result_warn(ret,
+		                      "%s: \"features\": {\"cdi\": true} needs Docker >= 25.0, and "
+		                      "this node's dockerd is %s: it ignores it (no CDI devices)",
+		                      name, docker_version_label(node, vn));
+	if (node && node < DOCKER_GPUS_SINCE)
+		configure_result_warn(ret,
+		                      "this node's dockerd is %s, older than 19.03: it has no "
+		                      "docker run --gpus; the nvidia runtime configured here works "
+		                      "with it (every container when it is the default, or with "
+		                      "--runtime=nvidia; NVIDIA_VISIBLE_DEVICES picks the GPUs)",
+		                      docker_version_label(node, vn));
 	return 0;
 }
 
@@ -388,14 +384,15 @@ docker_configure(const struct configure_opts *opts, struct configure_result *ret
 		return -1;
 	if (docker_edit(opts, name, doc, ret, err) < 0)
 		return -1;
-	int node = bom ? docker_installed_version(opts->root) : 0;
+	int node = bom ? docker_node_version(opts->root, NULL, NULL) : 0;
+	char vn[16];
 	if (node && node < 2300)
 		configure_result_warn(
 		        ret,
 		        "%s: the file starts with a UTF-8 byte order mark, which needs "
-		        "Docker >= 23.0, and this node's dockerd is %d.%d: it refuses "
+		        "Docker >= 23.0, and this node's dockerd is %s: it refuses "
 		        "to start with it (kept, as it was there before)",
-		        name, node / 100, node % 100);
+		        name, docker_version_label(node, vn));
 	size_t len;
 	const char *text = jsonedit_text(doc, &len);
 	_cleanup_free_ char *out = xmalloc(bom + len + 1);
@@ -540,4 +537,5 @@ const struct runtime_ops runtime_docker = {
         .ask_live = docker_ask_live,
         .restart = docker_restart,
         .verify = docker_verify,
+        .version = docker_version,
 };

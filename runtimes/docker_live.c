@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "docker_version.h"
 #include "dockerapi.h"
 #include "live.h"
 #include "noderoot.h"
@@ -364,6 +365,15 @@ docker_live_verify(const struct runtime_ops *ops, const struct live_opts *o,
 	ret->daemon = xstrdup(live.daemon);
 	_cleanup_free_ char *answers = xasprintf("answers on '%s'", ret->socket);
 	verify_add(ret, "daemon", LIVE_CHECK_PASS, answers, ret->daemon, NULL);
+	/* A dockerd older than 19.03 passes on the runtime route alone: say what it lacks. */
+	const char *number = strchr(live.daemon, ' ');
+	int version = docker_version_number(number ? number + 1 : NULL);
+	if (version && version < DOCKER_GPUS_SINCE) {
+		_cleanup_(runtime_version_release) struct runtime_version v = {0};
+		docker_version_judge(version, &v);
+		verify_add_note(ret, "version", LIVE_CHECK_PASS, "NVIDIA's runtime route",
+		                number + 1, "%s; %s", v.said, v.hint);
+	}
 
 	_cleanup_(runtime_config_view_release) struct runtime_config_view file = {0};
 	_cleanup_error_ struct gp_error ferr = GP_ERROR_INIT;
@@ -375,4 +385,30 @@ docker_live_verify(const struct runtime_ops *ops, const struct live_opts *o,
 	if (!o->file_only && o->smoke_image)
 		smoke(o, ret->socket, ret);
 	return 0;
+}
+
+void
+docker_version(const char *root, const char *socket, unsigned timeout_ms,
+               struct runtime_version *ret)
+{
+	*ret = (struct runtime_version){0};
+	int number = 0;
+	if (socket) {
+		_cleanup_(runtime_live_release) struct runtime_live live = {0};
+		_cleanup_error_ struct gp_error e = GP_ERROR_INIT;
+		/* live.daemon: "dockerd 18.09.6" */
+		if (docker_ask_live(socket, timeout_ms, &live, &e) == 0 && live.daemon &&
+		    (number = docker_version_number(live.daemon + strcspn(live.daemon, " ") +
+		                                    (strchr(live.daemon, ' ') ? 1 : 0)))) {
+			ret->daemon = xstrdup(live.daemon);
+			ret->source = xasprintf("the running daemon on '%s'", socket);
+		}
+	}
+	if (!number) {
+		_cleanup_free_ char *version = NULL;
+		if ((number = docker_node_version(root, &version, &ret->source)))
+			ret->daemon = xasprintf("dockerd %s", version);
+	}
+	if (number)
+		docker_version_judge(number, ret);
 }

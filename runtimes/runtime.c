@@ -129,6 +129,18 @@ runtime_program_check(const char *root, const char *path, char **ret_node)
 }
 
 void
+runtime_version_release(struct runtime_version *v)
+{
+	if (!v)
+		return;
+	free(v->daemon);
+	free(v->source);
+	free(v->said);
+	free(v->hint);
+	*v = (struct runtime_version){0};
+}
+
+void
 runtime_config_view_release(struct runtime_config_view *v)
 {
 	if (!v)
@@ -138,6 +150,7 @@ runtime_config_view_release(struct runtime_config_view *v)
 	free(v->default_path);
 	free(v->cri_disabled_by);
 	free(v->cgroup_driver_source);
+	free(v->default_source);
 	for (size_t i = 0; i < v->n_runtimes; i++) {
 		free(v->runtimes[i].name);
 		free(v->runtimes[i].path);
@@ -188,6 +201,11 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	if (!ops->configure) {
 		gp_error_set(err, "configuring %s is not supported yet", ops->name);
 		return -1;
+	}
+	if (opts->template && !ops->takes_template) {
+		gp_error_set_code(err, GP_EXIT_USAGE, "--template does not apply to %s", ops->name);
+		return gp_error_hint(err, "only k3s and RKE2 render their containerd config "
+		                          "from a template");
 	}
 	bool dry = flags & RUNTIME_CONFIGURE_DRY_RUN;
 	_cleanup_close_ int lock = -1;

@@ -40,7 +40,9 @@ struct configure_opts {
 	enum cgroup_driver cgroup_driver;
 	bool cdi;
 	const char *drop_in; /* node path; containerd only */
-	int config_version;  /* 0: from the file or the installed version; containerd only */
+	int config_version;  /* 0: from the file or the installed version; containerd, and
+	                        k3s/rke2 with template (2: config.toml.tmpl, 3: config-v3) */
+	bool template;       /* k3s, rke2: also write containerd's config template */
 	/* The CDI spec to write to cdi_spec_path, in the same change set; NULL: none. */
 	const char *cdi_spec_path;
 	const char *cdi_spec;
@@ -98,6 +100,9 @@ struct runtime_config_view {
 	                           plugin off, or NULL */
 	bool cgroup_driver_set; /* docker: exec-opts names the driver (not the default);
 	                           containerd keeps it per runtime (systemd_cgroup) */
+	char *default_source;   /* k3s, rke2: the default-runtime k3s renders at its next start,
+	                           and the file:line of config.yaml (or a drop-in) it comes
+	                           from, for messages; NULL: none */
 	struct runtime_config_entry *runtimes; /* every runtime defined, in file order */
 	size_t n_runtimes;
 };
@@ -109,6 +114,19 @@ const struct runtime_config_entry *runtime_config_view_find(const struct runtime
 struct runtime_config_entry *runtime_config_view_add(struct runtime_config_view *v,
                                                      const char *name, const char *path);
 
+/*
+ * What a runtime's version means for GPUs (runtime_ops.version): the version, where it was
+ * read, and what it allows.
+ */
+struct runtime_version {
+	char *daemon; /* "dockerd 18.09.6"; NULL when the version cannot be told */
+	char *source; /* where it was read: "the running daemon", "package docker-ce (dpkg)" */
+	char *said;   /* what this version does with NVIDIA's runtime: a sentence */
+	bool limited; /* said names something this version lacks */
+	char *hint;   /* with limited: what to do, or NULL */
+};
+void runtime_version_release(struct runtime_version *v);
+
 struct runtime_ops {
 	const char *name;        /* "containerd": what --runtime takes */
 	const char *binary;      /* "containerd": looked up in the usual bin dirs under root */
@@ -117,6 +135,8 @@ struct runtime_ops {
 	const char *cri_socket;  /* the CRI endpoint kubelet/edgecore would use, or NULL */
 	const char *service;     /* its systemd unit / init script; NULL: name (rke2: the
 	                            server's, rke2-server; restart finds the one that runs) */
+	bool takes_template;     /* configure takes --template (k3s, rke2: their containerd's
+	                            config template) */
 
 	/*
 	 * Compute the edits that make opts->runtime_name a runtime (and, with
@@ -158,6 +178,14 @@ struct runtime_ops {
 	 */
 	int (*verify)(const struct live_opts *opts, struct verify_result *ret,
 	              struct gp_error *err);
+	/*
+	 * The daemon's version and what it allows: from the daemon on socket (a host path) when
+	 * it answers within timeout_ms (socket may be NULL), else from the package database
+	 * under root, else from the binary. ret->daemon stays NULL when none tells. NULL: every
+	 * version of this runtime that gpuprep supports works the same way.
+	 */
+	void (*version)(const char *root, const char *socket, unsigned timeout_ms,
+	                struct runtime_version *ret);
 };
 
 /* Each runtime's ops, in its own file (runtimes/docker.c, ...). */

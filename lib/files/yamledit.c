@@ -15,6 +15,8 @@ struct yaml_top {
 	char *value;        /* decoded */
 	size_t value_start; /* byte span of the value as written */
 	size_t value_end;
+	unsigned value_line; /* 1-based, where the value starts */
+	unsigned value_col;
 	yaml_scalar_style_t style;
 	bool have_mapping;     /* a block mapping (false: empty document) */
 	size_t indent;         /* column of its keys */
@@ -152,6 +154,8 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
 					                    ev.data.scalar.length);
 					t->value_start = ev.start_mark.index;
 					t->value_end = ev.end_mark.index;
+					t->value_line = (unsigned)ev.start_mark.line + 1;
+					t->value_col = (unsigned)ev.start_mark.column + 1;
 					t->style = ev.data.scalar.style;
 				}
 				matched = false;
@@ -178,6 +182,21 @@ yaml_get_top_scalar(const char *text, size_t len, const char *key, char **ret, s
 	if (!t.found)
 		return 0;
 	*ret = TAKE_PTR(t.value);
+	return 1;
+}
+
+int
+yaml_find_top_scalar(const char *text, size_t len, const char *key, char **ret, unsigned *ret_line,
+                     unsigned *ret_col, struct gp_error *err)
+{
+	struct yaml_top t;
+	if (yaml_top_scan(text, len, key, &t, err) < 0)
+		return -1;
+	if (!t.found)
+		return 0;
+	*ret = TAKE_PTR(t.value);
+	*ret_line = t.value_line;
+	*ret_col = t.value_col;
 	return 1;
 }
 

@@ -27,6 +27,10 @@
 int yaml_get_top_scalar(const char *text, size_t len, const char *key, char **ret,
                         struct gp_error *err);
 
+/* The same, also giving where the value starts (1-based line and column). */
+int yaml_find_top_scalar(const char *text, size_t len, const char *key, char **ret,
+                         unsigned *ret_line, unsigned *ret_col, struct gp_error *err);
+
 /*
  * Set the top-level key to value (written plain when YAML allows it, else
  * double-quoted). Returns 1 with *ret_text (fresh, NUL-terminated) and

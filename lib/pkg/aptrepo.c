@@ -172,15 +172,22 @@ apt_repo_version_target(const char *v)
 	return xasprintf("%s-1", v);
 }
 
-static int
-cmp_newest_first(const void *a, const void *b)
+/* Sort v newest first (a handful of versions: insertion sort, stable). */
+static void
+sort_newest_first(char **v, apt_vercmp_fn vercmp)
 {
-	return debver_compare(*(char *const *)b, *(char *const *)a);
+	for (size_t i = 1; v && v[i]; i++) {
+		char *x = v[i];
+		size_t j = i;
+		for (; j > 0 && vercmp(v[j - 1], x) < 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 char **
 apt_repo_common_versions(const char *const *names, const char *const *cand_names,
-                         const char *const *cand_versions, size_t n)
+                         const char *const *cand_versions, size_t n, apt_vercmp_fn vercmp)
 {
 	char **out = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -189,7 +196,7 @@ apt_repo_common_versions(const char *const *names, const char *const *cand_names
 		const char *v = cand_versions[i];
 		bool dup = false;
 		for (size_t k = 0; out && out[k]; k++)
-			if (debver_compare(out[k], v) == 0)
+			if (vercmp(out[k], v) == 0)
 				dup = true;
 		if (dup)
 			continue;
@@ -198,14 +205,13 @@ apt_repo_common_versions(const char *const *names, const char *const *cand_names
 			bool found = false;
 			for (size_t c = 0; c < n && !found; c++)
 				found = strcmp(cand_names[c], names[j]) == 0 &&
-				        debver_compare(cand_versions[c], v) == 0;
+				        vercmp(cand_versions[c], v) == 0;
 			all = found;
 		}
 		if (all)
 			out = strv_push(out, v);
 	}
-	if (out)
-		qsort(out, strv_length(out), sizeof(char *), cmp_newest_first);
+	sort_newest_first(out, vercmp);
 	return out;
 }
 
@@ -225,10 +231,11 @@ apt_repo_join(char *const *v, const char *sep)
 int
 apt_repo_pick_version(const char *const *names, const char *const *vers, size_t n,
                       char *const *archs, const char *url, const char *arch, const char *target,
-                      char ***ret_common, const char **ret_want, struct gp_error *err)
+                      apt_vercmp_fn vercmp, char ***ret_common, const char **ret_want,
+                      struct gp_error *err)
 {
-	_cleanup_strv_ char **common =
-	        apt_repo_common_versions((const char *const *)apt_repo_toolkit, names, vers, n);
+	_cleanup_strv_ char **common = apt_repo_common_versions(
+	        (const char *const *)apt_repo_toolkit, names, vers, n, vercmp);
 	if (!common) {
 		if (archs) {
 			_cleanup_free_ char *a = apt_repo_join(archs, ", ");
@@ -246,7 +253,7 @@ apt_repo_pick_version(const char *const *names, const char *const *vers, size_t 
 	if (target) {
 		want = NULL;
 		for (size_t i = 0; common[i]; i++)
-			if (debver_compare(common[i], target) == 0)
+			if (vercmp(common[i], target) == 0)
 				want = common[i];
 		if (!want) {
 			_cleanup_free_ char *list = apt_repo_join(common, ", ");
@@ -283,7 +290,7 @@ apt_repo_select(const struct apt_repo *r, const char *target,
 	_cleanup_strv_ char **common = NULL;
 	const char *want = NULL;
 	int r_pick = apt_repo_pick_version(names, vers, n, archs, r->dist_url, r->arch, target,
-	                                   &common, &want, err);
+	                                   debver_compare, &common, &want, err);
 	free(names);
 	free(vers);
 	if (r_pick < 0)

@@ -84,19 +84,24 @@ int apt_repo_select(const struct apt_repo *r, const char *target,
 /* "1.17.8" -> "1.17.8-1"; a version with a revision stays as it is. Fresh string. */
 char *apt_repo_version_target(const char *v);
 
+/* A version order: debver_compare (deb) or rpmver_compare (rpm); <0, 0 or >0. */
+typedef int (*apt_vercmp_fn)(const char *a, const char *b);
+
 /*
- * The versions (sorted newest first) at which every one of names appears in
+ * The versions (sorted newest first by vercmp) at which every one of names appears in
  * the candidates (name/version pairs). Used for repositories and archives alike.
  */
 char **apt_repo_common_versions(const char *const *names, const char *const *cand_names,
-                                const char *const *cand_versions, size_t n);
+                                const char *const *cand_versions, size_t n, apt_vercmp_fn vercmp);
 /* "1.17.8-1, 1.17.7-1" */
 char *apt_repo_join(char *const *v, const char *sep);
 /*
  * The toolkit version to install from n candidate (name, version) pairs: target, or the
- * newest all four have. *ret_common (every such version, newest first) owns *ret_want.
- * Errors name url, and arch with the archs seen when none fit it. apt and rpm share it.
+ * newest all four have, in the family's order vercmp. *ret_common (every such version, newest
+ * first) owns *ret_want. Errors name url, and arch with the archs seen when none fit it. apt
+ * and rpm share it.
  */
 int apt_repo_pick_version(const char *const *names, const char *const *vers, size_t n,
                           char *const *archs, const char *url, const char *arch, const char *target,
-                          char ***ret_common, const char **ret_want, struct gp_error *err);
+                          apt_vercmp_fn vercmp, char ***ret_common, const char **ret_want,
+                          struct gp_error *err);

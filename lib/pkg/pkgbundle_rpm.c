@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "elfinfo.h"
 #include "pkgarchive.h"
 #include "pkgbundle.h"
 #include "pkgbundle_private.h"
@@ -50,6 +51,9 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	size_t n = 0;
 	int ret = -1;
 
+	/* Before any download: a wrong --with-gpuprep costs nothing and writes nothing. */
+	if (o->gpuprep && elf_check_static(o->gpuprep, o->arch, "--with-gpuprep", err) < 0)
+		goto out;
 	if (apt_repo_load_key(&keyr, f, o->keyring, err) < 0)
 		goto out;
 	if (rpm_repo_fetch(&r, &keyr.key, f, err) < 0)
@@ -74,7 +78,7 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	}
 	if (rpm_repo_fetch_md(&r, f, dl, err) < 0)
 		goto out;
-	size_t cap = 3 + r.n_md + APT_REPO_TOOLKIT_COUNT;
+	size_t cap = 4 + r.n_md + APT_REPO_TOOLKIT_COUNT;
 	names = xcalloc(cap + 1, sizeof(char *));
 	paths = xcalloc(cap + 1, sizeof(char *));
 	json_t *files = json_array();
@@ -91,6 +95,11 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	}
 	names[n] = xstrdup(PKG_BUNDLE_KEY_FILE);
 	paths[n++] = xstrdup(keyr.key.keyring);
+	/* The static gpuprep, listed like every file (install --offline checks it too). */
+	if (o->gpuprep) {
+		names[n] = xstrdup(PKG_BUNDLE_GPUPREP);
+		paths[n++] = xstrdup(o->gpuprep);
+	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = pkg_bundle_file_entry(names[i], paths[i], err);
 		if (!e)
@@ -133,7 +142,10 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	all[0] = (struct pkgarchive_source){
 	        .name = "manifest.json", .data = mtext, .len = strlen(mtext)};
 	for (size_t i = 0; i < n; i++)
-		all[i + 1] = (struct pkgarchive_source){.name = names[i], .disk_path = paths[i]};
+		all[i + 1] = (struct pkgarchive_source){
+		        .name = names[i],
+		        .disk_path = paths[i],
+		        .mode = strcmp(names[i], PKG_BUNDLE_GPUPREP) == 0 ? 0755 : 0};
 	int w = pkgarchive_write_tar_gz(output, all, n + 1, (int64_t)now, err);
 	free(all);
 	if (w < 0)

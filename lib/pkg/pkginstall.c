@@ -12,9 +12,16 @@
 #include "debver.h"
 #include "noderoot.h"
 #include "proc.h"
+#include "rpmver.h"
 #include "safefile.h"
 #include "tmpfiles.h"
 #include "pkginstall_private.h"
+
+apt_vercmp_fn
+pkg_vercmp(enum os_family family)
+{
+	return family == OS_FAMILY_RPM ? rpmver_compare : debver_compare;
+}
 
 /* Run a program, keeping its output (stdout and stderr together). */
 int
@@ -85,6 +92,7 @@ pkg_plan_release(struct pkg_plan *p)
 	free(p->cmds);
 	tmpfiles_rm_rf(p->tmpdir);
 	free(p->tmpdir);
+	free(p->rpm_dbpath);
 	*p = (struct pkg_plan){0};
 }
 
@@ -147,9 +155,9 @@ pkg_command_add2(struct pkg_command *c, const char *prefix, const char *arg)
 bool
 pkg_plan_all_installed_at(const struct pkg_plan *p, const char *const *versions)
 {
+	apt_vercmp_fn cmp = pkg_vercmp(p->family);
 	for (size_t k = 0; k < N_PKGS; k++)
-		if (!p->installed[k] || !versions[k] ||
-		    debver_compare(p->installed[k], versions[k]))
+		if (!p->installed[k] || !versions[k] || cmp(p->installed[k], versions[k]))
 			return false;
 	return true;
 }
@@ -157,9 +165,9 @@ pkg_plan_all_installed_at(const struct pkg_plan *p, const char *const *versions)
 bool
 pkg_plan_any_newer(const struct pkg_plan *p, const char *const *versions)
 {
+	apt_vercmp_fn cmp = pkg_vercmp(p->family);
 	for (size_t k = 0; k < N_PKGS; k++)
-		if (p->installed[k] && versions[k] &&
-		    debver_compare(p->installed[k], versions[k]) > 0)
+		if (p->installed[k] && versions[k] && cmp(p->installed[k], versions[k]) > 0)
 			return true;
 	return false;
 }
@@ -235,10 +243,11 @@ pkg_plan_to_json(const struct pkg_plan *p)
 	                        "location", p->location ? p->location : "", "key_fingerprint",
 	                        p->fingerprint ? json_string(p->fingerprint) : json_null(),
 	                        "reused_entry", p->reused ? json_string(p->reused) : json_null());
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "schema_version", 1,
-	                 "action", p->up_to_date ? "none" : "install", "root",
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	                 "schema_version", 1, "action", p->up_to_date ? "none" : "install", "root",
 	                 p->root ? p->root : "/", "package_family", os_family_name(p->family),
-	                 "architecture", p->arch, "version",
+	                 "architecture", p->arch, "rpm_dbpath",
+	                 p->rpm_dbpath ? json_string(p->rpm_dbpath) : json_null(), "version",
 	                 p->version ? json_string(p->version) : json_null(), "source", src,
 	                 "packages", pk, "files", files, "commands", cmds);
 }

@@ -72,9 +72,19 @@ struct pkg_plan {
 	size_t n_writes;
 	struct pkg_command *cmds;
 	size_t n_cmds;
-	bool up_to_date; /* nothing to do */
-	char *tmpdir;    /* private; removed by pkg_plan_release() */
+	bool up_to_date;  /* nothing to do */
+	char *tmpdir;     /* private; removed by pkg_plan_release() */
+	char *rpm_dbpath; /* the rpm family: the node's rpm database, pkg_rpm_dbpath() */
 };
+
+/*
+ * Where the rpm database of the system at root (NULL: this one) lives, as a path inside it:
+ * the first of /usr/lib/sysimage/rpm (Fedora 36 and later, RHEL 10) and /var/lib/rpm (CentOS 7,
+ * RHEL 8 and 9) that holds a database (rpmdb.sqlite, Packages or Packages.db), else the first
+ * that is a directory, else /var/lib/rpm. Every rpm, dnf and yum gpuprep runs gets it
+ * explicitly: a host's rpm may keep its own database elsewhere (Debian's: ~/.rpmdb).
+ */
+const char *pkg_rpm_dbpath(const char *root);
 
 /* Make the plan. This reads and verifies the source (online: the key and the
  * signed index), but changes nothing on the system. */
@@ -104,6 +114,14 @@ int pkg_plan_execute(struct pkg_plan *p, pkg_step_fn on_step, pkg_output_fn on_o
  */
 int pkg_query_installed(const char *root, enum os_family family, char *ret[APT_REPO_TOOLKIT_COUNT],
                         struct gp_error *err);
+
+/*
+ * The installed versions of any packages (names NULL-terminated; ret, one slot per name, is
+ * set to NULL first and stays NULL for what is not installed) in the family's database under
+ * root: pkg_dpkg_installed(), or rpm -q with the node's --dbpath ("EPOCH:" where there is one).
+ */
+int pkg_installed_versions(const char *root, enum os_family family, const char *const *names,
+                           char **ret, struct gp_error *err);
 
 /*
  * The installed versions of names (NULL-terminated; ret, one slot per name,

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "debver.h"
 #include "digest.h"
 #include "pkgarchive.h"
 #include "proc.h"
@@ -118,14 +117,15 @@ read_identity(const struct pkg_plan *p, const char *file, char *ret[3], struct g
 		if (run_check(k, RPM_HINT, file, ".rpm", &pr, err) < 0)
 			goto out;
 		proc_result_release(&pr);
-		char *const q[] = {"rpm",
-		                   "-qp",
-		                   "--nosignature",
-		                   "--qf",
-		                   "Package: %{NAME}\nVersion: %{VERSION}-%{RELEASE}\n"
-		                   "Architecture: %{ARCH}\n",
-		                   (char *)file,
-		                   NULL};
+		char *const q[] = {
+		        "rpm",
+		        "-qp",
+		        "--nosignature",
+		        "--qf",
+		        "Package: %{NAME}\nVersion: %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n"
+		        "Architecture: %{ARCH}\n",
+		        (char *)file,
+		        NULL};
 		if (run_check(q, RPM_HINT, file, ".rpm", &pr, err) < 0)
 			goto out;
 	} else {
@@ -184,7 +184,8 @@ check_one(const struct pkg_plan *p, size_t k, const char *sums_text, const char 
 	}
 	const char *any = p->family == OS_FAMILY_RPM ? "noarch" : "all";
 	int r = 0;
-	if (strcmp(id[0], apt_repo_toolkit[k]) != 0 || debver_compare(id[1], p->version) != 0 ||
+	if (strcmp(id[0], apt_repo_toolkit[k]) != 0 ||
+	    pkg_vercmp(p->family)(id[1], p->version) != 0 ||
 	    (strcmp(id[2], p->arch) != 0 && strcmp(id[2], any) != 0)) {
 		gp_error_set(err,
 		             "'%s' is the package %s %s (%s), but the plan installs %s %s (%s) "

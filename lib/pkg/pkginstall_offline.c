@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "debver.h"
 #include "digest.h"
 #include "pkgarchive.h"
 #include "pkgbundle.h"
@@ -92,6 +91,7 @@ static int
 select_offline(struct pkg_plan *p, const struct cands *c, const char *version, const char *where,
                size_t ret_idx[N_PKGS], struct gp_error *err)
 {
+	apt_vercmp_fn cmp = pkg_vercmp(p->family);
 	const char **names = xcalloc(c->n + 1, sizeof(char *));
 	const char **vers = xcalloc(c->n + 1, sizeof(char *));
 	size_t n = 0;
@@ -112,8 +112,8 @@ select_offline(struct pkg_plan *p, const struct cands *c, const char *version, c
 				other = strv_push(other, s);
 		}
 	}
-	_cleanup_strv_ char **common =
-	        apt_repo_common_versions((const char *const *)apt_repo_toolkit, names, vers, n);
+	_cleanup_strv_ char **common = apt_repo_common_versions(
+	        (const char *const *)apt_repo_toolkit, names, vers, n, cmp);
 	free(names);
 	free(vers);
 	if (!common) {
@@ -142,7 +142,7 @@ select_offline(struct pkg_plan *p, const struct cands *c, const char *version, c
 		_cleanup_free_ char *target = apt_repo_version_target(version);
 		want = NULL;
 		for (size_t i = 0; common[i]; i++)
-			if (debver_compare(common[i], target) == 0)
+			if (cmp(common[i], target) == 0)
 				want = common[i];
 		if (!want) {
 			_cleanup_free_ char *list = apt_repo_join(common, ", ");
@@ -159,7 +159,7 @@ select_offline(struct pkg_plan *p, const struct cands *c, const char *version, c
 		for (size_t i = 0; i < c->n; i++) {
 			const struct pkg_file *f = &c->v[i];
 			if (strcmp(f->name, apt_repo_toolkit[k]) != 0 || !arch_fits(p, f) ||
-			    debver_compare(f->version, want) != 0)
+			    cmp(f->version, want) != 0)
 				continue;
 			if (ret_idx[k] == SIZE_MAX || strcmp(f->arch, p->arch) == 0)
 				ret_idx[k] = i;
@@ -386,7 +386,7 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 		}
 		if (o->version) {
 			_cleanup_free_ char *target = apt_repo_version_target(o->version);
-			if (debver_compare(target, b.versions[N_PKGS - 1]) != 0) {
+			if (pkg_vercmp(p->family)(target, b.versions[N_PKGS - 1]) != 0) {
 				gp_error_set(err, "version %s is not in bundle '%s'; it has %s",
 				             target, path, b.versions[N_PKGS - 1]);
 				gp_error_hint(err, "leave --version out, or make a bundle with "
@@ -467,6 +467,8 @@ pkg_plan_offline_commands(struct pkg_plan *p, struct gp_error *err)
 			pkg_command_add(c, "--root");
 			pkg_command_add(c, p->root);
 		}
+		pkg_command_add(c, "--dbpath");
+		pkg_command_add(c, p->rpm_dbpath);
 		pkg_command_add(c, "-Uvh");
 		const char *versions[N_PKGS] = {p->version, p->version, p->version, p->version};
 		if (pkg_plan_any_newer(p, versions))

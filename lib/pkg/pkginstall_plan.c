@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "debver.h"
+#include "rpmver.h"
 #include "tmpfiles.h"
 #include "pkginstall_private.h"
 
@@ -20,6 +21,17 @@ pkg_query_installed(const char *root, enum os_family family, char *ret[N_PKGS],
 	if (family == OS_FAMILY_RPM)
 		return pkg_rpm_installed(root, apt_repo_toolkit, ret, err);
 	return pkg_dpkg_installed(root, apt_repo_toolkit, ret, err);
+}
+
+int
+pkg_installed_versions(const char *root, enum os_family family, const char *const *names,
+                       char **ret, struct gp_error *err)
+{
+	for (size_t i = 0; names[i]; i++)
+		ret[i] = NULL;
+	if (family == OS_FAMILY_RPM)
+		return pkg_rpm_installed(root, names, ret, err);
+	return pkg_dpkg_installed(root, names, ret, err);
 }
 
 /*
@@ -68,7 +80,8 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 	_cleanup_free_ char *osr = gp_path(o->root, "/etc/os-release");
 	if (gp_root_is_set(o->root))
 		p.root = xstrdup(o->root);
-	if (o->version && !debver_valid(o->version)) {
+	/* Well-formed in dpkg's or rpm's terms, whichever the system turns out to be. */
+	if (o->version && !debver_valid(o->version) && !rpmver_valid(o->version)) {
 		gp_error_set_code(err, 2, "--version '%s' is not a version number", o->version);
 		gp_error_hint(err, "give the toolkit's version as NVIDIA writes it: 1.17.8");
 		goto fail;
@@ -79,6 +92,12 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 		gp_error_set(err, "cannot tell whether '%s' is a deb or an rpm system (ID=%s)", osr,
 		             os.id ? os.id : "?");
 		gp_error_hint(err, "gpuprep installs on Debian, Ubuntu, RHEL and their relatives");
+		goto fail;
+	}
+	if (o->version && !(os.family == OS_FAMILY_RPM ? rpmver_valid : debver_valid)(o->version)) {
+		gp_error_set_code(err, 2, "--version '%s' is not a version number for %s",
+		                  o->version, os_family_name(os.family));
+		gp_error_hint(err, "give the toolkit's version as NVIDIA writes it: 1.17.8");
 		goto fail;
 	}
 	p.family = os.family;
@@ -96,6 +115,8 @@ pkg_plan_make(const struct pkg_install_opts *o, struct pkg_plan *ret, struct gp_
 		goto fail;
 	}
 	p.arch = xstrdup(arch);
+	if (p.family == OS_FAMILY_RPM)
+		p.rpm_dbpath = xstrdup(pkg_rpm_dbpath(p.root));
 	if (tmpfiles_mkdtemp("install", &p.tmpdir, err) < 0)
 		goto fail;
 	if (query_all(p.root, p.family, p.installed, &p.missing_deps, err) < 0)

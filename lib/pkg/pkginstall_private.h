@@ -37,6 +37,9 @@ struct pkg_install_opts;
 struct pkg_plan;
 struct proc_result;
 
+/* pkginstall.c: the family's version order (dpkg's or rpm's): <0, 0 or >0. */
+apt_vercmp_fn pkg_vercmp(enum os_family family);
+
 /* pkginstall.c: run a program, keeping its output (stdout and stderr together). */
 int pkg_run_keep(char *const argv[], const char *missing_hint, struct proc_result *ret,
                  struct gp_error *err);

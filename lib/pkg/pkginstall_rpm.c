@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gpgverify.h"
@@ -15,6 +16,25 @@
 #include "pkginstall_private.h"
 #include "rpmrepo.h"
 #include "tmpfiles.h"
+
+const char *
+pkg_rpm_dbpath(const char *root)
+{
+	static const char *const dirs[] = {"/usr/lib/sysimage/rpm", "/var/lib/rpm"};
+	static const char *const dbs[] = {"rpmdb.sqlite", "Packages", "Packages.db"};
+	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++)
+		for (size_t j = 0; j < GP_ARRAY_SIZE(dbs); j++) {
+			_cleanup_free_ char *f = xasprintf("%s/%s", dirs[i], dbs[j]);
+			if (noderoot_access(root, f, F_OK) == 0)
+				return dirs[i];
+		}
+	for (size_t i = 0; i < GP_ARRAY_SIZE(dirs); i++) {
+		struct stat st;
+		if (noderoot_stat(root, dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return dirs[i];
+	}
+	return dirs[1];
+}
 
 /*
  * The installed versions of names (ret has a slot for each, NULL when not
@@ -31,8 +51,11 @@ pkg_rpm_installed(const char *root, const char *const *names, char **ret, struct
 		argv = strv_push(argv, "--root");
 		argv = strv_push(argv, root);
 	}
+	argv = strv_push(argv, "--dbpath");
+	argv = strv_push(argv, pkg_rpm_dbpath(root));
 	argv = strv_push(argv, "--qf");
-	argv = strv_push(argv, "%{NAME}\t%{VERSION}-%{RELEASE}\n");
+	/* the epoch only where there is one, as repositories write the EVR */
+	argv = strv_push(argv, "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n");
 	for (size_t i = 0; names[i]; i++)
 		argv = strv_push(argv, names[i]);
 	struct proc_result res = {0};
@@ -85,6 +108,27 @@ releasever(const char *root)
 	os_info_release(&os);
 	gp_error_release(&ignored);
 	return v;
+}
+
+/*
+ * dnf and yum take no --dbpath: they read rpm's macros, and a host's rpm may keep its database
+ * elsewhere (Debian's: ~/.rpmdb, which under --installroot is ROOT/root/.rpmdb). rpm reads
+ * ~/.rpmmacros last, so HOME set to a private directory whose .rpmmacros names the node's
+ * database makes both use it, on an image as on the node itself.
+ */
+static int
+rpm_macros_env(struct pkg_plan *p, struct pkg_command *c, struct gp_error *err)
+{
+	_cleanup_free_ char *home = xasprintf("%s/rpm-home", p->tmpdir);
+	_cleanup_free_ char *file = xasprintf("%s/.rpmmacros", home);
+	_cleanup_free_ char *text = xasprintf("%%_dbpath %s\n", p->rpm_dbpath);
+	if (mkdir_p(home, 0700) < 0)
+		return gp_error_set_errno(err, errno, "creating '%s'", home);
+	if (tmpfiles_write(file, text, strlen(text), 0600, err) < 0)
+		return -1;
+	_cleanup_free_ char *env = xasprintf("HOME=%s", home);
+	c->env = strv_push(c->env, env);
+	return 0;
 }
 
 int
@@ -150,11 +194,17 @@ pkg_plan_online_rpm(const struct pkg_install_opts *o, struct pkg_plan *p, struct
 	repo = xasprintf(repo_fmt, r.base_url, PKG_RPM_KEY);
 	pkg_plan_write(p, PKG_YUM_REPO, repo, strlen(repo), 0644);
 
-	/* yum on CentOS 7 (no dnf): the same repo file; yum takes the same flags used here. */
+	/*
+	 * yum on CentOS 7 (no dnf): the same repo file, and the same flags: yum 3.4.3 has -y,
+	 * --installroot, --releasever and --setopt, which it applies to [main] (reposdir too)
+	 * before it reads any repository (yum's cli.py, getOptionsConfig).
+	 */
 	const char *tool = have_program_under(p->root, "dnf") || !have_program_under(p->root, "yum")
 	                           ? "dnf"
 	                           : "yum";
 	struct pkg_command *c = pkg_plan_command(p);
+	if (rpm_macros_env(p, c, err) < 0)
+		goto out;
 	pkg_command_add(c, tool);
 	pkg_command_add(c, "-y");
 	if (gp_root_is_set(p->root)) {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "debver.h"
+#include "rpmver.h"
 #include "digest.h"
 #include "tmpfiles.h"
 #include "xmlso.h"
@@ -504,7 +504,7 @@ rpm_repo_select(const struct rpm_repo *r, const char *target,
 	_cleanup_strv_ char **common = NULL;
 	const char *want = NULL;
 	int r_pick = apt_repo_pick_version(names, vers, n, archs, r->repo_url, r->arch, target,
-	                                   &common, &want, err);
+	                                   rpmver_compare, &common, &want, err);
 	free(names);
 	free(vers);
 	if (r_pick < 0)
@@ -514,7 +514,7 @@ rpm_repo_select(const struct rpm_repo *r, const char *target,
 		for (size_t i = 0; i < r->n_pkgs && !ret[k]; i++) {
 			const struct rpm_package *p = &r->pkgs[i];
 			if (strcmp(p->name, apt_repo_toolkit[k]) == 0 &&
-			    debver_compare(p->evr, want) == 0 &&
+			    rpmver_compare(p->evr, want) == 0 &&
 			    (strcmp(p->arch, r->arch) == 0 || strcmp(p->arch, "noarch") == 0))
 				ret[k] = p;
 		}

@@ -24,6 +24,7 @@
 	X("toolkit", toolkit)                                                                      \
 	X("runtime-config", runtime_config)                                                        \
 	X("runtime-live", runtime_live)                                                            \
+	X("runtime-version", runtime_version)                                                      \
 	X("cri-socket", cri_socket)                                                                \
 	X("cri-plugin", cri_plugin)                                                                \
 	X("cgroup-driver", cgroup_driver)                                                          \

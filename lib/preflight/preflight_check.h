@@ -101,6 +101,7 @@ void preflight_check_cdi(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_jetson_mode(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result *r);
+void preflight_check_runtime_version(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cri_socket(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cri_plugin(struct preflight_ctx *ctx, struct preflight_result *r);
 void preflight_check_cgroup_driver(struct preflight_ctx *ctx, struct preflight_result *r);

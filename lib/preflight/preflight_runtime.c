@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The checks of the container runtime keadm will use: runtime-config,
- * runtime-live, cri-socket, cri-plugin, cgroup-driver.
+ * runtime-live, runtime-version, cri-socket, cri-plugin, cgroup-driver.
  */
 #include <errno.h>
 #include <string.h>
@@ -35,12 +35,10 @@ runtime_binary_exists(const struct preflight_ctx *ctx, const char *path)
 	return runtime_program_check(ctx->root, path, NULL) == 0;
 }
 
-void
-preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r)
+static void
+check_runtime_config(struct preflight_ctx *ctx, const struct runtime_config_view *v,
+                     struct preflight_result *r)
 {
-	const struct runtime_config_view *v = preflight_runtime_view(ctx, r);
-	if (!v)
-		return;
 	const char *name = ctx->runtime->name;
 	_cleanup_free_ char *file = gp_path(ctx->root, v->path);
 	if (!v->exists) {
@@ -75,6 +73,21 @@ preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_resul
 	}
 	preflight_set(r, PREFLIGHT_PASS, "'%s' makes '%s' (%s) the default runtime", file, def,
 	              v->default_path);
+}
+
+void
+preflight_check_runtime_config(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const struct runtime_config_view *v = preflight_runtime_view(ctx, r);
+	if (!v)
+		return;
+	check_runtime_config(ctx, v, r);
+	/* k3s, rke2: what their flags will render at the next start, and from where. */
+	if (v->default_source && r->message) {
+		char *m = xasprintf("%s; %s", r->message, v->default_source);
+		free(r->message);
+		r->message = m;
+	}
 }
 
 void
@@ -137,6 +150,39 @@ preflight_check_runtime_live(struct preflight_ctx *ctx, struct preflight_result 
 	preflight_set(r, PREFLIGHT_PASS, "the running %s uses '%s' (%s), as '%s' says", name,
 	              live_def, live.view.default_path ? live.view.default_path : STOCK_RUNTIME,
 	              file);
+}
+
+/*
+ * What the runtime's version allows (runtime_ops.version): asked of the running daemon when
+ * its socket is there, else read from the package database or the binary under the root.
+ */
+void
+preflight_check_runtime_version(struct preflight_ctx *ctx, struct preflight_result *r)
+{
+	const char *name = ctx->runtime->name;
+	if (!ctx->runtime->version) {
+		preflight_set(r, PREFLIGHT_SKIP,
+		              "gpuprep knows no %s release that takes NVIDIA's runtime differently",
+		              name);
+		return;
+	}
+	_cleanup_free_ char *path =
+	        ctx->runtime->socket_path ? preflight_path(ctx, ctx->runtime->socket_path) : NULL;
+	struct stat st;
+	bool live = path && stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+	_cleanup_(runtime_version_release) struct runtime_version v = {0};
+	ctx->runtime->version(ctx->root, live ? path : NULL, LIVE_TIMEOUT_MS, &v);
+	if (!v.daemon) {
+		preflight_set(r, PREFLIGHT_SKIP,
+		              "cannot tell the %s version: no daemon answers on '%s', and no "
+		              "package or binary under the root says",
+		              name, path ? path : "?");
+		return;
+	}
+	preflight_set(r, v.limited ? PREFLIGHT_WARN : PREFLIGHT_PASS, "%s (%s): %s", v.daemon,
+	              v.source, v.said);
+	if (v.hint)
+		preflight_hint(r, "%s", v.hint);
 }
 
 void

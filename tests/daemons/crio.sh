@@ -129,6 +129,25 @@ expect_rc 0 "preflight runtime-live, cri-socket and cgroup-driver pass on the re
 run "${G[@]}" preflight --runtime crio --checks cgroup-driver --cgroup-driver systemd
 expect_rc 1 "preflight cgroup-driver: CRI-O's cgroupfs against keadm's systemd fails"
 
+# verify --after-join with edgecore on CRI-O's socket: the CRI answers there, and CRI-O's own
+# GET /info names the cgroup driver it runs with.
+EC=$root/etc/kubeedge/config/edgecore.yaml
+mkdir -p "$root/etc/kubeedge/config"
+sed -e 's|^      containerRuntimeEndpoint: .*|      containerRuntimeEndpoint: unix:///var/run/crio/crio.sock|' \
+	-e 's|^      cgroupDriver: systemd|      cgroupDriver: cgroupfs|' \
+	"$FIXTURES/edgecore/v1alpha2-kubeedge-1.22-install.yaml" >"$EC"
+run "${G[@]}" verify --after-join
+expect_contains "$T/out" "[PASS] edgecore's endpoint 'unix:///var/run/crio/crio.sock' answers: cri-o 1.32.13" \
+	"after-join: CRI-O answers on edgecore's endpoint"
+expect_contains "$T/out" "[PASS] edgecore and the running crio both use the cgroupfs cgroup driver (GET /info: cgroup_driver \"cgroupfs\")" \
+	"after-join: the cgroup driver from CRI-O's GET /info"
+sed -i 's|^      cgroupDriver: cgroupfs|      cgroupDriver: systemd|' "$EC"
+run "${G[@]}" verify --after-join
+expect_rc 1 "after-join: edgecore's systemd against CRI-O's cgroupfs"
+expect_contains "$T/out" "[ERROR agent-cgroup-driver]: edgecore uses the systemd cgroup driver (modules.edged.tailoredKubeletConfig.cgroupDriver in '$EC'), but the running crio uses cgroupfs (GET /info: cgroup_driver \"cgroupfs\")" \
+	"after-join: the mismatch names CRI-O's answer"
+rm -r "$root/etc/kubeedge"
+
 # A second configure changes nothing.
 run "${G[@]}" configure --runtime crio --runtime-path "$wrap"
 expect_rc 0 "configure again"

@@ -68,6 +68,10 @@ expect_same "before: k3s's nvidia runtime is there" "$(check_field "$T/out" runt
 run "${G[@]}" configure --runtime k3s
 expect_rc 0 "configure --runtime k3s"
 expect_file_eq "$root/etc/rancher/k3s/config.yaml" <(echo "default-runtime: nvidia") "config.yaml says default-runtime: nvidia"
+# preflight reads the rendered config.toml, and says what config.yaml will render next.
+run "${G[@]}" preflight --runtime k3s
+expect_contains "$T/out" "the default runtime in '$root/var/lib/rancher/k3s/agent/etc/containerd/config.toml' is 'runc' (runc), not NVIDIA's; k3s's config says default-runtime: nvidia ('/etc/rancher/k3s/config.yaml':1)" \
+	"configured, not restarted: preflight's runtime-config says where the next default comes from"
 # k3s would render this at its next start; until then the daemon runs the old one.
 render nvidia
 run "${G[@]}" --json verify --runtime k3s
@@ -86,9 +90,27 @@ expect_rc 0 "fresh: verify --runtime k3s passes"
 expect_same "fresh: live default nvidia" "$(check_field "$T/out" default_runtime seen)" '"nvidia"'
 expect_same "fresh: config_loaded" "$(check_field "$T/out" config_loaded status)" '"pass"'
 
+expect_same "fresh: config.yaml's default-runtime" "$(check_field "$T/out" config_yaml_default_runtime status)/$(check_field "$T/out" config_yaml_default_runtime note)" \
+	'"pass"/"from /etc/rancher/k3s/config.yaml:1"'
+
+# A drop-in read after config.yaml that names another default: verify says where it comes from.
+mkdir -p "$root/etc/rancher/k3s/config.yaml.d"
+printf '# set by the image\ndefault-runtime: runc\n' >"$root/etc/rancher/k3s/config.yaml.d/90-image.yaml"
+run "${G[@]}" --json verify --runtime k3s
+expect_rc 1 "a drop-in overrides default-runtime: verify fails"
+expect_same "drop-in: the effective value and where it comes from" \
+	"$(check_field "$T/out" config_yaml_default_runtime seen)/$(check_field "$T/out" config_yaml_default_runtime note)" \
+	'"runc"/"from /etc/rancher/k3s/config.yaml.d/90-image.yaml:2"'
+run "${G[@]}" configure --runtime k3s
+expect_file_eq "$root/etc/rancher/k3s/config.yaml.d/90-image.yaml" <(printf '# set by the image\ndefault-runtime: nvidia\n') \
+	"drop-in: configure changes it there"
+run "${G[@]}" verify --runtime k3s
+expect_rc 0 "drop-in: verify passes once it says nvidia"
+
 # RKE2 renders into its own directory and serves CRI on the same socket path.
 rdir=$root/var/lib/rancher/rke2/agent/etc/containerd
-mkdir -p "$rdir"
+mkdir -p "$rdir" "$root/etc/rancher/rke2"
+printf 'default-runtime: nvidia\n' >"$root/etc/rancher/rke2/config.yaml"
 cp "$kdir/config.toml" "$rdir/config.toml"
 run "${G[@]}" verify --runtime rke2
 expect_rc 0 "verify --runtime rke2 reads rke2's rendered config.toml"

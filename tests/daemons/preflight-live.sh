@@ -153,6 +153,30 @@ if dockerd_usable; then
 		expect_rc 0 "runtime-live: fresh dockerd"
 		expect_contains "$T/out" "[PASS] the running docker uses 'nvidia' (/usr/bin/nvidia-container-runtime), as '$DJ' says" \
 			"docker fresh: pass"
+		# verify --after-join: KubeEdge < 1.12's edged with its own dockershim talks to
+		# dockerd at dockerAddress; docker's GET /info names its cgroup driver.
+		EC=$R/etc/kubeedge/config/edgecore.yaml
+		mkdir -p "$R/etc/kubeedge/config"
+		sed -e 's|^    dockerAddress: .*|    dockerAddress: unix:///run/docker.sock|' \
+			-e 's|^    devicePluginEnabled: false|    devicePluginEnabled: true|' \
+			"$FIXTURES/edgecore/v1alpha1-defaultconfig.yaml" >"$EC"
+		run "$GPUPREP" --root "$R" verify --after-join
+		expect_contains "$T/out" "[PASS] edgecore's endpoint 'unix:///run/docker.sock' answers: dockerd " \
+			"after-join: dockerd answers on edged's dockerAddress"
+		agree=0 differ=0
+		for d in cgroupfs systemd; do
+			sed -i "s|^    cgroupDriver: .*|    cgroupDriver: $d|" "$EC"
+			run "$GPUPREP" --root "$R" verify --after-join
+			grep -qF "[PASS] edgecore and the running docker both use the $d cgroup driver (as the running daemon reports it)" "$T/out" && agree=$((agree + 1))
+			grep -qF "[ERROR agent-cgroup-driver]: edgecore uses the $d cgroup driver (modules.edged.cgroupDriver in '$EC'), but the running docker uses " "$T/out" && differ=$((differ + 1))
+		done
+		if [ "$agree" -eq 1 ] && [ "$differ" -eq 1 ]; then
+			ok "after-join: edged's cgroupDriver agrees with the running dockerd's for one driver, not the other"
+		else
+			not_ok "after-join: edged's cgroupDriver agrees with the running dockerd's for one driver, not the other" \
+				"agree $agree, differ $differ" "$(cat "$T/out")"
+		fi
+		rm -r "$R/etc/kubeedge"
 		dockerd_stop
 		printf '{\n  "log-driver": "json-file"\n}\n' >"$DJ"
 		if dockerd_start "$DJ"; then

@@ -83,7 +83,7 @@ rpm_root "$root"
 mkdir -p "$T/dnf-repos"
 printf '[bundle]\nname=bundle\nbaseurl=file://%s/repo\nrepo_gpgcheck=1\ngpgcheck=0\ngpgkey=file://%s\n' \
 	"$T/x-x86_64" "$T/repo.asc" >"$T/dnf-repos/bundle.repo"
-run dnf -y -q --installroot="$root" --releasever=9 --setopt=reposdir="$T/dnf-repos" install nvidia-container-toolkit
+run env HOME="$(rpm_home "$root")" dnf -y -q --installroot="$root" --releasever=9 --setopt=reposdir="$T/dnf-repos" install nvidia-container-toolkit
 expect_rc 0 "yum repository: dnf installs from the extracted bundle (repo_gpgcheck=1)"
 want_all 1.17.8-1 >"$T/want"
 rpm_versions "$root" >"$T/got"
@@ -95,7 +95,7 @@ root=$T/rocky
 rpm_root "$root"
 run "$GPUPREP" --root "$root" install --offline "$b" --keyring "$T/repo.asc" --dry-run
 expect_rc 0 "install: --dry-run"
-expect_contains "$T/out" "rpm --root $root -Uvh" "install: one rpm -Uvh"
+expect_contains "$T/out" "rpm --root $root --dbpath /var/lib/rpm -Uvh" "install: one rpm -Uvh, with the node's database"
 run "$GPUPREP" --root "$root" install --offline "$b" --keyring "$T/repo.asc"
 expect_rc 0 "install: from the bundle"
 rpm_versions "$root" >"$T/got"
@@ -151,4 +151,102 @@ PY
 run "$GPUPREP" --root "$root" install --offline "$T/tampered2.tar.gz" --keyring "$T/repo.asc"
 expect_rc 1 "install: repomd.xml changed in the bundle"
 expect_contains "$T/err" "repodata/repomd.xml" "install: repomd.xml changed: named"
+# --- --with-gpuprep: an rpm bundle carries a static gpuprep too --------------------------------
+# static_for ARCH: a static program for ARCH: the static gpuprep of .ci/portable when it has been
+# built (as tests/portable/portable-lib.sh finds it), else a tiny one compiled here (gcc -static
+# for x86_64, aarch64-linux-gnu-gcc -static for aarch64); nothing (status 1) when neither can be.
+PORTABLE_DIR=${GPUPREP_PORTABLE_DIR:-${BUILD_DIR:-build}/portable}
+static_for() {
+	local arch=$1 cc
+	if [ -x "$PORTABLE_DIR/gpuprep-linux-$arch" ]; then
+		printf '%s\n' "$PORTABLE_DIR/gpuprep-linux-$arch"
+		return 0
+	fi
+	case $arch in x86_64) cc=gcc ;; aarch64) cc=aarch64-linux-gnu-gcc ;; esac
+	printf 'int main(void) { return 0; }\n' >"$T/tiny.c"
+	command -v "$cc" >/dev/null && "$cc" -static -O2 -o "$T/tiny-$arch" "$T/tiny.c" 2>/dev/null &&
+		printf '%s\n' "$T/tiny-$arch"
+}
+nothing_written() { # OUT NAME
+	if [ ! -e "$1" ] && [ ! -e "$1.download" ]; then ok "$2: nothing written"; else
+		not_ok "$2: nothing written" "$(ls -ld "$1"* 2>&1)"
+	fi
+}
+refuse_gpuprep() { # NAME FILE ARCH TEXT
+	local out=$T/wg-$RANDOM.tar.gz before
+	before=$(wc -l <"$HTTPD_LOG")
+	run "$GPUPREP" bundle --format rpm --arch "$3" --repo-url "$REPO_URL" --keyring "$T/repo.asc" --with-gpuprep "$2" -o "$out"
+	expect_rc 1 "--with-gpuprep $1: refused"
+	expect_contains "$T/err" "gpuprep: error: --with-gpuprep: $4" "--with-gpuprep $1: message"
+	expect_contains "$T/err" "hint: " "--with-gpuprep $1: a hint"
+	nothing_written "$out" "--with-gpuprep $1"
+	if [ "$(wc -l <"$HTTPD_LOG")" = "$before" ]; then ok "--with-gpuprep $1: nothing fetched"; else
+		not_ok "--with-gpuprep $1: nothing fetched" "$(tail -3 "$HTTPD_LOG")"
+	fi
+}
+printf '#!/bin/sh\nexec gpuprep "$@"\n' >"$T/gpuprep.sh"
+refuse_gpuprep "a script" "$T/gpuprep.sh" x86_64 "'$T/gpuprep.sh' is not an ELF program"
+refuse_gpuprep "a dynamic program" /bin/true x86_64 "'/bin/true' is dynamically linked (interpreter /lib"
+expect_contains "$T/err" "OUTDIR/gpuprep-linux-x86_64" "--with-gpuprep a dynamic program: the hint names the static binary"
+refuse_gpuprep "a missing file" "$T/nowhere" aarch64 "cannot read '$T/nowhere': No such file or directory"
+for arch in x86_64 aarch64; do
+	if ! SG=$(static_for "$arch"); then
+		skip "--with-gpuprep: an rpm bundle for $arch" \
+			"no static $arch program: no '$PORTABLE_DIR/gpuprep-linux-$arch' (bash .ci/portable) and no static-capable compiler (gcc, gcc-aarch64-linux-gnu)"
+		continue
+	fi
+	other=aarch64
+	[ "$arch" = aarch64 ] && other=x86_64
+	case $arch in x86_64) name=x86-64 ;; aarch64) name=AArch64 ;; esac
+	refuse_gpuprep "$arch for $other" "$SG" "$other" "'$SG' is a program for $name, but the bundle is for $other"
+	bg=$T/with-gpuprep-$arch.tar.gz
+	run "$GPUPREP" bundle --format rpm --arch "$arch" --repo-url "$REPO_URL" --keyring "$T/repo.asc" --with-gpuprep "$SG" -o "$bg"
+	expect_rc 0 "--with-gpuprep: the $arch rpm bundle is made"
+	expect_contains "$T/err" "for rpm $arch, with gpuprep" "--with-gpuprep: $arch: the note says so"
+	tar -tvzf "$bg" >"$T/wg-list"
+	if grep -qE '^-rwxr-xr-x root/root .* gpuprep$' "$T/wg-list"; then ok "--with-gpuprep: $arch: 'gpuprep' at the top, mode 0755"; else
+		not_ok "--with-gpuprep: $arch: 'gpuprep' at the top, mode 0755" "$(cat "$T/wg-list")"
+	fi
+	rm -rf "$T/airgap" && mkdir -p "$T/airgap"
+	(cd "$T/airgap" && tar -xzf "$bg" gpuprep)
+	if cmp -s "$T/airgap/gpuprep" "$SG" && [ -x "$T/airgap/gpuprep" ] && [ "$(ls "$T/airgap")" = gpuprep ]; then
+		ok "--with-gpuprep: $arch: tar -xzf BUNDLE gpuprep gives the program, executable, byte for byte"
+	else
+		not_ok "--with-gpuprep: $arch: tar -xzf BUNDLE gpuprep gives the program" "$(ls -l "$T/airgap")"
+	fi
+	tar -xzOf "$bg" manifest.json >"$T/wg-manifest.json"
+	python3 - "$T/wg-manifest.json" "$SG" >"$T/py" 2>&1 <<'PY'
+import hashlib, json, sys
+m = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], "rb").read()
+e = [f for f in m["files"] if f["path"] == "gpuprep"]
+assert e == [{"path": "gpuprep", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}], e
+assert m["package_family"] == "rpm", m["package_family"]
+print("listed ok")
+PY
+	if grep -q "listed ok" "$T/py"; then ok "--with-gpuprep: $arch: manifest.json vouches for gpuprep (size, sha256)"; else
+		not_ok "--with-gpuprep: $arch: manifest.json vouches for gpuprep" "$(cat "$T/py")"
+	fi
+done
+if [ -e "$T/with-gpuprep-x86_64.tar.gz" ]; then
+	# install --offline takes it, checking gpuprep like every other file.
+	root=$T/rocky-wg
+	rpm_root "$root"
+	run "$GPUPREP" --root "$root" install --offline "$T/with-gpuprep-x86_64.tar.gz" --keyring "$T/repo.asc"
+	expect_rc 0 "--with-gpuprep: install --offline accepts the rpm bundle"
+	want_all 1.17.8-1 >"$T/want"
+	rpm_versions "$root" >"$T/got"
+	expect_file_eq "$T/got" "$T/want" "--with-gpuprep: all four installed"
+	rm -rf "$T/wg-x" && mkdir -p "$T/wg-x"
+	tar -xzf "$T/with-gpuprep-x86_64.tar.gz" -C "$T/wg-x"
+	printf 'x' >>"$T/wg-x/gpuprep"
+	(cd "$T/wg-x" && tar --owner=0 --group=0 -czf "$T/wg-tampered.tar.gz" manifest.json repo keys gpuprep)
+	root=$T/rocky-wg2
+	rpm_root "$root"
+	run "$GPUPREP" --root "$root" install --offline "$T/wg-tampered.tar.gz" --keyring "$T/repo.asc"
+	expect_rc 1 "--with-gpuprep: a changed gpuprep in the rpm bundle is refused"
+	expect_contains "$T/err" "checksum mismatch for 'gpuprep' in bundle" "--with-gpuprep: a changed gpuprep: message"
+	[ -z "$(rpm_versions "$root")" ] && ok "--with-gpuprep: a changed gpuprep: nothing installed" ||
+		not_ok "--with-gpuprep: a changed gpuprep: nothing installed"
+fi
 done_testing

@@ -1,6 +1,6 @@
 #!/bin/bash
 # gpuprep install on an rpm system, online, with Debian's real dnf (--installroot into a
-# sandbox root with its own rpmdb) against a yum repository built here: rpmbuild packages
+# sandbox root with its own rpmdb, at /var/lib/rpm or /usr/lib/sysimage/rpm) against a yum repository built here: rpmbuild packages
 # at two versions, createrepo_c, repomd.xml signed by a throwaway key, served on 127.0.0.1.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/install/lib-install.sh"
@@ -58,7 +58,8 @@ run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" 
 expect_rc 0 "pinned: --dry-run"
 expect_contains "$T/out" "  $root$REPOFILE" "pinned: the plan writes the repo file"
 expect_contains "$T/out" "  $root$KEYPATH" "pinned: the plan writes the key"
-expect_contains "$T/out" "dnf -y --installroot=$root --setopt=reposdir=" "pinned: dnf into the root, with its own repo dir"
+expect_contains "$T/out" "rpmdb:    /var/lib/rpm" "pinned: the node's rpm database"
+expect_contains "$T/out" "  HOME=<tmp>/rpm-home dnf -y --installroot=$root --setopt=reposdir=" "pinned: dnf into the root, with its own repo dir and rpm macros"
 expect_contains "$T/out" "--releasever=9 install libnvidia-container1-1.17.7-1 libnvidia-container-tools-1.17.7-1 nvidia-container-toolkit-base-1.17.7-1 nvidia-container-toolkit-1.17.7-1" \
 	"pinned: the release from os-release, the four pinned"
 [ -e "$root$REPOFILE" ] && not_ok "pinned: --dry-run writes nothing" || ok "pinned: --dry-run writes nothing"
@@ -68,6 +69,9 @@ expect_rc 0 "pinned: install 1.17.7 with dnf"
 want_all 1.17.7-1 >"$T/want"
 rpm_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "pinned: all four at 1.17.7-1 (rpm -q --root)"
+[ -s "$root/var/lib/rpm/rpmdb.sqlite" ] && [ ! -e "$root/root/.rpmdb" ] &&
+	ok "pinned: in the node's /var/lib/rpm, nothing in ~/.rpmdb (Debian rpm's default)" ||
+	not_ok "pinned: in the node's /var/lib/rpm, nothing in ~/.rpmdb" "$(ls -la "$root/var/lib/rpm" "$root/root" 2>&1)"
 printf '[nvidia-container-toolkit]\nname=nvidia-container-toolkit\nbaseurl=%s/stable/rpm/$basearch\nrepo_gpgcheck=1\ngpgcheck=0\nenabled=1\ngpgkey=file://%s\nsslverify=1\n' \
 	"$URL" "$KEYPATH" >"$T/want.repo"
 expect_file_eq "$root$REPOFILE" "$T/want.repo" "pinned: the repo file, as NVIDIA's (repo_gpgcheck=1, gpgkey)"
@@ -91,6 +95,39 @@ expect_not_contains "$T/err" "dnf" "second run: dnf does not run"
 run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --version 1.17.8
 expect_rc 0 "second run, pinned"
 expect_contains "$T/out" "already installed: " "second run, pinned: a no-op"
+
+# --- a Fedora-like node: the database in /usr/lib/sysimage/rpm ----------------------------------
+root=$T/fedora
+rpm_root "$root" x86_64 "" /usr/lib/sysimage/rpm
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --dry-run
+expect_contains "$T/out" "rpmdb:    /usr/lib/sysimage/rpm" "sysimage: the plan names the node's database"
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
+expect_rc 0 "sysimage: install with dnf"
+want_all 1.17.8-1 >"$T/want"
+rpm --root "$root" --dbpath /usr/lib/sysimage/rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' $TOOLKIT | sort >"$T/got"
+expect_file_eq "$T/got" "$T/want" "sysimage: all four in /usr/lib/sysimage/rpm"
+[ ! -e "$root/var/lib/rpm" ] && [ ! -e "$root/root/.rpmdb" ] && ok "sysimage: no second database (/var/lib/rpm, ~/.rpmdb)" ||
+	not_ok "sysimage: no second database" "$(ls -d "$root/var/lib/rpm" "$root/root/.rpmdb" 2>&1)"
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
+expect_contains "$T/out" "already installed: " "sysimage: a second run is a no-op"
+
+# --- rpm's version order picks the newest: 1.1 is newer than 1.a for rpm (dpkg says the opposite)
+URL_MAIN=$URL
+d=$T/repo-order/stable/rpm/x86_64
+for v in 1.a 1.1; do rpm_toolkit "$d" "$v" x86_64; done
+createrepo_c --quiet --no-database --simple-md-filenames "$d" >/dev/null
+rpm_sign_repo "$d" repo
+cp "$T/repo.asc" "$T/repo-order/gpgkey"
+start_httpd "$T/repo-order"
+root=$T/rocky-order
+rpm_root "$root"
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --dry-run
+expect_rc 0 "version order: --dry-run"
+expect_contains "$T/out" "version:  1.1-1" "version order: the newest is 1.1-1 in rpm's order (rpmvercmp: digits beat letters)"
+run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --version 1.a --dry-run
+expect_rc 0 "version order: --version 1.a"
+expect_contains "$T/out" "install libnvidia-container1-1.a-1 " "version order: --version 1.a pins 1.a-1"
+URL=$URL_MAIN
 
 # --- failures: each stops before dnf runs or is reported with a hint, and changes nothing ------
 fresh() {
@@ -157,27 +194,4 @@ for how in longer same-size; do
 	[ -e "$root$REPOFILE" ] && not_ok "tampered package ($how): the repo file is rolled back" || ok "tampered package ($how): the repo file is rolled back"
 done
 
-# --- a yum-only node (CentOS 7): the same repo file, yum with the same flags ------------------
-root=$T/centos7
-rpm_root "$root"
-printf 'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n' >"$root/etc/os-release"
-printf '#!/bin/sh\nexit 1\n' >"$root/usr/bin/yum"
-chmod 755 "$root/usr/bin/yum"
-run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc" --dry-run
-expect_rc 0 "yum: --dry-run"
-expect_contains "$T/out" "  yum -y --installroot=$root --setopt=reposdir=" "yum: yum, not dnf, into the root"
-expect_contains "$T/out" "--releasever=7 install libnvidia-container1-1.17.8-1 libnvidia-container-tools-1.17.8-1 nvidia-container-toolkit-base-1.17.8-1 nvidia-container-toolkit-1.17.8-1" \
-	"yum: CentOS 7's release, the four pinned"
-run "$GPUPREP" --root "$root" --json install --repo-url "$URL" --keyring "$T/repo.asc" --dry-run
-python3 - "$T/out" >"$T/got" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["package_family"], d["architecture"], d["version"])
-for f in d["files"]:
-    print(f["path"])
-for c in d["commands"]:
-    print(c.split(" ")[0])
-PY
-printf 'rpm x86_64 1.17.8-1\n%s\n%s\nyum\n' "$KEYPATH" "$REPOFILE" >"$T/want"
-expect_file_eq "$T/got" "$T/want" "yum: --json: the family, the files and the one yum command"
 done_testing

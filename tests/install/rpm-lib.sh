@@ -19,8 +19,13 @@
 #                      by KEYNAME, and REPO/gpgkey (the armored key)
 #   rpm_sign_repo DIR KEYNAME
 #                      (re)sign DIR/repodata/repomd.xml
-#   rpm_root DIR [ARCH [MISSING]]
-#                      a Rocky 9 root with an rpmdb holding the OS packages (all but MISSING)
+#   rpm_root DIR [ARCH [MISSING [DBPATH]]]
+#                      a Rocky 9 root with an rpmdb holding the OS packages (all but MISSING),
+#                      at DBPATH (default /var/lib/rpm, as on CentOS 7 and RHEL 8 and 9;
+#                      /usr/lib/sysimage/rpm is Fedora's), never at Debian rpm's ~/.rpmdb
+#   rpm_dbpath ROOT    the database ROOT has (/usr/lib/sysimage/rpm or /var/lib/rpm)
+#   rpm_home ROOT      a directory to give a test's own dnf as HOME: its .rpmmacros names ROOT's
+#                      database (dnf has no --dbpath; Debian's rpm would use ROOT/root/.rpmdb)
 #   rpm_versions ROOT  "name version-release" of the toolkit packages installed in ROOT
 RPM_VERSIONS="1.17.7 1.17.8"
 
@@ -126,7 +131,7 @@ rpm_repo() {
 }
 
 rpm_root() {
-	local r=$1 arch=${2:-x86_64} missing=${3:-} p
+	local r=$1 arch=${2:-x86_64} missing=${3:-} db=${4:-/var/lib/rpm} p
 	mkdir -p "$r/etc/yum.repos.d" "$r/bin" "$r/usr/bin"
 	case $arch in
 	x86_64) cp /bin/sh "$r/bin/sh" ;;
@@ -134,16 +139,28 @@ rpm_root() {
 	aarch64) printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\267\000' >"$r/bin/sh" ;;
 	esac
 	printf 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nID_LIKE="rhel centos fedora"\nPLATFORM_ID="platform:el9"\n' >"$r/etc/os-release"
-	rpm --root "$r" --initdb
+	rpm --root "$r" --dbpath "$db" --initdb
 	rpm_os_pkgs "$T/rpmcache/os-$arch" "$arch"
 	for p in glibc libcap libseccomp; do
 		[ "$p" = "$missing" ] ||
-			rpm --root "$r" -i --quiet --ignorearch --nodeps "$T/rpmcache/os-$arch/$p-1.0-1.$arch.rpm" 2>/dev/null
+			rpm --root "$r" --dbpath "$db" -i --quiet --ignorearch --nodeps "$T/rpmcache/os-$arch/$p-1.0-1.$arch.rpm" 2>/dev/null
 	done
 }
 
+rpm_dbpath() {
+	if [ -e "$1/usr/lib/sysimage/rpm/rpmdb.sqlite" ]; then echo /usr/lib/sysimage/rpm; else echo /var/lib/rpm; fi
+}
+
+rpm_home() {
+	local h
+	h=$(mktemp -d "$T/rpm-home.XXXXXX")
+	echo "%_dbpath $(rpm_dbpath "$1")" >"$h/.rpmmacros"
+	printf '%s\n' "$h"
+}
+
 rpm_versions() {
-	rpm --root "$1" -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' $TOOLKIT 2>/dev/null | grep -v 'not installed' | sort
+	rpm --root "$1" --dbpath "$(rpm_dbpath "$1")" -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' $TOOLKIT 2>/dev/null |
+		grep -v 'not installed' | sort
 }
 
 # rpm_stop_agents DIR: stop the gpg-agents of the test keys and those dnf started for its

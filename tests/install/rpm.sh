@@ -23,12 +23,15 @@ mk_rpm_root "$root"
 run "$GPUPREP" --root "$root" install --offline "$T/rpms" --dry-run
 expect_rc 0 "rpm: --dry-run from a directory"
 expect_contains "$T/out" "system:   rpm $arch at '$root'" "rpm: the system is an rpm system"
-expect_contains "$T/out" "  rpm --root $root -Uvh $T/rpms/libnvidia-container1-1.17.8-1.$arch.rpm $T/rpms/libnvidia-container-tools-1.17.8-1.$arch.rpm $T/rpms/nvidia-container-toolkit-base-1.17.8-1.$arch.rpm $T/rpms/nvidia-container-toolkit-1.17.8-1.$arch.rpm" "rpm: one rpm -Uvh with the four, in order, no -devel"
+expect_contains "$T/out" "  rpm --root $root --dbpath /var/lib/rpm -Uvh $T/rpms/libnvidia-container1-1.17.8-1.$arch.rpm $T/rpms/libnvidia-container-tools-1.17.8-1.$arch.rpm $T/rpms/nvidia-container-toolkit-base-1.17.8-1.$arch.rpm $T/rpms/nvidia-container-toolkit-1.17.8-1.$arch.rpm" "rpm: one rpm -Uvh with the four, in order, no -devel"
 run "$GPUPREP" --root "$root" install --offline "$T/rpms"
 expect_rc 0 "rpm: install from a directory"
 want_all 1.17.8-1 >"$T/want"
 rpm_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "rpm: all four at 1.17.8-1 (rpm -q --root)"
+[ -s "$root/var/lib/rpm/rpmdb.sqlite" ] && [ ! -e "$root/root/.rpmdb" ] &&
+	ok "rpm: in the node's /var/lib/rpm, nothing in ~/.rpmdb (Debian rpm's default)" ||
+	not_ok "rpm: in the node's /var/lib/rpm, nothing in ~/.rpmdb" "$(ls -la "$root/var/lib/rpm" "$root/root" 2>&1)"
 expect_contains "$T/out" "nvidia-container-toolkit       1.17.8-1  -" "rpm: the report"
 run "$GPUPREP" --root "$root" install --offline "$T/rpms"
 expect_contains "$T/out" "already installed: " "rpm: a second run is a no-op"
@@ -37,6 +40,21 @@ expect_rc 0 "rpm: --version 1.17.7 (a downgrade with --oldpackage)"
 want_all 1.17.7-1 >"$T/want"
 rpm_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "rpm: all four at 1.17.7-1"
+
+# A Fedora-like node keeps its database in /usr/lib/sysimage/rpm: rpm is told so.
+root=$T/fedora
+rpm_root "$root" "$arch" "" /usr/lib/sysimage/rpm
+run "$GPUPREP" --root "$root" install --offline "$T/rpms" --dry-run
+expect_contains "$T/out" "  rpm --root $root --dbpath /usr/lib/sysimage/rpm -Uvh" "sysimage: rpm gets the node's database"
+run "$GPUPREP" --root "$root" install --offline "$T/rpms"
+expect_rc 0 "sysimage: install from a directory"
+rpm --root "$root" --dbpath /usr/lib/sysimage/rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' $TOOLKIT | sort >"$T/got"
+want_all 1.17.8-1 >"$T/want"
+expect_file_eq "$T/got" "$T/want" "sysimage: all four in /usr/lib/sysimage/rpm"
+[ ! -e "$root/var/lib/rpm" ] && [ ! -e "$root/root/.rpmdb" ] && ok "sysimage: no second database" ||
+	not_ok "sysimage: no second database" "$(ls -d "$root/var/lib/rpm" "$root/root/.rpmdb" 2>&1)"
+run "$GPUPREP" --root "$root" install --offline "$T/rpms"
+expect_contains "$T/out" "already installed: " "sysimage: a second run is a no-op"
 
 # NVIDIA's rpm release tarball layout.
 top=release-v1.17.8-stable

@@ -3,6 +3,7 @@
 # on real-world config.yaml files (tests/fixtures/k3s-config, sources in its SOURCES);
 # the refusals; and configure --runtime containerd on a node that only has k3s or RKE2.
 . "${TESTS_SRC:?TESTS_SRC must point at tests/}/lib.sh"
+. "$TESTS_SRC/daemons/live-lib.sh"
 SRC=$FIXTURES/k3s-config
 
 # node FLAVOUR: a root with FLAVOUR's binary (and the toolkit's runtime, which k3s looks for).
@@ -105,4 +106,93 @@ for fl in k3s rke2; do
 	expect_contains "$T/err" "hint: run 'gpuprep configure --runtime $fl'" "$fl only: says what to run"
 	if [ ! -e "$root/etc/containerd" ]; then ok "$fl only: nothing written"; else not_ok "$fl only: nothing written"; fi
 done
+# config.yaml.d: k3s reads the drop-ins after config.yaml, in name order, the last value
+# winning (the docs' example, tests/fixtures/k3s-config/dropins-docs). configure changes
+# default-runtime where k3s takes it from, and config.yaml only when no file sets it.
+# k3s's view of the files, merged as its config file parser does (the last value wins).
+effective() {
+	python3 - "$1" <<'PY'
+import os, sys, yaml
+base = sys.argv[1]
+files = [base] if os.path.exists(base) else []
+d = base + ".d"
+if os.path.isdir(d):
+	files += [os.path.join(d, f) for f in sorted(os.listdir(d))
+		if f.lower().endswith((".yaml", ".yml")) and not os.path.isdir(os.path.join(d, f))]
+v = None
+for f in files:
+	for k, val in (yaml.safe_load(open(f)) or {}).items():
+		if k.rstrip("+") == "default-runtime":
+			v = val
+print(v)
+PY
+}
+dropins() {
+	root=$(node k3s)
+	cfg=$root/etc/rancher/k3s/config.yaml
+	cp -r "$SRC/dropins-docs/." "$root/etc/rancher/k3s/"
+	rm -rf "$T/k3s-before"
+	cp -r "$root/etc/rancher/k3s" "$T/k3s-before"
+}
+dropins
+run "$GPUPREP" --root "$root" configure --runtime k3s
+expect_rc 0 "drop-ins, none sets it: configure"
+{ cat "$SRC/dropins-docs/config.yaml"; echo "default-runtime: nvidia"; } >"$T/want"
+expect_file_eq "$cfg" "$T/want" "drop-ins, none sets it: config.yaml gets the key"
+for f in test1 test2; do
+	expect_file_eq "$cfg.d/$f.yaml" "$SRC/dropins-docs/config.yaml.d/$f.yaml" "drop-ins, none sets it: $f.yaml untouched"
+done
+expect_same "drop-ins, none sets it: k3s would run nvidia" "$(effective "$cfg")" nvidia
+
+dropins
+printf 'default-runtime: runc\n' >>"$cfg"
+printf '# GPU nodes\ndefault-runtime: "crun"\n' >>"$cfg.d/test1.yaml"
+cp "$cfg.d/test1.yaml" "$T/t1"
+run "$GPUPREP" --root "$root" configure --runtime k3s
+expect_rc 0 "a drop-in sets it: configure"
+expect_contains "$T/err" "config.yaml.d/test1.yaml:5: default-runtime is set in this drop-in" "a drop-in sets it: the warning names the file and line"
+sed 's/"crun"/nvidia/' "$T/t1" >"$T/want"
+expect_file_eq "$cfg.d/test1.yaml" "$T/want" "a drop-in sets it: its value is replaced there"
+expect_contains "$cfg" "default-runtime: runc" "a drop-in sets it: config.yaml (overridden) is left as it was"
+expect_same "a drop-in sets it: k3s would run nvidia" "$(effective "$cfg")" nvidia
+run "$GPUPREP" --root "$root" configure --runtime k3s
+expect_contains "$T/out" "already configured" "a drop-in sets it: a second run changes nothing"
+expect_not_contains "$T/err" "warning" "a drop-in sets it: no warning once it holds nvidia"
+run "$GPUPREP" --root "$root" undo
+expect_file_eq "$cfg.d/test1.yaml" "$T/t1" "a drop-in sets it: undo puts it back"
+
+# The last one wins: .yml and any case count, other names and directories do not.
+dropins
+printf 'default-runtime: runc\n' >"$cfg.d/50-a.yaml"
+printf 'default-runtime: runc\n' >"$cfg.d/60-b.YML"
+printf 'default-runtime: runc\n' >"$cfg.d/70-c.yaml.bak"
+mkdir "$cfg.d/80-dir.yaml"
+run "$GPUPREP" --root "$root" configure --runtime k3s
+expect_rc 0 "several drop-ins: configure"
+expect_file_eq "$cfg.d/60-b.YML" <(echo "default-runtime: nvidia") "several drop-ins: the last one that sets it (60-b.YML) is changed"
+expect_file_eq "$cfg.d/50-a.yaml" <(echo "default-runtime: runc") "several drop-ins: an earlier one is left alone"
+expect_file_eq "$cfg.d/70-c.yaml.bak" <(echo "default-runtime: runc") "several drop-ins: a .bak file is not k3s's"
+expect_same "several drop-ins: k3s would run nvidia" "$(effective "$cfg")" nvidia
+
+# --config names config.yaml: changed there, with a warning that a drop-in wins.
+dropins
+printf 'default-runtime: runc\n' >"$cfg.d/test2.yaml"
+run "$GPUPREP" --root "$root" configure --runtime k3s --config /etc/rancher/k3s/config.yaml
+expect_rc 0 "--config config.yaml with a drop-in that wins: configure"
+expect_contains "$T/err" "config.yaml.d/test2.yaml:1: default-runtime: runc is read after '/etc/rancher/k3s/config.yaml' and wins over it" \
+	"--config: the warning names the drop-in that wins"
+
+# Refused, naming the file, line and column: an append, a drop-in that is not YAML.
+dropins
+printf 'default-runtime+: nvidia\n' >"$cfg.d/test2.yaml"
+run "$GPUPREP" --root "$root" configure --runtime k3s
+expect_rc 1 "default-runtime+ in a drop-in: refused"
+expect_contains "$T/err" "config.yaml.d/test2.yaml:1:19: default-runtime+ appends" "default-runtime+: file, line and column"
+printf 'a: [\n' >"$cfg.d/test2.yaml"
+run "$GPUPREP" --root "$root" configure --runtime k3s
+expect_rc 1 "a drop-in that is not YAML: refused"
+expect_contains "$T/err" "config.yaml.d/test2.yaml: 2:1: " "a drop-in that is not YAML: its name, line and column"
+if diff "$T/k3s-before/config.yaml.d/test1.yaml" "$cfg.d/test1.yaml" >/dev/null && diff "$T/k3s-before/config.yaml" "$cfg" >/dev/null; then
+	ok "refused: the other files are as they were"
+else not_ok "refused: the other files are as they were"; fi
 done_testing

@@ -344,4 +344,24 @@ else
 	done
 fi
 
+# k3s and RKE2 are listed with the config.toml they render and k3s's CRI socket.
+K=$(mktemp -d "$T/k3s-node-XXXXXX")
+cp -a "$FIXTURES/nodes/up-sample/." "$K/"
+mkdir -p "$K/usr/local/bin" "$K/var/lib/rancher/k3s/agent/etc/containerd" "$K/run/k3s/containerd"
+printf '#!/bin/sh\n' >"$K/usr/local/bin/k3s"
+chmod +x "$K/usr/local/bin/k3s"
+printf 'version = 3\n' >"$K/var/lib/rancher/k3s/agent/etc/containerd/config.toml"
+run "$GPUPREP" --root "$K" --json detect
+expect_rc 0 "k3s node: detect"
+got=$(python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["runtimes"]:
+    if r["name"] in ("k3s", "rke2"):
+        print(r["name"], r["binary"], r["config_path"], r["config_exists"], r["socket_path"])' "$T/out")
+want="k3s /usr/local/bin/k3s /var/lib/rancher/k3s/agent/etc/containerd/config.toml True /run/k3s/containerd/containerd.sock
+rke2 None /var/lib/rancher/rke2/agent/etc/containerd/config.toml False /run/k3s/containerd/containerd.sock"
+if [ "$got" = "$want" ]; then ok "k3s node: detect lists k3s and rke2 with their config and socket"; else
+	not_ok "k3s node: detect lists k3s and rke2 with their config and socket" "$got"; fi
+run "$GPUPREP" --root "$K" detect
+expect_contains "$T/out" "k3s          /usr/local/bin/k3s   yes     absent" "k3s node: the table row"
+
 done_testing

@@ -401,13 +401,13 @@ if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
 	R=$(healthy)
 	rm -r "${R:?}/var/lib/dpkg"
 	printf 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\nID_LIKE="rhel centos fedora"\n' >"$R/etc/os-release"
-	rpm --root "$R" --initdb
-	rpm --root "$R" -i --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/*-1.17.8-1.noarch.rpm 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm --initdb
+	rpm --root "$R" --dbpath /var/lib/rpm -i --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/*-1.17.8-1.noarch.rpm 2>/dev/null
 	check "$R" toolkit pass 0 "rpm: all four at 1.17.8-1"
 	first_line_is "[PASS] NVIDIA Container Toolkit 1.17.8-1: the four packages, and nvidia-container-runtime, nvidia-ctk and nvidia-container-cli in /usr/bin" \
 		"toolkit: rpm: message"
-	rpm --root "$R" -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
-	rpm --root "$R" -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm -U --oldpackage --justdb --nodeps --quiet "$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.17.7-1.noarch.rpm 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm -e --justdb --nodeps nvidia-container-toolkit-base 2>/dev/null
 	check "$R" toolkit fail 1 "rpm: one package older, one missing"
 	first_line_is "[ERROR toolkit]: not installed: nvidia-container-toolkit-base; the packages are not at one version: libnvidia-container1 1.17.7-1, libnvidia-container-tools 1.17.8-1, nvidia-container-toolkit 1.17.8-1" \
 		"toolkit: rpm: mixed: message"
@@ -827,7 +827,7 @@ run "$GPUPREP" --root "$R" preflight --ignore-preflight-errors runtime-live,cgro
 expect_rc 0 "keadm's default cgroupfs, cgroup-driver ignored"
 expect_contains "$T/out" "[WARNING cgroup-driver]: keadm join will use --cgroupdriver=cgroupfs, but containerd uses systemd" \
 	"cgroupfs ignored: a warning"
-expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 5 skipped" \
+expect_contains "$T/out" "preflight: 13 passed, 2 warnings (2 ignored errors), 0 errors, 6 skipped" \
 	"cgroupfs ignored: the summary"
 
 # --- jetson-mode: CSV on JetPack 4 and 5, CDI on JetPack 6 ----------------------------------

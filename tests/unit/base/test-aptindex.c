@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "aptindex.h"
 #include "aptrepo.h"
+#include "debver.h"
+#include "rpmver.h"
 #include "tap.h"
 
 static const char packages[] =
@@ -134,9 +136,22 @@ main(void)
 	const char *names[] = {"a", "b", NULL};
 	const char *cn[] = {"a", "b", "a", "a", "b", "b", "c"};
 	const char *cv[] = {"1.0-1", "1.0-1", "1.1-1", "1.10-1", "1.10-1", "1.2-1", "9-1"};
-	char **common = apt_repo_common_versions(names, cn, cv, GP_ARRAY_SIZE(cn));
+	char **common = apt_repo_common_versions(names, cn, cv, GP_ARRAY_SIZE(cn), debver_compare);
 	char *joined = apt_repo_join(common, ", ");
 	is_str(joined, "1.10-1, 1.0-1", "versions that all have, newest first");
+	free(joined);
+	strv_free(common);
+	/* Each family's own order: '^' and letters against numbers differ. */
+	const char *fn[] = {"a", "b", "a", "b", "a", "b"};
+	const char *fv[] = {"1.0^1-1", "1.0^1-1", "1.0.1-1", "1.0.1-1", "1.a-1", "1.a-1"};
+	common = apt_repo_common_versions(names, fn, fv, GP_ARRAY_SIZE(fn), debver_compare);
+	joined = apt_repo_join(common, ", ");
+	is_str(joined, "1.a-1, 1.0^1-1, 1.0.1-1", "newest first in dpkg's order");
+	free(joined);
+	strv_free(common);
+	common = apt_repo_common_versions(names, fn, fv, GP_ARRAY_SIZE(fn), rpmver_compare);
+	joined = apt_repo_join(common, ", ");
+	is_str(joined, "1.0.1-1, 1.0^1-1, 1.a-1", "newest first in rpm's order");
 	free(joined);
 	strv_free(common);
 
