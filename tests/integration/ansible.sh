@@ -15,6 +15,9 @@
 #     $root/etc/init.d/RUNTIME, which up's restart runs (the default --restart-mode auto
 #     picks it under --root). Every host ends "ready": restarted on the new config and
 #     verified against the running daemon. The second run restarts nothing (same PIDs).
+#     Docker hosts ignore up's cri-socket check (gpuprep_ignore_preflight_errors): keadm
+#     reaches Docker through cri-dockerd, which does not run here.
+# Each play's time is printed as a TAP comment, and the whole script's at the end.
 #
 # The nodes (name root runtime arch):
 #   h1      up-sample (dpkg), containerd
@@ -29,8 +32,9 @@
 #           gpg or apt-ftparchive it is up-sample online, and a skip says so
 #   h4      t4-a100 with preflight-healthy, containerd
 #   h5      up-sample, docker;   h6  t4-a100 with preflight-healthy, docker
-#   h7, h8  the Jetson Xavier NX (preflight-jetson over it, its dpkg database made
-#           JetPack-6-like), docker and containerd, with gpuprep_arch=aarch64 in the
+#   h7, h8  the Jetson Xavier NX (preflight-jetson over it; the toolkit 1.14.2-1 and the
+#           runtime's CSV config, see jetson_node), docker and containerd, with
+#           gpuprep_arch=aarch64 in the
 #           inventory: the playbook copies gpuprep-linux-aarch64 to them, not the x86_64
 #           binary their (local) facts would pick. That is the static aarch64 build of
 #           .ci/portable when it exists: run directly when binfmt_misc has qemu-aarch64
