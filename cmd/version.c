@@ -7,8 +7,8 @@
 
 /*
  * --version: the version, the commit, static or dynamic, and the libraries
- * with their versions (see gpuprep(1)). The dynamic build loads libarchive
- * and libcurl here to ask theirs.
+ * with their versions (see gpuprep(1)). The dynamic build loads libarchive,
+ * libcurl, libnghttp2 and libxml2 here to ask theirs.
  */
 int
 cmd_version(struct gp_ctx *ctx)

@@ -592,11 +592,11 @@ containerd_configure(const struct configure_opts *opts, struct configure_result 
 		return toml_error_in(err, ed.dst_name ? ed.dst_name : main_name);
 
 	size_t len;
-	const char *text = toml_doc_text(mdoc, &len);
-	file_change_set_new(mfc, text, len);
+	char *text = toml_doc_finish(TAKE_PTR(mdoc), &len);
+	file_change_take_new(mfc, text, len);
 	if (dfc) {
-		text = toml_doc_text(ddoc, &len);
-		file_change_set_new(dfc, text, len);
+		text = toml_doc_finish(TAKE_PTR(ddoc), &len);
+		file_change_take_new(dfc, text, len);
 	}
 	return 0;
 }

@@ -26,7 +26,7 @@ struct ctd_files {
 	char **nodes; /* the node path of each, to load each file once */
 	size_t n;
 	size_t from;
-	bool daemon_2x; /* the node's containerd is 2.x: no default_runtime table */
+	const char *root; /* the node's, to ask its containerd's version when it matters */
 };
 
 static void
@@ -209,6 +209,13 @@ ctd_legacy_default(const struct ctd_files *f, const char *cri, int64_t version,
 		return -1;
 	if (!type || !*type)
 		return 0;
+	/*
+	 * containerd 2.x dropped the default_runtime table; an unknown one counts as 1.x.
+	 * Asked only here, where a table makes it matter: running 'containerd --version' is
+	 * the slowest part of reading a config (a Go binary of ~50 MB, 10-30 ms).
+	 */
+	if (containerd_installed_major(f->root) >= 2)
+		return 0;
 	if (ctd_string(f, bin_p, &bin, err) < 0)
 		return -1;
 	if (!bin && version == 1 && ctd_string(f, v1_bin_p, &bin, err) < 0)
@@ -297,7 +304,7 @@ ctd_inspect_files(struct ctd_files *f, int64_t version, struct runtime_config_vi
 		return -1;
 	if (ctd_inspect_runtimes(f, version, v, err) < 0)
 		return -1;
-	if (version < 3 && !f->daemon_2x && ctd_legacy_default(f, cri, version, v, err) < 0)
+	if (version < 3 && ctd_legacy_default(f, cri, version, v, err) < 0)
 		return -1;
 	const char *def = v->default_runtime ? v->default_runtime : CONTAINERD_STOCK_RUNTIME;
 
@@ -375,8 +382,7 @@ containerd_inspect(const char *root, const char *config_path, struct runtime_con
 		if (containerd_check_shape(f.docs[i], f.names[i], &containerd_layouts[version],
 		                           err) < 0)
 			goto fail;
-	/* containerd 2.x dropped the default_runtime table; an unknown one counts as 1.x. */
-	f.daemon_2x = version < 3 && containerd_installed_major(root) >= 2;
+	f.root = root;
 	if (ctd_inspect_files(&f, version, &v, err) < 0)
 		goto fail;
 	*ret = v;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static void
 stanza_clear(struct apt_stanza *s)
@@ -199,15 +200,14 @@ stanza_matches(const char *p, size_t n, const char *name, const char *const *val
 	return false;
 }
 
-int
-aptindex_parse_matching(const char *text, size_t len, const char *source, const char *field,
-                        const char *const *values, struct apt_stanza **ret, size_t *ret_n,
-                        struct gp_error *err)
+/* aptindex_parse_matching on text that starts at line first_line, appending to *v and *n. */
+static int
+parse_matching_at(const char *text, size_t len, const char *source, const char *field,
+                  const char *const *values, unsigned first_line, struct apt_stanza **v, size_t *n,
+                  struct gp_error *err)
 {
-	struct apt_stanza *v = NULL;
-	size_t n = 0;
 	size_t pos = 0, start = 0;
-	unsigned lineno = 0, start_line = 1;
+	unsigned lineno = first_line - 1, start_line = first_line;
 
 	while (pos <= len) {
 		const char *line = text + pos;
@@ -220,13 +220,11 @@ aptindex_parse_matching(const char *text, size_t len, const char *source, const 
 			struct apt_stanza *one = NULL;
 			size_t n_one = 0;
 			if (parse_text(text + start, pos - start, source, start_line, &one, &n_one,
-			               err) < 0) {
-				apt_stanzas_free(v, n);
+			               err) < 0)
 				return -1;
-			}
-			v = xrealloc(v, (n + n_one) * sizeof(*v));
-			memcpy(v + n, one, n_one * sizeof(*v));
-			n += n_one;
+			*v = xrealloc(*v, (*n + n_one) * sizeof(**v));
+			memcpy(*v + *n, one, n_one * sizeof(**v));
+			*n += n_one;
 			free(one);
 		}
 		if (pos == len)
@@ -237,9 +235,71 @@ aptindex_parse_matching(const char *text, size_t len, const char *source, const 
 			start_line = lineno + 1;
 		}
 	}
+	return 0;
+}
+
+int
+aptindex_parse_matching(const char *text, size_t len, const char *source, const char *field,
+                        const char *const *values, struct apt_stanza **ret, size_t *ret_n,
+                        struct gp_error *err)
+{
+	struct apt_stanza *v = NULL;
+	size_t n = 0;
+	if (parse_matching_at(text, len, source, field, values, 1, &v, &n, err) < 0) {
+		apt_stanzas_free(v, n);
+		return -1;
+	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+/* The end of the last empty line in text ("\n\n"), a stanza boundary; 0 when none. */
+static size_t
+last_boundary(const char *text, size_t len)
+{
+	for (size_t i = len; i >= 2; i--)
+		if (text[i - 1] == '\n' && text[i - 2] == '\n')
+			return i;
+	return 0;
+}
+
+int
+aptindex_parse_matching_fd(int fd, const char *source, const char *field, const char *const *values,
+                           struct apt_stanza **ret, size_t *ret_n, struct gp_error *err)
+{
+	struct apt_stanza *v = NULL;
+	size_t n = 0, cap = 64 << 10, len = 0;
+	_cleanup_free_ char *buf = xmalloc(cap);
+	unsigned line = 1;
+	for (bool eof = false; !eof;) {
+		if (len == cap) /* a stanza longer than the buffer */
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			gp_error_set(err, "cannot read %s: %s", source, strerror(errno));
+			goto fail;
+		}
+		eof = r == 0;
+		len += (size_t)r;
+		size_t cut = eof ? len : last_boundary(buf, len);
+		if (cut == 0)
+			continue;
+		if (parse_matching_at(buf, cut, source, field, values, line, &v, &n, err) < 0)
+			goto fail;
+		for (size_t i = 0; i < cut; i++)
+			line += buf[i] == '\n';
+		memmove(buf, buf + cut, len - cut);
+		len -= cut;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	apt_stanzas_free(v, n);
+	return -1;
 }
 
 static int

@@ -35,6 +35,14 @@ int aptindex_parse(const char *text, size_t len, const char *source, struct apt_
 int aptindex_parse_matching(const char *text, size_t len, const char *source, const char *field,
                             const char *const *values, struct apt_stanza **ret, size_t *ret_n,
                             struct gp_error *err);
+/*
+ * The same, read from fd in pieces of 64 KiB cut at stanza boundaries, so dpkg's status
+ * file (a few MB on a full node) is never held whole: peak memory stays flat. source names
+ * the file in errors, with the line in the whole file.
+ */
+int aptindex_parse_matching_fd(int fd, const char *source, const char *field,
+                               const char *const *values, struct apt_stanza **ret, size_t *ret_n,
+                               struct gp_error *err);
 void apt_stanzas_free(struct apt_stanza *s, size_t n);
 /* A field's value (names compare case-insensitively), or NULL. */
 const char *apt_stanza_get(const struct apt_stanza *s, const char *name);

@@ -10,6 +10,7 @@
 
 #include "archiveso.h"
 #include "curlso.h"
+#include "nghttp2so.h"
 #include "xmlso.h"
 #include "util.h"
 
@@ -88,6 +89,17 @@ libcurl_row(void)
 }
 
 static json_t *
+libnghttp2_row(void)
+{
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	const struct nghttp2so *ng = nghttp2so_load(&err);
+	if (!ng)
+		return row("libnghttp2", NULL, NULL, true, NULL, err.msg);
+	return row("libnghttp2", ng->version(0)->version_str, NULL, true,
+	           *(void **)&ng->session_client_new, NULL);
+}
+
+static json_t *
 nettle_row(void)
 {
 	/* nettle tells its major and minor version only. */
@@ -123,6 +135,7 @@ buildinfo_libraries(void)
 	json_array_append_new(a, jansson_row());
 	json_array_append_new(a, libarchive_row());
 	json_array_append_new(a, libcurl_row());
+	json_array_append_new(a, libnghttp2_row());
 	json_array_append_new(a, nettle_row());
 	json_array_append_new(a, libxml2_row());
 	json_array_append_new(a, libyaml_row());

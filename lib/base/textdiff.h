@@ -2,8 +2,11 @@
 /*
  * A unified diff of two texts, by lines, as `diff -u` prints it, so that
  * --dry-run works on an air-gapped node with no diff installed. The common
- * head and tail are skipped first; the rest is an LCS by lines (a change too
- * large for that is shown as all lines removed, then all added).
+ * head and tail are skipped by bytes first, and only the middle (with the
+ * context lines) is split into lines; that is diffed with Myers' O((N+M)D)
+ * search, so a few changes far apart in a 10 MB file cost about one pass over
+ * it. Past 1024 changed lines it falls back to an LCS by lines, and a middle
+ * too large for that is shown as all lines removed, then all added.
  */
 #pragma once
 

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "safefile.h"
 
 /* The directory that holds the sessions, as a node path. */
 #define BACKUP_DIR "/var/lib/gpuprep/backup"
@@ -48,17 +49,32 @@ int backup_begin(const char *root, const char *op, struct backup_session **ret,
                  struct gp_error *err);
 /*
  * Copy fc's original (when it existed) into the session, synced, and add its journal record;
- * the record and the directories reach the disk in backup_commit().
+ * the record and the directories reach the disk in backup_commit_add().
  */
 int backup_save(struct backup_session *s, const char *runtime, const struct backup_file *fc,
                 struct gp_error *err);
 /*
  * Make the session durable before any file changes: the journal ("begin" and every saved
- * file's record) in one write and one fsync, then one fsync for each of the session's
- * directories and one for the backup directory. A session killed before this has no journal,
- * and nothing had changed yet: undo passes it by.
+ * file's record) in one write, and into the batch b: each copy, the journal, each of the
+ * session's directories and the backup directory, one fsync each. The caller adds its own
+ * files (the configs' temp files) to b, runs it, and then calls backup_committed(). A session
+ * killed before that has no journal or one never synced, and nothing had changed yet.
  */
-int backup_commit(struct backup_session *s, struct gp_error *err);
+int backup_commit_add(struct backup_session *s, struct safefile_batch *b, struct gp_error *err);
+/* The batch of backup_commit_add() ran: the session is durable. */
+void backup_committed(struct backup_session *s);
+/*
+ * The batch failed, or the change stopped before it ran: remove the journal, so that undo
+ * passes the session by (nothing changed).
+ */
+void backup_discard(struct backup_session *s);
+/*
+ * Append {"session": "complete"} to a committed session's journal and add the journal to b
+ * (with the directories of the last files renamed): every file of the change was written.
+ * A session has {"session": "begin"} from backup_begin() on; one with no "complete" (and not
+ * undone) is a run that stopped half way, which undo takes together with the change after it.
+ */
+int backup_complete_add(struct backup_session *s, struct safefile_batch *b, struct gp_error *err);
 /* The session's node path ("/var/lib/gpuprep/backup/20260102T030405Z"). */
 const char *backup_session_dir(const struct backup_session *s);
 void backup_session_free(struct backup_session *s);
@@ -68,13 +84,6 @@ backup_session_freep(struct backup_session **s)
 	backup_session_free(*s);
 }
 
-/* Append the "undone" record to a session's journal (node path). */
-/*
- * Append {"session": "complete"} to a session's journal: every file of the change was written.
- * A session has {"session": "begin"} from backup_begin() on; one with no "complete" (and not
- * undone) is a run that stopped half way, which undo takes together with the change after it.
- */
-int backup_mark_complete(const char *root, const char *session_dir, struct gp_error *err);
-
+/* Append the "undone" record to a session's journal (node path), and fsync it. */
 int backup_mark_undone(const char *root, const char *session_dir, const char *by,
                        struct gp_error *err);

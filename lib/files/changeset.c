@@ -17,8 +17,9 @@ file_change_free(struct file_change *fc)
 	if (!fc)
 		return;
 	free(fc->path);
+	if (fc->new_data != fc->old_data)
+		free(fc->new_data);
 	free(fc->old_data);
-	free(fc->new_data);
 	free(fc);
 }
 
@@ -72,8 +73,8 @@ changeset_read(struct changeset *cs, const char *root, const char *path, struct 
 		return gp_error_set_errno(err, r, "cannot read '%s'", host);
 	}
 	fc->path = TAKE_PTR(target);
-	fc->new_data = xmalloc(fc->old_len + 1);
-	memcpy(fc->new_data, fc->old_data, fc->old_len + 1);
+	/* Unchanged until an editor sets it: the same bytes, not a copy of a big file. */
+	fc->new_data = fc->old_data;
 	fc->new_len = fc->old_len;
 
 	cs->files = xrealloc(cs->files, (cs->n_files + 1) * sizeof(*cs->files));
@@ -94,7 +95,8 @@ file_change_set_new(struct file_change *fc, const char *data, size_t len)
 void
 file_change_take_new(struct file_change *fc, char *data, size_t len)
 {
-	free(fc->new_data);
+	if (fc->new_data != fc->old_data)
+		free(fc->new_data);
 	fc->new_data = data;
 	fc->new_len = len;
 }
@@ -105,7 +107,8 @@ file_change_changes(const struct file_change *fc)
 	if (fc->remove)
 		return fc->existed;
 	return !fc->existed || fc->old_len != fc->new_len ||
-	       memcmp(fc->old_data, fc->new_data, fc->old_len) != 0;
+	       (fc->new_data != fc->old_data &&
+	        memcmp(fc->old_data, fc->new_data, fc->old_len) != 0);
 }
 
 bool
@@ -131,11 +134,11 @@ restore_one(const char *root, const struct file_change *fc, struct gp_error *err
 	return safefile_write(root, fc->path, fc->old_data, fc->old_len, fc->mode, err);
 }
 
+/* Write fc's temp file (not synced), creating its directory first. */
 static int
-apply_one(const char *root, const struct file_change *fc, int *ret_dirfd, struct gp_error *err)
+prepare_one(const char *root, const struct file_change *fc, struct safefile_tmp *ret,
+            struct gp_error *err)
 {
-	if (fc->remove)
-		return safefile_unlink(root, fc->path, ret_dirfd, err);
 	_cleanup_free_ char *dir = xstrdup(fc->path);
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -147,64 +150,24 @@ apply_one(const char *root, const struct file_change *fc, int *ret_dirfd, struct
 			return -1;
 		}
 	}
-	return safefile_replace(root, fc->path, fc->new_data, fc->new_len, fc->mode, ret_dirfd,
-	                        err);
+	return safefile_prepare(root, fc->path, fc->new_data, fc->new_len, fc->mode, ret, err);
 }
 
-/* The directories written to and not yet synced: each once, however many files it got. */
-struct pending_dirs {
-	int fds[16];
-	size_t n;
-};
-
-/* Note dirfd (taken) for one fsync; the same directory twice is closed and not noted. */
+/* Rename fc's synced temp file into place, or remove fc; its directory goes into b. */
 static int
-pending_add(const char *root, struct pending_dirs *p, int dirfd, struct gp_error *err)
+apply_one(const char *root, const struct file_change *fc, struct safefile_tmp *tmp,
+          struct safefile_batch *b, struct gp_error *err)
 {
-	if (dirfd < 0)
-		return 0;
-	struct stat a, b;
-	if (fstat(dirfd, &a) == 0)
-		for (size_t i = 0; i < p->n; i++)
-			if (fstat(p->fds[i], &b) == 0 && a.st_dev == b.st_dev &&
-			    a.st_ino == b.st_ino) {
-				close(dirfd);
-				return 0;
-			}
-	if (p->n == sizeof(p->fds) / sizeof(p->fds[0])) {
-		int r = noderoot_fsync_dirfd(dirfd);
-		close(dirfd);
-		if (r < 0) {
-			_cleanup_free_ char *host = gp_path(root, "/");
-			return gp_error_set_errno(err, r, "cannot sync a directory under '%s'",
-			                          host);
-		}
-		return 0;
-	}
-	p->fds[p->n++] = dirfd;
-	return 0;
-}
-
-/* fsync every pending directory once, and close them all (even after a failure). */
-static int
-pending_sync(const char *root, struct pending_dirs *p, struct gp_error *err)
-{
-	int r = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		if (r == 0)
-			r = noderoot_fsync_dirfd(p->fds[i]);
-		close(p->fds[i]);
-	}
-	p->n = 0;
-	if (r < 0) {
-		_cleanup_free_ char *host = gp_path(root, "/");
-		gp_error_set_errno(err, r,
-		                   "the files were replaced, but cannot sync their directory "
-		                   "under '%s'",
-		                   host);
+	int dirfd = -1;
+	int r = fc->remove ? safefile_unlink(root, fc->path, &dirfd, err)
+	                   : safefile_tmp_rename(tmp, &dirfd, err);
+	if (r < 0)
 		return -1;
-	}
-	safefile_test_point("dir-fsync");
+	_cleanup_free_ char *host = gp_path(root, fc->path);
+	char *slash = strrchr(host, '/');
+	if (slash && slash != host)
+		*slash = '\0';
+	safefile_batch_add(b, dirfd, SAFEFILE_SYNC_DIR_PATH, true, host);
 	return 0;
 }
 
@@ -252,6 +215,15 @@ backup_one(struct backup_session *session, const char *runtime, const struct fil
 	return backup_save(session, runtime, &f, err);
 }
 
+/* Remove the temp files not renamed, and free them. */
+static void
+tmps_free(struct safefile_tmp *tmps, size_t n)
+{
+	for (size_t i = 0; tmps && i < n; i++)
+		safefile_tmp_release(&tmps[i]);
+	free(tmps);
+}
+
 int
 changeset_apply(const struct changeset *cs, const char *root, const char *op, const char *runtime,
                 char **ret_backup_dir, struct gp_error *err)
@@ -272,36 +244,61 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 
 	size_t n;
 	_cleanup_free_ size_t *order = apply_order(cs, &n);
-	/* Every original is backed up and journaled, durably, before the first file changes. */
+	/*
+	 * Every original is backed up and journaled, and every new file written to its temp
+	 * file; then all of them are synced in one batch (about one journal commit), before the
+	 * first file changes.
+	 */
 	_cleanup_(backup_session_freep) struct backup_session *session = NULL;
 	if (backup_begin(root, op, &session, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++)
 		if (backup_one(session, runtime, cs->files[order[k]], err) < 0)
 			return -1;
-	if (backup_commit(session, err) < 0)
-		return -1;
+	struct safefile_tmp *tmps = xcalloc(n + 1, sizeof(*tmps));
+	for (size_t k = 0; k < n; k++)
+		tmps[k] = (struct safefile_tmp){.fd = -1, .dirfd = -1};
+	_cleanup_(safefile_batch_release) struct safefile_batch batch = {0};
+	for (size_t k = 0; k < n; k++) {
+		const struct file_change *fc = cs->files[order[k]];
+		if (!fc->remove && prepare_one(root, fc, &tmps[k], err) < 0)
+			goto fail_before;
+	}
+	if (backup_commit_add(session, &batch, err) < 0)
+		goto fail_before;
+	for (size_t k = 0; k < n; k++)
+		safefile_batch_add(&batch, tmps[k].fd, SAFEFILE_SYNC_FILE, false, tmps[k].host_tmp);
+	if (safefile_batch_run(&batch, err) < 0)
+		goto fail_before;
+	backup_committed(session);
+	safefile_test_point("tmp-fsync");
 
 	/*
 	 * Each directory is synced once, after its last file of a kind (new files, edits,
 	 * removals), before the next kind starts: a drop-in is durable before the main config
-	 * that imports it changes.
+	 * that imports it changes. The journal's "complete" is synced with the last kind's.
 	 */
-	struct pending_dirs pending = {.n = 0};
+	bool complete = false;
 	for (size_t k = 0; k < n; k++) {
-		int dirfd = -1;
-		int r = apply_one(root, cs->files[order[k]], &dirfd, err);
-		if (r == 0)
-			r = pending_add(root, &pending, dirfd, err);
-		if (r == 0 && (k + 1 == n || file_kind(cs->files[order[k + 1]]) !=
-		                                     file_kind(cs->files[order[k]])))
-			r = pending_sync(root, &pending, err);
+		int r = apply_one(root, cs->files[order[k]], &tmps[k], &batch, err);
+		bool last = k + 1 == n;
+		if (r == 0 && (last || file_kind(cs->files[order[k + 1]]) !=
+		                               file_kind(cs->files[order[k]]))) {
+			r = safefile_batch_run(&batch, err);
+			if (r == 0)
+				safefile_test_point("dir-fsync");
+		}
+		if (r == 0 && last) {
+			/* Every file is durable: a failure from here on only loses the record. */
+			complete = backup_complete_add(session, &batch, err) == 0 &&
+			           safefile_batch_run(&batch, err) == 0;
+			break;
+		}
 		if (r == 0)
 			continue;
-		/* Close what is left unsynced; the rollback syncs its own writes. */
-		for (size_t i = 0; i < pending.n; i++)
-			close(pending.fds[i]);
-		pending.n = 0;
+		safefile_batch_release(&batch);
+		tmps_free(tmps, n);
+		tmps = NULL;
 		/*
 		 * Put back every file tried so far, this one too: a write can fail after its
 		 * rename (the directory's fsync), and then the file is already new.
@@ -335,9 +332,10 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 			*ret_backup_dir = xstrdup(backup_session_dir(session));
 		return -1;
 	}
+	tmps_free(tmps, n);
 	if (ret_backup_dir)
 		*ret_backup_dir = xstrdup(backup_session_dir(session));
-	if (backup_mark_complete(root, backup_session_dir(session), err) < 0) {
+	if (!complete) {
 		_cleanup_free_ char *bdir = gp_path(root, backup_session_dir(session));
 		gp_error_prefix(err, "every file was written, but");
 		return gp_error_hint(err,
@@ -346,6 +344,14 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 		                     bdir);
 	}
 	return 0;
+fail_before:
+	/* Nothing changed: the temp files go, and a journal written but not synced too. */
+	safefile_batch_release(&batch);
+	tmps_free(tmps, n);
+	backup_discard(session);
+	_cleanup_free_ char *h = err->hint ? TAKE_PTR(err->hint) : NULL;
+	return gp_error_hint(err, "%s%snothing was changed: every file is as it was", h ? h : "",
+	                     h ? "; " : "");
 }
 
 char *

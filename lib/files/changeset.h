@@ -28,7 +28,9 @@ struct file_change {
 	mode_t mode;    /* the existing file's mode; for a new file, the mode to create it with */
 	char *old_data; /* what was read ("" when it did not exist); NUL-terminated */
 	size_t old_len;
-	char *new_data; /* what it should hold; NUL-terminated; ignored with remove */
+	/* What it should hold; NUL-terminated; ignored with remove. Read only: until set it is
+	 * old_data itself (no copy), and file_change_set_new/take_new replace it. */
+	char *new_data;
 	size_t new_len;
 	bool remove; /* the file should not exist afterwards */
 };

@@ -124,93 +124,197 @@ safefile_write(const char *root, const char *path, const char *data, size_t len,
 	return safefile_replace(root, path, data, len, mode, NULL, err);
 }
 
-int
-safefile_replace(const char *root, const char *path, const char *data, size_t len, mode_t mode,
-                 int *ret_dirfd, struct gp_error *err)
+void
+safefile_tmp_release(struct safefile_tmp *t)
 {
+	if (!t)
+		return;
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->dirfd >= 0) {
+		if (t->tmp)
+			unlinkat(t->dirfd, t->tmp, 0);
+		close(t->dirfd);
+	}
+	free(t->name);
+	free(t->tmp);
+	free(t->host);
+	free(t->host_tmp);
+	*t = (struct safefile_tmp){.fd = -1, .dirfd = -1};
+}
+
+int
+safefile_prepare(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                 struct safefile_tmp *ret, struct gp_error *err)
+{
+	*ret = (struct safefile_tmp){.fd = -1, .dirfd = -1};
 	/* A symlinked config has its target written: follow it inside the root. */
 	_cleanup_free_ char *target = NULL;
 	if (safefile_resolve(root, path, &target, err) < 0)
 		return -1;
-	_cleanup_free_ char *host = gp_path(root, target);
-	_cleanup_free_ char *name = NULL;
-	_cleanup_free_ char *host_dir = path_dir(host);
-	_cleanup_close_ int dirfd = noderoot_open_parent(root, target, &name);
-	if (dirfd < 0) {
-		gp_error_set_errno(err, -dirfd, "cannot write '%s': cannot create a file in '%s'",
-		                   host, host_dir);
-		return set_errno_hint(err, -dirfd);
+	_cleanup_(safefile_tmp_release) struct safefile_tmp t = {.fd = -1, .dirfd = -1};
+	t.host = gp_path(root, target);
+	_cleanup_free_ char *host_dir = path_dir(t.host);
+	t.dirfd = noderoot_open_parent(root, target, &t.name);
+	if (t.dirfd < 0) {
+		int e = -t.dirfd;
+		gp_error_set_errno(err, e, "cannot write '%s': cannot create a file in '%s'",
+		                   t.host, host_dir);
+		return set_errno_hint(err, e);
 	}
 	struct stat st;
-	bool exists = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	bool exists = fstatat(t.dirfd, t.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (exists && S_ISDIR(st.st_mode))
-		return gp_error_set(err, "cannot write '%s': it is a directory", host);
+		return gp_error_set(err, "cannot write '%s': it is a directory", t.host);
 
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = tmp_create(dirfd, name, &tmp);
-	if (fd < 0) {
-		gp_error_set_errno(err, -fd, "cannot write '%s': cannot create a file in '%s'",
-		                   host, host_dir);
-		return set_errno_hint(err, -fd);
+	t.fd = tmp_create(t.dirfd, t.name, &t.tmp);
+	if (t.fd < 0) {
+		gp_error_set_errno(err, -t.fd, "cannot write '%s': cannot create a file in '%s'",
+		                   t.host, host_dir);
+		return set_errno_hint(err, -t.fd);
 	}
-	_cleanup_free_ char *host_tmp = xasprintf("%s/%s", host_dir, tmp);
+	t.host_tmp = xasprintf("%s/%s", host_dir, t.tmp);
 	safefile_test_point("tmp-create");
 
-	int r = write_all(fd, data, len / 2);
+	int r = write_all(t.fd, data, len / 2);
 	if (r == 0) {
 		safefile_test_point("tmp-write-half");
-		r = write_all(fd, data + len / 2, len - len / 2);
+		r = write_all(t.fd, data + len / 2, len - len / 2);
 	}
 	if (r < 0) {
-		gp_error_set_errno(err, r, "cannot write '%s'", host_tmp);
-		set_errno_hint(err, -r);
-		goto fail;
+		gp_error_set_errno(err, r, "cannot write '%s'", t.host_tmp);
+		return set_errno_hint(err, -r);
 	}
 	safefile_test_point("tmp-write");
 
-	if (fchmod(fd, exists ? (st.st_mode & 07777) : mode) < 0) {
-		gp_error_set_errno(err, errno, "cannot set the mode of '%s'", host_tmp);
-		goto fail;
-	}
+	if (fchmod(t.fd, exists ? (st.st_mode & 07777) : mode) < 0)
+		return gp_error_set_errno(err, errno, "cannot set the mode of '%s'", t.host_tmp);
 	if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	    fchown(fd, st.st_uid, st.st_gid) < 0) {
+	    fchown(t.fd, st.st_uid, st.st_gid) < 0) {
 		gp_error_set_errno(err, errno, "cannot keep the owner of '%s' (uid %u, gid %u)",
-		                   host, (unsigned)st.st_uid, (unsigned)st.st_gid);
-		gp_error_hint(err, "run gpuprep as root (sudo)");
-		goto fail;
+		                   t.host, (unsigned)st.st_uid, (unsigned)st.st_gid);
+		return gp_error_hint(err, "run gpuprep as root (sudo)");
 	}
-	if (fsync(fd) < 0) {
+	*ret = t;
+	t = (struct safefile_tmp){.fd = -1, .dirfd = -1};
+	return 0;
+}
+
+int
+safefile_tmp_rename(struct safefile_tmp *t, int *ret_dirfd, struct gp_error *err)
+{
+	if (close(TAKE_FD(t->fd)) < 0)
+		return gp_error_set_errno(err, errno, "cannot write '%s'", t->host_tmp);
+	if (renameat(t->dirfd, t->tmp, t->dirfd, t->name) < 0)
+		return fail_errno(err, errno, "cannot replace", t->host);
+	free(TAKE_PTR(t->tmp)); /* renamed: nothing to remove */
+	safefile_test_point("rename");
+	*ret_dirfd = TAKE_FD(t->dirfd);
+	return 0;
+}
+
+int
+safefile_replace(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                 int *ret_dirfd, struct gp_error *err)
+{
+	_cleanup_(safefile_tmp_release) struct safefile_tmp t = {.fd = -1, .dirfd = -1};
+	if (safefile_prepare(root, path, data, len, mode, &t, err) < 0)
+		return -1;
+	if (fsync(t.fd) < 0) {
 		int e = errno;
-		gp_error_set_errno(err, e, "cannot sync '%s'", host_tmp);
-		set_errno_hint(err, e);
-		goto fail;
+		gp_error_set_errno(err, e, "cannot sync '%s'", t.host_tmp);
+		return set_errno_hint(err, e);
 	}
 	safefile_test_point("tmp-fsync");
-	if (close(TAKE_FD(fd)) < 0) {
-		gp_error_set_errno(err, errno, "cannot write '%s'", host_tmp);
-		goto fail;
-	}
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		fail_errno(err, errno, "cannot replace", host);
-		goto fail;
-	}
-	safefile_test_point("rename");
+	_cleanup_close_ int dirfd = -1;
+	if (safefile_tmp_rename(&t, &dirfd, err) < 0)
+		return -1;
 	if (ret_dirfd) {
 		*ret_dirfd = TAKE_FD(dirfd);
 		return 0;
 	}
 	/* The file is new from here on; a failure says so (changeset_apply puts it back). */
-	r = noderoot_fsync_dirfd(dirfd);
+	int r = noderoot_fsync_dirfd(dirfd);
 	if (r < 0) {
+		_cleanup_free_ char *host_dir = path_dir(t.host);
 		gp_error_set_errno(err, r, "replaced '%s', but cannot sync the directory '%s'",
-		                   host, host_dir);
+		                   t.host, host_dir);
 		return set_errno_hint(err, -r);
 	}
 	safefile_test_point("dir-fsync");
 	return 0;
-fail:
-	unlinkat(dirfd, tmp, 0);
-	return -1;
+}
+
+void
+safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kind, bool take,
+                   const char *host)
+{
+	if (fd < 0)
+		return;
+	/* A directory may come twice (two files in it); each file is added once, or by the
+	 * same fd. */
+	struct stat st = {0};
+	if (kind == SAFEFILE_SYNC_FILE) {
+		for (size_t i = 0; i < b->n; i++)
+			if (b->v[i].fd == fd)
+				return;
+	} else if (fstat(fd, &st) == 0)
+		for (size_t i = 0; i < b->n; i++)
+			if (b->v[i].dev == st.st_dev && b->v[i].ino == st.st_ino) {
+				if (take)
+					close(fd);
+				return;
+			}
+	b->v = xrealloc(b->v, (b->n + 1) * sizeof(*b->v));
+	b->v[b->n++] = (struct safefile_batch_item){.fd = fd,
+	                                            .kind = kind,
+	                                            .owned = take,
+	                                            .host = xstrdup(host),
+	                                            .dev = st.st_dev,
+	                                            .ino = st.st_ino};
+}
+
+int
+safefile_batch_run(struct safefile_batch *b, struct gp_error *err)
+{
+	/* Start every file's writeback first: their blocks join one journal commit. */
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].kind == SAFEFILE_SYNC_FILE)
+			sync_file_range(b->v[i].fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	int r = 0;
+	size_t i;
+	for (i = 0; i < b->n && r == 0; i++) {
+		const struct safefile_batch_item *it = &b->v[i];
+		if (it->kind == SAFEFILE_SYNC_DIR_PATH)
+			r = noderoot_fsync_dirfd(it->fd);
+		else if (fsync(it->fd) < 0)
+			/* A directory on a file system that cannot sync one (EINVAL): nothing to
+			 * do. */
+			r = it->kind == SAFEFILE_SYNC_DIR && errno == EINVAL ? 0 : -errno;
+	}
+	if (r < 0) {
+		const struct safefile_batch_item *it = &b->v[i - 1];
+		gp_error_set_errno(err, r, "cannot sync %s'%s'",
+		                   it->kind == SAFEFILE_SYNC_FILE ? "" : "the directory ",
+		                   it->host);
+		set_errno_hint(err, -r);
+	}
+	safefile_batch_release(b);
+	return r < 0 ? -1 : 0;
+}
+
+void
+safefile_batch_release(struct safefile_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->v[i].owned)
+			close(b->v[i].fd);
+		free(b->v[i].host);
+	}
+	free(b->v);
+	*b = (struct safefile_batch){0};
 }
 
 int

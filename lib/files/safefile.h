@@ -3,6 +3,9 @@
  * Writing a config file so that a crash at any moment leaves either the old
  * or the new file, never half of one: a temp file in the same directory,
  * written and fsynced, renamed over the original, then the directory fsynced.
+ * safefile_write() does it all for one file; a change of several files (and
+ * its backup) writes every temp file first (safefile_prepare), syncs them all
+ * in one safefile_batch, then renames them and syncs each directory once.
  * The file keeps its mode and owner, and a symlinked config has its target
  * written (the link stays).
  *
@@ -23,7 +26,7 @@
 
 /* The steps of the write path, in order, as GPUPREP_TEST_KILL_AT names them. */
 #define SAFEFILE_STEPS                                                                             \
-	"lock", "backup-copy", "backup-journal", "tmp-create", "tmp-write-half", "tmp-write",      \
+	"lock", "backup-copy", "tmp-create", "tmp-write-half", "tmp-write", "backup-journal",      \
 	        "tmp-fsync", "rename", "dir-fsync", "journal-undone"
 
 /*
@@ -55,6 +58,63 @@ int safefile_write(const char *root, const char *path, const char *data, size_t 
  */
 int safefile_replace(const char *root, const char *path, const char *data, size_t len, mode_t mode,
                      int *ret_dirfd, struct gp_error *err);
+
+/* A temp file written beside a node path, to be synced (a batch) and renamed over it. */
+struct safefile_tmp {
+	int fd;         /* the temp file, written; -1 once closed */
+	int dirfd;      /* its directory (O_PATH); -1 once handed on */
+	char *name;     /* the file's name in dirfd */
+	char *tmp;      /* the temp file's name in dirfd; NULL once renamed */
+	char *host;     /* the file, for messages */
+	char *host_tmp; /* the temp file, for messages */
+};
+/*
+ * The first half of safefile_write(): the temp file created, written, with the mode and
+ * owner the file will have; not synced. The caller syncs t->fd (in a batch with others), then
+ * calls safefile_tmp_rename(). On error nothing is left behind.
+ */
+int safefile_prepare(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                     struct safefile_tmp *ret, struct gp_error *err);
+/*
+ * Close the synced temp file and rename it over the file; *ret_dirfd is its directory, to
+ * fsync (safefile_batch) and close. The file is durable only then.
+ */
+int safefile_tmp_rename(struct safefile_tmp *t, int *ret_dirfd, struct gp_error *err);
+/* Remove the temp file unless it was renamed, close everything (fds of -1 are none). */
+void safefile_tmp_release(struct safefile_tmp *t);
+
+/*
+ * fsyncs made together: every file's writeback is started first (sync_file_range), so that
+ * their blocks reach the disk in one journal commit, then each file and directory is fsynced
+ * once (a directory added twice, by any fd, is synced once). POSIX's guarantees, one per
+ * file and directory, at about the cost of one.
+ */
+enum safefile_sync {
+	SAFEFILE_SYNC_FILE,     /* a regular file, open for writing */
+	SAFEFILE_SYNC_DIR,      /* a directory opened O_RDONLY */
+	SAFEFILE_SYNC_DIR_PATH, /* a directory's O_PATH fd (opened again to sync) */
+};
+struct safefile_batch_item {
+	int fd;
+	enum safefile_sync kind;
+	bool owned; /* closed by the batch */
+	char *host;
+	dev_t dev;
+	ino_t ino;
+};
+struct safefile_batch {
+	struct safefile_batch_item *v;
+	size_t n;
+};
+/* Add fd to sync (take: the batch closes it, else it stays the caller's); host names it. */
+void safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kind, bool take,
+                        const char *host);
+/*
+ * Sync everything added, in the order added, stopping at the first failure ("cannot sync
+ * ..."), and empty the batch (closing the fds it took) either way.
+ */
+int safefile_batch_run(struct safefile_batch *b, struct gp_error *err);
+void safefile_batch_release(struct safefile_batch *b);
 
 /* Remove the node path and fsync its directory; a missing file is not an error. */
 int safefile_remove(const char *root, const char *path, struct gp_error *err);

@@ -75,6 +75,12 @@ toml_doc_freep(struct toml_doc **doc)
 }
 #define _cleanup_toml_doc_ _cleanup_(toml_doc_freep)
 
+/*
+ * Free the document and return its text (NUL-terminated, *ret_len bytes) as a malloc'd
+ * string, without ever holding the index, the text and a copy at once: for a big config,
+ * what the caller keeps once the edits are done.
+ */
+char *toml_doc_finish(struct toml_doc *doc, size_t *ret_len);
 /* The document's current text, every byte as parsed plus the edits. Not a copy. */
 const char *toml_doc_text(const struct toml_doc *doc, size_t *ret_len);
 

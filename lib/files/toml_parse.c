@@ -804,6 +804,37 @@ toml_doc_free(struct toml_doc *doc)
 	free(doc);
 }
 
+char *
+toml_doc_finish(struct toml_doc *doc, size_t *ret_len)
+{
+	/* The index goes first, so that the text and its copy are all there is at the peak. */
+	region_free(&doc->node_mem);
+	region_free(&doc->slot_mem);
+	size_t len = doc->len;
+	char *out;
+	if (doc->text.heap) {
+		out = TAKE_PTR(doc->text.p);
+		doc->text = (struct region){0};
+	} else {
+		/* A mapping (page-aligned, buf at its start): copied 1 MB at a time, each MB's
+		 * pages given back once copied. */
+		const size_t chunk = 1024 * 1024;
+		out = xmalloc(len + 1);
+		for (size_t off = 0; off < len; off += chunk) {
+			size_t n = len - off < chunk ? len - off : chunk;
+			memcpy(out + off, doc->buf + off, n);
+			size_t to = (off + n) / 4096 * 4096;
+			if (to > off)
+				madvise(doc->buf + off, to - off, MADV_DONTNEED);
+		}
+	}
+	out[len] = '\0';
+	toml_doc_free(doc);
+	if (ret_len)
+		*ret_len = len;
+	return out;
+}
+
 const char *
 toml_doc_text(const struct toml_doc *doc, size_t *ret_len)
 {

@@ -137,7 +137,8 @@ transport_hint(struct cri_client *c, struct gp_error *err)
 /*
  * After UNIXHTTP_RESET: a gRPC server that fails a call early (Unimplemented,
  * for one) sends its status before reading the request, then resets the
- * stream, and libcurl 7.88 loses that status. Ask again without a body: the
+ * stream. The transport keeps a status that came before the reset, but a
+ * peer may reset before it sends one. Ask again without a body: the
  * request is then complete when the server reads its headers, so no reset
  * follows. Only a status other than OK counts; the body-less call cannot
  * succeed. True when ret holds such an answer.

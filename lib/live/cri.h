@@ -4,7 +4,7 @@
  * containerd's CRI plugin, cri-dockerd, CRI-O. It makes the two calls gpuprep
  * needs, RuntimeService/Version and RuntimeService/Status(verbose=true) (what
  * `crictl version` and `crictl info` do), as gRPC over HTTP/2 with prior
- * knowledge on the unix socket, with libcurl. The protobuf messages are
+ * knowledge on the unix socket, with libnghttp2 (lib/live/unixhttp.h). The protobuf messages are
  * encoded and decoded by hand (lib/live/protobuf.h); info["config"] is containerd's
  * CRI configuration as the daemon loaded it, in JSON.
  *
@@ -60,8 +60,8 @@ struct cri_client;
 /*
  * A client for one CRI socket: a path or a "unix://" endpoint. timeout_ms
  * bounds each call (0 means CRI_DEFAULT_TIMEOUT_MS). Calls on one client
- * share one HTTP/2 connection where libcurl can reuse it (8.0.0 and later);
- * with older ones each call connects afresh.
+ * share one HTTP/2 connection, one stream each; a connection the runtime
+ * closed while idle is replaced by a new one for the next call.
  */
 struct cri_client *cri_client_new(const char *endpoint, unsigned timeout_ms);
 void cri_client_free(struct cri_client *c);

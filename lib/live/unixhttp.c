@@ -3,18 +3,24 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "curlso.h"
+#include "nghttp2so.h"
+#include "unixh2.h"
 
-static const struct curlso *lc; /* loaded on the first request */
+static const struct curlso *lc; /* loaded on the first HTTP/1.1 request */
 
 struct unixhttp {
-	CURL *curl;
+	CURL *curl;        /* HTTP/1.1: libcurl, and the connection it keeps */
+	struct unixh2 *h2; /* HTTP/2: the connection, with libnghttp2 */
 	char *socket;
 	unsigned timeout_ms;
 	enum unixhttp_fail fail;
@@ -60,6 +66,7 @@ unixhttp_free(struct unixhttp *h)
 		return;
 	if (h->curl)
 		lc->easy_cleanup(h->curl);
+	unixh2_free(h->h2);
 	free(h->socket);
 	free(h);
 }
@@ -199,6 +206,108 @@ check_socket(struct unixhttp *h, struct gp_error *err)
 	return 0;
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Connect to the socket before any library is loaded: a missing, stale or
+ * refusing socket costs a connect(2) and no more. Returns the connected,
+ * non-blocking fd, or -1 with err set.
+ */
+static int
+connect_socket(struct unixhttp *h, uint64_t deadline, struct gp_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, h->socket, strlen(h->socket)); /* check_socket checked the length */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail(h, UNIXHTTP_OTHER, err, "cannot connect to socket '%s': %s", h->socket,
+		            strerror(errno));
+	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = r < 0 ? errno : 0;
+	if (e == EINPROGRESS) { /* not for unix sockets on Linux, but allowed */
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		uint64_t now = now_ms();
+		socklen_t len = sizeof(e);
+		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
+			e = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+			e = errno;
+	}
+	if (e == 0)
+		return fd;
+	close(fd);
+	_cleanup_free_ char *limit = format_timeout(h->timeout_ms);
+	switch (e) {
+	case ECONNREFUSED:
+		return fail(h, UNIXHTTP_REFUSED, err,
+		            "nobody listens on socket '%s' (connection refused)", h->socket);
+	case EACCES:
+	case EPERM:
+		return fail(h, UNIXHTTP_DENIED, err, "cannot connect to socket '%s': %s", h->socket,
+		            strerror(e));
+	case ENOENT:
+		return fail(h, UNIXHTTP_NO_SOCKET, err, "socket '%s' does not exist", h->socket);
+	case EAGAIN:
+		return fail(h, UNIXHTTP_TIMEOUT, err,
+		            "socket '%s' accepts no more connections (its backlog is full)",
+		            h->socket);
+	case ETIMEDOUT:
+		return fail(h, UNIXHTTP_TIMEOUT, err, "cannot connect to socket '%s' within %s",
+		            h->socket, limit);
+	default:
+		return fail(h, UNIXHTTP_REFUSED, err, "cannot connect to socket '%s': %s",
+		            h->socket, strerror(e));
+	}
+}
+
+/* HTTP/2 (gRPC): libnghttp2 alone (lib/live/unixh2.c), loaded once the socket connected. */
+static int
+perform_h2(struct unixhttp *h, const struct unixhttp_request *req, uint64_t deadline,
+           struct unixhttp_response *ret, struct gp_error *err)
+{
+	_cleanup_free_ char *limit = format_timeout(h->timeout_ms);
+	for (int attempt = 0;; attempt++) {
+		bool reused = h->h2 && unixh2_alive(h->h2);
+		if (h->h2 && !reused) {
+			unixh2_free(h->h2);
+			h->h2 = NULL;
+		}
+		if (!h->h2) {
+			int fd = connect_socket(h, deadline, err);
+			if (fd < 0)
+				return -1;
+			const struct nghttp2so *ng = nghttp2so_load(err);
+			if (!ng) {
+				close(fd);
+				h->fail = UNIXHTTP_OTHER;
+				return -1;
+			}
+			h->h2 = unixh2_new(ng, fd);
+		}
+		struct gp_error e = GP_ERROR_INIT;
+		if (unixh2_perform(h->h2, h->socket, limit, req, deadline, ret, &h->fail, &e) == 0)
+			return 0;
+		/* A kept connection the peer let go while idle: once more on a new one. */
+		bool again = reused && attempt == 0 && unixh2_retryable(h->h2);
+		unixh2_free(h->h2);
+		h->h2 = NULL;
+		if (!again) {
+			if (err)
+				gp_error_move(err, &e);
+			gp_error_release(&e);
+			return -1;
+		}
+		gp_error_release(&e);
+		h->fail = UNIXHTTP_OK;
+	}
+}
+
 static int
 map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *req,
                const struct transfer *t, struct gp_error *err)
@@ -207,7 +316,6 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 	lc->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
 	lc->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	const char *detail = h->errbuf[0] ? h->errbuf : lc->easy_strerror(rc);
-	const char *proto = req->http2 ? "HTTP/2" : "HTTP/1.1";
 	_cleanup_free_ char *limit = format_timeout(h->timeout_ms);
 
 	switch (rc) {
@@ -240,25 +348,6 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 		return fail(h, UNIXHTTP_TIMEOUT, err,
 		            "no complete answer from socket '%s' within %s (%s %s)", h->socket,
 		            limit, req->method, req->path);
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		/*
-		 * A gRPC server that answers before it has read the whole request
-		 * (an error status) sends RST_STREAM(NO_ERROR) after it, as RFC
-		 * 9113 section 8.1 allows; libcurl 7.88 then drops the answer it
-		 * already has and fails like this. The caller may retry in a way
-		 * that avoids the race.
-		 */
-		if (req->http2 && status == 0)
-			return fail(h, UNIXHTTP_RESET, err,
-			            "socket '%s' reset the HTTP/2 stream without an answer (%s %s: "
-			            "%s)",
-			            h->socket, req->method, req->path, detail);
-		if (rc == CURLE_HTTP2)
-			return fail(h, UNIXHTTP_PROTOCOL, err,
-			            "socket '%s' does not answer in %s (%s %s: %s)", h->socket,
-			            proto, req->method, req->path, detail);
-		__attribute__((fallthrough));
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
@@ -267,16 +356,6 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 			return fail(h, UNIXHTTP_CLOSED, err,
 			            "the connection to socket '%s' broke before the answer was "
 			            "complete (%s %s: %s)",
-			            h->socket, req->method, req->path, detail);
-		/*
-		 * Nothing came back. libcurl 7.88 reports an HTTP/2 peer that
-		 * answers garbage the same way as one that closes (CURLE_GOT_NOTHING,
-		 * or a send error once the peer is gone), so say both.
-		 */
-		if (req->http2)
-			return fail(h, UNIXHTTP_CLOSED, err,
-			            "socket '%s' gave no HTTP/2 answer: it closed the connection "
-			            "or does not speak HTTP/2 (%s %s: %s)",
 			            h->socket, req->method, req->path, detail);
 		return fail(h, UNIXHTTP_CLOSED, err,
 		            "socket '%s' closed the connection without answering (%s %s: %s)",
@@ -314,8 +393,9 @@ map_curl_error(struct unixhttp *h, CURLcode rc, const struct unixhttp_request *r
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP2:
 		return fail(h, UNIXHTTP_PROTOCOL, err,
-		            "socket '%s' does not answer in %s (%s %s: %s)", h->socket, proto,
+		            "socket '%s' does not answer in HTTP/1.1 (%s %s: %s)", h->socket,
 		            req->method, req->path, detail);
 	default:
 		break;
@@ -331,20 +411,23 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	*ret = (struct unixhttp_response){0};
 	h->fail = UNIXHTTP_OK;
 	h->errbuf[0] = '\0';
+	uint64_t deadline = now_ms() + h->timeout_ms;
 
+	if (check_socket(h, err) < 0)
+		return -1;
+	if (req->http2)
+		return perform_h2(h, req, deadline, ret, err);
+
+	/*
+	 * HTTP/1.1 (Docker's API): libcurl, which connects itself (libcurl 7.88
+	 * cannot take a socket connected before, CURL_SOCKOPT_ALREADY_CONNECTED,
+	 * on a unix socket path). check_socket above spares the load when there is
+	 * no socket at all.
+	 */
 	if (!lc && !(lc = curlso_load(err))) {
 		h->fail = UNIXHTTP_OTHER;
 		return -1;
 	}
-	if (req->http2 && !(lc->version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2)) {
-		fail(h, UNIXHTTP_OTHER, err, "libcurl %s was built without HTTP/2 support",
-		     lc->version_info(CURLVERSION_NOW)->version);
-		return gp_error_hint(err, "install a libcurl built with nghttp2 (Debian's "
-		                          "libcurl4 is)");
-	}
-	if (check_socket(h, err) < 0)
-		return -1;
-
 	if (!h->curl) {
 		h->curl = lc->easy_init();
 		if (!h->curl)
@@ -360,22 +443,15 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	/* No "Expect: 100-continue" round trip on POST. */
 	hdrs = lc->slist_append(hdrs, "Expect:");
 
+	uint64_t now = now_ms();
+	long left = now < deadline ? (long)(deadline - now) : 1;
 	_cleanup_free_ char *url = xasprintf("http://localhost%s", req->path);
 	lc->easy_setopt(c, CURLOPT_URL, url);
 	lc->easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
-	lc->easy_setopt(c, CURLOPT_HTTP_VERSION,
-	                req->http2 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
-	                           : (long)CURL_HTTP_VERSION_1_1);
+	lc->easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	lc->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	/*
-	 * libcurl before 8.0.0 cannot reuse an HTTP/2 prior-knowledge connection:
-	 * it stacks a second HTTP/2 layer on it and fails with CURLE_HTTP2 before
-	 * sending anything (curl PR #10643). Close those after each request.
-	 */
-	if (req->http2 && lc->version_info(CURLVERSION_NOW)->version_num < 0x080000)
-		lc->easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-	lc->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
-	lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->timeout_ms);
+	lc->easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
+	lc->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, left);
 	lc->easy_setopt(c, CURLOPT_PROXY, "");
 	lc->easy_setopt(c, CURLOPT_NOPROXY, "*");
 	lc->easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
@@ -407,7 +483,7 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	 * libcurl 7.88 takes an HTTP/1.1 peer that closes in the middle of the
 	 * headers for one that answered without a body.
 	 */
-	if (!req->http2 && !t.headers_done) {
+	if (!t.headers_done) {
 		fail(h, UNIXHTTP_CLOSED, err,
 		     "socket '%s' closed the connection in the middle of the answer's headers "
 		     "(%s %s)",
@@ -421,14 +497,6 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	if (!ret->body)
 		ret->body = xstrdup("");
 	return 0;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 bool

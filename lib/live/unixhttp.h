@@ -5,9 +5,11 @@
  * include path that enforces it).
  */
 /*
- * HTTP to a local daemon over its unix socket, with libcurl: the transport
- * under the Docker Engine API client (HTTP/1.1) and the CRI client (gRPC,
- * HTTP/2 with prior knowledge). Every request has a deadline; a missing
+ * HTTP to a local daemon over its unix socket: the transport under the Docker
+ * Engine API client (HTTP/1.1, with libcurl) and the CRI client (gRPC, HTTP/2
+ * with prior knowledge, with libnghttp2 alone: lib/live/unixh2.c). A
+ * missing socket loads neither library; for HTTP/2 it connects before it
+ * loads libnghttp2, so a stale one does not either. Every request has a deadline; a missing
  * socket, a stale one, a peer that hangs, closes early or answers garbage
  * each end in a clear error within it.
  */
@@ -17,42 +19,9 @@
 #include <stddef.h>
 
 #include "error.h"
-
-/* Why a request failed, for callers that give daemon-specific hints. */
-enum unixhttp_fail {
-	UNIXHTTP_OK = 0,
-	UNIXHTTP_NO_SOCKET, /* the path does not exist, or is not a socket */
-	UNIXHTTP_DENIED,    /* permission denied on the socket */
-	UNIXHTTP_REFUSED,   /* nobody listens on it */
-	UNIXHTTP_TIMEOUT,   /* no (complete) answer within the deadline */
-	UNIXHTTP_CLOSED,    /* the peer closed the connection before the answer was complete */
-	UNIXHTTP_PROTOCOL,  /* the peer does not speak the expected protocol */
-	UNIXHTTP_RESET,     /* HTTP/2: the peer reset the stream, and libcurl kept no answer */
-	UNIXHTTP_OTHER,
-};
+#include "httpmsg.h"
 
 struct unixhttp;
-
-struct unixhttp_request {
-	const char *method;         /* "GET" or "POST" */
-	const char *path;           /* "/_ping" */
-	const char *const *headers; /* NULL-terminated "name: value" lines, or NULL */
-	const void *body;           /* for POST */
-	size_t body_len;
-	bool http2; /* HTTP/2 with prior knowledge (gRPC) instead of HTTP/1.1 */
-};
-
-struct unixhttp_response {
-	long status; /* HTTP status code */
-	char *body;  /* NUL-terminated for convenience; body_len excludes the NUL */
-	size_t body_len;
-	char **headers; /* "name: value" with the name lowercased; trailers included, in order */
-};
-
-/* The largest answer accepted, so a runaway peer cannot exhaust memory. */
-#define UNIXHTTP_MAX_BODY (16u << 20)
-/* The most header bytes accepted; dockerd and containerd send well under 1 KiB. */
-#define UNIXHTTP_MAX_HEADER_BYTES (64u << 10)
 
 /*
  * A client for one socket. socket may be a path or a "unix://" URL (as

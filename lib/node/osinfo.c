@@ -211,15 +211,14 @@ static const char *
 dpkg_native_arch(const char *root)
 {
 	_cleanup_free_ char *p = gp_path(root, "/var/lib/dpkg/status");
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	if (noderoot_read_file(root, "/var/lib/dpkg/status", &text, &len) < 0)
+	_cleanup_close_ int fd = noderoot_open(root, "/var/lib/dpkg/status", O_RDONLY, 0);
+	if (fd < 0)
 		return NULL;
 	static const char *const dpkg[] = {"dpkg", NULL};
 	struct apt_stanza *st = NULL;
 	size_t n = 0;
 	struct gp_error ignored = GP_ERROR_INIT;
-	if (aptindex_parse_matching(text, len, p, "Package", dpkg, &st, &n, &ignored) < 0) {
+	if (aptindex_parse_matching_fd(fd, p, "Package", dpkg, &st, &n, &ignored) < 0) {
 		gp_error_release(&ignored);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -45,15 +46,14 @@ dpkg_read(const char *root, const char *node, const char *const *names, struct d
           size_t *n, struct gp_error *err)
 {
 	_cleanup_free_ char *path = gp_path(root, node);
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = noderoot_read_file(root, node, &text, &len);
-	if (r < 0)
-		return gp_error_set(err, "cannot read '%s': %s", path, strerror(-r));
+	/* Read in pieces: the status file of a full node is megabytes (issue 19: peak RSS). */
+	_cleanup_close_ int fd = noderoot_open(root, node, O_RDONLY, 0);
+	if (fd < 0)
+		return gp_error_set(err, "cannot read '%s': %s", path, strerror(-fd));
 	_cleanup_free_ char *source = xasprintf("'%s'", path);
 	struct apt_stanza *st = NULL;
 	size_t n_st = 0;
-	if (aptindex_parse_matching(text, len, source, "Package", names, &st, &n_st, err) < 0)
+	if (aptindex_parse_matching_fd(fd, source, "Package", names, &st, &n_st, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n_st; i++) {
 		const char *name = apt_stanza_get(&st[i], "Package");

@@ -8,6 +8,7 @@
 
 #include "aptrepo.h"
 #include "debver.h"
+#include "rpmver.h"
 #include "noderoot.h"
 #include "pkginstall.h"
 #include "preflight_check.h"
@@ -103,7 +104,9 @@ preflight_check_toolkit(struct preflight_ctx *ctx, struct preflight_result *r)
 		preflight_list_add(&all_versions, "%s %s", apt_repo_toolkit[k], ver[k]);
 		if (newest && strcmp(newest, ver[k]) != 0)
 			mixed = true;
-		if (!newest || debver_compare(ver[k], newest) > 0)
+		int (*cmp)(const char *, const char *) =
+		        family == OS_FAMILY_RPM ? rpmver_compare : debver_compare;
+		if (!newest || cmp(ver[k], newest) > 0)
 			newest = ver[k];
 	}
 	for (size_t k = 0; queried && k < N_PKGS; k++)

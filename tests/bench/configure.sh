@@ -3,8 +3,9 @@
 # `gpuprep configure` (the real edit: backup, journal, fsyncs) on a typical config, side by
 # side with hyperfine against `nvidia-ctk-1.17.9 runtime configure` of the same file (from
 # ../shared/bin, when there), `cp` of it, and `true` for the cost of starting any process.
-# Each run starts from the same files (--prepare). Also one run's fsyncs and syscalls
-# (strace), its instructions (valgrind), and its peak RSS.
+# Each run starts from the same files (--prepare); ROUNDS (default 5) rounds of 20 runs of each
+# command, the medians over all rounds. Also one run's fsyncs, the time spent in them and its
+# syscalls (strace), its instructions (valgrind), and its peak RSS.
 # Target (issue 19): configure <= 0.5x nvidia-ctk on containerd's default config and on a
 # typical daemon.json.
 # usage: tests/bench/configure.sh [BUILD_DIR]      (default: build)
@@ -53,8 +54,8 @@ rm -rf "$work/run" && mkdir -p "$work/run" && cp -a "$work/root" "$work/run/root
 EOF
 chmod +x "$work/reset"
 
-printf '%-11s %14s %14s %14s %14s %7s %6s %7s %7s %7s  %s\n' runtime configure nvidia-ctk cp \
-	true ratio fsyncs syscall Minstr "peak KB" "target <= 0.5x nvidia-ctk"
+printf '%-11s %14s %14s %14s %14s %7s %6s %8s %7s %7s %7s  %s\n' runtime configure nvidia-ctk cp \
+	true ratio fsyncs "fsync ms" syscall Minstr "peak KB" "target <= 0.5x nvidia-ctk"
 status=0
 for rt in docker containerd; do
 	case $rt in
@@ -72,13 +73,14 @@ for rt in docker containerd; do
 		continue
 	fi
 	# One run's counts, each from the same starting state.
-	fs=- sc=- mi=-
+	fs=- fm=- sc=- mi=-
 	if command -v strace >/dev/null; then
 		"$work/reset" "$file"
 		strace -f -c -o "$work/strace" "$gpuprep" --root "$work/run/root" configure \
 			--runtime "$rt" >/dev/null 2>&1 || true
 		# strace -c: % time, seconds, usecs/call, calls, [errors,] syscall
 		fs=$(awk '$NF == "fsync" { print $4 }' "$work/strace")
+		fm=$(awk '$NF == "fsync" { printf "%.2f", $2 * 1000 }' "$work/strace")
 		sc=$(awk '$NF == "total" { print $4 }' "$work/strace")
 	fi
 	if command -v valgrind >/dev/null; then
@@ -92,15 +94,25 @@ for rt in docker containerd; do
 		2>&1 >/dev/null | tail -1)
 	args=(-n configure "$gpuprep --root $work/run/root configure --runtime $rt")
 	[ -n "$ctk" ] && args+=(-n nvidia-ctk "$ctk runtime configure --runtime=$rt --config=$work/run/ctk")
-	hyperfine -N --warmup 10 --min-runs 100 --prepare "$work/reset $file" \
-		--export-json "$work/$rt.json" "${args[@]}" \
-		-n cp "cp $work/root/$file $work/copy" -n true "true" >/dev/null 2>&1
-	python3 - "$work/$rt.json" "$rt" "$fs" "$sc" "$mi" "$pk" <<'EOF' || status=1
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-rt, fs, sc, mi, pk = sys.argv[2:7]
+	# hyperfine runs one command's runs, then the next's: in ROUNDS rounds of 20 runs each,
+	# so that a change in the machine's load falls on every command alike.
+	for ((round = 0; round < ${ROUNDS:-5}; round++)); do
+		hyperfine -N --warmup 5 --runs 20 --prepare "$work/reset $file" \
+			--export-json "$work/$rt-$round.json" "${args[@]}" \
+			-n cp "cp $work/root/$file $work/copy" -n true "true" >/dev/null 2>&1
+	done
+	python3 - "$rt" "$fs" "$fm" "$sc" "$mi" "$pk" "$work/$rt"-*.json <<'EOF' || status=1
+import json, statistics, sys
+rt, fs, fm, sc, mi, pk = sys.argv[1:7]
+times = {}
+for path in sys.argv[7:]:
+    for x in json.load(open(path))["results"]:
+        times.setdefault(x["command"], []).extend(x["times"])
 def ms(name):
-    return (r[name]["median"] * 1e3, r[name]["stddev"] * 1e3) if name in r else (None, None)
+    if name not in times:
+        return (None, None)
+    t = times[name]
+    return (statistics.median(t) * 1e3, statistics.stdev(t) * 1e3)
 def col(v):
     return f"{v[0]:7.3f}±{v[1]:4.2f}ms" if v[0] is not None else f"{'-':>14}"
 c, k = ms("configure"), ms("nvidia-ctk")
@@ -110,10 +122,11 @@ else:
     ratio = f"{c[0] / k[0]:6.2f}x"
     verdict = "MET" if c[0] <= 0.5 * k[0] else "MISSED"
 print(f"{rt:<11} {col(c)} {col(k)} {col(ms('cp'))} {col(ms('true'))} {ratio:>7} "
-      f"{fs:>6} {sc:>7} {mi:>7} {pk:>7}  {verdict}")
+      f"{fs:>6} {fm:>8} {sc:>7} {mi:>7} {pk:>7}  {verdict}")
 sys.exit(1 if verdict == "MISSED" else 0)
 EOF
 done
 echo "(medians; wall time suffers from other load on this machine, instructions and syscall"
-echo " counts do not; nvidia-ctk writes no backup and syncs nothing)"
+echo " counts do not; fsync ms: the time one run spent in fsync under strace -c, which the disk"
+echo " and the other writers on it decide; nvidia-ctk writes no backup and syncs nothing)"
 exit $status

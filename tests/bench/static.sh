@@ -6,7 +6,9 @@
 # Prints the median wall time of each, the ratio static/dynamic, and the peak RSS of each
 # (/usr/bin/time). The dynamic build loads libcurl (and its ~30 libraries) with dlopen for
 # verify, preflight and up; the static one has it linked in and should not pay for that.
-# The node is tests/bench/ready-node.sh's (up-sample with its own containerd).
+# The node is tests/bench/ready-node.sh's (up-sample with its own containerd). Then the issue 19
+# targets for each build: preflight < 10 ms and < 4 MB peak RSS, verify <= 0.5x `ctr version`
+# (measured here in its own hyperfine run), up < 10 ms.
 #
 # usage: tests/bench/static.sh [BUILD_DIR [PORTABLE_DIR]]
 #        (default: build and BUILD_DIR/portable, which `bash .ci/portable build/portable`
@@ -63,8 +65,13 @@ for n in "${names[@]}"; do
 	rss_d=$(/usr/bin/time -f '%M' "$dynamic" "${a[@]}" 2>&1 >/dev/null | tail -1)
 	rss_s=$(/usr/bin/time -f '%M' "$static" "${a[@]}" 2>&1 >/dev/null | tail -1)
 	rows+=("$n $T/$n.json $rss_d $rss_s")
+	echo "$n $rss_d $rss_s" >>"$T/rss"
 	unset -n a
 done
+
+hyperfine -N --warmup 10 --min-runs 100 --style basic --export-json "$T/ctr.json" \
+	-n ctr "$(q ctr --address "$CONTAINERD_SOCK" version)" >"$T/ctr.hyperfine.log" 2>&1 ||
+	{ cat "$T/ctr.hyperfine.log" >&2; exit 1; }
 
 echo "== static vs dynamic gpuprep on a ready node (hyperfine medians; peak RSS from /usr/bin/time)"
 printf '%-10s %12s %12s %8s %12s %12s\n' command dynamic static ratio "dyn RSS" "static RSS"
@@ -80,3 +87,25 @@ PY
 done
 printf '\nsizes: dynamic %s bytes (not stripped, plus its shared libraries), static %s bytes (stripped, all in)\n' \
 	"$(stat -c %s "$dynamic")" "$(stat -c %s "$static")"
+
+echo
+python3 - "$T" <<'PY'
+import json, statistics, sys
+t = sys.argv[1]
+def med(name):
+    return {x["command"]: statistics.median(x["times"]) * 1e3
+            for x in json.load(open(f"{t}/{name}.json"))["results"]}
+ctr = med("ctr")["ctr"]
+rss = {}
+for line in open(f"{t}/rss"):
+    n, d, s = line.split()
+    rss[n] = {"dynamic": int(d), "static": int(s)}
+pf, vf, up = med("preflight"), med("verify"), med("up")
+print(f"targets (issue 19; ctr version {ctr:.2f} ms):")
+for b in ("dynamic", "static"):
+    m = lambda ok: "MET" if ok else "MISSED"
+    print(f"  {b:<8} preflight < 10 ms: {m(pf[b] < 10)} ({pf[b]:.2f} ms); "
+          f"< 4 MB: {m(rss['preflight'][b] < 4096)} ({rss['preflight'][b] / 1024:.2f} MB); "
+          f"verify <= 0.5x ctr version: {m(vf[b] <= 0.5 * ctr)} ({vf[b] / ctr:.2f}x); "
+          f"up < 10 ms: {m(up[b] < 10)} ({up[b]:.2f} ms)")
+PY

@@ -18,7 +18,7 @@ else
 	skip "--version: the commit is the checkout's HEAD" "the source is not a git checkout"
 fi
 static=$(sed -n 2p "$T/out" | grep -c ', static build' || true)
-for lib in libpci jansson libarchive libcurl nettle libxml2 libyaml; do
+for lib in libpci jansson libarchive libcurl libnghttp2 nettle libxml2 libyaml; do
 	line=$(grep "^$lib " "$T/out" || true)
 	if [ "$static" = 1 ]; then
 		re="^$lib [0-9]+\.[0-9]+[^ ]*( \(.*\))?, linked in$"
@@ -40,13 +40,13 @@ python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))
 assert d["schema_version"] == 1 and d["version"] and d["commit"], d
 assert d["build"] in ("static", "dynamic"), d
-assert [l["name"] for l in d["libraries"]] == ["libpci", "jansson", "libarchive", "libcurl", "nettle", "libxml2", "libyaml"], d
+assert [l["name"] for l in d["libraries"]] == ["libpci", "jansson", "libarchive", "libcurl", "libnghttp2", "nettle", "libxml2", "libyaml"], d
 for l in d["libraries"]:
     assert l["version"] and l["error"] is None, l
     assert (l["file"] is None) == (d["build"] == "static"), l
-    assert l["loaded_on_use"] == (l["name"] in ("libarchive", "libcurl", "libxml2")), l' "$T/out" 2>"$T/py" &&
-	ok "--json --version: build, commit, the seven libraries" ||
-	not_ok "--json --version: build, commit, the seven libraries" "$(cat "$T/py")"
+    assert l["loaded_on_use"] == (l["name"] in ("libarchive", "libcurl", "libnghttp2", "libxml2")), l' "$T/out" 2>"$T/py" &&
+	ok "--json --version: build, commit, the eight libraries" ||
+	not_ok "--json --version: build, commit, the eight libraries" "$(cat "$T/py")"
 
 run "$GPUPREP" --help
 expect_rc 0 "--help"

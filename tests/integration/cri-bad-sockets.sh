@@ -8,7 +8,7 @@
 APIDUMP=$TEST_TOOLS/apidump
 . "$TESTS_SRC/badsock-lib.sh"
 badsock_start stale no-listen no-accept silent close garbage http1 h1-ping h1-ping-bad h1-500 \
-	h2-cut h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed \
+	h2-cut h2-rst-mid h2-refuse h2-not-grpc h2-no-status h2-short-frame h2-error h2-bad-proto h2-compressed \
 	h2-early-rst h1-cut-header h1-huge-header h1-long-header h1-huge-length h1-info-types \
 	h2-bad-types
 
@@ -65,6 +65,28 @@ expect_failure "cri, stale socket" refused "error: $cri: nobody listens on socke
 call docker-ping 2000
 expect_failure "docker, stale socket" refused "nobody listens on socket '$sock'"
 
+# Connect first, load on answer: a stale socket costs a connect(2) and loads no library at
+# all; a live CRI peer loads libnghttp2 alone, never libcurl (issue 19). glibc's LD_DEBUG
+# lists every shared object loaded (libc's too: none listed means a static apidump).
+LD_DEBUG=files timeout 20 "$APIDUMP" --timeout 2000 cri-status "$sock" >/dev/null 2>"$T/lddebug" || true
+if grep -q 'file=libc\.so' "$T/lddebug"; then
+	if grep -qE 'file=lib(nghttp2|curl)' "$T/lddebug"; then
+		not_ok "cri, stale socket: no library loaded" "$(grep -E 'file=lib(nghttp2|curl)' "$T/lddebug")"
+	else
+		ok "cri, stale socket: no library loaded"
+	fi
+	sock=$T/p/h2-error.sock
+	LD_DEBUG=files timeout 20 "$APIDUMP" --timeout 2000 cri-status "$sock" >/dev/null 2>"$T/lddebug" || true
+	if grep -q 'file=libnghttp2' "$T/lddebug" && ! grep -q 'file=libcurl' "$T/lddebug"; then
+		ok "cri, a live peer: libnghttp2 loaded, libcurl not"
+	else
+		not_ok "cri, a live peer: libnghttp2 loaded, libcurl not" "$(grep 'file=lib' "$T/lddebug")"
+	fi
+else
+	skip "cri, stale socket: no library loaded" "apidump is static: it loads no library"
+	skip "cri, a live peer: libnghttp2 loaded, libcurl not" "apidump is static: it loads no library"
+fi
+
 # Bound by a live process that never listens.
 use_peer no-listen
 call cri-status 2000
@@ -112,6 +134,20 @@ use_peer h2-cut
 call cri-status 2000
 expect_failure "cri, closed mid-answer" closed \
 	"error: $cri: the connection to socket '$sock' broke before the answer was complete"
+
+# HTTP/2, the stream reset in the middle of the gRPC message, the connection kept open.
+use_peer h2-rst-mid
+call cri-status 2000
+expect_failure "cri, stream reset mid-answer" closed \
+	"error: $cri: the connection to socket '$sock' broke before the answer was complete" \
+	"stream reset with NO_ERROR"
+
+# HTTP/2, the stream refused before any answer (and again for the body-less retry).
+use_peer h2-refuse
+call cri-status 2000
+expect_failure "cri, stream refused" reset \
+	"error: $cri: socket '$sock' reset the HTTP/2 stream without an answer" \
+	"stream reset with REFUSED_STREAM" "hint: is '$sock' a CRI socket?"
 
 # HTTP/2 but not gRPC.
 use_peer h2-not-grpc

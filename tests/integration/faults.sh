@@ -153,26 +153,31 @@ one() {
 }
 
 # The fsyncs of one clean configure, in order, and which come before the config is renamed
-# into place (the backup's: its copy, its journal, their directories) and right after it (the
-# config's directory).
+# into place (one batch: the backup's copy, its journal, their directories, and the config's
+# temp file) and right after it (the config's directory, then the journal's "complete").
 setup configure "$T/r0"
 $NOLEAK strace -f -qq -e trace=fsync,rename,renameat,renameat2 -o "$T/order" $(faulted_cmd configure "$T/r0") >/dev/null 2>&1
 n_before=$(awk '/rename/ { exit } /fsync\(/ { n++ } END { print n + 0 }' "$T/order")
 after=$((n_before + 1))
 
-# Item 5: every fsync before the rename is the backup's; one that fails is an error before
-# the config changes.
+# Item 5: every fsync before the rename (the backup's, and the temp file's) that fails is an
+# error before the config changes, and leaves no journal behind for undo to take.
 bad=()
-for ((when = 1; when < n_before; when++)); do
+for ((when = 1; when <= n_before; when++)); do
 	setup configure "$T/r5"
 	$NOLEAK strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$when \
 		$(faulted_cmd configure "$T/r5") >"$T/out" 2>"$T/err"
 	rc=$?
 	st=$(state configure "$T/r5")
 	[ "$rc" = 1 ] && [ "$st" = old ] || bad+=("fsync #$when: exit $rc, $st: $(head -c 200 "$T/err")")
+	if ls "$T/r5"/var/lib/gpuprep/backup/*/journal.jsonl >/dev/null 2>&1; then
+		bad+=("fsync #$when: the failed run left a journal")
+	fi
 done
-[ ${#bad[@]} = 0 ] && ok "a failed fsync of the backup (#1-#$((n_before - 1))) is an error before the config changes" ||
-	not_ok "a failed fsync of the backup (#1-#$((n_before - 1))) is an error before the config changes" "${bad[@]}"
+[ ${#bad[@]} = 0 ] && ok "a failed fsync before the rename (#1-#$n_before) is an error before the config changes" ||
+	not_ok "a failed fsync before the rename (#1-#$n_before) is an error before the config changes" "${bad[@]}"
+[ "$n_before" -ge 7 ] && ok "the backup and the temp file are synced before the rename ($n_before fsyncs)" ||
+	not_ok "the backup and the temp file are synced before the rename" "only $n_before fsyncs before it"
 
 # Item 4: the fsync of the config's directory fails after the rename: the file is put back
 # for real (not only said to be), or it is new and the error says to undo it.

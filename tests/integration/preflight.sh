@@ -414,10 +414,26 @@ if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
 	rm "${R:?}/usr/bin/nvidia-ctk"
 	check "$R" toolkit fail 1 "rpm: nvidia-ctk missing too"
 	hint_is "gpuprep install --version 1.17.8-1 puts all four packages at one version" "toolkit: rpm: hint"
+	# Without nvidia-container-toolkit the newest installed version names the toolkit, in rpm's
+	# order: 1.1 is newer than 1.a there (dpkg's order says the opposite).
+	for p in libnvidia-container1 libnvidia-container-tools; do
+		for v in 1.a 1.1; do
+			rpmbuild -bb --quiet --define "_topdir $T/rpmbuild" --define "pkgname $p" --define "pkgver $v" \
+				--define "_binary_payload w1.gzdio" --define "__os_install_post %{nil}" "$T/f.spec" 2>/dev/null
+		done
+	done
+	rpm --root "$R" --dbpath /var/lib/rpm -e --justdb --nodeps nvidia-container-toolkit libnvidia-container1 \
+		libnvidia-container-tools 2>/dev/null
+	rpm --root "$R" --dbpath /var/lib/rpm -i --justdb --nodeps --quiet \
+		"$T"/rpmbuild/RPMS/noarch/libnvidia-container1-1.a-1.noarch.rpm \
+		"$T"/rpmbuild/RPMS/noarch/libnvidia-container-tools-1.1-1.noarch.rpm 2>/dev/null
+	check "$R" toolkit fail 1 "rpm: newest in rpm's order"
+	hint_is "gpuprep install --version 1.1-1 puts all four packages at one version" "toolkit: rpm: newest: hint"
 else
 	for t in "toolkit: rpm: pass" "toolkit: rpm: pass: human" "toolkit: rpm: message" "toolkit: rpm: mixed" \
 		"toolkit: rpm: mixed: human" "toolkit: rpm: mixed: message" "toolkit: rpm: nvidia-ctk" \
-		"toolkit: rpm: nvidia-ctk: human" "toolkit: rpm: hint"; do
+		"toolkit: rpm: nvidia-ctk: human" "toolkit: rpm: hint" "toolkit: rpm: newest" \
+		"toolkit: rpm: newest: human" "toolkit: rpm: newest: hint"; do
 		skip "$t" "rpm and rpmbuild are not installed (Debian package 'rpm')"
 	done
 fi

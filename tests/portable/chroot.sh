@@ -55,7 +55,7 @@ both() {
 in_chroot --version
 expect_rc 0 "--version"
 expect_contains "$T/out" ", static build for x86_64" "--version: a static build for x86_64"
-for lib in "libpci 3.9" "jansson 2." "libarchive 3." "libcurl 7." "nettle 3." "libxml2 2." "libyaml 0."; do
+for lib in "libpci 3.9" "jansson 2." "libarchive 3." "libcurl 7." "libnghttp2 1." "nettle 3." "libxml2 2." "libyaml 0."; do
 	expect_contains "$T/out" "$lib" "--version: names $lib"
 done
 expect_contains "$T/out" "(mbedTLS/" "--version: libcurl with mbedTLS"

@@ -29,7 +29,8 @@ static const char *const fail_names[] = {
         [UNIXHTTP_OK] = "none",           [UNIXHTTP_NO_SOCKET] = "no-socket",
         [UNIXHTTP_DENIED] = "denied",     [UNIXHTTP_REFUSED] = "refused",
         [UNIXHTTP_TIMEOUT] = "timeout",   [UNIXHTTP_CLOSED] = "closed",
-        [UNIXHTTP_PROTOCOL] = "protocol", [UNIXHTTP_OTHER] = "other",
+        [UNIXHTTP_PROTOCOL] = "protocol", [UNIXHTTP_RESET] = "reset",
+        [UNIXHTTP_OTHER] = "other",
 };
 
 static int

@@ -32,6 +32,9 @@ python's start-up once. Modes:
   h2-bad-proto   HTTP/2: grpc-status 0 with a truncated protobuf message
   h2-compressed  HTTP/2: a message flagged as compressed
   h2-bad-types   HTTP/2: a StatusResponse whose info["config"] has defaultRuntimeName 5
+  h2-rst-mid     HTTP/2: headers and half a gRPC message, then RST_STREAM(NO_ERROR), the
+                 connection kept open
+  h2-refuse      HTTP/2: RST_STREAM(REFUSED_STREAM) and nothing else, the connection kept open
   h2-early-rst   HTTP/2: like grpc-go for an unknown service: the status at once, before
                  the request body, then RST_STREAM(NO_ERROR); no reset for a body-less
                  request
@@ -94,6 +97,12 @@ def h2_response(mode):
     if mode == "h2-cut":
         return [headers([STATUS_200, GRPC_CT]),
                 data(b"\x00\x00\x00\x00\x64" + b"\x0a\x10" + b"x" * 8)]
+    if mode == "h2-rst-mid":
+        return [headers([STATUS_200, GRPC_CT]),
+                data(b"\x00\x00\x00\x00\x64" + b"\x0a\x10" + b"x" * 8),
+                frame(3, 0, 1, b"\x00\x00\x00\x00")]  # RST_STREAM(NO_ERROR)
+    if mode == "h2-refuse":
+        return [frame(3, 0, 1, b"\x00\x00\x00\x07")]  # RST_STREAM(REFUSED_STREAM)
     if mode == "h2-not-grpc":
         return [headers([b"\x8d", lit("content-type", "text/plain")]),  # 404
                 data(b"404 page not found\n", end_stream=True)]

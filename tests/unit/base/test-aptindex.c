@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "aptindex.h"
+
+#include <stdio.h>
+#include <string.h>
+
 #include "aptrepo.h"
 #include "debver.h"
 #include "rpmver.h"
@@ -193,5 +197,58 @@ main(void)
 	is_int(aptindex_parse_matching("", 0, "'S'", "Package", want_ac, &st, &n_st, &err), 0,
 	       "matching: empty text");
 	is_int(n_st, 0, "matching: empty text has no stanzas");
+
+	/*
+	 * From a file descriptor, read in 64 KiB pieces: the same stanzas and line numbers as
+	 * from the whole text, across piece boundaries, with one stanza longer than a piece.
+	 */
+	struct strbuf big = {0};
+	for (int i = 0; i < 6000; i++) {
+		strbuf_printf(&big, "Package: p%d\nVersion: %d\nDescription: package %d\n", i, i,
+		              i);
+		if (i == 3000)
+			for (int k = 0; k < 4000; k++)
+				strbuf_puts(&big, " a long description line of a long stanza\n");
+		strbuf_puts(&big, i % 7 ? "\n" : "\n\n");
+	}
+	strbuf_puts(&big, "Package: broken\nno colon here\n");
+	const char *want_some[] = {"p0", "p1234", "p1235", "p3000", "p5999", "broken", NULL};
+	const char *want_ok[] = {"p0", "p1234", "p1235", "p3000", "p5999", NULL};
+	FILE *tf = tmpfile();
+	fwrite(big.s, 1, big.len, tf);
+	fflush(tf);
+	struct apt_stanza *st_text = NULL, *st_fd = NULL;
+	size_t n_text = 0, n_fd = 0;
+	rewind(tf);
+	is_int(aptindex_parse_matching(big.s, big.len, "'B'", "Package", want_ok, &st_text, &n_text,
+	                               &err),
+	       0, "matching: a large text");
+	is_int(aptindex_parse_matching_fd(fileno(tf), "'B'", "Package", want_ok, &st_fd, &n_fd,
+	                                  &err),
+	       0, "matching from a fd: a large file");
+	is_int(n_fd, 5, "matching from a fd: the five stanzas asked for");
+	bool same = n_fd == n_text;
+	for (size_t i = 0; same && i < n_fd; i++)
+		same = st_fd[i].line == st_text[i].line &&
+		       st_fd[i].n_fields == st_text[i].n_fields &&
+		       strcmp(apt_stanza_get(&st_fd[i], "Version"),
+		              apt_stanza_get(&st_text[i], "Version")) == 0;
+	ok(same, "matching from a fd: the same stanzas, fields and lines as from the text");
+	is_str(n_fd > 3 ? apt_stanza_get(&st_fd[3], "Package") : NULL, "p3000",
+	       "matching from a fd: the stanza longer than a piece");
+	apt_stanzas_free(st_text, n_text);
+	apt_stanzas_free(st_fd, n_fd);
+	rewind(tf);
+	is_int(aptindex_parse_matching_fd(fileno(tf), "'B'", "Package", want_some, &st_fd, &n_fd,
+	                                  &err),
+	       -1, "matching from a fd: a broken stanza at the end fails");
+	struct gp_error err_text = GP_ERROR_INIT;
+	aptindex_parse_matching(big.s, big.len, "'B'", "Package", want_some, &st_text, &n_text,
+	                        &err_text);
+	is_str(err.msg, err_text.msg, "matching from a fd: the error names the same line");
+	gp_error_release(&err);
+	gp_error_release(&err_text);
+	fclose(tf);
+	free(big.s);
 	return tap_done();
 }

@@ -141,5 +141,27 @@ main(void)
 	        textdiff_unified("a/f", "b/f", big_a, strlen(big_a), big_b, strlen(big_b), 3);
 	_cleanup_free_ char *gbig = apply(big_a, dbig);
 	ok(gbig && strcmp(gbig, big_b) == 0, "a diff past the LCS limit applies");
+
+	/*
+	 * A config-sized edit of a big file: one line changed near the top, lines added near
+	 * the end, 200000 lines apart. Two small hunks (this was once every line removed and
+	 * added: the middle between the changes was past the LCS limit).
+	 */
+	struct strbuf ha = {0}, hb = {0};
+	for (int i = 0; i < 200000; i++) {
+		strbuf_printf(&ha, "key%d = %d\n", i, i);
+		strbuf_printf(&hb, "key%d = %d\n", i, i == 5 ? -1 : i);
+		if (i == 199990)
+			strbuf_puts(&hb, "new = 1\nnew2 = 2\n");
+	}
+	_cleanup_free_ char *huge_a = ha.s, *huge_b = hb.s;
+	_cleanup_free_ char *dh = textdiff_unified("a/f", "b/f", huge_a, ha.len, huge_b, hb.len, 1);
+	is_str(dh,
+	       "--- a/f\n+++ b/f\n@@ -5,3 +5,3 @@\n key4 = 4\n-key5 = 5\n+key5 = -1\n key6 = 6\n"
+	       "@@ -199991,2 +199991,4 @@\n key199990 = 199990\n+new = 1\n+new2 = 2\n"
+	       " key199991 = 199991\n",
+	       "two changes 200000 lines apart in a big file: two small hunks");
+	_cleanup_free_ char *gh = apply(huge_a, dh);
+	ok(gh && strcmp(gh, huge_b) == 0, "the big file's diff applies");
 	return tap_done();
 }

@@ -152,6 +152,52 @@ main(void)
 		       "removing a missing file is fine");
 	}
 
+	/* Two files prepared, synced in one batch, renamed: both new, no temp file left. */
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		put("/etc/docker/b1.json", "old1");
+		struct safefile_tmp t1, t2;
+		is_int(safefile_prepare(root, "/etc/docker/b1.json", "new1", 4, 0600, &t1, &err), 0,
+		       "prepare an existing file");
+		is_int(safefile_prepare(root, "/etc/docker/b2.json", "new2", 4, 0600, &t2, &err), 0,
+		       "prepare a new file");
+		_cleanup_free_ char *still = get("/etc/docker/b1.json");
+		is_str(still, "old1", "a prepared file is still the old one");
+		is_int(count_temps("/etc/docker"), 2, "two temp files");
+		struct safefile_batch b = {0};
+		safefile_batch_add(&b, t1.fd, SAFEFILE_SYNC_FILE, false, t1.host_tmp);
+		safefile_batch_add(&b, t2.fd, SAFEFILE_SYNC_FILE, false, t2.host_tmp);
+		safefile_batch_add(&b, t1.fd, SAFEFILE_SYNC_FILE, false, t1.host_tmp);
+		is_int((int)b.n, 2, "the same file added twice is synced once");
+		is_int(safefile_batch_run(&b, &err), 0, "the batch syncs");
+		is_int((int)b.n, 0, "and is empty after");
+		int d1 = -1, d2 = -1;
+		is_int(safefile_tmp_rename(&t1, &d1, &err), 0, "rename the first");
+		is_int(safefile_tmp_rename(&t2, &d2, &err), 0, "rename the second");
+		safefile_batch_add(&b, d1, SAFEFILE_SYNC_DIR_PATH, true, "etc/docker");
+		safefile_batch_add(&b, d2, SAFEFILE_SYNC_DIR_PATH, true, "etc/docker");
+		is_int((int)b.n, 1, "their directory is synced once");
+		is_int(safefile_batch_run(&b, &err), 0, "the directory syncs");
+		safefile_tmp_release(&t1);
+		safefile_tmp_release(&t2);
+		_cleanup_free_ char *n1 = get("/etc/docker/b1.json"),
+		                    *n2 = get("/etc/docker/b2.json");
+		is_str(n1, "new1", "the first is new");
+		is_str(n2, "new2", "the second is new");
+		is_int(count_temps("/etc/docker"), 0, "no temp file is left");
+
+		/* Prepared, then given up: the file is untouched and the temp file goes. */
+		struct safefile_tmp t3;
+		is_int(safefile_prepare(root, "/etc/docker/b1.json", "newer", 5, 0600, &t3, &err),
+		       0, "prepare again");
+		safefile_tmp_release(&t3);
+		_cleanup_free_ char *n3 = get("/etc/docker/b1.json");
+		is_str(n3, "new1", "a released temp file changes nothing");
+		is_int(count_temps("/etc/docker"), 0, "and leaves no temp file");
+		safefile_remove(root, "/etc/docker/b1.json", &err);
+		safefile_remove(root, "/etc/docker/b2.json", &err);
+	}
+
 	/* Stale temp files of that name only are cleaned. */
 	put("/etc/docker/.daemon.json.gpuprep-tmp-AbC123", "half");
 	put("/etc/docker/.other.json.gpuprep-tmp-AbC123", "other");

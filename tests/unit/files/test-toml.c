@@ -628,9 +628,34 @@ test_errors(void)
 	       "path_format quotes as needed");
 }
 
+/* toml_doc_finish: the text as toml_doc_text gave it, small (heap) and big (a mapping). */
+static void
+test_finish(void)
+{
+	for (int big = 0; big < 2; big++) {
+		struct strbuf t = {0};
+		strbuf_puts(&t, "[plugins]\n");
+		for (int i = 0; i < (big ? 40000 : 3); i++)
+			strbuf_printf(&t, "[plugins.r%d]\nname = \"runtime %d\"\n", i, i);
+		_cleanup_free_ char *text = t.s;
+		struct toml_doc *doc = parse(text);
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		is_int(toml_set_string(doc, P("plugins", "r1", "name"), "nvidia", &err), 1,
+		       big ? "edit a big document" : "edit a small document");
+		size_t want_len, len = 0;
+		_cleanup_free_ char *want = xstrdup(toml_doc_text(doc, &want_len));
+		_cleanup_free_ char *got = toml_doc_finish(doc, &len);
+		ok(len == want_len && memcmp(got, want, len) == 0 && got[len] == '\0',
+		   big ? "finish gives a big document's text (%zu bytes)"
+		       : "finish gives a small document's text (%zu bytes)",
+		   len);
+	}
+}
+
 int
 main(void)
 {
+	test_finish();
 	test_read_containerd();
 	test_positions();
 	test_read_kinds();
