@@ -38,6 +38,13 @@ TYPES = {
 }
 
 
+def nearness(errors):
+    """The branch of an anyOf a document most likely meant: the fewest errors, then the
+    deepest (a branch that failed only on a discriminator, such as a step's name, is
+    shallower than the one whose name matched and whose detail did not)."""
+    return (len(errors), -max((len(e.split(": ", 1)[0]) for e in errors), default=0))
+
+
 def validate(schema, value, path, root, errors):
     unknown = set(schema) - KNOWN
     if unknown:
@@ -67,7 +74,7 @@ def validate(schema, value, path, root, errors):
         branches = [collect(s, value, path, root) for s in schema["anyOf"]]
         if all(branches):
             errors.append(f"{path}: matches none of anyOf; the nearest: " +
-                          "; ".join(min(branches, key=len)))
+                          "; ".join(min(branches, key=nearness)))
     if isinstance(value, dict):
         props = schema.get("properties", {})
         for key in schema.get("required", []):

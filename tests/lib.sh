@@ -65,13 +65,19 @@ run() {
 }
 
 # json_seen FILE CMD...: when CMD is $GPUPREP with --json (and not --help, help or
-# --version), keep a copy of FILE, its stdout, for the check in done_testing: every
-# --json document must match tests/schemas/COMMAND.json, COMMAND being its "command".
+# --version), also under `timeout [OPTION...] DURATION`, keep a copy of FILE, its stdout, for
+# the check in done_testing: every --json document must match tests/schemas/COMMAND.json,
+# COMMAND being its "command".
 _json_n=0
 json_seen() {
 	local out=$1 a json=0
 	shift
-	[ "$1" = "$GPUPREP" ] || return 0
+	if [ "${1:-}" = timeout ]; then
+		shift
+		while [ "$#" -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
+		shift
+	fi
+	[ "${1:-}" = "$GPUPREP" ] || return 0
 	shift
 	for a in "$@"; do
 		case $a in

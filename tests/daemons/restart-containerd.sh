@@ -87,6 +87,13 @@ new_pid=$(cat "$root/etc/containerd/containerd.pid")
 if [ "$new_pid" != "$old_pid" ]; then ok "a new containerd runs"; else
 	not_ok "a new containerd runs" "pid still $old_pid"; fi
 expect_contains "$T/out" "(pid $old_pid, now $new_pid)" "restart reports both PIDs"
+# restart restarts when asked (configure --restart is what skips a loaded config).
+run "${G[@]}" --json restart --runtime containerd --mode service --runtime-path "$wrap"
+expect_rc 0 "--json restart again"
+expect_same "--json restart again: restarted through service, both PIDs, verified, no rollback" \
+	"$(jget "$T/out" already_loaded) $(jget "$T/out" restart/action) $(jget "$T/out" restart/mode) $(jget "$T/out" restart/pid_before) $(jget "$T/out" restart/pid_after) $(jget "$T/out" verify/ok) $(jget "$T/out" rollback)" \
+	"false \"restart\" \"service\" $new_pid $(cat "$root/etc/containerd/containerd.pid") true null"
+new_pid=$(cat "$root/etc/containerd/containerd.pid")
 
 # verify through our CRI client, and against cri-status field by field.
 run "${G[@]}" --json verify --runtime containerd --runtime-path "$wrap"
@@ -191,13 +198,17 @@ run "${G[@]}" restart --runtime containerd --mode none
 expect_rc 0 "restart --mode none"
 expect_contains "$T/out" "not restarted (--mode none); to load the new config, run: systemctl restart containerd" \
 	"--mode none says what to run"
+run "${G[@]}" --json restart --runtime containerd --mode none
+expect_same "--json restart --mode none: the action, the mode and what to run" \
+	"$(jget "$T/out" restart/action) $(jget "$T/out" restart/mode) $(jget "$T/out" restart/manual)" \
+	'"none" "none" "systemctl restart containerd (or: service containerd restart)"'
 
 # A config containerd refuses, with no backup from configure (a file edited by hand): the
 # restart fails, and says there is nothing to roll back to.
 rm -rf "$root/var/lib/gpuprep/backup"
 cp "$config" "$T/config.good"
 printf '\n[broken\n' >>"$config"
-run timeout 120 "${G[@]}" restart --runtime containerd --mode service --timeout 5
+run timeout 120 "${G[@]}" --json restart --runtime containerd --mode service --timeout 5
 expect_rc 1 "restart on a config containerd refuses fails"
 expect_contains "$T/err" "restart of containerd failed" "the error names the failed restart"
 expect_contains "$T/err" "no backup from gpuprep configure to roll back to" "and that there is no backup"
@@ -216,8 +227,13 @@ if "${G[@]}" configure --runtime containerd --dry-run >/dev/null 2>&1; then
 	expect_contains "$T/out" "restart needed: containerd has not loaded" "after configure: restart needed"
 	printf '\n[broken\n' >>"$config"
 	pid=$(cat "$root/etc/containerd/containerd.pid")
-	run timeout 120 "${G[@]}" restart --runtime containerd --mode service --runtime-path "$wrap" --timeout 20
+	run timeout 120 "${G[@]}" --json restart --runtime containerd --mode service --runtime-path "$wrap" --timeout 20
 	expect_rc 1 "restart on a config containerd refuses fails"
+	expect_same "--json: rolled back, the backup named, restarted again, ok false" \
+		"$(jget "$T/out" rolled_back) $(jget "$T/out" rollback/restart/action) $(jget "$T/out" ok)" \
+		'true "restart" false'
+	case $(jget "$T/out" rollback/backup_dir) in "\"$root/var/lib/gpuprep/backup/"*) ok "--json: rollback.backup_dir" ;;
+	*) not_ok "--json: rollback.backup_dir" "$(cat "$T/out")" ;; esac
 	expect_contains "$T/err" "rolled back: '$config' is restored from '$root/var/lib/gpuprep/backup/" \
 		"the error says the backup is restored"
 	expect_file_eq "$config" "$T/config.before" "the rollback restored config.toml from before configure"

@@ -77,6 +77,11 @@ else
 	not_ok "dockerd's PID is unchanged" "was $pid, now $(live_pid)"
 fi
 expect_same "docker info: Default Runtime nvidia" "$(info_field DefaultRuntime)" '"nvidia"'
+run "${G[@]}" --json restart --runtime docker --runtime-path "$wrap"
+expect_rc 0 "--json restart again"
+expect_same "--json restart again: reloaded (SIGHUP), verified, the same PID" \
+	"$(jget "$T/out" restart/action) $(jget "$T/out" restart/mode) $(jget "$T/out" restart/pid_after) $(jget "$T/out" verify/ok) $(live_pid)" \
+	"\"reload\" \"signal\" $pid true $pid"
 
 # verify against `docker info`, field by field.
 run "${G[@]}" --json "${V[@]}"
@@ -210,7 +215,7 @@ expect_contains "$T/err" "a signal only reloads dockerd" "the refusal says why"
 run timeout 20 "${G[@]}" verify --runtime docker --socket /run/missing.sock
 expect_rc 1 "verify on a missing socket fails"
 expect_contains "$T/err" "socket '$root/run/missing.sock' does not exist" "the error names the socket"
-run timeout 20 "${G[@]}" restart --runtime docker --socket /run/missing.sock --timeout 2
+run timeout 20 "${G[@]}" --json restart --runtime docker --socket /run/missing.sock --timeout 2
 expect_rc 1 "restart on a missing socket fails"
 expect_contains "$T/err" "'$root/run/missing.sock'" "the error names the socket"
 expect_not_contains "$T/err" "rolled back" "nothing was touched, so nothing is rolled back"

@@ -22,8 +22,10 @@ mk_gpg_key repo
 rpm_repo "$T/repo" repo x86_64
 start_httpd "$T/repo"
 at_exit rpm_stop_agents "$T"
-"$GPUPREP" bundle --format rpm --arch x86_64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/rpm-bundle.tar.gz" >/dev/null 2>&1 ||
-	not_ok "the rpm bundle is made"
+run "$GPUPREP" --json bundle --format rpm --arch x86_64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/rpm-bundle.tar.gz"
+expect_rc 0 "the rpm bundle is made"
+expect_same "bundle --json: an rpm bundle of four packages" \
+	"$(jget "$T/out" manifest/package_family) $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifest"]["packages"]))' "$T/out")" '"rpm" 4'
 
 # fresh_node NAME: the up-sample node as a Rocky 9 system with its rpmdb, containerd on runc.
 fresh_node() {

@@ -74,7 +74,9 @@ APT_CONFIG=/dev/null apt-get "${aptc[@]}" update >"$T/apt.log" 2>&1
 APT_CONFIG=/dev/null apt-cache "${aptc[@]}" madison nvidia-container-toolkit >"$T/madison" 2>&1
 expect_contains "$T/madison" "nvidia-container-toolkit |   1.17.8-1 | file:$T/x/repo  Packages" "bundle: repo/ is a working file: apt repository"
 
-run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/again.tar.gz"
+run "$GPUPREP" --json bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/again.tar.gz"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["manifest"]; assert d["bundle"]==sys.argv[2] and m["package_family"]=="deb" and sorted(p["file"] for p in m["packages"])==sorted("repo/%s_1.17.8-1_amd64.deb" % n for n in ("libnvidia-container-tools", "libnvidia-container1", "nvidia-container-toolkit-base", "nvidia-container-toolkit")), d' "$T/out" "$T/again.tar.gz" 2>"$T/py" &&
+	ok "bundle --json: the bundle and its manifest's packages" || not_ok "bundle --json: the bundle and its manifest" "$(cat "$T/py")"
 expect_file_eq "$T/again.tar.gz" "$b64" "bundle: reproducible with SOURCE_DATE_EPOCH"
 
 if unshare --net true 2>/dev/null; then net=(unshare --net); else net=(); fi

@@ -72,8 +72,10 @@ if [ -z "$(installed_versions "$root")" ]; then ok "missing OS dependency: nothi
 # --- NVIDIA's release tarball --------------------------------------------------------------------
 root=$T/sandbox-tar
 mk_sandbox "$root" amd64
-run "$GPUPREP" --root "$root" install --offline "$tarball"
+run "$GPUPREP" --root "$root" --json install --offline "$tarball"
 expect_rc 0 "release tarball: install"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="installed" and not d["dry_run"] and d["source"]["kind"]=="release-tarball" and [(p["previous"], p["installed"]) for p in d["packages"]]==[(None, "1.17.8-1")]*4, d' "$T/out" 2>"$T/py" &&
+	ok "release tarball: --json: installed, each package's previous and installed version" || not_ok "release tarball: --json install" "$(cat "$T/py")"
 installed_versions "$root" >"$T/got"
 printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
 expect_file_eq "$T/got" "$T/want" "release tarball: all four installed"
