@@ -25,19 +25,7 @@ up_repo
 # node NAME: a fresh node with containerd running on runc; sets root, config, G.
 fresh_node() {
 	root=$(up_node)
-	mkdir -p "$root/etc/init.d" "$root/run/containerd"
-	config=$(containerd_config_write "$root/etc/containerd" - <<'TOML'
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  default_runtime_name = "runc"
-TOML
-)
-	if ! containerd_start "$config"; then
-		not_ok "$1: containerd starts" "$(tail -20 "$root/etc/containerd/containerd.log")"
-		done_testing
-		exit
-	fi
-	ln -sfn "$CONTAINERD_SOCK" "$root/run/containerd/containerd.sock"
-	containerd_init_script "$root/etc/init.d/containerd" "$config"
+	up_containerd "$root" "$1"
 	G=("$GPUPREP" --root "$root")
 }
 pid_of() { cat "$root/etc/containerd/containerd.pid"; }

@@ -36,12 +36,7 @@ mk_toolkit "$pool" 1.14.2 arm64
 add_program "$pool/nvidia-container-toolkit-base_1.14.2-1_arm64.deb" /usr/bin/nvidia-container-runtime 'exec runc "$@"'
 add_program "$pool/nvidia-container-toolkit-base_1.14.2-1_arm64.deb" /usr/bin/nvidia-ctk "exec sh '$FIXTURES/cdi/nvidia-ctk' \"\$@\""
 add_program "$pool/libnvidia-container-tools_1.14.2-1_arm64.deb" /usr/bin/nvidia-container-cli 'exit 0'
-mkdir -p "$base/dists/r35.4/main/binary-arm64"
-(cd "$base" && apt-ftparchive packages pool >dists/r35.4/main/binary-arm64/Packages 2>/dev/null &&
-	apt-ftparchive -o APT::FTPArchive::Release::Suite=r35.4 -o APT::FTPArchive::Release::Components=main \
-		-o APT::FTPArchive::Release::Architectures=arm64 release dists/r35.4 >"$T/Release" 2>/dev/null &&
-	mv "$T/Release" dists/r35.4/Release &&
-	GNUPGHOME="$T/gnupg-l4t" gpg --batch --quiet --clearsign -o dists/r35.4/InRelease dists/r35.4/Release 2>/dev/null)
+mk_dists_repo "$base" r35.4 l4t
 start_httpd "$T/srv"
 run "${GP[@]}" bundle --arch arm64 --l4t r35.4 --repo-url "$URL/jetson/common" --keyring "$T/l4t.asc" -o "$T/l4t.tar.gz"
 expect_rc 0 "bundle --arch arm64 --l4t r35.4"
@@ -61,20 +56,8 @@ for f in proc/swaps proc/cmdline proc/sys proc/1 sys/fs etc/hostname usr/sbin/ru
 	mkdir -p "$root/$(dirname "$f")"
 	cp -a "$FIXTURES/nodes/up-sample/$f" "$root/$(dirname "$f")/"
 done
-mkdir -p "$root/etc/init.d" "$root/run/containerd"
-config=$(containerd_config_write "$root/etc/containerd" - <<'TOML'
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  default_runtime_name = "runc"
-TOML
-)
-if ! containerd_start "$config"; then
-	not_ok "containerd starts" "$(tail -20 "$root/etc/containerd/containerd.log")"
-	done_testing
-	exit
-fi
+up_containerd "$root" "the Jetson"
 at_exit containerd_stop
-ln -sfn "$CONTAINERD_SOCK" "$root/run/containerd/containerd.sock"
-containerd_init_script "$root/etc/init.d/containerd" "$config"
 
 run "${GP[@]}" --root "$root" detect --json
 expect_same "detect: the Xavier is an arm64 Tegra node" \

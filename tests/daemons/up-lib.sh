@@ -13,6 +13,11 @@
 #                      every file under ROOT with its mtime and checksum, but those under
 #                      the DIRs (relative to ROOT: the daemons' own state), to compare runs
 #   up_steps FILE      "step status" for each step of an `up --json` document
+#   up_containerd ROOT NAME
+#                      a real containerd on runc for the node ROOT (containerd-lib.sh's
+#                      harness, its socket linked at ROOT/run/containerd/containerd.sock,
+#                      an init script at ROOT/etc/init.d/containerd for restart's service
+#                      mode); sets config; on failure a not ok for NAME and the script ends
 
 # add_program DEB PATH LINE: rebuild the package DEB with an executable script at PATH that
 # runs LINE, as the real package ships a program there.
@@ -67,4 +72,20 @@ up_steps() {
 	/usr/bin/python3 -c 'import json,sys
 for s in json.load(open(sys.argv[1]))["steps"]:
     print(s["step"], s["status"])' "$1"
+}
+
+up_containerd() {
+	mkdir -p "$1/etc/init.d" "$1/run/containerd"
+	config=$(containerd_config_write "$1/etc/containerd" - <<'TOML'
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  default_runtime_name = "runc"
+TOML
+)
+	if ! containerd_start "$config"; then
+		not_ok "$2: containerd starts" "$(tail -20 "$1/etc/containerd/containerd.log")"
+		done_testing
+		exit
+	fi
+	ln -sfn "$CONTAINERD_SOCK" "$1/run/containerd/containerd.sock"
+	containerd_init_script "$1/etc/init.d/containerd" "$config"
 }

@@ -7,6 +7,7 @@
 . "$TESTS_SRC/install/lib-install.sh"
 . "$TESTS_SRC/install/rpm-lib.sh"
 . "$TESTS_SRC/daemons/containerd-lib.sh"
+. "$TESTS_SRC/daemons/up-lib.sh"
 . "$TESTS_SRC/daemons/live-lib.sh"
 containerd_require
 rpm_tools_or_skip "up on an rpm node" createrepo_c dnf
@@ -34,19 +35,7 @@ fresh_node() {
 	rm -rf "${root:?}/var/lib/dpkg" "$root/usr/bin/nvidia-"* "$root/etc/init.d/containerd" \
 		"$root/run/containerd/containerd.sock"
 	rpm_root "$root"
-	mkdir -p "$root/etc/init.d" "$root/run/containerd"
-	config=$(containerd_config_write "$root/etc/containerd" - <<'TOML'
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  default_runtime_name = "runc"
-TOML
-)
-	if ! containerd_start "$config"; then
-		not_ok "$1: containerd starts" "$(tail -20 "$root/etc/containerd/containerd.log")"
-		done_testing
-		exit
-	fi
-	ln -sfn "$CONTAINERD_SOCK" "$root/run/containerd/containerd.sock"
-	containerd_init_script "$root/etc/init.d/containerd" "$config"
+	up_containerd "$root" "$1"
 }
 want_all() { printf '%s %s\n' libnvidia-container-tools "$1" libnvidia-container1 "$1" nvidia-container-toolkit "$1" nvidia-container-toolkit-base "$1"; }
 steps() {

@@ -13,12 +13,7 @@ base=$T/srv/jetson/common
 for v in 1.11.0 1.14.2; do mk_toolkit "$base/pool/main/n/nvidia-container-toolkit" "$v" arm64; done
 # A JetPack package beside them, as in L4T's repository.
 mk_deb "$base/pool/main/n/nvidia-l4t-init" nvidia-l4t-init 35.4.1-20230801124926 arm64 ""
-mkdir -p "$base/dists/r35.4/main/binary-arm64"
-(cd "$base" && apt-ftparchive packages pool >dists/r35.4/main/binary-arm64/Packages 2>/dev/null &&
-	apt-ftparchive -o APT::FTPArchive::Release::Suite=r35.4 -o APT::FTPArchive::Release::Components=main \
-		-o APT::FTPArchive::Release::Architectures=arm64 release dists/r35.4 >"$T/Release" 2>/dev/null &&
-	mv "$T/Release" dists/r35.4/Release &&
-	GNUPGHOME="$T/gnupg-l4t" gpg --batch --quiet --clearsign -o dists/r35.4/InRelease dists/r35.4/Release 2>/dev/null)
+mk_dists_repo "$base" r35.4 l4t
 start_httpd "$T/srv"
 L4T=$URL/jetson/common
 cd "$T" || exit 1

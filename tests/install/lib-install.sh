@@ -61,6 +61,19 @@ mk_sandbox() {
 	fi
 }
 
+# mk_dists_repo BASE SUITE KEY: BASE's pool/ as a dists/ apt repository laid out like L4T's
+# (dists/SUITE/main/binary-arm64/Packages, a Release whose InRelease is signed by KEY's
+# throwaway key from mk_gpg_key).
+mk_dists_repo() {
+	local base=$1 suite=$2 key=$3
+	mkdir -p "$base/dists/$suite/main/binary-arm64"
+	(cd "$base" && apt-ftparchive packages pool >"dists/$suite/main/binary-arm64/Packages" 2>/dev/null &&
+		apt-ftparchive -o APT::FTPArchive::Release::Suite="$suite" -o APT::FTPArchive::Release::Components=main \
+			-o APT::FTPArchive::Release::Architectures=arm64 release "dists/$suite" >"$T/Release" 2>/dev/null &&
+		mv "$T/Release" "dists/$suite/Release" &&
+		GNUPGHOME="$T/gnupg-$key" gpg --batch --quiet --clearsign -o "dists/$suite/InRelease" "dists/$suite/Release" 2>/dev/null)
+}
+
 # installed_versions ROOT: "name version" for the toolkit packages installed in ROOT.
 installed_versions() {
 	dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' $TOOLKIT 2>/dev/null |
