@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+
+#include "util.h"
 
 /* Why a request failed, for callers that give daemon-specific hints. */
 enum unixhttp_fail {
@@ -42,3 +45,26 @@ struct unixhttp_response {
 #define UNIXHTTP_MAX_BODY (16u << 20)
 /* The most header bytes accepted; dockerd and containerd send well under 1 KiB. */
 #define UNIXHTTP_MAX_HEADER_BYTES (64u << 10)
+
+/*
+ * Append LEN bytes of an answer's body to R (kept NUL-terminated, *CAP the buffer's size,
+ * doubled as it grows); false, and nothing appended, past UNIXHTTP_MAX_BODY. Both transports
+ * call it from their body callbacks.
+ */
+static inline bool
+unixhttp_body_append(struct unixhttp_response *r, size_t *cap, const void *data, size_t len)
+{
+	if (len > UNIXHTTP_MAX_BODY - r->body_len)
+		return false;
+	if (r->body_len + len + 1 > *cap) {
+		size_t c = *cap ? *cap : 4096;
+		while (c < r->body_len + len + 1)
+			c *= 2;
+		r->body = xrealloc(r->body, c);
+		*cap = c;
+	}
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return true;
+}

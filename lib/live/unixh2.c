@@ -93,21 +93,10 @@ on_data(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *dat
 	struct stream *st = c->cur;
 	if (!st || stream_id != st->id)
 		return 0;
-	struct unixhttp_response *r = st->resp;
-	if (len > UNIXHTTP_MAX_BODY - r->body_len) {
+	if (!unixhttp_body_append(st->resp, &st->cap, data, len)) {
 		st->too_big = true;
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	}
-	if (r->body_len + len + 1 > st->cap) {
-		size_t cap = st->cap ? st->cap : 4096;
-		while (cap < r->body_len + len + 1)
-			cap *= 2;
-		r->body = xrealloc(r->body, cap);
-		st->cap = cap;
-	}
-	memcpy(r->body + r->body_len, data, len);
-	r->body_len += len;
-	r->body[r->body_len] = '\0';
 	return 0;
 }
 

@@ -108,22 +108,11 @@ static size_t
 on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	struct transfer *t = userdata;
-	struct unixhttp_response *r = t->resp;
 	size_t n = size * nmemb;
-	if (n > UNIXHTTP_MAX_BODY - r->body_len) {
+	if (!unixhttp_body_append(t->resp, &t->cap, data, n)) {
 		t->too_big = true;
 		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
 	}
-	if (r->body_len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		while (cap < r->body_len + n + 1)
-			cap *= 2;
-		r->body = xrealloc(r->body, cap);
-		t->cap = cap;
-	}
-	memcpy(r->body + r->body_len, data, n);
-	r->body_len += n;
-	r->body[r->body_len] = '\0';
 	return n;
 }
 
