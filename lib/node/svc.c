@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "svc.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -219,4 +222,40 @@ svc_signal(pid_t pid, int sig, const char *what, struct gp_error *err)
 		return gp_error_set_errno(err, errno, "sending %s to %s (pid %d)", strsignal(sig),
 		                          what, (int)pid);
 	return 0;
+}
+
+long
+svc_find_process(const char *root, const char *comm, char **ret_cmdline)
+{
+	if (ret_cmdline)
+		*ret_cmdline = NULL;
+	DIR *d = noderoot_opendir(root, "/proc");
+	if (!d)
+		return 0;
+	long pid = 0;
+	struct dirent *de;
+	while (!pid && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		_cleanup_free_ char *path = xasprintf("/proc/%s/comm", de->d_name);
+		_cleanup_free_ char *text = NULL;
+		if (noderoot_read_file(root, path, &text, NULL) < 0 ||
+		    strcmp(str_strip(text), comm) != 0)
+			continue;
+		pid = strtol(de->d_name, NULL, 10);
+		if (!ret_cmdline)
+			continue;
+		free(path);
+		path = xasprintf("/proc/%s/cmdline", de->d_name);
+		char *cmd = NULL;
+		size_t len = 0;
+		if (noderoot_read_file(root, path, &cmd, &len) == 0) {
+			for (size_t i = 0; i < len; i++)
+				if (cmd[i] == '\0')
+					cmd[i] = ' ';
+			*ret_cmdline = cmd;
+		}
+	}
+	closedir(d);
+	return pid;
 }

@@ -53,3 +53,9 @@ int svc_signal(pid_t pid, int sig, const char *what, struct gp_error *err);
 
 /* True while the process exists (and is not a zombie). */
 bool svc_pid_alive(pid_t pid);
+
+/*
+ * The node's first process named COMM (its /proc/PID/comm, under ROOT), or 0 when none runs.
+ * With RET_CMDLINE, its command line too, the arguments joined by spaces (NULL when unreadable).
+ */
+long svc_find_process(const char *root, const char *comm, char **ret_cmdline);

@@ -19,6 +19,7 @@
 #include "live.h"
 #include "noderoot.h"
 #include "preflight_check.h"
+#include "svc.h"
 
 /* How long the runtime may take to answer: verify must stay fast. */
 #define LIVE_TIMEOUT_MS 3000u
@@ -75,39 +76,6 @@ agent_restart(const struct aj_ctx *c)
 	                                : "systemctl restart edgecore";
 }
 
-/* The pid of the first process called comm, with its command line; 0 when none. */
-static long
-find_process(const char *root, const char *comm, char **ret_cmdline)
-{
-	DIR *d = noderoot_opendir(root, "/proc");
-	if (!d)
-		return 0;
-	long pid = 0;
-	struct dirent *de;
-	while (!pid && (de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		_cleanup_free_ char *path = xasprintf("/proc/%s/comm", de->d_name);
-		_cleanup_free_ char *text = NULL;
-		if (noderoot_read_file(root, path, &text, NULL) < 0 ||
-		    strcmp(str_strip(text), comm) != 0)
-			continue;
-		pid = strtol(de->d_name, NULL, 10);
-		free(path);
-		path = xasprintf("/proc/%s/cmdline", de->d_name);
-		char *cmd = NULL;
-		size_t len = 0;
-		if (noderoot_read_file(root, path, &cmd, &len) == 0) {
-			for (size_t i = 0; i < len; i++)
-				if (cmd[i] == '\0')
-					cmd[i] = ' ';
-			*ret_cmdline = cmd;
-		}
-	}
-	closedir(d);
-	return pid;
-}
-
 /* The value of --config=PATH (or --config PATH) on a command line, or NULL. */
 static char *
 config_flag(const char *cmdline)
@@ -135,7 +103,7 @@ agent_find(struct aj_ctx *c)
 	const char *root = c->pf.root;
 	c->proc_known = noderoot_is_dir(root, "/proc");
 	char *cmd = NULL;
-	long pid = find_process(root, "edgecore", &cmd);
+	long pid = svc_find_process(root, "edgecore", &cmd);
 	_cleanup_free_ char *flag = config_flag(cmd);
 	const char *edgecore_config = c->opts->edgecore_config ? c->opts->edgecore_config
 	                              : flag                   ? flag
@@ -149,7 +117,7 @@ agent_find(struct aj_ctx *c)
 	}
 	free(cmd);
 	cmd = NULL;
-	pid = find_process(root, "kubelet", &cmd);
+	pid = svc_find_process(root, "kubelet", &cmd);
 	free(flag);
 	flag = config_flag(cmd);
 	const char *kubelet_config = flag ? flag : AFTERJOIN_KUBELET_CONFIG;

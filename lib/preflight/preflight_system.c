@@ -13,6 +13,7 @@
 #include "noderoot.h"
 
 #include "preflight_check.h"
+#include "svc.h"
 
 void
 preflight_check_root(struct preflight_ctx *ctx, struct preflight_result *r)
@@ -205,28 +206,6 @@ preflight_check_ip_forward(struct preflight_ctx *ctx, struct preflight_result *r
 	                  "/etc/sysctl.d/");
 }
 
-/* The pid of a running edgecore, or 0. */
-static long
-find_edgecore(const struct preflight_ctx *ctx)
-{
-	DIR *d = noderoot_opendir(ctx->root, "/proc");
-	if (!d)
-		return 0;
-	long pid = 0;
-	struct dirent *de;
-	while (!pid && (de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		_cleanup_free_ char *comm_path = xasprintf("/proc/%s/comm", de->d_name);
-		_cleanup_free_ char *comm = NULL;
-		if (noderoot_read_file(ctx->root, comm_path, &comm, NULL) == 0 &&
-		    strcmp(str_strip(comm), "edgecore") == 0)
-			pid = strtol(de->d_name, NULL, 10);
-	}
-	closedir(d);
-	return pid;
-}
-
 /* Does the directory exist with something in it? A file in its place counts too. */
 static bool
 dir_not_empty(const char *root, const char *path)
@@ -251,7 +230,7 @@ void
 preflight_check_edgecore_clean(struct preflight_ctx *ctx, struct preflight_result *r)
 {
 	_cleanup_free_ char *etc = gp_path(ctx->root, "/etc/kubeedge");
-	long pid = find_edgecore(ctx);
+	long pid = svc_find_process(ctx->root, "edgecore", NULL);
 	bool leftover = dir_not_empty(ctx->root, "/etc/kubeedge");
 
 	if (pid && leftover)
