@@ -26,15 +26,6 @@ done
 timebin=/usr/bin/time
 [ -x "$timebin" ] || { echo "needs GNU time (/usr/bin/time, Debian package time)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "containerd needs root" >&2; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-bench.XXXXXX")
-_cleanups=()
-at_exit() { _cleanups+=("$*"); }
-finish() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
-	rm -rf "$T"
-}
-trap finish EXIT
 . "$src/tests/bench/ready-node.sh"
 ready_node "$gpuprep"
 if [ -r /var/lib/dpkg/status ]; then

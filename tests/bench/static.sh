@@ -26,15 +26,6 @@ for tool in hyperfine python3 containerd; do
 done
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "containerd needs root" >&2; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-bench.XXXXXX")
-_cleanups=()
-at_exit() { _cleanups+=("$*"); }
-finish() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
-	rm -rf "$T"
-}
-trap finish EXIT
 . "$src/tests/bench/ready-node.sh"
 ready_node "$dynamic"
 ids=$src/tests/fixtures/pci.ids

@@ -23,15 +23,6 @@ for tool in hyperfine python3 containerd ctr; do
 	command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "containerd needs root" >&2; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-bench.XXXXXX")
-_cleanups=()
-at_exit() { _cleanups+=("$*"); }
-finish() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
-	rm -rf "$T"
-}
-trap finish EXIT
 . "$src/tests/bench/ready-node.sh"
 ready_node "$gpuprep"
 pf=("$gpuprep" --root "$root" preflight --runtime containerd)
