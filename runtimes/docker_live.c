@@ -143,14 +143,6 @@ now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * dockerd logs a "reload" daemon event once it applied a new config, and
  * none when it refused the file. Wait for that event after since_ns.
@@ -162,7 +154,7 @@ wait_reload_event(const struct live_opts *o, const char *sock, const char *confi
 	unsigned limit = live_timeout_ms(o);
 	if (limit > DOCKER_RELOAD_WAIT_MS)
 		limit = DOCKER_RELOAD_WAIT_MS;
-	long long deadline = mono_ms() + limit;
+	long long deadline = (long long)mono_ms() + limit;
 	_cleanup_json_ json_t *filters =
 	        json_pack("{s:[s], s:[s]}", "type", "daemon", "event", "reload");
 	struct docker_client *c = docker_client_new(sock, 0);
@@ -177,7 +169,7 @@ wait_reload_event(const struct live_opts *o, const char *sock, const char *confi
 			r = 0;
 			break;
 		}
-		if (mono_ms() >= deadline) {
+		if ((long long)mono_ms() >= deadline) {
 			gp_error_set(err,
 			             "dockerd did not reload its config within %u s: it refused "
 			             "'%s'",

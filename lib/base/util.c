@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 static _noreturn_ void
@@ -409,4 +410,12 @@ str_fit(const char *s, size_t width)
 		return xstrdup(s);
 	size_t tail = (width - 3) / 2 + (width - 3) % 2, head = width - 3 - tail;
 	return xasprintf("%.*s...%s", (int)head, s, s + len - tail);
+}
+
+uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -87,6 +87,9 @@ int hex_value(int c);
 /* FNV-1a, 64 bits: a fast hash of bytes, for equality checks (not for security). */
 uint64_t fnv1a64(const void *data, size_t len);
 
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+uint64_t mono_ms(void);
+
 bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);
 /* Strip leading and trailing white space in place; returns s. */

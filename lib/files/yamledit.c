@@ -174,18 +174,6 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
 }
 
 int
-yaml_get_top_scalar(const char *text, size_t len, const char *key, char **ret, struct gp_error *err)
-{
-	struct yaml_top t;
-	if (yaml_top_scan(text, len, key, &t, err) < 0)
-		return -1;
-	if (!t.found)
-		return 0;
-	*ret = TAKE_PTR(t.value);
-	return 1;
-}
-
-int
 yaml_find_top_scalar(const char *text, size_t len, const char *key, char **ret, unsigned *ret_line,
                      unsigned *ret_col, struct gp_error *err)
 {
@@ -198,6 +186,13 @@ yaml_find_top_scalar(const char *text, size_t len, const char *key, char **ret, 
 	*ret_line = t.value_line;
 	*ret_col = t.value_col;
 	return 1;
+}
+
+int
+yaml_get_top_scalar(const char *text, size_t len, const char *key, char **ret, struct gp_error *err)
+{
+	unsigned line, col;
+	return yaml_find_top_scalar(text, len, key, ret, &line, &col, err);
 }
 
 /* value as a YAML scalar: plain when it is a safe word, else double-quoted. */

@@ -33,6 +33,17 @@ doc_empty(const yaml_document_t *d)
 	              y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
 }
 
+/* The parser's error at its line:column, with a hint; returns -1. */
+static int
+load_error(const yaml_parser_t *p, struct gp_error *err)
+{
+	const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->context_mark;
+	gp_error_set(err, "%zu:%zu: %s%s%s", m->line + 1, m->column + 1,
+	             p->problem ? p->problem : "invalid YAML", p->context ? " " : "",
+	             p->context ? p->context : "");
+	return gp_error_hint(err, "fix the YAML at that line and column");
+}
+
 int
 yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_error *err)
 {
@@ -43,11 +54,7 @@ yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_
 	struct yaml_tree *t = xcalloc(1, sizeof(*t));
 	int r = 0;
 	if (!yaml_parser_load(&p, &t->doc)) {
-		const yaml_mark_t *m = p.problem ? &p.problem_mark : &p.context_mark;
-		gp_error_set(err, "%zu:%zu: %s%s%s", m->line + 1, m->column + 1,
-		             p.problem ? p.problem : "invalid YAML", p.context ? " " : "",
-		             p.context ? p.context : "");
-		r = gp_error_hint(err, "fix the YAML at that line and column");
+		r = load_error(&p, err);
 		free(t);
 		t = NULL;
 	} else {
@@ -86,11 +93,7 @@ yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret, struc
 	for (;;) {
 		struct yaml_tree *t = xcalloc(1, sizeof(*t));
 		if (!yaml_parser_load(&p, &t->doc)) {
-			const yaml_mark_t *m = p.problem ? &p.problem_mark : &p.context_mark;
-			gp_error_set(err, "%zu:%zu: %s%s%s", m->line + 1, m->column + 1,
-			             p.problem ? p.problem : "invalid YAML", p.context ? " " : "",
-			             p.context ? p.context : "");
-			r = gp_error_hint(err, "fix the YAML at that line and column");
+			r = load_error(&p, err);
 			free(t);
 			break;
 		}

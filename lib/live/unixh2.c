@@ -40,14 +40,6 @@ struct unixh2 {
 
 #define MAX_HEADERS 256
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
           const uint8_t *value, size_t valuelen, uint8_t flags, void *data)
@@ -202,7 +194,7 @@ static int
 wait_fd(struct unixh2 *c, short events, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = mono_ms();
 		if (now >= deadline)
 			return -2;
 		struct pollfd p = {.fd = c->fd, .events = events};

@@ -195,14 +195,6 @@ check_socket(struct unixhttp *h, struct gp_error *err)
 	return 0;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Connect to the socket before any library is loaded: a missing, stale or
  * refusing socket costs a connect(2) and no more. Returns the connected,
@@ -221,7 +213,7 @@ connect_socket(struct unixhttp *h, uint64_t deadline, struct gp_error *err)
 	int e = r < 0 ? errno : 0;
 	if (e == EINPROGRESS) { /* not for unix sockets on Linux, but allowed */
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		uint64_t now = now_ms();
+		uint64_t now = mono_ms();
 		socklen_t len = sizeof(e);
 		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
 			e = ETIMEDOUT;
@@ -400,7 +392,7 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	*ret = (struct unixhttp_response){0};
 	h->fail = UNIXHTTP_OK;
 	h->errbuf[0] = '\0';
-	uint64_t deadline = now_ms() + h->timeout_ms;
+	uint64_t deadline = mono_ms() + h->timeout_ms;
 
 	if (check_socket(h, err) < 0)
 		return -1;
@@ -432,7 +424,7 @@ unixhttp_perform(struct unixhttp *h, const struct unixhttp_request *req,
 	/* No "Expect: 100-continue" round trip on POST. */
 	hdrs = lc->slist_append(hdrs, "Expect:");
 
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	long left = now < deadline ? (long)(deadline - now) : 1;
 	_cleanup_free_ char *url = xasprintf("http://localhost%s", req->path);
 	lc->easy_setopt(c, CURLOPT_URL, url);
@@ -499,16 +491,16 @@ int
 unixhttp_wait(unsigned timeout_ms, unixhttp_attempt_fn attempt, void *attempt_data,
               void (*progress)(void *data), void *progress_data, struct gp_error *err)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = mono_ms() + timeout_ms;
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = mono_ms();
 		unsigned left = now < deadline ? (unsigned)(deadline - now) : 1;
 		/* Short tries, so a daemon that appears mid-way is seen soon. */
 		struct gp_error e = GP_ERROR_INIT;
 		int r = attempt(attempt_data, left < 2000 ? left : 2000, &e);
 		if (r == 0)
 			return 0;
-		if (r < 0 || now_ms() + 100 >= deadline) {
+		if (r < 0 || mono_ms() + 100 >= deadline) {
 			if (err)
 				gp_error_move(err, &e);
 			gp_error_release(&e);
