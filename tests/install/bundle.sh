@@ -82,23 +82,8 @@ expect_file_eq "$T/again.tar.gz" "$b64" "bundle: reproducible with SOURCE_DATE_E
 if unshare --net true 2>/dev/null; then net=(unshare --net); else net=(); fi
 # --- --with-gpuprep: the bundle carries a static gpuprep ----------------------------------------
 # Refused before anything is fetched or written: not ELF, dynamic, another architecture, missing.
-nothing_written() { # OUT NAME
-	if [ ! -e "$1" ] && [ ! -e "$1.download" ]; then ok "$2: nothing written"; else
-		not_ok "$2: nothing written" "$(ls -ld "$1"* 2>&1)"
-	fi
-}
-refuse_gpuprep() { # NAME FILE ARCH TEXT
-	local out=$T/wg-$RANDOM.tar.gz before
-	before=$(wc -l <"$HTTPD_LOG")
-	run "$GPUPREP" bundle --arch "$3" --repo-url "$URL" --keyring "$T/repo.asc" --with-gpuprep "$2" -o "$out"
-	expect_rc 1 "--with-gpuprep $1: refused"
-	expect_contains "$T/err" "gpuprep: error: --with-gpuprep: $4" "--with-gpuprep $1: message"
-	expect_contains "$T/err" "hint: " "--with-gpuprep $1: a hint"
-	nothing_written "$out" "--with-gpuprep $1"
-	if [ "$(wc -l <"$HTTPD_LOG")" = "$before" ]; then ok "--with-gpuprep $1: nothing fetched"; else
-		not_ok "--with-gpuprep $1: nothing fetched" "$(tail -3 "$HTTPD_LOG")"
-	fi
-}
+# NAME FILE ARCH TEXT, with this bundle's repository and key
+refuse_gpuprep() { refuse_with_gpuprep "$@" --repo-url "$URL" --keyring "$T/repo.asc"; }
 printf '#!/bin/sh\nexec gpuprep "$@"\n' >"$T/gpuprep.sh"
 refuse_gpuprep "a script" "$T/gpuprep.sh" amd64 "'$T/gpuprep.sh' is not an ELF program"
 refuse_gpuprep "a dynamic program" /bin/true amd64 "'/bin/true' is dynamically linked (interpreter /lib"

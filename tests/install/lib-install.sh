@@ -61,6 +61,29 @@ mk_sandbox() {
 	fi
 }
 
+# nothing_written OUT NAME: neither OUT nor its .download exists.
+nothing_written() { # OUT NAME
+	if [ ! -e "$1" ] && [ ! -e "$1.download" ]; then ok "$2: nothing written"; else
+		not_ok "$2: nothing written" "$(ls -ld "$1"* 2>&1)"
+	fi
+}
+
+# refuse_with_gpuprep NAME FILE ARCH TEXT BUNDLE-ARGS...: `bundle --arch ARCH --with-gpuprep FILE`
+# (and BUNDLE-ARGS: the repository, key, format) is refused with TEXT in its error and a hint,
+# before anything is fetched (the HTTP server's log, HTTPD_LOG, does not grow) or written.
+refuse_with_gpuprep() {
+	local out=$T/wg-$RANDOM.tar.gz before
+	before=$(wc -l <"$HTTPD_LOG")
+	run "$GPUPREP" bundle "${@:5}" --arch "$3" --with-gpuprep "$2" -o "$out"
+	expect_rc 1 "--with-gpuprep $1: refused"
+	expect_contains "$T/err" "gpuprep: error: --with-gpuprep: $4" "--with-gpuprep $1: message"
+	expect_contains "$T/err" "hint: " "--with-gpuprep $1: a hint"
+	nothing_written "$out" "--with-gpuprep $1"
+	if [ "$(wc -l <"$HTTPD_LOG")" = "$before" ]; then ok "--with-gpuprep $1: nothing fetched"; else
+		not_ok "--with-gpuprep $1: nothing fetched" "$(tail -3 "$HTTPD_LOG")"
+	fi
+}
+
 # mk_dists_repo BASE SUITE KEY: BASE's pool/ as a dists/ apt repository laid out like L4T's
 # (dists/SUITE/main/binary-arm64/Packages, a Release whose InRelease is signed by KEY's
 # throwaway key from mk_gpg_key).

@@ -167,23 +167,8 @@ static_for() {
 	command -v "$cc" >/dev/null && "$cc" -static -O2 -o "$T/tiny-$arch" "$T/tiny.c" 2>/dev/null &&
 		printf '%s\n' "$T/tiny-$arch"
 }
-nothing_written() { # OUT NAME
-	if [ ! -e "$1" ] && [ ! -e "$1.download" ]; then ok "$2: nothing written"; else
-		not_ok "$2: nothing written" "$(ls -ld "$1"* 2>&1)"
-	fi
-}
-refuse_gpuprep() { # NAME FILE ARCH TEXT
-	local out=$T/wg-$RANDOM.tar.gz before
-	before=$(wc -l <"$HTTPD_LOG")
-	run "$GPUPREP" bundle --format rpm --arch "$3" --repo-url "$REPO_URL" --keyring "$T/repo.asc" --with-gpuprep "$2" -o "$out"
-	expect_rc 1 "--with-gpuprep $1: refused"
-	expect_contains "$T/err" "gpuprep: error: --with-gpuprep: $4" "--with-gpuprep $1: message"
-	expect_contains "$T/err" "hint: " "--with-gpuprep $1: a hint"
-	nothing_written "$out" "--with-gpuprep $1"
-	if [ "$(wc -l <"$HTTPD_LOG")" = "$before" ]; then ok "--with-gpuprep $1: nothing fetched"; else
-		not_ok "--with-gpuprep $1: nothing fetched" "$(tail -3 "$HTTPD_LOG")"
-	fi
-}
+# NAME FILE ARCH TEXT, with this bundle's repository and key
+refuse_gpuprep() { refuse_with_gpuprep "$@" --format rpm --repo-url "$REPO_URL" --keyring "$T/repo.asc"; }
 printf '#!/bin/sh\nexec gpuprep "$@"\n' >"$T/gpuprep.sh"
 refuse_gpuprep "a script" "$T/gpuprep.sh" x86_64 "'$T/gpuprep.sh' is not an ELF program"
 refuse_gpuprep "a dynamic program" /bin/true x86_64 "'/bin/true' is dynamically linked (interpreter /lib"
