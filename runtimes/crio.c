@@ -101,30 +101,6 @@ load_file(const char *root, const char *node, struct toml_doc **ret, struct gp_e
 }
 
 /*
- * The files of the drop-in directory dir, sorted by name as CRI-O reads
- * them (every regular file; a directory is skipped).
- */
-static char **
-list_drop_ins(const char *root, const char *dir)
-{
-	DIR *d = noderoot_opendir(root, dir);
-	if (!d)
-		return NULL;
-	char **out = NULL;
-	for (struct dirent *de; (de = readdir(d));) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		_cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
-		struct stat st;
-		if (noderoot_stat(root, p, &st) == 0 && S_ISDIR(st.st_mode))
-			continue;
-		out = strv_push(out, p);
-	}
-	closedir(d);
-	return strv_sort(out);
-}
-
-/*
  * The main config and every drop-in, in CRI-O's order. The file at edit_node
  * (may be NULL) is not read: edit_doc (borrowed, not freed) stands in its
  * place, where its name puts it, and *ret_edit_at says where.
@@ -139,7 +115,7 @@ load_all(const char *root, const char *main_node, const char *edit_node, struct 
 	if (doc)
 		crio_files_push(f, root, main_node, doc);
 	_cleanup_free_ char *dir = xasprintf("%s.d", main_node);
-	_cleanup_strv_ char **drops = list_drop_ins(root, dir);
+	_cleanup_strv_ char **drops = runtime_dir_files(root, dir, NULL);
 	if (edit_node && !strv_contains(drops, edit_node) && str_startswith(edit_node, dir) &&
 	    edit_node[strlen(dir)] == '/') {
 		drops = strv_push(drops, edit_node);

@@ -71,6 +71,14 @@ static const struct k3s_flavour rke2_flavour = {&runtime_rke2,
 /* The runtimes k3s adds by itself when it finds their programs. */
 static const char *const k3s_own_runtimes[] = {"nvidia", "nvidia-experimental", "nvidia-cdi"};
 
+static bool
+is_yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && strcasecmp(name + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcasecmp(name + n - 4, ".yml") == 0);
+}
+
 /*
  * The files k3s reads its flags from, in its order: config_yaml, then the
  * regular files of config_yaml.d whose names end in .yaml or .yml (any case),
@@ -81,27 +89,9 @@ k3s_yaml_files(const char *root, const char *config_yaml)
 {
 	char **out = strv_push(NULL, config_yaml);
 	_cleanup_free_ char *dir = xasprintf("%s.d", config_yaml);
-	DIR *d = noderoot_opendir(root, dir);
-	if (!d)
-		return out;
-	char **drops = NULL;
-	for (struct dirent *de; (de = readdir(d));) {
-		size_t n = strlen(de->d_name);
-		bool yaml = (n > 5 && strcasecmp(de->d_name + n - 5, ".yaml") == 0) ||
-		            (n > 4 && strcasecmp(de->d_name + n - 4, ".yml") == 0);
-		if (!yaml)
-			continue;
-		_cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
-		struct stat st;
-		if (noderoot_stat(root, p, &st) == 0 && S_ISDIR(st.st_mode))
-			continue;
-		drops = strv_push(drops, p);
-	}
-	closedir(d);
-	drops = strv_sort(drops);
+	_cleanup_strv_ char **drops = runtime_dir_files(root, dir, is_yaml_name);
 	for (size_t i = 0; drops && drops[i]; i++)
 		out = strv_push(out, drops[i]);
-	strv_free(drops);
 	return out;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "runtime.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
@@ -257,4 +258,25 @@ fail:
 	gp_error_prefix(err, "configuring %s", ops->name);
 	configure_result_release(ret);
 	return -1;
+}
+
+char **
+runtime_dir_files(const char *root, const char *dir, bool (*want)(const char *name))
+{
+	DIR *d = noderoot_opendir(root, dir);
+	if (!d)
+		return NULL;
+	char **out = NULL;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    (want && !want(de->d_name)))
+			continue;
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+		struct stat st;
+		if (noderoot_stat(root, p, &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		out = strv_push(out, p);
+	}
+	closedir(d);
+	return strv_sort(out);
 }

@@ -245,6 +245,12 @@ char *runtime_find_program(const char *root, const char *name);
  * Under a root an absolute symlink points into the host: it counts as found.
  */
 int runtime_program_check(const char *root, const char *path, char **ret_node);
+/*
+ * The node paths of dir's entries that are not directories, sorted by name, as the runtimes
+ * read their drop-in directories (CRI-O's crio.conf.d, k3s's config.yaml.d); with want, only
+ * the names it accepts. NULL when dir cannot be opened or has none.
+ */
+char **runtime_dir_files(const char *root, const char *dir, bool (*want)(const char *name));
 
 /* Flags for runtime_configure(). */
 enum {
