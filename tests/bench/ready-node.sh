@@ -1,23 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the benchmarks that need a node that is already ready (tests/bench/up.sh,
-# tests/bench/static.sh, preflight.sh, verify.sh), after they define $src. Sourcing it makes
-# the benchmark's temp dir $T, removed at exit after the cleanups registered with at_exit
-# (run last first).
+# tests/bench/static.sh, preflight.sh), after they define $src. Sourcing it sources
+# bench-lib.sh (the temp dir $T and at_exit).
 #   ready_node GPUPREP   the bundled up-sample node (a T4 on the nvidia driver, the toolkit
 #                        installed, containerd on runc) at $root, its containerd running on
 #                        its own config.toml (the tests' harness, tests/daemons/containerd-lib.sh,
 #                        on private paths under the node root), made ready by one `up` with
 #                        GPUPREP; a second run must find every step "already done". Sets root,
 #                        CONTAINERD_SOCK and up (the up command line).
-T=$(mktemp -d "${TMPDIR:-/tmp}/gpuprep-bench.XXXXXX")
-_cleanups=()
-at_exit() { _cleanups+=("$*"); }
-finish() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
-	rm -rf "$T"
-}
-trap finish EXIT
+. "$src/tests/bench/bench-lib.sh"
 . "$src/tests/daemons/containerd-lib.sh"
 
 ready_node() {

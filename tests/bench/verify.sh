@@ -19,15 +19,7 @@ gpuprep=$(realpath "${2:-$build/cmd/gpuprep}")
 [ -x "$gpuprep" ] || { echo "no $gpuprep: build first (meson compile -C $build)" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "the daemons need root" >&2; exit 1; }
-T=$(mktemp -d)
-_cleanups=()
-at_exit() { _cleanups+=("$*"); }
-finish() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" || true; done
-	rm -rf "$T"
-}
-trap finish EXIT
+. "$src/tests/bench/bench-lib.sh"
 . "$src/tests/daemons/dockerd-lib.sh"
 . "$src/tests/daemons/containerd-lib.sh"
 cri_status=$src/../shared/tools/cri-status
