@@ -30,9 +30,12 @@ deb_root() {
 }
 
 # replay ROOT [INFO]: the recorded 18.09.6 daemon on ROOT/run/docker.sock (the docker socket
-# gpuprep asks under --root), stopped by its PID when the test ends.
+# gpuprep asks under --root), stopped by its PID when the test ends. The log is emptied here,
+# before the fork: the child's own `>` runs later, and until it does the readiness loop would
+# read the previous server's "ready".
 replay() {
 	mkdir -p "$1/run"
+	: >"$T/replay.out"
 	python3 "$TESTS_SRC/tools/dockerreplay.py" "$1/run/docker.sock" "$API" "${2:-info.json}" >"$T/replay.out" 2>&1 &
 	REPLAY_PID=$!
 	at_exit "kill $REPLAY_PID 2>/dev/null; wait $REPLAY_PID 2>/dev/null"
@@ -42,9 +45,11 @@ replay() {
 	done
 	return 1
 }
+# stop_replay ROOT: SIGTERM ends the server before its cleanup; its socket goes here.
 stop_replay() {
 	kill "$REPLAY_PID" 2>/dev/null
 	wait "$REPLAY_PID" 2>/dev/null
+	rm -f "$1/run/docker.sock"
 }
 
 # --- configure: the package database says 18.09 -------------------------------------------------
@@ -107,8 +112,8 @@ if replay "$root"; then
 	# --- verify against it: the file's runtime (configured above) is the live default ----
 	mkdir -p "$root/etc/docker"
 	cp "$root_1809/$CFG" "$root/$CFG"
-	stop_replay
-	replay "$root" info-nvidia.json
+	stop_replay "$root"
+	replay "$root" info-nvidia.json || not_ok "the recorded daemon restarts with nvidia as its default" "$(cat "$T/replay.out")"
 	run "$GPUPREP" --root "$root" verify --runtime docker
 	expect_rc 0 "verify: 18.09.6 with nvidia as its default: exit 0"
 	expect_contains "$T/out" "daemon           pass    answers on '$root/run/docker.sock'  dockerd 18.09.6" "verify: the daemon row"
@@ -123,14 +128,14 @@ if replay "$root"; then
 	expect_file_eq "$T/got" "$T/want" "verify --json: ok, and the version check"
 
 	# The daemon as recorded, before configure: runc is its default.
-	stop_replay
-	replay "$root" info.json
+	stop_replay "$root"
+	replay "$root" info.json || not_ok "the recorded daemon restarts with runc as its default" "$(cat "$T/replay.out")"
 	run "$GPUPREP" --root "$root" verify --runtime docker
 	expect_rc 1 "verify: 18.09.6 still on runc: exit 1"
 	grep -E "^default_runtime +fail +nvidia +runc$" "$T/out" >/dev/null &&
 		ok "verify: runc is the default: the failure" || not_ok "verify: runc is the default: the failure" "$(cat "$T/out")"
 	expect_contains "$T/out" "version: $WARN1903" "verify: the version row is there too"
-	stop_replay
+	stop_replay "$root"
 else
 	not_ok "the recorded 18.09.6 daemon listens" "$(cat "$T/replay.out")"
 fi
