@@ -65,13 +65,19 @@ to_hex(const unsigned char *raw, size_t n, char *hex)
 }
 
 void
+digest_final_hex(struct digest *d, char *hex)
+{
+	unsigned char raw[DIGEST_MAX_LEN];
+	to_hex(raw, digest_final(d, raw), hex);
+}
+
+void
 digest_buffer_hex(enum digest_algo algo, const void *data, size_t len, char *hex)
 {
 	struct digest d;
-	unsigned char raw[DIGEST_MAX_LEN];
 	digest_init(&d, algo);
 	digest_update(&d, data, len);
-	to_hex(raw, digest_final(&d, raw), hex);
+	digest_final_hex(&d, hex);
 }
 
 int
@@ -82,7 +88,6 @@ digest_file_hex(enum digest_algo algo, const char *path, char *hex, uint64_t *re
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "reading '%s'", path);
 	struct digest d;
-	unsigned char raw[DIGEST_MAX_LEN];
 	_cleanup_free_ unsigned char *buf = xmalloc(1 << 16);
 	uint64_t size = 0;
 	digest_init(&d, algo);
@@ -98,7 +103,7 @@ digest_file_hex(enum digest_algo algo, const char *path, char *hex, uint64_t *re
 		digest_update(&d, buf, (size_t)r);
 		size += (uint64_t)r;
 	}
-	to_hex(raw, digest_final(&d, raw), hex);
+	digest_final_hex(&d, hex);
 	if (ret_size)
 		*ret_size = size;
 	return 0;

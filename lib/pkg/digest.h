@@ -35,6 +35,8 @@ void digest_init(struct digest *d, enum digest_algo algo);
 void digest_update(struct digest *d, const void *data, size_t len);
 /* Write the digest (32 or 64 bytes) to out; returns its length. */
 size_t digest_final(struct digest *d, unsigned char *out);
+/* digest_final() as lowercase hex into hex (DIGEST_HEX_MAX bytes). */
+void digest_final_hex(struct digest *d, char *hex);
 /* Digest length in bytes for the algorithm. */
 size_t digest_len(enum digest_algo algo);
 /* "sha256" or "sha512". */

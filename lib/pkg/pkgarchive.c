@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "archiveso.h"
+#include "digest.h"
 
 void
 pkgarchive_listing_release(struct pkgarchive_listing *l)
@@ -17,6 +18,7 @@ pkgarchive_listing_release(struct pkgarchive_listing *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->entries[i].path);
 		free(l->entries[i].link);
+		free(l->entries[i].sha256);
 	}
 	free(l->entries);
 	*l = (struct pkgarchive_listing){0};
@@ -334,7 +336,7 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
                    const struct pkgarchive_limits *limits, struct pkgarchive_listing *ret_listing,
                    struct gp_error *err)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, listed = 0;
 	if (load(err) < 0)
 		return -1;
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
@@ -369,6 +371,12 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 		if (check_entry(pe, src, err) < 0)
 			goto out;
 		_cleanup_free_ char *norm = pkgarchive_normalize(pe->path);
+		if (pe->type == PKGARCHIVE_FILE && limits && limits->listed) {
+			const struct pkgarchive_limits bound = {.total = limits->listed};
+			if (check_limits(&bound, norm, src, pe->size, listed, err) < 0)
+				goto out;
+			listed += pe->size;
+		}
 		if (pe->type != PKGARCHIVE_FILE || !*norm || (want && !want(norm, userdata))) {
 			la->archive_read_data_skip(a);
 			continue;
@@ -392,7 +400,19 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 		size_t size;
 		int64_t off;
 		int dr;
+		/* The SHA-256 of the bytes as they are written, so nobody reads the file again
+		 * to check it; a block out of order (a sparse entry) leaves none. */
+		struct digest d;
+		uint64_t hashed = 0;
+		bool hashing = true;
+		digest_init(&d, DIGEST_SHA256);
 		while ((dr = la->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+			if (off < 0 || (uint64_t)off != hashed)
+				hashing = false;
+			if (hashing) {
+				digest_update(&d, buf, size);
+				hashed += size;
+			}
 			/* The extent so far: a header without a size, or a sparse entry. */
 			uint64_t extent = (off < 0 ? 0 : (uint64_t)off) + size;
 			if (check_limits(limits, norm, src, extent, total, err) < 0)
@@ -415,6 +435,10 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
 			             la->archive_error_string(w));
 			goto out;
+		}
+		if (hashing && hashed == pe->size) {
+			pe->sha256 = xmalloc(DIGEST_HEX_MAX);
+			digest_final_hex(&d, pe->sha256);
 		}
 		total += pe->size;
 	}

@@ -27,6 +27,9 @@ struct pkgarchive_entry {
 	char *link; /* symlink or hardlink target, or NULL */
 	enum pkgarchive_type type;
 	uint64_t size;
+	/* pkgarchive_extract(): the SHA-256 (hex) of the bytes it wrote for this entry, or NULL
+	 * (not written, or written with holes or out of order: hash the file instead) */
+	char *sha256;
 };
 
 struct pkgarchive_listing {
@@ -54,10 +57,12 @@ char *pkgarchive_normalize(const char *path);
 /* Which regular files to extract: norm is the normalized path in the archive. */
 typedef bool (*pkgarchive_want_fn)(const char *norm, void *userdata);
 
-/* Bounds on what pkgarchive_extract() writes; 0: no bound. */
+/* Bounds on what pkgarchive_extract() writes and reads; 0: no bound. */
 struct pkgarchive_limits {
-	uint64_t entry; /* bytes one extracted file may hold */
-	uint64_t total; /* bytes all extracted files together may hold */
+	uint64_t entry;  /* bytes one extracted file may hold */
+	uint64_t total;  /* bytes all extracted files together may hold */
+	uint64_t listed; /* bytes all regular files together may say they hold (by their headers),
+	                  * extracted or only read past */
 };
 
 /*
@@ -69,8 +74,9 @@ struct pkgarchive_limits {
  * the size in its header before a byte is written, and by the bytes as they
  * come for a format whose header has none (a sparse entry counts its extent).
  * Ownership is not restored. Returns the listing of every entry (ret_listing
- * may be NULL). With dest NULL nothing is written: the listing, with the
- * wanted entries checked against the limits by their headers' sizes.
+ * may be NULL), each extracted file with the SHA-256 of what was written. With
+ * dest NULL nothing is written: the listing, with the wanted entries checked
+ * against the limits by their headers' sizes.
  */
 int pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, void *userdata,
                        const struct pkgarchive_limits *limits,

@@ -53,6 +53,17 @@ safe_relpath(const char *filename)
 }
 
 static int
+mismatch(const char *label, uint64_t size, const char *sha256, uint64_t got, const char *hex,
+         const char *hint, struct gp_error *err)
+{
+	gp_error_set(err,
+	             "checksum mismatch for %s: expected %llu bytes with SHA256 %s, got %llu "
+	             "bytes with SHA256 %s",
+	             label, (unsigned long long)size, sha256, (unsigned long long)got, hex);
+	return gp_error_hint(err, "%s", hint);
+}
+
+static int
 check_file(const char *path, const char *label, uint64_t size, const char *sha256, const char *hint,
            struct gp_error *err)
 {
@@ -60,13 +71,8 @@ check_file(const char *path, const char *label, uint64_t size, const char *sha25
 	uint64_t got;
 	if (digest_file_hex(DIGEST_SHA256, path, hex, &got, err) < 0)
 		return -1;
-	if (got != size || !digest_hex_equal(hex, sha256)) {
-		gp_error_set(err,
-		             "checksum mismatch for %s: expected %llu bytes with SHA256 %s, got "
-		             "%llu bytes with SHA256 %s",
-		             label, (unsigned long long)size, sha256, (unsigned long long)got, hex);
-		return gp_error_hint(err, "%s", hint);
-	}
+	if (got != size || !digest_hex_equal(hex, sha256))
+		return mismatch(label, size, sha256, got, hex, hint, err);
 	return 0;
 }
 
@@ -298,8 +304,8 @@ safe_member(const char *name)
 
 /* Check one {path|file, size, sha256} object against the extracted file. */
 static int
-check_member(const char *archive, const char *dir, json_t *o, const char *pathkey, char ***listed,
-             struct gp_error *err)
+check_member(const char *archive, const char *dir, const struct pkgarchive_listing *l, json_t *o,
+             const char *pathkey, char ***listed, struct gp_error *err)
 {
 	const char *name = pkg_bundle_jstr(o, pathkey);
 	const char *sha = pkg_bundle_jstr(o, "sha256");
@@ -322,11 +328,24 @@ check_member(const char *archive, const char *dir, json_t *o, const char *pathke
 		                          "bundle");
 	}
 	_cleanup_free_ char *label = xasprintf("'%s' in bundle '%s'", name, archive);
-	if (check_file(p, label, (uint64_t)json_integer_value(size), sha,
-	               "the bundle was changed after it was made; make it again with gpuprep "
-	               "bundle",
-	               err) < 0)
+	static const char *const changed = "the bundle was changed after it was made; make it "
+	                                   "again with gpuprep bundle";
+	/* The extraction hashed what it wrote (the last entry of that name is the file). */
+	const struct pkgarchive_entry *written = NULL;
+	for (size_t i = l->n; i-- > 0 && !written;) {
+		_cleanup_free_ char *n = pkgarchive_normalize(l->entries[i].path);
+		if (l->entries[i].type == PKGARCHIVE_FILE && strcmp(n, name) == 0)
+			written = &l->entries[i];
+	}
+	if (written && written->sha256 && (uint64_t)st.st_size == written->size) {
+		if (written->size != (uint64_t)json_integer_value(size) ||
+		    !digest_hex_equal(written->sha256, sha))
+			return mismatch(label, (uint64_t)json_integer_value(size), sha,
+			                written->size, written->sha256, changed, err);
+	} else if (check_file(p, label, (uint64_t)json_integer_value(size), sha, changed, err) <
+	           0) {
 		return -1;
+	}
 	*listed = strv_push(*listed, name);
 	return 0;
 }
@@ -384,11 +403,11 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	size_t i;
 	json_t *o;
 	json_array_foreach (files, i, o) {
-		if (check_member(archive, dir, o, "path", &listed, err) < 0)
+		if (check_member(archive, dir, l, o, "path", &listed, err) < 0)
 			goto out;
 	}
 	json_array_foreach (pkgs, i, o) {
-		if (check_member(archive, dir, o, "file", &listed, err) < 0)
+		if (check_member(archive, dir, l, o, "file", &listed, err) < 0)
 			goto out;
 	}
 	/* Nothing may be in the bundle that the manifest does not vouch for. */
@@ -489,6 +508,7 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 			if (name && ver && file && member && strcmp(ap->name, name) == 0 &&
 			    strcmp(ap->name, apt_repo_toolkit[k]) == 0 &&
 			    strcmp(ap->version, ver) == 0 && strcmp(member, file) == 0 &&
+			    (strcmp(ap->arch, b.arch) == 0 || strcmp(ap->arch, "all") == 0) &&
 			    ap->sha256 &&
 			    digest_hex_equal(ap->sha256, pkg_bundle_jstr(po, "sha256")) &&
 			    (json_int_t)ap->size == json_integer_value(json_object_get(po, "size")))

@@ -226,6 +226,7 @@ pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring, stru
 			_cleanup_free_ char *member = xasprintf("repo/%s", p->href);
 			if (name && ver && file && strcmp(p->name, name) == 0 &&
 			    strcmp(p->name, apt_repo_toolkit[k]) == 0 && strcmp(p->evr, ver) == 0 &&
+			    (strcmp(p->arch, b->arch) == 0 || strcmp(p->arch, "noarch") == 0) &&
 			    strcmp(member, file) == 0 && strcmp(p->checksum_type, "sha256") == 0 &&
 			    digest_hex_equal(p->checksum, pkg_bundle_jstr(po, "sha256")) &&
 			    (json_int_t)p->size == json_integer_value(json_object_get(po, "size")))

@@ -68,6 +68,9 @@ struct pkg_plan {
 	char *version;      /* the version all four get: "1.17.8-1"; NULL when dnf picks */
 	char *installed[APT_REPO_TOOLKIT_COUNT]; /* NULL when not installed */
 	char *files[APT_REPO_TOOLKIT_COUNT];     /* offline: the package files */
+	/* offline: a signed index (a bundle's) vouches for each file's name, version,
+	 * architecture, size and SHA-256, so dpkg-deb or rpm need not read them first */
+	bool vouched;
 	struct pkg_write *writes;
 	size_t n_writes;
 	struct pkg_command *cmds;

@@ -4,7 +4,9 @@
  * a well-formed package (dpkg-deb reads its control file and its whole data archive; rpm checks
  * its digests and reads its header), its name, version and architecture are the plan's, its
  * size is bounded, and its SHA256 matches where the source ships checksums. One failure refuses
- * them all, so nothing is installed.
+ * them all, so nothing is installed. A bundle's packages skip the package tools: its signed
+ * index already binds each file's bytes (SHA-256, size) to a name, version and architecture,
+ * the repository's own, as apt trusts them.
  */
 #include "pkginstall.h"
 
@@ -176,6 +178,8 @@ check_one(const struct pkg_plan *p, size_t k, const char *sums_text, const char 
 		if (want && pkg_verify_sum(file, want, sums_name, err) < 0)
 			return -1;
 	}
+	if (p->vouched)
+		return 0;
 	char *id[3] = {NULL, NULL, NULL};
 	if (read_identity(p, file, id, err) < 0) {
 		for (size_t i = 0; i < 3; i++)

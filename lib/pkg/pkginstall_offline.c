@@ -245,10 +245,15 @@ static const struct pkgarchive_limits offline_limits = {
 };
 
 /*
- * The listing pass writes nothing, but reads every entry: bound what it reads, so a small
- * archive that says it holds terabytes is refused at the header that says so.
+ * The first pass reads every entry: bound what it reads, so a small archive that says it
+ * holds terabytes is refused at the header that says so; what it writes (a bundle's own
+ * files) is bounded as any extraction is.
  */
-static const struct pkgarchive_limits listing_limits = {.total = PKG_MAX_ARCHIVE_CONTENT};
+static const struct pkgarchive_limits first_pass_limits = {
+        .entry = PKG_MAX_FILE_SIZE,
+        .total = N_PKGS * PKG_MAX_FILE_SIZE + PKG_MAX_BUNDLE_EXTRA,
+        .listed = PKG_MAX_ARCHIVE_CONTENT,
+};
 
 static void
 limit_hint(struct gp_error *err)
@@ -347,23 +352,23 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 			goto out;
 	}
 	/*
-	 * The listing first, writing nothing (every entry checked, a package the plan
-	 * might pick refused at its header when over the limit); then only the
-	 * packages the plan picked are extracted, within limits.
+	 * One pass lists the archive (every entry checked, every file bounded by its header)
+	 * and extracts a bundle's own members, within limits, hashing them as they are
+	 * written; a release tarball's packages come out in a second pass, once the plan
+	 * has picked them (a package it might pick refused at its header when over the limit).
 	 */
-	if (pkgarchive_extract(path, NULL, NULL, NULL, &listing_limits, &l, err) < 0) {
-		limit_hint(err);
-		goto out;
-	}
 	dir = xasprintf("%s/archive", p->tmpdir);
 	if (mkdir_p(dir, 0700) < 0) {
 		gp_error_set_errno(err, errno, "creating '%s'", dir);
 		goto out;
 	}
+	if (pkgarchive_extract(path, dir, want_bundle_member, NULL, &first_pass_limits, &l, err) <
+	    0) {
+		limit_hint(err);
+		goto out;
+	}
 	if (pkg_bundle_detect(&l)) {
 		p->source = PKG_SOURCE_BUNDLE;
-		if (extract(path, dir, want_bundle_member, NULL, err) < 0)
-			goto out;
 		struct pkg_bundle b = {0};
 		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
 			goto out;
@@ -400,7 +405,8 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 		for (size_t k = 0; k < N_PKGS; k++)
 			p->files[k] = TAKE_PTR(b.files[k]);
 		pkg_bundle_release(&b);
-		/* Its signed index vouches for each package's SHA256 already. */
+		/* Its signed index vouches for each package's bytes and identity already. */
+		p->vouched = true;
 		goto check;
 	}
 

@@ -155,6 +155,33 @@ expect_file_eq "$T/got" "$T/want" "bundle install: all four at 1.17.8-1"
 expect_contains "$T/err" "from bundle '$b64'" "bundle install: the source is named"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
 expect_contains "$T/out" "already installed: " "bundle install: a second run is a no-op"
+
+# A bundle's signed index vouches for its packages: gpuprep runs no dpkg-deb on them (dpkg -i
+# does, for itself); the same packages from a directory, vouched for by nobody, are read by
+# dpkg-deb first. A dpkg-deb on PATH notes who ran it.
+mkdir -p "$T/spy"
+printf '#!/bin/sh\necho "$(cat /proc/$PPID/comm) $1" >>"%s"\nexec /usr/bin/dpkg-deb "$@"\n' "$T/spy.log" >"$T/spy/dpkg-deb"
+chmod 755 "$T/spy/dpkg-deb"
+root=$T/sb-spy
+mk_sandbox "$root" amd64
+: >"$T/spy.log"
+PATH=$T/spy:$PATH run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
+expect_rc 0 "bundle install with dpkg-deb watched"
+if grep -q "^dpkg " "$T/spy.log" && ! grep -q "^gpuprep " "$T/spy.log"; then
+	ok "bundle install: dpkg ran dpkg-deb, gpuprep did not (the signed index vouches)"
+else
+	not_ok "bundle install: dpkg ran dpkg-deb, gpuprep did not (the signed index vouches)" "$(cat "$T/spy.log")"
+fi
+root=$T/sb-spy-dir
+mk_sandbox "$root" amd64
+: >"$T/spy.log"
+PATH=$T/spy:$PATH run "$GPUPREP" --root "$root" install --offline "$T/x/repo" --keyring "$T/repo.asc"
+expect_rc 0 "directory install with dpkg-deb watched"
+if [ "$(grep -c "^gpuprep --contents" "$T/spy.log")" = 4 ] && [ "$(grep -c "^gpuprep --field" "$T/spy.log")" = 4 ]; then
+	ok "directory install: gpuprep reads each of the four with dpkg-deb first"
+else
+	not_ok "directory install: gpuprep reads each of the four with dpkg-deb first" "$(cat "$T/spy.log")"
+fi
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc" --version 1.17.7
 expect_rc 1 "bundle install: a version the bundle does not have"
 expect_contains "$T/err" "version 1.17.7-1 is not in bundle '$b64'; it has 1.17.8-1" "bundle install: says which version it has"
@@ -208,6 +235,41 @@ refuse "a broken manifest" "$T/t5.tar.gz" "manifest.json: 1:"
 mkdir -p "$T/t6"
 (cd "$T/x" && tar -czf "$T/t6.tar.gz" manifest.json repo keys --transform 's,^repo/InRelease,../InRelease,')
 refuse "a ../ entry" "$T/t6.tar.gz" "leaves the archive with '..'"
+# The same member twice, the second with one byte changed (same size): the later one is the
+# file on disk, and the one checked.
+deb=repo/nvidia-container-toolkit_1.17.8-1_amd64.deb
+mkdir -p "$T/t7/repo"
+cp "$T/x/$deb" "$T/t7/$deb"
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 1; open(sys.argv[1], "wb").write(b)' "$T/t7/$deb"
+(cd "$T/x" && tar --owner=0 --group=0 -cf "$T/t7.tar" manifest.json repo keys)
+tar -C "$T/t7" --owner=0 --group=0 -rf "$T/t7.tar" "$deb"
+gzip -n "$T/t7.tar"
+refuse "a good .deb, then a changed one of the same name" "$T/t7.tar.gz" "checksum mismatch for '$deb' in bundle '$T/t7.tar.gz'"
+# A signed index whose entry for a package names another architecture: refused, as the
+# package tools would have refused it.
+cp -a "$T/x" "$T/t8"
+python3 - "$T/t8/repo/Packages" <<'EOT'
+import sys
+p = sys.argv[1]
+stanzas = open(p).read().split("\n\n")
+for i, st in enumerate(stanzas):
+    if st.startswith("Package: nvidia-container-toolkit\n"):
+        stanzas[i] = st.replace("Architecture: amd64", "Architecture: arm64")
+open(p, "w").write("\n\n".join(stanzas))
+EOT
+(cd "$T/t8/repo" && apt-ftparchive release . >"$T/t8.Release" 2>/dev/null && rm InRelease &&
+	GNUPGHOME="$T/gnupg-repo" gpg --batch --quiet --clearsign -o InRelease "$T/t8.Release" 2>/dev/null)
+python3 - "$T/t8" <<'EOT'
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+for f in m["files"]:
+    data = open(os.path.join(d, f["path"]), "rb").read()
+    f["size"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
+EOT
+retar "$T/t8" "$T/t8.tar.gz"
+refuse "a signed index that names another architecture" "$T/t8.tar.gz" "package 'nvidia-container-toolkit' in manifest.json does not match the signed Packages index"
 
 # --- arm64 --------------------------------------------------------------------------------------
 barm=$T/bundles/arm64.tar.gz
