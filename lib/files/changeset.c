@@ -365,6 +365,8 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 	 * first file changes.
 	 */
 	_cleanup_(backup_session_freep) struct backup_session *session = NULL;
+	/* Declared before the first goto: its cleanup runs on every way out. */
+	_cleanup_error_ struct gp_error complete_err = GP_ERROR_INIT;
 	if (backup_begin(root, op, &session, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++)
@@ -392,24 +394,32 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 	/*
 	 * Each directory is synced once, after its last file of a kind (new files, edits,
 	 * removals), before the next kind starts: a drop-in is durable before the main config
-	 * that imports it changes. The journal's "complete" is synced with the last kind's.
+	 * that imports it changes. The journal's "complete" joins the last kind's batch, after
+	 * its directories: the renames and the record reach the disk in one journal commit.
+	 * Should a directory's sync fail, the rollback below records "undone_by" after it; should
+	 * the journal's alone fail, every file is durable and only the record is lost.
 	 */
 	bool complete = false;
 	for (size_t k = 0; k < n; k++) {
 		int r = apply_one(root, cs->files[order[k]], &tmps[k], &batch, err);
 		bool last = k + 1 == n;
+		size_t dirs = batch.n, synced = 0;
+		if (r == 0 && last)
+			complete = backup_complete_add(session, &batch, &complete_err) == 0;
 		if (r == 0 && (last || file_kind(cs->files[order[k + 1]]) !=
 		                               file_kind(cs->files[order[k]]))) {
-			r = safefile_batch_run(&batch, err);
+			r = safefile_batch_run_n(&batch, &synced, last ? &complete_err : err);
+			if (r < 0 && last && synced >= dirs) {
+				complete = false;
+				r = 0;
+			} else if (r < 0 && last) {
+				gp_error_move(err, &complete_err);
+			}
 			if (r == 0)
 				safefile_test_point("dir-fsync");
 		}
-		if (r == 0 && last) {
-			/* Every file is durable: a failure from here on only loses the record. */
-			complete = backup_complete_add(session, &batch, err) == 0 &&
-			           safefile_batch_run(&batch, err) == 0;
+		if (r == 0 && last)
 			break;
-		}
 		if (r == 0)
 			continue;
 		safefile_batch_release(&batch);
@@ -453,6 +463,7 @@ changeset_apply(const struct changeset *cs, const char *root, const char *op, co
 		*ret_backup_dir = xstrdup(backup_session_dir(session));
 	if (!complete) {
 		_cleanup_free_ char *bdir = gp_path(root, backup_session_dir(session));
+		gp_error_move(err, &complete_err);
 		gp_error_prefix(err, "every file was written, but");
 		return gp_error_hint(err,
 		                     "run 'gpuprep undo' to put back the originals (backed up "

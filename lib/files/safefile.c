@@ -277,6 +277,12 @@ safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kind, bo
 int
 safefile_batch_run(struct safefile_batch *b, struct gp_error *err)
 {
+	return safefile_batch_run_n(b, NULL, err);
+}
+
+int
+safefile_batch_run_n(struct safefile_batch *b, size_t *ret_synced, struct gp_error *err)
+{
 	/* Start every file's writeback first: their blocks join one journal commit. */
 	for (size_t i = 0; i < b->n; i++)
 		if (b->v[i].kind == SAFEFILE_SYNC_FILE)
@@ -299,6 +305,8 @@ safefile_batch_run(struct safefile_batch *b, struct gp_error *err)
 		                   it->host);
 		set_errno_hint(err, -r);
 	}
+	if (ret_synced)
+		*ret_synced = r < 0 ? i - 1 : i;
 	safefile_batch_release(b);
 	return r < 0 ? -1 : 0;
 }

@@ -114,6 +114,8 @@ void safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kin
  * ..."), and empty the batch (closing the fds it took) either way.
  */
 int safefile_batch_run(struct safefile_batch *b, struct gp_error *err);
+/* safefile_batch_run(), saying how many items were synced before a failure (all: n). */
+int safefile_batch_run_n(struct safefile_batch *b, size_t *ret_synced, struct gp_error *err);
 void safefile_batch_release(struct safefile_batch *b);
 
 /* Remove the node path and fsync its directory; a missing file is not an error. */
