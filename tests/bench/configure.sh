@@ -47,10 +47,12 @@ ctk=$src/../shared/bin/nvidia-ctk-1.17.9
 [ -x "$ctk" ] || ctk=
 cat >"$work/reset" <<EOF
 #!/bin/sh
-# reset FILE: the node as before any configure (the backup directory kept, as on a used node)
+# reset FILE: the node as before any configure (the backup directory kept, as on a used node),
+# its files on disk as a node's are: synced, so that no run pays for committing the reset's
+# own writes (without it a run's first fsync, or its first mkdir, waits for them).
 rm -rf "$work/run" && mkdir -p "$work/run" && cp -a "$work/root" "$work/run/root" &&
 	mkdir -p "$work/run/root/var/lib/gpuprep/backup" "$work/run/root/run" &&
-	cp "$work/run/root/\$1" "$work/run/ctk"
+	cp "$work/run/root/\$1" "$work/run/ctk" && sync -f "$work/run"
 EOF
 chmod +x "$work/reset"
 
