@@ -196,6 +196,19 @@ expect_contains "$T/err" "hint: a bundle made from a private mirror needs that m
 
 # --- tampered bundles are refused --------------------------------------------------------------
 retar() { (cd "$1" && tar --owner=0 --group=0 -czf "$2" manifest.json repo keys); }
+# rehash DIR LIST KEY: manifest.json's size and sha256 of each entry of LIST ("packages" or
+# "files", named by KEY: "file" or "path") made to match the files in DIR as they are now.
+rehash() {
+	python3 - "$@" <<'EOT'
+import hashlib, json, os, sys
+d, lst, key = sys.argv[1:]
+m = json.load(open(os.path.join(d, "manifest.json")))
+for e in m[lst]:
+    data = open(os.path.join(d, e[key]), "rb").read()
+    e["size"], e["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
+EOT
+}
 refuse() { # NAME BUNDLE TEXT
 	local r=$T/sb-refuse-$RANDOM
 	mk_sandbox "$r" amd64
@@ -213,15 +226,7 @@ printf 'extra\n' >"$T/t2/repo/extra.sh"
 retar "$T/t2" "$T/t2.tar.gz"
 refuse "an extra file" "$T/t2.tar.gz" "'repo/extra.sh' is not listed in manifest.json"
 cp -a "$T/t1" "$T/t3"
-python3 - "$T/t3" <<'EOT'
-import hashlib, json, os, sys
-d = sys.argv[1]
-m = json.load(open(os.path.join(d, "manifest.json")))
-for p in m["packages"]:
-    data = open(os.path.join(d, p["file"]), "rb").read()
-    p["size"], p["sha256"] = len(data), hashlib.sha256(data).hexdigest()
-json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
-EOT
+rehash "$T/t3" packages file
 retar "$T/t3" "$T/t3.tar.gz"
 refuse "a changed .deb with a matching manifest" "$T/t3.tar.gz" "package 'nvidia-container-toolkit' in manifest.json does not match the signed Packages index"
 cp -a "$T/x" "$T/t4"
@@ -259,15 +264,7 @@ open(p, "w").write("\n\n".join(stanzas))
 EOT
 (cd "$T/t8/repo" && apt-ftparchive release . >"$T/t8.Release" 2>/dev/null && rm InRelease &&
 	GNUPGHOME="$T/gnupg-repo" gpg --batch --quiet --clearsign -o InRelease "$T/t8.Release" 2>/dev/null)
-python3 - "$T/t8" <<'EOT'
-import hashlib, json, os, sys
-d = sys.argv[1]
-m = json.load(open(os.path.join(d, "manifest.json")))
-for f in m["files"]:
-    data = open(os.path.join(d, f["path"]), "rb").read()
-    f["size"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
-json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
-EOT
+rehash "$T/t8" files path
 retar "$T/t8" "$T/t8.tar.gz"
 refuse "a signed index that names another architecture" "$T/t8.tar.gz" "package 'nvidia-container-toolkit' in manifest.json does not match the signed Packages index"
 
