@@ -151,6 +151,51 @@ PY
 run "$GPUPREP" --root "$root" install --offline "$T/tampered2.tar.gz" --keyring "$T/repo.asc"
 expect_rc 1 "install: repomd.xml changed in the bundle"
 expect_contains "$T/err" "repodata/repomd.xml" "install: repomd.xml changed: named"
+# A signed chain whose primary metadata names another architecture for one package (repomd.xml
+# re-signed by the repository's key, every checksum made to match): refused, as rpm -qp would
+# have refused the package.
+mkdir -p "$T/arch"
+tar -xzf "$b" -C "$T/arch"
+python3 - "$T/arch" <<'PY'
+import gzip, hashlib, json, os, re, sys
+d = sys.argv[1]
+rd = os.path.join(d, "repo", "repodata")
+repomd = open(os.path.join(rd, "repomd.xml")).read()
+href = re.search(r'<data type="primary">.*?<location href="repodata/([^"]+)"', repomd, re.S).group(1)
+raw = gzip.decompress(open(os.path.join(rd, href), "rb").read()).decode()
+pkg = re.search(r'<package type="rpm">\s*<name>libnvidia-container1</name>\s*<arch>x86_64</arch>\s*<version epoch="0" ver="1.17.8" rel="1"/>', raw)
+assert pkg, "no libnvidia-container1 1.17.8 x86_64 in primary"
+raw = raw[:pkg.start()] + pkg.group(0).replace("<arch>x86_64</arch>", "<arch>aarch64</arch>") + raw[pkg.end():]
+gz = gzip.compress(raw.encode(), mtime=0)
+open(os.path.join(rd, href), "wb").write(gz)
+def swap(block, tag, old, new):
+    return block.replace(f"{tag}>{old}<", f"{tag}>{new}<")
+m = re.search(r'<data type="primary">.*?</data>', repomd, re.S)
+block = m.group(0)
+block = re.sub(r'<checksum type="sha256">[0-9a-f]+</checksum>', f'<checksum type="sha256">{hashlib.sha256(gz).hexdigest()}</checksum>', block)
+block = re.sub(r'<open-checksum type="sha256">[0-9a-f]+</open-checksum>', f'<open-checksum type="sha256">{hashlib.sha256(raw.encode()).hexdigest()}</open-checksum>', block)
+block = re.sub(r'<size>\d+</size>', f'<size>{len(gz)}</size>', block)
+block = re.sub(r'<open-size>\d+</open-size>', f'<open-size>{len(raw.encode())}</open-size>', block)
+open(os.path.join(rd, "repomd.xml"), "w").write(repomd[:m.start()] + block + repomd[m.end():])
+PY
+rm -f "$T/arch/repo/repodata/repomd.xml.asc"
+GNUPGHOME="$T/gnupg-repo" gpg --batch --quiet --armor --detach-sign \
+	-o "$T/arch/repo/repodata/repomd.xml.asc" "$T/arch/repo/repodata/repomd.xml" 2>/dev/null
+python3 - "$T/arch" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+for f in m["files"]:
+    data = open(os.path.join(d, f["path"]), "rb").read()
+    f["size"], f["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+json.dump(m, open(os.path.join(d, "manifest.json"), "w"), indent=2)
+PY
+(cd "$T/arch" && tar -czf "$T/arch.tar.gz" manifest.json repo keys)
+run "$GPUPREP" --root "$root" install --offline "$T/arch.tar.gz" --keyring "$T/repo.asc"
+expect_rc 1 "install: a signed primary that names another architecture"
+expect_contains "$T/err" "package 'libnvidia-container1' in manifest.json does not match the signed primary metadata" \
+	"install: another architecture: the package is named"
+[ -z "$(rpm_versions "$root")" ] && ok "install: another architecture installs nothing" || not_ok "install: another architecture installs nothing"
 # --- --with-gpuprep: an rpm bundle carries a static gpuprep too --------------------------------
 # static_for ARCH: a static program for ARCH: the static gpuprep of .ci/portable when it has been
 # built (as tests/portable/portable-lib.sh finds it), else a tiny one compiled here (gcc -static
