@@ -158,9 +158,12 @@ expect_contains "$T/out" "already installed: " "bundle install: a second run is 
 
 # A bundle's signed index vouches for its packages: gpuprep runs no dpkg-deb on them (dpkg -i
 # does, for itself); the same packages from a directory, vouched for by nobody, are read by
-# dpkg-deb first. A dpkg-deb on PATH notes who ran it.
+# dpkg-deb first. A dpkg-deb on PATH notes who ran it: "gpuprep" for the program under test
+# (by /proc/PID/exe, whatever its name), "dpkg" for dpkg.
 mkdir -p "$T/spy"
-printf '#!/bin/sh\necho "$(cat /proc/$PPID/comm) $1" >>"%s"\nexec /usr/bin/dpkg-deb "$@"\n' "$T/spy.log" >"$T/spy/dpkg-deb"
+gexe=$(readlink -f "$GPUPREP")
+printf '#!/bin/sh\nwho=$(readlink /proc/$PPID/exe)\ncase $who in %s) who=gpuprep ;; */dpkg) who=dpkg ;; esac\necho "$who $1" >>"%s"\nexec /usr/bin/dpkg-deb "$@"\n' \
+	"$gexe" "$T/spy.log" >"$T/spy/dpkg-deb"
 chmod 755 "$T/spy/dpkg-deb"
 root=$T/sb-spy
 mk_sandbox "$root" amd64
