@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "util.h"
+#include "yamltree.h"
 
 /* Where the key is, and where the mapping ends. */
 struct yaml_top {
@@ -27,12 +28,8 @@ struct yaml_top {
 static int
 parse_error(const yaml_parser_t *p, struct gp_error *err)
 {
-	const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->context_mark;
-	gp_error_set(err, "%zu:%zu: %s%s%s", m->line + 1, m->column + 1,
-	             p->problem ? p->problem : "invalid YAML", p->context ? " " : "",
-	             p->context ? p->context : "");
-	return gp_error_hint(err, "fix the YAML at that line and column; the file was left as it "
-	                          "was");
+	return yaml_tree_parser_error(
+	        p, "fix the YAML at that line and column; the file was left as it was", err);
 }
 
 static int

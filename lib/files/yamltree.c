@@ -33,15 +33,20 @@ doc_empty(const yaml_document_t *d)
 	              y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
 }
 
-/* The parser's error at its line:column, with a hint; returns -1. */
-static int
-load_error(const yaml_parser_t *p, struct gp_error *err)
+int
+yaml_tree_parser_error(const struct yaml_parser_s *p, const char *hint, struct gp_error *err)
 {
 	const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->context_mark;
 	gp_error_set(err, "%zu:%zu: %s%s%s", m->line + 1, m->column + 1,
 	             p->problem ? p->problem : "invalid YAML", p->context ? " " : "",
 	             p->context ? p->context : "");
-	return gp_error_hint(err, "fix the YAML at that line and column");
+	return gp_error_hint(err, "%s", hint);
+}
+
+static int
+load_error(const yaml_parser_t *p, struct gp_error *err)
+{
+	return yaml_tree_parser_error(p, "fix the YAML at that line and column", err);
 }
 
 int

@@ -38,6 +38,11 @@ int yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct
 int yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret,
                         struct gp_error *err);
 void yaml_tree_free(struct yaml_tree *t);
+
+/* libyaml's parser error as "LINE:COL: problem context" (1-based), with hint; returns -1.
+ * yamledit.c's parse errors are this too. */
+struct yaml_parser_s;
+int yaml_tree_parser_error(const struct yaml_parser_s *p, const char *hint, struct gp_error *err);
 void yaml_tree_freep(struct yaml_tree **t);
 
 yaml_node_id yaml_tree_root(const struct yaml_tree *t);
