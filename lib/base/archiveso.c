@@ -14,8 +14,11 @@ archiveso_load(struct gp_error *err)
 		return &la;
 	static const char *const names[] = {"libarchive.so.13", "libarchive.so"};
 	void *h = NULL;
+	/* Lazily bound: of what libarchive brings (libxml2, ICU, libstdc++ on Debian) an
+	 * install calls little, and binding it all up front costs about half a millisecond;
+	 * every function gpuprep calls is looked up below. */
 	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+		h = dlopen(names[i], RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		gp_error_set(err, "cannot load libarchive: %s", dlerror());
 		gp_error_hint(err, "install libarchive (the Debian package 'libarchive13', or "

@@ -57,10 +57,10 @@ feed(struct linebuf *lb, const struct proc_opts *o, const char *s, size_t n)
 }
 
 int
-proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *ret,
-         struct gp_error *err)
+proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *ret,
+           struct gp_error *err)
 {
-	*ret = (struct proc_result){0};
+	*ret = (struct proc_job){.pid = -1, .fd = -1};
 	int pipefd[2], statusfd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
@@ -106,9 +106,26 @@ proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *r
 	close(statusfd[0]);
 	if (sr != (ssize_t)sizeof(exec_errno))
 		exec_errno = 0;
+	ret->pid = pid;
+	ret->fd = pipefd[0];
+	ret->exec_errno = exec_errno;
+	ret->argv0 = xstrdup(argv[0]);
+	if (opts) {
+		ret->opts = *opts;
+		ret->opts.env = NULL;
+	}
+	ret->deadline = opts && opts->timeout_ms > 0 ? now_ms() + opts->timeout_ms : 0;
+	return 0;
+}
 
+int
+proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
+{
+	*ret = (struct proc_result){0};
+	const struct proc_opts *opts = &j->opts;
+	pid_t pid = j->pid;
 	struct linebuf lb = {0};
-	long long deadline = opts && opts->timeout_ms > 0 ? now_ms() + opts->timeout_ms : 0;
+	long long deadline = j->deadline;
 	bool killed = false;
 	char buf[4096];
 	for (;;) {
@@ -117,7 +134,7 @@ proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *r
 			long long left = deadline - now_ms();
 			wait_ms = left > 0 ? (int)left : 0;
 		}
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+		struct pollfd p = {.fd = j->fd, .events = POLLIN};
 		int pr = poll(&p, 1, wait_ms);
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -125,35 +142,50 @@ proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *r
 			kill(-pid, SIGTERM);
 			killed = true;
 			/* Give it a moment, then make sure. */
-			struct pollfd q = {.fd = pipefd[0], .events = POLLIN};
+			struct pollfd q = {.fd = j->fd, .events = POLLIN};
 			if (poll(&q, 1, 2000) <= 0)
 				kill(-pid, SIGKILL);
 			deadline = 0;
 			continue;
 		}
-		ssize_t n = read(pipefd[0], buf, sizeof(buf));
+		ssize_t n = read(j->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		feed(&lb, opts, buf, (size_t)n);
 	}
-	close(pipefd[0]);
-	if (lb.len && opts && opts->on_line)
+	close(j->fd);
+	if (lb.len && opts->on_line)
 		opts->on_line(lb.data, opts->userdata);
 	free(lb.data);
 
 	int wstatus;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	int exec_errno = j->exec_errno;
+	bool keep = opts->keep_output;
+	_cleanup_free_ char *argv0 = TAKE_PTR(j->argv0);
+	*j = (struct proc_job){.pid = -1, .fd = -1};
 	if (exec_errno) {
 		free(lb.all);
-		return gp_error_set_errno(err, exec_errno, "cannot run '%s'", argv[0]);
+		return gp_error_set_errno(err, exec_errno, "cannot run '%s'", argv0);
 	}
 	ret->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	ret->timed_out = killed;
-	ret->output = lb.all ? lb.all : (opts && opts->keep_output ? xstrdup("") : NULL);
+	ret->output = lb.all ? lb.all : (keep ? xstrdup("") : NULL);
 	return 0;
+}
+
+int
+proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *ret,
+         struct gp_error *err)
+{
+	struct proc_job j;
+	*ret = (struct proc_result){0};
+	if (proc_start(argv, opts, &j, err) < 0)
+		return -1;
+	return proc_wait(&j, ret, err);
 }
 
 void

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -35,6 +36,24 @@ struct proc_result {
 int proc_run(char *const argv[], const struct proc_opts *opts, struct proc_result *ret,
              struct gp_error *err);
 void proc_result_release(struct proc_result *r);
+
+/*
+ * proc_run() in two halves, so the caller can go on while the program runs: proc_start()
+ * starts it (its output waits in a pipe) and proc_wait() reads that output, enforces the
+ * timeout (counted from the start) and waits, with proc_run()'s results and errors. Every
+ * started job is waited for exactly once.
+ */
+struct proc_job {
+	pid_t pid;
+	int fd;
+	int exec_errno;
+	char *argv0;
+	struct proc_opts opts; /* without env, which only the start needs */
+	long long deadline;
+};
+int proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *ret,
+               struct gp_error *err);
+int proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err);
 
 /* The last n lines of text, for error messages ("show the last lines"); a fresh string. */
 char *proc_tail_lines(const char *text, size_t n);

@@ -65,6 +65,7 @@ apt_repo_release(struct apt_repo *r)
 	free(r->workdir);
 	free(r->key_source);
 	free(r->key_data);
+	gpg_job_release(r->verify_job);
 	gpg_key_release(&r->key);
 	free(r->fingerprint);
 	free(r->inrelease);
@@ -122,16 +123,25 @@ apt_repo_fetch_index(struct apt_repo *r, struct fetch *f, struct gp_error *err)
 int
 apt_repo_check_index(struct apt_repo *r, const char *where, struct gp_error *err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/InRelease", r->workdir);
-	if (tmpfiles_write(path, r->inrelease, r->inrelease_len, 0600, err) < 0)
-		return -1;
 	_cleanup_free_ char *src = xasprintf("%s: InRelease", where);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	free(r->fingerprint);
 	r->fingerprint = NULL;
-	if (gpg_verify_clearsigned(&r->key, path, src, &text, &len, &r->fingerprint, err) < 0)
-		return -1;
+	/* What is checked below is the text gpgv verified and wrote out, never r->inrelease. */
+	if (r->verify_job) {
+		struct gpg_job *j = TAKE_PTR(r->verify_job);
+		if (gpg_verify_clearsigned_finish(j, &r->key, src, &text, &len, &r->fingerprint,
+		                                  err) < 0)
+			return -1;
+	} else {
+		_cleanup_free_ char *path = xasprintf("%s/InRelease", r->workdir);
+		if (tmpfiles_write(path, r->inrelease, r->inrelease_len, 0600, err) < 0)
+			return -1;
+		if (gpg_verify_clearsigned(&r->key, path, src, &text, &len, &r->fingerprint, err) <
+		    0)
+			return -1;
+	}
 	struct apt_release rel = {0};
 	if (aptindex_release(text, len, src, &rel, err) < 0)
 		return -1;

@@ -35,6 +35,9 @@ struct apt_repo {
 	size_t key_len;
 	struct gpg_key key;
 	char *fingerprint; /* the primary key that signed InRelease */
+	/* gpgv already running on InRelease (a bundle's, started while it was extracted):
+	 * apt_repo_check_index() takes its verdict instead of starting one, and owns it. */
+	struct gpg_job *verify_job;
 
 	char *inrelease; /* untouched */
 	size_t inrelease_len;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <strings.h>
 
@@ -113,4 +115,201 @@ bool
 digest_hex_equal(const char *a, const char *b)
 {
 	return a && b && strlen(a) == strlen(b) && strcasecmp(a, b) == 0;
+}
+
+/*
+ * The queue between the caller and the hashing thread: a ring of slots the caller fills
+ * with copies of what it is given and hands over whole (so the two meet a few times per
+ * file, not once per update). A slot may end a digest: the thread then writes its hex where
+ * the caller said, or drops it. Each side wakes the other only when that one waits.
+ */
+#define DIGEST_BG_SLOTS    4
+#define DIGEST_BG_SLOT_CAP (256 * 1024)
+
+struct digest_bg_slot {
+	unsigned char *buf;
+	size_t len;
+	bool ends;       /* the digest ends after these bytes */
+	char *final_hex; /* where its hex goes, or NULL to drop it */
+};
+
+struct digest_bg {
+	pthread_t thread;
+	bool threaded;
+	enum digest_algo algo;
+	pthread_mutex_t mu;
+	pthread_cond_t changed;
+	struct digest_bg_slot slot[DIGEST_BG_SLOTS];
+	size_t head, count; /* the oldest slot not hashed yet, and how many are handed over */
+	bool filling;       /* the caller is filling slot (head + count) */
+	bool caller_waits, thread_waits, quit;
+	struct digest d;
+};
+
+/* Wake the other side if it waits (the caller holds b->mu). */
+static void
+digest_bg_wake(struct digest_bg *b, bool other_waits)
+{
+	if (other_waits)
+		pthread_cond_signal(&b->changed);
+}
+
+/* Hash a slot's bytes, and end the digest where the slot says so. */
+static void
+digest_bg_consume(struct digest_bg *b, struct digest_bg_slot *s)
+{
+	digest_update(&b->d, s->buf, s->len);
+	if (!s->ends)
+		return;
+	if (s->final_hex)
+		digest_final_hex(&b->d, s->final_hex);
+	digest_init(&b->d, b->algo);
+}
+
+static void *
+digest_bg_thread(void *userdata)
+{
+	struct digest_bg *b = userdata;
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->count && !b->quit) {
+			b->thread_waits = true;
+			pthread_cond_wait(&b->changed, &b->mu);
+			b->thread_waits = false;
+		}
+		if (b->quit)
+			break;
+		struct digest_bg_slot *s = &b->slot[b->head];
+		pthread_mutex_unlock(&b->mu);
+		digest_bg_consume(b, s);
+		pthread_mutex_lock(&b->mu);
+		b->head = (b->head + 1) % DIGEST_BG_SLOTS;
+		b->count--;
+		digest_bg_wake(b, b->caller_waits);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+struct digest_bg *
+digest_bg_new(enum digest_algo algo)
+{
+	struct digest_bg *b = xcalloc(1, sizeof(*b));
+	b->algo = algo;
+	digest_init(&b->d, algo);
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->changed, NULL);
+	/* The thread's signals stay the caller's to take. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	b->threaded = pthread_create(&b->thread, NULL, digest_bg_thread, b) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return b;
+}
+
+/* Wait, as the caller, until cond holds (the caller holds b->mu). */
+#define DIGEST_BG_WAIT_UNTIL(b, cond)                                                              \
+	while (!(cond)) {                                                                          \
+		(b)->caller_waits = true;                                                          \
+		pthread_cond_wait(&(b)->changed, &(b)->mu);                                        \
+		(b)->caller_waits = false;                                                         \
+	}
+
+void
+digest_bg_free(struct digest_bg *b)
+{
+	if (!b)
+		return;
+	if (b->threaded) {
+		pthread_mutex_lock(&b->mu);
+		b->quit = true;
+		digest_bg_wake(b, b->thread_waits);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->thread, NULL);
+	}
+	for (size_t i = 0; i < DIGEST_BG_SLOTS; i++)
+		free(b->slot[i].buf);
+	pthread_cond_destroy(&b->changed);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+/* The slot the caller fills, waiting for one when all are handed over. */
+static struct digest_bg_slot *
+digest_bg_fill(struct digest_bg *b)
+{
+	if (!b->filling) {
+		pthread_mutex_lock(&b->mu);
+		DIGEST_BG_WAIT_UNTIL(b, b->count < DIGEST_BG_SLOTS);
+		pthread_mutex_unlock(&b->mu);
+		b->filling = true;
+		struct digest_bg_slot *s = &b->slot[(b->head + b->count) % DIGEST_BG_SLOTS];
+		s->len = 0;
+		s->ends = false;
+		s->final_hex = NULL;
+	}
+	/* A slot not handed over is the caller's alone: head and count move only on hand-over
+	 * and after it. */
+	return &b->slot[(b->head + b->count) % DIGEST_BG_SLOTS];
+}
+
+/* Hand the slot being filled over to the thread. */
+static void
+digest_bg_commit(struct digest_bg *b)
+{
+	pthread_mutex_lock(&b->mu);
+	b->count++;
+	b->filling = false;
+	digest_bg_wake(b, b->thread_waits);
+	pthread_mutex_unlock(&b->mu);
+}
+
+void
+digest_bg_update(struct digest_bg *b, const void *data, size_t len)
+{
+	if (!b->threaded) {
+		digest_update(&b->d, data, len);
+		return;
+	}
+	const unsigned char *p = data;
+	while (len) {
+		struct digest_bg_slot *s = digest_bg_fill(b);
+		if (!s->buf)
+			s->buf = xmalloc(DIGEST_BG_SLOT_CAP);
+		size_t n = DIGEST_BG_SLOT_CAP - s->len < len ? DIGEST_BG_SLOT_CAP - s->len : len;
+		memcpy(s->buf + s->len, p, n);
+		s->len += n;
+		p += n;
+		len -= n;
+		if (s->len == DIGEST_BG_SLOT_CAP)
+			digest_bg_commit(b);
+	}
+}
+
+void
+digest_bg_final_hex(struct digest_bg *b, char *hex)
+{
+	if (!b->threaded) {
+		if (hex)
+			digest_final_hex(&b->d, hex);
+		digest_init(&b->d, b->algo);
+		return;
+	}
+	struct digest_bg_slot *s = digest_bg_fill(b);
+	s->ends = true;
+	s->final_hex = hex;
+	digest_bg_commit(b);
+}
+
+void
+digest_bg_sync(struct digest_bg *b)
+{
+	if (!b->threaded)
+		return;
+	if (b->filling)
+		digest_bg_commit(b);
+	pthread_mutex_lock(&b->mu);
+	DIGEST_BG_WAIT_UNTIL(b, !b->count);
+	pthread_mutex_unlock(&b->mu);
 }

@@ -52,3 +52,19 @@ int digest_file_hex(enum digest_algo algo, const char *path, char *hex, uint64_t
                     struct gp_error *err);
 /* True when two hex digests are equal, ignoring case. */
 bool digest_hex_equal(const char *a, const char *b);
+
+/*
+ * Digests computed on a thread of their own while the caller goes on (an extraction hashes
+ * what it writes without waiting for the hash). digest_bg_update copies the bytes into a
+ * bounded queue and returns; digest_bg_final_hex ends the digest of what was given since
+ * the last one ended, to be written into hex (DIGEST_HEX_MAX bytes; NULL drops it) by the
+ * time digest_bg_sync returns, and starts the next. Where no thread can be started, the
+ * same calls hash in the caller's thread. digest_bg_free stops the thread (what is queued
+ * may be left unhashed) before the caller frees the hex buffers it named.
+ */
+struct digest_bg;
+struct digest_bg *digest_bg_new(enum digest_algo algo);
+void digest_bg_free(struct digest_bg *b);
+void digest_bg_update(struct digest_bg *b, const void *data, size_t len);
+void digest_bg_final_hex(struct digest_bg *b, char *hex);
+void digest_bg_sync(struct digest_bg *b);

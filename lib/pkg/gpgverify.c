@@ -426,23 +426,67 @@ gpg_status_check(const char *status, const struct gpg_key *k, const char *source
 	return 0;
 }
 
-int
-gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *source,
-                       char **ret_text, size_t *ret_len, char **ret_fpr, struct gp_error *err)
+struct gpg_job {
+	struct proc_job proc;
+	char *outp;
+};
+
+void
+gpg_job_release(struct gpg_job *j)
+{
+	if (!j)
+		return;
+	if (j->proc.pid > 0) {
+		struct proc_result res = {0};
+		struct gp_error ignored = {0};
+		proc_wait(&j->proc, &res, &ignored);
+		proc_result_release(&res);
+		gp_error_release(&ignored);
+	}
+	free(j->outp);
+	free(j);
+}
+
+struct gpg_job *
+gpg_verify_clearsigned_start(const struct gpg_key *k, const char *path, struct gp_error *err)
 {
 	_cleanup_free_ char *outp = xasprintf("%s/verified", k->workdir);
 	_cleanup_free_ char *input = xstrdup(path);
-	if (unlink(outp) < 0 && errno != ENOENT)
-		return gp_error_set_errno(err, errno, "removing '%s'", outp);
-	/* Status lines ("[GNUPG:] ...") are told from gpgv's messages by their prefix. */
-	char *argv[] = {"gpgv",     "--status-fd", "1",   "--keyring", k->keyring,
-	                "--output", outp,          input, NULL};
-	struct proc_result res = {0};
-	if (gnupg_run(k, argv, &res, err) < 0) {
-		unlink(outp);
-		return -1;
+	_cleanup_free_ char *keyring = xstrdup(k->keyring);
+	if (unlink(outp) < 0 && errno != ENOENT) {
+		gp_error_set_errno(err, errno, "removing '%s'", outp);
+		return NULL;
 	}
-	int r = gpg_status_check(res.output, k, source, ret_fpr, err);
+	/* Status lines ("[GNUPG:] ...") are told from gpgv's messages by their prefix. */
+	char *argv[] = {"gpgv",     "--status-fd", "1",   "--keyring", keyring,
+	                "--output", outp,          input, NULL};
+	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
+	_cleanup_strv_ char **env = gnupg_env(home);
+	struct proc_opts o = {.env = env, .keep_output = true};
+	struct gpg_job *j = xcalloc(1, sizeof(*j));
+	if (proc_start(argv, &o, &j->proc, err) < 0) {
+		free(j);
+		gp_error_hint(err, GNUPG_HINT);
+		return NULL;
+	}
+	j->outp = TAKE_PTR(outp);
+	return j;
+}
+
+int
+gpg_verify_clearsigned_finish(struct gpg_job *j, const struct gpg_key *k, const char *source,
+                              char **ret_text, size_t *ret_len, char **ret_fpr,
+                              struct gp_error *err)
+{
+	struct proc_result res = {0};
+	int r = proc_wait(&j->proc, &res, err);
+	_cleanup_free_ char *outp = TAKE_PTR(j->outp);
+	gpg_job_release(j);
+	if (r < 0) {
+		unlink(outp);
+		return gp_error_hint(err, GNUPG_HINT);
+	}
+	r = gpg_status_check(res.output, k, source, ret_fpr, err);
 	if (r == 0 && res.status != 0)
 		r = gp_error_set(err, "%s: gpgv failed: %s", source, complaint(res.output));
 	proc_result_release(&res);
@@ -464,6 +508,16 @@ gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *so
 	*ret_text = text;
 	*ret_len = len;
 	return 0;
+}
+
+int
+gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char *source,
+                       char **ret_text, size_t *ret_len, char **ret_fpr, struct gp_error *err)
+{
+	struct gpg_job *j = gpg_verify_clearsigned_start(k, path, err);
+	if (!j)
+		return -1;
+	return gpg_verify_clearsigned_finish(j, k, source, ret_text, ret_len, ret_fpr, err);
 }
 
 int

@@ -60,6 +60,21 @@ int gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char
                            char **ret_text, size_t *ret_len, char **ret_fpr, struct gp_error *err);
 
 /*
+ * gpg_verify_clearsigned() in two halves: gpgv runs while the caller goes on (an install
+ * extracts the rest of a bundle meanwhile). _finish() waits for it, releases the job, and
+ * judges the result against k, which must hold the keyring the job was started with. A job
+ * not finished is released with gpg_job_release(), which waits for gpgv and drops what it
+ * said.
+ */
+struct gpg_job;
+struct gpg_job *gpg_verify_clearsigned_start(const struct gpg_key *k, const char *path,
+                                             struct gp_error *err);
+int gpg_verify_clearsigned_finish(struct gpg_job *j, const struct gpg_key *k, const char *source,
+                                  char **ret_text, size_t *ret_len, char **ret_fpr,
+                                  struct gp_error *err);
+void gpg_job_release(struct gpg_job *j);
+
+/*
  * Verify a detached signature (sig_path, armored or binary: repomd.xml.asc) of the
  * file at path, with the same rules as gpg_verify_clearsigned.
  */

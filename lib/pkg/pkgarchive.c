@@ -336,10 +336,20 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
                    const struct pkgarchive_limits *limits, struct pkgarchive_listing *ret_listing,
                    struct gp_error *err)
 {
+	return pkgarchive_extract_each(path, dest, want, NULL, userdata, limits, ret_listing, err);
+}
+
+int
+pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn want,
+                        pkgarchive_done_fn done, void *userdata,
+                        const struct pkgarchive_limits *limits,
+                        struct pkgarchive_listing *ret_listing, struct gp_error *err)
+{
 	uint64_t total = 0, listed = 0;
 	if (load(err) < 0)
 		return -1;
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
+	struct digest_bg *hasher = NULL;
 	struct pkgarchive_listing l = {0};
 	size_t cap = 0;
 	struct archive *a = reader_new();
@@ -401,16 +411,17 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 		int64_t off;
 		int dr;
 		/* The SHA-256 of the bytes as they are written, so nobody reads the file again
-		 * to check it; a block out of order (a sparse entry) leaves none. */
-		struct digest d;
+		 * to check it, computed on another thread while the next blocks are read and
+		 * written; a block out of order (a sparse entry) leaves none. */
 		uint64_t hashed = 0;
 		bool hashing = true;
-		digest_init(&d, DIGEST_SHA256);
+		if (!hasher)
+			hasher = digest_bg_new(DIGEST_SHA256);
 		while ((dr = la->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
 			if (off < 0 || (uint64_t)off != hashed)
 				hashing = false;
 			if (hashing) {
-				digest_update(&d, buf, size);
+				digest_bg_update(hasher, buf, size);
 				hashed += size;
 			}
 			/* The extent so far: a header without a size, or a sparse entry. */
@@ -437,10 +448,15 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 			goto out;
 		}
 		if (hashing && hashed == pe->size) {
-			pe->sha256 = xmalloc(DIGEST_HEX_MAX);
-			digest_final_hex(&d, pe->sha256);
+			/* Written by the hashing thread before digest_bg_sync returns. */
+			pe->sha256 = xcalloc(1, DIGEST_HEX_MAX);
+			digest_bg_final_hex(hasher, pe->sha256);
+		} else {
+			digest_bg_final_hex(hasher, NULL);
 		}
 		total += pe->size;
+		if (done)
+			done(norm, userdata);
 	}
 	if (rr != ARCHIVE_EOF) {
 		gp_error_set(err, "%s: not a readable archive: %s", src,
@@ -449,8 +465,11 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
 		goto out;
 	}
+	if (hasher)
+		digest_bg_sync(hasher);
 	r = 0;
 out:
+	digest_bg_free(hasher);
 	la->archive_read_free(a);
 	la->archive_write_free(w);
 	if (r == 0 && ret_listing)

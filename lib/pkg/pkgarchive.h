@@ -82,6 +82,14 @@ int pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn wa
                        const struct pkgarchive_limits *limits,
                        struct pkgarchive_listing *ret_listing, struct gp_error *err);
 
+/* Told, with pkgarchive_extract()'s userdata, of each file as soon as it is written out. */
+typedef void (*pkgarchive_done_fn)(const char *norm, void *userdata);
+/* pkgarchive_extract() that tells done (or no one, when NULL) of each file it wrote. */
+int pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn want,
+                            pkgarchive_done_fn done, void *userdata,
+                            const struct pkgarchive_limits *limits,
+                            struct pkgarchive_listing *ret_listing, struct gp_error *err);
+
 /* "2.0 GiB", "128 MiB", "12 KiB", "17 bytes": a size for a message. Fresh string. */
 char *pkgarchive_size_str(uint64_t bytes);
 

@@ -236,15 +236,17 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	}
 	mtext = rows_format_json(manifest);
 
+	/* The key and InRelease come before the packages: an install verifies InRelease's
+	 * signature while it extracts them (pkg_bundle_ahead). */
 	size_t n = 0;
 	src[n++] = (struct pkgarchive_source){
 	        .name = "manifest.json", .data = mtext, .len = strlen(mtext)};
+	src[n++] =
+	        (struct pkgarchive_source){.name = PKG_BUNDLE_KEY_FILE, .disk_path = r.key.keyring};
 	src[n++] = (struct pkgarchive_source){.name = in_name, .disk_path = in_path};
 	src[n++] = (struct pkgarchive_source){.name = pk_name, .disk_path = pk_path};
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
 		src[n++] = (struct pkgarchive_source){.name = names[k], .disk_path = paths[k]};
-	src[n++] =
-	        (struct pkgarchive_source){.name = PKG_BUNDLE_KEY_FILE, .disk_path = r.key.keyring};
 	if (o->gpuprep)
 		src[n++] = (struct pkgarchive_source){
 		        .name = PKG_BUNDLE_GPUPREP, .disk_path = o->gpuprep, .mode = 0755};
@@ -350,9 +352,114 @@ check_member(const char *archive, const char *dir, const struct pkgarchive_listi
 	return 0;
 }
 
+/* "repo/InRelease", or "repo/dists/SUITE/InRelease" (a bundle of L4T's dists/ layout). */
+static bool
+inrelease_member(const char *norm)
+{
+	if (strcmp(norm, "repo/InRelease") == 0)
+		return true;
+	if (!str_startswith(norm, "repo/dists/") || !str_endswith(norm, "/InRelease"))
+		return false;
+	const char *suite = norm + strlen("repo/dists/");
+	return strchr(suite, '/') == norm + strlen(norm) - strlen("/InRelease");
+}
+
+void
+pkg_bundle_ahead_init(struct pkg_bundle_ahead *a, const char *archive, const char *dir,
+                      const char *keyring)
+{
+	*a = (struct pkg_bundle_ahead){
+	        .archive = xstrdup(archive), .dir = xstrdup(dir), .keyring = keyring};
+}
+
+static void
+ahead_drop(struct pkg_bundle_ahead *a)
+{
+	gpg_job_release(a->job);
+	a->job = NULL;
+	gpg_key_release(&a->key);
+	free(a->key_source);
+	a->key_source = NULL;
+}
+
+void
+pkg_bundle_ahead_release(struct pkg_bundle_ahead *a)
+{
+	if (!a)
+		return;
+	ahead_drop(a);
+	free(a->archive);
+	free(a->dir);
+	free(a->inrelease);
+	*a = (struct pkg_bundle_ahead){0};
+}
+
+/*
+ * Load the key the check would load (--keyring's file, or the bundle's own, pinned to
+ * NVIDIA's) and start gpgv on InRelease. Any failure just leaves it to the check, which
+ * meets the same failure and says so.
+ */
+static void
+ahead_start(struct pkg_bundle_ahead *a)
+{
+	a->started = true;
+	_cleanup_free_ char *kd = xasprintf("%s/.verify/key-ahead", a->dir);
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *path = NULL;
+	size_t len = 0;
+	struct gp_error ignored = {0};
+	if (mkdir_p(kd, 0700) < 0)
+		return;
+	if (a->keyring) {
+		a->key_source = xasprintf("'%s'", a->keyring);
+		if (read_file(a->keyring, &data, &len) < 0 ||
+		    gpg_key_load(data, len, a->key_source, kd, &a->key, &ignored) < 0)
+			goto fail;
+	} else {
+		/* As pkg_bundle_check() names it. */
+		_cleanup_free_ char *kf = xasprintf("%s/%s", a->dir, PKG_BUNDLE_KEY_FILE);
+		a->key_source = xasprintf("'%s' in bundle '%s'", PKG_BUNDLE_KEY_FILE, a->archive);
+		if (read_file(kf, &data, &len) < 0 ||
+		    gpg_key_load(data, len, a->key_source, kd, &a->key, &ignored) < 0)
+			goto fail;
+		gpg_key_pin(&a->key, GPG_NVIDIA_FINGERPRINT);
+	}
+	path = xasprintf("%s/%s", a->dir, a->inrelease);
+	a->job = gpg_verify_clearsigned_start(&a->key, path, &ignored);
+	if (a->job)
+		return;
+fail:
+	gp_error_release(&ignored);
+	ahead_drop(a);
+}
+
+void
+pkg_bundle_ahead_member(struct pkg_bundle_ahead *a, const char *norm)
+{
+	bool is_key = strcmp(norm, PKG_BUNDLE_KEY_FILE) == 0;
+	bool is_inrelease = inrelease_member(norm);
+	if (!is_key && !is_inrelease)
+		return;
+	if (a->started) {
+		/* A second copy of what gpgv was given: the check verifies the last one. */
+		if (is_inrelease ? strcmp(norm, a->inrelease) == 0 : !a->keyring)
+			ahead_drop(a);
+		return;
+	}
+	if (is_key)
+		a->key_out = true;
+	else if (!a->inrelease)
+		a->inrelease = xstrdup(norm);
+	else
+		a->started = true; /* two InRelease files (two suites): the manifest picks */
+	if (!a->started && a->inrelease && (a->keyring || a->key_out))
+		ahead_start(a);
+}
+
 int
 pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
-                 const char *keyring, struct pkg_bundle *ret, struct gp_error *err)
+                 const char *keyring, struct pkg_bundle_ahead *ahead, struct pkg_bundle *ret,
+                 struct gp_error *err)
 {
 	struct pkg_bundle b = {0};
 	struct apt_repo r = {0};
@@ -363,6 +470,7 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
 	_cleanup_free_ char *inp = NULL;
 	_cleanup_free_ char *pkp = NULL;
+	_cleanup_free_ char *in_member = NULL;
 	int ret_code = -1;
 
 	json_error_t jerr;
@@ -455,7 +563,15 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	            : xasprintf("%s/repo/InRelease", dir);
 	pkp = suite ? xasprintf("%s/repo/dists/%s/%s", dir, suite, r.packages_name)
 	            : xasprintf("%s/repo/Packages", dir);
-	if (keyring) {
+	in_member = suite ? xasprintf("repo/dists/%s/InRelease", suite) : xstrdup("repo/InRelease");
+	if (ahead && ahead->job && strcmp(ahead->inrelease, in_member) == 0) {
+		/* gpgv has been checking this InRelease, with this key, since it was
+		 * extracted. */
+		r.key = ahead->key;
+		ahead->key = (struct gpg_key){0};
+		r.key_source = TAKE_PTR(ahead->key_source);
+		r.verify_job = TAKE_PTR(ahead->job);
+	} else if (keyring) {
 		if (apt_repo_load_key(&r, NULL, keyring, err) < 0)
 			goto out;
 	} else {

@@ -10,6 +10,7 @@
 
 #include "aptrepo.h"
 #include "fetch.h"
+#include "gpgverify.h"
 
 #define PKG_BUNDLE_FORMAT_VERSION 1
 #define PKG_BUNDLE_KEY_FILE       "keys/nvidia-container-toolkit-keyring.gpg"
@@ -49,6 +50,33 @@ struct pkg_bundle {
 	char *files[APT_REPO_TOOLKIT_COUNT];    /* the extracted .deb files */
 };
 
+/*
+ * InRelease's signature checked while the rest of a bundle is extracted: told of each
+ * member as it is written out into dir, this starts gpgv as soon as InRelease and the key
+ * the check would use (keyring, or the bundle's own, pinned) are both out, and
+ * pkg_bundle_check() takes gpgv's verdict from it instead of starting gpgv then. Nothing is
+ * decided here: a key that does not load, or gpgv that does not start, leaves it all to the
+ * check, and a second copy of either member drops what was started. Bundles since this
+ * version carry the key and InRelease before the packages; older ones (the key last) get no
+ * head start.
+ */
+struct pkg_bundle_ahead {
+	char *archive;
+	char *dir;
+	const char *keyring;
+	char *inrelease; /* the member gpgv is given */
+	bool key_out;    /* PKG_BUNDLE_KEY_FILE is written out */
+	bool started;    /* tried once; not again */
+	struct gpg_key key;
+	char *key_source;
+	struct gpg_job *job;
+};
+void pkg_bundle_ahead_init(struct pkg_bundle_ahead *a, const char *archive, const char *dir,
+                           const char *keyring);
+void pkg_bundle_ahead_member(struct pkg_bundle_ahead *a, const char *norm);
+/* Waits for a gpgv still running. */
+void pkg_bundle_ahead_release(struct pkg_bundle_ahead *a);
+
 /* True when an archive listing holds a bundle (a top-level manifest.json). */
 struct pkgarchive_listing;
 bool pkg_bundle_detect(const struct pkgarchive_listing *l);
@@ -61,7 +89,8 @@ bool pkg_bundle_detect(const struct pkgarchive_listing *l);
  * are checked here: the caller must then run pkg_bundle_check_rpm() for the signed chain.
  */
 int pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_listing *l,
-                     const char *keyring, struct pkg_bundle *ret, struct gp_error *err);
+                     const char *keyring, struct pkg_bundle_ahead *ahead, struct pkg_bundle *ret,
+                     struct gp_error *err);
 void pkg_bundle_release(struct pkg_bundle *b);
 
 /*

@@ -231,6 +231,13 @@ want_bundle_member(const char *norm, void *userdata)
 	       str_startswith(norm, "keys/") || strcmp(norm, PKG_BUNDLE_GPUPREP) == 0;
 }
 
+/* A bundle's member is out: its InRelease's signature may be checked from now on. */
+static void
+bundle_member_done(const char *norm, void *userdata)
+{
+	pkg_bundle_ahead_member(userdata, norm);
+}
+
 /* What to extract from a release tarball: the entries the plan picked, and no other. */
 static bool
 want_picked(const char *norm, void *userdata)
@@ -304,6 +311,7 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 	struct stat st;
 	struct cands c = {0};
 	struct pkgarchive_listing l = {0};
+	struct pkg_bundle_ahead ahead = {0};
 	int ret = -1;
 	_cleanup_free_ char *where = xasprintf("'%s'", path);
 	size_t idx[N_PKGS];
@@ -362,15 +370,16 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 		gp_error_set_errno(err, errno, "creating '%s'", dir);
 		goto out;
 	}
-	if (pkgarchive_extract(path, dir, want_bundle_member, NULL, &first_pass_limits, &l, err) <
-	    0) {
+	pkg_bundle_ahead_init(&ahead, path, dir, o->keyring);
+	if (pkgarchive_extract_each(path, dir, want_bundle_member, bundle_member_done, &ahead,
+	                            &first_pass_limits, &l, err) < 0) {
 		limit_hint(err);
 		goto out;
 	}
 	if (pkg_bundle_detect(&l)) {
 		p->source = PKG_SOURCE_BUNDLE;
 		struct pkg_bundle b = {0};
-		if (pkg_bundle_check(path, dir, &l, o->keyring, &b, err) < 0)
+		if (pkg_bundle_check(path, dir, &l, o->keyring, &ahead, &b, err) < 0)
 			goto out;
 		_cleanup_free_ char *bsrc = xasprintf("bundle '%s'", path);
 		if (strcmp(b.family, "rpm") == 0 &&
@@ -456,6 +465,7 @@ check:
 		goto out;
 	ret = 0;
 out:
+	pkg_bundle_ahead_release(&ahead);
 	pkgarchive_listing_release(&l);
 	cands_release(&c);
 	return ret;

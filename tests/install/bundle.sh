@@ -197,6 +197,86 @@ expect_rc 1 "a bundle signed by another key, without --keyring"
 expect_contains "$T/err" "wrong key fingerprint: 'keys/nvidia-container-toolkit-keyring.gpg' in bundle '$b64' has $repo_fpr, expected C95B321B61E88C1809C4F759DDCAE044F796ECB0" "bundle without --keyring: message"
 expect_contains "$T/err" "hint: a bundle made from a private mirror needs that mirror's key" "bundle without --keyring: hint"
 
+# --- InRelease's signature is checked while the packages are still being read -----------------
+# The key and InRelease come before the packages in the archive, so gpgv can start early.
+tar -tzf "$b64" >"$T/order"
+if python3 - "$T/order" <<'EOT'; then ok "bundle: the key and InRelease come before the packages"; else not_ok "bundle: the key and InRelease come before the packages" "$(cat "$T/order")"; fi
+import sys
+names = open(sys.argv[1]).read().split()
+debs = [i for i, n in enumerate(names) if n.endswith(".deb")]
+sys.exit(not (debs and names.index("keys/nvidia-container-toolkit-keyring.gpg") < min(debs) and names.index("repo/InRelease") < min(debs)))
+EOT
+# The bundle comes through a FIFO whose writer holds its last bytes back until gpgv (a gpgv
+# on PATH that leaves a mark) has started: an install that ran gpgv only once it had read
+# the whole bundle would never see them, and the writer gives up after 30 s.
+mkdir -p "$T/gspy"
+printf '#!/bin/sh
+: >"%s"
+exec /usr/bin/gpgv "$@"
+' "$T/gpgv-started" >"$T/gspy/gpgv"
+chmod 755 "$T/gspy/gpgv"
+early_install() { # NAME BUNDLE [ARGS...]: install BUNDLE through the FIFO
+	local name=$1 bundle=$2 size
+	shift 2
+	rm -f "$T/gpgv-started" "$T/fifo-verdict" "$T/fifo.tar.gz"
+	mkfifo "$T/fifo.tar.gz"
+	size=$(stat -c %s "$bundle")
+	(
+		head -c $((size - 64)) "$bundle"
+		for _ in $(seq 300); do [ -e "$T/gpgv-started" ] && break; sleep 0.1; done
+		if [ -e "$T/gpgv-started" ]; then echo early; else echo late; fi >"$T/fifo-verdict"
+		tail -c 64 "$bundle"
+	) >"$T/fifo.tar.gz" &
+	local writer=$!
+	root=$T/sb-early-$RANDOM
+	mk_sandbox "$root" amd64
+	PATH=$T/gspy:$PATH run "$GPUPREP" --root "$root" install --offline "$T/fifo.tar.gz" "$@"
+	wait "$writer"
+	expect_rc 0 "$name: installed through a FIFO"
+	expect_contains "$T/fifo-verdict" "early" "$name: gpgv started before the bundle was read to its end"
+	want_all 1.17.8-1 >"$T/want"
+	installed_versions "$root" >"$T/got"
+	expect_file_eq "$T/got" "$T/want" "$name: all four at 1.17.8-1"
+}
+# libarchive reads some way ahead before it extracts anything, so this bundle is made from a
+# copy of the repository whose first package carries a MiB more.
+big=$T/repo/big/stable/deb/amd64
+mkdir -p "$big"
+cp "$T"/pkgs-amd64/*_1.17.8-1_amd64.deb "$big/"
+cp -a "$T/build/libnvidia-container1-1.17.8-1-amd64" "$T/build/big"
+head -c 1048576 /dev/urandom >"$T/build/big/usr/share/doc/libnvidia-container1/padding"
+dpkg-deb --root-owner-group -Zgzip -b "$T/build/big" "$big/libnvidia-container1_1.17.8-1_amd64.deb" >/dev/null
+sign_repo "$big" repo
+cp "$T/repo.asc" "$T/repo/big/gpgkey"
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL/big" --keyring "$T/repo.asc" -o "$T/bundles/big.tar.gz"
+expect_rc 0 "bundle with a MiB more"
+early_install "early gpgv" "$T/bundles/big.tar.gz" --keyring "$T/repo.asc"
+# Without --keyring the bundle's own key is used as soon as it is out (pinned to NVIDIA's:
+# here the same refusal as above, from the gpgv that started early).
+root=$T/sb-nokey-early
+mk_sandbox "$root" amd64
+rm -f "$T/gpgv-started"
+PATH=$T/gspy:$PATH run "$GPUPREP" --root "$root" install --offline "$b64"
+expect_rc 1 "without --keyring, gpgv started early: refused"
+expect_contains "$T/err" "wrong key fingerprint: 'keys/nvidia-container-toolkit-keyring.gpg' in bundle '$b64' has $repo_fpr, expected C95B321B61E88C1809C4F759DDCAE044F796ECB0" "without --keyring, gpgv started early: the same message"
+if [ -e "$T/gpgv-started" ]; then ok "without --keyring: gpgv ran"; else not_ok "without --keyring: gpgv ran"; fi
+# A bundle from an earlier gpuprep (the key last): the same checks, gpgv just starts later.
+(cd "$T/x" && tar --owner=0 --group=0 -czf "$T/key-last.tar.gz" manifest.json repo keys)
+root=$T/sb-key-last
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline "$T/key-last.tar.gz"
+expect_rc 1 "a bundle with its key last, without --keyring: refused"
+expect_contains "$T/err" "wrong key fingerprint: 'keys/nvidia-container-toolkit-keyring.gpg' in bundle '$T/key-last.tar.gz' has $repo_fpr" "a bundle with its key last: the same message"
+run "$GPUPREP" --root "$root" install --offline "$T/key-last.tar.gz" --keyring "$T/repo.asc"
+expect_rc 0 "a bundle with its key last, with --keyring: installed"
+# InRelease twice, the same bytes: what gpgv was started on is dropped and the last is checked.
+(cd "$T/x" && tar --owner=0 --group=0 -cf "$T/twice.tar" manifest.json keys repo && tar --owner=0 --group=0 -rf "$T/twice.tar" repo/InRelease)
+gzip -n "$T/twice.tar"
+root=$T/sb-twice
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline "$T/twice.tar.gz" --keyring "$T/repo.asc"
+expect_rc 0 "InRelease twice (the same bytes): installed"
+
 # --- tampered bundles are refused --------------------------------------------------------------
 retar() { (cd "$1" && tar --owner=0 --group=0 -czf "$2" manifest.json repo keys); }
 # rehash DIR LIST KEY: manifest.json's size and sha256 of each entry of LIST ("packages" or

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <time.h>
+
 #include "proc.h"
 #include "tap.h"
 
@@ -60,6 +62,36 @@ main(void)
 	struct proc_opts e = {.env = envp, .keep_output = true};
 	is_int(proc_run(env, &e, &res, &err), 0, "extra environment");
 	is_str(res.output, "hello world", "reaches the child");
+	proc_result_release(&res);
+
+	/* Two started at once, waited for in the other order: each keeps its own output. */
+	struct proc_job j1, j2;
+	char *first[] = {"sh", "-c", "sleep 0.2; echo first", NULL};
+	char *second[] = {"sh", "-c", "echo second; exit 3", NULL};
+	struct proc_opts keep = {.keep_output = true};
+	is_int(proc_start(first, &keep, &j1, &err), 0, "proc_start starts a program");
+	is_int(proc_start(second, &keep, &j2, &err), 0, "and another beside it");
+	is_int(proc_wait(&j2, &res, &err), 0, "the second is waited for first");
+	is_int(res.status, 3, "with its own exit status");
+	is_str(res.output, "second\n", "and its own output");
+	proc_result_release(&res);
+	is_int(proc_wait(&j1, &res, &err), 0, "then the first");
+	is_str(res.output, "first\n", "whose output waited in its pipe");
+	proc_result_release(&res);
+	is_int(proc_start(missing, NULL, &j1, &err), 0,
+	       "a missing program starts (its failure is the wait's to tell)");
+	is_int(proc_wait(&j1, &res, &err), -1, "and the wait tells it");
+	is_str(err.msg,
+	       "cannot run '/nonexistent/gpuprep-no-such-program': No such file or directory",
+	       "naming the program, as proc_run does");
+	gp_error_release(&err);
+	/* The timeout counts from the start: time spent before the wait is part of it. */
+	struct proc_opts t2 = {.timeout_ms = 300};
+	is_int(proc_start(slow, &t2, &j1, &err), 0, "a slow program started with a timeout");
+	struct timespec pause = {.tv_sec = 0, .tv_nsec = 400 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	is_int(proc_wait(&j1, &res, &err), 0, "waited for after its timeout passed");
+	ok(res.timed_out, "is killed at once by the wait");
 	proc_result_release(&res);
 
 	_cleanup_free_ char *tail = proc_tail_lines("a\nb\nc\nd\n", 2);
