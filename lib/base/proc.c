@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static long long
 now_ms(void)
@@ -56,59 +58,77 @@ feed(struct linebuf *lb, const struct proc_opts *o, const char *s, size_t n)
 	lb->data[rest] = '\0';
 }
 
+/* environ with each "NAME=value" of extra put in, as putenv() would: a fresh array whose
+ * strings are borrowed. */
+static char **
+merged_env(char *const *extra)
+{
+	size_t n = 0, k = 0;
+	while (environ && environ[n])
+		n++;
+	while (extra && extra[k])
+		k++;
+	char **env = xcalloc(n + k + 1, sizeof(char *));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		env[m++] = environ[i];
+	for (size_t j = 0; j < k; j++) {
+		size_t len = strcspn(extra[j], "=");
+		size_t i = 0;
+		while (i < m && !(strncmp(env[i], extra[j], len) == 0 && env[i][len] == '='))
+			i++;
+		env[i] = extra[j];
+		if (i == m)
+			m++;
+	}
+	env[m] = NULL;
+	return env;
+}
+
 int
 proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *ret,
            struct gp_error *err)
 {
 	*ret = (struct proc_job){.pid = -1, .fd = -1};
-	int pipefd[2], statusfd[2];
+	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
-	/* The child writes errno here when exec fails; close-on-exec makes success EOF. */
-	if (pipe2(statusfd, O_CLOEXEC) < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		close(statusfd[0]);
-		close(statusfd[1]);
-		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
-	}
-	if (pid == 0) {
-		/* Its own process group, so a timeout kills everything it started. */
-		setpgid(0, 0);
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		signal(SIGPIPE, SIG_DFL);
-		if (opts && opts->cwd && chdir(opts->cwd) < 0)
-			_exit(127);
-		for (size_t i = 0; opts && opts->env && opts->env[i]; i++)
-			putenv(opts->env[i]);
-		execvp(argv[0], argv);
-		int e = errno;
-		if (write(statusfd[1], &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(127);
-	}
+	/*
+	 * posix_spawn rather than fork: the C library starts the child without copying this
+	 * process's page tables (vfork-like) and says whether exec failed. The child gets its
+	 * own process group (a timeout kills everything it started), /dev/null for stdin,
+	 * the pipe for stdout and stderr, and SIGPIPE's default action.
+	 */
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	if (opts && opts->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, opts->cwd);
+	sigset_t def;
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+	_cleanup_free_ char **env = opts && opts->env ? merged_env(opts->env) : NULL;
+	pid_t pid;
+	int e = posix_spawnp(&pid, argv[0], &fa, &at, argv, env ? env : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
 	close(pipefd[1]);
-	close(statusfd[1]);
-	int exec_errno = 0;
-	ssize_t sr;
-	while ((sr = read(statusfd[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR)
-		;
-	close(statusfd[0]);
-	if (sr != (ssize_t)sizeof(exec_errno))
-		exec_errno = 0;
+	if (e) {
+		/* Told at the wait, as a program that could not be run. */
+		close(pipefd[0]);
+		ret->exec_errno = e;
+		ret->argv0 = xstrdup(argv[0]);
+		return 0;
+	}
 	ret->pid = pid;
 	ret->fd = pipefd[0];
-	ret->exec_errno = exec_errno;
 	ret->argv0 = xstrdup(argv[0]);
 	if (opts) {
 		ret->opts = *opts;
@@ -122,6 +142,12 @@ int
 proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 {
 	*ret = (struct proc_result){0};
+	if (j->pid < 0) {
+		int e = j->exec_errno;
+		_cleanup_free_ char *argv0 = TAKE_PTR(j->argv0);
+		*j = (struct proc_job){.pid = -1, .fd = -1};
+		return gp_error_set_errno(err, e, "cannot run '%s'", argv0);
+	}
 	const struct proc_opts *opts = &j->opts;
 	pid_t pid = j->pid;
 	struct linebuf lb = {0};

@@ -36,6 +36,8 @@ mk_repo "$T/repo" repo amd64
 start_httpd "$T/repo"
 "$GPUPREP" -q bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/bundle.tar.gz" >/dev/null
 mk_sandbox "$T/template" amd64
+# A real root has /run, where gpuprep takes its lock; without it every run would create it.
+mkdir -p "$T/template/run"
 debs=()
 for p in $TOOLKIT; do debs+=("$T/pkgs-amd64/${p}_1.17.8-1_amd64.deb"); done
 

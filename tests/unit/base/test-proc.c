@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "proc.h"
@@ -63,6 +65,23 @@ main(void)
 	is_int(proc_run(env, &e, &res, &err), 0, "extra environment");
 	is_str(res.output, "hello world", "reaches the child");
 	proc_result_release(&res);
+
+	/* An extra variable replaces one of the same name; the rest of the environment stays. */
+	setenv("GPUPREP_TEST_VAR", "from the parent", 1);
+	setenv("GPUPREP_TEST_OTHER", "kept", 1);
+	char *both[] = {"sh", "-c", "printf '%s|%s' \"$GPUPREP_TEST_VAR\" \"$GPUPREP_TEST_OTHER\"",
+	                NULL};
+	is_int(proc_run(both, &e, &res, &err), 0, "extra environment over the parent's");
+	is_str(res.output, "hello world|kept", "replaces the parent's value, keeps the others");
+	proc_result_release(&res);
+	/* The child gets SIGPIPE's default action even where gpuprep ignores it. */
+	signal(SIGPIPE, SIG_IGN);
+	char *pipe_self[] = {"sh", "-c", "kill -PIPE $$; echo survived", NULL};
+	struct proc_opts k = {.keep_output = true};
+	is_int(proc_run(pipe_self, &k, &res, &err), 0, "a child that sends itself SIGPIPE");
+	is_int(res.status, 128 + SIGPIPE, "dies of it: SIGPIPE is not ignored in the child");
+	proc_result_release(&res);
+	signal(SIGPIPE, SIG_DFL);
 
 	/* Two started at once, waited for in the other order: each keeps its own output. */
 	struct proc_job j1, j2;
