@@ -143,6 +143,7 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 {
 	*ret = (struct proc_result){0};
 	if (j->pid < 0) {
+		/* posix_spawnp said it could not run the program. */
 		int e = j->exec_errno;
 		_cleanup_free_ char *argv0 = TAKE_PTR(j->argv0);
 		*j = (struct proc_job){.pid = -1, .fd = -1};
@@ -189,14 +190,9 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 	int wstatus;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
-	int exec_errno = j->exec_errno;
 	bool keep = opts->keep_output;
-	_cleanup_free_ char *argv0 = TAKE_PTR(j->argv0);
+	free(j->argv0);
 	*j = (struct proc_job){.pid = -1, .fd = -1};
-	if (exec_errno) {
-		free(lb.all);
-		return gp_error_set_errno(err, exec_errno, "cannot run '%s'", argv0);
-	}
 	ret->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	ret->timed_out = killed;
 	ret->output = lb.all ? lb.all : (keep ? xstrdup("") : NULL);

@@ -44,10 +44,10 @@ void proc_result_release(struct proc_result *r);
  * started job is waited for exactly once.
  */
 struct proc_job {
-	pid_t pid;
-	int fd;
-	int exec_errno;
-	char *argv0;
+	pid_t pid;             /* -1: not started (exec_errno says why), or waited for */
+	int fd;                /* the read end of its stdout and stderr */
+	int exec_errno;        /* why posix_spawnp could not run it */
+	char *argv0;           /* for the message; NULL once waited for */
 	struct proc_opts opts; /* without env, which only the start needs */
 	long long deadline;
 };
