@@ -76,15 +76,28 @@ complaint(const char *out)
 	return buf;
 }
 
-/* Run gpg or gpgv in the key's private GNUPGHOME, keeping the output. */
+/* Start gpg or gpgv in the key's private GNUPGHOME, keeping the output. */
 static int
-gnupg_run(const struct gpg_key *k, char *const argv[], struct proc_result *ret,
-          struct gp_error *err)
+gnupg_start(const struct gpg_key *k, char *const argv[], struct proc_job *ret, struct gp_error *err)
 {
 	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
 	_cleanup_strv_ char **env = gnupg_env(home);
 	struct proc_opts o = {.env = env, .keep_output = true};
-	if (proc_run(argv, &o, ret, err) < 0)
+	if (proc_start(argv, &o, ret, err) < 0)
+		return gp_error_hint(err, GNUPG_HINT);
+	return 0;
+}
+
+/* gnupg_start() and wait. */
+static int
+gnupg_run(const struct gpg_key *k, char *const argv[], struct proc_result *ret,
+          struct gp_error *err)
+{
+	struct proc_job j;
+	*ret = (struct proc_result){0};
+	if (gnupg_start(k, argv, &j, err) < 0)
+		return -1;
+	if (proc_wait(&j, ret, err) < 0)
 		return gp_error_hint(err, GNUPG_HINT);
 	return 0;
 }
@@ -460,13 +473,9 @@ gpg_verify_clearsigned_start(const struct gpg_key *k, const char *path, struct g
 	/* Status lines ("[GNUPG:] ...") are told from gpgv's messages by their prefix. */
 	char *argv[] = {"gpgv",     "--status-fd", "1",   "--keyring", keyring,
 	                "--output", outp,          input, NULL};
-	_cleanup_free_ char *home = xasprintf("%s/gnupg", k->workdir);
-	_cleanup_strv_ char **env = gnupg_env(home);
-	struct proc_opts o = {.env = env, .keep_output = true};
 	struct gpg_job *j = xcalloc(1, sizeof(*j));
-	if (proc_start(argv, &o, &j->proc, err) < 0) {
+	if (gnupg_start(k, argv, &j->proc, err) < 0) {
 		free(j);
-		gp_error_hint(err, GNUPG_HINT);
 		return NULL;
 	}
 	j->outp = TAKE_PTR(outp);

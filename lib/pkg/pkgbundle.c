@@ -352,6 +352,26 @@ check_member(const char *archive, const char *dir, const struct pkgarchive_listi
 	return 0;
 }
 
+int
+pkg_bundle_load_key(struct apt_repo *r, const char *src, const char *dir, const char *keyring,
+                    struct gp_error *err)
+{
+	if (keyring)
+		return apt_repo_load_key(r, NULL, keyring, err);
+	_cleanup_free_ char *kd = xasprintf("%s/key", r->workdir);
+	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
+	mkdir_p(kd, 0700);
+	r->key_source = xasprintf("'%s' in %s", PKG_BUNDLE_KEY_FILE, src);
+	int e = read_file(keyfile, &r->key_data, &r->key_len);
+	if (e < 0)
+		return gp_error_set_errno(err, e, "%s: reading '%s'", src, PKG_BUNDLE_KEY_FILE);
+	if (gpg_key_load(r->key_data, r->key_len, r->key_source, kd, &r->key, err) < 0)
+		return -1;
+	/* Nothing from the bundle is trusted by itself: the signature must be NVIDIA's. */
+	gpg_key_pin(&r->key, GPG_NVIDIA_FINGERPRINT);
+	return 0;
+}
+
 /* "repo/InRelease", or "repo/dists/SUITE/InRelease" (a bundle of L4T's dists/ layout). */
 static bool
 inrelease_member(const char *norm)
@@ -372,14 +392,11 @@ pkg_bundle_ahead_init(struct pkg_bundle_ahead *a, const char *archive, const cha
 	        .archive = xstrdup(archive), .dir = xstrdup(dir), .keyring = keyring};
 }
 
+/* Wait for gpgv if it runs, and forget it and its key. */
 static void
 ahead_drop(struct pkg_bundle_ahead *a)
 {
-	gpg_job_release(a->job);
-	a->job = NULL;
-	gpg_key_release(&a->key);
-	free(a->key_source);
-	a->key_source = NULL;
+	apt_repo_release(&a->repo);
 }
 
 void
@@ -395,40 +412,22 @@ pkg_bundle_ahead_release(struct pkg_bundle_ahead *a)
 }
 
 /*
- * Load the key the check would load (--keyring's file, or the bundle's own, pinned to
- * NVIDIA's) and start gpgv on InRelease. Any failure just leaves it to the check, which
- * meets the same failure and says so.
+ * Load the key the check would load (pkg_bundle_load_key) and start gpgv on InRelease. Any
+ * failure just leaves it to the check, which meets the same failure and says so.
  */
 static void
 ahead_start(struct pkg_bundle_ahead *a)
 {
 	a->started = true;
-	_cleanup_free_ char *kd = xasprintf("%s/.verify/key-ahead", a->dir);
-	_cleanup_free_ char *data = NULL;
-	_cleanup_free_ char *path = NULL;
-	size_t len = 0;
+	_cleanup_free_ char *work = xasprintf("%s/.verify/ahead", a->dir);
+	_cleanup_free_ char *src = xasprintf("bundle '%s'", a->archive);
+	_cleanup_free_ char *path = xasprintf("%s/%s", a->dir, a->inrelease);
 	struct gp_error ignored = {0};
-	if (mkdir_p(kd, 0700) < 0)
+	apt_repo_init(&a->repo, NULL, "", work);
+	if (pkg_bundle_load_key(&a->repo, src, a->dir, a->keyring, &ignored) == 0)
+		a->repo.verify_job = gpg_verify_clearsigned_start(&a->repo.key, path, &ignored);
+	if (a->repo.verify_job)
 		return;
-	if (a->keyring) {
-		a->key_source = xasprintf("'%s'", a->keyring);
-		if (read_file(a->keyring, &data, &len) < 0 ||
-		    gpg_key_load(data, len, a->key_source, kd, &a->key, &ignored) < 0)
-			goto fail;
-	} else {
-		/* As pkg_bundle_check() names it. */
-		_cleanup_free_ char *kf = xasprintf("%s/%s", a->dir, PKG_BUNDLE_KEY_FILE);
-		a->key_source = xasprintf("'%s' in bundle '%s'", PKG_BUNDLE_KEY_FILE, a->archive);
-		if (read_file(kf, &data, &len) < 0 ||
-		    gpg_key_load(data, len, a->key_source, kd, &a->key, &ignored) < 0)
-			goto fail;
-		gpg_key_pin(&a->key, GPG_NVIDIA_FINGERPRINT);
-	}
-	path = xasprintf("%s/%s", a->dir, a->inrelease);
-	a->job = gpg_verify_clearsigned_start(&a->key, path, &ignored);
-	if (a->job)
-		return;
-fail:
 	gp_error_release(&ignored);
 	ahead_drop(a);
 }
@@ -467,7 +466,6 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	_cleanup_free_ char *src = xasprintf("bundle '%s'", archive);
 	_cleanup_free_ char *mpath = xasprintf("%s/manifest.json", dir);
 	_cleanup_free_ char *work = xasprintf("%s/.verify", dir);
-	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
 	_cleanup_free_ char *inp = NULL;
 	_cleanup_free_ char *pkp = NULL;
 	_cleanup_free_ char *in_member = NULL;
@@ -564,29 +562,17 @@ pkg_bundle_check(const char *archive, const char *dir, const struct pkgarchive_l
 	pkp = suite ? xasprintf("%s/repo/dists/%s/%s", dir, suite, r.packages_name)
 	            : xasprintf("%s/repo/Packages", dir);
 	in_member = suite ? xasprintf("repo/dists/%s/InRelease", suite) : xstrdup("repo/InRelease");
-	if (ahead && ahead->job && strcmp(ahead->inrelease, in_member) == 0) {
+	if (ahead && ahead->repo.verify_job && strcmp(ahead->inrelease, in_member) == 0) {
 		/* gpgv has been checking this InRelease, with this key, since it was
 		 * extracted. */
-		r.key = ahead->key;
-		ahead->key = (struct gpg_key){0};
-		r.key_source = TAKE_PTR(ahead->key_source);
-		r.verify_job = TAKE_PTR(ahead->job);
-	} else if (keyring) {
-		if (apt_repo_load_key(&r, NULL, keyring, err) < 0)
-			goto out;
-	} else {
-		_cleanup_free_ char *kd = xasprintf("%s/key", work);
-		mkdir_p(kd, 0700);
-		r.key_source = xasprintf("'%s' in %s", PKG_BUNDLE_KEY_FILE, src);
-		int e = read_file(keyfile, &r.key_data, &r.key_len);
-		if (e < 0) {
-			gp_error_set_errno(err, e, "%s: reading '%s'", src, PKG_BUNDLE_KEY_FILE);
-			goto out;
-		}
-		if (gpg_key_load(r.key_data, r.key_len, r.key_source, kd, &r.key, err) < 0)
-			goto out;
-		/* Nothing from the bundle is written anywhere: gpgv's VALIDSIG must be NVIDIA's. */
-		gpg_key_pin(&r.key, GPG_NVIDIA_FINGERPRINT);
+		r.key = ahead->repo.key;
+		ahead->repo.key = (struct gpg_key){0};
+		r.key_source = TAKE_PTR(ahead->repo.key_source);
+		r.key_data = TAKE_PTR(ahead->repo.key_data);
+		r.key_len = ahead->repo.key_len;
+		r.verify_job = TAKE_PTR(ahead->repo.verify_job);
+	} else if (pkg_bundle_load_key(&r, src, dir, keyring, err) < 0) {
+		goto out;
 	}
 	int e1 = read_file(inp, &r.inrelease, &r.inrelease_len);
 	int e2 = e1 < 0 ? 0 : read_file(pkp, &r.packages, &r.packages_len);

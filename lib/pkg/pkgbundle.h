@@ -67,9 +67,8 @@ struct pkg_bundle_ahead {
 	char *inrelease; /* the member gpgv is given */
 	bool key_out;    /* PKG_BUNDLE_KEY_FILE is written out */
 	bool started;    /* tried once; not again */
-	struct gpg_key key;
-	char *key_source;
-	struct gpg_job *job;
+	/* its key (pkg_bundle_load_key) and the gpgv started with it (verify_job) */
+	struct apt_repo repo;
 };
 void pkg_bundle_ahead_init(struct pkg_bundle_ahead *a, const char *archive, const char *dir,
                            const char *keyring);

@@ -18,3 +18,12 @@ time_t pkg_bundle_creation_time(void);
 json_t *pkg_bundle_file_entry(const char *name, const char *path, struct gp_error *err);
 /* o[key] when it is a string, else NULL. */
 const char *pkg_bundle_jstr(json_t *o, const char *key);
+
+struct apt_repo;
+/*
+ * Load into r (under its workdir) the key a bundle's signed index is checked with: the file
+ * keyring names (apt_repo_load_key), or the bundle's own key under dir, pinned to NVIDIA's.
+ * src names the bundle in errors ("bundle 'FILE'").
+ */
+int pkg_bundle_load_key(struct apt_repo *r, const char *src, const char *dir, const char *keyring,
+                        struct gp_error *err);

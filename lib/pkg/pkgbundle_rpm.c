@@ -176,28 +176,13 @@ pkg_bundle_check_rpm(const char *src, const char *dir, const char *keyring, stru
 	_cleanup_free_ char *kd = xasprintf("%s/key", work);
 	_cleanup_free_ char *md = xasprintf("%s/md", work);
 	_cleanup_free_ char *repo = xasprintf("%s/repo", dir);
-	_cleanup_free_ char *keyfile = xasprintf("%s/%s", dir, PKG_BUNDLE_KEY_FILE);
 	int ret = -1;
 	if (mkdir_p(kd, 0700) < 0 || mkdir_p(md, 0700) < 0)
 		return gp_error_set_errno(err, errno, "creating '%s'", work);
 	apt_repo_init(&keyr, NULL, b->arch, kd);
 	rpm_repo_init(&r, repo, b->arch, md);
-	if (keyring) {
-		if (apt_repo_load_key(&keyr, NULL, keyring, err) < 0)
-			goto out;
-	} else {
-		keyr.key_source = xasprintf("'%s' in %s", PKG_BUNDLE_KEY_FILE, src);
-		int e = read_file(keyfile, &keyr.key_data, &keyr.key_len);
-		if (e < 0) {
-			gp_error_set_errno(err, e, "%s: reading '%s'", src, PKG_BUNDLE_KEY_FILE);
-			goto out;
-		}
-		if (gpg_key_load(keyr.key_data, keyr.key_len, keyr.key_source, kd, &keyr.key, err) <
-		    0)
-			goto out;
-		/* Nothing from the bundle is trusted by itself: the signature must be NVIDIA's. */
-		gpg_key_pin(&keyr.key, GPG_NVIDIA_FINGERPRINT);
-	}
+	if (pkg_bundle_load_key(&keyr, src, dir, keyring, err) < 0)
+		goto out;
 	/* The signed chain: key -> repomd.xml -> primary -> each .rpm. */
 	if (rpm_repo_check_dir(&r, &keyr.key, repo, src, err) < 0) {
 		if (!keyring && str_startswith(err->msg, "wrong key fingerprint"))
