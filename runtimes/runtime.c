@@ -234,22 +234,29 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	bool dry = flags & RUNTIME_CONFIGURE_DRY_RUN;
 	_cleanup_close_ int lock = -1;
 	/*
-	 * Read and check the input before the lock: a refused file must leave the
-	 * node as it was, without even the lock or /run created.
+	 * A refused file must leave the node as it was, without even the lock or
+	 * /run created. So the lock comes first only where it is there already
+	 * (every run after the first since boot), and the input is read once,
+	 * under it; else the input is read and checked before the lock is made,
+	 * and read again under it: another run may have changed the files meanwhile.
 	 */
+	if (!dry && (lock = safefile_lock_present(opts->root, lock_timeout_ms, err)) < 0 &&
+	    gp_error_is_set(err))
+		goto fail;
 	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
 	    add_dev_char(opts, ret, err) < 0)
 		goto fail;
 	if (dry)
 		return 0;
-	lock = safefile_lock(opts->root, lock_timeout_ms, err);
-	if (lock < 0)
-		goto fail;
-	/* Again under the lock: another run may have changed the files meanwhile. */
-	configure_result_release(ret);
-	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
-	    add_dev_char(opts, ret, err) < 0)
-		goto fail;
+	if (lock < 0) {
+		lock = safefile_lock(opts->root, lock_timeout_ms, err);
+		if (lock < 0)
+			goto fail;
+		configure_result_release(ret);
+		if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
+		    add_dev_char(opts, ret, err) < 0)
+			goto fail;
+	}
 	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
 	                    err) < 0)
 		goto fail;

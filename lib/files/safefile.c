@@ -447,22 +447,11 @@ safefile_lock_path(const char *root)
 	return gp_path(root, "/run/gpuprep.lock");
 }
 
-int
-safefile_lock(const char *root, int timeout_ms, struct gp_error *err)
+/* Wait for the exclusive lock on fd, the lock file at path; fd is closed on failure. */
+static int
+lock_wait(int fd_, const char *path, int timeout_ms, struct gp_error *err)
 {
-	_cleanup_free_ char *path = safefile_lock_path(root);
-	_cleanup_free_ char *dir = path_dir(path);
-	int r = noderoot_mkdir_p(root, "/run", 0755);
-	if (r < 0) {
-		gp_error_set_errno(err, r, "cannot create '%s' for the lock", dir);
-		return set_errno_hint(err, -r);
-	}
-	_cleanup_close_ int fd =
-	        noderoot_open(root, "/run/gpuprep.lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		gp_error_set_errno(err, -fd, "cannot open the lock '%s'", path);
-		return set_errno_hint(err, -fd);
-	}
+	_cleanup_close_ int fd = fd_;
 	for (int waited = 0;; waited += 50) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			break;
@@ -477,4 +466,32 @@ safefile_lock(const char *root, int timeout_ms, struct gp_error *err)
 	}
 	safefile_test_point("lock");
 	return TAKE_FD(fd);
+}
+
+int
+safefile_lock(const char *root, int timeout_ms, struct gp_error *err)
+{
+	_cleanup_free_ char *path = safefile_lock_path(root);
+	_cleanup_free_ char *dir = path_dir(path);
+	int r = noderoot_mkdir_p(root, "/run", 0755);
+	if (r < 0) {
+		gp_error_set_errno(err, r, "cannot create '%s' for the lock", dir);
+		return set_errno_hint(err, -r);
+	}
+	int fd = noderoot_open(root, "/run/gpuprep.lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		gp_error_set_errno(err, -fd, "cannot open the lock '%s'", path);
+		return set_errno_hint(err, -fd);
+	}
+	return lock_wait(fd, path, timeout_ms, err);
+}
+
+int
+safefile_lock_present(const char *root, int timeout_ms, struct gp_error *err)
+{
+	int fd = noderoot_open(root, "/run/gpuprep.lock", O_RDWR | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return -1;
+	_cleanup_free_ char *path = safefile_lock_path(root);
+	return lock_wait(fd, path, timeout_ms, err);
 }

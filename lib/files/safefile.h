@@ -144,6 +144,14 @@ void safefile_clean_stale(const char *root, const char *path);
  */
 int safefile_lock(const char *root, int timeout_ms, struct gp_error *err);
 
+/*
+ * safefile_lock() when the lock file is already there, creating nothing: the
+ * fd, or -1 with err unset when there is no lock file to take (or it cannot
+ * be opened: safefile_lock() then says why), or -1 with err set when it is
+ * there but cannot be taken (held past timeout_ms).
+ */
+int safefile_lock_present(const char *root, int timeout_ms, struct gp_error *err);
+
 /* How long a run waits for the lock: GPUPREP_LOCK_TIMEOUT seconds, or 30 s. */
 int safefile_lock_timeout_ms(void);
 

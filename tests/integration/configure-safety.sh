@@ -80,6 +80,28 @@ wait "$holder" 2>/dev/null
 run env GPUPREP_LOCK_TIMEOUT=0 "$GPUPREP" --root "$root" configure --runtime docker
 expect_rc 0 "lock released: configure runs"
 
+# Where the lock file is there already (every run after the first since boot), configure takes
+# it first and reads the config once; without it, it reads the config, makes the lock, and
+# reads it again under the lock. Counted with strace: the opens of the config for reading.
+if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
+	reads_of_config() { # ROOT: the config's opens for reading during one configure
+		env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq \
+			-e trace=open,openat,openat2 -o "$T/trace" "$GPUPREP" --root "$1" configure --runtime docker \
+			--no-dev-char-links >/dev/null 2>&1 || echo "configure failed" >&2
+		grep 'daemon\.json' "$T/trace" | grep -v O_PATH | grep -c O_RDONLY
+	}
+	root=$(new_root two-space)
+	n_first=$(reads_of_config "$root")
+	cp "$G/two-space.json" "$root/$CFG"
+	n_then=$(reads_of_config "$root")
+	[ "$n_first" = 2 ] && [ "$n_then" = 1 ] &&
+		ok "lock file there: the config is read once, under the lock (2 reads, then 1)" ||
+		not_ok "lock file there: the config is read once, under the lock (2 reads, then 1)" "first run $n_first, second $n_then"
+	expect_file_eq "$root/$CFG" "$G/two-space.expected" "lock file there: the expected file"
+else
+	skip "lock file there: the config is read once" "no working strace"
+fi
+
 # Two runs at once: both finish, and the result is the one expected file.
 root=$(new_root two-space)
 "$GPUPREP" --root "$root" configure --runtime docker >"$T/a.out" 2>&1 &

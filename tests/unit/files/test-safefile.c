@@ -208,6 +208,13 @@ main(void)
 	ok(exists("/etc/docker/.daemon.json.gpuprep-tmp-toolong1"),
 	   "a name that is not ours is kept");
 
+	/* The lock where it is not there yet: nothing taken, nothing created, no error. */
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		ok(safefile_lock_present(root, 0, &err) == -1 && !gp_error_is_set(&err),
+		   "lock_present without a lock file: -1, no error");
+		ok(!exists("/run"), "lock_present without a lock file: creates nothing");
+	}
 	/* The lock: a second holder (another open file description) is refused. */
 	{
 		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
@@ -218,6 +225,18 @@ main(void)
 		ok(fd2 < 0, "a second lock waits, then fails");
 		ok(err2.msg && strstr(err2.msg, "another gpuprep run holds the lock"),
 		   "lock: message");
+		_cleanup_error_ struct gp_error err3 = GP_ERROR_INIT;
+		ok(safefile_lock_present(root, 100, &err3) == -1 && err3.msg &&
+		           strstr(err3.msg, "another gpuprep run holds the lock"),
+		   "lock_present on a held lock waits, then fails with the same message");
+	}
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		_cleanup_close_ int fd = safefile_lock_present(root, 0, &err);
+		ok(fd >= 0 && !gp_error_is_set(&err), "lock_present takes a free lock file");
+		_cleanup_error_ struct gp_error err2 = GP_ERROR_INIT;
+		_cleanup_close_ int fd2 = safefile_lock(root, 0, &err2);
+		ok(fd2 < 0, "lock_present's lock holds off safefile_lock");
 	}
 	{
 		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
