@@ -5,12 +5,12 @@
 #include <nettle/version.h>
 #include <stdlib.h>
 #include <yaml.h>
-#include <pci/pci.h>
 #include <string.h>
 
 #include "archiveso.h"
 #include "curlso.h"
 #include "nghttp2so.h"
+#include "pciso.h"
 #include "xmlso.h"
 #include "util.h"
 
@@ -37,9 +37,14 @@ row(const char *name, const char *version, const char *details, bool loaded_on_u
 static json_t *
 libpci_row(void)
 {
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	const struct pciso *lp = pciso_load(&err);
+	if (!lp)
+		return row("libpci", NULL, NULL, true, NULL, err.msg);
+	/* libpci tells no version of its own: the one of the headers gpuprep was built with. */
 	_cleanup_free_ char *v = xasprintf("%d.%d.%d", PCI_LIB_VERSION >> 16,
 	                                   (PCI_LIB_VERSION >> 8) & 0xff, PCI_LIB_VERSION & 0xff);
-	return row("libpci", v, NULL, false, (void *)pci_alloc, NULL);
+	return row("libpci", v, NULL, true, *(void **)&lp->pci_alloc, NULL);
 }
 
 static json_t *

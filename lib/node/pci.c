@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "noderoot.h"
+#include "pciso.h"
 #include "pciids.h"
 
 bool
@@ -503,6 +504,7 @@ sysfs_check(const char *devices, struct gp_error *err)
 }
 
 struct scan_state {
+	const struct pciso *lp;
 	struct pci_access *pacc;
 	const struct pci_scan_options *opts;
 	const char *sysfs;
@@ -587,9 +589,9 @@ lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
 			file = st->pacc->id_file_name;
 		st->ids_path = file;
 		if (file && ids_subset_make(file, &st->ids))
-			pci_set_name_list_path(st->pacc, st->ids.path, 0);
+			st->lp->pci_set_name_list_path(st->pacc, st->ids.path, 0);
 		else if (file && file != st->pacc->id_file_name)
-			pci_set_name_list_path(st->pacc, (char *)file, 0);
+			st->lp->pci_set_name_list_path(st->pacc, (char *)file, 0);
 	}
 	char buf[256];
 	const char *name = NULL;
@@ -599,7 +601,7 @@ lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
 		if (st->opts->ids_file || under_root)
 			flags |= PCI_LOOKUP_NO_HWDB;
 		st->in_lookup = true;
-		name = pci_lookup_name(st->pacc, buf, sizeof(buf), flags, vendor, device);
+		name = st->lp->pci_lookup_name(st->pacc, buf, sizeof(buf), flags, vendor, device);
 		st->in_lookup = false;
 		if (name && !*name)
 			name = NULL;
@@ -626,14 +628,14 @@ scan_run(struct scan_state *st)
 	struct pci_access *a = st->pacc;
 	struct pci_scan *scan = st->scan;
 
-	pci_init(a);
-	pci_scan_bus(a);
+	st->lp->pci_init(a);
+	st->lp->pci_scan_bus(a);
 	for (struct pci_dev *d = a->devices; d; d = d->next) {
 		scan->n_functions++;
-		pci_fill_info(d, PCI_FILL_IDENT);
+		st->lp->pci_fill_info(d, PCI_FILL_IDENT);
 		if (d->vendor_id != PCI_VENDOR_NVIDIA)
 			continue;
-		pci_fill_info(d, PCI_FILL_CLASS | PCI_FILL_DRIVER);
+		st->lp->pci_fill_info(d, PCI_FILL_CLASS | PCI_FILL_DRIVER);
 		struct pci_function f = {
 		        .domain = (unsigned)d->domain,
 		        .bus = d->bus,
@@ -645,7 +647,7 @@ scan_run(struct scan_state *st)
 		};
 		snprintf(f.address, sizeof(f.address), "%04x:%02x:%02x.%u", f.domain, f.bus, f.dev,
 		         f.func);
-		const char *drv = pci_get_string_property(d, PCI_FILL_DRIVER);
+		const char *drv = st->lp->pci_get_string_property(d, PCI_FILL_DRIVER);
 		if (drv && *drv)
 			f.driver = xstrdup(drv);
 		if (!scan->from_dump) {
@@ -685,7 +687,7 @@ ids_error(const struct scan_state *st, struct gp_error *err)
 static void
 scan_cleanup(struct scan_state *st)
 {
-	pci_cleanup(st->pacc);
+	st->lp->pci_cleanup(st->pacc);
 	st->pacc = NULL;
 }
 
@@ -741,23 +743,27 @@ pci_scan_gpus(const struct pci_scan_options *opts, struct pci_scan *ret, struct 
 		return gp_error_set_errno(err, errno, "cannot read PCI ID database '%s'",
 		                          opts->ids_file);
 
+	const struct pciso *lp = pciso_load(err);
+	if (!lp)
+		return -1;
 	struct scan_state st = {
+	        .lp = lp,
 	        .opts = opts,
 	        .sysfs = sysfs,
 	        .scan = &scan,
 	        .ids = {.fd = -1},
 	};
-	st.pacc = pci_alloc();
+	st.pacc = st.lp->pci_alloc();
 	st.pacc->error = pci_on_error;
 	st.pacc->warning = pci_on_warning;
 	st.pacc->debug = pci_on_debug;
 	st.pacc->id_lookup_mode = 0; /* no ~/.pciids-cache, no DNS */
 	if (opts->dump) {
 		st.pacc->method = PCI_ACCESS_DUMP;
-		pci_set_param(st.pacc, "dump.name", (char *)opts->dump);
+		st.lp->pci_set_param(st.pacc, "dump.name", (char *)opts->dump);
 	} else {
 		st.pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-		pci_set_param(st.pacc, "sysfs.path", sysfs);
+		st.lp->pci_set_param(st.pacc, "sysfs.path", sysfs);
 	}
 
 	pci_warnings = &scan.warnings;

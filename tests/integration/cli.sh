@@ -32,7 +32,7 @@ done
 if [ "$static" = 1 ]; then
 	expect_contains "$T/out" "libcurl 7" "--version: libcurl linked in"
 else
-	expect_contains "$T/out" "loaded on use from " "--version: the dynamic build loads libcurl and libarchive on use"
+	expect_contains "$T/out" "loaded on use from " "--version: the dynamic build loads libpci, libcurl and libarchive on use"
 fi
 run "$GPUPREP" --json --version
 expect_rc 0 "--json --version"
@@ -44,9 +44,31 @@ assert [l["name"] for l in d["libraries"]] == ["libpci", "jansson", "libarchive"
 for l in d["libraries"]:
     assert l["version"] and l["error"] is None, l
     assert (l["file"] is None) == (d["build"] == "static"), l
-    assert l["loaded_on_use"] == (l["name"] in ("libarchive", "libcurl", "libnghttp2", "libxml2")), l' "$T/out" 2>"$T/py" &&
+    assert l["loaded_on_use"] == (l["name"] in ("libpci", "libarchive", "libcurl", "libnghttp2", "libxml2")), l' "$T/out" 2>"$T/py" &&
 	ok "--json --version: build, commit, the eight libraries" ||
 	not_ok "--json --version: build, commit, the eight libraries" "$(cat "$T/py")"
+
+# The dynamic build loads libpci (with its zlib and libudev) only to read the PCI bus: detect
+# loads it, configure does not. LD_DEBUG=files names each library the loader maps (a static
+# build prints nothing: skipped there).
+lddebug() { # what LD_DEBUG=files saw of "$@"
+	LD_DEBUG=files "$GPUPREP" "$@" >/dev/null 2>"$T/lddebug" || true
+}
+lddebug --version
+if grep -q 'file=libc\.so' "$T/lddebug"; then
+	root=$(mktemp -d "$T/node.XXXXXX")
+	cp -a "$TESTS_SRC/fixtures/nodes/sample/." "$root/"
+	lddebug --root "$root" configure --runtime docker --dry-run
+	if grep -qE 'file=lib(pci|udev)' "$T/lddebug"; then
+		not_ok "configure does not load libpci" "$(grep -E 'file=lib(pci|udev)' "$T/lddebug")"
+	else ok "configure does not load libpci"; fi
+	lddebug --root "$root" detect
+	grep -q 'file=libpci' "$T/lddebug" && ok "detect loads libpci" ||
+		not_ok "detect loads libpci" "$(grep 'file=' "$T/lddebug" | head -20)"
+else
+	skip "configure does not load libpci" "not a dynamic build (LD_DEBUG saw no libc.so)"
+	skip "detect loads libpci" "not a dynamic build (LD_DEBUG saw no libc.so)"
+fi
 
 run "$GPUPREP" --help
 expect_rc 0 "--help"
