@@ -110,11 +110,15 @@ struct safefile_batch {
 void safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kind, bool take,
                         const char *host);
 /*
- * Sync everything added, in the order added, stopping at the first failure ("cannot sync
- * ..."), and empty the batch (closing the fds it took) either way.
+ * Sync everything added, all at once (a thread for each item but the last, which the
+ * calling thread syncs), tell the first failure in the order added ("cannot sync ..."),
+ * and empty the batch (closing the fds it took) either way.
  */
 int safefile_batch_run(struct safefile_batch *b, struct gp_error *err);
-/* safefile_batch_run(), saying how many items were synced before a failure (all: n). */
+/*
+ * safefile_batch_run(), saying how many items, in the order added, were synced before the
+ * first that failed (all: n).
+ */
 int safefile_batch_run_n(struct safefile_batch *b, size_t *ret_synced, struct gp_error *err);
 void safefile_batch_release(struct safefile_batch *b);
 

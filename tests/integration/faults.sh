@@ -155,35 +155,65 @@ one() {
 # The fsyncs of one clean configure, in order, and which come before the config is renamed
 # into place (one batch: the backup's copy, its journal, their directories, and the config's
 # temp file) and right after it (the config's directory, then the journal's "complete").
+# A batch syncs its items at once, each on a thread of its own but the last, which the main
+# thread syncs (lib/files/safefile.c), and strace counts a fault's "when" per thread: when=K
+# fails the main thread's Kth fsync and the Kth of every other thread that makes K.
 setup configure "$T/r0"
-$NOLEAK strace -f -qq -e trace=fsync,rename,renameat,renameat2 -o "$T/order" $(faulted_cmd configure "$T/r0") >/dev/null 2>&1
+$NOLEAK strace -f -qq -y -e trace=fsync,rename,renameat,renameat2 -o "$T/order" $(faulted_cmd configure "$T/r0") >/dev/null 2>&1
 n_before=$(awk '/rename/ { exit } /fsync\(/ { n++ } END { print n + 0 }' "$T/order")
-after=$((n_before + 1))
+main_pid=$(awk '/rename/ { print $1; exit }' "$T/order")
+main_before=$(awk -v p="$main_pid" '/rename/ { exit } $1 == p && /fsync\(/ { n++ } END { print n + 0 }' "$T/order")
 
-# Item 5: every fsync before the rename (the backup's, and the temp file's) that fails is an
-# error before the config changes, and leaves no journal behind for undo to take.
-bad=()
-for ((when = 1; when <= n_before; when++)); do
-	setup configure "$T/r5"
-	$NOLEAK strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$when \
-		$(faulted_cmd configure "$T/r5") >"$T/out" 2>"$T/err"
+# before_rename_fails NAME ROOT STRACE-ARGS...: the faulted configure is an error before the
+# config changes, and leaves no journal behind for undo to take; bad+=() otherwise.
+before_rename_fails() {
+	local name=$1 root=$2 rc st
+	shift 2
+	$NOLEAK strace -f -qq -o /dev/null "$@" $(faulted_cmd configure "$root") >"$T/out" 2>"$T/err"
 	rc=$?
-	st=$(state configure "$T/r5")
-	[ "$rc" = 1 ] && [ "$st" = old ] || bad+=("fsync #$when: exit $rc, $st: $(head -c 200 "$T/err")")
-	if ls "$T/r5"/var/lib/gpuprep/backup/*/journal.jsonl >/dev/null 2>&1; then
-		bad+=("fsync #$when: the failed run left a journal")
+	st=$(state configure "$root")
+	[ "$rc" = 1 ] && [ "$st" = old ] || bad+=("$name: exit $rc, $st: $(head -c 200 "$T/err")")
+	if ls "$root"/var/lib/gpuprep/backup/*/journal.jsonl >/dev/null 2>&1; then
+		bad+=("$name: the failed run left a journal")
 	fi
+}
+# setup_used ROOT: the configure node with /run's lock and the backup directory there already,
+# as after an earlier run: then the main thread's first fsync is the batch's last item.
+setup_used() {
+	setup configure "$1"
+	mkdir -p "$1/run" "$1/var/lib/gpuprep/backup"
+	chmod 700 "$1/var/lib/gpuprep"
+	: >"$1/run/gpuprep.lock"
+}
+
+# Item 5: an fsync before the rename (the backup's, and the temp file's) that fails is an error
+# before the config changes. On a fresh root each of the main thread's fsyncs in turn (the
+# directories made for the lock and the backup, then the temp file's); on a used root the
+# first fsync of every thread, which is every item of the batch at once; and the backup
+# directory's alone (strace -P picks it by path, whichever thread syncs it).
+bad=()
+for ((when = 1; when <= main_before; when++)); do
+	setup configure "$T/r5"
+	before_rename_fails "fsync #$when of the main thread" "$T/r5" -e trace=fsync -e inject=fsync:error=EIO:when=$when
 done
-[ ${#bad[@]} = 0 ] && ok "a failed fsync before the rename (#1-#$n_before) is an error before the config changes" ||
-	not_ok "a failed fsync before the rename (#1-#$n_before) is an error before the config changes" "${bad[@]}"
+setup_used "$T/r5"
+before_rename_fails "the first fsync of every thread" "$T/r5" -e trace=fsync -e inject=fsync:error=EIO:when=1
+setup_used "$T/r5"
+before_rename_fails "the backup directory's fsync" "$T/r5" -P "$T/r5/var/lib/gpuprep/backup" \
+	-e trace=fsync -e inject=fsync:error=EIO:when=1
+grep -q "cannot sync the directory '$T/r5/var/lib/gpuprep/backup'" "$T/err" ||
+	bad+=("the backup directory's fsync: the error does not name it: $(head -c 300 "$T/err")")
+[ ${#bad[@]} = 0 ] && ok "a failed fsync before the rename ($main_before of the main thread, then the batch's) is an error before the config changes" ||
+	not_ok "a failed fsync before the rename is an error before the config changes" "${bad[@]}"
 [ "$n_before" -ge 7 ] && ok "the backup and the temp file are synced before the rename ($n_before fsyncs)" ||
 	not_ok "the backup and the temp file are synced before the rename" "only $n_before fsyncs before it"
 
 # Item 4: the fsync of the config's directory fails after the rename: the file is put back
 # for real (not only said to be), or it is new and the error says to undo it.
 setup configure "$T/r4"
-$NOLEAK strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$after \
+$NOLEAK strace -f -qq -o /dev/null -P "$T/r4/etc/docker" -e trace=fsync -e inject=fsync:error=EIO:when=1 \
 	$(faulted_cmd configure "$T/r4") >"$T/out" 2>"$T/err"
+rc=$?
 expect_rc 1 "the directory's fsync fails after the rename"
 st=$(state configure "$T/r4")
 if [ "$st" = old ] || { [ "$st" = new ] && grep -q "gpuprep undo" "$T/err"; }; then
@@ -203,6 +233,24 @@ expect_rc 0 "configure after it"
 run "$GPUPREP" --root "$T/r4" undo
 original_ok configure "$T/r4" && ok "undo after it gives the original back" ||
 	not_ok "undo after it gives the original back" "$(cat "$T/out" "$T/err")"
+
+# The journal's "complete" alone fails (the main thread's first fsync after the rename, the last
+# item of the batch after it): every file is new and durable, only the record is lost, and the
+# error says so and to undo.
+setup configure "$T/r6"
+$NOLEAK strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=$((main_before + 1)) \
+	$(faulted_cmd configure "$T/r6") >"$T/out" 2>"$T/err"
+rc=$?
+st=$(state configure "$T/r6")
+if [ "$rc" = 1 ] && [ "$st" = new ] && grep -q "every file was written, but: cannot sync '.*journal.jsonl'" "$T/err" &&
+	grep -q "gpuprep undo" "$T/err"; then
+	ok "the journal's \"complete\" fails alone: the file is new, the error says so and to undo"
+else
+	not_ok "the journal's \"complete\" fails alone: the file is new, the error says so and to undo" "exit $rc, $st" "$(cat "$T/err")"
+fi
+run "$GPUPREP" --root "$T/r6" undo
+original_ok configure "$T/r6" && ok "undo after a lost \"complete\" gives the original back" ||
+	not_ok "undo after a lost \"complete\" gives the original back" "$(cat "$T/out" "$T/err")"
 
 for sc in configure undo dropin; do
 	for sys in $SYSCALLS; do
