@@ -173,7 +173,7 @@ copy_table(const struct toml_doc *src, struct kpath *sp, struct toml_doc *dst, s
 		kpath_with(sp, keys[i].key);
 		kpath_with(dp, keys[i].key);
 		if (keys[i].raw)
-			r = toml_set_raw(dst, dp->k, keys[i].raw, err) < 0 ? -1 : 0;
+			r = toml_set_raw_parsed(dst, dp->k, keys[i].raw, err) < 0 ? -1 : 0;
 		else
 			r = copy_table(src, sp, dst, dp, err);
 		kpath_pop(sp, 1);

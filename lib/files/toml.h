@@ -185,6 +185,13 @@ int toml_set_strv(struct toml_doc *doc, const char *const *path, const char *con
 int toml_set_raw(struct toml_doc *doc, const char *const *path, const char *value,
                  struct gp_error *err);
 /*
+ * toml_set_raw() for a value as another document wrote it (toml_node_raw): it is one valid
+ * value already, so it is not parsed on its own first (a copy of a table's keys would parse
+ * each twice). The edit still checks it in place and fails, changing nothing, if it is not.
+ */
+int toml_set_raw_parsed(struct toml_doc *doc, const char *const *path, const char *value,
+                        struct gp_error *err);
+/*
  * Make sure a table exists with its own header. A new [a."b.c".d] header goes
  * after the last existing sub-table of its parent, indented like its
  * siblings, with a blank line before it where the siblings have one. A table

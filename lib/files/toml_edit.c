@@ -967,6 +967,14 @@ toml_set_raw(struct toml_doc *doc, const char *const *path, const char *value, s
 }
 
 int
+toml_set_raw_parsed(struct toml_doc *doc, const char *const *path, const char *value,
+                    struct gp_error *err)
+{
+	struct newval v = {.type = TOML_NONE};
+	return set_value(doc, path, &v, value, err);
+}
+
+int
 toml_delete(struct toml_doc *doc, const char *const *path, struct gp_error *err)
 {
 	if (!path[0])

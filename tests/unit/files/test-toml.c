@@ -618,8 +618,18 @@ test_errors(void)
 	       "the edit would make the document invalid: 3:8: invalid UTF-8",
 	       "an edit that would break the document is refused");
 	is_text(doc, before, "and every failed edit left the text alone");
+	/* set_raw_parsed trusts its text to be one value, but the edit still checks it in place. */
+	ok(toml_set_raw_parsed(doc, P("t", "x"), "[1,", &err) < 0 && err.msg &&
+	           strstr(err.msg, "the edit would make the document invalid"),
+	   "set_raw_parsed: a bad value is refused by the edit");
+	gp_error_release(&err);
+	is_text(doc, before, "set_raw_parsed: and the text is left alone");
 	is_int(toml_set_raw(doc, P("t", "x"), "{ y = [1, 2] }", &err), 1, "a good raw value");
 	is_text(doc, "a = 1\n[t]\nx = { y = [1, 2] }\n[[arr]]\n", "goes in as written");
+	is_int(toml_set_raw_parsed(doc, P("t", "z"), "'lit'", &err), 1,
+	       "set_raw_parsed: a value as a document wrote it");
+	is_text(doc, "a = 1\n[t]\nx = { y = [1, 2] }\nz = 'lit'\n[[arr]]\n",
+	        "set_raw_parsed: goes in as written");
 	toml_doc_free(doc);
 
 	_cleanup_free_ char *p =
