@@ -3,18 +3,28 @@
 # `gpuprep configure` (the real edit: backup, journal, fsyncs) on a typical config, side by
 # side with hyperfine against `nvidia-ctk-1.17.9 runtime configure` of the same file (from
 # ../shared/bin, when there), `cp` of it, and `true` for the cost of starting any process.
+# Both builds when the static one is there (.ci/portable's x86_64 binary), each on a node as
+# it is after an earlier gpuprep run (the backup directory and /run/gpuprep.lock there), and
+# on one where it is the first run since boot (no lock file yet: configure then reads its
+# input twice, before it makes the lock and again under it).
 # Each run starts from the same files (--prepare); ROUNDS (default 5) rounds of 20 runs of each
 # command, the medians over all rounds. Also one run's fsyncs, the time spent in them and its
 # syscalls (strace), its instructions (valgrind), and its peak RSS.
 # Target (issue 19): configure <= 0.5x nvidia-ctk on containerd's default config and on a
 # typical daemon.json.
-# usage: tests/bench/configure.sh [BUILD_DIR]      (default: build)
+# usage: tests/bench/configure.sh [BUILD_DIR [STATIC_BINARY]]
+#        (defaults: build, and BUILD_DIR/portable/gpuprep-linux-x86_64 when it is there, which
+#        `bash .ci/portable BUILD_DIR/portable` makes)
 # A runtime whose configure is not supported yet is listed as skipped.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build}
 gpuprep="$build/cmd/gpuprep"
 [ -x "$gpuprep" ] || { echo "no $gpuprep: build first (meson compile -C $build)" >&2; exit 1; }
+static=${2:-$build/portable/gpuprep-linux-x86_64}
+[ -x "$static" ] || static=
+builds=(dynamic) bins=("$gpuprep")
+[ -n "$static" ] && builds+=(static) bins+=("$static")
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -47,17 +57,20 @@ ctk=$src/../shared/bin/nvidia-ctk-1.17.9
 [ -x "$ctk" ] || ctk=
 cat >"$work/reset" <<EOF
 #!/bin/sh
-# reset FILE: the node as before any configure (the backup directory kept, as on a used node),
-# its files on disk as a node's are: synced, so that no run pays for committing the reset's
-# own writes (without it a run's first fsync, or its first mkdir, waits for them).
+# reset FILE [fresh]: the node as before any configure, as it is after an earlier gpuprep run
+# (its backup directory and /run/gpuprep.lock there), or with fresh as on the first run since
+# boot (/run empty); its files on disk as a node's are: synced, so that no run pays for
+# committing the reset's own writes (without it a run's first fsync, or its first mkdir, waits
+# for them).
 rm -rf "$work/run" && mkdir -p "$work/run" && cp -a "$work/root" "$work/run/root" &&
 	mkdir -p "$work/run/root/var/lib/gpuprep/backup" "$work/run/root/run" &&
+	{ [ "\${2:-}" = fresh ] || : >"$work/run/root/run/gpuprep.lock"; } &&
 	cp "$work/run/root/\$1" "$work/run/ctk" && sync -f "$work/run"
 EOF
 chmod +x "$work/reset"
 
-printf '%-11s %14s %14s %14s %14s %7s %6s %8s %7s %7s %7s  %s\n' runtime configure nvidia-ctk cp \
-	true ratio fsyncs "fsync ms" syscall Minstr "peak KB" "target <= 0.5x nvidia-ctk"
+printf '%-38s %14s %14s %14s %14s %7s %6s %8s %7s %7s %7s  %s\n' "runtime, build, node" configure \
+	nvidia-ctk cp true ratio fsyncs "fsync ms" syscall Minstr "peak KB" "target <= 0.5x nvidia-ctk"
 status=0
 for rt in docker containerd; do
 	case $rt in
@@ -65,49 +78,68 @@ for rt in docker containerd; do
 	containerd) file=etc/containerd/config.toml ;;
 	esac
 	if [ ! -s "$work/root/$file" ]; then
-		printf '%-11s skipped: no typical %s (containerd not installed)\n' "$rt" "$file"
+		printf '%-38s skipped: no typical %s (containerd not installed)\n' "$rt" "$file"
 		continue
 	fi
 	"$work/reset" "$file"
 	if ! "$gpuprep" --root "$work/run/root" configure --runtime "$rt" >/dev/null 2>&1; then
-		printf '%-11s skipped: %s\n' "$rt" \
+		printf '%-38s skipped: %s\n' "$rt" \
 			"$("$gpuprep" --root "$work/run/root" configure --runtime "$rt" 2>&1 | head -1)"
 		continue
 	fi
-	# One run's counts, each from the same starting state.
-	fs=- fm=- sc=- mi=-
-	if command -v strace >/dev/null; then
+	# One run's counts for each build, each from the same starting state (a used node).
+	counts=()
+	for b in "${!bins[@]}"; do
+		bin=${bins[$b]} fs=- fm=- sc=- mi=-
+		if command -v strace >/dev/null; then
+			"$work/reset" "$file"
+			strace -f -c -o "$work/strace" "$bin" --root "$work/run/root" configure \
+				--runtime "$rt" >/dev/null 2>&1 || true
+			# strace -c: % time, seconds, usecs/call, calls, [errors,] syscall
+			fs=$(awk '$NF == "fsync" { print $4 }' "$work/strace")
+			fm=$(awk '$NF == "fsync" { printf "%.2f", $2 * 1000 }' "$work/strace")
+			sc=$(awk '$NF == "total" { print $4 }' "$work/strace")
+		fi
+		if command -v valgrind >/dev/null; then
+			"$work/reset" "$file"
+			mi=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" --root \
+				"$work/run/root" configure --runtime "$rt" 2>&1 >/dev/null |
+				awk '/Collected/ { printf "%.2f", $NF / 1e6 }')
+		fi
 		"$work/reset" "$file"
-		strace -f -c -o "$work/strace" "$gpuprep" --root "$work/run/root" configure \
-			--runtime "$rt" >/dev/null 2>&1 || true
-		# strace -c: % time, seconds, usecs/call, calls, [errors,] syscall
-		fs=$(awk '$NF == "fsync" { print $4 }' "$work/strace")
-		fm=$(awk '$NF == "fsync" { printf "%.2f", $2 * 1000 }' "$work/strace")
-		sc=$(awk '$NF == "total" { print $4 }' "$work/strace")
+		pk=$(/usr/bin/time -f %M "$bin" --root "$work/run/root" configure --runtime "$rt" \
+			2>&1 >/dev/null | tail -1)
+		counts+=("${builds[$b]}" "$fs" "$fm" "$sc" "$mi" "$pk")
+	done
+	# Each command with its own --prepare (hyperfine takes them in order): every build on a
+	# used node and on a fresh boot, nvidia-ctk, cp and true.
+	args=() preps=()
+	for b in "${!bins[@]}"; do
+		for node in used fresh; do
+			args+=(-n "${builds[$b]} $node" "${bins[$b]} --root $work/run/root configure --runtime $rt")
+			preps+=(--prepare "$work/reset $file $node")
+		done
+	done
+	if [ -n "$ctk" ]; then
+		args+=(-n nvidia-ctk "$ctk runtime configure --runtime=$rt --config=$work/run/ctk")
+		preps+=(--prepare "$work/reset $file")
 	fi
-	if command -v valgrind >/dev/null; then
-		"$work/reset" "$file"
-		mi=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$gpuprep" --root \
-			"$work/run/root" configure --runtime "$rt" 2>&1 >/dev/null |
-			awk '/Collected/ { printf "%.2f", $NF / 1e6 }')
-	fi
-	"$work/reset" "$file"
-	pk=$(/usr/bin/time -f %M "$gpuprep" --root "$work/run/root" configure --runtime "$rt" \
-		2>&1 >/dev/null | tail -1)
-	args=(-n configure "$gpuprep --root $work/run/root configure --runtime $rt")
-	[ -n "$ctk" ] && args+=(-n nvidia-ctk "$ctk runtime configure --runtime=$rt --config=$work/run/ctk")
+	args+=(-n cp "cp $work/root/$file $work/copy" -n true "true")
+	preps+=(--prepare "$work/reset $file" --prepare "$work/reset $file")
 	# hyperfine runs one command's runs, then the next's: in ROUNDS rounds of 20 runs each,
 	# so that a change in the machine's load falls on every command alike.
 	for ((round = 0; round < ${ROUNDS:-5}; round++)); do
-		hyperfine -N --warmup 5 --runs 20 --prepare "$work/reset $file" \
-			--export-json "$work/$rt-$round.json" "${args[@]}" \
-			-n cp "cp $work/root/$file $work/copy" -n true "true" >/dev/null 2>&1
+		hyperfine -N --warmup 5 --runs 20 "${preps[@]}" \
+			--export-json "$work/$rt-$round.json" "${args[@]}" >/dev/null 2>&1
 	done
-	python3 - "$rt" "$fs" "$fm" "$sc" "$mi" "$pk" "$work/$rt"-*.json <<'EOF' || status=1
+	python3 - "$rt" "${counts[@]}" -- "$work/$rt"-*.json <<'EOF' || status=1
 import json, statistics, sys
-rt, fs, fm, sc, mi, pk = sys.argv[1:7]
+rt = sys.argv[1]
+sep = sys.argv.index("--")
+c = sys.argv[2:sep]
+counts = {c[i]: c[i + 1:i + 6] for i in range(0, len(c), 6)}
 times = {}
-for path in sys.argv[7:]:
+for path in sys.argv[sep + 1:]:
     for x in json.load(open(path))["results"]:
         times.setdefault(x["command"], []).extend(x["times"])
 def ms(name):
@@ -117,18 +149,26 @@ def ms(name):
     return (statistics.median(t) * 1e3, statistics.stdev(t) * 1e3)
 def col(v):
     return f"{v[0]:7.3f}±{v[1]:4.2f}ms" if v[0] is not None else f"{'-':>14}"
-c, k = ms("configure"), ms("nvidia-ctk")
-if k[0] is None:
-    ratio, verdict = "-", "SKIPPED (no ../shared/bin/nvidia-ctk-1.17.9)"
-else:
-    ratio = f"{c[0] / k[0]:6.2f}x"
-    verdict = "MET" if c[0] <= 0.5 * k[0] else "MISSED"
-print(f"{rt:<11} {col(c)} {col(k)} {col(ms('cp'))} {col(ms('true'))} {ratio:>7} "
-      f"{fs:>6} {fm:>8} {sc:>7} {mi:>7} {pk:>7}  {verdict}")
-sys.exit(1 if verdict == "MISSED" else 0)
+k = ms("nvidia-ctk")
+missed = False
+for build, (fs, fm, sc, mi, pk) in counts.items():
+    for node, label in (("used", "after a run"), ("fresh", "first since boot")):
+        m = ms(f"{build} {node}")
+        if k[0] is None:
+            ratio, verdict = "-", "SKIPPED (no ../shared/bin/nvidia-ctk-1.17.9)"
+        else:
+            ratio = f"{m[0] / k[0]:6.2f}x"
+            verdict = "MET" if m[0] <= 0.5 * k[0] else "MISSED"
+            missed |= verdict == "MISSED"
+        if node == "fresh":
+            fs = fm = sc = mi = pk = ""
+        print(f"{rt + ', ' + build + ', ' + label:<38} {col(m)} {col(k)} {col(ms('cp'))} "
+              f"{col(ms('true'))} {ratio:>7} {fs:>6} {fm:>8} {sc:>7} {mi:>7} {pk:>7}  {verdict}")
+sys.exit(1 if missed else 0)
 EOF
 done
 echo "(medians; wall time suffers from other load on this machine, instructions and syscall"
-echo " counts do not; fsync ms: the time one run spent in fsync under strace -c, which the disk"
-echo " and the other writers on it decide; nvidia-ctk writes no backup and syncs nothing)"
+echo " counts do not, and are those of a run on a used node; fsync ms: the time one run spent"
+echo " in fsync under strace -c, which the disk and the other writers on it decide; nvidia-ctk"
+echo " writes no backup and syncs nothing)"
 exit $status
