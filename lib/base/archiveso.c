@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 
+#include "soload.h"
+
 static struct archiveso la;
 static bool loaded;
 
@@ -13,25 +15,19 @@ archiveso_load(struct gp_error *err)
 	if (loaded)
 		return &la;
 	static const char *const names[] = {"libarchive.so.13", "libarchive.so"};
-	void *h = NULL;
 	/* Lazily bound: of what libarchive brings (libxml2, ICU, libstdc++ on Debian) an
 	 * install calls little, and binding it all up front costs about half a millisecond;
 	 * every function gpuprep calls is looked up below. */
-	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
-		h = dlopen(names[i], RTLD_LAZY | RTLD_LOCAL);
-	if (!h) {
-		gp_error_set(err, "cannot load libarchive: %s", dlerror());
-		gp_error_hint(err, "install libarchive (the Debian package 'libarchive13', or "
-		                   "'libarchive' on rpm systems)");
+	void *h = soload_open("libarchive", names, GP_ARRAY_SIZE(names), RTLD_LAZY | RTLD_LOCAL,
+	                      "install libarchive (the Debian package 'libarchive13', or "
+	                      "'libarchive' on rpm systems)",
+	                      err);
+	if (!h)
 		return NULL;
-	}
 #define ARCHIVESO_SYM(name)                                                                        \
-	*(void **)&la.archive_##name = dlsym(h, "archive_" #name);                                 \
-	if (!la.archive_##name) {                                                                  \
-		gp_error_set(err, "cannot load libarchive: no symbol 'archive_%s'", #name);        \
-		gp_error_hint(err, "install libarchive 3.4 or later");                             \
-		return NULL;                                                                       \
-	}
+	if (!(*(void **)&la.archive_##name =                                                       \
+	              soload_sym(h, "libarchive", "archive_" #name, "3.4", err)))                  \
+		return NULL;
 	ARCHIVESO_FUNCS(ARCHIVESO_SYM)
 #undef ARCHIVESO_SYM
 	loaded = true;

@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 
+#include "soload.h"
+
 static struct curlso lc;
 static bool loaded;
 
@@ -13,25 +15,17 @@ curlso_load(struct gp_error *err)
 	if (loaded)
 		return &lc;
 	static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
-	void *h = NULL;
-	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		gp_error_set(err, "cannot load libcurl: %s", dlerror());
-		gp_error_hint(err,
-		              "install libcurl (the Debian package 'libcurl4', or 'libcurl' on "
-		              "rpm systems)");
+	void *h = soload_open("libcurl", names, GP_ARRAY_SIZE(names), RTLD_NOW | RTLD_LOCAL,
+	                      "install libcurl (the Debian package 'libcurl4', or 'libcurl' on "
+	                      "rpm systems)",
+	                      err);
+	if (!h)
 		return NULL;
-	}
 	CURLcode (*global_init)(long flags);
 #define SYM(field, name)                                                                           \
 	do {                                                                                       \
-		*(void **)&(field) = dlsym(h, name);                                               \
-		if (!(field)) {                                                                    \
-			gp_error_set(err, "cannot load libcurl: no symbol '%s'", name);            \
-			gp_error_hint(err, "install a libcurl of version 7.61 or later");          \
+		if (!(*(void **)&(field) = soload_sym(h, "libcurl", name, "7.61", err)))           \
 			return NULL;                                                               \
-		}                                                                                  \
 	} while (0)
 	SYM(global_init, "curl_global_init");
 	SYM(lc.easy_init, "curl_easy_init");

@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 
+#include "soload.h"
+
 static struct nghttp2so ng;
 static bool loaded;
 
@@ -13,24 +15,16 @@ nghttp2so_load(struct gp_error *err)
 	if (loaded)
 		return &ng;
 	static const char *const names[] = {"libnghttp2.so.14", "libnghttp2.so"};
-	void *h = NULL;
-	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		gp_error_set(err, "cannot load libnghttp2: %s", dlerror());
-		gp_error_hint(err, "install libnghttp2 (the Debian package 'libnghttp2-14', or "
-		                   "'libnghttp2' on rpm systems); the CRI client speaks HTTP/2 "
-		                   "with it");
+	void *h = soload_open("libnghttp2", names, GP_ARRAY_SIZE(names), RTLD_NOW | RTLD_LOCAL,
+	                      "install libnghttp2 (the Debian package 'libnghttp2-14', or "
+	                      "'libnghttp2' on rpm systems); the CRI client speaks HTTP/2 with it",
+	                      err);
+	if (!h)
 		return NULL;
-	}
 #define SYM(field, name)                                                                           \
 	do {                                                                                       \
-		*(void **)&ng.field = dlsym(h, name);                                              \
-		if (!ng.field) {                                                                   \
-			gp_error_set(err, "cannot load libnghttp2: no symbol '%s'", name);         \
-			gp_error_hint(err, "install a libnghttp2 of version 1.22 or later");       \
+		if (!(*(void **)&ng.field = soload_sym(h, "libnghttp2", name, "1.22", err)))       \
 			return NULL;                                                               \
-		}                                                                                  \
 	} while (0)
 	SYM(session_callbacks_new, "nghttp2_session_callbacks_new");
 	SYM(session_callbacks_del, "nghttp2_session_callbacks_del");

@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 
+#include "soload.h"
+
 static struct xmlso lx;
 static bool loaded;
 
@@ -13,22 +15,15 @@ xmlso_load(struct gp_error *err)
 	if (loaded)
 		return &lx;
 	static const char *const names[] = {"libxml2.so.2", "libxml2.so"};
-	void *h = NULL;
-	for (size_t i = 0; i < GP_ARRAY_SIZE(names) && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		gp_error_set(err, "cannot load libxml2: %s", dlerror());
-		gp_error_hint(err, "install libxml2 (the Debian package 'libxml2', or 'libxml2' "
-		                   "on rpm systems)");
+	void *h = soload_open("libxml2", names, GP_ARRAY_SIZE(names), RTLD_NOW | RTLD_LOCAL,
+	                      "install libxml2 (the Debian package 'libxml2', or 'libxml2' on rpm "
+	                      "systems)",
+	                      err);
+	if (!h)
 		return NULL;
-	}
 #define XMLSO_SYM(name)                                                                            \
-	*(void **)&lx.xml##name = dlsym(h, "xml" #name);                                           \
-	if (!lx.xml##name) {                                                                       \
-		gp_error_set(err, "cannot load libxml2: no symbol 'xml%s'", #name);                \
-		gp_error_hint(err, "install libxml2 2.9 or later");                                \
-		return NULL;                                                                       \
-	}
+	if (!(*(void **)&lx.xml##name = soload_sym(h, "libxml2", "xml" #name, "2.9", err)))        \
+		return NULL;
 	XMLSO_FUNCS(XMLSO_SYM)
 #undef XMLSO_SYM
 	/*
