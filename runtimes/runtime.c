@@ -217,6 +217,18 @@ add_dev_char(const struct configure_opts *opts, struct configure_result *ret, st
 	return 0;
 }
 
+/* Read the runtime's input and plan every change: its config, the CDI spec, the /dev/char links. */
+static int
+plan(const struct runtime_ops *ops, const struct configure_opts *opts, struct configure_result *ret,
+     struct gp_error *err)
+{
+	configure_result_release(ret);
+	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
+	    add_dev_char(opts, ret, err) < 0)
+		return -1;
+	return 0;
+}
+
 int
 runtime_configure(const struct runtime_ops *ops, const struct configure_opts *opts, unsigned flags,
                   int lock_timeout_ms, struct configure_result *ret, struct gp_error *err)
@@ -243,18 +255,13 @@ runtime_configure(const struct runtime_ops *ops, const struct configure_opts *op
 	if (!dry && (lock = safefile_lock_present(opts->root, lock_timeout_ms, err)) < 0 &&
 	    gp_error_is_set(err))
 		goto fail;
-	if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
-	    add_dev_char(opts, ret, err) < 0)
+	if (plan(ops, opts, ret, err) < 0)
 		goto fail;
 	if (dry)
 		return 0;
 	if (lock < 0) {
 		lock = safefile_lock(opts->root, lock_timeout_ms, err);
-		if (lock < 0)
-			goto fail;
-		configure_result_release(ret);
-		if (ops->configure(opts, ret, err) < 0 || add_cdi_spec(opts, ret, err) < 0 ||
-		    add_dev_char(opts, ret, err) < 0)
+		if (lock < 0 || plan(ops, opts, ret, err) < 0)
 			goto fail;
 	}
 	if (changeset_apply(&ret->changes, opts->root, "configure", ops->name, &ret->backup_dir,
