@@ -103,12 +103,13 @@ installed_versions() {
 		awk '$3 == "ii" {print $1, $2}'
 }
 
-# mk_gpg_key NAME: a throwaway signing key in $T/gnupg-NAME; sets KEY_FPR, writes
+# mk_gpg_key NAME [ALGO]: a throwaway signing key (ed25519, or ALGO as gpg --quick-gen-key
+# takes it) in $T/gnupg-NAME; sets KEY_FPR, writes
 # $T/NAME.asc (armored) and $T/NAME.gpg (binary).
 mk_gpg_key() {
 	local home="$T/gnupg-$1"
 	mkdir -p -m 700 "$home"
-	GNUPGHOME=$home gpg --batch --quiet --passphrase '' --quick-gen-key "gpuprep test $1 <$1@example.invalid>" ed25519 sign never 2>/dev/null
+	GNUPGHOME=$home gpg --batch --quiet --passphrase '' --quick-gen-key "gpuprep test $1 <$1@example.invalid>" "${2:-ed25519}" sign never 2>/dev/null
 	KEY_FPR=$(GNUPGHOME=$home gpg --batch --with-colons --list-keys 2>/dev/null | awk -F: '$1 == "fpr" {print $10; exit}')
 	GNUPGHOME=$home gpg --batch --armor --export >"$T/$1.asc" 2>/dev/null
 	GNUPGHOME=$home gpg --batch --export >"$T/$1.gpg" 2>/dev/null
