@@ -2,13 +2,13 @@
 #include "buildinfo.h"
 
 #include <dlfcn.h>
-#include <nettle/version.h>
 #include <stdlib.h>
 #include <yaml.h>
 #include <string.h>
 
 #include "archiveso.h"
 #include "curlso.h"
+#include "nettleso.h"
 #include "nghttp2so.h"
 #include "pciso.h"
 #include "xmlso.h"
@@ -107,9 +107,13 @@ libnghttp2_row(void)
 static json_t *
 nettle_row(void)
 {
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	const struct nettleso *ln = nettleso_load(&err);
+	if (!ln)
+		return row("nettle", NULL, NULL, true, NULL, err.msg);
 	/* nettle tells its major and minor version only. */
-	_cleanup_free_ char *v = xasprintf("%d.%d", nettle_version_major(), nettle_version_minor());
-	return row("nettle", v, NULL, false, (void *)nettle_version_major, NULL);
+	_cleanup_free_ char *v = xasprintf("%d.%d", ln->version_major(), ln->version_minor());
+	return row("nettle", v, NULL, true, *(void **)&ln->version_major, NULL);
 }
 
 static json_t *

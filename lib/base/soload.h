@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the loaders of the libraries gpuprep loads on first use share (lib/base/archiveso,
- * curlso, nghttp2so, pciso, xmlso): opening the library, and looking up its functions,
+ * curlso, nettleso, nghttp2so, pciso, xmlso): opening the library, and looking up its functions,
  * each failure an error with a hint.
  */
 #pragma once

@@ -154,6 +154,10 @@ apt_repo_check_index(struct apt_repo *r, const char *where, struct gp_error *err
 		                          "can check (flat, or dists/ with an uncompressed "
 		                          "Packages); check --repo-url");
 	}
+	if (digest_load(err) < 0) {
+		apt_release_release(&rel);
+		return -1;
+	}
 	char hex[DIGEST_HEX_MAX];
 	digest_buffer_hex(DIGEST_SHA512, r->packages, r->packages_len, hex);
 	if (pf->size != r->packages_len || !digest_hex_equal(hex, pf->sha512)) {

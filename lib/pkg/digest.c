@@ -5,14 +5,39 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "nettleso.h"
 
 /*
  * The hashing itself is nettle's (libarchive already depends on it on every
  * distribution we build for): its SHA-256 runs the CPU's SHA extensions where
- * they exist, several times the speed of portable C.
+ * they exist, several times the speed of portable C. It is loaded on first use
+ * (lib/base/nettleso).
  */
+static const struct nettleso *ln;
+
+int
+digest_load(struct gp_error *err)
+{
+	if (!ln && !(ln = nettleso_load(err)))
+		return -1;
+	return 0;
+}
+
+/* For the functions that cannot fail: their callers called digest_load first. */
+static const struct nettleso *
+nettle(void)
+{
+	if (!ln) {
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		if (digest_load(&err) < 0)
+			abort();
+	}
+	return ln;
+}
 size_t
 digest_len(enum digest_algo algo)
 {
@@ -30,18 +55,18 @@ digest_init(struct digest *d, enum digest_algo algo)
 {
 	d->algo = algo;
 	if (algo == DIGEST_SHA512)
-		sha512_init(&d->ctx.sha512);
+		nettle()->sha512_init(&d->ctx.sha512);
 	else
-		sha256_init(&d->ctx.sha256);
+		nettle()->sha256_init(&d->ctx.sha256);
 }
 
 void
 digest_update(struct digest *d, const void *data, size_t len)
 {
 	if (d->algo == DIGEST_SHA512)
-		sha512_update(&d->ctx.sha512, len, data);
+		ln->sha512_update(&d->ctx.sha512, len, data);
 	else
-		sha256_update(&d->ctx.sha256, len, data);
+		ln->sha256_update(&d->ctx.sha256, len, data);
 }
 
 size_t
@@ -49,9 +74,9 @@ digest_final(struct digest *d, unsigned char *out)
 {
 	size_t n = digest_len(d->algo);
 	if (d->algo == DIGEST_SHA512)
-		sha512_digest(&d->ctx.sha512, n, out);
+		ln->sha512_digest(&d->ctx.sha512, n, out);
 	else
-		sha256_digest(&d->ctx.sha256, n, out);
+		ln->sha256_digest(&d->ctx.sha256, n, out);
 	return n;
 }
 
@@ -86,6 +111,8 @@ int
 digest_file_hex(enum digest_algo algo, const char *path, char *hex, uint64_t *ret_size,
                 struct gp_error *err)
 {
+	if (digest_load(err) < 0)
+		return -1;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "reading '%s'", path);

@@ -31,6 +31,12 @@ struct digest {
 #define DIGEST_MAX_LEN    64
 #define DIGEST_HEX_MAX    (2 * DIGEST_MAX_LEN + 1)
 
+/*
+ * Load nettle, which the functions below use: 0, or -1 with err set. Call it before the
+ * first digest (digest_file_hex does it itself); a digest without it loads nettle then,
+ * and aborts where it cannot.
+ */
+int digest_load(struct gp_error *err);
 void digest_init(struct digest *d, enum digest_algo algo);
 void digest_update(struct digest *d, const void *data, size_t len);
 /* Write the digest (32 or 64 bytes) to out; returns its length. */

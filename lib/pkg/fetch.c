@@ -399,6 +399,8 @@ fetch_to_file(struct fetch *f, const char *url, const char *path, uint64_t expec
 		if (lseek(fd, (off_t)have, SEEK_SET) < 0)
 			return gp_error_set_errno(err, errno, "writing '%s'", part);
 
+		if (digest_load(err) < 0)
+			return -1;
 		struct digest d;
 		digest_init(&d, DIGEST_SHA256);
 		int dr = digest_prefix(fd, have, &d);

@@ -30,7 +30,8 @@ static const struct archiveso *la;
 static int
 load(struct gp_error *err)
 {
-	if (!la && !(la = archiveso_load(err)))
+	/* What it extracts is hashed as it is written. */
+	if ((!la && !(la = archiveso_load(err))) || digest_load(err) < 0)
 		return -1;
 	return 0;
 }
