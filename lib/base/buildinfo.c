@@ -3,7 +3,6 @@
 
 #include <dlfcn.h>
 #include <stdlib.h>
-#include <yaml.h>
 #include <string.h>
 
 #include "archiveso.h"
@@ -12,6 +11,7 @@
 #include "nghttp2so.h"
 #include "pciso.h"
 #include "xmlso.h"
+#include "yamlso.h"
 #include "util.h"
 
 /* The shared object that holds fn, or null when it is in the binary itself. */
@@ -132,8 +132,12 @@ libxml2_row(void)
 static json_t *
 libyaml_row(void)
 {
-	return row("libyaml", yaml_get_version_string(), NULL, false,
-	           (void *)yaml_get_version_string, NULL);
+	_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+	const struct yamlso *ly = yamlso_load(&err);
+	if (!ly)
+		return row("libyaml", NULL, NULL, true, NULL, err.msg);
+	return row("libyaml", ly->get_version_string(), NULL, true,
+	           *(void **)&ly->get_version_string, NULL);
 }
 
 json_t *

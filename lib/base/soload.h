@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the loaders of the libraries gpuprep loads on first use share (lib/base/archiveso,
- * curlso, nettleso, nghttp2so, pciso, xmlso): opening the library, and looking up its functions,
- * each failure an error with a hint.
+ * curlso, nettleso, nghttp2so, pciso, xmlso, yamlso): opening the library, and looking up
+ * its functions, each failure an error with a hint.
  */
 #pragma once
 

@@ -8,7 +8,11 @@
 #include <yaml.h>
 
 #include "util.h"
+#include "yamlso.h"
 #include "yamltree.h"
+
+/* libyaml, loaded by yaml_top_scan. */
+static const struct yamlso *ly;
 
 /* Where the key is, and where the mapping ends. */
 struct yaml_top {
@@ -52,15 +56,17 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
               struct gp_error *err)
 {
 	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p))
+	if (!ly && !(ly = yamlso_load(err)))
+		return -1;
+	if (!ly->parser_initialize(&p))
 		return gp_error_set(err, "cannot start the YAML parser");
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	ly->parser_set_input_string(&p, (const unsigned char *)text, len);
 	*t = (struct yaml_top){.insert_at = len};
 	int r = 0, depth = 0, docs = 0;
 	bool in_key = true, matched = false, done = false;
 	while (!done && r == 0) {
 		yaml_event_t ev;
-		if (!yaml_parser_parse(&p, &ev)) {
+		if (!ly->parser_parse(&p, &ev)) {
 			r = parse_error(&p, err);
 			break;
 		}
@@ -162,9 +168,9 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
 		default:
 			break;
 		}
-		yaml_event_delete(&ev);
+		ly->event_delete(&ev);
 	}
-	yaml_parser_delete(&p);
+	ly->parser_delete(&p);
 	if (r < 0)
 		yaml_top_release(t);
 	return r;

@@ -10,6 +10,18 @@
 #include <yaml.h>
 
 #include "util.h"
+#include "yamlso.h"
+
+/* libyaml, loaded by the parse functions; the others take a tree they made. */
+static const struct yamlso *ly;
+
+static int
+load(struct gp_error *err)
+{
+	if (!ly && !(ly = yamlso_load(err)))
+		return -1;
+	return 0;
+}
 
 struct yaml_tree {
 	yaml_document_t doc;
@@ -21,14 +33,14 @@ node(const struct yaml_tree *t, yaml_node_id n)
 {
 	if (!t || n <= 0)
 		return NULL;
-	return yaml_document_get_node((yaml_document_t *)&t->doc, n);
+	return ly->document_get_node((yaml_document_t *)&t->doc, n);
 }
 
 /* A document with nothing in it: no node, or an empty plain scalar ("---" alone). */
 static bool
 doc_empty(const yaml_document_t *d)
 {
-	const yaml_node_t *y = yaml_document_get_root_node((yaml_document_t *)d);
+	const yaml_node_t *y = ly->document_get_root_node((yaml_document_t *)d);
 	return !y || (y->type == YAML_SCALAR_NODE && y->data.scalar.length == 0 &&
 	              y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE);
 }
@@ -53,22 +65,24 @@ int
 yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_error *err)
 {
 	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p))
+	if (load(err) < 0)
+		return -1;
+	if (!ly->parser_initialize(&p))
 		return gp_error_set(err, "cannot start the YAML parser");
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	ly->parser_set_input_string(&p, (const unsigned char *)text, len);
 	struct yaml_tree *t = xcalloc(1, sizeof(*t));
 	int r = 0;
-	if (!yaml_parser_load(&p, &t->doc)) {
+	if (!ly->parser_load(&p, &t->doc)) {
 		r = load_error(&p, err);
 		free(t);
 		t = NULL;
 	} else {
 		t->loaded = true;
 		yaml_document_t next;
-		if (yaml_parser_load(&p, &next)) {
-			bool more = yaml_document_get_root_node(&next) != NULL && !doc_empty(&next);
+		if (ly->parser_load(&p, &next)) {
+			bool more = ly->document_get_root_node(&next) != NULL && !doc_empty(&next);
 			size_t line = next.start_mark.line + 1;
-			yaml_document_delete(&next);
+			ly->document_delete(&next);
 			if (more) {
 				gp_error_set(err, "%zu:1: a second YAML document", line);
 				r = gp_error_hint(err, "the file must hold one document: remove "
@@ -80,7 +94,7 @@ yaml_tree_parse(const char *text, size_t len, struct yaml_tree **ret, struct gp_
 			t = NULL;
 		}
 	}
-	yaml_parser_delete(&p);
+	ly->parser_delete(&p);
 	*ret = t;
 	return r;
 }
@@ -89,21 +103,23 @@ int
 yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret, struct gp_error *err)
 {
 	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p))
+	if (load(err) < 0)
+		return -1;
+	if (!ly->parser_initialize(&p))
 		return gp_error_set(err, "cannot start the YAML parser");
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	ly->parser_set_input_string(&p, (const unsigned char *)text, len);
 	struct yaml_tree **all = xcalloc(1, sizeof(*all));
 	size_t n = 0;
 	int r = 0;
 	for (;;) {
 		struct yaml_tree *t = xcalloc(1, sizeof(*t));
-		if (!yaml_parser_load(&p, &t->doc)) {
+		if (!ly->parser_load(&p, &t->doc)) {
 			r = load_error(&p, err);
 			free(t);
 			break;
 		}
 		t->loaded = true;
-		if (!yaml_document_get_root_node(&t->doc)) {
+		if (!ly->document_get_root_node(&t->doc)) {
 			yaml_tree_free(t); /* the stream's end */
 			break;
 		}
@@ -115,7 +131,7 @@ yaml_tree_parse_all(const char *text, size_t len, struct yaml_tree ***ret, struc
 		all[n++] = t;
 		all[n] = NULL;
 	}
-	yaml_parser_delete(&p);
+	ly->parser_delete(&p);
 	if (r < 0) {
 		for (size_t i = 0; i < n; i++)
 			yaml_tree_free(all[i]);
@@ -132,7 +148,7 @@ yaml_tree_free(struct yaml_tree *t)
 	if (!t)
 		return;
 	if (t->loaded)
-		yaml_document_delete(&t->doc);
+		ly->document_delete(&t->doc);
 	free(t);
 }
 

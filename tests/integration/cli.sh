@@ -32,7 +32,7 @@ done
 if [ "$static" = 1 ]; then
 	expect_contains "$T/out" "libcurl 7" "--version: libcurl linked in"
 else
-	expect_contains "$T/out" "loaded on use from " "--version: the dynamic build loads libpci, libcurl and libarchive on use"
+	expect_contains "$T/out" "loaded on use from " "--version: the dynamic build loads libraries on use"
 fi
 run "$GPUPREP" --json --version
 expect_rc 0 "--json --version"
@@ -44,13 +44,13 @@ assert [l["name"] for l in d["libraries"]] == ["libpci", "jansson", "libarchive"
 for l in d["libraries"]:
     assert l["version"] and l["error"] is None, l
     assert (l["file"] is None) == (d["build"] == "static"), l
-    assert l["loaded_on_use"] == (l["name"] in ("libpci", "libarchive", "libcurl", "libnghttp2", "nettle", "libxml2")), l' "$T/out" 2>"$T/py" &&
+    assert l["loaded_on_use"] == (l["name"] in ("libpci", "libarchive", "libcurl", "libnghttp2", "nettle", "libxml2", "libyaml")), l' "$T/out" 2>"$T/py" &&
 	ok "--json --version: build, commit, the eight libraries" ||
 	not_ok "--json --version: build, commit, the eight libraries" "$(cat "$T/py")"
 
-# The dynamic build loads libpci (with its zlib and libudev) only to read the PCI bus, and
-# nettle only to hash packages: detect loads libpci, configure loads neither (install's tests
-# hash with nettle). LD_DEBUG=files names each library the loader maps (a static build prints
+# The dynamic build loads libpci (with its zlib and libudev) only to read the PCI bus, nettle
+# only to hash packages and libyaml only to read YAML: detect loads libpci, configure of Docker
+# none of them (install's tests hash with nettle, k3s's read YAML). LD_DEBUG=files names each library the loader maps (a static build prints
 # nothing: skipped there).
 lddebug() { # what LD_DEBUG=files saw of "$@"
 	LD_DEBUG=files "$GPUPREP" "$@" >/dev/null 2>"$T/lddebug" || true
@@ -60,14 +60,14 @@ if grep -q 'file=libc\.so' "$T/lddebug"; then
 	root=$(mktemp -d "$T/node.XXXXXX")
 	cp -a "$TESTS_SRC/fixtures/nodes/sample/." "$root/"
 	lddebug --root "$root" configure --runtime docker --dry-run
-	if grep -qE 'file=lib(pci|udev|nettle)' "$T/lddebug"; then
-		not_ok "configure loads neither libpci nor nettle" "$(grep -E 'file=lib(pci|udev|nettle)' "$T/lddebug")"
-	else ok "configure loads neither libpci nor nettle"; fi
+	if grep -qE 'file=lib(pci|udev|nettle|yaml)' "$T/lddebug"; then
+		not_ok "configure loads none of libpci, nettle, libyaml" "$(grep -E 'file=lib(pci|udev|nettle|yaml)' "$T/lddebug")"
+	else ok "configure loads none of libpci, nettle, libyaml"; fi
 	lddebug --root "$root" detect
 	grep -q 'file=libpci' "$T/lddebug" && ok "detect loads libpci" ||
 		not_ok "detect loads libpci" "$(grep 'file=' "$T/lddebug" | head -20)"
 else
-	skip "configure loads neither libpci nor nettle" "not a dynamic build (LD_DEBUG saw no libc.so)"
+	skip "configure loads none of libpci, nettle, libyaml" "not a dynamic build (LD_DEBUG saw no libc.so)"
 	skip "detect loads libpci" "not a dynamic build (LD_DEBUG saw no libc.so)"
 fi
 
