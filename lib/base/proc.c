@@ -38,6 +38,22 @@ append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 	(*buf)[*len] = '\0';
 }
 
+/* Hand each whole line in lb to fn, keeping the rest for later. */
+static void
+lines(struct linebuf *lb, proc_line_fn fn, void *userdata)
+{
+	char *start = lb->data, *nl;
+	while ((nl = memchr(start, '\n', lb->len - (size_t)(start - lb->data)))) {
+		*nl = '\0';
+		fn(start, userdata);
+		start = nl + 1;
+	}
+	size_t rest = lb->len - (size_t)(start - lb->data);
+	memmove(lb->data, start, rest);
+	lb->len = rest;
+	lb->data[rest] = '\0';
+}
+
 static void
 feed(struct linebuf *lb, const struct proc_opts *o, const char *s, size_t n)
 {
@@ -46,16 +62,7 @@ feed(struct linebuf *lb, const struct proc_opts *o, const char *s, size_t n)
 	if (!o || !o->on_line)
 		return;
 	append(&lb->data, &lb->len, &lb->cap, s, n);
-	char *start = lb->data, *nl;
-	while ((nl = memchr(start, '\n', lb->len - (size_t)(start - lb->data)))) {
-		*nl = '\0';
-		o->on_line(start, o->userdata);
-		start = nl + 1;
-	}
-	size_t rest = lb->len - (size_t)(start - lb->data);
-	memmove(lb->data, start, rest);
-	lb->len = rest;
-	lb->data[rest] = '\0';
+	lines(lb, o->on_line, o->userdata);
 }
 
 /* environ with each "NAME=value" of extra put in, as putenv() would: a fresh array whose
@@ -89,10 +96,30 @@ int
 proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *ret,
            struct gp_error *err)
 {
-	*ret = (struct proc_job){.pid = -1, .fd = -1};
-	int pipefd[2];
+	*ret = (struct proc_job){.pid = -1, .fd = -1, .status_rfd = -1};
+	int pipefd[2], statusfd[2] = {-1, -1};
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
+	if (opts && opts->status_fd > 2) {
+		/* Its write end kept off status_fd: a dup2 onto itself would leave it
+		 * close-on-exec. */
+		int e = 0;
+		if (pipe2(statusfd, O_CLOEXEC) < 0)
+			e = errno;
+		else if (statusfd[1] == opts->status_fd) {
+			int d = fcntl(statusfd[1], F_DUPFD_CLOEXEC, opts->status_fd + 1);
+			e = d < 0 ? errno : 0;
+			close(statusfd[1]);
+			statusfd[1] = d;
+		}
+		if (e) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			if (statusfd[0] >= 0)
+				close(statusfd[0]);
+			return gp_error_set_errno(err, e, "running '%s'", argv[0]);
+		}
+	}
 	/*
 	 * posix_spawn rather than fork: the C library starts the child without copying this
 	 * process's page tables (vfork-like) and says whether exec failed. The child gets its
@@ -106,6 +133,8 @@ proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *re
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	if (statusfd[1] >= 0)
+		posix_spawn_file_actions_adddup2(&fa, statusfd[1], opts->status_fd);
 	if (opts && opts->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, opts->cwd);
 	sigset_t def;
@@ -120,15 +149,20 @@ proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *re
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(pipefd[1]);
+	if (statusfd[1] >= 0)
+		close(statusfd[1]);
 	if (e) {
 		/* Told at the wait, as a program that could not be run. */
 		close(pipefd[0]);
+		if (statusfd[0] >= 0)
+			close(statusfd[0]);
 		ret->exec_errno = e;
 		ret->argv0 = xstrdup(argv[0]);
 		return 0;
 	}
 	ret->pid = pid;
 	ret->fd = pipefd[0];
+	ret->status_rfd = statusfd[0];
 	ret->argv0 = xstrdup(argv[0]);
 	if (opts) {
 		ret->opts = *opts;
@@ -146,23 +180,25 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 		/* posix_spawnp said it could not run the program. */
 		int e = j->exec_errno;
 		_cleanup_free_ char *argv0 = TAKE_PTR(j->argv0);
-		*j = (struct proc_job){.pid = -1, .fd = -1};
+		*j = (struct proc_job){.pid = -1, .fd = -1, .status_rfd = -1};
 		return gp_error_set_errno(err, e, "cannot run '%s'", argv0);
 	}
 	const struct proc_opts *opts = &j->opts;
 	pid_t pid = j->pid;
-	struct linebuf lb = {0};
+	struct linebuf lb = {0}, sb = {0};
 	long long deadline = j->deadline;
 	bool killed = false;
 	char buf[4096];
+	int sfd = j->status_rfd;
 	for (;;) {
 		int wait_ms = -1;
 		if (deadline) {
 			long long left = deadline - now_ms();
 			wait_ms = left > 0 ? (int)left : 0;
 		}
-		struct pollfd p = {.fd = j->fd, .events = POLLIN};
-		int pr = poll(&p, 1, wait_ms);
+		/* poll skips a negative descriptor: the status pipe once it is closed. */
+		struct pollfd p[2] = {{.fd = j->fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		int pr = poll(p, 2, wait_ms);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0 && deadline) {
@@ -175,6 +211,19 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 			deadline = 0;
 			continue;
 		}
+		if (sfd >= 0 && p[1].revents) {
+			ssize_t n = read(sfd, buf, sizeof(buf));
+			if (n > 0) {
+				append(&sb.data, &sb.len, &sb.cap, buf, (size_t)n);
+				if (opts->on_status)
+					lines(&sb, opts->on_status, opts->status_userdata);
+			} else if (n == 0 || errno != EINTR) {
+				close(sfd);
+				sfd = -1;
+			}
+			if (!p[0].revents)
+				continue;
+		}
 		ssize_t n = read(j->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -186,13 +235,31 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 	if (lb.len && opts->on_line)
 		opts->on_line(lb.data, opts->userdata);
 	free(lb.data);
+	/*
+	 * Its output ended: what it reported on the status pipe is there already. Not waited
+	 * for to end: something it started may hold the pipe open.
+	 */
+	if (sfd >= 0) {
+		fcntl(sfd, F_SETFL, O_NONBLOCK);
+		ssize_t n;
+		while ((n = read(sfd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0)
+				append(&sb.data, &sb.len, &sb.cap, buf, (size_t)n);
+		close(sfd);
+	}
+	if (sb.len && opts->on_status) {
+		lines(&sb, opts->on_status, opts->status_userdata);
+		if (sb.len)
+			opts->on_status(sb.data, opts->status_userdata);
+	}
+	free(sb.data);
 
 	int wstatus;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	bool keep = opts->keep_output;
 	free(j->argv0);
-	*j = (struct proc_job){.pid = -1, .fd = -1};
+	*j = (struct proc_job){.pid = -1, .fd = -1, .status_rfd = -1};
 	ret->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	ret->timed_out = killed;
 	ret->output = lb.all ? lb.all : (keep ? xstrdup("") : NULL);

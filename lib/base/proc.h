@@ -20,6 +20,15 @@ struct proc_opts {
 	proc_line_fn on_line; /* each line of stdout+stderr, without the newline, or NULL */
 	void *userdata;
 	bool keep_output; /* collect stdout+stderr into proc_result.output */
+	/*
+	 * A second pipe, for a program that reports its progress in lines on a descriptor it is
+	 * told (dpkg --status-fd N): the child has its write end as descriptor status_fd (3 or
+	 * more; 0: no such pipe), and each line it writes there goes to on_status, with
+	 * status_userdata.
+	 */
+	int status_fd;
+	proc_line_fn on_status;
+	void *status_userdata;
 };
 
 struct proc_result {
@@ -46,6 +55,7 @@ void proc_result_release(struct proc_result *r);
 struct proc_job {
 	pid_t pid;             /* -1: not started (exec_errno says why), or waited for */
 	int fd;                /* the read end of its stdout and stderr */
+	int status_rfd;        /* the read end of its status pipe, or -1 */
 	int exec_errno;        /* why posix_spawnp could not run it */
 	char *argv0;           /* for the message; NULL once waited for */
 	struct proc_opts opts; /* without env, which only the start needs */

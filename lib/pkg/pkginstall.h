@@ -54,6 +54,14 @@ struct pkg_write {
 struct pkg_command {
 	char **argv;
 	char **env; /* extra "KEY=VALUE", or NULL */
+	/*
+	 * dpkg -i of copies in gpuprep's temp dir: they are removed as soon as dpkg reports
+	 * (--status-fd; lib/pkg/dpkgstatus) that it unpacked every one, so that freeing them
+	 * overlaps dpkg's configuring rather than following it. drop_files[i] is the archive
+	 * of package drop_names[i]; both NULL-terminated, or NULL.
+	 */
+	char **drop_names;
+	char **drop_files;
 };
 
 struct pkg_plan {

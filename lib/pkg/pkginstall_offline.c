@@ -495,6 +495,14 @@ pkg_plan_offline_commands(struct pkg_plan *p, struct gp_error *err)
 		if (gp_root_is_set(p->root))
 			pkg_command_add2(c, "--root=", p->root);
 		pkg_command_add(c, "-i");
+		/* The copies extracted into the temp dir go as soon as dpkg has unpacked them
+		 * (a directory's packages are the user's, and stay). */
+		_cleanup_free_ char *mine = xasprintf("%s/", p->tmpdir);
+		for (size_t k = 0; k < N_PKGS; k++)
+			if (str_startswith(p->files[k], mine)) {
+				c->drop_names = strv_push(c->drop_names, apt_repo_toolkit[k]);
+				c->drop_files = strv_push(c->drop_files, p->files[k]);
+			}
 	}
 	for (size_t k = 0; k < N_PKGS; k++)
 		pkg_command_add(c, p->files[k]);

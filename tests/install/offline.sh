@@ -30,8 +30,11 @@ sed "s#$T#@T@#g" "$T/out" >"$T/plan.txt"
 expect_file_eq "$T/plan.txt" "$INSTALL_SRC/golden/offline-dir-plan.txt" "directory: the plan picks the four newest, skips -dev/-dbg/extensions"
 if [ -z "$(installed_versions "$root")" ]; then ok "directory: --dry-run installs nothing"; else not_ok "directory: --dry-run installs nothing" "$(installed_versions "$root")"; fi
 
+ls -l "$T/pkgs-amd64" >"$T/dir-before"
 run "$GPUPREP" --root "$root" install --offline "$T/pkgs-amd64"
 expect_rc 0 "directory: install"
+ls -l "$T/pkgs-amd64" >"$T/dir-after"
+expect_file_eq "$T/dir-after" "$T/dir-before" "directory: its packages stay as they were (only extracted copies go early)"
 printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
 installed_versions "$root" >"$T/got"
 expect_file_eq "$T/got" "$T/want" "directory: all four installed at 1.17.8-1"
@@ -91,6 +94,28 @@ expect_contains "$T/out" " $tarball:release-v1.17.8-stable/packages/ubuntu18.04/
 expect_not_contains "$T/out" "gpuprep-install-" "release tarball: the plan names no temp path"
 run "$GPUPREP" --root "$root2" --json install --offline "$tarball" --dry-run
 expect_not_contains "$T/out" "gpuprep-install-" "release tarball: the JSON plan names no temp path"
+
+# The copies extracted from the tarball go once dpkg has unpacked them all (its --status-fd),
+# before dpkg ends: strace sees gpuprep unlink the last one before dpkg exits.
+if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
+	root=$T/sandbox-early
+	mk_sandbox "$root" amd64
+	# LeakSanitizer cannot run under ptrace (ASan builds).
+	run env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=execve,unlink,exit_group -o "$T/early.st" \
+		"$GPUPREP" --root "$root" install --offline "$tarball"
+	expect_rc 0 "release tarball under strace: install"
+	dpkg_pid=$(awk '/execve\("[^"]*\/dpkg", \["dpkg", "--status-fd=3"/ {print $1; exit}' "$T/early.st")
+	awk -v pid="$dpkg_pid" '
+		/unlink\(".*\/archive\/.*\/nvidia-container-toolkit_1\.17\.8-1_amd64\.deb"\) = 0/ && !u {u = NR}
+		$1 == pid && /exit_group\(/ {x = NR}
+		END {exit !(pid != "" && u && x && u < x)}' "$T/early.st" &&
+		ok "release tarball: the extracted packages are removed before dpkg ends" ||
+		not_ok "release tarball: the extracted packages are removed before dpkg ends" \
+			"dpkg pid '$dpkg_pid'" "$(grep -E 'archive|exit_group' "$T/early.st" | tail -12)"
+else
+	skip "release tarball: the extracted packages are removed before dpkg ends" "strace cannot run here"
+fi
 
 # checksums.txt beside it: a good one is used, a bad one refuses.
 (cd "$T/rel" && sha256sum nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz >nvidia-container-toolkit_1.17.8_checksums.txt)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "proc.h"
@@ -112,6 +113,35 @@ main(void)
 	is_int(proc_wait(&j1, &res, &err), 0, "waited for after its timeout passed");
 	ok(res.timed_out, "is killed at once by the wait");
 	proc_result_release(&res);
+
+	/* A status pipe: the child's descriptor 3, line by line to on_status, apart from its
+	 * output, the last line without newline too. */
+	char *status[] = {"sh", "-c", "echo out; echo s1 >&3; echo err >&2; printf s2 >&3", NULL};
+	struct lines so = {0}, st = {0};
+	struct proc_opts sp = {.on_line = on_line,
+	                       .userdata = &so,
+	                       .status_fd = 3,
+	                       .on_status = on_line,
+	                       .status_userdata = &st};
+	is_int(proc_run(status, &sp, &res, &err), 0, "a program with a status pipe");
+	is_str(st.joined, "[s1][s2]", "its status lines go to on_status");
+	is_str(so.joined, "[out][err]", "and its output to on_line, as before");
+	proc_result_release(&res);
+	free(so.joined);
+	free(st.joined);
+	/* What the program started may hold the status pipe open: its output's end is enough. */
+	char *holder[] = {"sh", "-c", "echo s >&3; sleep 5 >/dev/null 2>&1 & echo done", NULL};
+	struct lines hs = {0};
+	struct proc_opts hp = {.keep_output = true, .status_fd = 3, .on_status = on_line,
+	                       .status_userdata = &hs};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(proc_run(holder, &hp, &res, &err), 0, "a program that leaves a child on the pipe");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ok(t1.tv_sec - t0.tv_sec < 4, "is waited for without waiting for that child (5 s)");
+	is_str(hs.joined, "[s]", "and its status line arrives");
+	proc_result_release(&res);
+	free(hs.joined);
 
 	_cleanup_free_ char *tail = proc_tail_lines("a\nb\nc\nd\n", 2);
 	is_str(tail, "c\nd", "tail keeps the last lines");
