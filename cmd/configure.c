@@ -251,7 +251,7 @@ cmd_configure(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (opts.cdi && cmd_configure_cdi_spec(ctx, &opts, exec_root, dry_run, &cdi, err) < 0)
 		return -1;
 	_cleanup_(devchar_plan_release) struct devchar_plan dc = {0};
-	if (devchar_wanted(opts.root, ops, opts.cgroup_driver, dev_char) &&
+	if (devchar_wanted(opts.root, ops, opts.config_path, opts.cgroup_driver, dev_char) &&
 	    cmd_configure_dev_char(ctx, &opts, exec_root, dry_run, dev_char == DEVCHAR_ON, &dc,
 	                           err) < 0)
 		return -1;

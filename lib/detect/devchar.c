@@ -18,8 +18,8 @@
 #define TEGRA_RELEASE "/etc/nv_tegra_release"
 
 bool
-devchar_wanted(const char *root, const struct runtime_ops *ops, enum cgroup_driver cgroup_driver,
-               enum devchar_mode mode)
+devchar_wanted(const char *root, const struct runtime_ops *ops, const char *config_path,
+               enum cgroup_driver cgroup_driver, enum devchar_mode mode)
 {
 	if (mode != DEVCHAR_AUTO)
 		return mode == DEVCHAR_ON;
@@ -30,7 +30,7 @@ devchar_wanted(const char *root, const struct runtime_ops *ops, enum cgroup_driv
 		return cgroup_driver == CGROUP_DRIVER_SYSTEMD;
 	struct runtime_config_view v = {0};
 	struct gp_error e = GP_ERROR_INIT;
-	bool systemd = ops && ops->inspect && ops->inspect(root, NULL, &v, &e) == 0 &&
+	bool systemd = ops && ops->inspect && ops->inspect(root, config_path, &v, &e) == 0 &&
 	               v.cgroup_driver == CGROUP_DRIVER_SYSTEMD;
 	runtime_config_view_release(&v);
 	gp_error_release(&e);

@@ -37,10 +37,10 @@ enum devchar_mode {
 
 /*
  * Are the links wanted: on or off as asked; auto when the cgroup driver configure sets
- * (cgroup_driver) is systemd, or, that unset, the one the runtime's config has, and the node
- * is not a Jetson board.
+ * (cgroup_driver) is systemd, or, that unset, the one the runtime's config has (config_path,
+ * a node path; NULL: the runtime's default), and the node is not a Jetson board.
  */
-bool devchar_wanted(const char *root, const struct runtime_ops *ops,
+bool devchar_wanted(const char *root, const struct runtime_ops *ops, const char *config_path,
                     enum cgroup_driver cgroup_driver, enum devchar_mode mode);
 
 struct devchar_plan {

@@ -410,7 +410,8 @@ step_configure(struct up_run *u, struct gp_error *err)
 	/* The /dev/char links with the systemd cgroup driver, from the nvidia-ctk just installed.
 	 */
 	_cleanup_(devchar_plan_release) struct devchar_plan dc = {0};
-	bool dev_char = devchar_wanted(o->root, u->ops, o->cgroup_driver, o->dev_char);
+	bool dev_char =
+	        devchar_wanted(o->root, u->ops, co.config_path, o->cgroup_driver, o->dev_char);
 	if (dev_char) {
 		if (devchar_plan(o->root, o->exec_root_tools, !o->dry_run,
 		                 o->dev_char == DEVCHAR_ON, &dc, err) < 0) {

@@ -85,6 +85,24 @@ expect_contains "$T/out" '+ACTION=="add", DEVPATH=="/bus/pci/drivers/nvidia", RU
 [ ! -s "$FAKE_CTK_LOG" ] && [ ! -e "$R/dev/char" ] && [ ! -e "$R/$RULE" ] &&
 	ok "dry run: nvidia-ctk did not run, nothing written" || not_ok "dry run: nvidia-ctk did not run, nothing written"
 
+# Without --cgroup-driver, the driver the runtime's config has decides: the file given with
+# --config, not the default one (which sets no driver here).
+cat >"$R/etc/containerd/custom.toml" <<'EOF'
+version = 2
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+    SystemdCgroup = true
+EOF
+run "$GPUPREP" --root "$R" configure --runtime containerd --config /etc/containerd/custom.toml --exec-root-tools --dry-run
+expect_rc 0 "--config, its runc on systemd: dry run"
+expect_contains "$T/err" "and add the links it makes that '/dev/char' lacks" \
+	"--config, its runc on systemd: the links are planned from that file's driver"
+run "$GPUPREP" --root "$R" configure --runtime containerd --exec-root-tools --dry-run
+expect_rc 0 "the default config, no driver set: dry run"
+expect_not_contains "$T/err" "/dev/char" "the default config, no driver set: no links planned"
+rm "$R/etc/containerd/custom.toml"
+
 # The driver is not loaded (no NVIDIA majors in /proc/devices): nvidia-ctk fails. Asked for by
 # name (--dev-char-links), that is an error and nothing changes; by default (the cgroup driver)
 # configure goes on without the links, and says why.
