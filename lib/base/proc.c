@@ -197,7 +197,8 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 			wait_ms = left > 0 ? (int)left : 0;
 		}
 		/* poll skips a negative descriptor: the status pipe once it is closed. */
-		struct pollfd p[2] = {{.fd = j->fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = j->fd, .events = POLLIN},
+		                      {.fd = sfd, .events = POLLIN}};
 		int pr = poll(p, 2, wait_ms);
 		if (pr < 0 && errno == EINTR)
 			continue;

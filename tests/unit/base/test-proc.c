@@ -132,8 +132,8 @@ main(void)
 	/* What the program started may hold the status pipe open: its output's end is enough. */
 	char *holder[] = {"sh", "-c", "echo s >&3; sleep 5 >/dev/null 2>&1 & echo done", NULL};
 	struct lines hs = {0};
-	struct proc_opts hp = {.keep_output = true, .status_fd = 3, .on_status = on_line,
-	                       .status_userdata = &hs};
+	struct proc_opts hp = {
+	        .keep_output = true, .status_fd = 3, .on_status = on_line, .status_userdata = &hs};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	is_int(proc_run(holder, &hp, &res, &err), 0, "a program that leaves a child on the pipe");
