@@ -11,9 +11,6 @@
 #include "yamlso.h"
 #include "yamltree.h"
 
-/* libyaml, loaded by yaml_top_scan. */
-static const struct yamlso *ly;
-
 /* Where the key is, and where the mapping ends. */
 struct yaml_top {
 	bool found;
@@ -56,7 +53,8 @@ yaml_top_scan(const char *text, size_t len, const char *key, struct yaml_top *t,
               struct gp_error *err)
 {
 	yaml_parser_t p;
-	if (!ly && !(ly = yamlso_load(err)))
+	const struct yamlso *ly = yamlso_load(err);
+	if (!ly)
 		return -1;
 	if (!ly->parser_initialize(&p))
 		return gp_error_set(err, "cannot start the YAML parser");
