@@ -11,7 +11,8 @@
 # command, the medians over all rounds. Also one run's fsyncs, the time spent in them and its
 # syscalls (strace), its instructions (valgrind), and its peak RSS.
 # Target (issue 19): configure <= 0.5x nvidia-ctk on containerd's default config and on a
-# typical daemon.json.
+# typical daemon.json. Below the table, each ratio's 95% bootstrap interval (all rounds'
+# runs resampled): one that spans 0.5 is "at the line", where the machine's noise decides.
 # usage: tests/bench/configure.sh [BUILD_DIR [STATIC_BINARY]]
 #        (defaults: build, and BUILD_DIR/portable/gpuprep-linux-x86_64 when it is there, which
 #        `bash .ci/portable BUILD_DIR/portable` makes)
@@ -133,7 +134,7 @@ for rt in docker containerd; do
 			--export-json "$work/$rt-$round.json" "${args[@]}" >/dev/null 2>&1
 	done
 	python3 - "$rt" "${counts[@]}" -- "$work/$rt"-*.json <<'EOF' || status=1
-import json, statistics, sys
+import json, random, statistics, sys
 rt = sys.argv[1]
 sep = sys.argv.index("--")
 c = sys.argv[2:sep]
@@ -150,7 +151,18 @@ def ms(name):
 def col(v):
     return f"{v[0]:7.3f}±{v[1]:4.2f}ms" if v[0] is not None else f"{'-':>14}"
 k = ms("nvidia-ctk")
+# How far the machine's noise moves the ratio of the medians: a 95% percentile bootstrap,
+# each command's runs resampled with replacement (a fixed seed: one run's figures are
+# reproducible from its times).
+rng = random.Random(19)
+def interval(a, b):
+    if len(a) < 5 or len(b) < 5:
+        return None
+    r = sorted(statistics.median(rng.choices(a, k=len(a))) /
+               statistics.median(rng.choices(b, k=len(b))) for _ in range(2000))
+    return r[49], r[1949]
 missed = False
+intervals = []
 for build, (fs, fm, sc, mi, pk) in counts.items():
     for node, label in (("used", "after a run"), ("fresh", "first since boot")):
         m = ms(f"{build} {node}")
@@ -160,10 +172,17 @@ for build, (fs, fm, sc, mi, pk) in counts.items():
             ratio = f"{m[0] / k[0]:6.2f}x"
             verdict = "MET" if m[0] <= 0.5 * k[0] else "MISSED"
             missed |= verdict == "MISSED"
+            ci = interval(times[f"{build} {node}"], times["nvidia-ctk"])
+            if ci:
+                intervals.append(f"{rt + ', ' + build + ', ' + label}: ratio {m[0] / k[0]:.3f}, "
+                                 f"95% interval {ci[0]:.3f}-{ci[1]:.3f}"
+                                 + (" (at the line: it spans 0.5)" if ci[0] <= 0.5 < ci[1] else ""))
         if node == "fresh":
             fs = fm = sc = mi = pk = ""
         print(f"{rt + ', ' + build + ', ' + label:<38} {col(m)} {col(k)} {col(ms('cp'))} "
               f"{col(ms('true'))} {ratio:>7} {fs:>6} {fm:>8} {sc:>7} {mi:>7} {pk:>7}  {verdict}")
+for line in intervals:
+    print(f"  {line}")
 sys.exit(1 if missed else 0)
 EOF
 done
