@@ -28,7 +28,8 @@ const char cmd_install_usage[] =
         "  --repo-url URL    use a mirror of https://nvidia.github.io/libnvidia-container\n"
         "  --keyring FILE    trust this public key instead of NVIDIA's pinned one\n"
         "  --offline PATH    install from NVIDIA's release tarball, a directory of packages,\n"
-        "                    or a bundle made by 'gpuprep bundle'; opens no network connection\n"
+        "                    or a bundle made by 'gpuprep bundle'; opens no network connection;\n"
+        "                    '-' reads it from standard input (a bundle may come through a pipe)\n"
         "  --dry-run         print the plan (source, versions, files, commands); change nothing\n"
         "  -h, --help        print this help\n"
         "\n"
@@ -135,7 +136,8 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.keyring = optarg;
 			break;
 		case OPT_OFFLINE:
-			o.offline = optarg;
+			/* "-": the archive comes on standard input (a bundle, read once). */
+			o.offline = strcmp(optarg, "-") == 0 ? "/dev/stdin" : optarg;
 			break;
 		case OPT_DRY_RUN:
 			dry_run = true;

@@ -37,7 +37,7 @@ const char cmd_up_usage[] =
         "                         newest)\n"
         "  --version V            the same as --toolkit-version V\n"
         "  --offline PATH         install from a bundle, release tarball or directory; opens\n"
-        "                         no network connection\n"
+        "                         no network connection; '-': from standard input\n"
         "  --repo-url URL         a mirror of NVIDIA's repository\n"
         "  --keyring FILE         trust this key instead of NVIDIA's pinned one\n"
         "  --cgroup-driver D      systemd or cgroupfs: set it in the runtime, and pass it to\n"
@@ -120,7 +120,8 @@ cmd_up(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.version = optarg;
 			break;
 		case OPT_OFFLINE:
-			o.offline = optarg;
+			/* "-": the archive comes on standard input (a bundle, read once). */
+			o.offline = strcmp(optarg, "-") == 0 ? "/dev/stdin" : optarg;
 			break;
 		case OPT_REPO_URL:
 			if (cmd_check_repo_url(ctx, optarg, err) < 0)

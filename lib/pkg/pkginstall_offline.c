@@ -353,9 +353,21 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 			sums = NULL;
 		}
 	}
+	/* A pipe, a FIFO or a device is read once, as it comes: a bundle needs no more. */
+	bool stream = !S_ISREG(st.st_mode);
 	if (sums_text) {
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		tar_sum = pkg_checksum_for(sums_text, base);
+		if (tar_sum && stream) {
+			gp_error_set(err,
+			             "cannot check '%s' against '%s' and then read it: it is not a "
+			             "regular file (a pipe, a FIFO or a device), which can be read "
+			             "only once",
+			             path, sums);
+			gp_error_hint(err,
+			              "save it to a file and pass that; nothing was installed");
+			goto out;
+		}
 		if (tar_sum && pkg_verify_sum(path, tar_sum, sums, err) < 0)
 			goto out;
 	}
@@ -420,6 +432,18 @@ pkg_plan_offline(const struct pkg_install_opts *o, struct pkg_plan *p, struct gp
 	}
 
 	p->source = PKG_SOURCE_RELEASE_TARBALL;
+	if (stream) {
+		/* Its packages come out in a second pass, and what was read is gone. */
+		gp_error_set(err,
+		             "'%s' is not a regular file (a pipe, a FIFO or a device), and an "
+		             "archive that is not a gpuprep bundle is read twice: once to pick "
+		             "the packages, once to extract them",
+		             path);
+		gp_error_hint(err, "save it to a file and pass that (a bundle made by gpuprep "
+		                   "bundle is read once, and installs from a pipe too); nothing "
+		                   "was installed");
+		goto out;
+	}
 	for (size_t i = 0; i < l.n; i++)
 		if (l.entries[i].type == PKGARCHIVE_FILE) {
 			_cleanup_free_ char *n = pkgarchive_normalize(l.entries[i].path);

@@ -5,7 +5,7 @@
 #   - a second run changes nothing: every file's mtime and bytes, containerd's PID;
 #   - a failure injected at each step stops there, says what was changed, and after
 #     configure rolls back (the config restored, containerd restarted on it);
-#   - --offline from a bundle under `unshare --net`.
+#   - --offline - from a bundle through a pipe, under `unshare --net`.
 #
 # containerd runs on the node's own /etc/containerd/config.toml (private paths first, from
 # containerd-lib.sh); its socket is linked at $root/run/containerd/containerd.sock, and
@@ -233,9 +233,11 @@ if unshare --net true 2>/dev/null; then
 		(cd "$T/airgap" && tar -xzf "$T/toolkit.bundle.tar.gz" gpuprep)
 		UG=("$T/airgap/gpuprep" "${G[@]:1}")
 	fi
-	run unshare --net "${UG[@]}" up --runtime containerd --offline "$T/toolkit.bundle.tar.gz" \
-		--keyring "$T/repo.asc" --restart-mode service
-	expect_rc 0 "offline: up --offline under unshare --net"
+	# The bundle on standard input, through a pipe ('--offline -'), as from `ssh HOST cat
+	# BUNDLE | gpuprep up --offline -` (other up tests pass the file).
+	run unshare --net "${UG[@]}" up --runtime containerd --offline - \
+		--keyring "$T/repo.asc" --restart-mode service < <(cat "$T/toolkit.bundle.tar.gz")
+	expect_rc 0 "offline: up --offline - (the bundle through a pipe) under unshare --net"
 	installed_versions "$root" >"$T/got"
 	printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
 	expect_file_eq "$T/got" "$T/want" "offline: the toolkit is installed from the bundle"

@@ -155,6 +155,14 @@ expect_file_eq "$T/got" "$T/want" "bundle install: all four at 1.17.8-1"
 expect_contains "$T/err" "from bundle '$b64'" "bundle install: the source is named"
 run "$GPUPREP" --root "$root" install --offline "$b64" --keyring "$T/repo.asc"
 expect_contains "$T/out" "already installed: " "bundle install: a second run is a no-op"
+# '-': from standard input, here a pipe, which a bundle needs read only once.
+root=$T/sb-pipe
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline - --keyring "$T/repo.asc" < <(cat "$b64")
+expect_rc 0 "install --offline - from a pipe (a bundle)"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "bundle from a pipe: all four at 1.17.8-1"
+expect_contains "$T/err" "from bundle '/dev/stdin'" "bundle from a pipe: the source is standard input"
 
 # A bundle's signed index vouches for its packages: gpuprep runs no dpkg-deb on them (dpkg -i
 # does, for itself); the same packages from a directory, vouched for by nobody, are read by

@@ -95,6 +95,24 @@ expect_not_contains "$T/out" "gpuprep-install-" "release tarball: the plan names
 run "$GPUPREP" --root "$root2" --json install --offline "$tarball" --dry-run
 expect_not_contains "$T/out" "gpuprep-install-" "release tarball: the JSON plan names no temp path"
 
+# '-': from standard input. A file there is read like any file; a pipe can be read only once,
+# and a release tarball is read twice (to pick the packages, then to extract them): refused,
+# saying so, before anything is installed.
+root=$T/sandbox-stdin
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline - <"$tarball"
+expect_rc 0 "release tarball on standard input (a file): install"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "release tarball on standard input (a file): all four installed"
+root=$T/sandbox-pipe
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline - < <(cat "$tarball")
+expect_rc 1 "release tarball through a pipe: refused"
+expect_contains "$T/err" "gpuprep: error: '/dev/stdin' is not a regular file (a pipe, a FIFO or a device), and an archive that is not a gpuprep bundle is read twice: once to pick the packages, once to extract them" \
+	"release tarball through a pipe: says why"
+expect_contains "$T/err" "hint: save it to a file and pass that" "release tarball through a pipe: the hint"
+if [ -z "$(installed_versions "$root")" ]; then ok "release tarball through a pipe: nothing installed"; else not_ok "release tarball through a pipe: nothing installed"; fi
+
 # The copies extracted from the tarball go once dpkg has unpacked them all (its --status-fd),
 # before dpkg ends: strace sees gpuprep unlink the last one before dpkg exits.
 if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
@@ -130,6 +148,21 @@ expect_rc 1 "release tarball with a wrong checksum"
 expect_contains "$T/err" "gpuprep: error: checksum mismatch for 'nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz': '$T/rel/nvidia-container-toolkit_1.17.8_checksums.txt' lists SHA256 $(printf '%064d' 0)" "wrong checksum: message"
 if [ -z "$(installed_versions "$T/sandbox-badsum")" ]; then ok "wrong checksum: nothing installed"; else not_ok "wrong checksum: nothing installed"; fi
 rm -f "$T/rel/nvidia-container-toolkit_1.17.8_checksums.txt"
+# A FIFO with a checksums file beside it: checking it would use it up. Refused before it is
+# opened (the writer is timed out, and whatever it still holds is drained, either way).
+mkdir -p "$T/relfifo"
+(cd "$T/rel" && sha256sum nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz) >"$T/relfifo/nvidia-container-toolkit_1.17.8_checksums.txt"
+fifo=$T/relfifo/nvidia-container-toolkit_1.17.8_deb_amd64.tar.gz
+mkfifo "$fifo"
+timeout 30 sh -c 'cat "$1" >"$2"' sh "$tarball" "$fifo" &
+writer=$!
+run timeout 30 "$GPUPREP" --root "$T/sandbox-badsum" install --offline "$fifo"
+expect_rc 1 "a FIFO with a checksums file: refused"
+expect_contains "$T/err" "gpuprep: error: cannot check '$fifo' against '$T/relfifo/nvidia-container-toolkit_1.17.8_checksums.txt' and then read it: it is not a regular file" \
+	"a FIFO with a checksums file: says why"
+timeout 5 cat "$fifo" >/dev/null 2>&1 || true
+wait "$writer" 2>/dev/null || true
+if [ -z "$(installed_versions "$T/sandbox-badsum")" ]; then ok "a FIFO with a checksums file: nothing installed"; else not_ok "a FIFO with a checksums file: nothing installed"; fi
 
 # The wrong architecture: say what the archive has.
 mk_release arm64 1.17.8 "$T/rel-arm"
