@@ -133,6 +133,9 @@ cmd_configure_dev_char(struct gp_ctx *ctx, struct configure_opts *opts, bool exe
 {
 	if (devchar_plan(opts->root, exec_root, !dry_run, required, dc, err) < 0)
 		return gp_error_prefix(err, "creating the '%s' links", DEVCHAR_DIR);
+	for (char **w = dc->wrong; w && *w; w++)
+		cmd_warn(ctx, "%s: left as it is; remove it and run again to have the link made",
+		         *w);
 	if (dc->skipped)
 		cmd_warn(ctx, "'%s' links not created: %s", DEVCHAR_DIR, dc->skipped);
 	else if (dry_run)

@@ -46,6 +46,7 @@ devchar_plan_release(struct devchar_plan *p)
 	free(p->command);
 	strv_free(p->links);
 	strv_free(p->targets);
+	strv_free(p->wrong);
 	free(p->rule);
 	free(p->skipped);
 	*p = (struct devchar_plan){0};
@@ -114,12 +115,41 @@ collect(const char *root, const char *dir, struct devchar_plan *p, struct gp_err
 		struct stat st;
 		if (noderoot_lstat(root, node, &st) == 0) {
 			p->n_existing++;
+			/* The node's own, left as it is; one that leads elsewhere is told. */
+			_cleanup_free_ char *to =
+			        buf[0] == '/' ? xstrdup(buf) : xasprintf(DEVCHAR_DIR "/%s", buf);
+			_cleanup_free_ char *fault = devchar_link_fault(root, node, to);
+			if (fault) {
+				_cleanup_free_ char *host = gp_path(root, node);
+				_cleanup_free_ char *w =
+				        xasprintf("'%s' %s, where nvidia-ctk's link leads to %s",
+				                  host, fault, buf);
+				p->wrong = strv_push(p->wrong, w);
+			}
 			continue;
 		}
 		p->links = strv_push(p->links, node);
 		p->targets = strv_push(p->targets, buf);
 	}
 	return 0;
+}
+
+char *
+devchar_link_fault(const char *root, const char *link, const char *node)
+{
+	struct stat st;
+	if (noderoot_lstat(root, link, &st) < 0)
+		return NULL;
+	if (!S_ISLNK(st.st_mode))
+		return xstrdup(S_ISDIR(st.st_mode) ? "is a directory" : "is not a link");
+	_cleanup_free_ char *got = NULL, *want = NULL;
+	if (noderoot_resolve(root, link, &got) < 0 || noderoot_resolve(root, node, &want) < 0)
+		return xstrdup("cannot be followed");
+	if (strcmp(got, want) == 0)
+		return NULL;
+	if (!noderoot_exists(root, got))
+		return xasprintf("leads to %s, which is not there", got);
+	return xasprintf("leads to %s", got);
 }
 
 static int

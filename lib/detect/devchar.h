@@ -43,12 +43,23 @@ enum devchar_mode {
 bool devchar_wanted(const char *root, const struct runtime_ops *ops, const char *config_path,
                     enum cgroup_driver cgroup_driver, enum devchar_mode mode);
 
+/*
+ * What is wrong with the entry at node path link ("/dev/char/195:0"), which must be a link
+ * leading to the node path node ("/dev/nvidia0"): NULL when it is, or when nothing is there;
+ * else a fresh phrase ("is not a link", "leads to /dev/nvidia1"). systemd allows a container
+ * the device a /dev/char link leads to: a link elsewhere gives it another device, a file or
+ * a dangling link none.
+ */
+char *devchar_link_fault(const char *root, const char *link, const char *node);
+
 struct devchar_plan {
 	char *tool;        /* node path of nvidia-ctk, or NULL when the node has none */
 	char *command;     /* the command run (or to run by hand), for messages */
 	char **links;      /* the links to add: node paths ("/dev/char/195:0"), NULL-terminated */
 	char **targets;    /* their targets ("/dev/nvidia0"), as nvidia-ctk made them */
 	size_t n_existing; /* links nvidia-ctk made that the node already has */
+	char **wrong;      /* of those, the ones that do not lead where nvidia-ctk's do:
+	                    * "'/dev/char/195:0' is not a link", left as they are */
 	char *rule;        /* DEVCHAR_UDEV_RULE's new content, or NULL: the node has the rule */
 	bool ran;          /* nvidia-ctk ran (not a dry run, not skipped) */
 	char *skipped;     /* why nothing was done, or NULL */

@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 
 #include "cdispec.h"
+#include "devchar.h"
 #include "noderoot.h"
 
 #include "preflight_check.h"
@@ -62,7 +63,7 @@ preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_resul
 	if (!n)
 		return;
 	_cleanup_free_ char *dev = gp_path(ctx->root, "/dev");
-	_cleanup_free_ char *missing = NULL;
+	_cleanup_free_ char *missing = NULL, *wrong = NULL;
 	size_t nodes = 0;
 	for (char *const *p = n->driver.device_nodes; p && *p; p++) {
 		const char *name = strrchr(*p, '/') + 1;
@@ -72,18 +73,36 @@ preflight_check_dev_char_links(struct preflight_ctx *ctx, struct preflight_resul
 			continue;
 		nodes++;
 		_cleanup_free_ char *link = xasprintf("/dev/char/%u:%u", maj, min);
-		if (!noderoot_exists(ctx->root, link))
+		if (!noderoot_exists(ctx->root, link)) {
 			preflight_list_add(&missing, "%s (%u:%u)", name, maj, min);
+			continue;
+		}
+		_cleanup_free_ char *fault = devchar_link_fault(ctx->root, link, *p);
+		if (fault)
+			preflight_list_add(&wrong, "%s (%u:%u %s)", name, maj, min, fault);
 	}
 	if (!nodes) {
 		preflight_set(r, PREFLIGHT_SKIP, "no NVIDIA device nodes in '%s'", dev);
 		return;
 	}
-	if (missing) {
+	if (missing && !wrong) {
 		preflight_set(r, PREFLIGHT_WARN, "no '%s/char' links for %s", dev, missing);
 		preflight_hint(r,
 		               "nvidia-ctk system create-dev-char-symlinks --create-all: without "
 		               "them, containers lose GPU access after systemctl daemon-reload");
+		return;
+	}
+	if (wrong) {
+		_cleanup_free_ char *also =
+		        missing ? xasprintf("; no links for %s", missing) : xstrdup("");
+		preflight_set(r, PREFLIGHT_WARN,
+		              "'%s/char' links that do not lead to their NVIDIA device nodes: %s%s",
+		              dev, wrong, also);
+		preflight_hint(r,
+		               "remove those, then run nvidia-ctk system create-dev-char-symlinks "
+		               "--create-all: systemd allows a container the device a link leads "
+		               "to, so with these it gets another device or none after systemctl "
+		               "daemon-reload");
 		return;
 	}
 	preflight_set(r, PREFLIGHT_PASS, "'%s/char' links for all %zu NVIDIA device nodes", dev,

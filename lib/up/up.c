@@ -431,6 +431,11 @@ step_configure(struct up_run *u, struct gp_error *err)
 		                      cdi.skipped);
 	else if (o->cdi && !cdi.current && o->dry_run)
 		configure_result_warn(&res, "would run '%s' to generate the CDI spec", cdi.command);
+	for (char **w = dc.wrong; w && *w; w++)
+		configure_result_warn(&res,
+		                      "%s: left as it is; remove it and run again to have the link "
+		                      "made",
+		                      *w);
 	if (dc.skipped)
 		configure_result_warn(&res, "'%s' links not created: %s", DEVCHAR_DIR, dc.skipped);
 	else if (dev_char && o->dry_run)

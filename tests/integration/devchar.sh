@@ -157,6 +157,7 @@ expect_file_eq "$R/$RULE" "$T/rule" "NVIDIA's udev rule, running the node's nvid
 [ "$(stat -c %a "$R/$RULE")" = 644 ] && ok "the rule is mode 0644" || not_ok "the rule is mode 0644"
 expect_contains "$T/out" "'$R/dev/char/195:0'" "the links are among the files configured"
 expect_not_contains "$T/out" "'$R/dev/char/195:255'" "the node's own link is not"
+expect_not_contains "$T/err" "left as it is" "the node's own link, relative where nvidia-ctk's is absolute, leads to the same node: no warning"
 expect_contains "$T/out" "'$R/$RULE'" "the rule is among the files configured"
 run "$GPUPREP" --root "$R" preflight --checks dev-char-links --cgroup-driver systemd
 expect_rc 0 "preflight dev-char-links afterwards"
@@ -202,6 +203,25 @@ expect_file_eq "$T/got" "$T/want" "undo: removes exactly the links gpuprep made 
 [ ! -e "$R/$RULE" ] && ok "undo: the rule is removed" || not_ok "undo: the rule is removed"
 expect_file_eq "$R/etc/containerd/config.toml" "$T/config0" "undo: the runtime's config is back"
 rm -f "$R/dev/char/195:254" "$R/dev/char/195:255"
+
+# An entry at a link's path that does not lead where nvidia-ctk's link does (here a plain
+# file): the node's, left as it is, and said; preflight then warns about it.
+mkdir -p "$R/dev/char" && printf 'not a link\n' >"$R/dev/char/195:0"
+run "$GPUPREP" --root "$R" configure --runtime containerd --cgroup-driver systemd --exec-root-tools
+expect_rc 0 "a plain file at a link's path: configure"
+expect_contains "$T/err" "warning: '$R/dev/char/195:0' is not a link, where nvidia-ctk's link leads to /dev/nvidia0: left as it is; remove it and run again to have the link made" \
+	"a plain file at a link's path: configure says so"
+[ -f "$R/dev/char/195:0" ] && [ ! -L "$R/dev/char/195:0" ] && [ -L "$R/dev/char/195:255" ] &&
+	ok "a plain file at a link's path: left as it is, the other links made" ||
+	not_ok "a plain file at a link's path: left as it is, the other links made" "$(ls -l "$R/dev/char")"
+run "$GPUPREP" --root "$R" preflight --checks dev-char-links --cgroup-driver systemd
+expect_contains "$T/out" "[WARNING dev-char-links]: '$R/dev/char' links that do not lead to their NVIDIA device nodes: nvidia0 (195:0 is not a link)" \
+	"a plain file at a link's path: preflight warns"
+run "$GPUPREP" --root "$R" undo
+expect_rc 0 "a plain file at a link's path: undo"
+[ -f "$R/dev/char/195:0" ] && [ ! -e "$R/dev/char/195:255" ] && ok "a plain file at a link's path: undo leaves it" ||
+	not_ok "a plain file at a link's path: undo leaves it" "$(ls -l "$R/dev/char")"
+rm -f "$R/dev/char/195:0"
 
 # The containerd config that uses the systemd driver already: auto without --cgroup-driver.
 run "$GPUPREP" --root "$R" configure --runtime containerd --cgroup-driver systemd --exec-root-tools --no-dev-char-links

@@ -724,6 +724,24 @@ R=$(healthy)
 check "$R" dev-char-links pass 0 "links for nvidia0 and nvidiactl" --cgroup-driver systemd
 first_line_is "[PASS] '$R/dev/char' links for all 2 NVIDIA device nodes" "dev-char-links: message"
 check "$R" dev-char-links skip 0 "cgroupfs does not need them"
+# A link that does not lead to its node: a plain file, a link elsewhere, a dangling link;
+# with one missing too, both said.
+rm "${R:?}/dev/char/195:0" && printf 'x\n' >"$R/dev/char/195:0"
+check "$R" dev-char-links warn 0 "nvidia0's link a plain file" --cgroup-driver systemd
+first_line_is "[WARNING dev-char-links]: '$R/dev/char' links that do not lead to their NVIDIA device nodes: nvidia0 (195:0 is not a link)" \
+	"dev-char-links: a plain file: message"
+hint_is "remove those, then run nvidia-ctk system create-dev-char-symlinks --create-all: systemd allows a container the device a link leads to, so with these it gets another device or none after systemctl daemon-reload" \
+	"dev-char-links: a plain file: hint"
+rm "$R/dev/char/195:0" && ln -s ../nvidiactl "$R/dev/char/195:0"
+check "$R" dev-char-links warn 0 "nvidia0's link leads to nvidiactl" --cgroup-driver systemd
+first_line_is "[WARNING dev-char-links]: '$R/dev/char' links that do not lead to their NVIDIA device nodes: nvidia0 (195:0 leads to /dev/nvidiactl)" \
+	"dev-char-links: a link elsewhere: message"
+rm "$R/dev/char/195:0" && ln -s /dev/nvidia7 "$R/dev/char/195:0" && rm "$R/dev/char/195:255"
+check "$R" dev-char-links warn 0 "nvidia0's link dangling, nvidiactl's missing" --cgroup-driver systemd
+first_line_is "[WARNING dev-char-links]: '$R/dev/char' links that do not lead to their NVIDIA device nodes: nvidia0 (195:0 leads to /dev/nvidia7, which is not there); no links for nvidiactl (195:255)" \
+	"dev-char-links: dangling and missing: message"
+rm "$R/dev/char/195:0" && ln -s /dev/nvidia0 "$R/dev/char/195:0" && ln -s ../nvidiactl "$R/dev/char/195:255"
+check "$R" dev-char-links pass 0 "an absolute link to the node passes as a relative one does" --cgroup-driver systemd
 rm "${R:?}/dev/char/195:0"
 check "$R" dev-char-links warn 0 "nvidia0's link missing" --cgroup-driver systemd
 first_line_is "[WARNING dev-char-links]: no '$R/dev/char' links for nvidia0 (195:0)" \
