@@ -213,6 +213,19 @@ expect_rc 0 "dev-char: undo"
 if [ -z "$(ls -A "$root/dev/char")" ] && [ ! -e "$root/lib/udev/rules.d/71-nvidia-dev-char.rules" ]; then
 	ok "dev-char: undo removes the links and the rule"
 else not_ok "dev-char: undo removes the links and the rule" "$(ls -la "$root/dev/char")"; fi
+# A plain file where nvidia0's link goes: the configure step leaves it and says so, makes the
+# other links, and the last preflight warns about it.
+printf 'not a link\n' >"$root/dev/char/195:0"
+run "${G[@]}" "${UP[@]}" --cgroup-driver systemd --exec-root-tools
+expect_rc 0 "dev-char, a plain file at 195:0: up"
+expect_contains "$T/out" "    warning: '$root/dev/char/195:0' is not a link, where nvidia-ctk's link leads to /dev/nvidia0: left as it is; remove it and run again to have the link made" \
+	"dev-char, a plain file at 195:0: the configure step says so"
+[ -f "$root/dev/char/195:0" ] && [ ! -L "$root/dev/char/195:0" ] && [ -L "$root/dev/char/195:255" ] &&
+	ok "dev-char, a plain file at 195:0: left as it is, the other links made" ||
+	not_ok "dev-char, a plain file at 195:0: left as it is, the other links made" "$(ls -la "$root/dev/char")"
+expect_contains "$T/out" "nvidia0 (195:0 is not a link)" "dev-char, a plain file at 195:0: the last preflight warns"
+run "${G[@]}" undo --runtime containerd
+expect_rc 0 "dev-char, a plain file at 195:0: undo"
 unset FAKE_CTK_ROOT
 containerd_stop "$config"
 
