@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "osinfo.h"
@@ -37,7 +38,8 @@ const char cmd_bundle_usage[] =
         "                    carry FILE, a static gpuprep for ARCH, as 'gpuprep' in the\n"
         "                    bundle: 'tar -xzf BUNDLE gpuprep && ./gpuprep up --offline BUNDLE'\n"
         "  -o, --output FILE write the bundle here (default:\n"
-        "                    nvidia-container-toolkit_<V>_<FORMAT>_<ARCH>.bundle.tar.gz)\n"
+        "                    nvidia-container-toolkit_<V>_<FORMAT>_<ARCH>.bundle.tar.gz);\n"
+        "                    '-': to standard output, for a pipe into 'up --offline -'\n"
         "  -h, --help        print this help\n"
         "\n"
         "See gpuprep-bundle(1).\n";
@@ -125,7 +127,9 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.l4t = optarg;
 			break;
 		case 'o':
-			o.output = optarg;
+			/* "-": standard output, to pipe into "ssh NODE gpuprep up --offline -" */
+			o.to_stdout = strcmp(optarg, "-") == 0;
+			o.output = o.to_stdout ? NULL : optarg;
 			break;
 		}
 	}
@@ -147,6 +151,14 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			return gp_error_hint(err, "JetPack keeps it in "
 			                          "/etc/apt/trusted.gpg.d/jetson-ota-public.asc");
 		}
+	}
+	if (o.to_stdout && ctx->json)
+		return cmd_usage_error(ctx, err, "--json and -o - both write to standard output");
+	if (o.to_stdout && isatty(STDOUT_FILENO)) {
+		cmd_usage_error(ctx, err,
+		                "-o - writes the bundle to standard output, which is a terminal");
+		return gp_error_hint(err, "pipe it on ('gpuprep bundle -o - | ssh NODE gpuprep up "
+		                          "--offline -'), or write a file with -o FILE");
 	}
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
@@ -184,7 +196,8 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	if (r < 0)
 		return bundle_hint(err);
 	_cleanup_json_ json_t *m = manifest;
-	cmd_note(ctx, "gpuprep: wrote '%s': the NVIDIA container toolkit %s for %s %s%s", out,
+	_cleanup_free_ char *where = out ? xasprintf("'%s'", out) : xstrdup("standard output");
+	cmd_note(ctx, "gpuprep: wrote %s: the NVIDIA container toolkit %s for %s %s%s", where,
 	         json_string_value(json_object_get(m, "toolkit_version")), format,
 	         json_string_value(json_object_get(m, "architecture")),
 	         o.gpuprep ? ", with gpuprep" : "");
@@ -196,6 +209,9 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 	}
 	_cleanup_free_ char *table = rows_format_table(cols, GP_ARRAY_SIZE(cols),
 	                                               json_object_get(m, "packages"), ctx->color);
-	cmd_out(ctx, table);
+	if (!o.to_stdout)
+		cmd_out(ctx, table);
+	else if (!ctx->quiet)
+		fputs(table, stderr); /* standard output is the bundle's */
 	return 0;
 }

@@ -563,16 +563,11 @@ copy_file_data(struct archive *w, const char *disk_path, const char *name, struc
 	}
 }
 
-int
-pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, size_t n,
-                        int64_t mtime, struct gp_error *err)
+/* The archive's bytes to fd; label ("'/x/b.tar.gz'", "standard output") names it in errors. */
+static int
+write_tar_gz(int fd, const char *label, const struct pkgarchive_source *src, size_t n,
+             int64_t mtime, struct gp_error *err)
 {
-	if (load(err) < 0)
-		return -1;
-	_cleanup_free_ char *tmp = xasprintf("%s.gpuprep-XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return gp_error_set_errno(err, errno, "writing '%s'", path);
 	struct archive *w = la->archive_write_new();
 	struct archive_entry *e = la->archive_entry_new();
 	if (!w || !e)
@@ -588,7 +583,7 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 	la->archive_write_set_bytes_per_block(w, 1 << 20);
 	la->archive_write_set_bytes_in_last_block(w, 1);
 	if (la->archive_write_open_fd(w, fd) != ARCHIVE_OK) {
-		gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
+		gp_error_set(err, "writing %s: %s", label, la->archive_error_string(w));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -610,7 +605,7 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 		la->archive_entry_set_uname(e, "root");
 		la->archive_entry_set_gname(e, "root");
 		if (la->archive_write_header(w, e) != ARCHIVE_OK) {
-			gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
+			gp_error_set(err, "writing %s: %s", label, la->archive_error_string(w));
 			goto out;
 		}
 		if (src[i].disk_path) {
@@ -618,26 +613,46 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 				goto out;
 		} else if (src[i].len && la->archive_write_data(w, src[i].data, src[i].len) !=
 		                                 (la_ssize_t)src[i].len) {
-			gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
+			gp_error_set(err, "writing %s: %s", label, la->archive_error_string(w));
 			goto out;
 		}
 	}
 	if (la->archive_write_close(w) != ARCHIVE_OK) {
-		gp_error_set(err, "writing '%s': %s", path, la->archive_error_string(w));
-		goto out;
-	}
-	if (fsync(fd) < 0 || fchmod(fd, 0644) < 0) {
-		gp_error_set_errno(err, errno, "writing '%s'", path);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		gp_error_set_errno(err, errno, "writing '%s'", path);
+		gp_error_set(err, "writing %s: %s", label, la->archive_error_string(w));
 		goto out;
 	}
 	r = 0;
 out:
 	la->archive_entry_free(e);
 	la->archive_write_free(w);
+	return r;
+}
+
+int
+pkgarchive_write_tar_gz_fd(int fd, const char *label, const struct pkgarchive_source *src, size_t n,
+                           int64_t mtime, struct gp_error *err)
+{
+	if (load(err) < 0)
+		return -1;
+	return write_tar_gz(fd, label, src, n, mtime, err);
+}
+
+int
+pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, size_t n,
+                        int64_t mtime, struct gp_error *err)
+{
+	if (load(err) < 0)
+		return -1;
+	_cleanup_free_ char *tmp = xasprintf("%s.gpuprep-XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return gp_error_set_errno(err, errno, "writing '%s'", path);
+	_cleanup_free_ char *label = xasprintf("'%s'", path);
+	int r = write_tar_gz(fd, label, src, n, mtime, err);
+	if (r == 0 && (fsync(fd) < 0 || fchmod(fd, 0644) < 0 || rename(tmp, path) < 0)) {
+		gp_error_set_errno(err, errno, "writing '%s'", path);
+		r = -1;
+	}
 	close(fd);
 	if (r < 0)
 		unlink(tmp);

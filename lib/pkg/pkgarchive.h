@@ -121,6 +121,10 @@ struct pkgarchive_source {
 /*
  * Write a gzip'd tar (pax) to path atomically: a temp file beside it, renamed
  * when complete. Directories are implied by names. mtime is every entry's time.
+ * pkgarchive_write_tar_gz_fd() writes the same bytes to an open descriptor as they
+ * are made (a pipe: standard output), label naming it in errors.
  */
 int pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, size_t n,
                             int64_t mtime, struct gp_error *err);
+int pkgarchive_write_tar_gz_fd(int fd, const char *label, const struct pkgarchive_source *src,
+                               size_t n, int64_t mtime, struct gp_error *err);

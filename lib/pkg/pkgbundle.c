@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "debver.h"
 #include "digest.h"
@@ -143,10 +144,11 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 		goto out;
 	upstream = debver_upstream(sel[3]->version);
 
-	output = o->output ? xstrdup(o->output)
-	                   : xasprintf("nvidia-container-toolkit_%s_deb_%s.bundle.tar.gz", upstream,
-	                               o->arch);
-	dl = xasprintf("%s.download", output);
+	if (!o->to_stdout)
+		output = o->output ? xstrdup(o->output)
+		                   : xasprintf("nvidia-container-toolkit_%s_deb_%s.bundle.tar.gz",
+		                               upstream, o->arch);
+	dl = output ? xasprintf("%s.download", output) : xasprintf("%s/download", tmp);
 	if (mkdir_p(dl, 0755) < 0) {
 		gp_error_set_errno(err, errno, "creating '%s'", dl);
 		goto out;
@@ -250,7 +252,9 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	if (o->gpuprep)
 		src[n++] = (struct pkgarchive_source){
 		        .name = PKG_BUNDLE_GPUPREP, .disk_path = o->gpuprep, .mode = 0755};
-	if (pkgarchive_write_tar_gz(output, src, n, (int64_t)now, err) < 0)
+	if ((output ? pkgarchive_write_tar_gz(output, src, n, (int64_t)now, err)
+	            : pkgarchive_write_tar_gz_fd(STDOUT_FILENO, "standard output", src, n,
+	                                         (int64_t)now, err)) < 0)
 		goto out;
 	tmpfiles_rm_rf(dl);
 	*ret_manifest = TAKE_PTR(manifest);

@@ -23,6 +23,7 @@ struct pkg_bundle_opts {
 	const char *repo_url; /* NULL for NVIDIA's */
 	const char *keyring;  /* the operator's own key, or NULL for the pinned one */
 	const char *output;   /* NULL: nvidia-container-toolkit_<V>_deb_<arch>.bundle.tar.gz */
+	bool to_stdout;       /* instead, stream it to standard output (output unused) */
 	const char *l4t;     /* an L4T suite ("r35.4"): L4T's dists/ repository, not the flat one */
 	const char *gpuprep; /* a static gpuprep for arch to carry as PKG_BUNDLE_GPUPREP, or
 	                        NULL; checked (elf_check_static) before anything is fetched */
@@ -34,7 +35,9 @@ struct pkg_bundle_opts {
  * o->arch; else an error, and nothing is fetched or written) and goes into the archive as
  * "gpuprep", listed in manifest.json's files like the others. Downloads go to "<output>.download/"
  * beside the output, which a later run resumes from, and which is removed once the bundle is
- * written. Returns the manifest and the output path.
+ * written. Returns the manifest and the output path. With o->to_stdout the archive goes to
+ * standard output as it is made (nothing else may be written there), downloads go to the run's
+ * private temp directory (nothing to resume from), and *ret_output is NULL.
  */
 int pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char **ret_output,
                       struct gp_error *err);

@@ -62,10 +62,11 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	if (rpm_repo_select(&r, target, sel, err) < 0)
 		goto out;
 	upstream = xstrndup(sel[3]->evr, strcspn(sel[3]->evr, "-"));
-	output = o->output ? xstrdup(o->output)
-	                   : xasprintf("nvidia-container-toolkit_%s_rpm_%s.bundle.tar.gz", upstream,
-	                               o->arch);
-	dl = xasprintf("%s.download", output);
+	if (!o->to_stdout)
+		output = o->output ? xstrdup(o->output)
+		                   : xasprintf("nvidia-container-toolkit_%s_rpm_%s.bundle.tar.gz",
+		                               upstream, o->arch);
+	dl = output ? xasprintf("%s.download", output) : xasprintf("%s/download", tmp);
 	if (mkdir_p(dl, 0755) < 0) {
 		gp_error_set_errno(err, errno, "creating '%s'", dl);
 		goto out;
@@ -146,7 +147,9 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 		        .name = names[i],
 		        .disk_path = paths[i],
 		        .mode = strcmp(names[i], PKG_BUNDLE_GPUPREP) == 0 ? 0755 : 0};
-	int w = pkgarchive_write_tar_gz(output, all, n + 1, (int64_t)now, err);
+	int w = output ? pkgarchive_write_tar_gz(output, all, n + 1, (int64_t)now, err)
+	               : pkgarchive_write_tar_gz_fd(STDOUT_FILENO, "standard output", all, n + 1,
+	                                            (int64_t)now, err);
 	free(all);
 	if (w < 0)
 		goto out;

@@ -79,6 +79,40 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["manifest"]; as
 	ok "bundle --json: the bundle and its manifest's packages" || not_ok "bundle --json: the bundle and its manifest" "$(cat "$T/py")"
 expect_file_eq "$T/again.tar.gz" "$b64" "bundle: reproducible with SOURCE_DATE_EPOCH"
 
+# -o -: the bundle on standard output as it is made, the same bytes as the file's; the table
+# and the note on stderr; no download directory left anywhere. Refused with --json (both would
+# write to standard output) and onto a terminal.
+mkdir -p "$T/stdout-cwd"
+cd "$T/stdout-cwd" || exit 1
+run "$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o -
+cd - >/dev/null || exit 1
+expect_rc 0 "bundle -o -"
+expect_file_eq "$T/out" "$b64" "bundle -o -: the same bytes as the file's"
+expect_contains "$T/err" "gpuprep: wrote standard output: the NVIDIA container toolkit 1.17.8 for deb amd64" "bundle -o -: the note says where"
+expect_contains "$T/err" "nvidia-container-toolkit-base  1.17.8-1" "bundle -o -: the table goes to stderr"
+[ -z "$(ls -A "$T/stdout-cwd")" ] && [ ! -e "$T/stdout-cwd/-" ] && ok "bundle -o -: no file and no download directory in the working directory" ||
+	not_ok "bundle -o -: no file and no download directory in the working directory" "$(ls -A "$T/stdout-cwd")"
+run "$GPUPREP" --json bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o -
+expect_rc 2 "bundle --json -o -: refused"
+expect_contains "$T/err" "--json and -o - both write to standard output" "bundle --json -o -: says why"
+if command -v script >/dev/null; then
+	script -qec "$GPUPREP bundle --arch amd64 --repo-url $URL --keyring $T/repo.asc -o -" /dev/null >"$T/tty.out" 2>&1
+	rc=$?
+	expect_rc 2 "bundle -o - onto a terminal: refused"
+	expect_contains "$T/tty.out" "-o - writes the bundle to standard output, which is a terminal" "bundle -o - onto a terminal: says why"
+else
+	skip "bundle -o - onto a terminal: refused" "no script(1) here to give it a terminal"
+fi
+# Straight through a pipe into install --offline -.
+root=$T/sb-bundle-pipe
+mk_sandbox "$root" amd64
+run "$GPUPREP" --root "$root" install --offline - --keyring "$T/repo.asc" \
+	< <("$GPUPREP" -q bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o -)
+expect_rc 0 "bundle -o - | install --offline -"
+want_all 1.17.8-1 >"$T/want"
+installed_versions "$root" >"$T/got"
+expect_file_eq "$T/got" "$T/want" "bundle -o - | install --offline -: all four at 1.17.8-1"
+
 if unshare --net true 2>/dev/null; then net=(unshare --net); else net=(); fi
 # --- --with-gpuprep: the bundle carries a static gpuprep ----------------------------------------
 # Refused before anything is fetched or written: not ELF, dynamic, another architecture, missing.

@@ -55,6 +55,11 @@ expect_rc 0 "bundle: --version 1.17.7"
 tar -tzf "$T/old.tar.gz" | grep -c -- '-1.17.7-1.x86_64.rpm$' >"$T/got"
 echo 4 >"$T/want"
 expect_file_eq "$T/got" "$T/want" "bundle: --version 1.17.7: the four at 1.17.7-1"
+# -o -: the same bytes on standard output (with one SOURCE_DATE_EPOCH for both).
+SOURCE_DATE_EPOCH=1767225600 run "$GPUPREP" bundle --format rpm --arch x86_64 --version 1.17.7 --repo-url "$REPO_URL" --keyring "$T/repo.asc" -o "$T/old-sde.tar.gz"
+SOURCE_DATE_EPOCH=1767225600 run "$GPUPREP" bundle --format rpm --arch x86_64 --version 1.17.7 --repo-url "$REPO_URL" --keyring "$T/repo.asc" -o -
+expect_rc 0 "bundle -o -"
+expect_file_eq "$T/out" "$T/old-sde.tar.gz" "bundle -o -: the same bytes as the file's"
 run "$GPUPREP" bundle --format rpm --arch x86_64 --version 1.99 --repo-url "$REPO_URL" --keyring "$T/repo.asc"
 expect_rc 1 "bundle: an unknown version"
 expect_contains "$T/err" "version 1.99-1 is not in '$REPO_URL/stable/rpm/x86_64'; it has 1.17.8-1, 1.17.7-1" "bundle: an unknown version: what there is"
