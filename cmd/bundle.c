@@ -5,6 +5,7 @@
  * archive that `gpuprep install --offline` takes on an air-gapped node.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -160,6 +161,10 @@ cmd_bundle(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 		return gp_error_hint(err, "pipe it on ('gpuprep bundle -o - | ssh NODE gpuprep up "
 		                          "--offline -'), or write a file with -o FILE");
 	}
+	/* A reader that goes away (ssh refused) makes the write fail with EPIPE, an error that
+	 * says so and removes the downloads, rather than a SIGPIPE that leaves them. */
+	if (o.to_stdout)
+		signal(SIGPIPE, SIG_IGN);
 	if (cmd_check_repo_url(ctx, o.repo_url, err) < 0)
 		return -1;
 	struct os_info host = {0};

@@ -103,6 +103,20 @@ if command -v script >/dev/null; then
 else
 	skip "bundle -o - onto a terminal: refused" "no script(1) here to give it a terminal"
 fi
+# A reader that is gone before the bundle is written: an error that says so, not a SIGPIPE,
+# and the downloads removed.
+mkdir -p "$T/tmpd"
+# (A pipe whose read end is closed before gpuprep starts; SIGPIPE at its default action.)
+TMPDIR=$T/tmpd python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.run(sys.argv[1:], stdout=w).returncode % 256)' \
+	"$GPUPREP" bundle --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o - 2>"$T/err"
+rc=$?
+expect_rc 1 "bundle -o - into a closed pipe: fails"
+expect_contains "$T/err" "gpuprep: error: writing standard output: " "bundle -o - into a closed pipe: says so"
+[ -z "$(ls -A "$T/tmpd")" ] && ok "bundle -o - into a closed pipe: the downloads are removed" ||
+	not_ok "bundle -o - into a closed pipe: the downloads are removed" "$(ls -A "$T/tmpd")"
 # Straight through a pipe into install --offline -.
 root=$T/sb-bundle-pipe
 mk_sandbox "$root" amd64
