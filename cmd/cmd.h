@@ -101,6 +101,11 @@ cmd_opt_exit(int c)
 
 /* --repo-url, shared by install, bundle and up: NULL, or an http:// or https:// URL. */
 int cmd_check_repo_url(struct gp_ctx *ctx, const char *url, struct gp_error *err);
+/*
+ * --offline's PATH: "-" is standard input (/dev/stdin), refused when that is a terminal
+ * (the archive would be read from the keyboard); else the path as given.
+ */
+int cmd_offline_path(struct gp_ctx *ctx, const char *arg, const char **ret, struct gp_error *err);
 /* --cgroup-driver, shared by configure and up: systemd or cgroupfs into *ret. */
 int cmd_parse_cgroup_driver(struct gp_ctx *ctx, const char *arg, enum cgroup_driver *ret,
                             struct gp_error *err);

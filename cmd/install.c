@@ -136,8 +136,8 @@ cmd_install(struct gp_ctx *ctx, int argc, char **argv, struct gp_error *err)
 			o.keyring = optarg;
 			break;
 		case OPT_OFFLINE:
-			/* "-": the archive comes on standard input (a bundle, read once). */
-			o.offline = strcmp(optarg, "-") == 0 ? "/dev/stdin" : optarg;
+			if (cmd_offline_path(ctx, optarg, &o.offline, err) < 0)
+				return -1;
 			break;
 		case OPT_DRY_RUN:
 			dry_run = true;

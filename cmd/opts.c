@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -165,6 +166,23 @@ cmd_check_repo_url(struct gp_ctx *ctx, const char *url, struct gp_error *err)
 	if (url && !str_startswith(url, "http://") && !str_startswith(url, "https://"))
 		return cmd_usage_error(ctx, err,
 		                       "--repo-url '%s' is not an http:// or https:// URL", url);
+	return 0;
+}
+
+int
+cmd_offline_path(struct gp_ctx *ctx, const char *arg, const char **ret, struct gp_error *err)
+{
+	*ret = arg;
+	if (strcmp(arg, "-") != 0)
+		return 0;
+	if (isatty(STDIN_FILENO)) {
+		cmd_usage_error(ctx, err,
+		                "--offline - reads the archive from standard input, which is a "
+		                "terminal");
+		return gp_error_hint(err, "pipe a bundle in ('ssh HOST cat BUNDLE | gpuprep ... "
+		                          "--offline -'), or give its path");
+	}
+	*ret = "/dev/stdin"; /* a bundle is read once, as it comes */
 	return 0;
 }
 

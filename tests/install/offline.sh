@@ -112,6 +112,17 @@ expect_contains "$T/err" "gpuprep: error: '/dev/stdin' is not a regular file (a 
 	"release tarball through a pipe: says why"
 expect_contains "$T/err" "hint: save it to a file and pass that" "release tarball through a pipe: the hint"
 if [ -z "$(installed_versions "$root")" ]; then ok "release tarball through a pipe: nothing installed"; else not_ok "release tarball through a pipe: nothing installed"; fi
+# '-' with a terminal on standard input: refused at once, not a wait for the keyboard.
+if command -v script >/dev/null; then
+	run timeout 30 script -qec "$GPUPREP --root $root install --offline -" /dev/null
+	expect_rc 2 "--offline - from a terminal: a usage error"
+	expect_contains "$T/out" "gpuprep: error: --offline - reads the archive from standard input, which is a terminal" \
+		"--offline - from a terminal: refused, saying why"
+	expect_contains "$T/out" "hint: pipe a bundle in" "--offline - from a terminal: the hint"
+	expect_not_contains "$T/out" "gpuprep-install-" "--offline - from a terminal: refused before any plan"
+else
+	skip "--offline - from a terminal: refused, saying why" "no script(1) here to give it a terminal"
+fi
 
 # The copies extracted from the tarball go once dpkg has unpacked them all (its --status-fd),
 # before dpkg ends: strace sees gpuprep unlink the last one before dpkg exits.
