@@ -115,6 +115,14 @@ int cmd_parse_cgroup_driver(struct gp_ctx *ctx, const char *arg, enum cgroup_dri
  */
 int cmd_pick_runtime(struct gp_ctx *ctx, const char *name, const struct runtime_ops **ret,
                      struct gp_error *err);
+/*
+ * cmd/signals.c: the handler of SIGINT, SIGTERM and SIGHUP for the command about to run (not
+ * for one the caller ignores: nohup, a shell's background job); tty: stderr is a terminal.
+ * After the command, once its error is out: if a signal was noted while a package tool was let
+ * finish, end by it.
+ */
+void cmd_catch_stop_signals(bool tty);
+void cmd_end_by_noted_signal(void);
 /* Print the command's usage on stdout and return 0 (for -h/--help). */
 int cmd_help(struct gp_ctx *ctx);
 /* gpuprep --version (cmd/version.c): the build and its libraries, as text or --json; 0. */

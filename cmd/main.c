@@ -253,6 +253,7 @@ main(int argc, char **argv)
 	int first = optind;
 	optind = 0;
 	opterr = 0;
+	cmd_catch_stop_signals(ctx.tty);
 	int r = ctx.cmd->fn(&ctx, argc - first, argv + first, &err);
 	fflush(stdout);
 	if (r < 0)
@@ -260,5 +261,6 @@ main(int argc, char **argv)
 	else if (ctx.json && ctx.doc)
 		print_json(&ctx, NULL, r);
 	json_decref(ctx.doc);
+	cmd_end_by_noted_signal();
 	return r;
 }

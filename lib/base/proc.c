@@ -4,12 +4,139 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <spawn.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * The running children, for the signal handler (proc.h): a slot's pid is 0 when free. Only the
+ * main thread starts and waits for children, and only it takes the three signals (the threads
+ * gpuprep starts block them: proc_thread_create()), so the handler never runs beside a change to
+ * this table: it runs between two of the main thread's instructions.
+ */
+#define LIVE_MAX 16
+static struct {
+	volatile sig_atomic_t pid;
+	volatile sig_atomic_t finish;
+	char name[32];
+} live[LIVE_MAX];
+static volatile sig_atomic_t noted;
+
+/* The signals the handler takes: held back while a child is started and entered here. */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+int
+proc_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int e = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e;
+}
+
+static void
+live_add(pid_t pid, const char *argv0, bool finish)
+{
+	const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	for (size_t i = 0; i < LIVE_MAX; i++)
+		if (!live[i].pid) {
+			snprintf(live[i].name, sizeof(live[i].name), "%s", base);
+			live[i].finish = finish;
+			live[i].pid = pid;
+			return;
+		}
+	/* More than 16 at once: this one is not signalled, as before there was a table. */
+}
+
+static void
+live_remove(pid_t pid)
+{
+	for (size_t i = 0; i < LIVE_MAX; i++)
+		if (live[i].pid == pid) {
+			live[i].pid = 0;
+			return;
+		}
+}
+
+bool
+proc_finishing_child(char *name, size_t size)
+{
+	for (size_t i = 0; i < LIVE_MAX; i++)
+		if (live[i].pid && live[i].finish) {
+			size_t n = strlen(live[i].name);
+			if (size) {
+				n = n < size - 1 ? n : size - 1;
+				memcpy(name, live[i].name, n);
+				name[n] = '\0';
+			}
+			return true;
+		}
+	return false;
+}
+
+void
+proc_signal_children(int sig)
+{
+	for (size_t i = 0; i < LIVE_MAX; i++) {
+		pid_t pid = live[i].pid;
+		if (pid > 0)
+			kill(-pid, sig);
+	}
+}
+
+void
+proc_note_interrupt(int sig)
+{
+	if (!noted)
+		noted = sig;
+}
+
+int
+proc_interrupted(void)
+{
+	return noted;
+}
+
+const char *
+proc_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	}
+	return "a signal";
+}
+
+int
+proc_interrupt_error(struct gp_error *err, const char *what, int status)
+{
+	int sig = noted ? noted : SIGTERM;
+	return gp_error_set_code(
+	        err, 128 + sig,
+	        "stopped by %s: '%s' was let finish first (exit status %d), so "
+	        "that no package was left half-installed; nothing after it was done",
+	        proc_signal_name(sig), what, status);
+}
 
 static long long
 now_ms(void)
@@ -97,6 +224,9 @@ proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *re
            struct gp_error *err)
 {
 	*ret = (struct proc_job){.pid = -1, .fd = -1, .status_rfd = -1};
+	if (noted)
+		return gp_error_set_code(err, 128 + noted, "stopped by %s before running '%s'",
+		                         proc_signal_name(noted), argv[0]);
 	int pipefd[2], statusfd[2] = {-1, -1};
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return gp_error_set_errno(err, errno, "running '%s'", argv[0]);
@@ -142,10 +272,21 @@ proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *re
 	sigaddset(&def, SIGPIPE);
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+	/*
+	 * Entered in the table before the handler can look: the signals wait until then, in this
+	 * process; the child starts with the mask this process had before.
+	 */
+	sigset_t old;
+	hold_signals(&old);
+	posix_spawnattr_setsigmask(&at, &old);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+	                                      POSIX_SPAWN_SETSIGMASK);
 	_cleanup_free_ char **env = opts && opts->env ? merged_env(opts->env) : NULL;
 	pid_t pid;
 	int e = posix_spawnp(&pid, argv[0], &fa, &at, argv, env ? env : environ);
+	if (!e)
+		live_add(pid, argv[0], opts && opts->finish_on_signal);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(pipefd[1]);
@@ -255,6 +396,14 @@ proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 	}
 	free(sb.data);
 
+	/*
+	 * Out of the table while it is a zombie, before it is reaped: its pid (its process group's
+	 * id) cannot be anyone else's yet when the handler signals it.
+	 */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	live_remove(pid);
 	int wstatus;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;

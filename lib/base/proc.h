@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -29,6 +30,12 @@ struct proc_opts {
 	int status_fd;
 	proc_line_fn on_status;
 	void *status_userdata;
+	/*
+	 * A program that changes the system's packages (dpkg, apt-get, rpm, dnf): stopped half
+	 * way it would leave them half-installed, so a signal that asks gpuprep to stop waits for
+	 * it to end (see proc_signal_children() and proc_interrupted()).
+	 */
+	bool finish_on_signal;
 };
 
 struct proc_result {
@@ -64,6 +71,36 @@ struct proc_job {
 int proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *ret,
                struct gp_error *err);
 int proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err);
+
+/*
+ * The children running now, for gpuprep's handler of SIGINT, SIGTERM and SIGHUP (cmd/main.c).
+ * Each child leads a process group of its own, so a Ctrl-C on the terminal reaches gpuprep
+ * alone; the handler decides for them. The three are async-signal-safe.
+ *
+ * proc_finishing_child(): whether one that must be let finish (finish_on_signal) is running;
+ * its program's name (argv[0]'s last part) into name[size].
+ * proc_signal_children(): send sig to every running child's process group.
+ * proc_note_interrupt(): record sig, once. From then on proc_start() refuses to start
+ * anything, and proc_interrupted() returns it: the caller that waited for the child stops
+ * there, with proc_interrupt_error().
+ */
+bool proc_finishing_child(char *name, size_t size);
+void proc_signal_children(int sig);
+void proc_note_interrupt(int sig);
+/* The signal noted, or 0. */
+int proc_interrupted(void);
+/* "SIGINT", "SIGTERM", "SIGHUP" (the three the handler takes), else "a signal". */
+const char *proc_signal_name(int sig);
+/*
+ * pthread_create() of a thread that blocks every signal, so that the handler runs on the main
+ * thread alone. Every thread gpuprep starts is made so.
+ */
+int proc_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
+/*
+ * "stopped by SIGINT: gpuprep let 'dpkg' finish first (exit status N), ..." with the exit
+ * code 128 + the signal; returns -1.
+ */
+int proc_interrupt_error(struct gp_error *err, const char *what, int status);
 
 /* The last n lines of text, for error messages ("show the last lines"); a fresh string. */
 char *proc_tail_lines(const char *text, size_t n);

@@ -5,15 +5,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The ".lock" files of this process's temp dirs: held (flock) until it exits or removes them. */
+/*
+ * The ".lock" files of this process's temp dirs: held (flock) until it exits or removes them.
+ * Read by tmpfiles_remove_all_now() in a signal handler on the main thread: a slot's dir is set
+ * only once its string is whole, and cleared before the string is freed.
+ */
 static struct {
-	char *dir;
+	char *volatile dir;
 	int fd;
 } owned[16];
 
@@ -77,8 +84,8 @@ hold_lock(const char *dir)
 	}
 	for (size_t i = 0; i < GP_ARRAY_SIZE(owned); i++)
 		if (!owned[i].dir) {
-			owned[i].dir = xstrdup(dir);
 			owned[i].fd = fd;
+			owned[i].dir = xstrdup(dir);
 			return;
 		}
 	/* More than 16 at once: the lock goes when the process exits anyway. */
@@ -90,10 +97,11 @@ release_lock(const char *dir)
 	for (size_t i = 0; i < GP_ARRAY_SIZE(owned); i++)
 		if (owned[i].dir && strcmp(owned[i].dir, dir) == 0) {
 			_cleanup_free_ char *lock = lock_path(dir);
+			char *d = owned[i].dir;
+			owned[i].dir = NULL;
 			unlink(lock);
 			close(owned[i].fd);
-			free(owned[i].dir);
-			owned[i].dir = NULL;
+			free(d);
 			return;
 		}
 }
@@ -144,6 +152,125 @@ tmpfiles_rm_rf(const char *path)
 	int r = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 	release_lock(path);
 	return r;
+}
+
+/*
+ * This process's temp files outside its temp dirs, for tmpfiles_remove_all_now(): a slot's
+ * name is whole before it is marked used, and unmarked before it is reused.
+ */
+static struct {
+	volatile sig_atomic_t used;
+	int dirfd;
+	char name[4096];
+} files[8];
+
+void
+tmpfiles_note_file(int dirfd, const char *name)
+{
+	if (strlen(name) >= sizeof(files[0].name))
+		return;
+	for (size_t i = 0; i < GP_ARRAY_SIZE(files); i++)
+		if (!files[i].used) {
+			files[i].dirfd = dirfd;
+			strcpy(files[i].name, name);
+			files[i].used = 1;
+			return;
+		}
+	/* More than 8 at once: the next run removes it, as it did before there was a list. */
+}
+
+void
+tmpfiles_forget_file(int dirfd, const char *name)
+{
+	for (size_t i = 0; i < GP_ARRAY_SIZE(files); i++)
+		if (files[i].used && files[i].dirfd == dirfd && strcmp(files[i].name, name) == 0) {
+			files[i].used = 0;
+			return;
+		}
+}
+
+/* linux_dirent64, as getdents64(2) fills it: the C library's readdir allocates. */
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/*
+ * Empty the directory dfd with system calls only (no allocation, no stdio): for a signal
+ * handler. Each pass reads the directory from its start and removes what it finds, until one
+ * finds nothing more (removing while reading may skip entries). Depth is bounded: a temp dir
+ * holds packages and downloads, two or three levels deep.
+ */
+static void
+empty_dir_now(int dfd, int depth)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	for (int pass = 0; pass < 64; pass++) {
+		bool removed = false;
+		if (lseek(dfd, 0, SEEK_SET) < 0)
+			return;
+		for (;;) {
+			long n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			for (long off = 0; off < n;) {
+				struct dent64 *d = (struct dent64 *)(void *)(buf + off);
+				off += d->reclen;
+				const char *name = d->name;
+				if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+					continue;
+				if (d->type != DT_DIR && unlinkat(dfd, name, 0) == 0) {
+					removed = true;
+					continue;
+				}
+				if (depth < 16) {
+					int fd = openat(dfd, name,
+					                O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					                        O_CLOEXEC);
+					if (fd >= 0) {
+						empty_dir_now(fd, depth + 1);
+						close(fd);
+					}
+				}
+				if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+					removed = true;
+			}
+		}
+		if (!removed)
+			return;
+	}
+}
+
+void
+tmpfiles_remove_all_now(void)
+{
+	int saved = errno;
+	for (size_t i = 0; i < GP_ARRAY_SIZE(files); i++)
+		if (files[i].used)
+			unlinkat(files[i].dirfd, files[i].name, 0);
+	for (size_t i = 0; i < GP_ARRAY_SIZE(owned); i++) {
+		const char *dir = owned[i].dir;
+		if (!dir)
+			continue;
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			empty_dir_now(fd, 0);
+			close(fd);
+		}
+		rmdir(dir);
+		/* "<dir>.lock", built on the stack. */
+		char lock[4096];
+		size_t n = strlen(dir);
+		if (n + sizeof(".lock") <= sizeof(lock)) {
+			memcpy(lock, dir, n);
+			memcpy(lock + n, ".lock", sizeof(".lock"));
+			unlink(lock);
+		}
+	}
+	errno = saved;
 }
 
 void

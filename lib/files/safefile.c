@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "noderoot.h"
+#include "proc.h"
+#include "tmpfiles.h"
 
 #define TMP_INFIX ".gpuprep-tmp-"
 
@@ -22,8 +24,11 @@ void
 safefile_test_point(const char *step)
 {
 	const char *at = getenv("GPUPREP_TEST_KILL_AT");
-	if (at && strcmp(at, step) == 0)
-		raise(SIGKILL);
+	if (at && strcmp(at, step) == 0) {
+		/* SIGTERM to see what gpuprep's handler does there (cmd/main.c). */
+		const char *sig = getenv("GPUPREP_TEST_KILL_SIGNAL");
+		raise(sig && strcmp(sig, "TERM") == 0 ? SIGTERM : SIGKILL);
+	}
 }
 
 /* The directory part of a path ("/" for "/x", "." for "x"); a fresh string. */
@@ -99,6 +104,8 @@ tmp_create(int dirfd, const char *name, char **ret_tmp)
 		int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		                0600);
 		if (fd >= 0) {
+			/* Gone on SIGINT or SIGTERM too (cmd/main.c), until renamed or removed. */
+			tmpfiles_note_file(dirfd, tmp);
 			*ret_tmp = tmp;
 			return fd;
 		}
@@ -133,8 +140,10 @@ safefile_tmp_release(struct safefile_tmp *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	if (t->dirfd >= 0) {
-		if (t->tmp)
+		if (t->tmp) {
 			unlinkat(t->dirfd, t->tmp, 0);
+			tmpfiles_forget_file(t->dirfd, t->tmp);
+		}
 		close(t->dirfd);
 	}
 	free(t->name);
@@ -208,6 +217,7 @@ safefile_tmp_rename(struct safefile_tmp *t, int *ret_dirfd, struct gp_error *err
 		return gp_error_set_errno(err, errno, "cannot write '%s'", t->host_tmp);
 	if (renameat(t->dirfd, t->tmp, t->dirfd, t->name) < 0)
 		return fail_errno(err, errno, "cannot replace", t->host);
+	tmpfiles_forget_file(t->dirfd, t->tmp);
 	free(TAKE_PTR(t->tmp)); /* renamed: nothing to remove */
 	safefile_test_point("rename");
 	*ret_dirfd = TAKE_FD(t->dirfd);
@@ -330,7 +340,7 @@ safefile_batch_run_n(struct safefile_batch *b, size_t *ret_synced, struct gp_err
 		jobs[i].it = &b->v[i];
 		if (i + 1 < b->n)
 			jobs[i].started =
-			        pthread_create(&jobs[i].thread, NULL, sync_thread, &jobs[i]) == 0;
+			        proc_thread_create(&jobs[i].thread, sync_thread, &jobs[i]) == 0;
 	}
 	for (size_t i = b->n; i-- > 0;)
 		if (!jobs[i].started)

@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "nettleso.h"
+#include "proc.h"
 
 /*
  * The hashing itself is nettle's (libarchive already depends on it on every
@@ -227,11 +227,7 @@ digest_bg_new(enum digest_algo algo)
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->changed, NULL);
 	/* The thread's signals stay the caller's to take. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	b->threaded = pthread_create(&b->thread, NULL, digest_bg_thread, b) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	b->threaded = proc_thread_create(&b->thread, digest_bg_thread, b) == 0;
 	return b;
 }
 

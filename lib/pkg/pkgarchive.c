@@ -9,6 +9,8 @@
 
 #include "archiveso.h"
 #include "digest.h"
+#include "safefile.h"
+#include "tmpfiles.h"
 
 void
 pkgarchive_listing_release(struct pkgarchive_listing *l)
@@ -647,8 +649,10 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return gp_error_set_errno(err, errno, "writing '%s'", path);
+	tmpfiles_note_file(AT_FDCWD, tmp);
 	_cleanup_free_ char *label = xasprintf("'%s'", path);
 	int r = write_tar_gz(fd, label, src, n, mtime, err);
+	safefile_test_point("archive-write");
 	if (r == 0 && (fsync(fd) < 0 || fchmod(fd, 0644) < 0 || rename(tmp, path) < 0)) {
 		gp_error_set_errno(err, errno, "writing '%s'", path);
 		r = -1;
@@ -656,5 +660,6 @@ pkgarchive_write_tar_gz(const char *path, const struct pkgarchive_source *src, s
 	close(fd);
 	if (r < 0)
 		unlink(tmp);
+	tmpfiles_forget_file(AT_FDCWD, tmp);
 	return r;
 }

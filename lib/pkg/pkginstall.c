@@ -416,15 +416,28 @@ run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output,
 		o.on_status = drop_unpacked;
 		o.status_userdata = &drops;
 	}
+	bool is_update = strcmp(tool, "apt-get") == 0 && strv_contains(c->argv, "update");
+	/* Stopped half way, a tool that changes packages leaves them half-installed; lists not. */
+	o.finish_on_signal = !is_update;
 	struct proc_result res = {0};
 	int started = proc_run(argv ? argv : c->argv, &o, &res, err);
 	dpkg_unpack_watch_release(&drops.w);
-	if (started < 0)
+	if (started < 0) {
+		if (proc_interrupted())
+			return -1;
 		return gp_error_hint(err, "%s",
 		                     strcmp(tool, "apt-get") == 0 ? APT_HINT
 		                     : strcmp(tool, "rpm") == 0   ? RPM_HINT
 		                                                  : DPKG_HINT);
-	bool is_update = strcmp(tool, "apt-get") == 0 && strv_contains(c->argv, "update");
+	}
+	int sig = o.finish_on_signal ? proc_interrupted() : 0;
+	if (res.status == 0 && sig) {
+		proc_interrupt_error(err, tool, 0);
+		gp_error_hint(err, "run the same gpuprep command again to finish: it goes on from "
+		                   "what is installed now");
+		proc_result_release(&res);
+		return -1;
+	}
 	if (res.status == 0 && !(is_update && update_failed(res.output))) {
 		proc_result_release(&res);
 		return 0;
@@ -448,6 +461,12 @@ run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output,
 	_cleanup_free_ char *cut = interrupted_hint(tool, c->argv, res.status, res.output);
 	gp_error_hint(err, "%s", cut ? cut : failure_hint(tool, res.output));
 	proc_result_release(&res);
+	if (sig) {
+		/* It failed on its own: that says what to do; the exit code says the signal. */
+		gp_error_prefix(err, "stopped by %s, once '%s' had ended", proc_signal_name(sig),
+		                tool);
+		err->code = 128 + sig;
+	}
 	return -1;
 }
 

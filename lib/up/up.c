@@ -5,14 +5,13 @@
  */
 #include "up.h"
 
-#include "cdispec.h"
-
 #include <string.h>
 #include <time.h>
 
 #include "cdispec.h"
 #include "osinfo.h"
 #include "preflight.h"
+#include "proc.h"
 
 /*
  * What install, configure and restart cannot change: the GPU and its driver,
@@ -325,6 +324,9 @@ step_install(struct up_run *u, struct gp_error *err)
 		return step_end(u, s, UP_FAILED, "%s", err->msg);
 	}
 	s->detail = pkg_plan_to_json(&plan);
+	/* What was installed before, to tell what a failed install still changed. */
+	_cleanup_free_ char *before =
+	        plan.up_to_date || o->dry_run ? NULL : installed_toolkit(o->root);
 	const char *from = pkg_source_name(plan.source);
 	const char *version = plan.version ? plan.version : "(the newest)";
 	if (plan.version)
@@ -338,6 +340,13 @@ step_install(struct up_run *u, struct gp_error *err)
 		             "would install the NVIDIA container toolkit %s from %s '%s'", version,
 		             from, plan.location);
 	} else if (pkg_plan_execute(&plan, o->install_step, o->install_output, o->data, err) < 0) {
+		/*
+		 * The package tool may have done its part before the step failed (stopped by a
+		 * signal once dpkg had finished): what is installed now is what the hint tells.
+		 */
+		_cleanup_free_ char *now = installed_toolkit(o->root);
+		if (now && (!before || strcmp(now, before) != 0))
+			u->rep->installed_version = xstrdup(now);
 		gp_error_prefix(err, "install");
 		r = step_end(u, s, UP_FAILED, "%s", err->msg);
 	} else {
@@ -837,7 +846,9 @@ up_run(const struct up_opts *o, struct up_report *ret, struct gp_error *err)
 	if (!ret->no_gpu) {
 		gp_error_prefix(err, "%s%s", o->dry_run ? "up would stop at " : "up stopped at ",
 		                up_step_name(ret->failed_step));
-		err->code = GP_EXIT_FAILURE;
+		/* Stopped by a signal, it keeps 128 + the signal (proc_interrupt_error()). */
+		if (!proc_interrupted())
+			err->code = GP_EXIT_FAILURE;
 		if (!o->dry_run)
 			failure_hint(&u, err);
 	}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIGKILL (through the GPUPREP_TEST_KILL_AT hook) at every step of the write path of configure
 # and of undo: the file is always exactly the old or the new one, never half, and the next run
-# finishes the job and clears the dead run's temp file.
+# finishes the job and clears the dead run's temp file. SIGTERM at the temp file's steps:
+# gpuprep's handler removes the temp file itself.
 . "$TESTS_SRC/lib.sh"
 . "$TESTS_SRC/configure-lib.sh"
 . "$TESTS_SRC/tap-parallel.sh"
@@ -40,6 +41,26 @@ kill_configure() {
 	expect_rc 0 "$case: undo after the kill at $step"
 	is_state "$root/$CFG" "$case" old && ok "$case: undo after the kill at $step gives the original" ||
 		not_ok "$case: undo after the kill at $step gives the original" "$(cat "$T/out" "$T/err")"
+}
+
+# term_configure CASE STEP WANT: SIGTERM at STEP (gpuprep's handler takes it): the WANT file,
+# and the temp file beside it is gone at once, not left for the next run.
+term_configure() {
+	local case=$1 step=$2 want=$3 root
+	root=$(new_root "$case")
+	run env GPUPREP_TEST_KILL_AT=$step GPUPREP_TEST_KILL_SIGNAL=TERM "$GPUPREP" --root "$root" \
+		configure --runtime docker
+	expect_rc 143 "$case: SIGTERM at $step"
+	is_state "$root/$CFG" "$case" $want && ok "$case: SIGTERM at $step leaves the $want file" ||
+		not_ok "$case: SIGTERM at $step leaves the $want file" "$(cat "$root/$CFG" 2>&1)"
+	no_temps "$root/etc/docker" && ok "$case: SIGTERM at $step: no temp file left, before any next run" ||
+		not_ok "$case: SIGTERM at $step: no temp file left, before any next run" "$(ls -A "$root/etc/docker")"
+	run "$GPUPREP" --root "$root" configure --runtime docker
+	expect_rc 0 "$case: a run after SIGTERM at $step"
+	run "$GPUPREP" --root "$root" undo
+	expect_rc 0 "$case: undo after SIGTERM at $step"
+	is_state "$root/$CFG" "$case" old && ok "$case: undo after SIGTERM at $step gives the original" ||
+		not_ok "$case: undo after SIGTERM at $step gives the original" "$(cat "$T/out" "$T/err")"
 }
 
 # kill_undo STEP: undo killed at STEP leaves the old or the new file; undo again finishes.
@@ -92,6 +113,11 @@ for case in two-space missing; do
 done
 for step in $STEPS journal-undone; do
 	par_run "undo-$step" kill_undo "$step"
+done
+want=old
+for step in tmp-create tmp-write-half tmp-write tmp-fsync rename dir-fsync; do
+	[ "$step" = rename ] && want=new
+	par_run "term-$step" term_configure two-space "$step" "$want"
 done
 par_wait
 
