@@ -35,6 +35,19 @@ say(const char *s)
 		return;
 }
 
+/* End as the signal's default action does. */
+static void
+end_by(int sig)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigaction(sig, &dfl, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
 static void
 on_stop_signal(int sig)
 {
@@ -63,13 +76,7 @@ on_stop_signal(int sig)
 	}
 	proc_signal_children(SIGTERM);
 	tmpfiles_remove_all_now();
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigaction(sig, &dfl, NULL);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
+	end_by(sig);
 	errno = saved;
 }
 
@@ -99,11 +106,5 @@ cmd_end_by_noted_signal(void)
 		return;
 	fflush(stdout);
 	fflush(stderr);
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	sigaction(sig, &dfl, NULL);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
+	end_by(sig);
 }

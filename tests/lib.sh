@@ -53,6 +53,24 @@ done_testing() {
 	[ "$_tap_failed" -eq 0 ]
 }
 
+# wait_for COND...: poll COND every 0.1 s until it holds (0), for up to 30 s (1). For what a
+# background process does next, never as a timing check.
+wait_for() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# proc_gone PID: the process has ended (a zombie waiting for init to reap it counts).
+proc_gone() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+	case $s in Z*) return 0 ;; esac
+	return 1
+}
+
 # run CMD...: run with stdout in $T/out, stderr in $T/err, status in $rc.
 # A run of $GPUPREP with --json keeps its stdout for done_testing's schema check.
 run() {

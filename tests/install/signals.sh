@@ -50,20 +50,6 @@ sandbox() {
 	done
 	mkfifo "$1/preinst-go"
 }
-wait_for() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-gone() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-	case $s in Z*) return 0 ;; esac
-	return 1
-}
 
 # held SIG NAME [--json]: install into a fresh sandbox, signal gpuprep while the preinst waits.
 held() {

@@ -19,22 +19,6 @@ EOF
 chmod 755 "$R/usr/bin/nvidia-ctk"
 cp "$R/etc/containerd/config.toml" "$T/config.before"
 
-# gone PID: the process has ended (a zombie waiting for init to reap it counts).
-gone() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
-	case $s in Z*) return 0 ;; esac
-	return 1
-}
-# wait_for COND...: up to 20 s for COND to hold (polled).
-wait_for() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # start_hung [PREFIX...]: configure --cdi in the background until nvidia-ctk runs; $gp is its pid.
 start_hung() {
@@ -64,7 +48,7 @@ stopped_by() {
 	want=$((128 + $(kill -l "$sig")))
 	[ "$rc" -eq "$want" ] && ok "$name: gpuprep ends by the signal (status $want)" ||
 		not_ok "$name: gpuprep ends by the signal (status $want)" "status $rc" "$(cat "$T/err")"
-	wait_for gone "$ctk" && ok "$name: the hung nvidia-ctk is stopped too" ||
+	wait_for proc_gone "$ctk" && ok "$name: the hung nvidia-ctk is stopped too" ||
 		not_ok "$name: the hung nvidia-ctk is stopped too" "$(ps -o pid,stat,cmd -p "$ctk")"
 	[ -z "$(ls -A "$T/tmp")" ] && ok "$name: the temp dir and its lock file are gone" ||
 		not_ok "$name: the temp dir and its lock file are gone" "$(ls -la "$T/tmp")"
@@ -85,7 +69,7 @@ start_hung
 if [ -n "$ctk" ]; then
 	kill -INT "$gp"
 	sleep 0.3
-	if kill -0 "$gp" 2>/dev/null && ! gone "$ctk"; then
+	if kill -0 "$gp" 2>/dev/null && ! proc_gone "$ctk"; then
 		ok "SIGINT ignored by the caller: gpuprep and nvidia-ctk go on"
 	else
 		not_ok "SIGINT ignored by the caller: gpuprep and nvidia-ctk go on" "$(cat "$T/err")"
