@@ -3,10 +3,10 @@
  * What SIGINT (Ctrl-C), SIGTERM and SIGHUP do to a running command. Children run in process
  * groups of their own, so the terminal's Ctrl-C reaches gpuprep alone, and this decides for
  * them:
- * - while a package tool is changing packages (dpkg, apt-get install, rpm, dnf: stopped half
- *   way they leave them half-installed), it is let finish: the signal is noted and said, and
- *   the command stops with an error once the tool has ended (proc_interrupted()), then ends
- *   by the signal;
+ * - while a package tool is changing packages (dpkg, rpm, dnf, apt-get install once it runs
+ *   dpkg: stopped half way they leave them half-installed), it is let finish: the signal is noted
+ * and said, and the command stops with an error once the tool has ended (proc_interrupted()), then
+ * ends by the signal;
  * - otherwise every running child's process group gets SIGTERM (a hung nvidia-smi or
  *   nvidia-ctk does not outlive gpuprep), the private temp dirs and the temp files beside
  *   configs go, and the signal ends gpuprep as it would have without a handler (a shell sees

@@ -91,6 +91,14 @@ proc_finishing_child(char *name, size_t size)
 }
 
 void
+proc_children_must_finish(void)
+{
+	for (size_t i = 0; i < LIVE_MAX; i++)
+		if (live[i].pid)
+			live[i].finish = 1;
+}
+
+void
 proc_signal_children(int sig)
 {
 	for (size_t i = 0; i < LIVE_MAX; i++) {

@@ -31,9 +31,10 @@ struct proc_opts {
 	proc_line_fn on_status;
 	void *status_userdata;
 	/*
-	 * A program that changes the system's packages (dpkg, apt-get, rpm, dnf): stopped half
-	 * way it would leave them half-installed, so a signal that asks gpuprep to stop waits for
-	 * it to end (see proc_signal_children() and proc_interrupted()).
+	 * A program that changes the system's packages (dpkg, rpm, dnf): stopped half way it
+	 * would leave them half-installed, so a signal that asks gpuprep to stop waits for it to
+	 * end (see proc_finishing_child() and proc_interrupted()). apt-get, which downloads
+	 * first, is marked so once it says it runs dpkg (proc_children_must_finish()).
 	 */
 	bool finish_on_signal;
 };
@@ -85,6 +86,12 @@ int proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
  * there, with proc_interrupt_error().
  */
 bool proc_finishing_child(char *name, size_t size);
+/*
+ * From now on the children running now are let finish too: for a tool that says on its status
+ * pipe when it starts changing packages (apt-get's "pmstatus:" lines, after its downloads,
+ * which a signal may stop). Called on the main thread, from an on_status callback.
+ */
+void proc_children_must_finish(void);
 void proc_signal_children(int sig);
 void proc_note_interrupt(int sig);
 /* The signal noted, or 0. */

@@ -390,6 +390,32 @@ update_failed(const char *output)
 	return false;
 }
 
+/*
+ * apt-get install's status lines (APT::Status-Fd): "dlstatus:..." while it downloads, which a
+ * signal may stop, then "pmstatus:..." once it runs dpkg, which it must be let finish.
+ */
+static void
+apt_status(const char *line, void *userdata)
+{
+	bool *changing = userdata;
+	if (!*changing && str_startswith(line, "pmstatus:")) {
+		*changing = true;
+		proc_children_must_finish();
+	}
+}
+
+/* argv with opts (NULL-terminated) right after the program's name; a fresh vector. */
+static char **
+argv_with_options(char *const *argv, const char *const *opts)
+{
+	char **v = strv_push(NULL, argv[0]);
+	for (size_t i = 0; opts[i]; i++)
+		v = strv_push(v, opts[i]);
+	for (size_t i = 1; argv[i]; i++)
+		v = strv_push(v, argv[i]);
+	return v;
+}
+
 static int
 run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output, void *userdata,
             struct gp_error *err)
@@ -408,17 +434,24 @@ run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output,
 	struct drops drops = {.c = c};
 	if (c->drop_names) {
 		dpkg_unpack_watch_init(&drops.w, c->drop_names);
-		argv = strv_push(argv, c->argv[0]);
-		argv = strv_push(argv, "--status-fd=3");
-		for (size_t i = 1; c->argv[i]; i++)
-			argv = strv_push(argv, c->argv[i]);
+		argv = argv_with_options(c->argv, (const char *[]){"--status-fd=3", NULL});
 		o.status_fd = 3;
 		o.on_status = drop_unpacked;
 		o.status_userdata = &drops;
 	}
 	bool is_update = strcmp(tool, "apt-get") == 0 && strv_contains(c->argv, "update");
-	/* Stopped half way, a tool that changes packages leaves them half-installed; lists not. */
-	o.finish_on_signal = !is_update;
+	bool apt_changing = false;
+	/*
+	 * Stopped half way, a tool that changes packages leaves them half-installed; lists not.
+	 * apt-get install only once it runs dpkg: its status pipe says when.
+	 */
+	o.finish_on_signal = strcmp(tool, "apt-get") != 0;
+	if (strcmp(tool, "apt-get") == 0 && strv_contains(c->argv, "install") && !argv) {
+		argv = argv_with_options(c->argv, (const char *[]){"-o", "APT::Status-Fd=3", NULL});
+		o.status_fd = 3;
+		o.on_status = apt_status;
+		o.status_userdata = &apt_changing;
+	}
 	struct proc_result res = {0};
 	int started = proc_run(argv ? argv : c->argv, &o, &res, err);
 	dpkg_unpack_watch_release(&drops.w);
@@ -430,7 +463,7 @@ run_command(struct pkg_command *c, pkg_step_fn on_step, pkg_output_fn on_output,
 		                     : strcmp(tool, "rpm") == 0   ? RPM_HINT
 		                                                  : DPKG_HINT);
 	}
-	int sig = o.finish_on_signal ? proc_interrupted() : 0;
+	int sig = o.finish_on_signal || apt_changing ? proc_interrupted() : 0;
 	if (res.status == 0 && sig) {
 		proc_interrupt_error(err, tool, 0);
 		gp_error_hint(err, "run the same gpuprep command again to finish: it goes on from "

@@ -6,6 +6,9 @@
 #   --drop-once PATH=N   the first GET of PATH sends N bytes of the body, then closes
 #   --fail-once PATH=S   the first GET of PATH answers with status S
 #   --no-range           ignore Range headers (answer 200 with the whole file)
+#   --hold-once PATH=FILE  the first GET of PATH creates FILE.waiting, then waits until FILE
+#                        exists before it answers (a download in progress, for as long as the
+#                        test needs)
 #   --tls CERT KEY       serve HTTPS with this certificate chain and key (PEM files)
 # Every request is logged to --log as "METHOD PATH RANGE STATUS".
 import argparse
@@ -14,6 +17,7 @@ import os
 import re
 import sys
 import threading
+import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--root", required=True)
@@ -21,11 +25,13 @@ ap.add_argument("--log", required=True)
 ap.add_argument("--drop-once", action="append", default=[])
 ap.add_argument("--fail-once", action="append", default=[])
 ap.add_argument("--no-range", action="store_true")
+ap.add_argument("--hold-once", action="append", default=[])
 ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 args = ap.parse_args()
 
 drops = {p: int(n) for p, n in (d.rsplit("=", 1) for d in args.drop_once)}
 fails = {p: int(s) for p, s in (f.rsplit("=", 1) for f in args.fail_once)}
+holds = dict(h.split("=", 1) for h in args.hold_once)
 lock = threading.Lock()
 root = os.path.realpath(args.root)
 
@@ -59,6 +65,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             fail = fails.pop(path, None)
             drop = drops.pop(path, None)
+            # apt asks for "DIR/./NAME" (apt-ftparchive's "Filename: ./NAME").
+            hold = holds.pop(os.path.normpath(path), None)
+        if hold:
+            open(hold + ".waiting", "w").close()
+            while not os.path.exists(hold):
+                time.sleep(0.05)
         if fail:
             log(f"{self.command} {path} {rng} {fail}")
             self.answer(fail, b"injected failure\n")

@@ -4,6 +4,8 @@
 # then stops with an error that says what happened (exit status 128 + N, and it ends by the
 # signal) and removes its temp dir. Running the command again finishes the job. And bundle
 # stopped with its archive half made.
+# apt-get install is let finish once it runs dpkg, not while it downloads (held by the test's
+# HTTP server on 127.0.0.1).
 # dpkg is held in the middle by a real maintainer script: one package's preinst waits on a FIFO
 # in the sandbox root (dpkg --root runs it chrooted there, so the root gets a /bin/sh that runs:
 # this machine's dash with its C library). The kill path (no package tool running) is
@@ -51,30 +53,30 @@ sandbox() {
 	mkfifo "$1/preinst-go"
 }
 
-# held SIG NAME [--json]: install into a fresh sandbox, signal gpuprep while the preinst waits.
-held() {
-	local sig=$1 name=$2 json=${3:-} root="$T/sandbox-$1" want n
-	sandbox "$root"
-	env --default-signal=INT TMPDIR="$T/tmp" "$GPUPREP" --root "$root" $json install \
-		--offline "$tarball" >"$T/out" 2>"$T/err" &
-	local gp=$!
+# release ROOT: let the preinst go on (given up after 30 s: no reader, when dpkg is gone).
+release() { timeout 30 sh -c 'echo go >"$1"' release "$1/preinst-go"; }
+
+# signal_held GP ROOT SIG TOOL NAME: once ROOT's preinst waits, signal gpuprep (pid GP); it
+# must say at once that it lets TOOL finish. 1 when the preinst never ran.
+signal_held() {
+	local gp=$1 root=$2 sig=$3 tool=$4 name=$5
 	if ! wait_for test -e "$root/preinst-started"; then
 		not_ok "$name: dpkg reached the preinst" "$(cat "$T/err")"
 		kill -KILL "$gp"
-		return
+		return 1
 	fi
 	kill -"$sig" "$gp"
-	if wait_for grep -q "letting 'dpkg' finish first, so that no package is left half-installed" "$T/err"; then
-		ok "$name: gpuprep says at once that it lets dpkg finish"
+	if wait_for grep -q "letting '$tool' finish first, so that no package is left half-installed" "$T/err"; then
+		ok "$name: gpuprep says at once that it lets $tool finish"
 	else
-		not_ok "$name: gpuprep says at once that it lets dpkg finish" "$(cat "$T/err")"
+		not_ok "$name: gpuprep says at once that it lets $tool finish" "$(cat "$T/err")"
 	fi
-	sleep 0.2
-	kill -0 "$gp" 2>/dev/null && ok "$name: gpuprep waits for dpkg" || not_ok "$name: gpuprep waits for dpkg"
-	n=$(find "$T/tmp" -name '*.deb' | wc -l)
-	[ "$n" -gt 0 ] && ok "$name: the extracted packages dpkg has yet to read are kept" ||
-		not_ok "$name: the extracted packages dpkg has yet to read are kept" "$(find "$T/tmp")"
-	echo go >"$root/preinst-go"
+}
+# finish_held GP ROOT SIG NAME: let the preinst go on; gpuprep then ends by SIG, all four
+# installed.
+finish_held() {
+	local gp=$1 root=$2 sig=$3 name=$4 want
+	release "$root"
 	wait "$gp"
 	rc=$?
 	want=$((128 + $(kill -l "$sig")))
@@ -82,7 +84,24 @@ held() {
 		not_ok "$name: then gpuprep ends by the signal (status $want)" "status $rc" "$(cat "$T/err")"
 	printf '%s 1.17.8-1\n' libnvidia-container-tools libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base >"$T/want"
 	installed_versions "$root" >"$T/got"
-	expect_file_eq "$T/got" "$T/want" "$name: dpkg finished: all four installed"
+	expect_file_eq "$T/got" "$T/want" "$name: the package tool finished: all four installed"
+}
+
+# held SIG NAME [--json]: install into a fresh sandbox, signal gpuprep while the preinst waits.
+held() {
+	local sig=$1 name=$2 json=${3:-} root="$T/sandbox-$1" want n
+	sandbox "$root"
+	env --default-signal=INT TMPDIR="$T/tmp" "$GPUPREP" --root "$root" $json install \
+		--offline "$tarball" >"$T/out" 2>"$T/err" &
+	local gp=$!
+	signal_held "$gp" "$root" "$sig" dpkg "$name" || return
+	sleep 0.2
+	kill -0 "$gp" 2>/dev/null && ok "$name: gpuprep waits for dpkg" || not_ok "$name: gpuprep waits for dpkg"
+	n=$(find "$T/tmp" -name '*.deb' | wc -l)
+	[ "$n" -gt 0 ] && ok "$name: the extracted packages dpkg has yet to read are kept" ||
+		not_ok "$name: the extracted packages dpkg has yet to read are kept" "$(find "$T/tmp")"
+	finish_held "$gp" "$root" "$sig" "$name"
+	want=$((128 + $(kill -l "$sig")))
 	expect_contains "$T/err" "gpuprep: error: stopped by $name: 'dpkg' was let finish first (exit status 0), so that no package was left half-installed; nothing after it was done" \
 		"$name: the error says what happened"
 	expect_contains "$T/err" "hint: run the same gpuprep command again to finish: it goes on from what is installed now" \
@@ -104,6 +123,68 @@ held() {
 held TERM SIGTERM --json
 held INT SIGINT
 
+# Online, apt-get install: signalled while it downloads (apt-get can stop there), it is stopped
+# at once with the rest; signalled once it runs dpkg (its status pipe says "pmstatus:"), it is
+# let finish. A repository of the plain packages, and one with the held preinst.
+mk_toolkit "$T/pkgs-amd64" 1.17.8 amd64
+mk_gpg_key repo
+mk_repo "$T/repo" repo amd64
+mkdir -p "$T/repo-held/stable/deb/amd64"
+cp "$T/pkgs"/*_1.17.8-1_amd64.deb "$T/repo-held/stable/deb/amd64/"
+sign_repo "$T/repo-held/stable/deb/amd64" repo
+# apt_of ROOT: the pids of apt-get processes working on ROOT (their APT_CONFIG is under it).
+apt_of() {
+	local p
+	for p in $(pgrep -x apt-get); do
+		grep -qzF "$1/" "/proc/$p/environ" 2>/dev/null && echo "$p"
+	done
+}
+deb=/stable/deb/amd64/nvidia-container-toolkit-base_1.17.8-1_amd64.deb
+start_httpd "$T/repo" --hold-once "$deb=$T/hold"
+root=$T/sandbox-apt-dl
+sandbox "$root"
+env --default-signal=INT TMPDIR="$T/tmp" "$GPUPREP" --root "$root" install --repo-url "$URL" \
+	--keyring "$T/repo.asc" >"$T/out" 2>"$T/err" &
+gp=$!
+if wait_for test -e "$T/hold.waiting"; then
+	kill -INT "$gp"
+	# Released in any case, so that a gpuprep that waits does not wait forever.
+	wait_for proc_gone "$gp" || not_ok "apt-get downloading: gpuprep ended" "$(cat "$T/err")"
+	wait_for test -z "$(apt_of "$root")" && ok "apt-get downloading: apt-get is stopped too" ||
+		not_ok "apt-get downloading: apt-get is stopped too" "$(ps -o pid,args -p "$(apt_of "$root")")"
+	touch "$T/hold"
+	wait "$gp"
+	rc=$?
+	[ "$rc" -eq 130 ] && ok "apt-get downloading: SIGINT ends gpuprep at once (status 130)" ||
+		not_ok "apt-get downloading: SIGINT ends gpuprep at once (status 130)" "status $rc" "$(cat "$T/err")"
+	expect_not_contains "$T/err" "letting" "apt-get downloading: not waited for"
+	[ -z "$(installed_versions "$root")" ] && ok "apt-get downloading: nothing installed" ||
+		not_ok "apt-get downloading: nothing installed" "$(installed_versions "$root")"
+	[ -z "$(ls -A "$T/tmp")" ] && ok "apt-get downloading: the temp dir is gone" ||
+		not_ok "apt-get downloading: the temp dir is gone" "$(ls -la "$T/tmp")"
+	run "$GPUPREP" --root "$root" install --repo-url "$URL" --keyring "$T/repo.asc"
+	expect_rc 0 "apt-get downloading: the same command again installs the toolkit"
+else
+	not_ok "apt-get downloading: the download started" "$(cat "$T/err")"
+	kill -KILL "$gp"
+	touch "$T/hold"
+fi
+stop_httpd
+
+start_httpd "$T/repo-held"
+root=$T/sandbox-apt-dpkg
+sandbox "$root"
+env --default-signal=INT TMPDIR="$T/tmp" "$GPUPREP" --root "$root" install --repo-url "$URL" \
+	--keyring "$T/repo.asc" >"$T/out" 2>"$T/err" &
+gp=$!
+if signal_held "$gp" "$root" INT apt-get "apt-get running dpkg"; then
+	finish_held "$gp" "$root" INT "apt-get running dpkg"
+	expect_contains "$T/err" "gpuprep: error: stopped by SIGINT: 'apt-get' was let finish first (exit status 0)" \
+		"apt-get running dpkg: the error names apt-get"
+fi
+stop_httpd
+start_httpd "$T/repo"
+
 # up, signalled in its install step: it stops there with the signal's status, its --json report
 # says so, and up again finishes the job (tests/daemons/up-lib.sh's up_node: the sample node
 # without the toolkit, over a dpkg sandbox).
@@ -114,14 +195,8 @@ sandbox "$R"
 env TMPDIR="$T/tmp" "$GPUPREP" --root "$R" --json up --runtime containerd --offline "$tarball" \
 	--restart-mode none >"$T/out" 2>"$T/err" &
 gp=$!
-if wait_for test -e "$R/preinst-started"; then
-	kill -TERM "$gp"
-	wait_for grep -q "letting 'dpkg' finish first" "$T/err" && ok "up: says it lets dpkg finish" ||
-		not_ok "up: says it lets dpkg finish" "$(cat "$T/err")"
-	echo go >"$R/preinst-go"
-	wait "$gp"
-	rc=$?
-	[ "$rc" -eq 143 ] && ok "up: ends by SIGTERM once dpkg is done" || not_ok "up: ends by SIGTERM once dpkg is done" "status $rc" "$(cat "$T/err")"
+if signal_held "$gp" "$R" TERM dpkg "up"; then
+	finish_held "$gp" "$R" TERM "up"
 	json_seen "$T/out" "$GPUPREP" --root "$R" --json up
 	python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))
@@ -133,18 +208,11 @@ print(d["failed_step"], d["error"]["exit_code"], d["error"]["message"])' "$T/out
 	[ -z "$(ls -A "$T/tmp")" ] && ok "up: the temp dir is gone" || not_ok "up: the temp dir is gone" "$(ls -la "$T/tmp")"
 	run "$GPUPREP" --root "$R" up --runtime containerd --offline "$tarball" --restart-mode none
 	expect_rc 0 "up again finishes the job"
-else
-	not_ok "up: dpkg reached the preinst" "$(cat "$T/err")"
-	kill -KILL "$gp"
 fi
 
 # bundle, stopped by SIGTERM once its archive is written to its temp file and not yet renamed
 # (the test hook raises it there): neither the bundle nor its temp file is left, nor the temp
 # dir; the downloads stay in OUT.download, as after any failure, for the next run to reuse.
-mk_toolkit "$T/pkgs-amd64" 1.17.8 amd64
-mk_gpg_key repo
-mk_repo "$T/repo" repo amd64
-start_httpd "$T/repo"
 mkdir -p "$T/b"
 run env TMPDIR="$T/tmp" GPUPREP_TEST_KILL_AT=archive-write GPUPREP_TEST_KILL_SIGNAL=TERM \
 	"$GPUPREP" bundle --format deb --arch amd64 --repo-url "$URL" --keyring "$T/repo.asc" -o "$T/b/out.tar.gz"
