@@ -143,6 +143,51 @@ main(void)
 	proc_result_release(&res);
 	free(hs.joined);
 
+	/*
+	 * The table the signal handler reads: a running child is there (by its program's name,
+	 * when it must be let finish), leaves it when waited for, and its process group is what
+	 * proc_signal_children() signals.
+	 */
+	char *sleeper[] = {"sh", "-c", "sleep 30", NULL};
+	struct proc_job job;
+	is_int(proc_start(sleeper, NULL, &job, &err), 0, "start a child");
+	char name[32] = "";
+	ok(!proc_finishing_child(name, sizeof(name)), "a plain child is not one to let finish");
+	proc_children_must_finish();
+	ok(proc_finishing_child(name, sizeof(name)), "proc_children_must_finish marks it");
+	is_str(name, "sh", "  by its program's name");
+	proc_signal_children(SIGTERM);
+	is_int(proc_wait(&job, &res, &err), 0, "signalled, it is waited for");
+	is_int(res.status, 128 + SIGTERM, "  it ended by SIGTERM, sent to its process group");
+	proc_result_release(&res);
+	ok(!proc_finishing_child(NULL, 0), "once waited for, it is out of the table");
+	struct proc_opts fin = {.finish_on_signal = true};
+	char *quick[] = {"/bin/sh", "-c", "sleep 0.2", NULL};
+	is_int(proc_start(quick, &fin, &job, &err), 0, "a child started with finish_on_signal");
+	ok(proc_finishing_child(name, sizeof(name)) && strcmp(name, "sh") == 0,
+	   "  is one to let finish, named without its directory");
+	char tiny[3];
+	ok(proc_finishing_child(tiny, sizeof(tiny)) && strcmp(tiny, "sh") == 0,
+	   "  the name fits the buffer given");
+	is_int(proc_interrupted(), 0, "no signal noted yet");
+	proc_note_interrupt(SIGINT);
+	proc_note_interrupt(SIGTERM);
+	is_int(proc_interrupted(), SIGINT, "the first signal noted is kept");
+	is_int(proc_wait(&job, &res, &err), 0, "the child is let finish");
+	is_int(res.status, 0, "  and ends on its own");
+	proc_result_release(&res);
+	is_int(proc_interrupt_error(&err, "dpkg", 0), -1, "the error after it");
+	is_int(err.code, 128 + SIGINT, "  has the exit code 128 + SIGINT");
+	is_str(err.msg,
+	       "stopped by SIGINT: 'dpkg' was let finish first (exit status 0), so that no "
+	       "package was left half-installed; nothing after it was done",
+	       "  and says what happened");
+	gp_error_release(&err);
+	is_int(proc_start(sleeper, NULL, &job, &err), -1, "after a signal, nothing more starts");
+	is_str(err.msg, "stopped by SIGINT before running 'sh'", "  and the error says why");
+	is_int(err.code, 128 + SIGINT, "  with the signal's exit code");
+	gp_error_release(&err);
+
 	_cleanup_free_ char *tail = proc_tail_lines("a\nb\nc\nd\n", 2);
 	is_str(tail, "c\nd", "tail keeps the last lines");
 	_cleanup_free_ char *all = proc_tail_lines("a\nb", 5);

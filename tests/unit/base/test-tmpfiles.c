@@ -103,6 +103,54 @@ main(void)
 	free(own_lock);
 	free(fresh);
 
+	/*
+	 * What the signal handler removes: every temp dir not removed yet, whatever it holds
+	 * (files, subdirectories, more names than one getdents64 buffer, a link), with its lock
+	 * file, and the noted temp files, not the forgotten ones.
+	 */
+	char base2[] = "/tmp/gpuprep-unit-now-XXXXXX";
+	ok(mkdtemp(base2) != NULL, "a TMPDIR for tmpfiles_remove_all_now");
+	setenv("TMPDIR", base2, 1);
+	char *d1 = NULL, *d2 = NULL;
+	is_int(tmpfiles_mkdtemp("now", &d1, &err), 0, "a first temp dir");
+	is_int(tmpfiles_mkdtemp("now", &d2, &err), 0, "a second");
+	for (int i = 0; i < 200; i++) {
+		char *p = xasprintf("%s/a-rather-long-file-name-to-fill-the-buffer-%03d", d1, i);
+		tmpfiles_write(p, "x", 1, 0600, &err);
+		free(p);
+	}
+	char *deep = xasprintf("%s/sub/deeper", d2);
+	ok(mkdir_p(deep, 0700) == 0, "a nested directory in the second");
+	char *deepf = xasprintf("%s/f", deep);
+	tmpfiles_write(deepf, "x", 1, 0600, &err);
+	char *lnk = xasprintf("%s/sub/link", d2);
+	ok(symlink(base2, lnk) == 0, "and a link out of it");
+	char *noted = xasprintf("%s/.cfg.gpuprep-tmp-abcdef", base2);
+	char *kept = xasprintf("%s/.cfg.gpuprep-tmp-forgot", base2);
+	tmpfiles_write(noted, "x", 1, 0600, &err);
+	tmpfiles_write(kept, "x", 1, 0600, &err);
+	tmpfiles_note_file(AT_FDCWD, noted);
+	tmpfiles_note_file(AT_FDCWD, kept);
+	tmpfiles_forget_file(AT_FDCWD, kept);
+	tmpfiles_remove_all_now();
+	char *l1 = xasprintf("%s.lock", d1), *l2 = xasprintf("%s.lock", d2);
+	ok(access(d1, F_OK) < 0 && access(d2, F_OK) < 0, "remove_all_now: both temp dirs are gone");
+	ok(access(l1, F_OK) < 0 && access(l2, F_OK) < 0, "remove_all_now: and their lock files");
+	ok(access(noted, F_OK) < 0, "remove_all_now: the noted temp file is gone");
+	ok(access(kept, F_OK) == 0, "remove_all_now: the forgotten one stays");
+	ok(access(base2, F_OK) == 0, "remove_all_now: the link was not followed");
+	unlink(kept);
+	ok(rmdir(base2) == 0, "nothing else is left");
+	free(d1);
+	free(d2);
+	free(deep);
+	free(deepf);
+	free(lnk);
+	free(noted);
+	free(kept);
+	free(l1);
+	free(l2);
+
 	setenv("TMPDIR", "/nonexistent/gpuprep", 1);
 	char *bad = NULL;
 	is_int(tmpfiles_mkdtemp("test", &bad, &err), -1, "an unusable TMPDIR");
