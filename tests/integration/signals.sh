@@ -58,14 +58,14 @@ stopped_by() {
 	kill -KILL "$ctk" 2>/dev/null
 }
 
-stopped_by TERM "SIGTERM"
-stopped_by HUP "SIGHUP"
-# A background job of this (non-interactive) shell has SIGINT ignored: env gives it back its
-# default, as an interactive shell's foreground job has it.
+# Each signal is given back its default first: a background job of this (non-interactive)
+# shell has SIGINT ignored, and a suite started under nohup has SIGHUP ignored.
+stopped_by TERM "SIGTERM" env --default-signal=TERM
+stopped_by HUP "SIGHUP" env --default-signal=HUP
 stopped_by INT "SIGINT (Ctrl-C)" env --default-signal=INT
 
-# Ignored by the caller: left ignored, so the command goes on.
-start_hung
+# Ignored by the caller (as nohup ignores SIGHUP): left ignored, so the command goes on.
+start_hung sh -c 'trap "" INT; exec "$@"' sh
 if [ -n "$ctk" ]; then
 	kill -INT "$gp"
 	sleep 0.3
