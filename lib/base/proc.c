@@ -321,6 +321,21 @@ proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *re
 	return 0;
 }
 
+void
+proc_abandon(struct proc_job *j)
+{
+	if (j->pid <= 0 && !j->argv0)
+		return;
+	/* Not waited for yet, so its pid (a zombie at worst) is still its own. */
+	if (j->pid > 0)
+		kill(-j->pid, SIGTERM);
+	struct proc_result res = {0};
+	struct gp_error ignored = GP_ERROR_INIT;
+	proc_wait(j, &res, &ignored);
+	proc_result_release(&res);
+	gp_error_release(&ignored);
+}
+
 int
 proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err)
 {

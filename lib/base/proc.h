@@ -72,6 +72,12 @@ struct proc_job {
 int proc_start(char *const argv[], const struct proc_opts *opts, struct proc_job *ret,
                struct gp_error *err);
 int proc_wait(struct proc_job *j, struct proc_result *ret, struct gp_error *err);
+/*
+ * A started job the caller no longer needs (an error path, while gpgv still checks a
+ * signature): its process group gets SIGTERM, then it is waited for and what it said is
+ * dropped. A job never started, or already waited for, is left as it is.
+ */
+void proc_abandon(struct proc_job *j);
 
 /*
  * The children running now, for gpuprep's handler of SIGINT, SIGTERM and SIGHUP (cmd/main.c).

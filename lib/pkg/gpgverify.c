@@ -449,13 +449,7 @@ gpg_job_release(struct gpg_job *j)
 {
 	if (!j)
 		return;
-	if (j->proc.pid > 0 || j->proc.argv0) { /* started, not waited for */
-		struct proc_result res = {0};
-		struct gp_error ignored = {0};
-		proc_wait(&j->proc, &res, &ignored);
-		proc_result_release(&res);
-		gp_error_release(&ignored);
-	}
+	proc_abandon(&j->proc); /* an error path: its answer is not needed */
 	free(j->outp);
 	free(j);
 }

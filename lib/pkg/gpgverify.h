@@ -63,8 +63,8 @@ int gpg_verify_clearsigned(const struct gpg_key *k, const char *path, const char
  * gpg_verify_clearsigned() in two halves: gpgv runs while the caller goes on (an install
  * extracts the rest of a bundle meanwhile). _finish() waits for it, releases the job, and
  * judges the result against k, which must hold the keyring the job was started with. A job
- * not finished is released with gpg_job_release(), which waits for gpgv and drops what it
- * said.
+ * not finished is released with gpg_job_release(), which stops gpgv (SIGTERM), waits for it
+ * and drops what it said.
  */
 struct gpg_job;
 struct gpg_job *gpg_verify_clearsigned_start(const struct gpg_key *k, const char *path,

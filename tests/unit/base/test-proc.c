@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,18 @@ main(void)
 	is_str(hs.joined, "[s]", "and its status line arrives");
 	proc_result_release(&res);
 	free(hs.joined);
+
+	/* An abandoned job: stopped at once, not waited out; then nothing is left to do. */
+	char *long_one[] = {"sh", "-c", "sleep 30; echo late", NULL};
+	struct proc_job gone;
+	is_int(proc_start(long_one, &keep, &gone, &err), 0, "a job to abandon is started");
+	pid_t gone_pid = gone.pid;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	proc_abandon(&gone);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ok(t1.tv_sec - t0.tv_sec < 4, "proc_abandon stops it (SIGTERM) instead of waiting 30 s");
+	ok(gone.pid == -1 && !gone.argv0, "  and it is waited for");
+	ok(kill(gone_pid, 0) < 0 && errno == ESRCH, "  its pid is reaped");
 
 	/*
 	 * The table the signal handler reads: a running child is there (by its program's name,
