@@ -303,6 +303,9 @@ sync_item(const struct safefile_batch_item *it)
 	return 0;
 }
 
+/* At most this many syncs on threads of their own; a batch holds a few files and dirs. */
+#define SYNC_THREADS_MAX 16
+
 struct sync_job {
 	const struct safefile_batch_item *it;
 	pthread_t thread;
@@ -333,12 +336,12 @@ safefile_batch_run_n(struct safefile_batch *b, size_t *ret_synced, struct gp_err
 	 * a 2-core virtual machine's ext4, of 3.3-4.6 ms).
 	 * Which thread syncs which item is fixed, so that strace's fault counters, which are
 	 * per thread, still pick out items (tests/integration/faults.sh). Where a thread
-	 * cannot start, its item is synced here.
+	 * cannot start, and past the first SYNC_THREADS_MAX items, an item is synced here.
 	 */
 	_cleanup_free_ struct sync_job *jobs = xcalloc(b->n + 1, sizeof(*jobs));
 	for (size_t i = 0; i < b->n; i++) {
 		jobs[i].it = &b->v[i];
-		if (i + 1 < b->n)
+		if (i + 1 < b->n && i < SYNC_THREADS_MAX)
 			jobs[i].started =
 			        proc_thread_create(&jobs[i].thread, sync_thread, &jobs[i]) == 0;
 	}

@@ -152,6 +152,47 @@ main(void)
 		       "removing a missing file is fine");
 	}
 
+	/*
+	 * A batch larger than its threads (16): every item is synced, and the first failure in
+	 * the order added is told, past the threaded ones too (a pipe cannot be synced).
+	 */
+	{
+		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
+		struct safefile_tmp big[40];
+		int pipefd[2];
+		bool prepared = true;
+		for (int i = 0; i < 40; i++) {
+			_cleanup_free_ char *path = xasprintf("/etc/docker/many-%d.json", i);
+			prepared &= safefile_prepare(root, path, "{}", 2, 0600, &big[i], &err) == 0;
+		}
+		ok(prepared, "40 files prepared");
+		struct safefile_batch b = {0};
+		for (int i = 0; i < 40; i++)
+			safefile_batch_add(&b, big[i].fd, SAFEFILE_SYNC_FILE, false,
+			                   big[i].host_tmp);
+		size_t synced = 0;
+		is_int(safefile_batch_run_n(&b, &synced, &err), 0, "a batch of 40 syncs");
+		is_int((int)synced, 40, "  all 40 of them");
+		is_int(pipe(pipefd), 0, "a pipe");
+		for (int i = 0; i < 40; i++) {
+			if (i == 30)
+				safefile_batch_add(&b, pipefd[0], SAFEFILE_SYNC_FILE, true,
+				                   "the pipe");
+			safefile_batch_add(&b, big[i].fd, SAFEFILE_SYNC_FILE, false,
+			                   big[i].host_tmp);
+		}
+		is_int(safefile_batch_run_n(&b, &synced, &err), -1,
+		       "a batch with a pipe at 31 fails");
+		is_int((int)synced, 30, "  30 items were synced before it");
+		ok(err.msg && strstr(err.msg, "cannot sync 'the pipe'"),
+		   "  the pipe is the one told");
+		is_int((int)b.n, 0, "  and the batch is empty after");
+		close(pipefd[1]);
+		for (int i = 0; i < 40; i++)
+			safefile_tmp_release(&big[i]);
+		is_int(count_temps("/etc/docker"), 0, "the temp files are gone");
+	}
+
 	/* Two files prepared, synced in one batch, renamed: both new, no temp file left. */
 	{
 		_cleanup_error_ struct gp_error err = GP_ERROR_INIT;
