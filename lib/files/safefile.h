@@ -112,8 +112,7 @@ void safefile_batch_add(struct safefile_batch *b, int fd, enum safefile_sync kin
 /*
  * Sync everything added, all at once (a thread for each of the first 16 items but the last;
  * the calling thread syncs the rest), tell the first failure in the order added ("cannot
- * sync ..."),
- * and empty the batch (closing the fds it took) either way.
+ * sync ..."), and empty the batch (closing the fds it took) either way.
  */
 int safefile_batch_run(struct safefile_batch *b, struct gp_error *err);
 /*
