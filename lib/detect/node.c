@@ -325,6 +325,24 @@ runtime_detect(const char *root, const struct runtime_ops *ops, struct node_runt
 
 /* ---- the whole node ----------------------------------------------------------------------- */
 
+/*
+ * A GPU newer than every pci.ids gpuprep reads (the built-in list is the build's, Debian 12's
+ * is from April 2023: no H200) is "unknown" there; the driver knows its product name.
+ */
+static void
+name_from_driver(struct pci_scan *pci, const struct node_nvml *nvml)
+{
+	for (size_t i = 0; i < pci->n_gpus; i++) {
+		struct pci_function *f = &pci->gpus[i];
+		const struct node_nvml_gpu *g = node_nvml_gpu_find(nvml, f->address);
+		if (!g || !g->name || (f->name && strcmp(f->name, "unknown") != 0))
+			continue;
+		free(f->name);
+		f->name = xstrdup(g->name);
+		f->name_from_driver = true;
+	}
+}
+
 int
 node_detect(const struct node_detect_options *opts, struct node_info *ret, struct gp_error *err)
 {
@@ -342,6 +360,7 @@ node_detect(const struct node_detect_options *opts, struct node_info *ret, struc
 	}
 	info.tegra = tegra_detect(opts->root);
 	driver_detect(opts, &info.driver);
+	name_from_driver(&info.pci, &info.driver.nvml);
 
 	size_t n = 0;
 	while (runtime_all[n])
@@ -410,7 +429,14 @@ gpu_json(const struct pci_function *f, const struct node_nvml *nvml)
 	json_object_set_new(o, "vendor_id", hex4(f->vendor_id));
 	json_object_set_new(o, "device_id", hex4(f->device_id));
 	json_object_set_new(o, "class", hex4(f->class_id));
-	json_object_set_new(o, "name", json_string(f->name ? f->name : "unknown"));
+	bool unknown = !f->name || strcmp(f->name, "unknown") == 0;
+	json_object_set_new(o, "name", json_string(unknown ? "unknown" : f->name));
+	/* pci.ids (the node's, the built-in list or udev's hwdb, made from pci.ids), else the
+	 * driver: "nvml" or "nvidia-smi"; null for "unknown". */
+	json_object_set_new(o, "name_source",
+	                    str_or_null(unknown               ? NULL
+	                                : f->name_from_driver ? node_nvml_source_name(nvml->source)
+	                                                      : "pci.ids"));
 	json_object_set_new(o, "driver", str_or_null(f->driver));
 	json_object_set_new(o, "virtual_function", json_boolean(f->virtual_function));
 	/* From NVML or nvidia-smi; null when not asked (under --root) or not answered. */

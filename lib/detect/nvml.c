@@ -101,9 +101,25 @@ node_nvml_gpu_find(const struct node_nvml *n, const char *pci_address)
 static void
 gpus_free(struct node_nvml_gpu *gpus, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(gpus[i].pci_address);
+		free(gpus[i].name);
+	}
 	free(gpus);
+}
+
+/* A GPU's name as the driver gives it, trimmed; NULL for none: empty, "[N/A]", or with a
+ * control character (it goes into a table on a terminal). */
+static char *
+gpu_name(char *s)
+{
+	s = str_strip(s);
+	if (!*s || strcmp(s, "[N/A]") == 0)
+		return NULL;
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return NULL;
+	return xstrdup(s);
 }
 
 /* ---- libnvidia-ml.so.1 -------------------------------------------------------------------- */
@@ -123,7 +139,10 @@ struct nvml_pci_info {
 typedef int (*nvml_handle_fn)(unsigned index, void **device);
 typedef int (*nvml_pci_fn)(void *device, struct nvml_pci_info *pci);
 typedef int (*nvml_mig_fn)(void *device, unsigned *current, unsigned *pending);
+typedef int (*nvml_name_fn)(void *device, char *name, unsigned length);
 #define NVML_ERROR_NOT_SUPPORTED 3
+/* nvml.h's NVML_DEVICE_NAME_V2_BUFFER_SIZE */
+#define NVML_NAME_SIZE 96
 
 static char *
 nvml_error(void *lib, const char *call, int r)
@@ -141,13 +160,17 @@ nvml_mig_mode(unsigned m)
 	return m == 1 ? NODE_MIG_ENABLED : m == 0 ? NODE_MIG_DISABLED : NODE_MIG_UNKNOWN;
 }
 
-/* Each GPU's PCI address and MIG mode (drivers before R450 have no nvmlDeviceGetMigMode). */
+/*
+ * Each GPU's PCI address, MIG mode (drivers before R450 have no nvmlDeviceGetMigMode) and name
+ * (a GPU whose name cannot be read has none; that is no error: pci.ids names most GPUs).
+ */
 static void
 nvml_gpus(void *lib, struct node_nvml *n)
 {
 	nvml_handle_fn handle = (nvml_handle_fn)dlsym(lib, "nvmlDeviceGetHandleByIndex_v2");
 	nvml_pci_fn pci = (nvml_pci_fn)dlsym(lib, "nvmlDeviceGetPciInfo_v3");
 	nvml_mig_fn mig = (nvml_mig_fn)dlsym(lib, "nvmlDeviceGetMigMode");
+	nvml_name_fn name = (nvml_name_fn)dlsym(lib, "nvmlDeviceGetName");
 	if (!handle || !pci || !mig) {
 		n->mig_error = xstrdup("libnvidia-ml.so.1 lacks nvmlDeviceGetHandleByIndex_v2, "
 		                       "nvmlDeviceGetPciInfo_v3 or nvmlDeviceGetMigMode (a driver "
@@ -173,6 +196,11 @@ nvml_gpus(void *lib, struct node_nvml *n)
 			return;
 		}
 		gpus[k].pci_address = addr;
+		char nb[NVML_NAME_SIZE] = "";
+		if (name && name(dev, nb, sizeof(nb)) == 0) {
+			nb[sizeof(nb) - 1] = '\0';
+			gpus[k].name = gpu_name(nb);
+		}
 		r = mig(dev, &cur, &pend);
 		gpus[k].mig = r == NVML_ERROR_NOT_SUPPORTED ? NODE_MIG_UNSUPPORTED
 		              : r == 0                      ? nvml_mig_mode(cur)
@@ -334,42 +362,42 @@ node_parse_nvidia_smi_mig(const char *text, struct node_nvml_gpu **ret_gpus, siz
 		line = *eol ? eol + 1 : NULL;
 		if (!*copy)
 			continue;
-		size_t commas = 0;
-		for (const char *c = copy; (c = strchr(c, ',')); c++)
-			commas++;
-		char *f[3] = {NULL};
-		size_t nf = 0;
-		for (char *p = copy, *save = NULL, *tok; nf < 3 && (tok = strtok_r(p, ",", &save));
-		     p = NULL)
-			f[nf++] = str_strip(tok);
-		if (commas != 2)
-			nf = 0;
-		char *addr = nf == 3 ? pci_address_of(f[0]) : NULL;
-		enum node_mig_mode cur = nf == 3 ? smi_mig_mode(f[1], strlen(f[1])) : 0;
-		enum node_mig_mode pend = nf == 3 ? smi_mig_mode(f[2], strlen(f[2])) : 0;
+		/* BUS_ID, CURRENT, PENDING, then the name: the rest of the line */
+		char *f[4] = {copy, NULL, NULL, NULL};
+		size_t nf = 1;
+		for (char *c = copy; nf < 4 && (c = strchr(c, ',')); nf++) {
+			*c++ = '\0';
+			f[nf] = c;
+		}
+		for (size_t i = 0; i < nf; i++)
+			f[i] = str_strip(f[i]);
+		char *addr = nf == 4 ? pci_address_of(f[0]) : NULL;
+		enum node_mig_mode cur = nf == 4 ? smi_mig_mode(f[1], strlen(f[1])) : 0;
+		enum node_mig_mode pend = nf == 4 ? smi_mig_mode(f[2], strlen(f[2])) : 0;
 		if (!addr || !cur || !pend) {
 			free(addr);
 			gpus_free(gpus, n);
-			*ret_error =
-			        xasprintf("line %u: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', "
-			                  "got '%.*s'",
-			                  lineno, (int)(len > 80 ? 80 : len), orig);
+			*ret_error = xasprintf("line %u: expected 'BUS_ID, MIG MODE, PENDING MIG "
+			                       "MODE, NAME', got '%.*s'",
+			                       lineno, (int)(len > 80 ? 80 : len), orig);
 			return -1;
 		}
+		char *name = gpu_name(f[3]);
 		gpus = xrealloc(gpus, (n + 1) * sizeof(*gpus));
-		gpus[n++] = (struct node_nvml_gpu){addr, cur, pend};
+		gpus[n++] = (struct node_nvml_gpu){addr, cur, pend, name};
 	}
 	*ret_gpus = gpus;
 	*ret_n = n;
 	return 0;
 }
 
-/* The MIG modes from the same nvidia-smi: a driver before R450 does not know the fields. */
+/* The MIG modes and names from the same nvidia-smi: a driver before R450 does not know the
+ * MIG fields. */
 static void
 smi_mig_probe(struct node_nvml *n)
 {
 	char *const argv[] = {n->nvidia_smi,
-	                      "--query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending",
+	                      "--query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending,name",
 	                      "--format=csv,noheader", NULL};
 	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
 	struct proc_result res = {0};

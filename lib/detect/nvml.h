@@ -43,6 +43,8 @@ struct node_nvml_gpu {
 	char *pci_address;              /* "0000:3b:00.0", lowercase, as lib/node/pci.h writes it */
 	enum node_mig_mode mig;         /* the current mode */
 	enum node_mig_mode mig_pending; /* the mode after the next GPU reset or reboot */
+	char *name; /* the driver's product name ("NVIDIA H200": nvmlDeviceGetName, nvidia-smi's
+	               name), or NULL; detect names a GPU with it where pci.ids has no name */
 };
 
 struct node_nvml {
@@ -54,7 +56,8 @@ struct node_nvml {
 	char *nvidia_smi; /* the nvidia-smi that was run, or NULL */
 	char *nvml_error; /* why libnvidia-ml.so.1 could not be loaded, when it was tried */
 	char *error;      /* why the status is unavailable or failed, or NULL */
-	struct node_nvml_gpu *gpus; /* with status OK: each GPU's MIG mode, when it could be read */
+	struct node_nvml_gpu *gpus; /* with status OK: each GPU's MIG mode and name, when they
+	                               could be read */
 	size_t n_gpus;
 	char *mig_error; /* why the MIG modes could not be read (status OK), or NULL */
 };
@@ -86,9 +89,11 @@ int node_parse_nvidia_smi(const char *text, char **ret_version, unsigned *ret_co
                           char **ret_error);
 
 /*
- * The output of `nvidia-smi --query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending
- * --format=csv,noheader`: one "00000000:3B:00.0, Enabled, Enabled" line per GPU ("[N/A]" where
- * the GPU has no MIG). Returns 0 with the GPUs, or -1 with a fresh message in *ret_error.
+ * The output of `nvidia-smi --query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending,name
+ * --format=csv,noheader`: one "00000000:3B:00.0, Enabled, Enabled, NVIDIA A100-SXM4-40GB" line
+ * per GPU ("[N/A]" where the GPU has no MIG). The name is the rest of the line (a comma in it
+ * is kept); "[N/A]", nothing, or a name with a control character is no name. Returns 0 with the
+ * GPUs, or -1 with a fresh message in *ret_error.
  */
 int node_parse_nvidia_smi_mig(const char *text, struct node_nvml_gpu **ret_gpus, size_t *ret_n,
                               char **ret_error);

@@ -37,6 +37,7 @@ struct pci_function {
 	uint16_t device_id;
 	uint16_t class_id;     /* base class and subclass: 0x0302 */
 	char *name;            /* from pci.ids (or udev's hwdb); "unknown" when missing */
+	bool name_from_driver; /* pci.ids had no name; lib/detect/node took the driver's */
 	char *driver;          /* bound kernel driver ("nvidia", "vfio-pci"), or NULL */
 	bool virtual_function; /* an SR-IOV VF (has a physfn link); always false in a dump */
 };

@@ -8,7 +8,8 @@
  * The two GPUs are tests/fixtures/nodes/t4-a100's: a T4 at 00000000:3B:00.0, which has no MIG
  * (nvmlDeviceGetMigMode answers NVML_ERROR_NOT_SUPPORTED, as on every GPU before Ampere), and
  * an A100 at 00000000:86:00.0 with MIG disabled. FAKE_NVML_MIG=CURRENT/PENDING (0 or 1) sets
- * the A100's modes, FAKE_NVML_MIG=3 makes its call fail as on the T4.
+ * the A100's modes, FAKE_NVML_MIG=3 makes its call fail as on the T4. nvmlDeviceGetName answers
+ * the names the driver gives these two ("Tesla T4", "NVIDIA A100-PCIE-40GB").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +31,16 @@ struct device {
 	const char *bus_id;
 	unsigned pci_device_id; /* device << 16 | vendor */
 	unsigned bus;
+	const char *name;
 };
 static struct device devices[] = {
-        {"00000000:3B:00.0", 0x1eb810de, 0x3b},
-        {"00000000:86:00.0", 0x20f110de, 0x86},
+        {"00000000:3B:00.0", 0x1eb810de, 0x3b, "Tesla T4"},
+        {"00000000:86:00.0", 0x20f110de, 0x86, "NVIDIA A100-PCIE-40GB"},
 };
 int nvmlDeviceGetHandleByIndex_v2(unsigned index, struct device **device);
 int nvmlDeviceGetPciInfo_v3(struct device *device, struct pci_info *pci);
 int nvmlDeviceGetMigMode(struct device *device, unsigned *current, unsigned *pending);
+int nvmlDeviceGetName(struct device *device, char *name, unsigned length);
 
 static int initialized;
 
@@ -117,6 +120,16 @@ nvmlDeviceGetMigMode(struct device *device, unsigned *current, unsigned *pending
 	*pending = 0;
 	if (m && *m && sscanf(m, "%u/%u", current, pending) != 2)
 		return 999; /* NVML_ERROR_UNKNOWN */
+	return 0;
+}
+
+int
+nvmlDeviceGetName(struct device *device, char *name, unsigned length)
+{
+	if (!initialized)
+		return 1;
+	if ((unsigned)snprintf(name, length, "%s", device->name) >= length)
+		return 7; /* NVML_ERROR_INSUFFICIENT_SIZE */
 	return 0;
 }
 

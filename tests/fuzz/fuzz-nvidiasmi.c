@@ -3,7 +3,8 @@
  * What detect reads from a node's nvidia-smi (the driver version and count, and each GPU's
  * MIG mode) and what preflight reads from a device plugin manifest (its MIG strategy). The
  * properties: nothing crashes; an accepted MIG answer has one well-formed PCI address and two
- * known modes per GPU; every rejection names its line.
+ * known modes per GPU, and a name that is none or a trimmed one-line text other than "[N/A]";
+ * every rejection names its line.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,7 +48,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (strlen(a) != 12 || a[4] != ':' || a[7] != ':' || a[10] != '.' ||
 			    !gpus[i].mig || !gpus[i].mig_pending)
 				abort();
+			const char *nm = gpus[i].name;
+			if (nm && (!*nm || nm[0] == ' ' || nm[strlen(nm) - 1] == ' ' ||
+			           strpbrk(nm, "\r\n") || strcmp(nm, "[N/A]") == 0))
+				abort();
 			free(gpus[i].pci_address);
+			free(gpus[i].name);
 		}
 	}
 	free(gpus);

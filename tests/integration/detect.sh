@@ -52,6 +52,19 @@ expect_not_contains "$T/out" "1af1" "nvswitch: the NVSwitches are not listed"
 node nouveau 0
 expect_contains "$T/err" "0000:01:00.0 is bound to nouveau" "nouveau: a note on stderr"
 node vf 0
+# A real node: an H200 under Firecracker, Ubuntu 24.04, the open kernel module 580.159.04
+# (tests/fixtures/nodes/SOURCES-h200.md). The fixture pci.ids does not know 10de:2335, nor
+# does Debian 12's (April 2023): under --root nothing else names it.
+node h200-ubuntu2404 0
+if grep -qE '^0000:00:06\.0 +10de +2335 +0302 +unknown +nvidia +no +- *$' "$T/out"; then
+	ok "h200-ubuntu2404: the table row (unknown to pci.ids, bound to nvidia)"
+else not_ok "h200-ubuntu2404: the table row (unknown to pci.ids, bound to nvidia)" "$(cat "$T/out")"; fi
+expect_contains "$T/out" "Driver:   nvidia 580.159.04 (open), loaded" "h200-ubuntu2404: the open kernel module"
+expect_contains "$T/out" "Devices:  /dev/nvidiactl, /dev/nvidia0, /dev/nvidia-uvm, /dev/nvidia-uvm-tools" \
+	"h200-ubuntu2404: the device nodes"
+expect_contains "$T/out" "NVML:     skipped (--root); the root's /proc/driver/nvidia has driver 580.159.04, 1 GPU" \
+	"h200-ubuntu2404: the driver's /proc"
+expect_contains "$T/out" "OS:       ubuntu 24.04 (deb packages" "h200-ubuntu2404: /etc/os-release, a link to ../usr/lib/os-release"
 node amd-aspeed 3
 expect_contains "$T/err" "no NVIDIA GPU found" "amd-aspeed: a note on stderr"
 expect_contains "$T/err" "hint: no NVIDIA function is on PCI" "amd-aspeed: a hint"
@@ -248,6 +261,10 @@ else
 fi
 
 # NVML through a stand-in libnvidia-ml.so.1 (tests/fakes/nvml.c), loaded with dlopen.
+# gpu_names FILE: each GPU of a detect --json as ADDRESS=NAME/NAME_SOURCE.
+gpu_names() {
+	python3 -c 'import json,sys; print(" ".join("%s=%s/%s" % (g["pci_address"], g["name"], g["name_source"]) for g in json.load(open(sys.argv[1]))["gpus"]))' "$1"
+}
 if [ "$GPUPREP_STATIC" = 1 ]; then
 	skip "NVML through a stand-in library" "a static gpuprep cannot dlopen libnvidia-ml.so.1"
 elif [ -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ]; then
@@ -284,6 +301,23 @@ elif [ -e "${FAKE_NVML_DIR:-}/libnvidia-ml.so.1" ]; then
 	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci"
 	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from libnvidia-ml.so.1" \
 		"NVML: the table names the source"
+	# A GPU that pci.ids does not know (a pci.ids older than the GPU) is named by the driver.
+	grep -v '^	20f1 ' "$IDS" >"$T/ids-no-a100"
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci" --pci-ids "$T/ids-no-a100"
+	got=$(gpu_names "$T/out")
+	[ "$got" = "0000:3b:00.0=TU104GL [Tesla T4]/pci.ids 0000:86:00.0=NVIDIA A100-PCIE-40GB/nvml" ] &&
+		ok "NVML: names a GPU pci.ids does not know, and says so" ||
+		not_ok "NVML: names a GPU pci.ids does not know, and says so" "$got"
+	LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci" --pci-ids "$T/ids-no-a100"
+	if grep -qE '^0000:86:00\.0 +10de +20f1 +0302 +NVIDIA A100-PCIE-40GB ' "$T/out"; then
+		ok "NVML: the table shows the driver's name"
+	else not_ok "NVML: the table shows the driver's name" "$(cat "$T/out")"; fi
+	run "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/t4-a100.lspci" --pci-ids "$T/ids-no-a100"
+	got=$(gpu_names "$T/out")
+	case "$got" in
+	*"0000:86:00.0=unknown/None"*) ok "no NVML: a GPU pci.ids does not know stays unknown, with no source" ;;
+	*) not_ok "no NVML: a GPU pci.ids does not know stays unknown, with no source" "$got" ;;
+	esac
 else
 	skip "NVML through a stand-in library" "FAKE_NVML_DIR has no libnvidia-ml.so.1"
 fi
@@ -341,13 +375,33 @@ if [ -z "$smi_reason" ]; then
 	expect_file_eq "$T/mig" "$T/mig.want" "nvidia-smi: each GPU's MIG mode (mig.mode.current, mig.mode.pending)"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_MIG="Enabled, Enabled" "$GPUPREP" --json detect --pci-dump "$D"
 	expect_contains "$T/out" '"mig_mode": "enabled"' "nvidia-smi: MIG on"
+	grep -v '^	20f1 ' "$IDS" >"$T/ids-no-a100"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" --json detect --pci-dump "$D" --pci-ids "$T/ids-no-a100"
+	got=$(gpu_names "$T/out")
+	[ "$got" = "0000:3b:00.0=TU104GL [Tesla T4]/pci.ids 0000:86:00.0=NVIDIA A100-PCIE-40GB/nvidia-smi" ] &&
+		ok "nvidia-smi: names a GPU pci.ids does not know, and says so" ||
+		not_ok "nvidia-smi: names a GPU pci.ids does not know, and says so" "$got"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_MIG="Enabled" "$GPUPREP" detect --pci-dump "$D"
-	expect_contains "$T/out" "MIG:      unknown: cannot read the MIG modes '/usr/local/bin/nvidia-smi' printed: line 2: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got '00000000:86:00.0, Enabled'" \
+	expect_contains "$T/out" "MIG:      unknown: cannot read the MIG modes '/usr/local/bin/nvidia-smi' printed: line 2: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got '00000000:86:00.0, Enabled, NVIDIA A100-PCIE-40GB'" \
 		"nvidia-smi: MIG output it cannot read: the line is named"
 	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices" "nvidia-smi: MIG output it cannot read: the rest stands"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
 	expect_contains "$T/out" "NVML:     driver 535.129.03, 2 devices, from '/usr/local/bin/nvidia-smi' (no NVML: " \
 		"nvidia-smi: the table names the source"
+	# The H200 node: its real lspci -x dump and what its nvidia-smi printed. pci.ids has no
+	# name for 10de:2335; the driver's is taken, and said to be the driver's.
+	H=$(fixture_root h200-ubuntu2404)
+	run smi_node "$H" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" --json detect --pci-dump "$FIXTURES/dumps/h200.lspci" --pci-ids "$IDS"
+	expect_rc 0 "h200 nvidia-smi: detect --json"
+	got=$(gpu_names "$T/out")
+	[ "$got" = "0000:00:06.0=NVIDIA H200/nvidia-smi" ] && ok "h200 nvidia-smi: the H200 is named by the driver" ||
+		not_ok "h200 nvidia-smi: the H200 is named by the driver" "$got"
+	expect_contains "$T/out" '"mig_mode": "disabled"' "h200 nvidia-smi: MIG off"
+	expect_contains "$T/out" '"driver_version": "580.159.04"' "h200 nvidia-smi: the driver version"
+	run smi_node "$H" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$FIXTURES/dumps/h200.lspci" --pci-ids "$IDS"
+	if grep -qE '^0000:00:06\.0 +10de +2335 +0302 +NVIDIA H200 +- +no +disabled *$' "$T/out"; then
+		ok "h200 nvidia-smi: the table row"
+	else not_ok "h200 nvidia-smi: the table row" "$(cat "$T/out")"; fi
 	rm -r "${A:?}/proc"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" "$GPUPREP" detect --pci-dump "$D"
 	expect_rc 0 "nvidia-smi fails: detect still succeeds"
@@ -368,6 +422,9 @@ if [ -z "$smi_reason" ]; then
 else
 	for t in "nvidia-smi: detect --json" "nvidia-smi: JSON" "nvidia-smi: table" "nvidia-smi fails" \
 		"nvidia-smi fails: message" "neither: unavailable" "neither: directories" "neither: no source" \
+		"nvidia-smi: names a GPU pci.ids does not know, and says so" \
+		"h200 nvidia-smi: detect --json" "h200 nvidia-smi: the H200 is named by the driver" \
+		"h200 nvidia-smi: MIG off" "h200 nvidia-smi: the driver version" "h200 nvidia-smi: the table row" \
 		"nvidia-smi prints nonsense"; do
 		skip "$t" "$smi_reason"
 	done

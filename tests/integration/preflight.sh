@@ -303,6 +303,37 @@ else
 	done
 fi
 
+# A real node's GPU side: tests/fixtures/nodes/h200-ubuntu2404 (an H200, the open module
+# 580.159.04; SOURCES-h200.md), its /sys, /proc/driver and nvidia-smi's answers as the machine's.
+h200_tests=("gpu-present: h200" "gpu-present: h200: message" "driver-loaded: h200" "driver-loaded: h200: message"
+	"nvml: h200" "nvml: h200: message" "driver-version-match: h200" "driver-version-match: h200: message"
+	"mig: h200" "mig: h200: message")
+if [ -z "$smi_reason" ]; then
+	H=$(fixture_root h200-ubuntu2404)
+	nvml_check "$H" gpu-present pass 0 "h200" "$N"
+	# pci.ids (this machine's, and the built-in list made from it at build time) is older than
+	# the H200 where it has no 10de:2335 (Debian 12's is from April 2023): the driver names it.
+	if cat /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids 2>/dev/null |
+		awk '/^[0-9a-f]{4} /{v=$1} v=="10de" && /^\t2335 /{f=1} END{exit !f}'; then
+		skip "gpu-present: h200: message" "this machine's pci.ids names 10de:2335, so the driver's name is not needed"
+	else
+		# Named so where NVML is asked anyway (with the nvml check, as in a whole preflight);
+		# gpu-present alone does not run nvidia-smi for a name.
+		run as_node "$H" env "$N" "$GPUPREP" preflight --checks gpu-present,nvml
+		expect_contains "$T/out" "[PASS] 1 NVIDIA GPU: NVIDIA H200 at 0000:00:06.0" "gpu-present: h200: message"
+	fi
+	nvml_check "$H" driver-loaded pass 0 "h200" "$N"
+	msg_is "the nvidia kernel module 580.159.04 (open) is loaded" "driver-loaded: h200: message"
+	nvml_check "$H" nvml pass 0 "h200" "$N"
+	msg_is "nvidia-smi 580.159.04 sees 1 GPU (libnvidia-ml.so.1 cannot be loaded)" "nvml: h200: message"
+	nvml_check "$H" driver-version-match pass 0 "h200" "$N"
+	msg_is "the kernel module and nvidia-smi are both 580.159.04" "driver-version-match: h200: message"
+	nvml_check "$H" mig pass 0 "h200" "$N"
+	msg_is "MIG is off on every GPU" "mig: h200: message"
+else
+	for t in "${h200_tests[@]}"; do skip "$t" "$smi_reason"; done
+fi
+
 # --- mig ----------------------------------------------------------------------------------
 # MIG on a GPU needs a device plugin with a MIG strategy (single or mixed), or the GPU is not
 # advertised. The modes come from NVML (the stand-in's A100: FAKE_NVML_MIG) or the node's

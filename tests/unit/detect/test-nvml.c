@@ -22,7 +22,7 @@ smi(const char *text, const char *version, unsigned count, const char *error, co
 	free(e);
 }
 
-/* The MIG query's output: the GPUs as "ADDRESS=CURRENT/PENDING ...", or "error: MESSAGE". */
+/* The MIG query's output: the GPUs as "ADDRESS=CURRENT/PENDING[:NAME] ...", or "error: MESSAGE". */
 static void
 smi_mig(const char *text, const char *want, const char *name)
 {
@@ -37,9 +37,11 @@ smi_mig(const char *text, const char *want, const char *name)
 			const char *c = node_mig_mode_name(g[i].mig);
 			const char *p = node_mig_mode_name(g[i].mig_pending);
 			size_t l = strlen(got);
-			snprintf(got + l, sizeof(got) - l, "%s%s=%s/%s", i ? " " : "",
-			         g[i].pci_address, c ? c : "?", p ? p : "?");
+			snprintf(got + l, sizeof(got) - l, "%s%s=%s/%s%s%s", i ? " " : "",
+			         g[i].pci_address, c ? c : "?", p ? p : "?", g[i].name ? ":" : "",
+			         g[i].name ? g[i].name : "");
 			free(g[i].pci_address);
+			free(g[i].name);
 		}
 		free(g);
 	}
@@ -49,32 +51,47 @@ smi_mig(const char *text, const char *want, const char *name)
 static void
 test_mig(void)
 {
-	/* The MIG user guide's shape, with a T4 ("[N/A]") beside an A100. */
-	smi_mig("00000000:3B:00.0, [N/A], [N/A]\n00000000:86:00.0, Enabled, Enabled\n",
-	        "0000:3b:00.0=unsupported/unsupported 0000:86:00.0=enabled/enabled",
-	        "mig: two GPUs");
-	smi_mig("00000000:86:00.0, Disabled, Enabled\r\n\n", "0000:86:00.0=disabled/enabled",
+	/* The MIG user guide's shape, with a T4 ("[N/A]") beside an A100, each GPU's name last. */
+	smi_mig("00000000:3B:00.0, [N/A], [N/A], Tesla T4\n"
+	        "00000000:86:00.0, Enabled, Enabled, NVIDIA A100-PCIE-40GB\n",
+	        "0000:3b:00.0=unsupported/unsupported:Tesla T4 "
+	        "0000:86:00.0=enabled/enabled:NVIDIA A100-PCIE-40GB",
+	        "mig: two GPUs and their names");
+	/* What nvidia-smi 580.159.04 printed on an H200 (tests/fixtures/nodes/h200-ubuntu2404). */
+	smi_mig("00000000:00:06.0, Disabled, Disabled, NVIDIA H200\n",
+	        "0000:00:06.0=disabled/disabled:NVIDIA H200", "mig: a real H200");
+	smi_mig("00000000:86:00.0, Disabled, Enabled, NVIDIA A100-SXM4-40GB\r\n\n",
+	        "0000:86:00.0=disabled/enabled:NVIDIA A100-SXM4-40GB",
 	        "mig: pending, CRLF, a blank line");
 	smi_mig("", "", "mig: no GPU");
-	smi_mig("00000000:86:00.0, Enabled\n",
-	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
-	        "'00000000:86:00.0, Enabled'",
+	smi_mig("00000000:86:00.0, Enabled, Enabled, [N/A]\n00000000:87:00.0, Enabled, Enabled,\n",
+	        "0000:86:00.0=enabled/enabled 0000:87:00.0=enabled/enabled",
+	        "mig: no name ([N/A] or nothing) is none");
+	smi_mig("00000000:86:00.0, Enabled, Enabled, NVIDIA\rH200\n00000000:87:00.0, Enabled, "
+	        "Enabled, \033[2JH200\n",
+	        "0000:86:00.0=enabled/enabled 0000:87:00.0=enabled/enabled",
+	        "mig: a name with a control character is none");
+	smi_mig("00000000:86:00.0, Enabled, Enabled, Board A, rev 2\n",
+	        "0000:86:00.0=enabled/enabled:Board A, rev 2", "mig: a comma in the name is kept");
+	smi_mig("00000000:86:00.0, Enabled, NVIDIA A100-PCIE-40GB\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got "
+	        "'00000000:86:00.0, Enabled, NVIDIA A100-PCIE-40GB'",
 	        "mig: a missing column");
-	smi_mig("00000000:3B:00.0, [N/A], [N/A]\n00000000:86:00.0, On, On\n",
-	        "error: line 2: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
-	        "'00000000:86:00.0, On, On'",
+	smi_mig("00000000:86:00.0, Enabled, Enabled\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got "
+	        "'00000000:86:00.0, Enabled, Enabled'",
+	        "mig: the query without the name (no name column)");
+	smi_mig("00000000:3B:00.0, [N/A], [N/A], Tesla T4\n00000000:86:00.0, On, On, A100\n",
+	        "error: line 2: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got "
+	        "'00000000:86:00.0, On, On, A100'",
 	        "mig: an unknown mode, the line named");
 	smi_mig("Field \"mig.mode.current\" is not a valid field to query.\n",
-	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got 'Field "
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got 'Field "
 	        "\"mig.mode.current\" is not a valid field to query.'",
 	        "mig: an old nvidia-smi's answer");
-	smi_mig("00000000:86:00.0, Enabled, Enabled, x\n",
-	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
-	        "'00000000:86:00.0, Enabled, Enabled, x'",
-	        "mig: a fourth column");
-	smi_mig("zz:86:00.0, Enabled, Enabled\n",
-	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE', got "
-	        "'zz:86:00.0, Enabled, Enabled'",
+	smi_mig("zz:86:00.0, Enabled, Enabled, A100\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got "
+	        "'zz:86:00.0, Enabled, Enabled, A100'",
 	        "mig: not a bus id");
 	struct node_nvml n = {0};
 	struct node_nvml_gpu g = {.pci_address = "0000:86:00.0", .mig = NODE_MIG_ENABLED};
