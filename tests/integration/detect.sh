@@ -65,6 +65,18 @@ expect_contains "$T/out" "Devices:  /dev/nvidiactl, /dev/nvidia0, /dev/nvidia-uv
 expect_contains "$T/out" "NVML:     skipped (--root); the root's /proc/driver/nvidia has driver 580.159.04, 1 GPU" \
 	"h200-ubuntu2404: the driver's /proc"
 expect_contains "$T/out" "OS:       ubuntu 24.04 (deb packages" "h200-ubuntu2404: /etc/os-release, a link to ../usr/lib/os-release"
+# tests/tools/capture-node.py made that node on the machine; a node it copies from the fixture
+# (--from) reads the same, so the tool still copies all that detect reads.
+if python3 "$TESTS_SRC/tools/capture-node.py" --from "$(fixture_root h200-ubuntu2404)" "$T/capture" >"$T/cap.out" 2>&1; then
+	ok "capture-node.py --from the h200 node"
+	run "$GPUPREP" --json --root "$T/capture/node" detect --pci-ids "$IDS"
+	sed 's/^  "gpuprep_version": ".*",$/  "gpuprep_version": "@VERSION@",/' "$T/out" >"$T/out.norm"
+	expect_file_eq "$T/out.norm" "$GOLDEN/detect-h200-ubuntu2404.json" "capture-node.py: its copy of the h200 node is the same node to detect"
+	expect_contains "$T/capture/capture.txt" "link     /sys/devices/pci0000:00/0000:00:06.0/driver  -> ../../../bus/pci/drivers/nvidia" \
+		"capture-node.py: capture.txt lists what it copied"
+else
+	not_ok "capture-node.py --from the h200 node" "$(cat "$T/cap.out")"
+fi
 node amd-aspeed 3
 expect_contains "$T/err" "no NVIDIA GPU found" "amd-aspeed: a note on stderr"
 expect_contains "$T/err" "hint: no NVIDIA function is on PCI" "amd-aspeed: a hint"

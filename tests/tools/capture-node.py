@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Copy what gpuprep reads of a real node into a fixture node (a tree for --root).
 
-usage: capture-node.py OUTDIR
+usage: capture-node.py [--from ROOT] OUTDIR
 
-Run it as root on the machine to capture (it only reads). It writes OUTDIR/node/, laid out like
+Run it as root on the machine to capture (it only reads); --from reads a node's tree under ROOT
+instead (another fixture, a mounted image: the tests use it to check this tool). It writes OUTDIR/node/, laid out like
 the fixture nodes under tests/fixtures/nodes/, and OUTDIR/capture.txt, which lists every path
 it copied or could not read and the device numbers of the /dev nodes:
 
@@ -52,11 +53,41 @@ TREES = ("/proc/driver/nvidia", "/etc/cdi", "/etc/nvidia-container-runtime")
 MAX = 1 << 20
 
 out = None
+root = None  # --from: the tree read instead of /
 log = []
 
 
 def dest(path):
     return os.path.join(out, path.lstrip("/"))
+
+
+def src(path):
+    """Where a node path is read: itself, or under --from's root."""
+    return os.path.join(root, path.lstrip("/")) if root else path
+
+
+def realpath(path):
+    """A node path with its links resolved inside the node (an absolute link under --from's
+    root means the root's path, as it would on the node), as a node path."""
+    if not root:
+        return os.path.realpath(path)
+    parts = [p for p in path.split("/") if p]
+    cur, hops = "/", 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            cur = os.path.dirname(cur)
+            continue
+        nxt = os.path.join(cur, part)
+        if os.path.islink(src(nxt)) and hops < 40:
+            hops += 1
+            target = os.readlink(src(nxt))
+            if target.startswith("/"):
+                cur = "/"
+            parts = [p for p in target.split("/") if p and p != "."] + parts
+            continue
+        cur = nxt
+    return cur
 
 
 def note(what, path, extra=""):
@@ -67,7 +98,7 @@ def copy_file(path):
     if os.path.lexists(dest(path)):
         return
     try:
-        with open(path, "rb") as f:
+        with open(src(path), "rb") as f:
             data = f.read(MAX + 1)
     except OSError as e:
         note("unread", path, e.strerror or str(e))
@@ -84,7 +115,7 @@ def copy_file(path):
 def copy_link(path):
     if os.path.lexists(dest(path)):
         return
-    target = os.readlink(path)
+    target = os.readlink(src(path))
     os.makedirs(os.path.dirname(dest(path)), exist_ok=True)
     os.symlink(target, dest(path))
     note("link", path, "-> " + target)
@@ -92,7 +123,7 @@ def copy_link(path):
 
 def copy_any(path):
     try:
-        st = os.lstat(path)
+        st = os.lstat(src(path))
     except OSError:
         return
     if stat.S_ISLNK(st.st_mode):
@@ -104,16 +135,17 @@ def copy_any(path):
 
 
 def copy_tree(top):
-    for dirpath, dirnames, filenames in os.walk(top):
-        os.makedirs(dest(dirpath), exist_ok=True)
+    for dirpath, dirnames, filenames in os.walk(src(top)):
+        node_dir = "/" + os.path.relpath(dirpath, root) if root else dirpath
+        os.makedirs(dest(node_dir), exist_ok=True)
         for n in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            copy_any(os.path.join(dirpath, n))
+            copy_any(os.path.join(node_dir, n))
 
 
 def pci():
     top = "/sys/bus/pci/devices"
     try:
-        names = sorted(os.listdir(top))
+        names = sorted(n for n in os.listdir(src(top)) if not n.startswith("."))
     except OSError as e:
         note("unread", top, e.strerror)
         return
@@ -121,23 +153,21 @@ def pci():
     for n in names:
         link = os.path.join(top, n)
         copy_any(link)
-        real = os.path.realpath(link)
         # the device and every PCI device above it (bridges) up to /sys/devices/pciDDDD:BB
-        d = real
-        while d.startswith("/sys/devices/pci") and os.path.exists(os.path.join(d, "vendor")):
+        d = realpath(link)
+        while d.startswith("/sys/devices/pci") and os.path.exists(src(os.path.join(d, "vendor"))):
             os.makedirs(dest(d), exist_ok=True)
             for a in PCI_ATTRS:
-                if os.path.exists(os.path.join(d, a)):
+                if os.path.exists(src(os.path.join(d, a))):
                     copy_file(os.path.join(d, a))
             for a in PCI_LINKS:
                 p = os.path.join(d, a)
-                if os.path.islink(p):
+                if os.path.islink(src(p)):
                     copy_link(p)
-                    drv = os.path.realpath(p)
                     if a == "driver":
-                        os.makedirs(dest(drv), exist_ok=True)
-            for a in sorted(os.listdir(d)):
-                if a.startswith("virtfn") and os.path.islink(os.path.join(d, a)):
+                        os.makedirs(dest(realpath(p)), exist_ok=True)
+            for a in sorted(os.listdir(src(d))):
+                if a.startswith("virtfn") and os.path.islink(src(os.path.join(d, a))):
                     copy_link(os.path.join(d, a))
             d = os.path.dirname(d)
 
@@ -145,14 +175,14 @@ def pci():
 def dev():
     majors = set()
     try:
-        names = sorted(os.listdir("/dev"))
+        names = sorted(os.listdir(src("/dev")))
     except OSError:
         return
     for n in names:
         if not n.startswith("nvidia"):
             continue
         p = os.path.join("/dev", n)
-        st = os.lstat(p)
+        st = os.lstat(src(p))
         if stat.S_ISCHR(st.st_mode):
             os.makedirs(dest("/dev"), exist_ok=True)
             open(dest(p), "wb").close()
@@ -160,48 +190,54 @@ def dev():
             note("chardev", p, f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)} "
                  f"mode {stat.S_IMODE(st.st_mode):o}")
         elif stat.S_ISDIR(st.st_mode):
-            for m in sorted(os.listdir(p)):
+            for m in sorted(os.listdir(src(p))):
                 q = os.path.join(p, m)
-                s2 = os.lstat(q)
+                s2 = os.lstat(src(q))
                 if stat.S_ISCHR(s2.st_mode):
                     os.makedirs(dest(p), exist_ok=True)
                     open(dest(q), "wb").close()
                     note("chardev", q, f"{os.major(s2.st_rdev)}:{os.minor(s2.st_rdev)}")
+                else:
+                    copy_any(q)
         else:
             copy_any(p)
-    if os.path.isdir("/dev/char"):
-        for n in sorted(os.listdir("/dev/char")):
+    if os.path.isdir(src("/dev/char")):
+        for n in sorted(os.listdir(src("/dev/char"))):
             p = os.path.join("/dev/char", n)
-            if os.path.islink(p) and os.path.basename(os.readlink(p)).startswith("nvidia"):
+            if os.path.islink(src(p)) and os.path.basename(os.readlink(src(p))).startswith("nvidia"):
                 copy_link(p)
             elif n.split(":")[0].isdigit() and int(n.split(":")[0]) in majors:
-                note("absent", p, "no link for an nvidia major" if not os.path.lexists(p)
-                     else "-> " + os.readlink(p) if os.path.islink(p) else "not a link")
+                note("other", p, "-> " + os.readlink(src(p)) if os.path.islink(src(p))
+                     else "not a link")
 
 
 def main():
-    global out
-    if len(sys.argv) != 2:
+    global out, root
+    argv = sys.argv[1:]
+    if len(argv) == 3 and argv[0] == "--from":
+        root = os.path.realpath(argv[1])
+        argv = argv[2:]
+    if len(argv) != 1:
         sys.exit(__doc__)
-    out = os.path.join(sys.argv[1], "node")
+    out = os.path.join(argv[0], "node")
     os.makedirs(out, exist_ok=True)
     pci()
     for m in MODULES:
-        if os.path.isdir("/sys/module/" + m):
+        if os.path.isdir(src("/sys/module/" + m)):
             os.makedirs(dest("/sys/module/" + m), exist_ok=True)
             for a in MODULE_ATTRS:
-                if os.path.exists(f"/sys/module/{m}/{a}"):
+                if os.path.exists(src(f"/sys/module/{m}/{a}")):
                     copy_file(f"/sys/module/{m}/{a}")
     for f in FILES:
-        if os.path.lexists(f):
+        if os.path.lexists(src(f)):
             copy_any(f)
-            if os.path.islink(f):  # /etc/os-release -> ../usr/lib/os-release
-                copy_any(os.path.realpath(f))
+            if os.path.islink(src(f)):  # /etc/os-release -> ../usr/lib/os-release
+                copy_any(realpath(f))
     for t in TREES:
-        if os.path.isdir(t):
+        if os.path.isdir(src(t)):
             copy_tree(t)
     dev()
-    with open(os.path.join(sys.argv[1], "capture.txt"), "w") as f:
+    with open(os.path.join(argv[0], "capture.txt"), "w") as f:
         f.write("\n".join(log) + "\n")
     print(f"capture-node: {sum(1 for l in log if not l.startswith('unread'))} paths in {out}, "
           f"{sum(1 for l in log if l.startswith('unread'))} unreadable (see capture.txt)")
