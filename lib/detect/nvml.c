@@ -443,6 +443,92 @@ dirs_list(void)
 	return b.s;
 }
 
+int
+node_parse_nvidia_smi_all(const char *text, char **ret_version, unsigned *ret_count,
+                          struct node_nvml_gpu **ret_gpus, size_t *ret_n, char **ret_error)
+{
+	/* Each line's first two columns to one text, the rest to another, line for line. */
+	struct strbuf a = {0}, b = {0};
+	for (const char *line = text; line && *line;) {
+		const char *eol = line + strcspn(line, "\n");
+		const char *c1 = memchr(line, ',', (size_t)(eol - line));
+		const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(eol - c1 - 1)) : NULL;
+		if (!c2 && eol > line + strspn(line, " \t\r")) {
+			free(a.s);
+			free(b.s);
+			*ret_error = xasprintf("expected 'VERSION, COUNT, BUS_ID, ...', got '%.*s'",
+			                       (int)(eol - line > 80 ? 80 : eol - line), line);
+			return -1;
+		}
+		if (c2) {
+			strbuf_printf(&a, "%.*s", (int)(c2 - line), line);
+			const char *rest = c2 + 1 + strspn(c2 + 1, " ");
+			strbuf_printf(&b, "%.*s", (int)(eol - rest), rest);
+		}
+		strbuf_puts(&a, "\n");
+		strbuf_puts(&b, "\n");
+		line = *eol ? eol + 1 : NULL;
+	}
+	int r = node_parse_nvidia_smi(a.s ? a.s : "", ret_version, ret_count, ret_error);
+	if (r == 0 && node_parse_nvidia_smi_mig(b.s ? b.s : "", ret_gpus, ret_n, ret_error) < 0)
+		r = -1;
+	else if (r == 0 && *ret_n != *ret_count) {
+		/* "535.129.03, 1," alone: a GPU line without its bus id */
+		*ret_error = xasprintf("%zu GPU lines with a bus id, but the count column says %u",
+		                       *ret_n, *ret_count);
+		gpus_free(*ret_gpus, *ret_n);
+		*ret_gpus = NULL;
+		*ret_n = 0;
+		r = -1;
+	}
+	if (r < 0 && *ret_version) {
+		free(*ret_version);
+		*ret_version = NULL;
+	}
+	free(a.s);
+	free(b.s);
+	return r;
+}
+
+/*
+ * One nvidia-smi for everything (each run starts the driver's NVML: about 25 ms on an H200
+ * node). True when it answered; false when it could not (a driver before R450 knows no MIG
+ * fields: exit 2, "Field ... is not a valid field to query."), and the two queries below are
+ * made instead, each with its own error.
+ */
+static bool
+smi_probe_all(struct node_nvml *n)
+{
+	char *const argv[] = {n->nvidia_smi,
+	                      "--query-gpu=driver_version,count,pci.bus_id,mig.mode.current,mig."
+	                      "mode.pending,name",
+	                      "--format=csv,noheader", NULL};
+	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
+	struct proc_result res = {0};
+	struct gp_error e = {0};
+	if (proc_run(argv, &po, &res, &e) < 0) {
+		gp_error_release(&e);
+		return false;
+	}
+	bool ok = false;
+	_cleanup_free_ char *perr = NULL;
+	if (res.timed_out) {
+		/* A wedged driver: asking again would only wait as long again. */
+		n->status = NODE_NVML_FAILED;
+		n->error = xasprintf("'%s' did not answer within %d s", n->nvidia_smi,
+		                     SMI_TIMEOUT_MS / 1000);
+		ok = true;
+	} else if (res.status == 0 &&
+	           node_parse_nvidia_smi_all(res.output ? res.output : "", &n->driver_version,
+	                                     &n->device_count, &n->gpus, &n->n_gpus, &perr) == 0) {
+		n->status = NODE_NVML_OK;
+		n->has_count = true;
+		ok = true;
+	}
+	proc_result_release(&res);
+	return ok;
+}
+
 /* Run the running system's nvidia-smi (never one under a root). */
 static void
 smi_probe(struct node_nvml *n)
@@ -457,6 +543,8 @@ smi_probe(struct node_nvml *n)
 		return;
 	}
 	n->source = NODE_NVML_SOURCE_NVIDIA_SMI;
+	if (smi_probe_all(n))
+		return;
 	char *const argv[] = {n->nvidia_smi, "--query-gpu=driver_version,count",
 	                      "--format=csv,noheader", NULL};
 	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};

@@ -97,3 +97,13 @@ int node_parse_nvidia_smi(const char *text, char **ret_version, unsigned *ret_co
  */
 int node_parse_nvidia_smi_mig(const char *text, struct node_nvml_gpu **ret_gpus, size_t *ret_n,
                               char **ret_error);
+
+/*
+ * The output of the one query detect makes first, `nvidia-smi
+ * --query-gpu=driver_version,count,pci.bus_id,mig.mode.current,mig.mode.pending,name
+ * --format=csv,noheader`: "580.159.04, 1, 00000000:00:06.0, Disabled, Disabled, NVIDIA H200"
+ * per GPU, read as the two queries above (the first two columns, and the rest). Returns 0 with
+ * all of it, or -1 with a fresh message in *ret_error and nothing returned.
+ */
+int node_parse_nvidia_smi_all(const char *text, char **ret_version, unsigned *ret_count,
+                              struct node_nvml_gpu **ret_gpus, size_t *ret_n, char **ret_error);

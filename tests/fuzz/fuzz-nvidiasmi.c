@@ -59,6 +59,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(gpus);
 	free(error);
 
+	/* The one query: all of it or nothing, and as many GPU lines as the count says. */
+	version = NULL;
+	error = NULL;
+	gpus = NULL;
+	n = 0;
+	if (node_parse_nvidia_smi_all(text, &version, &count, &gpus, &n, &error) < 0) {
+		if (!error || version || gpus)
+			abort();
+	} else {
+		if (!version || !*version || n != count)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			free(gpus[i].pci_address);
+			free(gpus[i].name);
+		}
+	}
+	free(gpus);
+	free(version);
+	free(error);
+
 	unsigned line = 0;
 	char *strategy = preflight_mig_strategy_in(text, &line);
 	if (strategy && (!*strategy || line == 0))

@@ -385,6 +385,22 @@ if [ -z "$smi_reason" ]; then
 	python3 -c 'import json,sys; print(" ".join("%s=%s/%s" % (g["pci_address"], g["mig_mode"], g["mig_mode_pending"]) for g in json.load(open(sys.argv[1]))["gpus"]))' "$T/out" >"$T/mig"
 	echo "0000:3b:00.0=unsupported/unsupported 0000:86:00.0=disabled/disabled" >"$T/mig.want"
 	expect_file_eq "$T/mig" "$T/mig.want" "nvidia-smi: each GPU's MIG mode (mig.mode.current, mig.mode.pending)"
+	# One nvidia-smi run for all of it (each run starts the driver's NVML: about 25 ms on a real
+	# H200); a driver before R450 knows no MIG field, and the two queries of old are made.
+	rm -f "$T/smi.log"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_LOG="$T/smi.log" "$GPUPREP" detect --pci-dump "$D"
+	got=$(cat "$T/smi.log" 2>&1)
+	[ "$got" = "--query-gpu=driver_version,count,pci.bus_id,mig.mode.current,mig.mode.pending,name --format=csv,noheader" ] &&
+		ok "nvidia-smi: one run for version, count, MIG modes and names" ||
+		not_ok "nvidia-smi: one run for version, count, MIG modes and names" "$got"
+	rm -f "$T/smi.log"
+	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_LOG="$T/smi.log" FAKE_SMI_OLD=1 "$GPUPREP" --json detect --pci-dump "$D"
+	python3 -c 'import json,sys; n=json.load(open(sys.argv[1]))["driver"]["nvml"]; print(n["status"], n["driver_version"], n["device_count"], n["mig_error"])' \
+		"$T/out" >"$T/old" 2>&1
+	echo "ok 535.129.03 2 '/usr/local/bin/nvidia-smi' cannot tell the MIG mode (exit 2): Field \"mig.mode.current\" is not a valid field to query." >"$T/old.want"
+	expect_file_eq "$T/old" "$T/old.want" "nvidia-smi before R450: version and count, and why there is no MIG mode"
+	[ "$(wc -l <"$T/smi.log")" -eq 3 ] && ok "nvidia-smi before R450: the two queries of old after the one" ||
+		not_ok "nvidia-smi before R450: the two queries of old after the one" "$(cat "$T/smi.log")"
 	run smi_node "$A" env LD_LIBRARY_PATH="$T/nowhere" FAKE_SMI_MIG="Enabled, Enabled" "$GPUPREP" --json detect --pci-dump "$D"
 	expect_contains "$T/out" '"mig_mode": "enabled"' "nvidia-smi: MIG on"
 	grep -v '^	20f1 ' "$IDS" >"$T/ids-no-a100"
@@ -435,6 +451,9 @@ else
 	for t in "nvidia-smi: detect --json" "nvidia-smi: JSON" "nvidia-smi: table" "nvidia-smi fails" \
 		"nvidia-smi fails: message" "neither: unavailable" "neither: directories" "neither: no source" \
 		"nvidia-smi: names a GPU pci.ids does not know, and says so" \
+		"nvidia-smi: one run for version, count, MIG modes and names" \
+		"nvidia-smi before R450: version and count, and why there is no MIG mode" \
+		"nvidia-smi before R450: the two queries of old after the one" \
 		"h200 nvidia-smi: detect --json" "h200 nvidia-smi: the H200 is named by the driver" \
 		"h200 nvidia-smi: MIG off" "h200 nvidia-smi: the driver version" "h200 nvidia-smi: the table row" \
 		"nvidia-smi prints nonsense"; do

@@ -102,10 +102,68 @@ test_mig(void)
 	ok(node_mig_mode_name(NODE_MIG_UNKNOWN) == NULL, "mig: unknown has no name");
 }
 
+/* The one query: "VERSION COUNT | ADDRESS=CURRENT/PENDING[:NAME] ...", or "error: MESSAGE". */
+static void
+smi_all(const char *text, const char *want, const char *name)
+{
+	char *v = NULL, *e = NULL;
+	unsigned c = 0;
+	struct node_nvml_gpu *g = NULL;
+	size_t n = 0;
+	char got[512] = "";
+	if (node_parse_nvidia_smi_all(text, &v, &c, &g, &n, &e) < 0) {
+		ok(v == NULL && g == NULL, "%s: nothing returned with the error", name);
+		snprintf(got, sizeof(got), "error: %s", e);
+	} else {
+		snprintf(got, sizeof(got), "%s %u |", v, c);
+		for (size_t i = 0; i < n; i++) {
+			const char *cm = node_mig_mode_name(g[i].mig);
+			const char *p = node_mig_mode_name(g[i].mig_pending);
+			size_t l = strlen(got);
+			snprintf(got + l, sizeof(got) - l, " %s=%s/%s%s%s", g[i].pci_address,
+			         cm ? cm : "?", p ? p : "?", g[i].name ? ":" : "",
+			         g[i].name ? g[i].name : "");
+			free(g[i].pci_address);
+			free(g[i].name);
+		}
+		free(g);
+	}
+	free(v);
+	free(e);
+	is_str(got, want, name);
+}
+
+static void
+test_all(void)
+{
+	/* What nvidia-smi 580.159.04 printed on the H200 node. */
+	smi_all("580.159.04, 1, 00000000:00:06.0, Disabled, Disabled, NVIDIA H200\n",
+	        "580.159.04 1 | 0000:00:06.0=disabled/disabled:NVIDIA H200", "all: a real H200");
+	smi_all("535.129.03, 2, 00000000:3B:00.0, [N/A], [N/A], Tesla T4\r\n\n"
+	        "535.129.03, 2, 00000000:86:00.0, Enabled, Disabled, NVIDIA A100-PCIE-40GB\n",
+	        "535.129.03 2 | 0000:3b:00.0=unsupported/unsupported:Tesla T4 "
+	        "0000:86:00.0=enabled/disabled:NVIDIA A100-PCIE-40GB",
+	        "all: two GPUs, CRLF and a blank line");
+	smi_all("Field \"mig.mode.current\" is not a valid field to query.\n\n",
+	        "error: expected 'VERSION, COUNT, BUS_ID, ...', got 'Field \"mig.mode.current\" is "
+	        "not a valid field to query.'",
+	        "all: a driver before R450");
+	smi_all("535.129.03, 2, 00000000:86:00.0, Enabled, Enabled, A100\n",
+	        "error: 1 GPU lines, but the count column says 2", "all: the count disagrees");
+	smi_all("535.129.03, 1, 00000000:86:00.0, Enabled, A100\n",
+	        "error: line 1: expected 'BUS_ID, MIG MODE, PENDING MIG MODE, NAME', got "
+	        "'00000000:86:00.0, Enabled, A100'",
+	        "all: a MIG column missing");
+	smi_all("", "error: no GPU lines", "all: nothing");
+	smi_all("535.129.03, 1,\n", "error: 0 GPU lines with a bus id, but the count column says 1",
+	        "all: no bus id");
+}
+
 int
 main(void)
 {
 	test_mig();
+	test_all();
 	/* What nvidia-smi 535 prints on a two-GPU node: one line per GPU. */
 	smi("535.129.03, 2\n535.129.03, 2\n", "535.129.03", 2, NULL, "two GPUs");
 	smi("470.82.01, 1\n", "470.82.01", 1, NULL, "one GPU");
