@@ -469,25 +469,29 @@ node_parse_nvidia_smi_all(const char *text, char **ret_version, unsigned *ret_co
 		strbuf_puts(&b, "\n");
 		line = *eol ? eol + 1 : NULL;
 	}
-	int r = node_parse_nvidia_smi(a.s ? a.s : "", ret_version, ret_count, ret_error);
-	if (r == 0 && node_parse_nvidia_smi_mig(b.s ? b.s : "", ret_gpus, ret_n, ret_error) < 0)
+	_cleanup_free_ char *version = NULL;
+	unsigned count = 0;
+	struct node_nvml_gpu *gpus = NULL;
+	size_t n = 0;
+	int r = node_parse_nvidia_smi(a.s ? a.s : "", &version, &count, ret_error);
+	if (r == 0 && node_parse_nvidia_smi_mig(b.s ? b.s : "", &gpus, &n, ret_error) < 0) {
 		r = -1;
-	else if (r == 0 && *ret_n != *ret_count) {
+	} else if (r == 0 && n != count) {
 		/* "535.129.03, 1," alone: a GPU line without its bus id */
 		*ret_error = xasprintf("%zu GPU lines with a bus id, but the count column says %u",
-		                       *ret_n, *ret_count);
-		gpus_free(*ret_gpus, *ret_n);
-		*ret_gpus = NULL;
-		*ret_n = 0;
+		                       n, count);
+		gpus_free(gpus, n);
 		r = -1;
-	}
-	if (r < 0 && *ret_version) {
-		free(*ret_version);
-		*ret_version = NULL;
 	}
 	free(a.s);
 	free(b.s);
-	return r;
+	if (r < 0)
+		return -1;
+	*ret_version = TAKE_PTR(version);
+	*ret_count = count;
+	*ret_gpus = gpus;
+	*ret_n = n;
+	return 0;
 }
 
 /*
