@@ -335,7 +335,7 @@ name_from_driver(struct pci_scan *pci, const struct node_nvml *nvml)
 	for (size_t i = 0; i < pci->n_gpus; i++) {
 		struct pci_function *f = &pci->gpus[i];
 		const struct node_nvml_gpu *g = node_nvml_gpu_find(nvml, f->address);
-		if (!g || !g->name || (f->name && strcmp(f->name, "unknown") != 0))
+		if (!g || !g->name || pci_function_named(f))
 			continue;
 		free(f->name);
 		f->name = xstrdup(g->name);
@@ -429,7 +429,7 @@ gpu_json(const struct pci_function *f, const struct node_nvml *nvml)
 	json_object_set_new(o, "vendor_id", hex4(f->vendor_id));
 	json_object_set_new(o, "device_id", hex4(f->device_id));
 	json_object_set_new(o, "class", hex4(f->class_id));
-	bool unknown = !f->name || strcmp(f->name, "unknown") == 0;
+	bool unknown = !pci_function_named(f);
 	json_object_set_new(o, "name", json_string(unknown ? "unknown" : f->name));
 	/* pci.ids (the node's, the built-in list or udev's hwdb, made from pci.ids), else the
 	 * driver: "nvml" or "nvidia-smi"; null for "unknown". */

@@ -391,19 +391,31 @@ node_parse_nvidia_smi_mig(const char *text, struct node_nvml_gpu **ret_gpus, siz
 	return 0;
 }
 
+/* Run the node's nvidia-smi with one --query-gpu, for CSV without a header. */
+static int
+smi_run(const struct node_nvml *n, const char *query, struct proc_result *res, struct gp_error *e)
+{
+	_cleanup_free_ char *q = xasprintf("--query-gpu=%s", query);
+	char *const argv[] = {n->nvidia_smi, q, "--format=csv,noheader", NULL};
+	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
+	return proc_run(argv, &po, res, e);
+}
+
+static char *
+smi_timeout_error(const struct node_nvml *n)
+{
+	return xasprintf("'%s' did not answer within %d s", n->nvidia_smi, SMI_TIMEOUT_MS / 1000);
+}
+
 /* The MIG modes and names from the same nvidia-smi: a driver before R450 does not know the
  * MIG fields. */
 static void
 smi_mig_probe(struct node_nvml *n)
 {
-	char *const argv[] = {n->nvidia_smi,
-	                      "--query-gpu=pci.bus_id,mig.mode.current,mig.mode.pending,name",
-	                      "--format=csv,noheader", NULL};
-	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
 	struct proc_result res = {0};
 	struct gp_error e = {0};
 	_cleanup_free_ char *perr = NULL;
-	if (proc_run(argv, &po, &res, &e) < 0) {
+	if (smi_run(n, "pci.bus_id,mig.mode.current,mig.mode.pending,name", &res, &e) < 0) {
 		n->mig_error = xasprintf("cannot run '%s': %s", n->nvidia_smi, e.msg ? e.msg : "?");
 		gp_error_release(&e);
 		return;
@@ -503,14 +515,10 @@ node_parse_nvidia_smi_all(const char *text, char **ret_version, unsigned *ret_co
 static bool
 smi_probe_all(struct node_nvml *n)
 {
-	char *const argv[] = {n->nvidia_smi,
-	                      "--query-gpu=driver_version,count,pci.bus_id,mig.mode.current,mig."
-	                      "mode.pending,name",
-	                      "--format=csv,noheader", NULL};
-	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
 	struct proc_result res = {0};
 	struct gp_error e = {0};
-	if (proc_run(argv, &po, &res, &e) < 0) {
+	if (smi_run(n, "driver_version,count,pci.bus_id,mig.mode.current,mig.mode.pending,name",
+	            &res, &e) < 0) {
 		gp_error_release(&e);
 		return false;
 	}
@@ -519,8 +527,7 @@ smi_probe_all(struct node_nvml *n)
 	if (res.timed_out) {
 		/* A wedged driver: asking again would only wait as long again. */
 		n->status = NODE_NVML_FAILED;
-		n->error = xasprintf("'%s' did not answer within %d s", n->nvidia_smi,
-		                     SMI_TIMEOUT_MS / 1000);
+		n->error = smi_timeout_error(n);
 		ok = true;
 	} else if (res.status == 0 &&
 	           node_parse_nvidia_smi_all(res.output ? res.output : "", &n->driver_version,
@@ -549,12 +556,9 @@ smi_probe(struct node_nvml *n)
 	n->source = NODE_NVML_SOURCE_NVIDIA_SMI;
 	if (smi_probe_all(n))
 		return;
-	char *const argv[] = {n->nvidia_smi, "--query-gpu=driver_version,count",
-	                      "--format=csv,noheader", NULL};
-	struct proc_opts po = {.timeout_ms = SMI_TIMEOUT_MS, .keep_output = true};
 	struct proc_result res = {0};
 	struct gp_error e = {0};
-	if (proc_run(argv, &po, &res, &e) < 0) {
+	if (smi_run(n, "driver_version,count", &res, &e) < 0) {
 		n->status = NODE_NVML_FAILED;
 		n->error = xasprintf("cannot run '%s': %s", n->nvidia_smi, e.msg ? e.msg : "?");
 		gp_error_release(&e);
@@ -567,8 +571,7 @@ smi_probe(struct node_nvml *n)
 	_cleanup_free_ char *perr = NULL;
 	if (res.timed_out) {
 		n->status = NODE_NVML_FAILED;
-		n->error = xasprintf("'%s' did not answer within %d s", n->nvidia_smi,
-		                     SMI_TIMEOUT_MS / 1000);
+		n->error = smi_timeout_error(n);
 	} else if (res.status != 0) {
 		n->status = NODE_NVML_FAILED;
 		n->error = xasprintf("'%s' exited with %d%s%s", n->nvidia_smi, res.status,

@@ -55,6 +55,9 @@ struct dump_device {
 	char address[16];
 };
 
+/* The name of a function no pci.ids names. */
+#define PCI_NAME_UNKNOWN "unknown"
+
 static int
 dump_error(struct gp_error *err, unsigned line, size_t col, const char *what)
 {
@@ -608,7 +611,13 @@ lookup_name(struct scan_state *st, uint16_t vendor, uint16_t device)
 	}
 	if (!st->opts->ids_file)
 		name = pci_pick_name(name, st->ids.version, pci_builtin_name(vendor, device));
-	return xstrdup(name ? name : "unknown");
+	return xstrdup(name ? name : PCI_NAME_UNKNOWN);
+}
+
+bool
+pci_function_named(const struct pci_function *f)
+{
+	return f->name && strcmp(f->name, PCI_NAME_UNKNOWN) != 0;
 }
 
 static void

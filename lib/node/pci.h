@@ -79,6 +79,9 @@ void pci_scan_release(struct pci_scan *scan);
  */
 const char *pci_builtin_name(uint16_t vendor, uint16_t device);
 const char *pci_builtin_version(void);
+/* Whether the function has a name: pci.ids had none (its name is "unknown") or it has. */
+bool pci_function_named(const struct pci_function *f);
+
 /*
  * Which name a device gets, when --pci-ids is not given: the node's own pci.ids (version
  * node_version, "" or NULL when it has no "# Version:" line) against the built-in block.
