@@ -145,194 +145,232 @@ digest_hex_equal(const char *a, const char *b)
 }
 
 /*
- * The queue between the caller and the hashing thread: a ring of slots the caller fills
- * with copies of what it is given and hands over whole (so the two meet a few times per
- * file, not once per update). A slot may end a digest: the thread then writes its hex where
- * the caller said, or drops it. Each side wakes the other only when that one waits.
+ * The files a digest_tail follows, oldest first: the thread hashes the first one, reading it
+ * back through its own descriptor up to what the caller says is written. Nothing is copied on
+ * the caller's side, and the two meet only when the thread has caught up: it then sleeps until
+ * DIGEST_TAIL_BATCH more bytes are there or the file is whole, so a file of a few MB costs a
+ * few wake-ups, not one per block.
  */
-#define DIGEST_BG_SLOTS    4
-#define DIGEST_BG_SLOT_CAP (256 * 1024)
+#define DIGEST_TAIL_BATCH (512 * 1024)
+#define DIGEST_TAIL_READ  (64 * 1024)
 
-struct digest_bg_slot {
-	unsigned char *buf;
-	size_t len;
-	bool ends;       /* the digest ends after these bytes */
-	char *final_hex; /* where its hex goes, or NULL to drop it */
+struct digest_tail_job {
+	int fd;
+	char *hex;        /* where the hex goes; left as it is when dropped or unreadable */
+	uint64_t written; /* bytes the caller has written so far */
+	bool whole, keep;
+	bool claimed; /* taken by digest_tail_sync, to hash beside the thread */
 };
 
-struct digest_bg {
+struct digest_tail {
 	pthread_t thread;
 	bool threaded;
 	enum digest_algo algo;
 	pthread_mutex_t mu;
-	pthread_cond_t changed;
-	struct digest_bg_slot slot[DIGEST_BG_SLOTS];
-	size_t head, count; /* the oldest slot not hashed yet, and how many are handed over */
-	bool filling;       /* the caller is filling slot (head + count) */
-	bool caller_waits, thread_waits, quit;
+	pthread_cond_t more, done; /* the thread waits on more, the caller on done */
+	struct digest_tail_job *jobs;
+	size_t head, n, cap; /* the job the thread is on; jobs given */
+	size_t finished;     /* jobs whose digest is written or dropped */
+	uint64_t wake_at;    /* while the thread waits: the head's written that wakes it */
+	bool thread_waits, caller_waits, quit;
+	/* the thread's own (or the caller's, without a thread): the head's digest so far */
 	struct digest d;
+	uint64_t hashed;
+	bool failed;
+	unsigned char *buf;
+	unsigned char *caller_buf; /* digest_tail_sync's, for the files it takes */
 };
 
-/* Wake the other side if it waits (the caller holds b->mu). */
-static void
-digest_bg_wake(struct digest_bg *b, bool other_waits)
+/*
+ * Hash bytes [from, to) of fd into d, through *buf (allocated on first use); false on a read
+ * error or a file shorter than that.
+ */
+static bool
+tail_read(struct digest *d, unsigned char **buf, int fd, uint64_t from, uint64_t to)
 {
-	if (other_waits)
-		pthread_cond_signal(&b->changed);
+	if (!*buf)
+		*buf = xmalloc(DIGEST_TAIL_READ);
+	while (from < to) {
+		size_t want = to - from < DIGEST_TAIL_READ ? (size_t)(to - from) : DIGEST_TAIL_READ;
+		ssize_t r = pread(fd, *buf, want, (off_t)from);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		digest_update(d, *buf, (size_t)r);
+		from += (uint64_t)r;
+	}
+	return true;
 }
 
-/* Hash a slot's bytes, and end the digest where the slot says so. */
+/* The head job is whole and hashed (or failed): write its hex, close it, go to the next. */
 static void
-digest_bg_consume(struct digest_bg *b, struct digest_bg_slot *s)
+tail_finish_head(struct digest_tail *t)
 {
-	digest_update(&b->d, s->buf, s->len);
-	if (!s->ends)
-		return;
-	if (s->final_hex)
-		digest_final_hex(&b->d, s->final_hex);
-	digest_init(&b->d, b->algo);
+	struct digest_tail_job *j = &t->jobs[t->head];
+	if (j->keep && !t->failed)
+		digest_final_hex(&t->d, j->hex);
+	close(j->fd);
+	j->fd = -1;
+	t->head++;
+	t->finished++;
+	t->hashed = 0;
+	t->failed = false;
+	digest_init(&t->d, t->algo);
 }
 
 static void *
-digest_bg_thread(void *userdata)
+tail_thread(void *userdata)
 {
-	struct digest_bg *b = userdata;
-	pthread_mutex_lock(&b->mu);
+	struct digest_tail *t = userdata;
+	pthread_mutex_lock(&t->mu);
 	for (;;) {
-		while (!b->count && !b->quit) {
-			b->thread_waits = true;
-			pthread_cond_wait(&b->changed, &b->mu);
-			b->thread_waits = false;
-		}
-		if (b->quit)
+		/* A job the caller took is the caller's to finish. */
+		while (t->head < t->n && t->jobs[t->head].claimed)
+			t->head++;
+		struct digest_tail_job *j = t->head < t->n ? &t->jobs[t->head] : NULL;
+		if (t->quit)
 			break;
-		struct digest_bg_slot *s = &b->slot[b->head];
-		pthread_mutex_unlock(&b->mu);
-		digest_bg_consume(b, s);
-		pthread_mutex_lock(&b->mu);
-		b->head = (b->head + 1) % DIGEST_BG_SLOTS;
-		b->count--;
-		digest_bg_wake(b, b->caller_waits);
+		if (!j || (!j->whole && j->written - t->hashed < DIGEST_TAIL_BATCH)) {
+			t->wake_at = t->hashed + DIGEST_TAIL_BATCH;
+			t->thread_waits = true;
+			pthread_cond_wait(&t->more, &t->mu);
+			t->thread_waits = false;
+			continue;
+		}
+		int fd = j->fd;
+		uint64_t to = j->written;
+		bool whole = j->whole;
+		pthread_mutex_unlock(&t->mu);
+		if (!t->failed && !tail_read(&t->d, &t->buf, fd, t->hashed, to))
+			t->failed = true;
+		pthread_mutex_lock(&t->mu);
+		t->hashed = to;
+		if (whole && t->hashed == t->jobs[t->head].written) {
+			tail_finish_head(t);
+			if (t->caller_waits)
+				pthread_cond_signal(&t->done);
+		}
 	}
-	pthread_mutex_unlock(&b->mu);
+	pthread_mutex_unlock(&t->mu);
 	return NULL;
 }
 
-struct digest_bg *
-digest_bg_new(enum digest_algo algo)
+struct digest_tail *
+digest_tail_new(enum digest_algo algo)
 {
-	struct digest_bg *b = xcalloc(1, sizeof(*b));
-	b->algo = algo;
-	digest_init(&b->d, algo);
-	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->changed, NULL);
+	struct digest_tail *t = xcalloc(1, sizeof(*t));
+	t->algo = algo;
+	digest_init(&t->d, algo);
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->more, NULL);
+	pthread_cond_init(&t->done, NULL);
 	/* The thread's signals stay the caller's to take. */
-	b->threaded = proc_thread_create(&b->thread, digest_bg_thread, b) == 0;
-	return b;
+	t->threaded = proc_thread_create(&t->thread, tail_thread, t) == 0;
+	return t;
 }
-
-/* Wait, as the caller, until cond holds (the caller holds b->mu). */
-#define DIGEST_BG_WAIT_UNTIL(b, cond)                                                              \
-	while (!(cond)) {                                                                          \
-		(b)->caller_waits = true;                                                          \
-		pthread_cond_wait(&(b)->changed, &(b)->mu);                                        \
-		(b)->caller_waits = false;                                                         \
-	}
 
 void
-digest_bg_free(struct digest_bg *b)
+digest_tail_free(struct digest_tail *t)
 {
-	if (!b)
+	if (!t)
 		return;
-	if (b->threaded) {
-		pthread_mutex_lock(&b->mu);
-		b->quit = true;
-		digest_bg_wake(b, b->thread_waits);
-		pthread_mutex_unlock(&b->mu);
-		pthread_join(b->thread, NULL);
+	if (t->threaded) {
+		pthread_mutex_lock(&t->mu);
+		t->quit = true;
+		pthread_cond_signal(&t->more);
+		pthread_mutex_unlock(&t->mu);
+		pthread_join(t->thread, NULL);
 	}
-	for (size_t i = 0; i < DIGEST_BG_SLOTS; i++)
-		free(b->slot[i].buf);
-	pthread_cond_destroy(&b->changed);
-	pthread_mutex_destroy(&b->mu);
-	free(b);
+	for (size_t i = t->head; i < t->n; i++)
+		if (!t->jobs[i].claimed)
+			close(t->jobs[i].fd);
+	free(t->jobs);
+	free(t->buf);
+	free(t->caller_buf);
+	pthread_cond_destroy(&t->done);
+	pthread_cond_destroy(&t->more);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
 }
 
-/* The slot the caller fills, waiting for one when all are handed over. */
-static struct digest_bg_slot *
-digest_bg_fill(struct digest_bg *b)
+void
+digest_tail_begin(struct digest_tail *t, int fd, char *hex)
 {
-	if (!b->filling) {
-		pthread_mutex_lock(&b->mu);
-		DIGEST_BG_WAIT_UNTIL(b, b->count < DIGEST_BG_SLOTS);
-		pthread_mutex_unlock(&b->mu);
-		b->filling = true;
-		struct digest_bg_slot *s = &b->slot[(b->head + b->count) % DIGEST_BG_SLOTS];
-		s->len = 0;
-		s->ends = false;
-		s->final_hex = NULL;
+	pthread_mutex_lock(&t->mu);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 8;
+		t->jobs = xrealloc(t->jobs, t->cap * sizeof(*t->jobs));
 	}
-	/* A slot not handed over is the caller's alone: head and count move only on hand-over
-	 * and after it. */
-	return &b->slot[(b->head + b->count) % DIGEST_BG_SLOTS];
+	t->jobs[t->n++] = (struct digest_tail_job){.fd = fd, .hex = hex};
+	pthread_mutex_unlock(&t->mu);
 }
 
-/* Hand the slot being filled over to the thread. */
+/* The caller's newest job; without a thread, hash up to what it says, here. */
 static void
-digest_bg_commit(struct digest_bg *b)
+tail_update(struct digest_tail *t, uint64_t n, bool whole, bool keep)
 {
-	pthread_mutex_lock(&b->mu);
-	b->count++;
-	b->filling = false;
-	digest_bg_wake(b, b->thread_waits);
-	pthread_mutex_unlock(&b->mu);
+	pthread_mutex_lock(&t->mu);
+	struct digest_tail_job *j = &t->jobs[t->n - 1];
+	if (n > j->written)
+		j->written = n;
+	if (whole) {
+		j->whole = true;
+		j->keep = keep;
+	}
+	if (!t->threaded) {
+		if (!t->failed && !tail_read(&t->d, &t->buf, j->fd, t->hashed, j->written))
+			t->failed = true;
+		t->hashed = j->written;
+		if (whole)
+			tail_finish_head(t);
+	} else if (t->thread_waits && t->head == t->n - 1 && (whole || j->written >= t->wake_at)) {
+		pthread_cond_signal(&t->more);
+	}
+	pthread_mutex_unlock(&t->mu);
 }
 
 void
-digest_bg_update(struct digest_bg *b, const void *data, size_t len)
+digest_tail_grow(struct digest_tail *t, uint64_t n)
 {
-	if (!b->threaded) {
-		digest_update(&b->d, data, len);
-		return;
-	}
-	const unsigned char *p = data;
-	while (len) {
-		struct digest_bg_slot *s = digest_bg_fill(b);
-		if (!s->buf)
-			s->buf = xmalloc(DIGEST_BG_SLOT_CAP);
-		size_t n = DIGEST_BG_SLOT_CAP - s->len < len ? DIGEST_BG_SLOT_CAP - s->len : len;
-		memcpy(s->buf + s->len, p, n);
-		s->len += n;
-		p += n;
-		len -= n;
-		if (s->len == DIGEST_BG_SLOT_CAP)
-			digest_bg_commit(b);
-	}
+	tail_update(t, n, false, false);
 }
 
 void
-digest_bg_final_hex(struct digest_bg *b, char *hex)
+digest_tail_end(struct digest_tail *t, uint64_t n, bool keep)
 {
-	if (!b->threaded) {
-		if (hex)
-			digest_final_hex(&b->d, hex);
-		digest_init(&b->d, b->algo);
-		return;
-	}
-	struct digest_bg_slot *s = digest_bg_fill(b);
-	s->ends = true;
-	s->final_hex = hex;
-	digest_bg_commit(b);
+	tail_update(t, n, true, keep);
 }
 
+/*
+ * Wait for the thread, hashing beside it: the caller takes the newest whole file the thread has
+ * not come to yet (the thread is on the oldest), until none is left to take.
+ */
 void
-digest_bg_sync(struct digest_bg *b)
+digest_tail_sync(struct digest_tail *t)
 {
-	if (!b->threaded)
-		return;
-	if (b->filling)
-		digest_bg_commit(b);
-	pthread_mutex_lock(&b->mu);
-	DIGEST_BG_WAIT_UNTIL(b, !b->count);
-	pthread_mutex_unlock(&b->mu);
+	pthread_mutex_lock(&t->mu);
+	while (t->finished < t->n) {
+		struct digest_tail_job *take = NULL;
+		for (size_t i = t->n; i-- > t->head + 1 && !take;)
+			if (t->jobs[i].whole && !t->jobs[i].claimed)
+				take = &t->jobs[i];
+		if (!take) {
+			t->caller_waits = true;
+			pthread_cond_wait(&t->done, &t->mu);
+			t->caller_waits = false;
+			continue;
+		}
+		take->claimed = true;
+		struct digest_tail_job j = *take;
+		pthread_mutex_unlock(&t->mu);
+		struct digest d;
+		digest_init(&d, t->algo);
+		if (tail_read(&d, &t->caller_buf, j.fd, 0, j.written) && j.keep)
+			digest_final_hex(&d, j.hex);
+		close(j.fd);
+		pthread_mutex_lock(&t->mu);
+		t->finished++;
+	}
+	pthread_mutex_unlock(&t->mu);
 }

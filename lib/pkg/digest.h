@@ -60,17 +60,23 @@ int digest_file_hex(enum digest_algo algo, const char *path, char *hex, uint64_t
 bool digest_hex_equal(const char *a, const char *b);
 
 /*
- * Digests computed on a thread of their own while the caller goes on (an extraction hashes
- * what it writes without waiting for the hash). digest_bg_update copies the bytes into a
- * bounded queue and returns; digest_bg_final_hex ends the digest of what was given since
- * the last one ended, to be written into hex (DIGEST_HEX_MAX bytes; NULL drops it) by the
- * time digest_bg_sync returns, and starts the next. Where no thread can be started, the
- * same calls hash in the caller's thread. digest_bg_free stops the thread (what is queued
- * may be left unhashed) before the caller frees the hex buffers it named.
+ * Digests of files as they are written, computed on a thread of its own that reads each file
+ * back (through a descriptor of its own) as far as the caller says it is written, while the
+ * caller goes on writing: the digest is of the bytes on disk, and nothing is copied to hand
+ * them over. The caller begins a file with digest_tail_begin (fd: open for reading, taken;
+ * hex: DIGEST_HEX_MAX bytes), says how far it has written with digest_tail_grow (the bytes
+ * from 0 to n are in the file), and ends it with digest_tail_end (keep false drops the
+ * digest); one file at a time. Once every file begun has ended, digest_tail_sync waits for
+ * the thread, hashing the files it has not come to yet beside it; when it returns, each kept
+ * digest is in its hex, and one whose file could not be read back as far as was said is left
+ * as it was (so a hex the caller zeroed stays empty). Where no thread can be started, the
+ * same calls hash in the caller's thread. digest_tail_free stops the thread (digests not
+ * synced may be left unwritten) before the caller frees the hex buffers it named.
  */
-struct digest_bg;
-struct digest_bg *digest_bg_new(enum digest_algo algo);
-void digest_bg_free(struct digest_bg *b);
-void digest_bg_update(struct digest_bg *b, const void *data, size_t len);
-void digest_bg_final_hex(struct digest_bg *b, char *hex);
-void digest_bg_sync(struct digest_bg *b);
+struct digest_tail;
+struct digest_tail *digest_tail_new(enum digest_algo algo);
+void digest_tail_free(struct digest_tail *t);
+void digest_tail_begin(struct digest_tail *t, int fd, char *hex);
+void digest_tail_grow(struct digest_tail *t, uint64_t n);
+void digest_tail_end(struct digest_tail *t, uint64_t n, bool keep);
+void digest_tail_sync(struct digest_tail *t);

@@ -342,6 +342,12 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
 	return pkgarchive_extract_each(path, dest, want, NULL, userdata, limits, ret_listing, err);
 }
 
+/*
+ * Files this large are hashed on a thread, smaller ones in the loop: their hash costs less than
+ * handing them over.
+ */
+#define HASH_ON_THREAD_MIN (256 * 1024)
+
 int
 pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn want,
                         pkgarchive_done_fn done, void *userdata,
@@ -352,7 +358,7 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 	if (load(err) < 0)
 		return -1;
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
-	struct digest_bg *hasher = NULL;
+	struct digest_tail *hasher = NULL;
 	struct pkgarchive_listing l = {0};
 	size_t cap = 0;
 	struct archive *a = reader_new();
@@ -409,24 +415,35 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 			             la->archive_error_string(w));
 			goto out;
 		}
+		/*
+		 * The SHA-256 of what is written, so nobody reads the file again to check it: a
+		 * small file's here, of the blocks as they go by; a larger one's on a thread that
+		 * reads the file back as it grows, while the next blocks are read and written. A
+		 * block out of order (a sparse entry) leaves none.
+		 */
+		uint64_t hashed = 0;
+		bool hashing = true, on_thread = pe->size >= HASH_ON_THREAD_MIN;
+		struct digest d;
+		if (on_thread) {
+			int rfd = open(target, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			hashing = on_thread = rfd >= 0;
+			if (on_thread) {
+				if (!hasher)
+					hasher = digest_tail_new(DIGEST_SHA256);
+				/* Filled by the thread before digest_tail_sync returns. */
+				pe->sha256 = xcalloc(1, DIGEST_HEX_MAX);
+				digest_tail_begin(hasher, rfd, pe->sha256);
+			}
+		} else {
+			digest_init(&d, DIGEST_SHA256);
+		}
 		const void *buf;
 		size_t size;
 		int64_t off;
 		int dr;
-		/* The SHA-256 of the bytes as they are written, so nobody reads the file again
-		 * to check it, computed on another thread while the next blocks are read and
-		 * written; a block out of order (a sparse entry) leaves none. */
-		uint64_t hashed = 0;
-		bool hashing = true;
-		if (!hasher)
-			hasher = digest_bg_new(DIGEST_SHA256);
 		while ((dr = la->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
 			if (off < 0 || (uint64_t)off != hashed)
 				hashing = false;
-			if (hashing) {
-				digest_bg_update(hasher, buf, size);
-				hashed += size;
-			}
 			/* The extent so far: a header without a size, or a sparse entry. */
 			uint64_t extent = (off < 0 ? 0 : (uint64_t)off) + size;
 			if (check_limits(limits, norm, src, extent, total, err) < 0)
@@ -438,6 +455,13 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 				             la->archive_error_string(w));
 				goto out;
 			}
+			if (!hashing)
+				continue;
+			hashed += size;
+			if (on_thread)
+				digest_tail_grow(hasher, hashed);
+			else
+				digest_update(&d, buf, size);
 		}
 		if (dr != ARCHIVE_EOF) {
 			gp_error_set(err, "extracting '%s' from '%s': %s", norm, path,
@@ -450,12 +474,13 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 			             la->archive_error_string(w));
 			goto out;
 		}
-		if (hashing && hashed == pe->size) {
-			/* Written by the hashing thread before digest_bg_sync returns. */
+		/* Sparse on the thread: its digest of the blocks before, dropped. */
+		bool whole = hashing && hashed == pe->size;
+		if (on_thread) {
+			digest_tail_end(hasher, hashed, whole);
+		} else if (whole) {
 			pe->sha256 = xcalloc(1, DIGEST_HEX_MAX);
-			digest_bg_final_hex(hasher, pe->sha256);
-		} else {
-			digest_bg_final_hex(hasher, NULL);
+			digest_final_hex(&d, pe->sha256);
 		}
 		total += pe->size;
 		if (done)
@@ -469,10 +494,14 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 		goto out;
 	}
 	if (hasher)
-		digest_bg_sync(hasher);
+		digest_tail_sync(hasher);
+	/* A digest the thread dropped, or could not make (the file unreadable): none. */
+	for (size_t i = 0; i < l.n; i++)
+		if (l.entries[i].sha256 && !l.entries[i].sha256[0])
+			free(TAKE_PTR(l.entries[i].sha256));
 	r = 0;
 out:
-	digest_bg_free(hasher);
+	digest_tail_free(hasher);
 	la->archive_read_free(a);
 	la->archive_write_free(w);
 	if (r == 0 && ret_listing)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "pkgarchive.h"
 #include "tap.h"
 
@@ -47,6 +48,129 @@ want_none(const char *norm, void *userdata)
 	(void)norm;
 	(void)userdata;
 	return false;
+}
+
+/* An entry of a .tar: name, and data of len bytes (NULL: len bytes of 'x'). */
+struct member {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+};
+
+static void
+write_members(const char *path, const struct member *m, size_t n)
+{
+	struct archive *w = archive_write_new();
+	archive_write_set_format_pax_restricted(w);
+	archive_write_open_filename(w, path);
+	struct archive_entry *e = archive_entry_new();
+	for (size_t i = 0; i < n; i++) {
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)m[i].len);
+		archive_write_header(w, e);
+		archive_write_data(w, m[i].data, m[i].len);
+	}
+	archive_entry_free(e);
+	archive_write_close(w);
+	archive_write_free(w);
+}
+
+static const struct pkgarchive_entry *
+last_named(const struct pkgarchive_listing *l, const char *name)
+{
+	const struct pkgarchive_entry *found = NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->entries[i].path, name) == 0)
+			found = &l->entries[i];
+	return found;
+}
+
+/*
+ * Each extracted file comes with the SHA-256 of what was written: small files hashed as their
+ * blocks go by, larger ones (256 KiB and up) on a thread that reads the file back as it grows.
+ * Both against digest_file_hex of the file on disk; a name given twice, with different bytes,
+ * is the later one's; a sparse entry has none (it is hashed from the file when checked).
+ */
+static void
+test_digests(void)
+{
+	char tmpl[] = "/tmp/test-pkgarchive-XXXXXX";
+	char *tmp = mkdtemp(tmpl);
+	if (!tmp) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	size_t big = 3 * 1048576 + 5;
+	unsigned char *a = xmalloc(big), *b = xmalloc(big);
+	for (size_t i = 0; i < big; i++) {
+		a[i] = (unsigned char)(i * 2654435761u >> 13);
+		b[i] = (unsigned char)(i * 40503u >> 5);
+	}
+	const struct member m[] = {
+	        {"small", a, 1000},        {"empty", a, 0},           {"edge", a, 256 * 1024 - 1},
+	        {"thread", a, 256 * 1024}, {"big", a, big},           {"twice", a, 2 * 1048576},
+	        {"mid", b, 5000},          {"twice", b, 2 * 1048576}, {"last", b, big},
+	};
+	_cleanup_free_ char *tar = xasprintf("%s/d.tar", tmp);
+	_cleanup_free_ char *out = xasprintf("%s/out", tmp);
+	write_members(tar, m, GP_ARRAY_SIZE(m));
+	mkdir(out, 0700);
+	struct pkgarchive_listing l = {0};
+	struct gp_error err = GP_ERROR_INIT;
+	int r = pkgarchive_extract(tar, out, NULL, NULL, NULL, &l, &err);
+	is_int(r, 0, "extract files of 0 to 3 MB");
+	const char *names[] = {"small", "empty", "edge", "thread", "big", "twice", "mid", "last"};
+	for (size_t i = 0; r == 0 && i < GP_ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", out, names[i]);
+		char want[DIGEST_HEX_MAX] = "";
+		struct gp_error e2 = GP_ERROR_INIT;
+		digest_file_hex(DIGEST_SHA256, p, want, NULL, &e2);
+		gp_error_release(&e2);
+		const struct pkgarchive_entry *pe = last_named(&l, names[i]);
+		_cleanup_free_ char *label =
+		        xasprintf("the digest of '%s' is that of the file", names[i]);
+		is_str(pe ? pe->sha256 : NULL, want, label);
+	}
+	/* The later "twice" is b's bytes: its digest is not a's. */
+	char of_b[DIGEST_HEX_MAX];
+	digest_buffer_hex(DIGEST_SHA256, b, 2 * 1048576, of_b);
+	const struct pkgarchive_entry *tw = last_named(&l, "twice");
+	is_str(tw ? tw->sha256 : NULL, of_b,
+	       "a name given twice: the digest is of the later bytes");
+	pkgarchive_listing_release(&l);
+	gp_error_release(&err);
+
+	/* A sparse entry (GNU tar --sparse, a hole in the middle): extracted, without a digest. */
+	_cleanup_free_ char *src = xasprintf("%s/src", tmp);
+	_cleanup_free_ char *cmd =
+	        xasprintf("mkdir -p '%s' && cd '%s' && head -c 400000 /dev/urandom > sp && "
+	                  "truncate -s 2M sp && head -c 300000 /dev/urandom >> sp && "
+	                  "tar --sparse -cf ../sp.tar sp",
+	                  src, src);
+	if (system(cmd) != 0) {
+		ok(false, "making a sparse tarball with GNU tar");
+	} else {
+		_cleanup_free_ char *sp = xasprintf("%s/sp.tar", tmp);
+		_cleanup_free_ char *out2 = xasprintf("%s/out2", tmp);
+		mkdir(out2, 0700);
+		r = pkgarchive_extract(sp, out2, NULL, NULL, NULL, &l, &err);
+		is_int(r, 0, "extract a sparse entry");
+		const struct pkgarchive_entry *pe = r == 0 ? last_named(&l, "sp") : NULL;
+		ok(pe && !pe->sha256 && pe->size == 2 * 1048576 + 300000,
+		   "a sparse entry: its full size, and no digest of its blocks");
+		_cleanup_free_ char *cmp = xasprintf("cmp -s '%s/sp' '%s/sp'", src, out2);
+		ok(system(cmp) == 0, "a sparse entry: the file is whole");
+		pkgarchive_listing_release(&l);
+		gp_error_release(&err);
+	}
+	free(a);
+	free(b);
+	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", tmp);
+	if (system(rm) != 0)
+		ok(false, "rm -rf %s", tmp);
 }
 
 /* Extraction within limits (issue 11, item 10). */
@@ -192,6 +316,7 @@ main(void)
 	size_is(2ull << 30, "2 GiB");
 	size_is(3ull << 39, "1.5 TiB");
 	test_limits();
+	test_digests();
 
 	parse("x/libnvidia-container1_1.17.8-1_amd64.deb", 1, "libnvidia-container1", "1.17.8-1",
 	      "amd64", "a deb file name");
