@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -347,6 +349,40 @@ pkgarchive_extract(const char *path, const char *dest, pkgarchive_want_fn want, 
  * handing them over.
  */
 #define HASH_ON_THREAD_MIN (256 * 1024)
+#define HASH_LANES_MAX     3
+
+/*
+ * The hashing threads (each a digest_tail, a lane) the extraction may start: one per CPU this
+ * process may run on beyond the one that extracts, at most HASH_LANES_MAX, at least one. With
+ * several, a package's hash starts as soon as it starts being written, not after the one
+ * before it: the largest package, hashed beside the rest, is the extraction's long pole.
+ * GPUPREP_TEST_HASH_LANES (1 to HASH_LANES_MAX) sets the number, for the tests, which run on
+ * two CPUs.
+ */
+static size_t
+hash_lanes(void)
+{
+	const char *test = getenv("GPUPREP_TEST_HASH_LANES");
+	if (test && test[0] >= '1' && test[0] <= '0' + HASH_LANES_MAX && !test[1])
+		return (size_t)(test[0] - '0');
+	cpu_set_t set;
+	int cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+	return cpus <= 2 ? 1 : cpus - 1 < HASH_LANES_MAX ? (size_t)cpus - 1 : HASH_LANES_MAX;
+}
+
+/* The lane with the fewest bytes given it so far (started when first needed). */
+static struct digest_tail *
+pick_lane(struct digest_tail **lanes, uint64_t *given, size_t n, uint64_t size)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (given[i] < given[best])
+			best = i;
+	if (!lanes[best])
+		lanes[best] = digest_tail_new(DIGEST_SHA256);
+	given[best] += size;
+	return lanes[best];
+}
 
 int
 pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn want,
@@ -358,7 +394,9 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 	if (load(err) < 0)
 		return -1;
 	_cleanup_free_ char *src = xasprintf("'%s'", path);
-	struct digest_tail *hasher = NULL;
+	struct digest_tail *lanes[HASH_LANES_MAX] = {0};
+	uint64_t lane_bytes[HASH_LANES_MAX] = {0};
+	size_t n_lanes = hash_lanes();
 	struct pkgarchive_listing l = {0};
 	size_t cap = 0;
 	struct archive *a = reader_new();
@@ -424,12 +462,12 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 		uint64_t hashed = 0;
 		bool hashing = true, on_thread = pe->size >= HASH_ON_THREAD_MIN;
 		struct digest d;
+		struct digest_tail *hasher = NULL;
 		if (on_thread) {
 			int rfd = open(target, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			hashing = on_thread = rfd >= 0;
 			if (on_thread) {
-				if (!hasher)
-					hasher = digest_tail_new(DIGEST_SHA256);
+				hasher = pick_lane(lanes, lane_bytes, n_lanes, pe->size);
 				/* Filled by the thread before digest_tail_sync returns. */
 				pe->sha256 = xcalloc(1, DIGEST_HEX_MAX);
 				digest_tail_begin(hasher, rfd, pe->sha256);
@@ -493,15 +531,17 @@ pkgarchive_extract_each(const char *path, const char *dest, pkgarchive_want_fn w
 		gp_error_hint(err, "--offline takes a .tar.gz archive or a directory of packages");
 		goto out;
 	}
-	if (hasher)
-		digest_tail_sync(hasher);
+	for (size_t i = 0; i < n_lanes; i++)
+		if (lanes[i])
+			digest_tail_sync(lanes[i]);
 	/* A digest the thread dropped, or could not make (the file unreadable): none. */
 	for (size_t i = 0; i < l.n; i++)
 		if (l.entries[i].sha256 && !l.entries[i].sha256[0])
 			free(TAKE_PTR(l.entries[i].sha256));
 	r = 0;
 out:
-	digest_tail_free(hasher);
+	for (size_t i = 0; i < n_lanes; i++)
+		digest_tail_free(lanes[i]);
 	la->archive_read_free(a);
 	la->archive_write_free(w);
 	if (r == 0 && ret_listing)

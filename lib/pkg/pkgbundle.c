@@ -247,8 +247,20 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	        (struct pkgarchive_source){.name = PKG_BUNDLE_KEY_FILE, .disk_path = r.key.keyring};
 	src[n++] = (struct pkgarchive_source){.name = in_name, .disk_path = in_path};
 	src[n++] = (struct pkgarchive_source){.name = pk_name, .disk_path = pk_path};
-	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
-		src[n++] = (struct pkgarchive_source){.name = names[k], .disk_path = paths[k]};
+	/* The largest package first: its hash is an install's long pole, and starts with it
+	 * (pkgarchive_extract hashes packages on threads as they are written). */
+	size_t order[APT_REPO_TOOLKIT_COUNT];
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
+		size_t at = k;
+		while (at > 0 && sel[order[at - 1]]->size < sel[k]->size) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = k;
+	}
+	for (size_t i = 0; i < APT_REPO_TOOLKIT_COUNT; i++)
+		src[n++] = (struct pkgarchive_source){.name = names[order[i]],
+		                                      .disk_path = paths[order[i]]};
 	if (o->gpuprep)
 		src[n++] = (struct pkgarchive_source){
 		        .name = PKG_BUNDLE_GPUPREP, .disk_path = o->gpuprep, .mode = 0755};

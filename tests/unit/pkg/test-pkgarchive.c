@@ -95,7 +95,7 @@ last_named(const struct pkgarchive_listing *l, const char *name)
  * is the later one's; a sparse entry has none (it is hashed from the file when checked).
  */
 static void
-test_digests(void)
+test_digests(const char *lanes)
 {
 	char tmpl[] = "/tmp/test-pkgarchive-XXXXXX";
 	char *tmp = mkdtemp(tmpl);
@@ -121,7 +121,9 @@ test_digests(void)
 	struct pkgarchive_listing l = {0};
 	struct gp_error err = GP_ERROR_INIT;
 	int r = pkgarchive_extract(tar, out, NULL, NULL, NULL, &l, &err);
-	is_int(r, 0, "extract files of 0 to 3 MB");
+	_cleanup_free_ char *what =
+	        xasprintf("extract files of 0 to 3 MB (hashing lanes: %s)", lanes);
+	is_int(r, 0, what);
 	const char *names[] = {"small", "empty", "edge", "thread", "big", "twice", "mid", "last"};
 	for (size_t i = 0; r == 0 && i < GP_ARRAY_SIZE(names); i++) {
 		_cleanup_free_ char *p = xasprintf("%s/%s", out, names[i]);
@@ -130,16 +132,17 @@ test_digests(void)
 		digest_file_hex(DIGEST_SHA256, p, want, NULL, &e2);
 		gp_error_release(&e2);
 		const struct pkgarchive_entry *pe = last_named(&l, names[i]);
-		_cleanup_free_ char *label =
-		        xasprintf("the digest of '%s' is that of the file", names[i]);
+		_cleanup_free_ char *label = xasprintf(
+		        "the digest of '%s' is that of the file (lanes: %s)", names[i], lanes);
 		is_str(pe ? pe->sha256 : NULL, want, label);
 	}
 	/* The later "twice" is b's bytes: its digest is not a's. */
 	char of_b[DIGEST_HEX_MAX];
 	digest_buffer_hex(DIGEST_SHA256, b, 2 * 1048576, of_b);
 	const struct pkgarchive_entry *tw = last_named(&l, "twice");
-	is_str(tw ? tw->sha256 : NULL, of_b,
-	       "a name given twice: the digest is of the later bytes");
+	_cleanup_free_ char *twice = xasprintf(
+	        "a name given twice: the digest is of the later bytes (lanes: %s)", lanes);
+	is_str(tw ? tw->sha256 : NULL, of_b, twice);
 	pkgarchive_listing_release(&l);
 	gp_error_release(&err);
 
@@ -157,7 +160,8 @@ test_digests(void)
 		_cleanup_free_ char *out2 = xasprintf("%s/out2", tmp);
 		mkdir(out2, 0700);
 		r = pkgarchive_extract(sp, out2, NULL, NULL, NULL, &l, &err);
-		is_int(r, 0, "extract a sparse entry");
+		_cleanup_free_ char *spl = xasprintf("extract a sparse entry (lanes: %s)", lanes);
+		is_int(r, 0, spl);
 		const struct pkgarchive_entry *pe = r == 0 ? last_named(&l, "sp") : NULL;
 		ok(pe && !pe->sha256 && pe->size == 2 * 1048576 + 300000,
 		   "a sparse entry: its full size, and no digest of its blocks");
@@ -316,7 +320,12 @@ main(void)
 	size_is(2ull << 30, "2 GiB");
 	size_is(3ull << 39, "1.5 TiB");
 	test_limits();
-	test_digests();
+	/* One hashing thread, as on two CPUs; then three, as on four or more. */
+	unsetenv("GPUPREP_TEST_HASH_LANES");
+	test_digests("as this machine has");
+	setenv("GPUPREP_TEST_HASH_LANES", "3", 1);
+	test_digests("3");
+	unsetenv("GPUPREP_TEST_HASH_LANES");
 
 	parse("x/libnvidia-container1_1.17.8-1_amd64.deb", 1, "libnvidia-container1", "1.17.8-1",
 	      "amd64", "a deb file name");
