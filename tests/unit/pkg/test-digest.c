@@ -210,11 +210,13 @@ following(const char *dir)
 	free(buf);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 static void *
 nothing(void *arg)
 {
 	return arg;
 }
+#endif
 
 /*
  * Where no thread can be started (here: no address space left for its stack), the same calls
