@@ -10,47 +10,7 @@
 #include "pkgarchive.h"
 #include "tap.h"
 
-/* A .tar at path with one entry per name, each of size bytes ('x'). */
-static void
-write_tar(const char *path, const char *const *names, size_t size)
-{
-	struct archive *w = archive_write_new();
-	archive_write_set_format_pax_restricted(w);
-	archive_write_open_filename(w, path);
-	struct archive_entry *e = archive_entry_new();
-	char *data = xmalloc(size);
-	memset(data, 'x', size);
-	for (size_t i = 0; names[i]; i++) {
-		archive_entry_clear(e);
-		archive_entry_set_pathname(e, names[i]);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)size);
-		archive_write_header(w, e);
-		archive_write_data(w, data, size);
-	}
-	free(data);
-	archive_entry_free(e);
-	archive_write_close(w);
-	archive_write_free(w);
-}
-
-static bool
-exists(const char *dir, const char *name)
-{
-	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
-	return access(p, F_OK) == 0;
-}
-
-static bool
-want_none(const char *norm, void *userdata)
-{
-	(void)norm;
-	(void)userdata;
-	return false;
-}
-
-/* An entry of a .tar: name, and data of len bytes (NULL: len bytes of 'x'). */
+/* An entry of a .tar: name, and its len bytes of data. */
 struct member {
 	const char *name;
 	const unsigned char *data;
@@ -76,6 +36,38 @@ write_members(const char *path, const struct member *m, size_t n)
 	archive_entry_free(e);
 	archive_write_close(w);
 	archive_write_free(w);
+}
+
+/* A .tar at path with one entry per name, each of size bytes ('x'). */
+static void
+write_tar(const char *path, const char *const *names, size_t size)
+{
+	size_t n = 0;
+	while (names[n])
+		n++;
+	unsigned char *data = xmalloc(size ? size : 1);
+	memset(data, 'x', size);
+	struct member *m = xcalloc(n ? n : 1, sizeof(*m));
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct member){names[i], data, size};
+	write_members(path, m, n);
+	free(m);
+	free(data);
+}
+
+static bool
+exists(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static bool
+want_none(const char *norm, void *userdata)
+{
+	(void)norm;
+	(void)userdata;
+	return false;
 }
 
 static const struct pkgarchive_entry *
