@@ -157,25 +157,61 @@ runtime_config_view_release(struct runtime_config_view *v)
 		free(v->runtimes[i].path);
 	}
 	free(v->runtimes);
+	free(v->by_name);
 	*v = (struct runtime_config_view){0};
+}
+
+/* FNV-1a: names are short and few collide. */
+static size_t
+name_hash(const char *name)
+{
+	size_t h = (size_t)14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * (size_t)1099511628211ULL;
+	return h;
+}
+
+/* The slot of name in v->by_name: the one that holds it, or the empty one it would go to. */
+static size_t
+name_slot(const struct runtime_config_view *v, const char *name)
+{
+	size_t mask = v->by_name_size - 1;
+	size_t i = name_hash(name) & mask;
+	while (v->by_name[i] && strcmp(v->runtimes[v->by_name[i] - 1].name, name) != 0)
+		i = (i + 1) & mask;
+	return i;
 }
 
 const struct runtime_config_entry *
 runtime_config_view_find(const struct runtime_config_view *v, const char *name)
 {
-	for (size_t i = 0; name && i < v->n_runtimes; i++)
-		if (strcmp(v->runtimes[i].name, name) == 0)
-			return &v->runtimes[i];
-	return NULL;
+	if (!name || !v->by_name_size)
+		return NULL;
+	size_t i = name_slot(v, name);
+	return v->by_name[i] ? &v->runtimes[v->by_name[i] - 1] : NULL;
 }
 
 struct runtime_config_entry *
 runtime_config_view_add(struct runtime_config_view *v, const char *name, const char *path)
 {
-	v->runtimes = xrealloc(v->runtimes, (v->n_runtimes + 1) * sizeof(*v->runtimes));
+	if (v->n_runtimes == v->runtimes_cap) {
+		v->runtimes_cap = v->runtimes_cap ? 2 * v->runtimes_cap : 8;
+		v->runtimes = xrealloc(v->runtimes, v->runtimes_cap * sizeof(*v->runtimes));
+	}
+	if (2 * (v->n_runtimes + 1) > v->by_name_size) {
+		free(v->by_name);
+		v->by_name_size = v->by_name_size ? 2 * v->by_name_size : 16;
+		v->by_name = xcalloc(v->by_name_size, sizeof(*v->by_name));
+		for (size_t k = 0; k < v->n_runtimes; k++)
+			v->by_name[name_slot(v, v->runtimes[k].name)] = k + 1;
+	}
 	struct runtime_config_entry *e = &v->runtimes[v->n_runtimes++];
 	*e = (struct runtime_config_entry){
 	        .name = xstrdup(name), .path = path ? xstrdup(path) : NULL, .systemd_cgroup = -1};
+	/* A name given twice keeps its first entry for find, as the list's search did. */
+	size_t i = name_slot(v, e->name);
+	if (!v->by_name[i])
+		v->by_name[i] = v->n_runtimes;
 	return e;
 }
 

@@ -111,6 +111,12 @@ struct runtime_config_view {
 	                           from, for messages; NULL: none */
 	struct runtime_config_entry *runtimes; /* every runtime defined, in file order */
 	size_t n_runtimes;
+	/* Kept by runtime_config_view_add, read by runtime_config_view_find: room in runtimes,
+	 * and an open-addressing table of 1 + the index of each entry by name (a config may
+	 * define thousands of runtimes: looking each up in a list made reading it quadratic). */
+	size_t runtimes_cap;
+	size_t *by_name;
+	size_t by_name_size; /* a power of two, at least twice n_runtimes; 0 before any add */
 };
 void runtime_config_view_release(struct runtime_config_view *v);
 /* The runtime called name in v, or NULL. */

@@ -145,6 +145,80 @@ ctd(const char *name, const char *want_default, const char *want_binary, int has
 	gp_error_release(&e);
 }
 
+/* The view's index by name: every entry found, in file order, a name given twice found as its
+ * first, and a config with thousands of runtimes read whole (a list search made it quadratic). */
+static void
+test_view_index(void)
+{
+	struct runtime_config_view v = {0};
+	ok(runtime_config_view_find(&v, "runc") == NULL, "an empty view finds nothing");
+	ok(runtime_config_view_find(&v, NULL) == NULL, "a NULL name finds nothing");
+	enum { N = 5000 };
+	for (int i = 0; i < N; i++) {
+		_cleanup_free_ char *name = xasprintf("r%d", i);
+		_cleanup_free_ char *path = xasprintf("/usr/bin/runtime-%d", i);
+		runtime_config_view_add(&v, name, path);
+	}
+	runtime_config_view_add(&v, "r7", "/usr/bin/second");
+	int found = 0, in_order = 0;
+	for (int i = 0; i < N; i++) {
+		_cleanup_free_ char *name = xasprintf("r%d", i);
+		_cleanup_free_ char *path = xasprintf("/usr/bin/runtime-%d", i);
+		const struct runtime_config_entry *e = runtime_config_view_find(&v, name);
+		found += e && strcmp(e->name, name) == 0 && strcmp(e->path, path) == 0;
+		in_order += strcmp(v.runtimes[i].name, name) == 0;
+	}
+	is_int(found, N, "each of 5000 runtimes is found by its name");
+	is_int(in_order, N, "the entries stay in the order added");
+	is_int((int)v.n_runtimes, N + 1, "a name given twice is added twice");
+	const struct runtime_config_entry *r7 = runtime_config_view_find(&v, "r7");
+	is_str(r7 ? r7->path : NULL, "/usr/bin/runtime-7",
+	       "a name given twice: find gives the first");
+	ok(runtime_config_view_find(&v, "r5000") == NULL, "a name not added: NULL");
+	ok(runtime_config_view_find(&v, "") == NULL, "the empty name: NULL");
+	runtime_config_view_release(&v);
+
+	/* containerd's inspect of a config defining 3000 runtimes, each with its binary. */
+	enum { M = 3000 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		abort();
+	fprintf(f,
+	        "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n"
+	        "default_runtime_name = \"r%d\"\n",
+	        M - 1);
+	for (int i = 0; i < M; i++)
+		fprintf(f,
+		        "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.r%d]\n"
+		        "runtime_type = \"io.containerd.runc.v2\"\n"
+		        "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.r%d.options]\n"
+		        "BinaryName = \"/usr/bin/runtime-%d\"\nSystemdCgroup = %s\n",
+		        i, i, i, i % 2 ? "true" : "false");
+	if (fclose(f) != 0)
+		abort();
+	put("/etc/containerd/config.toml", text, 0644);
+	free(text);
+	struct gp_error e = GP_ERROR_INIT;
+	ok(runtime_containerd.inspect(root, NULL, &v, &e) == 0, "3000 runtimes: reads (%s)",
+	   e.msg ? e.msg : "no error");
+	is_int((int)v.n_runtimes, M, "3000 runtimes: each in the view once");
+	found = 0;
+	for (int i = 0; i < M; i++) {
+		_cleanup_free_ char *name = xasprintf("r%d", i);
+		_cleanup_free_ char *path = xasprintf("/usr/bin/runtime-%d", i);
+		const struct runtime_config_entry *en = runtime_config_view_find(&v, name);
+		found += en && en->path && strcmp(en->path, path) == 0 &&
+		         en->systemd_cgroup == i % 2;
+	}
+	is_int(found, M, "3000 runtimes: each found with its binary and SystemdCgroup");
+	is_str(v.default_path, "/usr/bin/runtime-2999", "3000 runtimes: the default's binary");
+	runtime_config_view_release(&v);
+	gp_error_release(&e);
+	unlink_under("/etc/containerd/config.toml");
+}
+
 /* runtime_live_diff: a file view against a live one. */
 static void
 diff_is(const struct runtime_config_view *file, const struct runtime_live *live, const char *want,
@@ -291,6 +365,7 @@ main(void)
 	test_docker_decision();
 	test_containerd_file();
 	test_live_diff();
+	test_view_index();
 	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", root);
