@@ -15,6 +15,19 @@
 #include "rows.h"
 #include "tmpfiles.h"
 
+void
+pkg_bundle_largest_first(const uint64_t *sizes, size_t n, size_t *order)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t at = k;
+		while (at > 0 && sizes[order[at - 1]] < sizes[k]) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = k;
+	}
+}
+
 char *
 pkg_bundle_iso_time(time_t t)
 {
@@ -247,17 +260,12 @@ pkg_bundle_create(const struct pkg_bundle_opts *o, json_t **ret_manifest, char *
 	        (struct pkgarchive_source){.name = PKG_BUNDLE_KEY_FILE, .disk_path = r.key.keyring};
 	src[n++] = (struct pkgarchive_source){.name = in_name, .disk_path = in_path};
 	src[n++] = (struct pkgarchive_source){.name = pk_name, .disk_path = pk_path};
-	/* The largest package first: its hash is an install's long pole, and starts with it
-	 * (pkgarchive_extract hashes packages on threads as they are written). */
+	/* The largest package first. */
+	uint64_t sizes[APT_REPO_TOOLKIT_COUNT];
 	size_t order[APT_REPO_TOOLKIT_COUNT];
-	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
-		size_t at = k;
-		while (at > 0 && sel[order[at - 1]]->size < sel[k]->size) {
-			order[at] = order[at - 1];
-			at--;
-		}
-		order[at] = k;
-	}
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		sizes[k] = sel[k]->size;
+	pkg_bundle_largest_first(sizes, APT_REPO_TOOLKIT_COUNT, order);
 	for (size_t i = 0; i < APT_REPO_TOOLKIT_COUNT; i++)
 		src[n++] = (struct pkgarchive_source){.name = names[order[i]],
 		                                      .disk_path = paths[order[i]]};

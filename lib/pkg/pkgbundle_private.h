@@ -6,9 +6,18 @@
 #pragma once
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "error.h"
+
+/*
+ * order[0..n): the indices of sizes[0..n) from the largest size down (ties in index order).
+ * A bundle writes its packages in that order: their hashes are an install's long pole, and
+ * each starts as its package is written (pkgarchive_extract).
+ */
+void pkg_bundle_largest_first(const uint64_t *sizes, size_t n, size_t *order);
 
 /* "2026-12-02T21:57:00Z" for t, in UTC; a fresh string. */
 char *pkg_bundle_iso_time(time_t t);

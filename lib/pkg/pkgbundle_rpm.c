@@ -108,6 +108,7 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 		json_array_append_new(files, e);
 	}
 	/* The packages, each checked against the primary metadata. */
+	size_t pkg0 = n;
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++) {
 		const struct rpm_package *p = sel[k];
 		_cleanup_free_ char *url = xasprintf("%s/%s", r.repo_url, p->href);
@@ -139,16 +140,33 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	json_decref(manifest);
 	manifest = json_incref(head);
 	mtext = rows_format_json(manifest);
+	/*
+	 * In the archive: the manifest, the metadata and the key, then the packages largest
+	 * first (their hashes are an install's long pole, and each starts as its package is
+	 * written: pkgarchive_extract), then the static gpuprep, as in a deb bundle.
+	 */
+	uint64_t sizes[APT_REPO_TOOLKIT_COUNT];
+	size_t order[APT_REPO_TOOLKIT_COUNT];
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		sizes[k] = sel[k]->size;
+	pkg_bundle_largest_first(sizes, APT_REPO_TOOLKIT_COUNT, order);
 	struct pkgarchive_source *all = xcalloc(n + 1, sizeof(*all));
-	all[0] = (struct pkgarchive_source){
+	size_t m = 0;
+	all[m++] = (struct pkgarchive_source){
 	        .name = "manifest.json", .data = mtext, .len = strlen(mtext)};
-	for (size_t i = 0; i < n; i++)
-		all[i + 1] = (struct pkgarchive_source){
-		        .name = names[i],
-		        .disk_path = paths[i],
-		        .mode = strcmp(names[i], PKG_BUNDLE_GPUPREP) == 0 ? 0755 : 0};
-	int w = output ? pkgarchive_write_tar_gz(output, all, n + 1, (int64_t)now, err)
-	               : pkgarchive_write_tar_gz_fd(STDOUT_FILENO, "standard output", all, n + 1,
+	for (size_t i = 0; i < pkg0; i++)
+		if (strcmp(names[i], PKG_BUNDLE_GPUPREP) != 0)
+			all[m++] =
+			        (struct pkgarchive_source){.name = names[i], .disk_path = paths[i]};
+	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
+		all[m++] = (struct pkgarchive_source){.name = names[pkg0 + order[k]],
+		                                      .disk_path = paths[pkg0 + order[k]]};
+	for (size_t i = 0; i < pkg0; i++)
+		if (strcmp(names[i], PKG_BUNDLE_GPUPREP) == 0)
+			all[m++] = (struct pkgarchive_source){
+			        .name = names[i], .disk_path = paths[i], .mode = 0755};
+	int w = output ? pkgarchive_write_tar_gz(output, all, m, (int64_t)now, err)
+	               : pkgarchive_write_tar_gz_fd(STDOUT_FILENO, "standard output", all, m,
 	                                            (int64_t)now, err);
 	free(all);
 	if (w < 0)
