@@ -202,8 +202,11 @@ runtime_config_view_add(struct runtime_config_view *v, const char *name, const c
 		free(v->by_name);
 		v->by_name_size = v->by_name_size ? 2 * v->by_name_size : 16;
 		v->by_name = xcalloc(v->by_name_size, sizeof(*v->by_name));
-		for (size_t k = 0; k < v->n_runtimes; k++)
-			v->by_name[name_slot(v, v->runtimes[k].name)] = k + 1;
+		for (size_t k = 0; k < v->n_runtimes; k++) {
+			size_t i = name_slot(v, v->runtimes[k].name);
+			if (!v->by_name[i]) /* a name given twice: its first entry */
+				v->by_name[i] = k + 1;
+		}
 	}
 	struct runtime_config_entry *e = &v->runtimes[v->n_runtimes++];
 	*e = (struct runtime_config_entry){

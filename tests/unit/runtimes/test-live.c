@@ -158,18 +158,21 @@ test_view_index(void)
 		_cleanup_free_ char *name = xasprintf("r%d", i);
 		_cleanup_free_ char *path = xasprintf("/usr/bin/runtime-%d", i);
 		runtime_config_view_add(&v, name, path);
+		/* Early, so that the index is rebuilt many times after it. */
+		if (i == 10)
+			runtime_config_view_add(&v, "r7", "/usr/bin/second");
 	}
-	runtime_config_view_add(&v, "r7", "/usr/bin/second");
 	int found = 0, in_order = 0;
 	for (int i = 0; i < N; i++) {
 		_cleanup_free_ char *name = xasprintf("r%d", i);
 		_cleanup_free_ char *path = xasprintf("/usr/bin/runtime-%d", i);
 		const struct runtime_config_entry *e = runtime_config_view_find(&v, name);
 		found += e && strcmp(e->name, name) == 0 && strcmp(e->path, path) == 0;
-		in_order += strcmp(v.runtimes[i].name, name) == 0;
+		in_order += strcmp(v.runtimes[i + (i > 10)].name, name) == 0;
 	}
 	is_int(found, N, "each of 5000 runtimes is found by its name");
 	is_int(in_order, N, "the entries stay in the order added");
+	is_str(v.runtimes[11].path, "/usr/bin/second", "a name given twice: both entries kept");
 	is_int((int)v.n_runtimes, N + 1, "a name given twice is added twice");
 	const struct runtime_config_entry *r7 = runtime_config_view_find(&v, "r7");
 	is_str(r7 ? r7->path : NULL, "/usr/bin/runtime-7",
