@@ -96,7 +96,9 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	}
 	names[n] = xstrdup(PKG_BUNDLE_KEY_FILE);
 	paths[n++] = xstrdup(keyr.key.keyring);
-	/* The static gpuprep, listed like every file (install --offline checks it too). */
+	/* The static gpuprep, listed like every file (install --offline checks it too); it goes
+	 * last in the archive. */
+	size_t gp = o->gpuprep ? n : SIZE_MAX;
 	if (o->gpuprep) {
 		names[n] = xstrdup(PKG_BUNDLE_GPUPREP);
 		paths[n++] = xstrdup(o->gpuprep);
@@ -155,16 +157,15 @@ pkg_bundle_create_rpm(const struct pkg_bundle_opts *o, json_t **ret_manifest, ch
 	all[m++] = (struct pkgarchive_source){
 	        .name = "manifest.json", .data = mtext, .len = strlen(mtext)};
 	for (size_t i = 0; i < pkg0; i++)
-		if (strcmp(names[i], PKG_BUNDLE_GPUPREP) != 0)
+		if (i != gp)
 			all[m++] =
 			        (struct pkgarchive_source){.name = names[i], .disk_path = paths[i]};
 	for (size_t k = 0; k < APT_REPO_TOOLKIT_COUNT; k++)
 		all[m++] = (struct pkgarchive_source){.name = names[pkg0 + order[k]],
 		                                      .disk_path = paths[pkg0 + order[k]]};
-	for (size_t i = 0; i < pkg0; i++)
-		if (strcmp(names[i], PKG_BUNDLE_GPUPREP) == 0)
-			all[m++] = (struct pkgarchive_source){
-			        .name = names[i], .disk_path = paths[i], .mode = 0755};
+	if (gp != SIZE_MAX)
+		all[m++] = (struct pkgarchive_source){
+		        .name = names[gp], .disk_path = paths[gp], .mode = 0755};
 	int w = output ? pkgarchive_write_tar_gz(output, all, m, (int64_t)now, err)
 	               : pkgarchive_write_tar_gz_fd(STDOUT_FILENO, "standard output", all, m,
 	                                            (int64_t)now, err);

@@ -194,3 +194,29 @@ static_gpuprep() {
 	done
 	return 1
 }
+
+# expect_largest_first BUNDLE: the bundle's four packages (.deb or .rpm) come largest first. An
+# install hashes them on threads as they are written, and the largest one's hash is the long
+# pole. The check means something only where the toolkit's own order is not largest first; it
+# fails, saying so, where it is (it could not tell the orders apart).
+expect_largest_first() {
+	tar -tvzf "$1" >"$T/order-v"
+	if python3 - "$T/order-v" <<'EOT'; then
+import re, sys
+rows = [l.split() for l in open(sys.argv[1])]
+# (size, package name): name_VERSION_ARCH.deb, or name-VERSION-RELEASE.ARCH.rpm
+pkgs = [(int(r[2]), re.sub(r"(_[^/]*\.deb|-[^-]+-[^-]+\.[^.]+\.rpm)$", "", r[-1].split("/")[-1]))
+        for r in rows if r[-1].endswith((".deb", ".rpm"))]
+toolkit = ["libnvidia-container1", "libnvidia-container-tools", "nvidia-container-toolkit-base", "nvidia-container-toolkit"]
+own = [s for s, _ in sorted(pkgs, key=lambda p: toolkit.index(p[1]))]
+if own == sorted(own, reverse=True):
+    print("# the toolkit's own order is largest first here: the check cannot tell", own)
+    sys.exit(1)
+sizes = [s for s, _ in pkgs]
+sys.exit(not (len(pkgs) == 4 and sizes == sorted(sizes, reverse=True)))
+EOT
+		ok "bundle: the packages come largest first"
+	else
+		not_ok "bundle: the packages come largest first" "$(cat "$T/order-v")"
+	fi
+}
